@@ -1,0 +1,44 @@
+"""The ``jungong`` command: the composition root of supply, simulation and maps.
+
+Each concern registers its commands from its own module; errors from the domain are turned
+into messages and exit codes here, once (:class:`_Root`).
+"""
+
+from __future__ import annotations
+
+import typer
+from typer.core import TyperGroup
+
+from ..errors import JungongError, ScenarioError
+from . import network as network_commands
+from .common import err_console
+
+
+class _Root(TyperGroup):
+    """Turns every :class:`JungongError` into a clear message and its exit code."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except JungongError as exc:
+            lines = [str(p) for p in exc.problems] if isinstance(exc, ScenarioError) else [str(exc)]
+            for line in lines:
+                err_console().print(f"[bold red]error:[/] {line}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Root,
+    name="jungong",
+    help="Military supply (军供) logistics for Guangzhou: network coverage, the duty officers' "
+    "service, drill rehearsal and coverage maps.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+network_commands.register(app)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

@@ -1,0 +1,158 @@
+"""Network commands: coverage, route, robustness, site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..coverage import coverage, parse_thresholds
+from ..errors import InvalidArgumentError
+from ..robustness import robustness
+from ..routing import fastest_route
+from ..siting import site_new_points
+from .common import (
+    CloseOpt,
+    JsonOpt,
+    OfflineOpt,
+    ScenarioArg,
+    SlowOpt,
+    console,
+    echo_json,
+    fmt_minutes,
+    network_for,
+)
+
+MinutesOpt = Annotated[str, typer.Option("--minutes", help="Thresholds in minutes, e.g. 30,60,120.")]
+TiersOpt = Annotated[str | None, typer.Option("--tiers", help="Only stations of these tiers serve, e.g. hub,wing.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("coverage")(coverage_cmd)
+    app.command("route")(route_cmd)
+    app.command("robustness")(robustness_cmd)
+    app.command("site")(site_cmd)
+
+
+def coverage_cmd(
+    scenario: ScenarioArg = None,
+    minutes: MinutesOpt = "30,60,120",
+    close: CloseOpt = None,
+    offline: OfflineOpt = None,
+    slow: SlowOpt = None,
+    tiers: TiersOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Which sites each station reaches within each threshold, per ring."""
+    thresholds = parse_thresholds(minutes)
+    net = network_for(scenario, close, offline, slow)
+    result = coverage(net, thresholds, tiers=tiers.split(",") if tiers else None)
+    if as_json:
+        echo_json(result.as_dict())
+        return
+    out = console()
+    title = f"{net.scenario.scenario.name} — {net.disruptions.describe()}"
+    rings = Table(title=f"Coverage: {title}")
+    rings.add_column("ring")
+    for t in thresholds:
+        rings.add_column(f"≤ {t} min", justify="right")
+    for ring, shares in result.ring_shares().items():
+        rings.add_row(ring, *(f"{shares[str(t)]:.0%}" for t in thresholds))
+    out.print(rings)
+    sites = Table(title="Sites by travel time from the nearest station")
+    for col in ("site", "ring", "station", "minutes"):
+        sites.add_column(col, justify="right" if col == "minutes" else "left")
+    for s in sorted(result.sites, key=lambda s: (s.minutes is None, s.minutes or 0)):
+        style = "red" if s.minutes is None or s.minutes > thresholds[-1] else None
+        sites.add_row(s.code, s.ring, s.station or "—", fmt_minutes(s.minutes), style=style)
+    out.print(sites)
+    for t in thresholds:
+        missing = result.uncovered(t)
+        out.print(f"uncovered within {t} min: {', '.join(missing) if missing else 'none'}")
+
+
+def route_cmd(
+    args: Annotated[
+        list[str], typer.Argument(metavar="[SCENARIO] FROM TO", help="Optional scenario file, then two codes.")
+    ],
+    close: CloseOpt = None,
+    slow: SlowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The fastest route between two codes (exit 1 when there is none)."""
+    if len(args) not in (2, 3):
+        msg = f"route: expected [SCENARIO] FROM TO, got {len(args)} argument(s)"
+        raise InvalidArgumentError(msg)
+    *scenario, origin, destination = args
+    net = network_for(Path(scenario[0]) if scenario else None, close, None, slow)
+    route = fastest_route(net, origin, destination)
+    if as_json:
+        echo_json(route.as_dict())
+        return
+    console().print(
+        f"{origin} → {destination}: {route.minutes:.0f} min, {route.km:.1f} km "
+        f"({', '.join(route.modes)})\n  " + " → ".join(route.path)
+    )
+
+
+def robustness_cmd(
+    scenario: ScenarioArg = None,
+    minutes: Annotated[int, typer.Option("--minutes", help="Coverage threshold.")] = 60,
+    close: CloseOpt = None,
+    offline: OfflineOpt = None,
+    links: Annotated[bool, typer.Option(help="Also fail each link in turn.")] = True,
+    top: Annotated[int, typer.Option(help="Rows to show in the table.")] = 15,
+    as_json: JsonOpt = False,
+) -> None:
+    """N-1: the coverage lost when each station or link alone fails, worst first."""
+    (threshold,) = parse_thresholds([minutes])
+    net = network_for(scenario, close, offline)
+    result = robustness(net, threshold, links=links)
+    if as_json:
+        echo_json(result.as_dict())
+        return
+    table = Table(
+        title=f"N-1 at {threshold} min: {result.covered_before}/{result.sites} sites covered with everything working"
+    )
+    for col in ("failure", "kind", "sites lost", "minutes added", "lost"):
+        table.add_column(col)
+    for f in result.failures[:top]:
+        table.add_row(
+            f.ref,
+            f.kind,
+            str(len(f.sites_lost)),
+            f"{f.minutes_added:.0f}",
+            ", ".join(f.sites_lost[:8]) + (" …" if len(f.sites_lost) > 8 else ""),
+        )
+    console().print(table)
+
+
+def site_cmd(
+    scenario: ScenarioArg = None,
+    add: Annotated[int, typer.Option("--add", help="How many new support points.")] = 1,
+    minutes: Annotated[int, typer.Option("--minutes", help="Coverage threshold.")] = 60,
+    candidates: Annotated[
+        str | None, typer.Option(help="Comma-separated candidate codes (default: every site and junction).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Where to put K new support points to cover the most sites (MCLP)."""
+    (threshold,) = parse_thresholds([minutes])
+    net = network_for(scenario)
+    result = site_new_points(net, add, threshold, candidates=candidates.split(",") if candidates else None)
+    if as_json:
+        echo_json(result.as_dict())
+        return
+    out = console()
+    out.print(f"Within {threshold} min: {result.covered_before}/{result.sites} sites covered now.")
+    out.print(
+        f"Greedy choice of {add}: {', '.join(result.chosen)} → {result.covered} covered "
+        f"(newly: {', '.join(result.newly_covered) or 'none'})."
+    )
+    if result.optimum is not None:
+        out.print(
+            f"Exact optimum: {result.optimum} covered with "
+            f"{', '.join(result.optimal_choice or [])}; greedy gap {result.gap}."
+        )

@@ -1,0 +1,88 @@
+"""One error hierarchy for the whole product.
+
+Raised in the domain; turned into an exit code (CLI) or an ``application/problem+json``
+response (API) in exactly one place at each edge. Every class says when it is raised.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class JungongError(Exception):
+    """Root of every error the product raises on purpose."""
+
+    #: CLI exit code for this kind of error.
+    exit_code = 2
+    #: HTTP status for this kind of error.
+    status = 400
+    #: Short title for problem responses.
+    title = "Bad request"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file: where (file, key path) and what."""
+
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.message}"
+
+
+class ScenarioError(JungongError, ValueError):
+    """A scenario file cannot be read or is invalid; carries one :class:`Problem` per fault."""
+
+    title = "Invalid scenario"
+    status = 422
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UnknownCodeError(JungongError, LookupError):
+    """A code (station, site, link, item…) names nothing known; suggests the closest codes."""
+
+    title = "Unknown code"
+    status = 404
+
+    def __init__(self, kind: str, code: str, known: Iterable[str] = ()) -> None:
+        self.kind = kind
+        self.code = code
+        self.suggestions = difflib.get_close_matches(code, list(known), n=3, cutoff=0.5)
+        msg = f"unknown {kind} '{code}'"
+        if self.suggestions:
+            msg += "; did you mean " + ", ".join(f"'{s}'" for s in self.suggestions) + "?"
+        super().__init__(msg)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class InvalidArgumentError(JungongError, ValueError):
+    """An option or argument is malformed (a bad threshold, a bad ``A~B=1.5``…)."""
+
+    title = "Invalid argument"
+    status = 422
+
+
+class UnreachableError(JungongError):
+    """No route exists between two places (for instance after closures)."""
+
+    title = "Unreachable"
+    status = 409
+    exit_code = 1
+
+
+class ConflictError(JungongError):
+    """The request is valid but clashes with the current state (not enough stock, bad transition)."""
+
+    title = "Conflict"
+    status = 409
+    exit_code = 1

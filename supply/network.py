@@ -1,0 +1,229 @@
+"""The network as a networkx graph, and disruptions applied to it.
+
+Nodes are scenario codes (stations, sites, junctions) and, for scenarios built on an OSM road
+network, ``osm:<id>`` road nodes. Every edge is directed and carries ``minutes``, ``km``,
+``mode`` (road | sea) and ``ref`` (the link's name, or ``A~B``). networkx is the model the
+code speaks; :mod:`supply.routing` computes on a compiled copy of the same graph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+
+from .errors import InvalidArgumentError, Problem, ScenarioError, UnknownCodeError
+from .geo import haversine_km, unit_vectors
+from .scenario import Scenario
+
+if TYPE_CHECKING:
+    from .routing import GraphIndex
+
+#: Default speeds (km/h) by OSM highway class, used when an edge has no speed of its own.
+OSM_SPEEDS_KMH = {
+    "motorway": 90,
+    "motorway_link": 50,
+    "trunk": 70,
+    "trunk_link": 40,
+    "primary": 50,
+    "primary_link": 35,
+    "secondary": 40,
+    "secondary_link": 30,
+    "tertiary": 35,
+    "tertiary_link": 25,
+    "residential": 25,
+    "unclassified": 30,
+    "service": 15,
+}
+DEFAULT_OSM_KMH = 30.0
+
+
+@dataclass(frozen=True)
+class Disruptions:
+    """What is broken: closed links, stations offline (their roads stay open), slowed links."""
+
+    close: tuple[str, ...] = ()
+    offline: tuple[str, ...] = ()
+    slow: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def parse(
+        cls, close: list[str] | None = None, offline: list[str] | None = None, slow: list[str] | None = None
+    ) -> Disruptions:
+        """Build from CLI-style strings; ``slow`` items look like ``A~B=1.5``."""
+        pairs = []
+        for item in slow or []:
+            ref, sep, factor = item.rpartition("=")
+            try:
+                value = float(factor)
+            except ValueError:
+                value = float("nan")
+            if not sep or not ref or not value > 0:
+                msg = f"--slow '{item}': expected LINK=FACTOR with a factor > 0, e.g. A~B=1.5"
+                raise InvalidArgumentError(msg)
+            pairs.append((ref, value))
+        return cls(tuple(close or ()), tuple(offline or ()), tuple(pairs))
+
+    def __bool__(self) -> bool:
+        return bool(self.close or self.offline or self.slow)
+
+    def describe(self) -> str:
+        """One line for titles and tables."""
+        parts = [f"closed {c}" for c in self.close] + [f"{o} offline" for o in self.offline]
+        parts += [f"{ref} ×{f:g}" for ref, f in self.slow]
+        return "; ".join(parts) or "no disruptions"
+
+
+@dataclass
+class Network:
+    """A scenario's graph with the disruptions in force. Build with :func:`build_network`."""
+
+    scenario: Scenario
+    graph: nx.DiGraph
+    offline: frozenset[str] = frozenset()
+    disruptions: Disruptions = field(default_factory=Disruptions)
+
+    @cached_property
+    def index(self) -> GraphIndex:
+        """The compiled (CSR) form of :attr:`graph`, built once."""
+        from .routing import GraphIndex
+
+        return GraphIndex.from_graph(self.graph)
+
+    def station_codes(self, tiers: list[str] | None = None) -> list[str]:
+        """Stations able to serve (not offline), optionally of the given tiers only."""
+        return [s.code for s in self.scenario.stations if s.code not in self.offline and (not tiers or s.tier in tiers)]
+
+    def link_edges(self, ref: str) -> list[tuple[str, str]]:
+        """The directed edges a link reference names: a link name, or ``A~B`` in either order."""
+        edges = [(u, v) for u, v, r in self.graph.edges(data="ref") if r == ref]
+        if not edges:
+            edges = [(u, v) for u, v, n in self.graph.edges(data="name") if n == ref]
+        if not edges and "~" in ref:
+            a, b = ref.split("~", 1)
+            edges = [e for e in ((a, b), (b, a)) if self.graph.has_edge(*e)]
+        if not edges:
+            known = sorted({r for _, _, r in self.graph.edges(data="ref") if r})
+            raise UnknownCodeError("link", ref, known)
+        return edges
+
+    def disrupted(self, disruptions: Disruptions) -> Network:
+        """A new network with ``disruptions`` applied on top of this one's."""
+        if not disruptions:
+            return self
+        for code in disruptions.offline:
+            self.scenario.station(code)  # raises UnknownCodeError with suggestions
+        g = self.graph.copy()
+        for ref in disruptions.close:
+            g.remove_edges_from(self.link_edges(ref))
+        for ref, factor in disruptions.slow:
+            for u, v in self.link_edges(ref):
+                if g.has_edge(u, v):
+                    g.edges[u, v]["minutes"] *= factor
+        merged = Disruptions(
+            self.disruptions.close + disruptions.close,
+            self.disruptions.offline + disruptions.offline,
+            self.disruptions.slow + disruptions.slow,
+        )
+        return Network(self.scenario, g, self.offline | set(disruptions.offline), merged)
+
+    def links(self) -> list[tuple[str, str, str]]:
+        """Each undirected link once, as ``(ref, a, b)``: the units of N-1 analysis."""
+        seen: dict[str, tuple[str, str, str]] = {}
+        for u, v, ref in self.graph.edges(data="ref"):
+            key = ref or f"{u}~{v}"
+            if key not in seen:
+                seen[key] = (key, u, v)
+        return list(seen.values())
+
+
+def build_network(scenario: Scenario, disruptions: Disruptions | None = None) -> Network:
+    """The scenario's graph (with its OSM road network, if it names one), then disruptions."""
+    g = nx.DiGraph(name=scenario.scenario.name)
+    for place in scenario.places():
+        kind = type(place).__name__.lower()
+        attrs = {"kind": kind, "lat": place.lat, "lon": place.lon, "name": place.name}
+        attrs.update({k: getattr(place, k) for k in ("tier", "ring") if hasattr(place, k)})
+        g.add_node(place.code, **attrs)
+    if scenario.scenario.graphml:
+        _add_osm_roads(g, scenario)
+    for link in scenario.links:
+        minutes, km = scenario.link_minutes_km(link)
+        attrs = {"minutes": minutes, "km": km, "mode": link.mode, "ref": link.ref, "name": link.name}
+        g.add_edge(link.a, link.b, **attrs)
+        if not link.one_way:
+            g.add_edge(link.b, link.a, **attrs)
+    net = Network(scenario, g)
+    return net.disrupted(disruptions) if disruptions else net
+
+
+def _add_osm_roads(g: nx.DiGraph, scenario: Scenario) -> None:
+    """Add an osmnx GraphML road network and snap every place to its nearest road node."""
+    from scipy.spatial import cKDTree
+
+    path = Path(scenario.base_dir) / scenario.scenario.graphml
+    try:
+        osm = nx.read_graphml(path)
+    except FileNotFoundError:
+        raise ScenarioError(
+            [Problem(scenario.source, "scenario.graphml", f"road network file not found: {path}")]
+        ) from None
+    except Exception as exc:  # networkx raises several kinds for a malformed file
+        raise ScenarioError(
+            [Problem(scenario.source, "scenario.graphml", f"cannot read road network {path}: {exc}")]
+        ) from None
+    ids, lats, lons = [], [], []
+    for node, data in osm.nodes(data=True):
+        try:
+            lat, lon = float(data["y"]), float(data["x"])
+        except (KeyError, ValueError):
+            raise ScenarioError(
+                [Problem(scenario.source, "scenario.graphml", f"road node {node} has no numeric x/y")]
+            ) from None
+        name = f"osm:{node}"
+        ids.append(name)
+        lats.append(lat)
+        lons.append(lon)
+        g.add_node(name, kind="road", lat=lat, lon=lon)
+    for u, v, data in osm.edges(data=True):
+        minutes, km = _osm_edge_cost(data)
+        a, b = f"osm:{u}", f"osm:{v}"
+        if g.has_edge(a, b) and g.edges[a, b]["minutes"] <= minutes:
+            continue  # parallel OSM edges: keep the fastest
+        street = data.get("name")
+        g.add_edge(a, b, minutes=minutes, km=km, mode="road", ref=street or f"{a}~{b}", name=street)
+    if not ids:
+        return
+    tree = cKDTree(unit_vectors(np.array(lats), np.array(lons)))
+    places = scenario.places()
+    _, nearest = tree.query(unit_vectors(np.array([p.lat for p in places]), np.array([p.lon for p in places])))
+    kmh = scenario.scenario.connector_kmh
+    for place, j in zip(places, nearest, strict=True):
+        km = haversine_km(place.lat, place.lon, lats[j], lons[j])
+        attrs = {"minutes": km / kmh * 60.0, "km": km, "mode": "road", "ref": f"{place.code}~{ids[j]}", "name": None}
+        g.add_edge(place.code, ids[j], **attrs)
+        g.add_edge(ids[j], place.code, **attrs)
+
+
+def _osm_edge_cost(data: dict) -> tuple[float, float]:
+    """(minutes, km) of an OSM edge: its travel_time, else length at its speed or class speed."""
+    km = float(data.get("length", 0) or 0) / 1000.0
+    if data.get("travel_time") not in (None, ""):
+        return float(data["travel_time"]) / 60.0, km
+    speed = _number(data.get("speed_kph")) or _number(data.get("maxspeed"))
+    if not speed:
+        highway = str(data.get("highway", "")).strip("[]'\" ").split("'")[0]
+        speed = OSM_SPEEDS_KMH.get(highway, DEFAULT_OSM_KMH)
+    return km / speed * 60.0, km
+
+
+def _number(value: object) -> float | None:
+    if value in (None, ""):
+        return None
+    match = re.search(r"\d+(\.\d+)?", str(value))
+    return float(match.group()) if match else None

@@ -24,7 +24,8 @@ class Failure:
     kind: str  # station | link
     ref: str
     sites_lost: list[str]  # covered before, not after
-    minutes_added: float  # summed over sites still reachable; unreachable counted in lost
+    minutes_added: float  # summed over sites still reachable
+    sites_cut: list[str]  # reachable before, unreachable from any station after
 
     def as_dict(self) -> dict:
         return {
@@ -33,6 +34,8 @@ class Failure:
             "lost": len(self.sites_lost),
             "sites_lost": self.sites_lost,
             "minutes_added": round(self.minutes_added, 1),
+            "cut": len(self.sites_cut),
+            "sites_cut": self.sites_cut,
         }
 
 
@@ -55,7 +58,7 @@ class RobustnessResult:
 def robustness(
     network: Network, threshold: int = 60, *, tiers: list[str] | None = None, links: bool = True
 ) -> RobustnessResult:
-    """Every single failure, ranked worst first (most sites lost, then most minutes added)."""
+    """Every single failure, ranked worst first: sites lost, then sites cut off, then minutes added."""
     idx = network.index
     stations = network.station_codes(check_tiers(tiers))
     site_codes = [s.code for s in network.scenario.sites]
@@ -73,7 +76,7 @@ def robustness(
         for ref, edges in _links_on_fastest_paths(network, stations, cols).items():
             after = _nearest_rows(idx.without_edges(edges), idx.rows(stations), cols)
             failures.append(_failure("link", ref, site_codes, base, after, covered, threshold))
-    failures.sort(key=lambda f: (-len(f.sites_lost), -f.minutes_added, f.kind, f.ref))
+    failures.sort(key=lambda f: (-len(f.sites_lost), -len(f.sites_cut), -f.minutes_added, f.kind, f.ref))
     return RobustnessResult(threshold, int(covered.sum()), len(site_codes), failures)
 
 
@@ -89,7 +92,12 @@ def _failure(
     lost = covered & ~(after <= threshold)
     finite = np.isfinite(after) & np.isfinite(base)
     added = float(np.sum(after[finite] - base[finite]))
-    return Failure(kind, ref, [c for c, x in zip(codes, lost, strict=True) if x], added)
+    cut = np.isfinite(base) & ~np.isfinite(after)
+    return Failure(kind, ref, _codes(codes, lost), added, _codes(codes, cut))
+
+
+def _codes(codes: list[str], mask: np.ndarray) -> list[str]:
+    return [c for c, x in zip(codes, mask, strict=True) if x]
 
 
 def _links_on_fastest_paths(

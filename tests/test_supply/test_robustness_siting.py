@@ -28,6 +28,8 @@ def test_n1_by_hand(net):
     assert lost[("station", "W")] == ["SEA1"]  # next best: H at 45
     assert lost[("station", "H")] == ["S-CITY"]  # next best: W at 35
     assert lost[("link", "W~SEA1")] == ["SEA1"]  # the only way to sea
+    cut = {(f.kind, f.ref): f.sites_cut for f in result.failures}
+    assert cut[("link", "W~SEA1")] == ["SEA1"] and cut[("station", "W")] == []
     assert lost[("link", "H~S-CITY")] == ["S-CITY"]
     assert ("link", "H~P") not in lost  # on no site's fastest path: cannot matter
     counts = [len(f.sites_lost) for f in result.failures]

@@ -1,0 +1,42 @@
+"""The README's quickstart is run by a test, so it cannot rot."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"^```bash\n(.+?)\n```", text, flags=re.M)
+
+
+def test_readme_opens_with_two_commands():
+    first, second = readme_commands()[:2]
+    assert first.startswith("pip install -e . && jungong ")
+    assert second == 'pip install -e ".[dev]" && python -m pytest'
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "n==2" in ci  # .ci/run executes the README's second command, verbatim
+
+
+def test_first_command_runs_the_main_job(tmp_path):
+    first = readme_commands()[0]
+    job = first.split("&&", 1)[1].strip()
+    args = shlex.split(job)
+    assert args[0] == "jungong"
+    env = {**os.environ, "JUNGONG_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "supply.cli", *args[1:]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip()

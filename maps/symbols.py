@@ -104,7 +104,7 @@ PAGE_CSS = f"""
 #jg-title {{ top: 10px; left: 50%; transform: translateX(-50%); text-align: center; max-width: 60%; }}
 #jg-title .jg-t {{ font-size: 16px; font-weight: bold; }}
 #jg-title .jg-sub {{ font-size: 12px; color: #444; }}
-#jg-legend {{ bottom: 28px; left: 10px; max-height: 60%; overflow-y: auto; }}
+#jg-legend {{ bottom: 62px; left: 10px; max-height: 60%; overflow-y: auto; }}
 .jg-legend-h {{ font-weight: bold; margin-top: 4px; }}
 .jg-legend-row {{ display: flex; align-items: center; gap: 6px; }}
 .jg-sw {{ display: inline-flex; width: 24px; justify-content: center; }}

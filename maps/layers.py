@@ -161,7 +161,7 @@ def add_rings(m: folium.Map, network: Network) -> None:
         shapes["sea"] = MultiPoint(pts["sea"]).convex_hull.buffer(0.04)
     for ring, geom in shapes.items():
         style = RING_STYLE[ring]
-        group = folium.FeatureGroup(name=style["label"], show=ring != "region")
+        group = folium.FeatureGroup(name=style["label"])
         folium.GeoJson(
             {"type": "Feature", "properties": {"ring": style["label"]}, "geometry": _rounded(geom)},
             style_function=lambda _f, c=style["colour"], r=ring: {

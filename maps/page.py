@@ -82,12 +82,6 @@ def finish_map(
     root.html.add_child(Element(title_html(title, subtitle)), name="jg_title")
     root.html.add_child(Element(legend_html(legend)), name="jg_legend")
     html = root.render()
-    html = html.replace("<head>", f"<head>\n<title>{_escape(title)}</title>", 1)
     host = urlsplit(tiles).hostname if tiles else None
     return offline_html(html, assets, allowed_hosts=(host,) if host else ())
 
-
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text)

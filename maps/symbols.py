@@ -97,8 +97,9 @@ def title_html(title: str, subtitle: str = "") -> str:
 
 
 PAGE_CSS = f"""
-html body .leaflet-container {{ background: {SEA_BACKGROUND}; font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC",
-  "Microsoft YaHei", "PingFang SC", sans-serif; }}
+html body .leaflet-container {{ background: {SEA_BACKGROUND}; }}
+html body .leaflet-container, .jg-box {{ font-family: "Helvetica Neue", Arial, "WenQuanYi Micro Hei",
+  "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }}
 .jg-box {{ position: absolute; z-index: 1000; background: rgba(255,255,255,0.93); border-radius: 6px;
   box-shadow: 0 1px 5px rgba(0,0,0,0.35); padding: 6px 10px; font-size: 12px; line-height: 1.35; }}
 #jg-title {{ top: 10px; left: 50%; transform: translateX(-50%); text-align: center; max-width: 60%; }}

@@ -67,7 +67,10 @@ def add_base_map(m: folium.Map, *, with_tiles: bool) -> None:
         folium.Marker(
             [point.y, point.x],
             icon=folium.DivIcon(
-                html=f"{props['name_zh']} {props['name_en']}", class_name="jg-label", icon_size=(90, 14), icon_anchor=(45, 7)
+                html=f"{props['name_zh']} {props['name_en']}",
+                class_name="jg-label",
+                icon_size=(90, 14),
+                icon_anchor=(45, 7),
             ),
             interactive=False,
             pane="jg-labels",

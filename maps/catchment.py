@@ -8,8 +8,8 @@ runs). For a threshold ``T``:
   scenario's off-network speed (``connector_kmh``, the speed from a place to its road);
 - a link ``u → v`` with ``d(u) < T`` is travelled as far as the time left allows,
   ``f = min(1, (T − d(u)) / minutes(u, v))`` of its straight line; every point on that stretch
-  covers a disc whose radius shrinks linearly with the time spent, drawn as the convex hulls of
-  consecutive discs sampled every ``step_km`` (a tapered corridor).
+  covers a disc whose radius shrinks linearly with the time spent (a tapered corridor: the convex
+  hull of its two end discs).
 
 The union of these shapes, grouped by the node's nearest station, is that station's catchment.
 Shapes are built in a local equirectangular projection in km (fine at city scale), simplified,
@@ -68,7 +68,6 @@ def catchments(
     thresholds: Sequence[int],
     *,
     off_network_kmh: float | None = None,
-    step_km: float = 2.0,
     simplify_km: float = 0.15,
 ) -> list[Catchment]:
     """Every able station's catchment for each threshold (stations reaching nothing left out)."""
@@ -88,7 +87,7 @@ def catchments(
     kmh = off_network_kmh or network.scenario.scenario.connector_kmh
     out = []
     for t in sorted(thresholds):
-        shapes, owners = _shapes(xy, dist, src, coo.row, coo.col, coo.data, t, kmh / 60.0, step_km)
+        shapes, owners = _shapes(xy, dist, src, coo.row, coo.col, coo.data, t, kmh / 60.0)
         for owner in np.unique(owners):
             geom = shapely.union_all(shapes[owners == owner]).simplify(simplify_km)
             if geom.is_empty:
@@ -106,32 +105,29 @@ def _shapes(
     w: np.ndarray,
     t: float,
     km_per_min: float,
-    step_km: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Discs around reached nodes and tapered corridors along reached links, with their owning station."""
-    reached = np.flatnonzero(dist <= t)
-    discs = shapely.buffer(
-        shapely.points(xy[reached]), np.maximum((t - dist[reached]) * km_per_min, MIN_RADIUS_KM), quad_segs=6
-    )
-    owners = [src[reached]]
-    geoms = [discs]
+    """Tapered corridors along reached links and discs around reached nodes, with their owning station.
+
+    Along a straight stretch the disc's centre and radius both change linearly, so the union of the
+    discs is exactly the convex hull of the two end discs: one hull per link, no sampling.
+    """
     live = dist[u] < t
     u, v, w = u[live], v[live], w[live]
-    if len(u):
-        frac = np.minimum(1.0, (t - dist[u]) / w)
-        seg = xy[v] - xy[u]
-        length = np.hypot(seg[:, 0], seg[:, 1]) * frac
-        pieces = np.maximum(1, np.ceil(length / step_km)).astype(int)
-        edge = np.repeat(np.arange(len(u)), pieces + 1)
-        k = np.concatenate([np.arange(n + 1) / n for n in pieces])
-        pts = xy[u][edge] + seg[edge] * (frac[edge] * k)[:, None]
-        radius = np.maximum((t - dist[u][edge] - w[edge] * frac[edge] * k) * km_per_min, MIN_RADIUS_KM)
-        circles = shapely.buffer(shapely.points(pts), radius, quad_segs=6)
-        ends = np.ones(len(edge), dtype=bool)
-        ends[np.cumsum(pieces + 1)[:-1]] = False  # no hull across two links
-        ends[0] = False
-        a = np.flatnonzero(ends)
-        hulls = shapely.convex_hull(shapely.union(circles[a - 1], circles[a]))
-        geoms.append(hulls)
-        owners.append(src[u][edge[a]])
-    return np.concatenate(geoms), np.concatenate(owners)
+    frac = np.minimum(1.0, (t - dist[u]) / w)
+    start = _circles(xy[u], (t - dist[u]) * km_per_min)
+    stop = _circles(xy[u] + (xy[v] - xy[u]) * frac[:, None], (t - dist[u] - w * frac) * km_per_min)
+    hulls = shapely.convex_hull(shapely.polygons(np.concatenate([start, stop], axis=1)))
+    # nodes with a live link out are inside that link's hull already
+    alone = np.setdiff1d(np.flatnonzero(dist <= t), u)
+    discs = shapely.polygons(_circles(xy[alone], (t - dist[alone]) * km_per_min))
+    return np.concatenate([hulls, discs]), np.concatenate([src[u], src[alone]])
+
+
+_ANGLES = np.linspace(0.0, 2.0 * np.pi, 17)[:-1]
+_UNIT = np.column_stack([np.cos(_ANGLES), np.sin(_ANGLES)])
+
+
+def _circles(centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """16 points on each circle (``n × 16 × 2``); radii below :data:`MIN_RADIUS_KM` are raised to it."""
+    r = np.maximum(radii, MIN_RADIUS_KM)
+    return centres[:, None, :] + r[:, None, None] * _UNIT[None, :, :]

@@ -19,12 +19,11 @@ from supply.coverage import CoverageResult
 from supply.network import Network
 from supply.scenario import Station
 
+from . import symbols as sym
 from .assets import ASSETS_URL
 from .catchment import catchments
 from .layers import add_catchments, add_disruptions, add_links, add_rings, add_routes, add_sites, add_stations
 from .page import finish_map, new_map
-from .symbols import CLOSED, OFFLINE, RING_STYLE, ROUTE, SEA_LANE, SLOWED, TIER_STYLE, UNCOVERED
-from .symbols import station_svg, swatch, threshold_colour
 
 CAPACITIES = (
     ("seats", "seats"),
@@ -77,25 +76,32 @@ def coverage_map(
 
 def legend(network: Network, thresholds: Sequence[int], *, routes: bool = False) -> list:
     """The legend's sections, from the same style tables the layers use."""
-    sections: list = [("Stations 军供站", [(station_svg(t), s["label"]) for t, s in TIER_STYLE.items()])]
+    sections: list = [("Stations 军供站", [(sym.station_svg(t), s["label"]) for t, s in sym.TIER_STYLE.items()])]
     if network.offline:
-        sections[0][1].append((station_svg("point", offline=True), "offline"))
+        sections[0][1].append((sym.station_svg("point", offline=True), "offline"))
     sections.append(
-        ("Coverage on the network", [(swatch(threshold_colour(i)), f"≤ {t} min") for i, t in enumerate(thresholds)])
+        (
+            "Coverage on the network",
+            [(sym.swatch(sym.threshold_colour(i)), f"≤ {t} min") for i, t in enumerate(thresholds)],
+        )
     )
-    sites = [(swatch(threshold_colour(i), "dot"), f"≤ {t} min") for i, t in enumerate(thresholds)]
-    sites.append((swatch(UNCOVERED, "dot", stroke="#212121", width="2.5"), f"uncovered (> {thresholds[-1]} min)"))
+    sites = [(sym.swatch(sym.threshold_colour(i), "dot"), f"≤ {t} min") for i, t in enumerate(thresholds)]
+    sites.append(
+        (sym.swatch(sym.UNCOVERED, "dot", stroke="#212121", width="2.5"), f"uncovered (> {thresholds[-1]} min)")
+    )
     sections.append(("Sites: minutes to nearest station", sites))
-    rings = [(swatch(s["colour"], "line" if r == "city" else "dash"), s["label"]) for r, s in RING_STYLE.items()]
-    rings.append((swatch(SEA_LANE["color"], "dash"), "sea lane 海上航线"))
+    rings = [
+        (sym.swatch(s["colour"], "line" if r == "city" else "dash"), s["label"]) for r, s in sym.RING_STYLE.items()
+    ]
+    rings.append((sym.swatch(sym.SEA_LANE["color"], "dash"), "sea lane 海上航线"))
     sections.append(("Rings", rings))
     other = []
     if network.disruptions.close:
-        other.append((swatch(CLOSED["color"], "dash"), "closed link"))
+        other.append((sym.swatch(sym.CLOSED["color"], "dash"), "closed link"))
     if network.disruptions.slow:
-        other.append((swatch(SLOWED["color"], "dash"), "slowed link"))
+        other.append((sym.swatch(sym.SLOWED["color"], "dash"), "slowed link"))
     if routes:
-        other.append((swatch(ROUTE["color"], "line"), "dispatch route"))
+        other.append((sym.swatch(sym.ROUTE["color"], "line"), "dispatch route"))
     if other:
         sections.append(("Disruptions & routes", other))
     return sections
@@ -107,7 +113,7 @@ def station_popup(
     """A station's popup: name, tier, capacities, stock (with days of supply where known), coverage provided."""
     st = network.scenario.station(code)
     parts = [f"<div class='jg-popup'><h4>{escape(st.name or st.code)}</h4>"]
-    parts.append(f"<div>{escape(st.code)} · {escape(TIER_STYLE[st.tier]['label'])}</div>")
+    parts.append(f"<div>{escape(st.code)} · {escape(sym.TIER_STYLE[st.tier]['label'])}</div>")
     if code in network.offline:
         parts.append("<div class='jg-warn'>OFFLINE — provides no coverage</div>")
     caps = [(label, getattr(st, key)) for key, label in CAPACITIES if getattr(st, key)]
@@ -151,6 +157,3 @@ def stock_section(st: Station, stock: Mapping[str, Mapping[str, Any]] | None) ->
 
 def _table(rows: Sequence[tuple[str, str]]) -> str:
     return "<table>" + "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in rows) + "</table>"
-
-
-__all__ = ["coverage_map", "station_popup", "OFFLINE"]

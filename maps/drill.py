@@ -163,4 +163,3 @@ def _popup(net: Network, code: str, record: Mapping[str, Any] | None, is_bottlen
 
 def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f}".removesuffix(".0")
-

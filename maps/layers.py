@@ -75,8 +75,10 @@ def add_stations(
 
 
 def _swatch_html(tier: str) -> str:
-    return station_svg(tier).replace(f'width="{TIER_STYLE[tier]["size"]}"', 'width="14"', 1).replace(
-        f'height="{TIER_STYLE[tier]["size"]}"', 'height="14"', 1
+    return (
+        station_svg(tier)
+        .replace(f'width="{TIER_STYLE[tier]["size"]}"', 'width="14"', 1)
+        .replace(f'height="{TIER_STYLE[tier]["size"]}"', 'height="14"', 1)
     )
 
 
@@ -100,9 +102,18 @@ def add_sites(m: folium.Map, network: Network, result: CoverageResult) -> None:
         (covered if band is not None else uncovered).append(feature)
     fields = ["code", "name", "ring", "station", "minutes"]
     aliases = ["site", "name", "ring", "nearest station", "travel time"]
+    small = len(result.sites) <= 300  # thousands of sites: smaller dots, or they hide the map
     for features, label, extra in (
-        (covered, f"Sites by minutes to nearest station ({len(covered)})", {"radius": 6, "weight": 1}),
-        (uncovered, f"Uncovered sites > {thresholds[-1]} min ({len(uncovered)})", {"radius": 9, "weight": 3}),
+        (
+            covered,
+            f"Sites by minutes to nearest station ({len(covered)})",
+            {"radius": 6 if small else 3.5, "weight": 1},
+        ),
+        (
+            uncovered,
+            f"Uncovered sites > {thresholds[-1]} min ({len(uncovered)})",
+            {"radius": 9 if small else 6, "weight": 2.5},
+        ),
     ):
         group = folium.FeatureGroup(name=label)
         if features:
@@ -188,16 +199,27 @@ def add_links(m: folium.Map, network: Network) -> None:
     group.add_to(m)
 
 
-def _add_links(group: folium.FeatureGroup, network: Network, keep: Callable[[str], bool], style: dict, css: str) -> None:
-    for link in network.scenario.links:
-        if keep(link.mode):
-            folium.PolyLine(
-                [latlon(network, link.a), latlon(network, link.b)],
-                tooltip=f"{link.ref} ({link.mode})",
-                pane="jg-links",
-                class_name=css,
-                **style,
-            ).add_to(group)
+def _add_links(
+    group: folium.FeatureGroup, network: Network, keep: Callable[[str], bool], style: dict, css: str
+) -> None:
+    """The matching links as one GeoJSON layer (thousands of separate polylines would be slow to build)."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"link": f"{link.ref} ({link.mode})"},
+            "geometry": {"type": "LineString", "coordinates": [latlon(network, c)[::-1] for c in (link.a, link.b)]},
+        }
+        for link in network.scenario.links
+        if keep(link.mode)
+    ]
+    if features:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            style_function=lambda _f: style,
+            tooltip=folium.GeoJsonTooltip(fields=["link"], labels=False),
+            pane="jg-links",
+            class_name=css,
+        ).add_to(group)
 
 
 def add_disruptions(m: folium.Map, network: Network) -> None:
@@ -210,14 +232,27 @@ def add_disruptions(m: folium.Map, network: Network) -> None:
         for ref in refs:
             factor = dict(d.slow).get(ref)
             label = f"{verb}: {ref}" + (f" ×{factor:g}" if factor else "")
-            for a, b in {tuple(sorted(e)) for e in network.link_edges(ref)} if verb == "slowed" else _closed(network, ref):
+            for a, b in (
+                {tuple(sorted(e)) for e in network.link_edges(ref)} if verb == "slowed" else _closed(network, ref)
+            ):
                 folium.PolyLine(
-                    [latlon(network, a), latlon(network, b)], tooltip=label, pane="jg-disruptions", class_name="jg-closed" if verb == "CLOSED" else "jg-slowed", **style
+                    [latlon(network, a), latlon(network, b)],
+                    tooltip=label,
+                    pane="jg-disruptions",
+                    class_name="jg-closed" if verb == "CLOSED" else "jg-slowed",
+                    **style,
                 ).add_to(group)
     for code in d.offline:
         folium.CircleMarker(
-            latlon(network, code), radius=18, color="#d50000", weight=3, fill=False, dash_array="4 4",
-            tooltip=f"{code} OFFLINE", pane="jg-disruptions", class_name="jg-offline-ring",
+            latlon(network, code),
+            radius=18,
+            color="#d50000",
+            weight=3,
+            fill=False,
+            dash_array="4 4",
+            tooltip=f"{code} OFFLINE",
+            pane="jg-disruptions",
+            class_name="jg-offline-ring",
         ).add_to(group)
     group.add_to(m)
 
@@ -241,5 +276,7 @@ def add_routes(m: folium.Map, network: Network, dispatches: Sequence) -> None:
             network.scenario.place(code)  # UnknownCodeError names a bad code
         points = [latlon(network, c) for c in path]
         folium.PolyLine(points, tooltip=escape(label), class_name="jg-route", **ROUTE).add_to(group)
-        folium.CircleMarker(points[-1], radius=5, color=ROUTE["color"], fill=True, fill_opacity=1, tooltip=escape(label)).add_to(group)
+        folium.CircleMarker(
+            points[-1], radius=5, color=ROUTE["color"], fill=True, fill_opacity=1, tooltip=escape(label)
+        ).add_to(group)
     group.add_to(m)

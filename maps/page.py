@@ -84,4 +84,3 @@ def finish_map(
     html = root.render()
     host = urlsplit(tiles).hostname if tiles else None
     return offline_html(html, assets, allowed_hosts=(host,) if host else ())
-

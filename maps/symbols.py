@@ -49,7 +49,7 @@ def station_svg(tier: str, fill: str | None = None, *, offline: bool = False, ri
         "square": f'<rect x="1.5" y="1.5" width="{s - 3}" height="{s - 3}"',
     }[style["shape"]]
     body = f'{shape} fill="{fill}" stroke="#ffffff" stroke-width="2" paint-order="stroke"/>'
-    body += f"{shape} fill=\"none\" stroke=\"#212121\" stroke-width=\"0.8\"/>"
+    body += f'{shape} fill="none" stroke="#212121" stroke-width="0.8"/>'
     if offline:
         body += f'<path d="M3,3 L{s - 3},{s - 3} M{s - 3},3 L3,{s - 3}" stroke="#d50000" stroke-width="3"/>'
     if ring:
@@ -87,8 +87,10 @@ def swatch(colour: str, kind: str = "fill", **extra: str) -> str:
         )
     if kind in ("line", "dash"):
         dash = " stroke-dasharray='5 4'" if kind == "dash" else ""
-        return f"<svg width='22' height='14'><line x1='1' y1='7' x2='21' y2='7' stroke='{colour}' stroke-width='3'{dash}/></svg>"
-    return f"<svg width='16' height='14'><rect x='1' y='1' width='14' height='12' fill='{colour}' fill-opacity='0.5' stroke='{colour}'/></svg>"
+        line = f"<line x1='1' y1='7' x2='21' y2='7' stroke='{colour}' stroke-width='3'{dash}/>"
+        return f"<svg width='22' height='14'>{line}</svg>"
+    rect = f"<rect x='1' y='1' width='14' height='12' fill='{colour}' fill-opacity='0.5' stroke='{colour}'/>"
+    return f"<svg width='16' height='14'>{rect}</svg>"
 
 
 def title_html(title: str, subtitle: str = "") -> str:

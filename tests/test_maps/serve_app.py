@@ -14,7 +14,12 @@ from supply.errors import JungongError
 from supply.network import build_network
 from supply.scenario import load_scenario
 
-STOCK = {"GZ-HUB": {"meals": {"on_hand": 12000, "days_of_supply": 2.5, "unit": "meals"}, "water_l": {"on_hand": 5000, "days_of_supply": None}}}
+STOCK = {
+    "GZ-HUB": {
+        "meals": {"on_hand": 12000, "days_of_supply": 2.5, "unit": "meals"},
+        "water_l": {"on_hand": 5000, "days_of_supply": None},
+    }
+}
 DISPATCHES = [{"path": ["GZ-HUB", "J-RING-S", "GZS-RAIL"], "label": "D-0001 meals to Guangzhou South"}]
 
 

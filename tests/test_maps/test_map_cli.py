@@ -82,10 +82,18 @@ def test_map_drill_results(tmp_path):
         "seed": 3,
         "service_level": {"mean": 0.9, "ci95": [0.88, 0.92]},
         "stations": {
-            "GZ-HUB": {"mean_wait_minutes": {"mean": 9.5, "ci95": [8, 11]}, "utilisation": {"mean": 0.95, "ci95": [0.9, 1]},
-                       "served": 700, "stockouts": 300},
-            "NS-WING": {"mean_wait_minutes": {"mean": 1, "ci95": [0.5, 1.5]}, "utilisation": {"mean": 0.3, "ci95": [0.2, 0.4]},
-                        "served": 990, "stockouts": 10},
+            "GZ-HUB": {
+                "mean_wait_minutes": {"mean": 9.5, "ci95": [8, 11]},
+                "utilisation": {"mean": 0.95, "ci95": [0.9, 1]},
+                "served": 700,
+                "stockouts": 300,
+            },
+            "NS-WING": {
+                "mean_wait_minutes": {"mean": 1, "ci95": [0.5, 1.5]},
+                "utilisation": {"mean": 0.3, "ci95": [0.2, 0.4]},
+                "served": 990,
+                "stockouts": 10,
+            },
         },
         "units": {},
         "bottleneck": "GZ-HUB",

@@ -63,7 +63,11 @@ def test_inline_page_is_self_contained(gz):
 def test_served_page_links_only_package_assets(gz):
     html = coverage_map(*gz, assets="served")
     links = re.findall(r"""(?:src|href)="(/maps/assets/[^"]+)""", html)
-    assert sorted(links) == ["/maps/assets/jquery/jquery.min.js", "/maps/assets/leaflet/leaflet.css", "/maps/assets/leaflet/leaflet.js"]
+    assert sorted(links) == [
+        "/maps/assets/jquery/jquery.min.js",
+        "/maps/assets/leaflet/leaflet.css",
+        "/maps/assets/leaflet/leaflet.js",
+    ]
     assert {link.removeprefix("/maps/assets/") for link in links} <= set(asset_files())
     assert outside_urls(html) == []
 
@@ -87,7 +91,13 @@ def test_bad_asset_mode_rejected(gz):
 
 def test_vendored_files_and_licences_are_there():
     files = set(asset_files())
-    assert {"leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet/LICENSE", "jquery/jquery.min.js", "jquery/LICENSE.txt"} <= files
+    assert {
+        "leaflet/leaflet.js",
+        "leaflet/leaflet.css",
+        "leaflet/LICENSE",
+        "jquery/jquery.min.js",
+        "jquery/LICENSE.txt",
+    } <= files
     assert "README.md" not in files
     total = sum((STATIC_DIR / f).stat().st_size for f in files)
     assert total < 400_000

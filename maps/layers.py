@@ -228,20 +228,11 @@ def add_disruptions(m: folium.Map, network: Network) -> None:
     if not d:
         return
     group = folium.FeatureGroup(name="Disruptions 中断")
-    for refs, style, verb in ((list(d.close), CLOSED, "CLOSED"), ([r for r, _ in d.slow], SLOWED, "slowed")):
-        for ref in refs:
-            factor = dict(d.slow).get(ref)
-            label = f"{verb}: {ref}" + (f" ×{factor:g}" if factor else "")
-            for a, b in (
-                {tuple(sorted(e)) for e in network.link_edges(ref)} if verb == "slowed" else _closed(network, ref)
-            ):
-                folium.PolyLine(
-                    [latlon(network, a), latlon(network, b)],
-                    tooltip=label,
-                    pane="jg-disruptions",
-                    class_name="jg-closed" if verb == "CLOSED" else "jg-slowed",
-                    **style,
-                ).add_to(group)
+    for ref in d.close:
+        _disruption_lines(group, network, _closed(network, ref), f"CLOSED: {ref}", CLOSED, "jg-closed")
+    for ref, factor in d.slow:
+        ends = {tuple(sorted(e)) for e in network.link_edges(ref)}
+        _disruption_lines(group, network, ends, f"slowed ×{factor:g}: {ref}", SLOWED, "jg-slowed")
     for code in d.offline:
         folium.CircleMarker(
             latlon(network, code),
@@ -255,6 +246,15 @@ def add_disruptions(m: folium.Map, network: Network) -> None:
             class_name="jg-offline-ring",
         ).add_to(group)
     group.add_to(m)
+
+
+def _disruption_lines(
+    group: folium.FeatureGroup, network: Network, ends: Iterable[tuple[str, str]], label: str, style: dict, css: str
+) -> None:
+    for a, b in ends:
+        folium.PolyLine(
+            [latlon(network, a), latlon(network, b)], tooltip=label, pane="jg-disruptions", class_name=css, **style
+        ).add_to(group)
 
 
 def _closed(network: Network, ref: str) -> Iterable[tuple[str, str]]:

@@ -152,8 +152,10 @@ def _popup(net: Network, code: str, record: Mapping[str, Any] | None, is_bottlen
         wait, util = record.get("mean_wait_minutes"), record.get("utilisation")
         rows.append("<b>In the drill</b><table>")
         rows.append(f"<tr><td>service level</td><td>{_pct(station_level(record))}</td></tr>")
-        rows.append(f"<tr><td>mean wait</td><td>{_num(_mean(wait))} min (95% CI {_ci(wait, '.1f')})</td></tr>")
-        rows.append(f"<tr><td>utilisation</td><td>{_pct(_mean(util))} (95% CI {_ci(util)})</td></tr>")
+        if _mean(wait) is not None:
+            rows.append(f"<tr><td>mean wait</td><td>{_num(_mean(wait))} min (95% CI {_ci(wait, '.1f')})</td></tr>")
+        if _mean(util) is not None:
+            rows.append(f"<tr><td>utilisation</td><td>{_pct(_mean(util))} (95% CI {_ci(util)})</td></tr>")
         served, stockouts = _num(_mean(record.get("served"))), _num(_mean(record.get("stockouts")))
         rows.append(f"<tr><td>served</td><td>{served}</td></tr><tr><td>stockouts</td><td>{stockouts}</td></tr></table>")
     else:

@@ -167,7 +167,7 @@ def add_rings(m: folium.Map, network: Network) -> None:
     pts["sea"] += [(network.graph.nodes[n]["lon"], network.graph.nodes[n]["lat"]) for n in sea_nodes]
     shapes = {"city": city}
     if pts["region"]:
-        shapes["region"] = MultiPoint(pts["region"] + pts["city"]).convex_hull.buffer(0.05).difference(city)
+        shapes["region"] = MultiPoint(pts["region"] + pts["city"]).convex_hull.buffer(0.05)
     if pts["sea"]:
         shapes["sea"] = MultiPoint(pts["sea"]).convex_hull.buffer(0.04)
     for ring, geom in shapes.items():

@@ -104,6 +104,7 @@ def test_drill_map_bottleneck(tmp_path, browser_session, artifacts):
         assert hub.locator("svg circle[stroke='#d50000']").count() == 1  # the bottleneck ring
         assert hub.locator("polygon[fill='#d7191c']").count() == 1  # 60% < 80%: red
         hub.click()
-        assert "BOTTLENECK" in s.page.locator(".leaflet-popup-content").inner_text()
+        text = s.page.locator(".leaflet-popup-content").inner_text()
+        assert "BOTTLENECK" in text and "service level\t60.0%" in text and "mean wait" not in text
         s.page.screenshot(path=str(artifacts / "drill.png"))
         _assert_clean(s)

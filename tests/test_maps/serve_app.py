@@ -7,9 +7,10 @@ from fixed data, and a problem+json handler for :class:`~supply.errors.JungongEr
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from maps.api import assets_router, coverage_router
+from maps.assets import STATIC_DIR
 from supply.errors import JungongError
 from supply.network import build_network
 from supply.scenario import load_scenario
@@ -40,6 +41,12 @@ def create_app() -> FastAPI:
             dependencies=[Depends(require_commander)],
         )
     )
+
+    tile = (STATIC_DIR / "leaflet/images/layers.png").read_bytes()
+
+    @app.get("/tiles/{z}/{x}/{y}.png")
+    def tiles(z: int, x: int, y: int) -> Response:  # a stand-in for a tile server on the user's network
+        return Response(tile, media_type="image/png")
 
     @app.exception_handler(JungongError)
     def problem(_request: Request, exc: JungongError) -> JSONResponse:

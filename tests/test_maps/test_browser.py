@@ -87,6 +87,19 @@ def test_served_page_from_the_api(map_server, browser_session, artifacts):
         _assert_clean(s)
 
 
+def test_tiles_come_only_from_the_given_server(tmp_path, map_server, browser_session):
+    net = build_network(load_scenario(None))
+    path = tmp_path / "tiles.html"
+    path.write_text(coverage_map(net, coverage(net), tiles=map_server + "/tiles/{z}/{x}/{y}.png"), encoding="utf-8")
+    with browser_session(map_server) as s:
+        s.page.goto(file_url(path))
+        s.page.wait_for_function(READY)
+        s.page.wait_for_function("document.querySelectorAll('img.leaflet-tile-loaded').length > 0")
+        tiles = [u for u in s.requests if u.startswith(map_server + "/tiles/")]
+        assert tiles and all(u == file_url(path) or u in tiles for u in s.requests)
+        _assert_clean(s)
+
+
 def test_drill_map_bottleneck(tmp_path, browser_session, artifacts):
     results = {
         "replications": 10,

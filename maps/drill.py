@@ -1,0 +1,167 @@
+"""The drill map: each station coloured by its service level in the drill, the bottleneck marked.
+
+Takes the plain dict of the drill's ``--json`` contract (never simulation objects)::
+
+    {"replications": 200, "seed": 7, "service_level": {"mean": 0.93, "ci95": [0.91, 0.95]},
+     "stations": {"GZ-HUB": {"mean_wait_minutes": {"mean": 4.2, "ci95": [3.9, 4.5]},
+                             "utilisation": {"mean": 0.71, "ci95": [...]}, "served": 5400, "stockouts": 12}},
+     "units": {...}, "bottleneck": "GZ-HUB"}
+
+A station's service level is ``served / (served + stockouts)``; numbers may also come as
+``{"mean": x, "ci95": [lo, hi]}``. A station without demand in the drill is drawn grey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from supply.errors import InvalidArgumentError
+from supply.network import Network, build_network
+from supply.scenario import Scenario
+
+from .assets import ASSETS_URL
+from .coverage_map import station_popup
+from .layers import add_disruptions, add_links, add_rings, add_stations
+from .page import finish_map, new_map
+from .symbols import OFFLINE, TIER_STYLE, station_svg
+
+#: Service-level bands: (lowest level, colour, label).
+BANDS = ((0.95, "#1a9850", "≥ 95 %"), (0.80, "#fdae61", "80–95 %"), (0.0, "#d7191c", "< 80 %"))
+BOTTLENECK = "#d50000"
+
+
+def drill_map(
+    scenario_or_network: Scenario | Network,
+    drill_results: Mapping[str, Any],
+    path: str | Path,
+    *,
+    title: str | None = None,
+    tiles: str | None = None,
+    assets: str = "inline",
+) -> Path:
+    """Write the drill map to ``path`` and return it."""
+    out = Path(path)
+    out.write_text(drill_map_html(scenario_or_network, drill_results, title=title, tiles=tiles, assets=assets), "utf-8")
+    return out
+
+
+def drill_map_html(
+    scenario_or_network: Scenario | Network,
+    drill_results: Mapping[str, Any],
+    *,
+    title: str | None = None,
+    tiles: str | None = None,
+    assets: str = "inline",
+    assets_url: str = ASSETS_URL,
+) -> str:
+    """The drill map as HTML (see the module docstring for ``drill_results``)."""
+    net = scenario_or_network if isinstance(scenario_or_network, Network) else build_network(scenario_or_network)
+    stations = _stations(drill_results, net)
+    bottleneck = drill_results.get("bottleneck")
+    if bottleneck is not None:
+        net.scenario.station(str(bottleneck))
+    levels = {code: station_level(rec) for code, rec in stations.items()}
+    m = new_map(net, tiles=tiles, assets=assets, assets_url=assets_url)
+    add_rings(m, net)
+    add_links(m, net)
+    add_disruptions(m, net)
+    add_stations(
+        m,
+        net,
+        lambda code: _popup(net, code, stations.get(code), code == bottleneck),
+        fill_for=lambda code: level_colour(levels.get(code)),
+        ring_for=lambda code: BOTTLENECK if code == bottleneck else None,
+    )
+    overall = drill_results.get("service_level", {})
+    subtitle = (
+        f"drill service level {_pct(_mean(overall))} (95% CI {_ci(overall)}) · "
+        f"{drill_results.get('replications', '?')} replications, seed {drill_results.get('seed', '?')}"
+        + (f" · bottleneck {bottleneck}" if bottleneck else "")
+        + f" · {net.disruptions.describe()}"
+    )
+    legend = [
+        ("Stations by tier", [(station_svg(t), s["label"]) for t, s in TIER_STYLE.items()]),
+        (
+            "Service level in the drill",
+            [(station_svg("point", c), lb) for _, c, lb in BANDS]
+            + [(station_svg("point", OFFLINE), "no demand"), (station_svg("point", ring=BOTTLENECK), "bottleneck")],
+        ),
+    ]
+    return finish_map(
+        m,
+        title=title or f"Drill — {net.scenario.scenario.name}",
+        subtitle=subtitle,
+        legend=legend,
+        assets=assets,
+        tiles=tiles,
+    )
+
+
+def station_level(record: Mapping[str, Any] | None) -> float | None:
+    """``served / (served + stockouts)``; ``None`` when the station saw no demand."""
+    if not record:
+        return None
+    served, stockouts = _mean(record.get("served")) or 0.0, _mean(record.get("stockouts")) or 0.0
+    total = served + stockouts
+    return served / total if total > 0 else None
+
+
+def level_colour(level: float | None) -> str:
+    if level is None:
+        return OFFLINE
+    return next(c for lo, c, _ in BANDS if level >= lo)
+
+
+def _stations(results: Mapping[str, Any], net: Network) -> Mapping[str, Mapping[str, Any]]:
+    stations = results.get("stations") if isinstance(results, Mapping) else None
+    if not isinstance(stations, Mapping):
+        raise InvalidArgumentError("drill results: missing 'stations' (expected the drill --json output)")
+    for code, rec in stations.items():
+        net.scenario.station(str(code))  # results from another scenario name unknown stations
+        if not isinstance(rec, Mapping):
+            msg = f"drill results: stations.{code} should be a table, got {type(rec).__name__}"
+            raise InvalidArgumentError(msg)
+    return stations
+
+
+def _mean(value: Any) -> float | None:
+    if isinstance(value, Mapping):
+        value = value.get("mean")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _ci(value: Any, fmt: str = ".1%") -> str:
+    ci = value.get("ci95") if isinstance(value, Mapping) else None
+    if isinstance(ci, list | tuple) and len(ci) == 2 and all(isinstance(v, int | float) for v in ci):
+        return f"{ci[0]:{fmt}}–{ci[1]:{fmt}}"
+    return "n/a"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _popup(net: Network, code: str, record: Mapping[str, Any] | None, is_bottleneck: bool) -> str:
+    base = station_popup(net, code, None, None)
+    rows = []
+    if is_bottleneck:
+        rows.append("<div class='jg-warn'>BOTTLENECK of the drill</div>")
+    if record:
+        wait, util = record.get("mean_wait_minutes"), record.get("utilisation")
+        rows.append("<b>In the drill</b><table>")
+        rows.append(f"<tr><td>service level</td><td>{_pct(station_level(record))}</td></tr>")
+        if _mean(wait) is not None:
+            rows.append(f"<tr><td>mean wait</td><td>{_num(_mean(wait))} min (95% CI {_ci(wait, '.1f')})</td></tr>")
+        if _mean(util) is not None:
+            rows.append(f"<tr><td>utilisation</td><td>{_pct(_mean(util))} (95% CI {_ci(util)})</td></tr>")
+        served, stockouts = _num(_mean(record.get("served"))), _num(_mean(record.get("stockouts")))
+        rows.append(f"<tr><td>served</td><td>{served}</td></tr><tr><td>stockouts</td><td>{stockouts}</td></tr></table>")
+    else:
+        rows.append("<div>no demand in the drill</div>")
+    return base.removesuffix("</div>") + "".join(rows) + "</div>"
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.1f}".removesuffix(".0")

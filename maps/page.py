@@ -1,0 +1,86 @@
+"""The frame every map shares: an offline folium map fitted to the network, title, legend, controls.
+
+:func:`new_map` starts a page; :func:`finish_map` adds the layer control and the title and legend
+boxes, renders, and runs the offline check (:func:`maps.assets.offline_html`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+import folium
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from supply.errors import InvalidArgumentError
+from supply.network import Network
+
+from .assets import ASSETS_URL, check_mode, offline_html, use_local_assets
+from .basemap import add_base_map
+from .layers import add_panes
+from .symbols import PAGE_CSS, legend_html, title_html
+
+_TILE_RE = re.compile(r"^(https?://[^/\s]+|)/\S*$", re.IGNORECASE)
+
+
+class _ExposeMap(MacroElement):
+    """Sets ``window.jungongMap`` to the Leaflet map, for tests and the benchmark to find it."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}window.jungongMap = {{ this._parent.get_name() }};{% endmacro %}"
+    )
+
+
+def check_tiles(url: str | None) -> str | None:
+    """Validate ``--tiles``: an http(s) or server-relative URL template with ``{z}``, ``{x}`` and ``{y}``."""
+    if url is None:
+        return None
+    if not _TILE_RE.match(url) or not all(k in url for k in ("{z}", "{x}", "{y}")):
+        msg = f"--tiles: '{url}' is not a tile URL template like http://tiles.local/{{z}}/{{x}}/{{y}}.png"
+        raise InvalidArgumentError(msg)
+    return url
+
+
+def new_map(network: Network, *, tiles: str | None, assets: str, assets_url: str = ASSETS_URL) -> folium.Map:
+    """An empty offline map fitted to the network, with the base map (and tiles if given)."""
+    check_mode(assets)
+    check_tiles(tiles)
+    lats = [d["lat"] for _, d in network.graph.nodes(data=True)]
+    lons = [d["lon"] for _, d in network.graph.nodes(data=True)]
+    m = folium.Map(
+        location=[sum(lats) / len(lats), sum(lons) / len(lons)],
+        zoom_start=9,
+        tiles=None,
+        control_scale=True,
+    )
+    use_local_assets(m, assets, assets_url)
+    m.get_root().header.add_child(Element(f"<style>{PAGE_CSS}</style>"), name="jg_css")
+    if tiles:
+        folium.TileLayer(tiles=tiles, attr=f"tiles: {urlsplit(tiles).hostname or 'local'}", name="Tiles").add_to(m)
+    add_panes(m)
+    add_base_map(m, with_tiles=bool(tiles))
+    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
+    return m
+
+
+def finish_map(
+    m: folium.Map,
+    *,
+    title: str,
+    subtitle: str,
+    legend: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+    assets: str,
+    tiles: str | None,
+) -> str:
+    """Add controls, title and legend; render; return HTML that fetches nothing from outside."""
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    m.add_child(_ExposeMap())
+    root = m.get_root()
+    root.title = title
+    root.html.add_child(Element(title_html(title, subtitle)), name="jg_title")
+    root.html.add_child(Element(legend_html(legend)), name="jg_legend")
+    html = root.render()
+    host = urlsplit(tiles).hostname if tiles else None
+    return offline_html(html, assets, allowed_hosts=(host,) if host else ())

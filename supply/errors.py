@@ -86,3 +86,11 @@ class ConflictError(JungongError):
     title = "Conflict"
     status = 409
     exit_code = 1
+
+
+class ClusterError(JungongError):
+    """A Dask cluster named on the command line (``--cluster``) cannot be reached."""
+
+    title = "Cluster unreachable"
+    status = 503
+    exit_code = 1

@@ -1,0 +1,91 @@
+"""Service-time distributions: a number (fixed) or ``{dist = "...", ...}``, sampled vectorised.
+
+Every draw takes an explicit :class:`numpy.random.Generator`; nothing here holds state.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+DistName = Literal["fixed", "exponential", "uniform", "triangular", "lognormal"]
+
+#: The parameters each distribution needs (``lognormal`` takes the mean and sd of the times).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "fixed": ("value",),
+    "exponential": ("mean",),
+    "uniform": ("low", "high"),
+    "triangular": ("low", "mode", "high"),
+    "lognormal": ("mean", "sd"),
+}
+
+
+class Dist(BaseModel):
+    """A distribution of minutes. Which parameters are required depends on ``dist``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dist: DistName
+    value: float | None = Field(default=None, ge=0)
+    mean: float | None = Field(default=None, gt=0)
+    sd: float | None = Field(default=None, ge=0)
+    low: float | None = Field(default=None, ge=0)
+    mode: float | None = Field(default=None, ge=0)
+    high: float | None = Field(default=None, ge=0)
+
+    @classmethod
+    def fixed(cls, value: float) -> Dist:
+        return cls(dist="fixed", value=value)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """``(key, message)`` for every missing or inconsistent parameter."""
+        out = [
+            (p, f"{self.dist} distribution needs '{p}' (requires {', '.join(REQUIRED[self.dist])})")
+            for p in REQUIRED[self.dist]
+            if getattr(self, p) is None
+        ]
+        if out:
+            return out
+        if self.dist == "uniform" and self.low > self.high:  # type: ignore[operator]
+            out.append(("low", f"uniform low {self.low} > high {self.high}"))
+        if self.dist == "triangular" and not self.low <= self.mode <= self.high:  # type: ignore[operator]
+            out.append(("mode", f"triangular needs low ≤ mode ≤ high, got {self.low}, {self.mode}, {self.high}"))
+        if self.dist == "triangular" and self.low == self.high:
+            out.append(("high", "triangular low and high must differ (use a fixed value)"))
+        return out
+
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (used by the assignment policy's estimates)."""
+        if self.dist == "fixed":
+            return float(self.value)  # type: ignore[arg-type]
+        if self.dist == "uniform":
+            return (self.low + self.high) / 2  # type: ignore[operator]
+        if self.dist == "triangular":
+            return (self.low + self.mode + self.high) / 3  # type: ignore[operator]
+        return float(self.mean)  # type: ignore[arg-type]
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` independent draws (minutes, ≥ 0)."""
+        if self.dist == "fixed":
+            return np.full(size, float(self.value))  # type: ignore[arg-type]
+        if self.dist == "exponential":
+            return rng.exponential(self.mean, size)
+        if self.dist == "uniform":
+            return rng.uniform(self.low, self.high, size)
+        if self.dist == "triangular":
+            return rng.triangular(self.low, self.mode, self.high, size)
+        # lognormal with the given mean and sd of the times themselves
+        m, s = float(self.mean), float(self.sd)  # type: ignore[arg-type]
+        sigma2 = math.log1p((s / m) ** 2)
+        return rng.lognormal(math.log(m) - sigma2 / 2, math.sqrt(sigma2), size)
+
+
+def as_dist(value: float | int | dict | Dist) -> Dist | float | dict:
+    """Let a bare number stand for a fixed time (before validation)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": value}
+    return value

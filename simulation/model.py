@@ -1,0 +1,424 @@
+"""One replication of a drill in SimPy.
+
+Every arrival (a scheduled unit, or a group from a Poisson stream) is assigned a station by the
+drill's policy at the moment it arrives, on the travel times of the disruption epoch then in
+force: ``earliest`` (default) picks the smallest travel + estimated service time from the
+commitments at that moment, ``nearest`` the smallest travel time, ``assigned`` the unit's
+``serve_at`` station. Troops then travel to the station, or (``support = "mobile"``) field
+kitchens (a ``simpy.Resource``) drive to the site and hand out meals at their rate.
+
+At a station each person draws a meal (and water) from stock — waiting for a restock if it is
+out — queues first come first served for a seat, gets the next meal the kitchen has ready
+(:class:`~.station.Kitchen`), eats for a ``meal_minutes`` draw and leaves; each vehicle draws
+diesel and queues for a refuel bay. A person's *wait* is from reaching the station to having a
+seat and a meal. Seats and bays are :class:`~.station.SeatPool` s (exact FIFO multi-server
+queues); with one person per arrival, exponential meals and no kitchen limit a station is M/M/c.
+
+A unit with ``dwell_minutes`` must start back at ``arrive + dwell - travel back``: whoever is
+unfed then leaves unserved (a seat is freed at once) and the unit is *missed*.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import numpy as np
+import simpy
+
+from .plan import Arrival, Plan
+from .records import GroupRecord, ReplicationRecord, StationRecord
+from .station import Station
+
+HIST_WIDTH = 5.0
+HIST_BINS = 144  # 12 hours in 5-minute bins; the last bin is open-ended
+
+
+class _Group:
+    """Running totals of one group's arrivals."""
+
+    __slots__ = ("code", "counts", "people", "people_missed", "fed_sum", "wait_sum", "stations")
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.counts = {"on_time": 0, "late": 0, "missed": 0, "unfinished": 0}
+        self.people = self.people_missed = 0
+        self.fed_sum = self.wait_sum = 0.0
+        self.stations: dict[str, None] = {}
+
+
+class _Visit:
+    """One arrival being served at one station."""
+
+    __slots__ = ("arrival", "station", "t0", "t1", "deadline", "fed", "refuelled", "resolved", "done_at",
+                 "last", "waiting", "wait_sum", "closed")  # fmt: skip
+
+    def __init__(self, arrival: Arrival, station: Station, t0: float, deadline: float) -> None:
+        self.arrival, self.station, self.t0, self.deadline = arrival, station, t0, deadline
+        self.t1 = t0
+        self.fed = self.refuelled = 0
+        self.resolved = 0  # people and vehicles whose fate is known
+        self.done_at: float | None = None
+        self.last = t0  # latest finish among those served
+        self.waiting: list[simpy.Event] = []  # stock gets blocked by a stock-out
+        self.wait_sum = 0.0
+        self.closed = False
+
+
+class Model:
+    """The drill's SimPy model for one replication. ``run()`` returns its record."""
+
+    def __init__(self, plan: Plan, rng: np.random.Generator, index: int = 0) -> None:
+        self.plan, self.rng, self.index = plan, rng, index
+        self.env = simpy.Environment()
+        self.stations = [Station(self.env, s) for s in plan.stations]
+        self.groups = [_Group(code) for code in plan.groups]
+        self.hist = np.zeros(HIST_BINS, dtype=np.int64)
+        self.fed_minutes: list[float] = []
+        self.open: list[_Visit] = []
+        self.meal_mean = plan.meal.expected
+        self.refuel_mean = plan.refuel.expected
+        self.resolved_events = 0  # seat/bay taken, meal or refuel done, seat freed: 3 per person served
+
+    def run(self) -> ReplicationRecord:
+        env, plan = self.env, self.plan
+        for a in plan.arrivals:
+            if a.rate_per_min > 0:
+                n = self.rng.poisson(a.rate_per_min * (a.until - a.arrive))
+                times = np.sort(self.rng.uniform(a.arrive, a.until, n))  # Poisson: uniform given the count
+            else:
+                times = np.array([a.arrive])
+            for t in times.tolist():
+                env.timeout(t).callbacks.append(partial(self._arrive, a))
+        for t, s, item, qty in plan.losses:
+            env.timeout(t).callbacks.append(partial(self._lose, s, item, qty))
+        env.run(until=plan.horizon)
+        return self._record()
+
+    def _lose(self, s: int, item: str, qty: float, _ev: simpy.Event) -> None:
+        st = self.stations[s]
+        st.take(item, qty)
+        self._reorder(st, item)
+
+    # --- assignment ----------------------------------------------------------------------
+    def _choose(self, a: Arrival, t: float) -> tuple[int, float, float]:
+        """(station, minutes there, minutes back) for an arrival at ``t``; station -1: none.
+
+        For mobile support "there" is the field kitchens' drive to the site; troops stay put.
+        """
+        ep = self.plan.epoch_at(t)
+        to, back = ep.to_station[a.place], ep.from_station[:, a.place]
+        if a.at_station >= 0 and a.at_station not in ep.offline and not a.mobile:
+            return a.at_station, 0.0, 0.0
+        best, best_score = -1, math.inf
+        for s, st in enumerate(self.stations):
+            if s in ep.offline or not math.isfinite(to[s]):
+                continue
+            if a.mobile:
+                if st.kitchens is None:
+                    continue
+                score = back[s] + (len(st.kitchens.queue) + st.kitchens.count) / st.plan.field_kitchens * 60.0
+            else:
+                est = st.estimate(a.headcount, a.vehicles, self.meal_mean, self.refuel_mean)
+                if not math.isfinite(est):
+                    continue
+                score = to[s] if self.plan.policy == "nearest" else to[s] + est
+                if self.plan.policy == "assigned" and s == a.serve_at:
+                    score = -math.inf
+            if score < best_score:
+                best, best_score = s, score
+        if best < 0:
+            return -1, 0.0, 0.0
+        there, back_m = float(to[best]), float(back[best])
+        return (best, back_m, 0.0) if a.mobile else (best, there, back_m)
+
+    def _arrive(self, a: Arrival, _ev: simpy.Event) -> None:
+        t = self.env.now
+        s, there, back = self._choose(a, t)
+        group = self.groups[a.group]
+        if s < 0:  # nowhere can serve it
+            group.counts["missed"] += 1
+            group.people += a.headcount
+            group.people_missed += a.headcount
+            return
+        st = self.stations[s]
+        deadline = t + a.dwell - back if a.dwell is not None else math.inf
+        v = _Visit(a, st, t, deadline)
+        self.open.append(v)
+        st.units += 1
+        group.stations.setdefault(st.plan.code, None)
+        if math.isfinite(deadline):
+            self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._deadline, v))
+        if a.mobile:
+            self._mobile(v, there)
+        elif there > 0:
+            self.env.timeout(there).callbacks.append(partial(self._at_station, v))
+        else:
+            self._at_station(v, None)
+
+    # --- on-site service -----------------------------------------------------------------
+    def _at_station(self, v: _Visit, _ev: simpy.Event | None) -> None:
+        if v.closed:
+            return
+        st, a, now = v.station, v.arrival, self.env.now
+        v.t1 = now
+        if now >= self.plan.warmup:
+            st.arrivals += a.headcount
+        c = self.plan.consumption
+        st.take("water_l", a.headcount * c.water_l_per_person)
+        self._reorder(st, "water_l")
+        self._supply(v, "meals", a.headcount, c.meals_per_person, self._seat_people)
+        self._supply(v, "diesel_l", a.vehicles, c.diesel_l_per_vehicle, self._bay_vehicles)
+
+    def _supply(self, v: _Visit, item: str, n: int, per: float, then) -> None:  # type: ignore[no-untyped-def]
+        """Draw stock for ``n`` people/vehicles; those covered go on now, the rest after a restock."""
+        if n == 0:
+            return
+        st = v.station
+        if per <= 0 or st.stock[item] is None:
+            then(v, n)
+            return
+        got = st.take(item, n * per)
+        ready = min(n, int(got / per + 1e-9))
+        if ready < n:
+            st.put(item, got - ready * per)  # return the part-serving remainder
+            ev = st.stock[item].get((n - ready) * per)  # blocks until a restock
+            v.waiting.append(ev)
+            ev.callbacks.append(lambda _e, v=v, k=n - ready: None if v.closed else then(v, k))
+        self._reorder(st, item)
+        if ready:
+            then(v, ready)
+
+    def _seat_people(self, v: _Visit, k: int) -> None:
+        """Resolve ``k`` people through the seat pool and the kitchen (see SeatPool)."""
+        st, now, t1, deadline = v.station, self.env.now, v.t1, v.deadline
+        seats, kitchen, counted = st.seats, st.kitchen, t1 >= self.plan.warmup
+        if seats is None:  # cannot serve meals here
+            v.resolved += k
+            self._settle(v)
+            return
+        fed = 0
+        for meal in self.plan.meal.sample(self.rng, k).tolist():
+            start = seats.start(now, deadline)
+            if start is None:  # no seat before it must leave
+                st.queue.add(t1, deadline)
+                v.wait_sum += deadline - t1
+                continue
+            st.queue.add(t1, start)
+            ready = kitchen.ready_at(start) if kitchen is not None else start
+            finish = ready + meal
+            leave = finish if finish <= deadline else deadline
+            seats.release_at(leave)
+            st.busy.add(start, leave)
+            wait = ready - t1
+            v.wait_sum += wait
+            if counted:
+                st.waits += 1
+                st.wait_sum += wait
+            if finish <= deadline:
+                fed += 1
+                st.fed_at.append(finish)
+                if finish > v.last:
+                    v.last = finish
+        self.resolved_events += 3 * k
+        v.fed += fed
+        v.resolved += k
+        self._settle(v)
+
+    def _bay_vehicles(self, v: _Visit, k: int) -> None:
+        st, now, deadline = v.station, self.env.now, v.deadline
+        if st.bays is not None:
+            for minutes in self.plan.refuel.sample(self.rng, k).tolist():
+                start = st.bays.start(now, deadline)
+                if start is None:
+                    continue
+                finish = start + minutes
+                leave = finish if finish <= deadline else deadline
+                st.bays.release_at(leave)
+                st.bay_busy.add(start, leave)
+                v.wait_sum += start - v.t1
+                if finish <= deadline:
+                    v.refuelled += 1
+                    v.last = max(v.last, finish)
+            self.resolved_events += 3 * k
+        v.resolved += k
+        self._settle(v)
+
+    def _settle(self, v: _Visit) -> None:
+        """Once everyone's fate is known and all are served, close the visit when the last is done."""
+        a = v.arrival
+        if v.done_at is not None or v.resolved < a.headcount + a.vehicles:
+            return
+        if v.fed == a.headcount and v.refuelled == a.vehicles:
+            v.done_at = v.last
+            self.env.timeout(v.last - self.env.now).callbacks.append(partial(self._done, v))
+
+    def _done(self, v: _Visit, _ev: simpy.Event) -> None:
+        if not v.closed:
+            minutes = self.env.now - v.t0
+            self._close(v, "on_time" if minutes <= self.plan.target else "late", minutes)
+
+    # --- mobile support ------------------------------------------------------------------
+    def _mobile(self, v: _Visit, travel: float) -> None:
+        """Field kitchens go to the site; each hands out its share at the kitchen's rate."""
+        st, a = v.station, v.arrival
+        need = min(st.plan.field_kitchens, math.ceil(a.headcount / self.plan.mobile.people_per_kitchen))
+        per = self.plan.consumption.meals_per_person
+        meals = a.headcount if per <= 0 else min(a.headcount, int(st.take("meals", a.headcount * per) / per + 1e-9))
+        self._reorder(st, "meals")
+        for j in range(need):
+            share = a.headcount // need + (1 if j < a.headcount % need else 0)
+            k = min(share, meals)
+            meals -= k
+            self.env.process(self._kitchen(v, k, travel))
+
+    def _kitchen(self, v: _Visit, people: int, travel: float):  # type: ignore[no-untyped-def]
+        st, env = v.station, self.env
+        rate = self.plan.mobile.meals_per_hour_per_kitchen / 60.0
+        with st.kitchens.request() as req:
+            yield req
+            out = env.now
+            yield env.timeout(travel)
+            start = env.now
+            n = 0 if v.closed else min(people, max(0, int((v.deadline - start) * rate + 1e-9)))
+            v.wait_sum += n * (start - v.t0) + n * (n - 1) / 2 / rate
+            yield env.timeout(n / rate)
+            if not v.closed:
+                st.fed_at.extend([env.now] * n)
+                v.fed += n
+                if v.fed == v.arrival.headcount:
+                    self._close(v, "on_time" if env.now - v.t0 <= self.plan.target else "late", env.now - v.t0)
+            yield env.timeout(travel)  # back to the station
+            st.kitchens_out.add(out, env.now)
+
+    # --- outcomes ------------------------------------------------------------------------
+    def _deadline(self, v: _Visit, _ev: simpy.Event) -> None:
+        if v.closed or v.done_at is not None:
+            return
+        for ev in v.waiting:
+            if not ev.triggered:
+                ev.cancel()
+        self._close(v, "missed", None)
+
+    def _close(self, v: _Visit, outcome: str, minutes: float | None) -> None:
+        v.closed = True
+        a, st = v.arrival, v.station
+        g = self.groups[a.group]
+        g.counts[outcome] += 1
+        g.people += a.headcount
+        g.wait_sum += v.wait_sum
+        if outcome in ("late", "missed"):
+            st.late_wait_sum += v.wait_sum
+        if outcome == "missed":
+            g.people_missed += a.headcount - v.fed
+        if outcome == "on_time":
+            st.units_on_time += 1
+        if minutes is not None:
+            g.fed_sum += minutes
+            self.hist[min(int(minutes // HIST_WIDTH), HIST_BINS - 1)] += 1
+            if a.rate_per_min == 0:
+                self.fed_minutes.append(minutes)
+
+    # --- restock -------------------------------------------------------------------------
+    def _reorder(self, st: Station, item: str) -> None:
+        qty = st.needs_order(item)
+        if qty <= 0:
+            return
+        rs, hub = self.plan.restock, self.stations[self.plan.hub]
+        if st is hub:
+            delay = rs.depot_lead_hours * 60
+        else:
+            travel = self.plan.epoch_at(self.env.now).hub_to[self.stations.index(st)]
+            qty = min(qty, hub.level(item))
+            if qty <= 0 or not math.isfinite(travel):
+                return  # nothing to send, or no road: the next draw tries again
+            hub.take(item, qty)
+            self._reorder(hub, item)
+            delay = rs.lead_hours * 60 + float(travel)
+        st.pending_order[item] = True
+        self.env.timeout(delay).callbacks.append(partial(self._delivered, st, item, qty))
+
+    def _delivered(self, st: Station, item: str, qty: float, _ev: simpy.Event) -> None:
+        st.pending_order[item] = False
+        st.put(item, qty)
+        self._reorder(st, item)
+
+    # --- the record ----------------------------------------------------------------------
+    def _record(self) -> ReplicationRecord:
+        plan, end = self.plan, self.plan.horizon
+        for v in self.open:
+            if not v.closed:
+                v.closed = True
+                g = self.groups[v.arrival.group]
+                g.counts["unfinished"] += 1
+                g.people += v.arrival.headcount
+        span = end - plan.warmup
+        edges = np.arange(plan.nbins + 1) * plan.bin_minutes
+        edges[-1] = end
+        window = np.array([plan.warmup, end])
+        stations = []
+        for st in self.stations:
+            p = st.plan
+
+            def average(iv, capacity: int) -> float:  # type: ignore[no-untyped-def]
+                lo, hi = iv.area_before(window)
+                return (hi - lo) / span / capacity if capacity else math.nan
+
+            queue_bins = np.diff(st.queue.area_before(edges)) / np.diff(edges)
+            stations.append(
+                StationRecord(
+                    code=p.code,
+                    served=int(sum(1 for t in st.fed_at if t <= end)),
+                    waits=st.waits,
+                    wait_sum=st.wait_sum,
+                    utilisation=average(st.busy, p.seats),
+                    bay_utilisation=average(st.bay_busy, p.refuel_bays),
+                    kitchen_utilisation=average(st.kitchens_out, p.field_kitchens),
+                    mean_queue=average(st.queue, 1),
+                    arrivals=st.arrivals,
+                    stockouts=len(st.stockouts),
+                    stockout_minutes=tuple(st.stockouts),
+                    units=st.units,
+                    units_on_time=st.units_on_time,
+                    late_wait_sum=st.late_wait_sum,
+                    queue_series=tuple(queue_bins.tolist()),
+                    stock_series=st.stock_series(plan.bin_minutes, plan.nbins),
+                )
+            )
+        groups = tuple(
+            GroupRecord(
+                g.code,
+                sum(g.counts.values()),
+                g.counts["on_time"],
+                g.counts["late"],
+                g.counts["missed"],
+                g.counts["unfinished"],
+                g.people,
+                g.people_missed,
+                g.counts["on_time"] + g.counts["late"],
+                g.fed_sum,
+                g.wait_sum,
+                tuple(g.stations),
+            )  # fmt: skip
+            for g in self.groups
+        )
+        arrivals = sum(g.arrivals for g in groups)
+        on_time = sum(g.on_time for g in groups)
+        return ReplicationRecord(
+            index=self.index,
+            service_level=on_time / arrivals if arrivals else math.nan,
+            arrivals=arrivals,
+            on_time=on_time,
+            groups=groups,
+            stations=tuple(stations),
+            fed_minutes=tuple(self.fed_minutes),
+            fed_histogram=tuple(self.hist.tolist()),
+            # SimPy's own event counter (events scheduled), plus the person-level events the
+            # seat pools resolved without scheduling them.
+            events=next(self.env._eid) + self.resolved_events,
+        )
+
+
+def run_replication(plan: Plan, seed: np.random.SeedSequence, index: int = 0) -> ReplicationRecord:
+    """One replication with its own generator (from ``SeedSequence(seed).spawn(n)[index]``)."""
+    return Model(plan, np.random.default_rng(seed), index).run()

@@ -1,0 +1,66 @@
+"""Flat immutable result records of one replication (plain tuples and floats: cheap to pickle).
+
+A *group* is a scheduled unit (one arrival) or a stream (many arrivals); every arrival is a
+unit for the service level. Outcomes: ``on_time`` (served within the target), ``late`` (served
+before it had to move on, after the target), ``missed`` (moved on unserved; ``people_missed``
+counts who), ``unfinished`` (still being served when the horizon ended).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OUTCOMES = ("on_time", "late", "missed", "unfinished")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRecord:
+    code: str
+    arrivals: int
+    on_time: int
+    late: int
+    missed: int
+    unfinished: int
+    people: int
+    people_missed: int
+    served: int  # arrivals fully served (on time or late)
+    minutes_to_fed_sum: float  # over served arrivals
+    wait_sum: float  # person-minutes waiting for a seat, meal or bay
+    stations: tuple[str, ...]  # where its arrivals were served (in order of first use)
+
+
+@dataclass(frozen=True, slots=True)
+class StationRecord:
+    code: str
+    served: int  # people fed
+    waits: int  # people seated after the warm-up
+    wait_sum: float  # their minutes waiting for a seat and a meal
+    utilisation: float  # time-average share of seats busy after the warm-up (nan: no seats)
+    bay_utilisation: float  # same for refuel bays
+    kitchen_utilisation: float  # field kitchens out on mobile support
+    mean_queue: float  # time-average people waiting for a seat after the warm-up
+    arrivals: int  # people arriving at the station after the warm-up
+    stockouts: int
+    stockout_minutes: tuple[float, ...]
+    units: int  # arrivals assigned here
+    units_on_time: int
+    late_wait_sum: float  # person-minutes waited here by arrivals that were late or missed
+    queue_series: tuple[float, ...]  # time-average queue per time bin
+    stock_series: tuple[float, ...]  # meals in stock at the end of each time bin (nan: untracked)
+
+    @property
+    def mean_wait(self) -> float:
+        return self.wait_sum / self.waits if self.waits else float("nan")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicationRecord:
+    index: int
+    service_level: float
+    arrivals: int
+    on_time: int
+    groups: tuple[GroupRecord, ...]
+    stations: tuple[StationRecord, ...]
+    fed_minutes: tuple[float, ...]  # minutes to fed of each served scheduled unit (streams excluded)
+    fed_histogram: tuple[int, ...]  # minutes to fed of every served arrival, in Plan-wide bins
+    events: int  # SimPy events processed (for the benchmark's cost-per-event figure)

@@ -1,0 +1,133 @@
+"""Monte Carlo: many replications, in parallel, aggregated as they stream in.
+
+Replication *i* always runs with ``SeedSequence(seed).spawn(n)[i]`` and records are added to
+the statistics in index order, so the results are identical whatever runs them: this process
+(``workers=1``), local worker processes (:class:`concurrent.futures.ProcessPoolExecutor`) or an
+existing Dask cluster (``dask.distributed``'s own executor, ``Client.get_executor()``).
+Replications travel in chunks, and at most a few chunks are in flight, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+
+import numpy as np
+
+from supply.errors import ClusterError, InvalidArgumentError
+from supply.scenario import Scenario
+
+from .model import run_replication
+from .plan import Plan, build_plan
+from .records import ReplicationRecord
+from .stats import DrillStats
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def run_chunk(plan: Plan, seeds: Sequence[tuple[int, np.random.SeedSequence]]) -> list[ReplicationRecord]:
+    """Run a few replications (the unit of work sent to a worker)."""
+    return [run_replication(plan, seed, index) for index, seed in seeds]
+
+
+def run_plan(
+    plan: Plan,
+    *,
+    replications: int,
+    seed: int,
+    workers: int = 1,
+    cluster: str | None = None,
+    progress: Progress | None = None,
+) -> DrillStats:
+    """Run ``replications`` of a compiled plan and return their aggregated statistics."""
+    if replications < 1:
+        msg = f"replications must be ≥ 1, got {replications}"
+        raise InvalidArgumentError(msg)
+    if workers < 1:
+        msg = f"workers must be ≥ 1, got {workers}"
+        raise InvalidArgumentError(msg)
+    stats = DrillStats(plan, seed)
+    seeds = list(enumerate(np.random.SeedSequence(seed).spawn(replications)))
+    done = 0
+    if workers == 1 and cluster is None:
+        for index, ss in seeds:
+            stats.add(run_replication(plan, ss, index))
+            done += 1
+            if progress:
+                progress(done, replications)
+        return stats
+    with _executor(workers, cluster) as (executor, slots):
+        size = max(1, min(25, math.ceil(replications / (slots * 4))))
+        chunks = iter([seeds[i : i + size] for i in range(0, replications, size)])
+        for records in _in_order(executor, plan, chunks, window=slots * 2):
+            for rec in records:
+                stats.add(rec)
+            done += len(records)
+            if progress:
+                progress(done, replications)
+    return stats
+
+
+def _in_order(executor: Executor, plan: Plan, chunks: Iterator, window: int) -> Iterator[list[ReplicationRecord]]:
+    """Results chunk by chunk in submission order, with at most ``window`` chunks in flight."""
+    inflight: deque = deque()
+    for chunk in chunks:
+        inflight.append(executor.submit(run_chunk, plan, chunk))
+        if len(inflight) >= window:
+            yield inflight.popleft().result()
+    while inflight:
+        yield inflight.popleft().result()
+
+
+@contextmanager
+def _executor(workers: int, cluster: str | None) -> Iterator[tuple[Executor, int]]:
+    if cluster is None:
+        ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            yield pool, workers
+        return
+    from dask.distributed import Client
+
+    try:
+        client = Client(cluster, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        msg = f"cannot reach the Dask cluster at {cluster}: {exc}"
+        raise ClusterError(msg) from None
+    try:
+        slots = max(1, sum(client.nthreads().values()))
+        log.info("running on %s with %d worker threads", cluster, slots)
+        yield client.get_executor(pure=False), slots
+    finally:
+        client.close()
+
+
+def run_drill(
+    scenario: Scenario,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    cluster: str | None = None,
+    progress: Progress | None = None,
+) -> DrillStats:
+    """Validate and compile ``scenario``'s drill and run it (``None``: the drill's own settings)."""
+    from .spec import drill_spec
+
+    spec = drill_spec(scenario)
+    plan = build_plan(scenario, spec)
+    return run_plan(
+        plan,
+        replications=spec.replications if replications is None else replications,
+        seed=spec.seed if seed is None else seed,
+        workers=workers,
+        cluster=cluster,
+        progress=progress,
+    )

@@ -1,0 +1,253 @@
+"""The ``[drill]`` section of a scenario: a pydantic model plus the checks that need the network.
+
+:func:`drill_spec` is the one entry point. Every fault is reported at once in the scenario
+error format (file, key path such as ``drill.units[2].site``, message), codes that name nothing
+come with suggestions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from supply.errors import Problem, ScenarioError
+from supply.scenario import Scenario, problems_from_validation
+
+from .distributions import Dist, as_dist
+
+ARRIVE_RE = re.compile(r"^D(\d+)\s+(\d{1,2}):(\d{2})$")
+Item = Literal["meals", "water_l", "diesel_l"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def parse_arrive(value: float | str) -> float:
+    """Minutes from the start: a number, or ``"D1 06:30"`` (day 1 is the first day)."""
+    if isinstance(value, int | float):
+        return float(value)
+    m = ARRIVE_RE.match(value.strip())
+    if not m or int(m.group(1)) < 1 or int(m.group(2)) > 23 or int(m.group(3)) > 59:
+        msg = f"arrive '{value}': expected minutes from the start or 'D<day> HH:MM', e.g. 'D1 06:30'"
+        raise ValueError(msg)
+    return (int(m.group(1)) - 1) * 1440.0 + int(m.group(2)) * 60 + int(m.group(3))
+
+
+class UnitSpec(_Strict):
+    """A scheduled arrival (train, convoy, ship) at a site, or at a station's own door."""
+
+    code: str
+    headcount: int = Field(ge=1)
+    vehicles: int = Field(default=0, ge=0)
+    site: str | None = None
+    station: str | None = None
+    arrive: float = Field(ge=0)
+    dwell_minutes: float | None = Field(default=None, gt=0)
+    support: Literal["station", "mobile"] = "station"
+    serve_at: str | None = None
+
+    @field_validator("arrive", mode="before")
+    @classmethod
+    def _arrive(cls, v: Any) -> Any:
+        return parse_arrive(v) if isinstance(v, str) else v
+
+    @property
+    def place(self) -> str:
+        return self.site or self.station or ""
+
+
+class StreamSpec(_Strict):
+    """Random arrivals: a Poisson stream of groups at a site or station."""
+
+    code: str | None = None
+    station: str | None = None
+    site: str | None = None
+    rate_per_hour: float = Field(gt=0)
+    headcount: int = Field(default=1, ge=1)
+    vehicles: int = Field(default=0, ge=0)
+    from_hour: float = Field(default=0, ge=0)
+    to_hour: float | None = Field(default=None, ge=0)
+    dwell_minutes: float | None = Field(default=None, gt=0)
+
+    @property
+    def place(self) -> str:
+        return self.site or self.station or ""
+
+
+class ServiceSpec(_Strict):
+    """Service times per person (a meal) and per vehicle (refuelling), in minutes."""
+
+    # Defaults: 20-minute meals (issue sample); heavy-truck refuel 12–15 min with fast
+    # dispensers, up to 30 slow (NATSO fuelling equipment guide).
+    meal_minutes: Dist = Dist(dist="exponential", mean=20)
+    refuel_minutes: Dist = Dist(dist="triangular", low=10, mode=13, high=30)
+
+    @field_validator("meal_minutes", "refuel_minutes", mode="before")
+    @classmethod
+    def _number_is_fixed(cls, v: Any) -> Any:
+        return as_dist(v)
+
+
+class ConsumptionSpec(_Strict):
+    """What each person and vehicle draws from a station's stock at a stop."""
+
+    meals_per_person: float = Field(default=1, ge=0)
+    # Tropical drinking water 11.4 L/person/day (ATP 5-0.2-1) over three meal stops.
+    water_l_per_person: float = Field(default=3.8, ge=0)
+    diesel_l_per_vehicle: float = Field(default=150, ge=0)
+
+
+class RestockSpec(_Strict):
+    """Stations reorder from the hub below their reorder level; the hub from an outside depot."""
+
+    lead_hours: float = Field(default=6, ge=0)  # the traditional 6 h supply notice (PLA Daily)
+    depot_lead_hours: float = Field(default=12, ge=0)
+
+
+class MobileSpec(_Strict):
+    """Field kitchens sent to a site (机动保障)."""
+
+    meals_per_hour_per_kitchen: float = Field(default=100, gt=0)  # PLA field kitchen, Xinhua 2008
+    people_per_kitchen: int = Field(default=250, ge=1)  # mobile kitchen trailer 250–300 per meal
+
+
+class SlowSpec(_Strict):
+    link: str
+    factor: float = Field(gt=0)
+
+
+class LoseSpec(_Strict):
+    station: str
+    item: Item
+    quantity: float = Field(gt=0)
+
+
+class EventSpec(_Strict):
+    """A disruption at ``at_hour``: exactly one of close, offline, slow, lose."""
+
+    at_hour: float = Field(ge=0)
+    until_hour: float | None = Field(default=None, ge=0)
+    close: str | None = None
+    offline: str | None = None
+    slow: SlowSpec | None = None
+    lose: LoseSpec | None = None
+
+    @property
+    def action(self) -> str:
+        return next(a for a in ("close", "offline", "slow", "lose") if getattr(self, a) is not None)
+
+
+class DrillSpec(_Strict):
+    """A drill: horizon, target, arrivals, service times, disruptions. Keys are the file's contract."""
+
+    hours: float = Field(gt=0)
+    target_minutes: float = Field(default=45, gt=0)
+    replications: int = Field(default=200, ge=1)
+    seed: int = Field(default=0, ge=0)
+    warmup_hours: float = Field(default=0, ge=0)
+    policy: Literal["earliest", "nearest", "assigned"] = "earliest"
+    units: list[UnitSpec] = Field(default_factory=list)
+    streams: list[StreamSpec] = Field(default_factory=list)
+    service: ServiceSpec = ServiceSpec()
+    consumption: ConsumptionSpec = ConsumptionSpec()
+    restock: RestockSpec = RestockSpec()
+    mobile: MobileSpec = MobileSpec()
+    events: list[EventSpec] = Field(default_factory=list)
+
+    def stream_code(self, i: int) -> str:
+        s = self.streams[i]
+        return s.code or f"stream{i + 1}@{s.place}"
+
+
+def drill_spec(scenario: Scenario) -> DrillSpec:
+    """Validate ``scenario.drill``; raise :class:`ScenarioError` listing every problem."""
+    src = scenario.source
+    if scenario.drill is None:
+        raise ScenarioError([Problem(src, "drill", "the scenario has no [drill] section")])
+    try:
+        spec = DrillSpec.model_validate(scenario.drill)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc, src, prefix="drill")) from None
+    problems = [Problem(src, path, msg) for path, msg in _semantic_problems(spec, scenario)]
+    if problems:
+        raise ScenarioError(problems)
+    return spec
+
+
+def _unknown(kind: str, code: str, known: list[str]) -> str:
+    msg = f"unknown {kind} '{code}'"
+    close = difflib.get_close_matches(code, known, n=3, cutoff=0.5)
+    return msg + ("; did you mean " + ", ".join(f"'{c}'" for c in close) + "?" if close else "")
+
+
+def _link_refs(scenario: Scenario) -> list[str]:
+    refs = []
+    for link in scenario.links:
+        refs += [link.ref, f"{link.a}~{link.b}", f"{link.b}~{link.a}"]
+    return refs
+
+
+def _semantic_problems(spec: DrillSpec, sc: Scenario) -> list[tuple[str, str]]:
+    stations = [s.code for s in sc.stations]
+    places = [p.code for p in [*sc.sites, *sc.junctions]]
+    horizon = spec.hours * 60
+    after = f"after the horizon of {spec.hours:g} hours"
+    out: list[tuple[str, str]] = []
+
+    def place_problems(where: str, rec: UnitSpec | StreamSpec) -> None:
+        if (rec.site is None) == (rec.station is None):
+            out.append((where, "give exactly one of 'site' or 'station'"))
+        elif rec.site is not None and rec.site not in places:
+            out.append((f"{where}.site", _unknown("site", rec.site, places + stations)))
+        elif rec.station is not None and rec.station not in stations:
+            out.append((f"{where}.station", _unknown("station", rec.station, stations)))
+
+    seen: dict[str, int] = {}
+    for i, u in enumerate(spec.units):
+        where = f"drill.units[{i}]"
+        if u.code in seen:
+            out.append((f"{where}.code", f"duplicate unit code '{u.code}' (first at drill.units[{seen[u.code]}])"))
+        seen.setdefault(u.code, i)
+        place_problems(where, u)
+        if u.serve_at is not None and u.serve_at not in stations:
+            out.append((f"{where}.serve_at", _unknown("station", u.serve_at, stations)))
+        if u.arrive >= horizon:
+            out.append((f"{where}.arrive", f"arrives at minute {u.arrive:g}, {after}"))
+    for i, s in enumerate(spec.streams):
+        where = f"drill.streams[{i}]"
+        place_problems(where, s)
+        to = spec.hours if s.to_hour is None else s.to_hour
+        if to > spec.hours:
+            out.append((f"{where}.to_hour", f"to_hour {to:g} is {after}"))
+        if s.from_hour >= to:
+            out.append((f"{where}.from_hour", f"from_hour {s.from_hour:g} must be before to_hour {to:g}"))
+    for key in ("meal_minutes", "refuel_minutes"):
+        for param, msg in getattr(spec.service, key).problems():
+            out.append((f"drill.service.{key}.{param}", msg))
+    if spec.warmup_hours >= spec.hours:
+        out.append(("drill.warmup_hours", f"warm-up {spec.warmup_hours:g} h is not shorter than the horizon"))
+    refs = _link_refs(sc)
+    for i, e in enumerate(spec.events):
+        where = f"drill.events[{i}]"
+        actions = [a for a in ("close", "offline", "slow", "lose") if getattr(e, a) is not None]
+        if len(actions) != 1:
+            out.append((where, "give exactly one of 'close', 'offline', 'slow' or 'lose'"))
+            continue
+        if e.at_hour > spec.hours:
+            out.append((f"{where}.at_hour", f"event at hour {e.at_hour:g} is {after}"))
+        if e.until_hour is not None and e.until_hour <= e.at_hour:
+            out.append((f"{where}.until_hour", f"until_hour {e.until_hour:g} is not after at_hour {e.at_hour:g}"))
+        check_links = sc.scenario.graphml is None
+        if e.close is not None and check_links and e.close not in refs:
+            out.append((f"{where}.close", _unknown("link", e.close, [lk.ref for lk in sc.links])))
+        if e.slow is not None and check_links and e.slow.link not in refs:
+            out.append((f"{where}.slow.link", _unknown("link", e.slow.link, [lk.ref for lk in sc.links])))
+        if e.offline is not None and e.offline not in stations:
+            out.append((f"{where}.offline", _unknown("station", e.offline, stations)))
+        if e.lose is not None and e.lose.station not in stations:
+            out.append((f"{where}.lose.station", _unknown("station", e.lose.station, stations)))
+    return out

@@ -1,0 +1,185 @@
+"""A station at run time: seats and refuel bays (FIFO multi-server pools), field kitchens (a
+``simpy.Resource``), stock (``simpy.Container`` per item, reordered from the hub), the kitchen's
+output rate, and the intervals behind utilisation and queue length over time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+import simpy
+
+from .plan import StationPlan
+
+
+class SeatPool:
+    """``c`` identical servers (dining seats, refuel bays) taken first come, first served.
+
+    Resolved by the Kiefer–Wolfowitz recursion instead of three SimPy events per person: the
+    pool keeps each server's next free time in a heap; a person reaching the pool at ``a``
+    (in time order) starts at ``max(a, earliest free time)``. For FIFO service without
+    preemption this is *exactly* what a ``simpy.Resource`` with request/timeout/release would
+    produce, since service times and deadlines are known when a person joins — at one heap
+    operation per person. Start times are non-decreasing, which the kitchen relies on.
+    """
+
+    __slots__ = ("capacity", "free", "free_sum")
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.free = [0.0] * capacity
+        self.free_sum = 0.0
+
+    def start(self, arrive: float, deadline: float) -> float | None:
+        """Take the first free server; ``None`` (nothing taken) if it frees only at the deadline or later."""
+        first = self.free[0]
+        start = arrive if arrive > first else first
+        if start >= deadline:
+            return None
+        heapq.heappop(self.free)
+        self.free_sum -= first
+        return start
+
+    def release_at(self, t: float) -> None:
+        heapq.heappush(self.free, t)
+        self.free_sum += t
+
+    def backlog(self, now: float) -> float:
+        """Rough mean minutes until a server frees (for the assignment policy's estimate)."""
+        return max(0.0, self.free_sum / self.capacity - now)
+
+
+class Kitchen:
+    """Kitchen output as a token bucket: ``rate`` meals a minute into a serving line holding at
+    most ``buffer`` hot meals (30 min of output: a trailer holds serving temperature 30–45 min,
+    Natick). A person seated at ``t`` gets the next meal at :meth:`ready_at` (calls in time
+    order); FIFO is exact because the line may go into debt while people wait.
+    """
+
+    __slots__ = ("rate", "buffer", "tokens", "last")
+
+    def __init__(self, meals_per_hour: float) -> None:
+        self.rate = meals_per_hour / 60.0
+        self.buffer = meals_per_hour / 2.0
+        self.tokens = self.buffer
+        self.last = 0.0
+
+    def ready_at(self, t: float) -> float:
+        tokens = self.tokens + self.rate * (t - self.last)
+        if tokens > self.buffer:
+            tokens = self.buffer
+        self.last = t
+        self.tokens = tokens - 1.0
+        return t if tokens >= 1.0 else t + (1.0 - tokens) / self.rate
+
+
+class Intervals:
+    """Many ``[lo, hi)`` intervals (people queueing, seats busy); integrals of how many overlap."""
+
+    __slots__ = ("lo", "hi")
+
+    def __init__(self) -> None:
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+
+    def add(self, lo: float, hi: float) -> None:
+        if hi > lo:
+            self.lo.append(lo)
+            self.hi.append(hi)
+
+    def area_before(self, ts: np.ndarray) -> np.ndarray:
+        """For each ``t``: ∫₀ᵗ (number of intervals covering s) ds."""
+        out = np.zeros(len(ts))
+        for ends, sign in ((self.lo, 1.0), (self.hi, -1.0)):
+            if not ends:
+                continue
+            e = np.sort(np.asarray(ends))
+            csum = np.concatenate(([0.0], np.cumsum(e)))
+            k = np.searchsorted(e, ts, side="right")
+            out += sign * (k * ts - csum[k])
+        return out
+
+
+class Station:
+    """One station's run-time state. Stocks of ``None`` are untracked (unlimited)."""
+
+    def __init__(self, env: simpy.Environment, plan: StationPlan) -> None:
+        self.env = env
+        self.plan = plan
+        self.seats = SeatPool(plan.seats) if plan.seats else None
+        self.bays = SeatPool(plan.refuel_bays) if plan.refuel_bays else None
+        self.kitchens = simpy.Resource(env, plan.field_kitchens) if plan.field_kitchens else None
+        self.kitchen = Kitchen(plan.meals_per_hour) if plan.meals_per_hour > 0 else None
+        self.stock = {
+            item: simpy.Container(env, init=qty) if qty is not None else None for item, qty in plan.stock.items()
+        }
+        self.pending_order = {item: False for item in plan.stock}
+        self.queue = Intervals()  # people waiting for a seat
+        self.busy = Intervals()  # seats occupied
+        self.bay_busy = Intervals()
+        self.kitchens_out = Intervals()
+        self.fed_at: list[float] = []
+        self.meal_levels: list[tuple[float, float]] = [(0.0, plan.stock["meals"] or math.nan)]
+        self.waits = 0
+        self.wait_sum = 0.0
+        self.arrivals = 0
+        self.stockouts: list[float] = []
+        self.units = 0
+        self.units_on_time = 0
+        self.late_wait_sum = 0.0
+
+    def level(self, item: str) -> float:
+        c = self.stock[item]
+        return math.inf if c is None else c.level
+
+    def take(self, item: str, amount: float) -> float:
+        """Draw up to ``amount`` now; return what was drawn. A shortfall is a stock-out."""
+        c = self.stock[item]
+        if c is None or amount <= 0:
+            return amount
+        got = min(amount, c.level)
+        if got > 0:
+            c.get(got)  # immediate: the level suffices
+        if got < amount:
+            self.stockouts.append(self.env.now)
+        if item == "meals":
+            self.meal_levels.append((self.env.now, c.level))
+        return got
+
+    def put(self, item: str, amount: float) -> None:
+        c = self.stock[item]
+        if c is not None and amount > 0:
+            c.put(amount)  # unbounded capacity: immediate, wakes waiting gets
+            if item == "meals":
+                self.meal_levels.append((self.env.now, c.level))
+
+    def needs_order(self, item: str) -> float:
+        """How much to order (back up to the opening stock) if below the reorder level."""
+        c = self.stock[item]
+        if c is None or self.pending_order[item] or c.level >= self.plan.reorder[item]:
+            return 0.0
+        return float(self.plan.stock[item]) - c.level  # type: ignore[arg-type]
+
+    def estimate(self, people: int, vehicles: int, meal_mean: float, refuel_mean: float) -> float:
+        """Rough minutes to serve a new group here from the commitments so far (the policy's guess)."""
+        now = self.env.now
+        if self.seats is None:
+            return math.inf
+        est = self.seats.backlog(now) + people / self.plan.seats * meal_mean
+        if self.kitchen is not None:
+            ready = self.kitchen.tokens + self.kitchen.rate * (now - self.kitchen.last)
+            est = max(est, (people - min(ready, self.kitchen.buffer)) / self.kitchen.rate)
+        if vehicles:
+            if self.bays is None:
+                return math.inf
+            est = max(est, self.bays.backlog(now) + vehicles / self.plan.refuel_bays * refuel_mean)
+        return est
+
+    def stock_series(self, width: float, nbins: int) -> tuple[float, ...]:
+        """Meals in stock at the end of each time bin."""
+        times = np.array([t for t, _ in self.meal_levels])
+        levels = np.array([v for _, v in self.meal_levels])
+        ends = (np.arange(nbins) + 1) * width
+        return tuple(levels[np.searchsorted(times, ends, side="right") - 1].tolist())

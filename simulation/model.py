@@ -37,12 +37,12 @@ HIST_BINS = 144  # 12 hours in 5-minute bins; the last bin is open-ended
 class _Group:
     """Running totals of one group's arrivals."""
 
-    __slots__ = ("code", "counts", "people", "people_missed", "fed_sum", "wait_sum", "stations")
+    __slots__ = ("code", "counts", "people", "people_missed", "vehicles_missed", "fed_sum", "wait_sum", "stations")
 
     def __init__(self, code: str) -> None:
         self.code = code
         self.counts = {"on_time": 0, "late": 0, "missed": 0, "unfinished": 0}
-        self.people = self.people_missed = 0
+        self.people = self.people_missed = self.vehicles_missed = 0
         self.fed_sum = self.wait_sum = 0.0
         self.stations: dict[str, None] = {}
 
@@ -51,7 +51,7 @@ class _Visit:
     """One arrival being served at one station."""
 
     __slots__ = ("arrival", "station", "t0", "t1", "deadline", "fed", "refuelled", "resolved", "done_at",
-                 "last", "waiting", "wait_sum", "closed")  # fmt: skip
+                 "last", "fed_last", "waiting", "wait_sum", "closed")  # fmt: skip
 
     def __init__(self, arrival: Arrival, station: Station, t0: float, deadline: float) -> None:
         self.arrival, self.station, self.t0, self.deadline = arrival, station, t0, deadline
@@ -59,7 +59,8 @@ class _Visit:
         self.fed = self.refuelled = 0
         self.resolved = 0  # people and vehicles whose fate is known
         self.done_at: float | None = None
-        self.last = t0  # latest finish among those served
+        self.last = t0  # latest finish among those served (meals and refuels)
+        self.fed_last = t0  # latest meal finished
         self.waiting: list[simpy.Event] = []  # stock gets blocked by a stock-out
         self.wait_sum = 0.0
         self.closed = False
@@ -123,6 +124,8 @@ class Model:
                 if not math.isfinite(est):
                     continue
                 score = to[s] if self.plan.policy == "nearest" else to[s] + est
+                if a.dwell is not None:  # expected overrun of the dwell weighs heavily
+                    score += 10.0 * max(0.0, to[s] + est + back[s] - a.dwell)
                 if self.plan.policy == "assigned" and s == a.serve_at:
                     score = -math.inf
             if score < best_score:
@@ -140,6 +143,7 @@ class Model:
             group.counts["missed"] += 1
             group.people += a.headcount
             group.people_missed += a.headcount
+            group.vehicles_missed += a.vehicles
             return
         st = self.stations[s]
         deadline = t + a.dwell - back if a.dwell is not None else math.inf
@@ -184,10 +188,15 @@ class Model:
             st.put(item, got - ready * per)  # return the part-serving remainder
             ev = st.stock[item].get((n - ready) * per)  # blocks until a restock
             v.waiting.append(ev)
-            ev.callbacks.append(lambda _e, v=v, k=n - ready: None if v.closed else then(v, k))
+            ev.callbacks.append(partial(self._restocked, v, item, n - ready, then))
         self._reorder(st, item)
         if ready:
             then(v, ready)
+
+    def _restocked(self, v: _Visit, item: str, k: int, then, _ev: simpy.Event) -> None:  # type: ignore[no-untyped-def]
+        v.station.log_level(item)
+        if not v.closed:
+            then(v, k)
 
     def _seat_people(self, v: _Visit, k: int) -> None:
         """Resolve ``k`` people through the seat pool and the kitchen (see SeatPool)."""
@@ -218,9 +227,10 @@ class Model:
             if finish <= deadline:
                 fed += 1
                 st.fed_at.append(finish)
-                if finish > v.last:
-                    v.last = finish
+                if finish > v.fed_last:
+                    v.fed_last = finish
         self.resolved_events += 3 * k
+        v.last = max(v.last, v.fed_last)
         v.fed += fed
         v.resolved += k
         self._settle(v)
@@ -250,13 +260,12 @@ class Model:
         if v.done_at is not None or v.resolved < a.headcount + a.vehicles:
             return
         if v.fed == a.headcount and v.refuelled == a.vehicles:
+            # Everyone fed and every vehicle refuelled before moving on: the outcome is known now
+            # (on time if fed within the target); no need to schedule an event for it.
             v.done_at = v.last
-            self.env.timeout(v.last - self.env.now).callbacks.append(partial(self._done, v))
-
-    def _done(self, v: _Visit, _ev: simpy.Event) -> None:
-        if not v.closed:
-            minutes = self.env.now - v.t0
-            self._close(v, "on_time" if minutes <= self.plan.target else "late", minutes)
+            if v.last <= self.plan.horizon:  # else it stays open: unfinished at the horizon
+                minutes = v.fed_last - v.t0
+                self._close(v, "on_time" if minutes <= self.plan.target else "late", minutes)
 
     # --- mobile support ------------------------------------------------------------------
     def _mobile(self, v: _Visit, travel: float) -> None:
@@ -280,7 +289,9 @@ class Model:
             out = env.now
             yield env.timeout(travel)
             start = env.now
-            n = 0 if v.closed else min(people, max(0, int((v.deadline - start) * rate + 1e-9)))
+            n = 0 if v.closed else people
+            if math.isfinite(v.deadline):  # only those handed a meal before the unit moves on
+                n = min(n, max(0, int((v.deadline - start) * rate + 1e-9)))
             v.wait_sum += n * (start - v.t0) + n * (n - 1) / 2 / rate
             yield env.timeout(n / rate)
             if not v.closed:
@@ -311,6 +322,7 @@ class Model:
             st.late_wait_sum += v.wait_sum
         if outcome == "missed":
             g.people_missed += a.headcount - v.fed
+            g.vehicles_missed += a.vehicles - v.refuelled
         if outcome == "on_time":
             st.units_on_time += 1
         if minutes is not None:
@@ -395,6 +407,7 @@ class Model:
                 g.counts["unfinished"],
                 g.people,
                 g.people_missed,
+                g.vehicles_missed,
                 g.counts["on_time"] + g.counts["late"],
                 g.fed_sum,
                 g.wait_sum,

@@ -1,9 +1,10 @@
 """Flat immutable result records of one replication (plain tuples and floats: cheap to pickle).
 
 A *group* is a scheduled unit (one arrival) or a stream (many arrivals); every arrival is a
-unit for the service level. Outcomes: ``on_time`` (served within the target), ``late`` (served
-before it had to move on, after the target), ``missed`` (moved on unserved; ``people_missed``
-counts who), ``unfinished`` (still being served when the horizon ended).
+unit for the service level. Outcomes: ``on_time`` (everyone fed within the target and every
+vehicle refuelled before moving on), ``late`` (all served before moving on, but fed after the
+target), ``missed`` (moved on with people unfed or vehicles unrefuelled: ``people_missed``,
+``vehicles_missed``), ``unfinished`` (still being served when the horizon ended).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class GroupRecord:
     unfinished: int
     people: int
     people_missed: int
+    vehicles_missed: int
     served: int  # arrivals fully served (on time or late)
     minutes_to_fed_sum: float  # over served arrivals
     wait_sum: float  # person-minutes waiting for a seat, meal or bay

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -90,7 +89,9 @@ def _in_order(executor: Executor, plan: Plan, chunks: Iterator, window: int) -> 
 @contextmanager
 def _executor(workers: int, cluster: str | None) -> Iterator[tuple[Executor, int]]:
     if cluster is None:
-        ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+        # fork: workers inherit the loaded modules and never re-run the caller's __main__
+        # (``python -m supply.cli`` has no main guard); spawn where fork does not exist.
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             yield pool, workers
         return

@@ -148,6 +148,10 @@ class Station:
             self.meal_levels.append((self.env.now, c.level))
         return got
 
+    def log_level(self, item: str) -> None:
+        if item == "meals" and self.stock[item] is not None:
+            self.meal_levels.append((self.env.now, self.stock[item].level))
+
     def put(self, item: str, amount: float) -> None:
         c = self.stock[item]
         if c is not None and amount > 0:

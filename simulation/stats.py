@@ -55,7 +55,7 @@ class Welford:
         if self.n == 0:
             return {"mean": None, "ci95": [None, None]}
         lo, hi = self.ci95()
-        return {"mean": round(self.mean, digits), "ci95": [round(lo, digits), round(hi, digits)]}
+        return {"mean": round(float(self.mean), digits), "ci95": [round(float(lo), digits), round(float(hi), digits)]}
 
 
 @dataclass
@@ -85,6 +85,7 @@ class _GroupAgg:
     unfinished: int = 0
     people: int = 0
     people_missed: int = 0
+    vehicles_missed: int = 0
     served: int = 0
     fed_sum: float = 0.0
     share: Welford = field(default_factory=Welford)
@@ -138,6 +139,7 @@ class DrillStats:
             b.unfinished += g.unfinished
             b.people += g.people
             b.people_missed += g.people_missed
+            b.vehicles_missed += g.vehicles_missed
             b.served += g.served
             b.fed_sum += g.minutes_to_fed_sum
             b.share.add(g.on_time / g.arrivals if g.arrivals else math.nan)
@@ -184,6 +186,7 @@ class DrillStats:
                 "missed_share": round(b.missed / b.arrivals, 4) if b.arrivals else None,
                 "unfinished_share": round(b.unfinished / b.arrivals, 4) if b.arrivals else None,
                 "people_missed": round(b.people_missed / n, 2),
+                "vehicles_missed": round(b.vehicles_missed / n, 2),
                 "arrivals": round(b.arrivals / n, 3),
                 "stations": list(b.stations),
             }

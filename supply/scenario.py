@@ -122,6 +122,7 @@ class ScenarioMeta(_Strict):
     )
     graphml: str | None = Field(default=None, description="OSM road network (osmnx GraphML)")
     connector_kmh: float = Field(default=20.0, gt=0, description="speed from a place to its road")
+    extends: str | None = Field(default=None, description="base scenario file whose network this one inherits")
 
 
 class Scenario(_Strict):
@@ -318,16 +319,46 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
 
         path = get_settings().default_scenario
     path = Path(path)
-    src = str(path)
+    data = _with_base(_read_toml(path, path, ""), path, (path.resolve(),))
+    return Scenario.from_dict(data, source=str(path), base_dir=path.parent)
+
+
+def _read_toml(path: Path, source: Path, key: str) -> dict[str, Any]:
+    """Parse a TOML file; faults are reported against ``source`` at ``key`` (the referring key)."""
+    what = "file" if path == source else f"base scenario {path}"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ScenarioError([Problem(src, "", "file not found")]) from None
+        raise ScenarioError([Problem(str(source), key, f"{what} not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(src, "", f"cannot read: {exc}")]) from None
+        raise ScenarioError([Problem(str(source), key, f"cannot read {what}: {exc}")]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(src, "", f"not valid TOML: {exc}")]) from None
-    return Scenario.from_dict(data, source=src, base_dir=path.parent)
+        raise ScenarioError([Problem(str(source), key, f"{what}: not valid TOML: {exc}")]) from None
+
+
+def _with_base(data: dict[str, Any], path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """Resolve ``[scenario] extends = "base.toml"`` (relative to ``path``'s folder).
+
+    The file inherits every top-level section it does not define itself (stations, sites,
+    junctions, links, stock…) and the base's ``[scenario]`` keys it does not override; a
+    section it defines replaces the base's whole. Bases may extend further bases.
+    """
+    meta = data.get("scenario")
+    base_name = meta.get("extends") if isinstance(meta, dict) else None
+    if not isinstance(base_name, str):
+        return data
+    base_path = (path.parent / base_name).resolve()
+    if base_path in chain:
+        cycle = " → ".join(str(p) for p in (*chain, base_path))
+        raise ScenarioError([Problem(str(path), "scenario.extends", f"extends cycle: {cycle}")])
+    base = _with_base(_read_toml(base_path, path, "scenario.extends"), base_path, (*chain, base_path))
+    base_meta = dict(base.get("scenario", {}))
+    if base_meta.get("graphml"):
+        base_meta["graphml"] = str(base_path.parent / base_meta["graphml"])
+    base_meta.pop("extends", None)
+    merged = {**base, **data}
+    merged["scenario"] = {**base_meta, **meta}
+    return merged
 
 
 def tier_counts(sc: Scenario) -> Counter[str]:

@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import JungongError, ScenarioError
+from . import drill as drill_commands
 from . import maps as map_commands
 from . import network as network_commands
 from .common import err_console
@@ -39,6 +40,7 @@ app = typer.Typer(
 )
 network_commands.register(app)
 map_commands.register(app)
+drill_commands.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,191 @@
+"""The ``drill`` command: rehearse a drill by Monte Carlo simulation (see :mod:`simulation`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..errors import InvalidArgumentError, JungongError
+from ..scenario import Scenario
+from .common import JsonOpt, ScenarioArg, console, echo_json, err_console, load
+
+
+def register(app: typer.Typer) -> None:
+    app.command("drill")(drill_cmd)
+
+
+def _run(scenario: Scenario, label: str, replications: int | None, seed: int | None, workers: int, cluster: str | None):  # type: ignore[no-untyped-def]  # noqa: E501
+    from simulation.runner import run_drill
+
+    with Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        return run_drill(
+            scenario,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            cluster=cluster,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+
+
+def drill_cmd(
+    scenario: ScenarioArg = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-n", help="Replications (default: the drill's own).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the drill's own).")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Local worker processes (default: all CPUs).")
+    ] = None,
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Run on an existing Dask cluster, e.g. tcp://host:8786.")
+    ] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")] = None,
+    compare_with: Annotated[
+        Path | None, typer.Option("--compare", help="A second drill to put side by side (same seed and size).")
+    ] = None,
+    map_path: Annotated[Path | None, typer.Option("--map", help="Write an offline HTML map of the drill here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rehearse a drill: is every unit fed and refuelled in time, where is the bottleneck?"""
+    from simulation.spec import drill_spec
+
+    if replications is not None and replications < 1:
+        msg = f"--replications must be ≥ 1, got {replications}"
+        raise InvalidArgumentError(msg)
+    if workers is not None and workers < 1:
+        msg = f"--workers must be ≥ 1, got {workers}"
+        raise InvalidArgumentError(msg)
+    if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        msg = f"--cluster '{cluster}': expected a scheduler address such as tcp://host:8786"
+        raise InvalidArgumentError(msg)
+    workers = workers or os.cpu_count() or 1
+    sc_a = load(scenario)
+    spec_a = drill_spec(sc_a)
+    replications = spec_a.replications if replications is None else replications
+    seed = spec_a.seed if seed is None else seed
+    sc_b = None
+    if compare_with is not None:
+        sc_b = load(compare_with)
+        drill_spec(sc_b)  # fail fast, before the long run of A
+    res_a = _run(sc_a, "drill", replications, seed, workers, cluster)
+    result = res_a.as_dict()
+    comparison = None
+    if sc_b is not None:
+        from simulation.compare import compare
+
+        res_b = _run(sc_b, "compare", replications, seed, workers, cluster)
+        comparison = compare(res_a, res_b, names=(sc_a.source, sc_b.source))
+    if report is not None:
+        from simulation.report import write_report
+
+        write_report(result, report, comparison)
+    if map_path is not None:
+        _write_map(sc_a, result, map_path)
+    if as_json:
+        if comparison is None:
+            echo_json(_trim(result))
+        else:
+            echo_json({"a": _trim(result), "b": _trim(res_b.as_dict()), "comparison": comparison})
+        return
+    _print(result)
+    if comparison is not None:
+        _print_comparison(comparison)
+    out = console()
+    if report is not None:
+        out.print(f"report written to {report}")
+    if map_path is not None:
+        out.print(f"map written to {map_path}")
+
+
+def _trim(result: dict) -> dict:
+    """The JSON printed: everything but the long plotting series."""
+    return {k: v for k, v in result.items() if k not in ("series", "minutes_to_fed_histogram")}
+
+
+def _write_map(scenario: Scenario, result: dict, path: Path) -> None:
+    try:
+        from maps import drill_map  # type: ignore[attr-defined]
+    except ImportError:
+        msg = "--map: drill maps are not available in this build (maps.drill_map is missing)"
+        raise JungongError(msg) from None
+    drill_map(scenario, result, path)
+
+
+def _ci(d: dict, pct: bool = False) -> str:
+    if d["mean"] is None:
+        return "—"
+    f = "{:.1%}" if pct else "{:.1f}"
+    return f"{f.format(d['mean'])} [{f.format(d['ci95'][0])}, {f.format(d['ci95'][1])}]"
+
+
+def _print(res: dict) -> None:
+    out = console()
+    out.print(
+        f"[bold]{res['scenario']}[/]: {res['replications']} replications, seed {res['seed']}, "
+        f"{res['hours']:g} h, target {res['target_minutes']:g} min, policy {res['policy']}"
+    )
+    out.print(f"service level (on time): {_ci(res['service_level'], pct=True)}")
+    out.print(f"bottleneck: [bold]{res['bottleneck']}[/] — {res['bottleneck_reason']}")
+    stations = Table(title="Stations")
+    for col in ("station", "mean wait, min [95% CI]", "seat use [95% CI]", "fed", "stock-outs", "on time"):
+        stations.add_column(col, justify="left" if col == "station" else "right")
+    for code, s in res["stations"].items():
+        if s["units"]:
+            on_time = "—" if s["service_level"] is None else f"{s['service_level']:.0%}"
+            stations.add_row(
+                code,
+                _ci(s["mean_wait_minutes"]),
+                _ci(s["utilisation"], pct=True),
+                f"{s['served']:.0f}",
+                f"{s['stockouts']:.2f}",
+                on_time,
+            )
+    out.print(stations)
+    units = Table(title="Units")
+    for col in ("unit", "arrivals", "on time", "min to fed", "missed", "people missed", "vehicles missed", "served at"):
+        units.add_column(col, justify="left" if col in ("unit", "served at") else "right")
+    for code, u in res["units"].items():
+        share = u["on_time_share"]
+        units.add_row(
+            code,
+            f"{u['arrivals']:g}",
+            "—" if share is None else f"{share:.0%}",
+            "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
+            "—" if u["missed_share"] is None else f"{u['missed_share']:.0%}",
+            f"{u['people_missed']:.0f}",
+            f"{u['vehicles_missed']:.0f}",
+            ", ".join(u["stations"]),
+            style="red" if share is not None and share < 0.5 else None,
+        )
+    out.print(units)
+
+
+def _print_comparison(cmp: dict) -> None:
+    table = Table(title=f"A = {cmp['a']}  vs  B = {cmp['b']} ({cmp['test']}, α = {cmp['alpha']})")
+    for col in ("metric", "A", "B", "B − A", "p", "significant"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for r in cmp["rows"]:
+        table.add_row(
+            r["metric"],
+            str(r["a"]),
+            str(r["b"]),
+            str(r["difference"]),
+            "—" if r["p_value"] is None else f"{r['p_value']:.3g}",
+            "yes" if r["significant"] else "no",
+            style="bold" if r["significant"] else None,
+        )
+    console().print(table)

@@ -45,6 +45,7 @@ def run_plan(
     workers: int = 1,
     cluster: str | None = None,
     progress: Progress | None = None,
+    connect_timeout: float = 10.0,
 ) -> DrillStats:
     """Run ``replications`` of a compiled plan and return their aggregated statistics."""
     if replications < 1:
@@ -63,7 +64,7 @@ def run_plan(
             if progress:
                 progress(done, replications)
         return stats
-    with _executor(workers, cluster) as (executor, slots):
+    with _executor(workers, cluster, connect_timeout) as (executor, slots):
         size = max(1, min(25, math.ceil(replications / (slots * 4))))
         chunks = iter([seeds[i : i + size] for i in range(0, replications, size)])
         for records in _in_order(executor, plan, chunks, window=slots * 2):
@@ -87,7 +88,7 @@ def _in_order(executor: Executor, plan: Plan, chunks: Iterator, window: int) -> 
 
 
 @contextmanager
-def _executor(workers: int, cluster: str | None) -> Iterator[tuple[Executor, int]]:
+def _executor(workers: int, cluster: str | None, timeout: float) -> Iterator[tuple[Executor, int]]:
     if cluster is None:
         # fork: workers inherit the loaded modules and never re-run the caller's __main__
         # (``python -m supply.cli`` has no main guard); spawn where fork does not exist.
@@ -98,7 +99,7 @@ def _executor(workers: int, cluster: str | None) -> Iterator[tuple[Executor, int
     from dask.distributed import Client
 
     try:
-        client = Client(cluster, timeout="10s", set_as_default=False)
+        client = Client(cluster, timeout=f"{timeout}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         msg = f"cannot reach the Dask cluster at {cluster}: {exc}"
         raise ClusterError(msg) from None

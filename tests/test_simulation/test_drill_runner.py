@@ -71,10 +71,10 @@ def test_progress_reports_every_replication(plan):
 
 
 def test_records_must_stream_in_order(plan):
+    import numpy as np
+
     from simulation.model import run_replication
     from simulation.stats import DrillStats
-
-    import numpy as np
 
     stats = DrillStats(plan, 1)
     with pytest.raises(ValueError, match="out of order"):

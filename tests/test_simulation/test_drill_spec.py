@@ -80,7 +80,8 @@ def problems(tmp_path, drill: str) -> list[str]:
             "drill.events[0].offline: unknown station 'X'",
         ),
         (
-            '[drill]\nhours = 10\n[[drill.events]]\nat_hour = 2\nlose = { station = "H", item = "fuel", quantity = 1 }\n',
+            "[drill]\nhours = 10\n[[drill.events]]\nat_hour = 2\n"
+            'lose = { station = "H", item = "fuel", quantity = 1 }\n',
             "drill.events[0].lose.item: unknown item 'fuel': expected 'meals', 'water_l' or 'diesel_l'",
         ),
         (
@@ -104,7 +105,10 @@ def problems(tmp_path, drill: str) -> list[str]:
             '[drill]\nhours = 10\n[[drill.units]]\ncode = "A"\nheadcount = 0\nsite = "S"\narrive = 1\n',
             "drill.units[0].headcount: headcount 0 out of range: input should be greater than or equal to 1",
         ),
-        ("[drill]\nhours = 10\nwarmup_hours = 10\n", "drill.warmup_hours: warm-up 10 h is not shorter than the horizon"),
+        (
+            "[drill]\nhours = 10\nwarmup_hours = 10\n",
+            "drill.warmup_hours: warm-up 10 h is not shorter than the horizon",
+        ),
         ("[drill]\nhourz = 10\n", "drill.hours: missing required key 'hours'"),
         ("[drill]\nhours = 10\npolicy = 'fastest'\n", "drill.policy: unknown policy 'fastest'"),
     ],

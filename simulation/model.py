@@ -199,58 +199,43 @@ class Model:
             then(v, k)
 
     def _seat_people(self, v: _Visit, k: int) -> None:
-        """Resolve ``k`` people through the seat pool and the kitchen (see SeatPool)."""
-        st, now, t1, deadline = v.station, self.env.now, v.t1, v.deadline
-        seats, kitchen, counted = st.seats, st.kitchen, t1 >= self.plan.warmup
-        if seats is None:  # cannot serve meals here
-            v.resolved += k
-            self._settle(v)
-            return
-        fed = 0
-        for meal in self.plan.meal.sample(self.rng, k).tolist():
-            start = seats.start(now, deadline)
-            if start is None:  # no seat before it must leave
-                st.queue.add(t1, deadline)
-                v.wait_sum += deadline - t1
-                continue
-            st.queue.add(t1, start)
-            ready = kitchen.ready_at(start) if kitchen is not None else start
-            finish = ready + meal
-            leave = finish if finish <= deadline else deadline
-            seats.release_at(leave)
-            st.busy.add(start, leave)
-            wait = ready - t1
-            v.wait_sum += wait
-            if counted:
-                st.waits += 1
+        """Resolve ``k`` people through the seat pool and the kitchen (see SeatPool.serve)."""
+        st = v.station
+        if st.seats is not None:
+            meals = self.plan.meal.sample(self.rng, k).tolist()
+            fed, last, wait, seated, wait_unseated = st.seats.serve(
+                self.env.now, v.deadline, meals, st.kitchen, st.busy, st.queue, st.fed_at
+            )
+            self.resolved_events += 3 * seated
+            v.wait_sum += wait + wait_unseated
+            if v.t1 >= self.plan.warmup:
+                st.waits += seated
                 st.wait_sum += wait
-            if finish <= deadline:
-                fed += 1
-                st.fed_at.append(finish)
-                if finish > v.fed_last:
-                    v.fed_last = finish
-        self.resolved_events += 3 * k
-        v.last = max(v.last, v.fed_last)
-        v.fed += fed
-        v.resolved += k
+            # people held up by a stock-out joined later: their wait runs from reaching the station
+            extra = self.env.now - v.t1
+            if extra > 0:
+                v.wait_sum += extra * k
+                if v.t1 >= self.plan.warmup:
+                    st.wait_sum += extra * seated
+            v.fed += fed
+            if fed:
+                v.fed_last = max(v.fed_last, last)
+                v.last = max(v.last, last)
+        v.resolved += k  # without seats nobody can be fed here
         self._settle(v)
 
     def _bay_vehicles(self, v: _Visit, k: int) -> None:
-        st, now, deadline = v.station, self.env.now, v.deadline
+        st = v.station
         if st.bays is not None:
-            for minutes in self.plan.refuel.sample(self.rng, k).tolist():
-                start = st.bays.start(now, deadline)
-                if start is None:
-                    continue
-                finish = start + minutes
-                leave = finish if finish <= deadline else deadline
-                st.bays.release_at(leave)
-                st.bay_busy.add(start, leave)
-                v.wait_sum += start - v.t1
-                if finish <= deadline:
-                    v.refuelled += 1
-                    v.last = max(v.last, finish)
-            self.resolved_events += 3 * k
+            times = self.plan.refuel.sample(self.rng, k).tolist()
+            done, last, wait, seated, wait_unseated = st.bays.serve(
+                self.env.now, v.deadline, times, None, st.bay_busy, None, None
+            )
+            self.resolved_events += 3 * seated
+            v.wait_sum += wait + wait_unseated + (self.env.now - v.t1) * k
+            v.refuelled += done
+            if done:
+                v.last = max(v.last, last)
         v.resolved += k
         self._settle(v)
 
@@ -417,6 +402,7 @@ class Model:
         )
         arrivals = sum(g.arrivals for g in groups)
         on_time = sum(g.on_time for g in groups)
+        scheduled = next(self.env._eid)  # SimPy's own counter of events scheduled so far
         return ReplicationRecord(
             index=self.index,
             service_level=on_time / arrivals if arrivals else math.nan,
@@ -426,9 +412,8 @@ class Model:
             stations=tuple(stations),
             fed_minutes=tuple(self.fed_minutes),
             fed_histogram=tuple(self.hist.tolist()),
-            # SimPy's own event counter (events scheduled), plus the person-level events the
-            # seat pools resolved without scheduling them.
-            events=next(self.env._eid) + self.resolved_events,
+            events=scheduled + self.resolved_events,
+            scheduled_events=scheduled,
         )
 
 

@@ -65,4 +65,5 @@ class ReplicationRecord:
     stations: tuple[StationRecord, ...]
     fed_minutes: tuple[float, ...]  # minutes to fed of each served scheduled unit (streams excluded)
     fed_histogram: tuple[int, ...]  # minutes to fed of every served arrival, in Plan-wide bins
-    events: int  # SimPy events processed (for the benchmark's cost-per-event figure)
+    events: int  # simulated events: SimPy's plus the person-level ones the seat pools resolved
+    scheduled_events: int  # of which SimPy scheduled (for the benchmark's cost-per-event figure)

@@ -32,19 +32,57 @@ class SeatPool:
         self.free = [0.0] * capacity
         self.free_sum = 0.0
 
-    def start(self, arrive: float, deadline: float) -> float | None:
-        """Take the first free server; ``None`` (nothing taken) if it frees only at the deadline or later."""
-        first = self.free[0]
-        start = arrive if arrive > first else first
-        if start >= deadline:
-            return None
-        heapq.heappop(self.free)
-        self.free_sum -= first
-        return start
+    def serve(
+        self,
+        arrive: float,
+        deadline: float,
+        durations: list[float],
+        kitchen: Kitchen | None,
+        busy: Intervals,
+        queue: Intervals | None,
+        done_at: list[float] | None,
+    ) -> tuple[int, float, float, int, float]:
+        """Serve people (or vehicles) who reach the pool together at ``arrive``, in order.
 
-    def release_at(self, t: float) -> None:
-        heapq.heappush(self.free, t)
-        self.free_sum += t
+        Each takes the first free server, waits there for a meal from ``kitchen`` (if any),
+        then holds it for its duration; at ``deadline`` whoever is unfinished leaves and frees
+        the server. Returns ``(served, last finish, wait of those seated, seated, wait of those
+        never seated)``; waits run from ``arrive`` to service start (seat and meal).
+        This is the hot loop of the model, hence the local names.
+        """
+        free, replace = self.free, heapq.heapreplace
+        b_lo, b_hi = busy.lo, busy.hi
+        served = seated = 0
+        last = arrive
+        wait_seated = wait_unseated = 0.0
+        for d in durations:
+            first = free[0]
+            start = arrive if arrive > first else first
+            if start >= deadline:  # no server before it must leave: waits in vain
+                if queue is not None:
+                    queue.add(arrive, deadline)
+                wait_unseated += deadline - arrive
+                continue
+            if queue is not None and start > arrive:
+                queue.lo.append(arrive)
+                queue.hi.append(start)
+            ready = kitchen.ready_at(start) if kitchen is not None else start
+            finish = ready + d
+            leave = finish if finish <= deadline else deadline
+            replace(free, leave)
+            self.free_sum += leave - first
+            if leave > start:
+                b_lo.append(start)
+                b_hi.append(leave)
+            seated += 1
+            wait_seated += ready - arrive
+            if finish <= deadline:
+                served += 1
+                if done_at is not None:
+                    done_at.append(finish)
+                if finish > last:
+                    last = finish
+        return served, last, wait_seated, seated, wait_unseated
 
     def backlog(self, now: float) -> float:
         """Rough mean minutes until a server frees (for the assignment policy's estimate)."""

@@ -156,15 +156,20 @@ class Model:
         if a.mobile:
             self._mobile(v, there)
         elif there > 0:
+            st.inbound[0] += a.headcount
+            st.inbound[1] += a.vehicles
             self.env.timeout(there).callbacks.append(partial(self._at_station, v))
         else:
             self._at_station(v, None)
 
     # --- on-site service -----------------------------------------------------------------
-    def _at_station(self, v: _Visit, _ev: simpy.Event | None) -> None:
+    def _at_station(self, v: _Visit, ev: simpy.Event | None) -> None:
+        st, a, now = v.station, v.arrival, self.env.now
+        if ev is not None:  # arrived after a drive
+            st.inbound[0] -= a.headcount
+            st.inbound[1] -= a.vehicles
         if v.closed:
             return
-        st, a, now = v.station, v.arrival, self.env.now
         v.t1 = now
         if now >= self.plan.warmup:
             st.arrivals += a.headcount

@@ -42,7 +42,7 @@ class StationRecord:
     kitchen_utilisation: float  # field kitchens out on mobile support
     mean_queue: float  # time-average people waiting for a seat after the warm-up
     arrivals: int  # people arriving at the station after the warm-up
-    stockouts: int
+    stockouts: int  # draws on stock (meals, water, diesel) that came up short
     stockout_minutes: tuple[float, ...]
     units: int  # arrivals assigned here
     units_on_time: int

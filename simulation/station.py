@@ -167,6 +167,7 @@ class Station:
         self.units = 0
         self.units_on_time = 0
         self.late_wait_sum = 0.0
+        self.inbound = [0, 0]  # people and vehicles assigned here, still on their way
 
     def level(self, item: str) -> float:
         c = self.stock[item]
@@ -205,10 +206,13 @@ class Station:
         return float(self.plan.stock[item]) - c.level  # type: ignore[arg-type]
 
     def estimate(self, people: int, vehicles: int, meal_mean: float, refuel_mean: float) -> float:
-        """Rough minutes to serve a new group here from the commitments so far (the policy's guess)."""
+        """Rough minutes to serve a new group here from the commitments so far, counting the
+        groups already on their way here (the policy's guess, not a promise)."""
         now = self.env.now
         if self.seats is None:
             return math.inf
+        people += self.inbound[0]
+        vehicles += self.inbound[1] if vehicles else 0
         est = self.seats.backlog(now) + people / self.plan.seats * meal_mean
         if self.kitchen is not None:
             ready = self.kitchen.tokens + self.kitchen.rate * (now - self.kitchen.last)

@@ -259,3 +259,44 @@ def test_mobile_support_field_kitchens_travel_to_the_site(tmp_path):
     assert res["units"]["M"]["mean_minutes_to_fed"] == 65.0
     # both kitchens out from 0 to 70 (5 there, 60 serving, 5 back) of 240 minutes
     assert res["stations"]["H"]["field_kitchen_utilisation"]["mean"] == pytest.approx(70 / 240, abs=1e-4)
+
+
+POLICY = """
+[drill]
+hours = 4
+policy = "{policy}"
+replications = 2
+
+[[drill.units]]
+code = "FIRST"
+headcount = 40
+site = "S"
+arrive = 0
+
+[[drill.units]]
+code = "SECOND"
+headcount = 40
+site = "S"
+arrive = 1
+{serve_at}
+
+[drill.service]
+meal_minutes = 60
+"""
+
+
+@pytest.mark.parametrize(
+    ("policy", "serve_at", "second_at"),
+    [
+        ("nearest", "", "H"),  # H is 5 min away: wait an hour for a seat there
+        ("earliest", "", "P"),  # P is 55 min away but has seats free: fed sooner
+        ("assigned", 'serve_at = "H"', "H"),
+    ],
+)
+def test_assignment_policies(tmp_path, policy, serve_at, second_at):
+    drill = POLICY.format(policy=policy, serve_at=serve_at)
+    res = run_drill(drill_scenario(tmp_path, drill, seats=40, p_seats=40)).as_dict()
+    assert res["units"]["FIRST"]["stations"] == ["H"]
+    assert res["units"]["SECOND"]["stations"] == [second_at]
+    expected = {"H": 124.0, "P": 115.0}[second_at]  # H: seated at 65, fed 125 (-1); P: 1+55+60
+    assert res["units"]["SECOND"]["mean_minutes_to_fed"] == expected

@@ -27,7 +27,7 @@ import numpy as np
 import simpy
 
 from .plan import Arrival, Plan
-from .records import GroupRecord, ReplicationRecord, StationRecord
+from .records import GroupRecord, ReplicationRecord
 from .station import Station
 
 HIST_WIDTH = 5.0
@@ -354,39 +354,7 @@ class Model:
                 g = self.groups[v.arrival.group]
                 g.counts["unfinished"] += 1
                 g.people += v.arrival.headcount
-        span = end - plan.warmup
-        edges = np.arange(plan.nbins + 1) * plan.bin_minutes
-        edges[-1] = end
-        window = np.array([plan.warmup, end])
-        stations = []
-        for st in self.stations:
-            p = st.plan
-
-            def average(iv, capacity: int) -> float:  # type: ignore[no-untyped-def]
-                lo, hi = iv.area_before(window)
-                return (hi - lo) / span / capacity if capacity else math.nan
-
-            queue_bins = np.diff(st.queue.area_before(edges)) / np.diff(edges)
-            stations.append(
-                StationRecord(
-                    code=p.code,
-                    served=int(sum(1 for t in st.fed_at if t <= end)),
-                    waits=st.waits,
-                    wait_sum=st.wait_sum,
-                    utilisation=average(st.busy, p.seats),
-                    bay_utilisation=average(st.bay_busy, p.refuel_bays),
-                    kitchen_utilisation=average(st.kitchens_out, p.field_kitchens),
-                    mean_queue=average(st.queue, 1),
-                    arrivals=st.arrivals,
-                    stockouts=len(st.stockouts),
-                    stockout_minutes=tuple(st.stockouts),
-                    units=st.units,
-                    units_on_time=st.units_on_time,
-                    late_wait_sum=st.late_wait_sum,
-                    queue_series=tuple(queue_bins.tolist()),
-                    stock_series=st.stock_series(plan.bin_minutes, plan.nbins),
-                )
-            )
+        stations = tuple(st.record(plan.warmup, end, plan.bin_minutes, plan.nbins) for st in self.stations)
         groups = tuple(
             GroupRecord(
                 g.code,
@@ -414,7 +382,7 @@ class Model:
             arrivals=arrivals,
             on_time=on_time,
             groups=groups,
-            stations=tuple(stations),
+            stations=stations,
             fed_minutes=tuple(self.fed_minutes),
             fed_histogram=tuple(self.hist.tolist()),
             events=scheduled + self.resolved_events,

@@ -41,7 +41,7 @@ def _series_plot(res: dict, key: str, ylabel: str, title: str) -> str:
     fig, ax = plt.subplots(figsize=(10, 3.6))
     for code in _busy_stations(res):
         ys = [float("nan") if y is None else y for y in series[key].get(code, [])]
-        if ys and any(y == y and y > 0 for y in ys):
+        if ys and any(y == y for y in ys):
             ax.step([(i + 1) * hours for i in range(len(ys))], ys, where="pre", label=code)
     ax.set_xlabel("hour of the drill")
     ax.set_ylabel(ylabel)
@@ -56,6 +56,8 @@ def _histogram(res: dict) -> str:
     w, counts = hist["bin_minutes"], hist["counts"]
     fig, ax = plt.subplots(figsize=(10, 3.2))
     ax.bar([i * w for i in range(len(counts))], counts, width=w, align="edge", color="#4477aa")
+    used = [i for i, c in enumerate(counts) if c]
+    ax.set_xlim(0, max(res["target_minutes"], (used[-1] + 2) * w if used else w) * 1.05)
     ax.axvline(res["target_minutes"], color="#b00", linestyle="--", label=f"target {res['target_minutes']:g} min")
     ax.set_xlabel("minutes from arrival to fed (last bin: longer)")
     ax.set_ylabel("arrivals, all replications")

@@ -12,6 +12,7 @@ import numpy as np
 import simpy
 
 from .plan import StationPlan
+from .records import StationRecord
 
 
 class SeatPool:
@@ -229,3 +230,34 @@ class Station:
         levels = np.array([v for _, v in self.meal_levels])
         ends = (np.arange(nbins) + 1) * width
         return tuple(levels[np.searchsorted(times, ends, side="right") - 1].tolist())
+
+    def record(self, warmup: float, end: float, bin_minutes: float, nbins: int) -> StationRecord:
+        """The station's flat record: time averages over [warmup, end], series per time bin."""
+        p, span = self.plan, end - warmup
+        window = np.array([warmup, end])
+
+        def average(iv: Intervals, capacity: int) -> float:
+            lo, hi = iv.area_before(window)
+            return float(hi - lo) / span / capacity if capacity else math.nan
+
+        edges = np.arange(nbins + 1) * bin_minutes
+        edges[-1] = end
+        queue_bins = np.diff(self.queue.area_before(edges)) / np.diff(edges)
+        return StationRecord(
+            code=p.code,
+            served=sum(1 for t in self.fed_at if t <= end),
+            waits=self.waits,
+            wait_sum=self.wait_sum,
+            utilisation=average(self.busy, p.seats),
+            bay_utilisation=average(self.bay_busy, p.refuel_bays),
+            kitchen_utilisation=average(self.kitchens_out, p.field_kitchens),
+            mean_queue=average(self.queue, 1),
+            arrivals=self.arrivals,
+            stockouts=len(self.stockouts),
+            stockout_minutes=tuple(self.stockouts),
+            units=self.units,
+            units_on_time=self.units_on_time,
+            late_wait_sum=self.late_wait_sum,
+            queue_series=tuple(queue_bins.tolist()),
+            stock_series=self.stock_series(bin_minutes, nbins),
+        )

@@ -46,6 +46,7 @@ def run(*args):
 def test_json_contract(tmp_path):
     res = run(drill_file(tmp_path, DRILL, seats=30), "--json", "-w", "1")
     assert res.exit_code == 0, res.output
+    assert "NaN" not in res.stdout and "Infinity" not in res.stdout  # strict JSON
     data = json.loads(res.stdout)
     assert data["replications"] == 6 and data["seed"] == 3
     assert set(data["service_level"]) == {"mean", "ci95"} and len(data["service_level"]["ci95"]) == 2
@@ -163,3 +164,22 @@ def test_cli_on_a_dask_cluster_over_loopback_tcp(tmp_path):
         res = run(path, "--json", "--cluster", cluster.scheduler_address)
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == local
+
+
+@pytest.mark.browser
+def test_report_renders_in_chromium_with_no_network(tmp_path):
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("chromium is not installed (see .ci/run)")
+    page = tmp_path / "drill.html"
+    assert run(DRILLS / "three-trains.toml", "-n", "3", "-w", "1", "--report", page).exit_code == 0
+    shot = tmp_path / "shot.png"
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND",
+         f"--screenshot={shot}", "--window-size=1200,2600", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert shot.stat().st_size > 50_000  # tables and four plots, not a blank page

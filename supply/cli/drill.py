@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,12 +14,16 @@ from ..errors import InvalidArgumentError, JungongError
 from ..scenario import Scenario
 from .common import JsonOpt, ScenarioArg, console, echo_json, err_console, load
 
+if TYPE_CHECKING:
+    from simulation.stats import DrillStats
+
 
 def register(app: typer.Typer) -> None:
     app.command("drill")(drill_cmd)
 
 
-def _run(scenario: Scenario, label: str, replications: int | None, seed: int | None, workers: int, cluster: str | None):  # type: ignore[no-untyped-def]  # noqa: E501
+def _run(scenario: Scenario, label: str, replications: int, seed: int, workers: int, cluster: str | None) -> DrillStats:
+    """Run a drill under a progress bar (on stderr, so ``--json`` stays clean)."""
     from simulation.runner import run_drill
 
     with Progress(
@@ -29,6 +33,7 @@ def _run(scenario: Scenario, label: str, replications: int | None, seed: int | N
         TimeElapsedColumn(),
         console=err_console(),
         transient=True,
+        auto_refresh=False,  # no refresh thread: worker processes are forked while it runs
     ) as bar:
         task = bar.add_task(label, total=None)
         return run_drill(
@@ -37,7 +42,7 @@ def _run(scenario: Scenario, label: str, replications: int | None, seed: int | N
             seed=seed,
             workers=workers,
             cluster=cluster,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=lambda done, total: bar.update(task, completed=done, total=total, refresh=True),
         )
 
 

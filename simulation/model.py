@@ -51,7 +51,7 @@ class _Visit:
     """One arrival being served at one station."""
 
     __slots__ = ("arrival", "station", "t0", "t1", "deadline", "fed", "refuelled", "resolved", "done_at",
-                 "last", "fed_last", "waiting", "wait_sum", "closed")  # fmt: skip
+                 "last", "fed_last", "waiting", "wait_sum", "vehicle_wait", "closed")  # fmt: skip
 
     def __init__(self, arrival: Arrival, station: Station, t0: float, deadline: float) -> None:
         self.arrival, self.station, self.t0, self.deadline = arrival, station, t0, deadline
@@ -62,7 +62,8 @@ class _Visit:
         self.last = t0  # latest finish among those served (meals and refuels)
         self.fed_last = t0  # latest meal finished
         self.waiting: list[simpy.Event] = []  # stock gets blocked by a stock-out
-        self.wait_sum = 0.0
+        self.wait_sum = 0.0  # person-minutes waiting (seat and meal, or a field kitchen)
+        self.vehicle_wait = 0.0  # vehicle-minutes waiting for a bay
         self.closed = False
 
 
@@ -237,7 +238,7 @@ class Model:
                 self.env.now, v.deadline, times, None, st.bay_busy, None, None
             )
             self.resolved_events += 3 * seated
-            v.wait_sum += wait + wait_unseated + (self.env.now - v.t1) * k
+            v.vehicle_wait += wait + wait_unseated + (self.env.now - v.t1) * k
             v.refuelled += done
             if done:
                 v.last = max(v.last, last)
@@ -309,7 +310,7 @@ class Model:
         g.people += a.headcount
         g.wait_sum += v.wait_sum
         if outcome in ("late", "missed"):
-            st.late_wait_sum += v.wait_sum
+            st.late_wait_sum += v.wait_sum + v.vehicle_wait
         if outcome == "missed":
             g.people_missed += a.headcount - v.fed
             g.vehicles_missed += a.vehicles - v.refuelled

@@ -27,7 +27,7 @@ class GroupRecord:
     vehicles_missed: int
     served: int  # arrivals fully served (on time or late)
     minutes_to_fed_sum: float  # over served arrivals
-    wait_sum: float  # person-minutes waiting for a seat, meal or bay
+    wait_sum: float  # person-minutes waiting for a seat and a meal (or a field kitchen)
     stations: tuple[str, ...]  # where its arrivals were served (in order of first use)
 
 
@@ -46,7 +46,7 @@ class StationRecord:
     stockout_minutes: tuple[float, ...]
     units: int  # arrivals assigned here
     units_on_time: int
-    late_wait_sum: float  # person-minutes waited here by arrivals that were late or missed
+    late_wait_sum: float  # person- and vehicle-minutes waited here by arrivals that were late or missed
     queue_series: tuple[float, ...]  # time-average queue per time bin
     stock_series: tuple[float, ...]  # meals in stock at the end of each time bin (nan: untracked)
 

@@ -101,6 +101,7 @@ def render(res: dict, comparison: dict | None = None) -> str:
     ]  # fmt: skip
     unit_rows = [
         [e(c), f"{u['arrivals']:g}", "—" if u["on_time_share"] is None else f"{u['on_time_share']:.0%}",
+         "—" if u["mean_wait_minutes"] is None else f"{u['mean_wait_minutes']:.0f}",
          "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
          f"{u['missed_share']:.0%}" if u["missed_share"] is not None else "—", f"{u['people_missed']:.0f}",
          f"{u['vehicles_missed']:.0f}", e(", ".join(u["stations"]))]
@@ -124,7 +125,17 @@ def render(res: dict, comparison: dict | None = None) -> str:
         ),  # fmt: skip
         "<h2>Units</h2>",
         _table(
-            ["unit", "arrivals", "on time", "min to fed", "missed", "people missed", "vehicles missed", "served at"],
+            [
+                "unit",
+                "arrivals",
+                "on time",
+                "wait, min",
+                "min to fed",
+                "missed",
+                "people missed",
+                "vehicles missed",
+                "served at",
+            ],  # fmt: skip
             unit_rows,
         ),
         "<h2>Plots</h2>",

@@ -88,6 +88,7 @@ class _GroupAgg:
     vehicles_missed: int = 0
     served: int = 0
     fed_sum: float = 0.0
+    wait_sum: float = 0.0
     share: Welford = field(default_factory=Welford)
     stations: dict[str, None] = field(default_factory=dict)
 
@@ -142,6 +143,7 @@ class DrillStats:
             b.vehicles_missed += g.vehicles_missed
             b.served += g.served
             b.fed_sum += g.minutes_to_fed_sum
+            b.wait_sum += g.wait_sum
             b.share.add(g.on_time / g.arrivals if g.arrivals else math.nan)
             b.stations.update(dict.fromkeys(g.stations))
 
@@ -182,6 +184,7 @@ class DrillStats:
                 "on_time_share": round(b.on_time / b.arrivals, 4) if b.arrivals else None,
                 "on_time_share_ci95": b.share.as_dict(4)["ci95"],
                 "mean_minutes_to_fed": round(b.fed_sum / b.served, 2) if b.served else None,
+                "mean_wait_minutes": round(b.wait_sum / b.people, 2) if b.people else None,
                 "late_share": round(b.late / b.arrivals, 4) if b.arrivals else None,
                 "missed_share": round(b.missed / b.arrivals, 4) if b.arrivals else None,
                 "unfinished_share": round(b.unfinished / b.arrivals, 4) if b.arrivals else None,

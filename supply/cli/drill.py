@@ -161,7 +161,8 @@ def _print(res: dict) -> None:
             )
     out.print(stations)
     units = Table(title="Units")
-    for col in ("unit", "arrivals", "on time", "min to fed", "missed", "people missed", "vehicles missed", "served at"):
+    cols = ("arrivals", "on time", "wait, min", "min to fed", "missed", "people missed", "vehicles missed")
+    for col in ("unit", *cols, "served at"):
         units.add_column(col, justify="left" if col in ("unit", "served at") else "right")
     for code, u in res["units"].items():
         share = u["on_time_share"]
@@ -169,6 +170,7 @@ def _print(res: dict) -> None:
             code,
             f"{u['arrivals']:g}",
             "—" if share is None else f"{share:.0%}",
+            "—" if u["mean_wait_minutes"] is None else f"{u['mean_wait_minutes']:.0f}",
             "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
             "—" if u["missed_share"] is None else f"{u['missed_share']:.0%}",
             f"{u['people_missed']:.0f}",

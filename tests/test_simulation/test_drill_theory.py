@@ -104,6 +104,7 @@ def test_fixed_unit_fixed_times_exact(tmp_path):
     u = res["units"]["U"]
     assert u["on_time_share"] == 1.0
     assert u["mean_minutes_to_fed"] == 25.0  # 85 - 60; the refuels (65–77, 77–89) end later
+    assert u["mean_wait_minutes"] == 5.0  # per person, from reaching the station
     h = res["stations"]["H"]
     assert h["mean_wait_minutes"] == {"mean": 5.0, "ci95": [5.0, 5.0]}  # (0 + 0 + 10 + 10) / 4
     assert h["utilisation"]["mean"] == pytest.approx(40 / (180 * 2), abs=1e-4)  # 4 × 10 seat-minutes

@@ -7,7 +7,8 @@ Takes the plain dict of the drill's ``--json`` contract (never simulation object
                              "utilisation": {"mean": 0.71, "ci95": [...]}, "served": 5400, "stockouts": 12}},
      "units": {...}, "bottleneck": "GZ-HUB"}
 
-A station's service level is ``served / (served + stockouts)``; numbers may also come as
+A station's service level is its ``service_level`` (the share of the units it served that were
+fed on time) when the results give one, else ``served / (served + stockouts)``; numbers may also come as
 ``{"mean": x, "ci95": [lo, hi]}``. A station without demand in the drill is drawn grey.
 """
 
@@ -79,7 +80,7 @@ def drill_map_html(
         f"drill service level {_pct(_mean(overall))} (95% CI {_ci(overall)}) · "
         f"{drill_results.get('replications', '?')} replications, seed {drill_results.get('seed', '?')}"
         + (f" · bottleneck {bottleneck}" if bottleneck else "")
-        + f" · {net.disruptions.describe()}"
+        + f" · {_timeline(drill_results) or net.disruptions.describe()}"
     )
     legend = [
         ("Stations by tier", [(station_svg(t), s["label"]) for t, s in TIER_STYLE.items()]),
@@ -100,9 +101,11 @@ def drill_map_html(
 
 
 def station_level(record: Mapping[str, Any] | None) -> float | None:
-    """``served / (served + stockouts)``; ``None`` when the station saw no demand."""
+    """The station's on-time share, else ``served / (served + stockouts)``; ``None``: no demand."""
     if not record:
         return None
+    if record.get("service_level") is not None:
+        return _mean(record["service_level"])
     served, stockouts = _mean(record.get("served")) or 0.0, _mean(record.get("stockouts")) or 0.0
     total = served + stockouts
     return served / total if total > 0 else None
@@ -124,6 +127,19 @@ def _stations(results: Mapping[str, Any], net: Network) -> Mapping[str, Mapping[
             msg = f"drill results: stations.{code} should be a table, got {type(rec).__name__}"
             raise InvalidArgumentError(msg)
     return stations
+
+
+def _timeline(results: Mapping[str, Any]) -> str:
+    """The drill's disruption timeline, e.g. ``from h2: closed GZ-NS-BRIDGE; from h14: no disruptions``."""
+    steps = results.get("disruptions")
+    if not isinstance(steps, list) or len(steps) < 2:
+        return ""
+    parts = []
+    for step in steps:
+        if isinstance(step, Mapping) and "state" in step:
+            hours = float(step.get("from_minute", 0)) / 60
+            parts.append(f"from h{hours:g}: {step['state']}")
+    return "; ".join(parts)
 
 
 def _mean(value: Any) -> float | None:

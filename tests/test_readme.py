@@ -39,4 +39,10 @@ def test_first_command_runs_the_main_job(tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip()
+    assert "service level" in proc.stdout
+    for option in ("--report", "--map"):
+        if option in args:
+            written = tmp_path / args[args.index(option) + 1]
+            assert written.stat().st_size > 10_000
+            fetches = re.findall(r"<(?:script|link|img)[^>]+(?:src|href)=[\"']https?://", written.read_text("utf-8"))
+            assert not fetches, f"{written.name} fetches from the network: {fetches}"

@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import JungongError, ScenarioError
+from . import db as db_commands
 from . import network as network_commands
 from .common import err_console
 
@@ -37,6 +38,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 network_commands.register(app)
+db_commands.register(app)
 
 
 def main() -> None:

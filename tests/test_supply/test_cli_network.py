@@ -32,7 +32,12 @@ def test_coverage_with_disruptions_json(tiny_path):
     assert res.exit_code == 0, res.output
     sites = {s["code"]: s for s in json.loads(res.stdout)["sites"]}
     assert sites["SEA1"]["station"] is None and sites["SEA1"]["minutes"] is None
-    assert sites["S-REG"] == {"code": "S-REG", "ring": "region", "station": "H", "minutes": 75.0}  # via P: offline, its roads open
+    assert sites["S-REG"] == {
+        "code": "S-REG",
+        "ring": "region",
+        "station": "H",
+        "minutes": 75.0,
+    }  # via P: offline, its roads open
 
 
 def test_coverage_table_default_scenario():
@@ -44,8 +49,14 @@ def test_coverage_table_default_scenario():
 def test_route_json_and_table(tiny_path):
     res = run("route", tiny_path, "H", "SEA1", "--json")
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout) == {"from": "H", "to": "SEA1", "minutes": 45.0, "km": pytest.approx(
-        json.loads(res.stdout)["km"]), "path": ["H", "J", "W", "SEA1"], "modes": ["road", "sea"]}
+    assert json.loads(res.stdout) == {
+        "from": "H",
+        "to": "SEA1",
+        "minutes": 45.0,
+        "km": pytest.approx(json.loads(res.stdout)["km"]),
+        "path": ["H", "J", "W", "SEA1"],
+        "modes": ["road", "sea"],
+    }
     res = run("route", tiny_path, "H", "SEA1")
     assert "H → J → W → SEA1" in res.stdout
 

@@ -42,8 +42,11 @@ def test_coverage_nearest_station_and_ring_shares(net):
     result = coverage(net, (10, 30))
     assert by_code(result) == {"S-CITY": ("H", 5), "S-REG": ("P", 25), "SEA1": ("W", 15)}
     data = result.as_dict()
-    assert data["rings"] == {"city": {"10": 1.0, "30": 1.0}, "region": {"10": 0.0, "30": 1.0},
-                             "sea": {"10": 0.0, "30": 1.0}}
+    assert data["rings"] == {
+        "city": {"10": 1.0, "30": 1.0},
+        "region": {"10": 0.0, "30": 1.0},
+        "sea": {"10": 0.0, "30": 1.0},
+    }
     assert data["uncovered"] == {"10": ["S-REG", "SEA1"], "30": []}
 
 
@@ -112,7 +115,8 @@ def test_compiled_backend_agrees_with_networkx_on_guangzhou():
     for code, m, st in zip(sites, minutes, nearest, strict=True):
         assert m == pytest.approx(dist[code])
         assert paths[code][0] == st or dist[code] == pytest.approx(
-            nx.dijkstra_path_length(net.graph, st, code, weight="minutes"))
+            nx.dijkstra_path_length(net.graph, st, code, weight="minutes")
+        )
     table = net.index.table(stations[:3], sites)
     for i, st in enumerate(stations[:3]):
         lengths = nx.single_source_dijkstra_path_length(net.graph, st, weight="minutes")

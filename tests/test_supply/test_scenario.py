@@ -49,7 +49,7 @@ def test_link_time_from_distance_class_and_detour(tmp_path):
         ('code = "J"', 'code = "J J"', "junctions[0].code: code 'J J' may contain only"),
         ('mode = "sea"', 'mode = "air"', "links[2].mode: unknown mode 'air'"),
         ('name = "Hub"', 'nmae = "Hub"', "stations[0].nmae: unknown key 'nmae'"),
-        ('minutes = 15', 'minutes = -15', "links[2].minutes:"),
+        ("minutes = 15", "minutes = -15", "links[2].minutes:"),
     ],
 )
 def test_each_fault_names_file_key_path_and_problem(tmp_path, old, new, expected):

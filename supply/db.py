@@ -49,7 +49,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("max_overflow", 30)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 

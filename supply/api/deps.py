@@ -81,8 +81,8 @@ IdempotencyKey = Annotated[
 class Writer:
     """Runs one write in one transaction, honouring the caller's ``Idempotency-Key``."""
 
-    def __init__(self, runtime: Runtime, user: User, request: Request, key: str | None) -> None:
-        self.runtime, self.user, self.key = runtime, user, key
+    def __init__(self, runtime: Runtime, user: User, request: Request, key: str | None, read: Session) -> None:
+        self.runtime, self.user, self.key, self.read = runtime, user, key, read
         self.method, self.path = request.method, request.url.path
         self.actor = user.name
         self.tz = runtime.tz
@@ -90,6 +90,7 @@ class Writer:
     def run(self, body: BaseModel | None, fn: Callable[[Session], tuple[int, Any]]) -> Response:
         raw = body.model_dump_json(by_alias=True) if body is not None else ""
         fingerprint = hashlib.sha256(f"{self.method} {self.path} {raw}".encode()).hexdigest()
+        self.read.close()  # hand the authentication's connection back before taking the write lock
         session = write_session(self.runtime.engine)
         try:
             if self.key and (stored := self._stored(session)) is not None:
@@ -139,15 +140,19 @@ class Writer:
         )
 
 
-def get_writer(runtime: RuntimeDep, user: Officer, request: Request, key: IdempotencyKey = None) -> Writer:
-    return Writer(runtime, user, request, key)
+def get_writer(
+    runtime: RuntimeDep, user: Officer, request: Request, read: SessionDep, key: IdempotencyKey = None
+) -> Writer:
+    return Writer(runtime, user, request, key, read)
 
 
 WriterDep = Annotated[Writer, Depends(get_writer)]
 
 
-def get_admin_writer(runtime: RuntimeDep, user: Admin, request: Request, key: IdempotencyKey = None) -> Writer:
-    return Writer(runtime, user, request, key)
+def get_admin_writer(
+    runtime: RuntimeDep, user: Admin, request: Request, read: SessionDep, key: IdempotencyKey = None
+) -> Writer:
+    return Writer(runtime, user, request, key, read)
 
 
 AdminWriterDep = Annotated[Writer, Depends(get_admin_writer)]

@@ -163,30 +163,42 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), "JUNGONG_DATA_DIR": str(tmp_path / "data"), **extra}
 
 
-@pytest.fixture
-def server(db: Db, tmp_path: Path) -> Iterator[str]:
-    """``jungong serve --workers 2`` on a free loopback port; yields its base URL."""
+@dataclass
+class Live:
+    """A real server and the database behind it, shared by a run's server tests (use disjoint stations)."""
+
+    base: str
+    db: Db
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """``jungong serve --workers 2`` on a free loopback port, on a fresh database of each backend."""
+    template: Template = request.getfixturevalue(f"{request.param}_template")
+    db = Db(template.backend, template.make_copy(), template.tokens)
+    tmp_path = tmp_path_factory.mktemp(f"server-{request.param}")
     port = free_port()
-    log = (tmp_path / "server.log").open("w")
+    log_path = tmp_path / "server.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "supply.cli", "serve", "--db", db.url, "--port", str(port), "--workers", "2"],
         cwd=ROOT, env=cli_env(tmp_path), stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
+                pytest.fail(f"server exited: {log_path.read_text()}")
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail("server did not start within 30 s")
+                pytest.fail("server did not start within 60 s")
             time.sleep(0.1)
-        yield base
+        yield Live(base, db)
     finally:
         proc.terminate()
         try:
@@ -195,3 +207,4 @@ def server(db: Db, tmp_path: Path) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+        assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]

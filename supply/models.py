@@ -190,7 +190,7 @@ class AuditEntry(SQLModel, table=True):
     at: datetime = _ts(index=True)
     actor: str = Field(max_length=80)
     action: str = Field(max_length=40)
-    target: str = Field(max_length=80)
+    target: str = Field(max_length=200)
     reason: str = ""
     exercise: bool | None = None
     detail: dict[str, Any] = _json()

@@ -21,7 +21,7 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("actor", sa.String(length=80), nullable=False),
         sa.Column("action", sa.String(length=40), nullable=False),
-        sa.Column("target", sa.String(length=80), nullable=False),
+        sa.Column("target", sa.String(length=200), nullable=False),
         sa.Column("reason", sa.String(), nullable=False),
         sa.Column("exercise", sa.Boolean(), nullable=True),
         sa.Column("detail", sa.JSON(), nullable=False),

@@ -149,6 +149,16 @@ def options(session: Session, network: Network, req: SupportRequest, *, now: dat
 
 def create_dispatch(session: Session, actor: str, data: DispatchIn) -> Dispatch:
     """Plan a dispatch and reserve its lines; :class:`ConflictError` when stock is short."""
+    return _create(session, actor, data)[0]
+
+
+def plan_dispatch(session: Session, actor: str, data: DispatchIn, tz: ZoneInfo) -> dict:
+    """:func:`create_dispatch`, answered from what was just written (no read-back queries)."""
+    dispatch, lines, event = _create(session, actor, data)
+    return _as_dicts([dispatch], {dispatch.id: lines}, {dispatch.id: [event]}, tz)[0]
+
+
+def _create(session: Session, actor: str, data: DispatchIn) -> tuple[Dispatch, list[DispatchLine], DispatchEvent]:
     req = get_request(session, data.request_id)
     ledger.require_station(session, data.station)
     lines: dict[str, float] = defaultdict(float)
@@ -161,9 +171,9 @@ def create_dispatch(session: Session, actor: str, data: DispatchIn) -> Dispatch:
     session.add(dispatch)
     session.flush()
     ledger.reserve(session, actor, dispatch.id, dict(lines), data.station, req.exercise)
-    for item, qty in sorted(lines.items()):
-        session.add(DispatchLine(dispatch_id=dispatch.id, item=item, quantity=qty))
-    session.add(DispatchEvent(dispatch_id=dispatch.id, to_status="planned", actor=actor))
+    rows = [DispatchLine(dispatch_id=dispatch.id, item=item, quantity=qty) for item, qty in sorted(lines.items())]
+    event = DispatchEvent(dispatch_id=dispatch.id, to_status="planned", actor=actor)
+    session.add_all([*rows, event])
     record(
         session,
         actor,
@@ -173,7 +183,7 @@ def create_dispatch(session: Session, actor: str, data: DispatchIn) -> Dispatch:
         detail={"request_id": req.id, "station": data.station, "lines": dict(lines)},
     )
     session.flush()
-    return dispatch
+    return dispatch, rows, event
 
 
 def get_dispatch(session: Session, dispatch_id: int, *, for_update: bool = False) -> Dispatch:
@@ -253,6 +263,15 @@ def dispatch_dicts(session: Session, dispatches: list[Dispatch], tz: ZoneInfo) -
         select(DispatchEvent).where(col(DispatchEvent.dispatch_id).in_(ids)).order_by(DispatchEvent.id)
     ):
         events[ev.dispatch_id].append(ev)
+    return _as_dicts(dispatches, lines, events, tz)
+
+
+def _as_dicts(
+    dispatches: list[Dispatch],
+    lines: dict[int, list[DispatchLine]],
+    events: dict[int, list[DispatchEvent]],
+    tz: ZoneInfo,
+) -> list[dict]:
     return [
         {
             "id": d.id,

@@ -73,14 +73,12 @@ def lock(session: Session, keys: Iterable[tuple[str, str, bool]]) -> None:
     keys = sorted(set(keys))
     if session.get_bind().dialect.name != "postgresql":
         return  # SQLite: the transaction already holds the database's write lock
-    rows = [{"station": s, "item": i, "exercise": e} for s, i, e in keys]
-    session.execute(pg_insert(StockLock).values(rows).on_conflict_do_nothing())
     for s, i, e in keys:
-        session.exec(
-            select(StockLock)
-            .where(StockLock.station == s, StockLock.item == i, StockLock.exercise == e)
-            .with_for_update()
-        ).one()
+        q = select(StockLock).where(StockLock.station == s, StockLock.item == i, StockLock.exercise == e)
+        if session.exec(q.with_for_update()).first() is None:  # rows are made at db init; this is a new pair
+            row = {"station": s, "item": i, "exercise": e}
+            session.execute(pg_insert(StockLock).values([row]).on_conflict_do_nothing())
+            session.exec(q.with_for_update()).one()
 
 
 def ensure_lock_rows(session: Session, keys: Iterable[tuple[str, str, bool]]) -> None:

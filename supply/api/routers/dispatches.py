@@ -6,7 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...dispatching import create_dispatch, dispatch_dicts, get_dispatch, list_dispatches, set_status
+from ...dispatching import (
+    dispatch_dicts,
+    get_dispatch,
+    list_dispatches,
+    plan_dispatch,
+    set_status,
+)
 from ...schemas import DispatchIn, Status, StatusIn
 from ..deps import CodeQuery, ExerciseQuery, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep, WriterDep
 
@@ -16,7 +22,7 @@ router = APIRouter(tags=["dispatches"])
 @router.post("/dispatches", status_code=201, responses={409: {"description": "not enough stock available"}})
 def post_dispatch(body: DispatchIn, w: WriterDep):
     """Plan a dispatch: its lines are reserved at the station, or nothing is (409)."""
-    return w.run(body, lambda s: (201, dispatch_dicts(s, [create_dispatch(s, w.actor, body)], w.tz)[0]))
+    return w.run(body, lambda s: (201, plan_dispatch(s, w.actor, body, w.tz)))
 
 
 @router.post("/dispatches/{dispatch_id}/status", responses={409: {"description": "illegal transition"}})

@@ -94,3 +94,25 @@ class ClusterError(JungongError):
     title = "Cluster unreachable"
     status = 503
     exit_code = 1
+
+
+class FieldError(InvalidArgumentError):
+    """A field of a request is invalid in a way its schema cannot say (an unknown item code…)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class NotAuthenticatedError(JungongError):
+    """No bearer token, or a token nobody holds."""
+
+    title = "Not authenticated"
+    status = 401
+
+
+class ForbiddenError(JungongError):
+    """The caller's role does not allow this."""
+
+    title = "Forbidden"
+    status = 403

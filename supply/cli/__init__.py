@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from ..errors import JungongError, ScenarioError
 from . import drill as drill_commands
 from . import maps as map_commands
+from . import db as db_commands
 from . import network as network_commands
 from .common import err_console
 
@@ -41,6 +42,7 @@ app = typer.Typer(
 network_commands.register(app)
 map_commands.register(app)
 drill_commands.register(app)
+db_commands.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,330 @@
+"""Benchmark the duty officers' service against a bare FastAPI + SQLModel insert, same run.
+
+Starts ``jungong serve --workers W`` and a bare one-row-insert app on loopback, on SQLite and
+on PostgreSQL (when 127.0.0.1:5432 answers), and drives each with a bounded number of client
+threads for a bounded time. A *workflow* is what a duty officer does per job: plan a dispatch
+(reserve), mark it dispatched, mark it delivered (issue) — three authenticated, audited,
+serialised POSTs. Printed: workflows/s, requests/s, p50/p99 latency per request, and the
+workflow's requests/s as a fraction of the bare endpoint's.
+
+    python bench/bench_api.py [--seconds 8] [--workers 2]
+
+Targets (issue 3): workflow req/s ≥ ½ bare req/s on each database; p99 ≤ 100 ms at 4 clients
+on SQLite, ≤ 250 ms at 16 on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STATIONS = ["GZ-HUB", "NS-WING", "N-WING", "GZE-PT", "GZS-PT", "GZN-PT", "HP-PT", "ZC-PT", "CH-PT", "PY-PT"]
+
+
+# --- the bare app (run in its own uvicorn process) ------------------------------------------------
+def bare_app():  # uvicorn factory
+    from fastapi import FastAPI
+    from sqlmodel import Field, Session, SQLModel, create_engine
+
+    from supply.db import make_engine
+
+    class BareRow(SQLModel, table=True):
+        id: int | None = Field(default=None, primary_key=True)
+        value: str
+
+    url = os.environ["BENCH_BARE_URL"]
+    engine = make_engine(url) if url.startswith("sqlite") else create_engine(url, pool_size=10, max_overflow=30)
+    SQLModel.metadata.create_all(engine)
+    app = FastAPI()
+
+    @app.post("/rows", status_code=201)
+    def insert(body: dict) -> dict:
+        with Session(engine) as s:
+            row = BareRow(value=str(body.get("value", "")))
+            s.add(row)
+            s.commit()
+            return {"id": row.id}
+
+    return app
+
+
+# --- servers --------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"server did not start: {' '.join(cmd)}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# --- load -----------------------------------------------------------------------------------------
+@dataclass
+class Result:
+    requests: int
+    units: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    def pct(self, q: float) -> float:
+        return statistics.quantiles(self.latencies, n=100)[q - 1] * 1000 if len(self.latencies) > 1 else float("nan")
+
+
+def drive(clients: int, seconds: float, work) -> Result:
+    """``clients`` threads each run ``work(client, i, record)`` until the time is up."""
+    lat: list[float] = []
+    counts = {"req": 0, "units": 0, "err": 0}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def record(t0: float, ok: bool) -> None:
+        with lock:
+            lat.append(time.perf_counter() - t0)
+            counts["req"] += 1
+            counts["err"] += not ok
+
+    def run(i: int) -> None:
+        with httpx.Client(timeout=30) as c:
+            while time.monotonic() < stop_at:
+                work(c, i, record)
+                with lock:
+                    counts["units"] += 1
+
+    start_t = time.monotonic()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return Result(counts["req"], counts["units"], time.monotonic() - start_t, lat, counts["err"])
+
+
+def workflow(base: str, token: str, request_id: int):
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def work(c: httpx.Client, i: int, record) -> None:
+        t0 = time.perf_counter()
+        body = {
+            "request_id": request_id,
+            "station": STATIONS[i % len(STATIONS)],
+            "lines": [{"item": "meals", "quantity": 1}],
+        }
+        r = c.post(f"{base}/dispatches", json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+        record(t0, r.status_code == 201)
+        if r.status_code != 201:
+            return
+        did = r.json()["id"]
+        for status in ("dispatched", "delivered"):
+            t0 = time.perf_counter()
+            r = c.post(f"{base}/dispatches/{did}/status", json={"status": status}, headers=headers)
+            record(t0, r.status_code == 200)
+
+    return work
+
+
+def bare(base: str):
+    def work(c: httpx.Client, i: int, record) -> None:
+        t0 = time.perf_counter()
+        r = c.post(f"{base}/rows", json={"value": "x"})
+        record(t0, r.status_code == 201)
+
+    return work
+
+
+# --- one database ---------------------------------------------------------------------------------
+def prepare(url: str) -> tuple[str, int]:
+    """Migrate, load Guangzhou, add an officer and one support request; return (token, request id)."""
+    from datetime import UTC, datetime, timedelta
+
+    from supply.auth import add_user
+    from supply.db import make_engine, write_session
+    from supply.dispatching import create_request
+    from supply.factors import Factors
+    from supply.loading import sync_scenario
+    from supply.migrate import upgrade
+    from supply.scenario import load_scenario
+    from supply.schemas import RequestIn
+
+    engine = make_engine(url)
+    upgrade(engine)
+    sc = load_scenario(None)
+    with write_session(engine) as s:
+        sync_scenario(s, sc, Path(sc.source).read_text(encoding="utf-8"), actor="bench")
+        _, token = add_user(s, "bench-officer", "officer", actor="bench")
+        req = create_request(
+            s,
+            "bench",
+            RequestIn(unit="bench", headcount=100_000, site="GZ-RAIL", arrive_at=datetime.now(UTC) + timedelta(days=1)),
+            Factors(),
+        )
+        s.commit()
+        rid = req.id
+    engine.dispose()
+    return token, rid
+
+
+def bench_one(label: str, url: str, bare_url: str, clients: int, seconds: float, workers: int) -> list:
+    token, rid = prepare(url)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    rows = []
+    port = free_port()
+    proc = start(
+        [sys.executable, "-m", "supply.cli", "serve", "--db", url, "--port", str(port), "--workers", str(workers)],
+        env,
+        port,
+    )
+    try:
+        drive(clients, 1.0, workflow(f"http://127.0.0.1:{port}", token, rid))  # warm-up
+        wf = drive(clients, seconds, workflow(f"http://127.0.0.1:{port}", token, rid))
+    finally:
+        stop(proc)
+    port = free_port()
+    bare_env = {**env, "BENCH_BARE_URL": bare_url}
+    proc = start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench_api:bare_app",
+            "--factory",
+            "--app-dir",
+            str(ROOT / "bench"),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        bare_env,
+        port,
+    )
+    try:
+        drive(clients, 1.0, bare(f"http://127.0.0.1:{port}"))
+        br = drive(clients, seconds, bare(f"http://127.0.0.1:{port}"))
+    finally:
+        stop(proc)
+    ratio = (wf.requests / wf.seconds) / (br.requests / br.seconds)
+    rows.append((label, clients, "workflow (reserve → dispatched → delivered)", wf, ratio))
+    rows.append((label, clients, "bare FastAPI+SQLModel one-row insert", br, None))
+    return rows
+
+
+def pg_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def bench_postgres(console: Console, args: argparse.Namespace) -> list:
+    """The PostgreSQL runs, on a database made for the run and dropped after it."""
+    if not pg_reachable():
+        console.print("PostgreSQL not reachable on 127.0.0.1:5432: skipped")
+        return []
+    import psycopg
+
+    name = f"jungong_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg.connect(host="127.0.0.1", user="postgres", dbname="test", autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        console.print("[bold]PostgreSQL[/] …")
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        return bench_one("PostgreSQL", url, url, args.pg_clients, args.seconds, args.workers)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=8.0, help="measured seconds per run (bounded)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--sqlite-clients", type=int, default=4)
+    ap.add_argument("--pg-clients", type=int, default=16)
+    ap.add_argument("--only", choices=["sqlite", "postgres"], help="run one database only")
+    args = ap.parse_args()
+    console = Console(width=170)
+    rows = []
+    if args.only != "postgres":
+        with tempfile.TemporaryDirectory() as tmp:
+            console.print("[bold]SQLite[/] …")
+            rows += bench_one(
+                "SQLite",
+                f"sqlite:///{tmp}/bench.db",
+                f"sqlite:///{tmp}/bare.db",
+                args.sqlite_clients,
+                args.seconds,
+                args.workers,
+            )
+    if args.only != "sqlite":
+        rows += bench_postgres(console, args)
+    table = Table(title=f"API throughput, {args.workers} workers, {args.seconds:g} s per run (loopback)")
+    for col in (
+        "database",
+        "clients",
+        "endpoint",
+        "units/s",
+        "requests/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "req/s ÷ bare",
+    ):
+        table.add_column(col, justify="left" if col in ("database", "endpoint") else "right")
+    for label, clients, what, r, ratio in rows:
+        table.add_row(
+            label,
+            str(clients),
+            what,
+            f"{r.units / r.seconds:.1f}",
+            f"{r.requests / r.seconds:.1f}",
+            f"{r.pct(50):.1f}",
+            f"{r.pct(99):.1f}",
+            str(r.errors),
+            "" if ratio is None else f"{ratio:.2f}",
+        )
+    console.print(table)
+    console.print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()

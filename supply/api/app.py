@@ -1,0 +1,45 @@
+"""The FastAPI app of the duty officers' service.
+
+``create_app(settings)`` builds a fresh app (nothing at import time); more routers (the maps
+layer's, for instance) are passed in ``routers`` or added with ``app.include_router`` by the
+composition root. ``app_from_env`` is the uvicorn factory used by ``jungong serve``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+
+from ..settings import Settings, get_settings
+from . import problems
+from .routers import admin, dispatches, reports, requests, stations, stock
+from .runtime import Runtime
+
+#: The service's own routers, in the order the docs list them.
+ROUTERS: tuple[APIRouter, ...] = (
+    admin.router, stations.router, stock.router, requests.router, dispatches.router, reports.router,
+)  # fmt: skip
+
+
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, routers: Iterable[APIRouter] = ()
+) -> FastAPI:
+    """A new app on ``settings``' database (or ``engine``), with the extra ``routers``."""
+    app = FastAPI(
+        title="jungong — duty officers' service",
+        version="1",
+        description="Stock ledger, support requests and dispatches for Guangzhou's military supply stations (军供站). "
+        "Authenticate with 'Authorization: Bearer <token>'; errors are RFC 9457 problem+json.",
+    )
+    app.state.runtime = Runtime(settings or get_settings(), engine)
+    problems.install(app)
+    for router in (*ROUTERS, *routers):
+        app.include_router(router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Uvicorn factory: settings from the environment (``JUNGONG_DATABASE_URL``…)."""
+    return create_app(get_settings())

@@ -1,0 +1,58 @@
+"""The one place errors become RFC 9457 ``application/problem+json`` responses."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import FieldError, JungongError, NotAuthenticatedError, UnknownCodeError
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+
+
+def _field(loc: tuple | list) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else ("." if out else "") + p
+    return out or "body"
+
+
+def problem_response(request: Request, exc: Exception) -> JSONResponse:
+    """Turn any error into a problem document (registered for every kind of error)."""
+    headers: dict[str, str] = {}
+    extra: dict = {}
+    if isinstance(exc, RequestValidationError):
+        status, title = 422, "Invalid input"
+        errors = [{"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in exc.errors()]
+        extra = {"errors": errors, "field": errors[0]["field"] if errors else None}
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    elif isinstance(exc, JungongError):
+        status, title, detail = exc.status, exc.title, str(exc)
+        if isinstance(exc, FieldError):
+            extra = {"field": exc.field, "errors": [{"field": exc.field, "message": detail}]}
+        if isinstance(exc, UnknownCodeError):
+            extra = {"kind": exc.kind, "code": exc.code, "suggestions": exc.suggestions}
+        if isinstance(exc, NotAuthenticatedError):
+            headers["WWW-Authenticate"] = "Bearer"
+    elif isinstance(exc, StarletteHTTPException):
+        status, detail = exc.status_code, str(exc.detail)
+        title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        headers.update(exc.headers or {})
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        status, title, detail = 500, "Internal error", "an unexpected error occurred; it has been logged"
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": request.url.path}
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    for kind in (JungongError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(kind, problem_response)

@@ -1,0 +1,61 @@
+"""Admin: the audit trail and users; health."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import select
+
+from ...audit import as_dict, entries
+from ...auth import Role, add_user
+from ...models import User
+from ..deps import Admin, AdminWriterDep, ExerciseQuery, Limit, Offset, RuntimeDep, SessionDep, WhenQuery
+
+router = APIRouter()
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[^\x00]*\S[^\x00]*$")
+    role: Role
+
+
+@router.get("/health", tags=["health"])
+def health() -> dict:
+    """Liveness; no auth."""
+    return {"status": "ok"}
+
+
+@router.get("/audit", tags=["admin"])
+def get_audit(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Admin,
+    actor: Annotated[str | None, Query(max_length=80, pattern=r"^[^\x00]*$")] = None,
+    exercise: ExerciseQuery = None,
+    since: WhenQuery = None,
+    until: WhenQuery = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[dict]:
+    """The audit trail, newest first; ``at`` in the display zone (Asia/Shanghai), ``at_utc`` as stored."""
+    rows = entries(session, actor=actor, exercise=exercise, since=since, until=until, limit=limit, offset=offset)
+    return [as_dict(e, runtime.tz) for e in rows]
+
+
+@router.get("/users", tags=["admin"])
+def get_users(session: SessionDep, _: Admin) -> list[dict]:
+    return [{"id": u.id, "name": u.name, "role": u.role} for u in session.exec(select(User).order_by(User.id))]
+
+
+@router.post("/users", status_code=201, tags=["admin"])
+def post_user(body: UserIn, w: AdminWriterDep):
+    """Create a user; the token is in this answer only."""
+
+    def act(s):
+        user, token = add_user(s, body.name, body.role.value, actor=w.actor)
+        return 201, {"id": user.id, "name": user.name, "role": user.role, "token": token}
+
+    return w.run(body, act)

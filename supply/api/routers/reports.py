@@ -1,0 +1,34 @@
+"""CSV exports for the paper log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from ...reports import dispatches_csv, stock_csv
+from ...schemas import Status
+from ..deps import BookQuery, CodeQuery, ExerciseQuery, Reader, RuntimeDep, SessionDep
+
+router = APIRouter(tags=["reports"])
+CSV = {200: {"content": {"text/csv": {}}, "description": "CSV"}}
+
+
+@router.get("/reports/stock.csv", response_class=Response, responses=CSV)
+def get_stock_csv(session: SessionDep, runtime: RuntimeDep, _: Reader, exercise: BookQuery = False) -> Response:
+    text = stock_csv(session, exercise=exercise, window_days=runtime.policy.consumption_window_days)
+    return Response(text, media_type="text/csv; charset=utf-8")
+
+
+@router.get("/reports/dispatches.csv", response_class=Response, responses=CSV)
+def get_dispatches_csv(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Reader,
+    exercise: ExerciseQuery = None,
+    status: Annotated[Status | None, Query()] = None,
+    station: CodeQuery = None,
+) -> Response:
+    text = dispatches_csv(session, runtime.tz, exercise=exercise, status=status, station=station)
+    return Response(text, media_type="text/csv; charset=utf-8")

@@ -1,0 +1,60 @@
+"""What the app needs at run time (engine, stored scenario, network, factors), built lazily once."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from ..db import make_engine, read_session
+from ..errors import JungongError
+from ..factors import Factors, StockPolicy, factors_from_scenario, stock_policy
+from ..loading import stored_scenario
+from ..network import Network, build_network
+from ..scenario import Scenario
+from ..settings import Settings
+
+
+class NotInitialisedError(JungongError):
+    """The database has no scenario yet: ``jungong db init`` was not run."""
+
+    title = "Database not initialised"
+    status = 503
+
+
+class Runtime:
+    """Per-app state (no module globals): tests build one per app."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self._engine = engine
+
+    @cached_property
+    def engine(self) -> Engine:
+        return self._engine or make_engine(self.settings.resolved_database_url())
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return self.settings.tz
+
+    @cached_property
+    def scenario(self) -> Scenario:
+        with read_session(self.engine) as s:
+            sc = stored_scenario(s)
+        if sc is None:
+            msg = "the database has no scenario: run 'jungong db init' first"
+            raise NotInitialisedError(msg)
+        return sc
+
+    @cached_property
+    def network(self) -> Network:
+        return build_network(self.scenario)
+
+    @cached_property
+    def factors(self) -> Factors:
+        return factors_from_scenario(self.scenario)
+
+    @cached_property
+    def policy(self) -> StockPolicy:
+        return stock_policy(self.scenario)

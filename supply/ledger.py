@@ -1,0 +1,354 @@
+"""The stock ledger: append-only movements and the balances derived from them.
+
+Every function takes a :class:`~sqlmodel.Session` and never commits: the caller's transaction
+is the unit of work (a transfer's two legs, a dispatch's reservations and its audit entry all
+land together or not at all).
+
+Two books share the same rules: the real one and the exercise (drill) one, so a drill never
+draws on, or passes for, real stock. Balances per (station, item, book):
+
+    on_hand   = Σ on_hand_delta        reserved = Σ reserved_delta
+    available = on_hand − reserved     days of supply = on_hand ÷ mean daily consumption
+
+Writers serialise per (station, item, book) before reading a balance: SQLite through
+``BEGIN IMMEDIATE`` (:func:`supply.db.write_session`), PostgreSQL through ``SELECT … FOR UPDATE``
+on a :class:`~supply.models.StockLock` row. So two officers drawing the last stock at once
+cannot both see it available.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from .audit import record
+from .errors import ConflictError, FieldError, UnknownCodeError
+from .models import Item, Movement, Station, StockLock
+
+#: Movement kinds and what they do.
+RECEIPT, ISSUE, TRANSFER_OUT, TRANSFER_IN = "receipt", "issue", "transfer_out", "transfer_in"
+ADJUSTMENT, REVERSAL, OPENING = "adjustment", "reversal", "opening"
+RESERVE, RELEASE, DELIVERY = "reserve", "release", "delivery"
+#: Kinds that consume stock (they feed days of supply).
+CONSUMING = (ISSUE, DELIVERY)
+#: Kinds managed by the dispatch lifecycle: cancel the dispatch instead of reversing them.
+DISPATCH_KINDS = (RESERVE, RELEASE, DELIVERY)
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Balance:
+    on_hand: float = 0.0
+    reserved: float = 0.0
+
+    @property
+    def available(self) -> float:
+        return self.on_hand - self.reserved
+
+
+def require_station(session: Session, code: str) -> Station:
+    station = session.get(Station, code)
+    if station is None:
+        raise UnknownCodeError("station", code, session.exec(select(Station.code)).all())
+    return station
+
+
+def require_item(session: Session, code: str, field: str = "item") -> Item:
+    item = session.get(Item, code)
+    if item is None:
+        known = session.exec(select(Item.code)).all()
+        msg = str(UnknownCodeError("item", code, known)) + f" (known: {', '.join(known)})"
+        raise FieldError(field, msg)
+    return item
+
+
+def lock(session: Session, keys: Iterable[tuple[str, str, bool]]) -> None:
+    """Serialise writers on each (station, item, book), in a fixed order (no deadlocks)."""
+    keys = sorted(set(keys))
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: the transaction already holds the database's write lock
+    for s, i, e in keys:
+        q = select(StockLock).where(StockLock.station == s, StockLock.item == i, StockLock.exercise == e)
+        if session.exec(q.with_for_update()).first() is None:  # rows are made at db init; this is a new pair
+            row = {"station": s, "item": i, "exercise": e}
+            session.execute(pg_insert(StockLock).values([row]).on_conflict_do_nothing())
+            session.exec(q.with_for_update()).one()
+
+
+def ensure_lock_rows(session: Session, keys: Iterable[tuple[str, str, bool]]) -> None:
+    """Create the lock rows up front (at ``db init``) on either database."""
+    rows = [{"station": s, "item": i, "exercise": e} for s, i, e in sorted(set(keys))]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(ins(StockLock).values(rows).on_conflict_do_nothing())
+
+
+def balance(session: Session, station: str, item: str, exercise: bool) -> Balance:
+    q = select(
+        func.coalesce(func.sum(Movement.on_hand_delta), 0.0), func.coalesce(func.sum(Movement.reserved_delta), 0.0)
+    )
+    on_hand, reserved = session.exec(
+        q.where(Movement.station == station, Movement.item == item, Movement.exercise == exercise)
+    ).one()
+    return Balance(float(on_hand), float(reserved))
+
+
+def _add(
+    session: Session,
+    actor: str,
+    kind: str,
+    station: str,
+    item: str,
+    quantity: float,
+    on_hand: float,
+    reserved: float = 0.0,
+    *,
+    reason: str = "",
+    exercise: bool = False,
+    **extra: object,
+) -> Movement:
+    m = Movement(
+        kind=kind,
+        station=station,
+        item=item,
+        quantity=quantity,
+        on_hand_delta=on_hand,
+        reserved_delta=reserved,
+        reason=reason,
+        actor=actor,
+        exercise=exercise,
+        **extra,
+    )
+    session.add(m)
+    return m
+
+
+def _require_available(session: Session, station: str, item: str, exercise: bool, quantity: float) -> Balance:
+    bal = balance(session, station, item, exercise)
+    if bal.available + _EPS < quantity:
+        book = "exercise" if exercise else "real"
+        msg = f"not enough {item} at {station} ({book} book): {quantity:g} asked, {max(bal.available, 0):g} available"
+        raise ConflictError(msg)
+    return bal
+
+
+def _checked(session: Session, station: str, item: str) -> None:
+    require_station(session, station)
+    require_item(session, item)
+
+
+def receive(
+    session: Session,
+    actor: str,
+    station: str,
+    item: str,
+    quantity: float,
+    reason: str = "",
+    *,
+    exercise: bool = False,
+    kind: str = RECEIPT,
+) -> Movement:
+    """Stock arrives at a station."""
+    _checked(session, station, item)
+    m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise)
+    _audit(session, actor, m)
+    return m
+
+
+def issue(
+    session: Session, actor: str, station: str, item: str, quantity: float, reason: str = "", *, exercise: bool = False
+) -> Movement:
+    """Stock leaves a station (consumed); :class:`ConflictError` if not enough is available."""
+    _checked(session, station, item)
+    lock(session, [(station, item, exercise)])
+    _require_available(session, station, item, exercise, quantity)
+    m = _add(session, actor, ISSUE, station, item, quantity, -quantity, reason=reason, exercise=exercise)
+    _audit(session, actor, m)
+    return m
+
+
+def transfer(
+    session: Session,
+    actor: str,
+    source: str,
+    target: str,
+    item: str,
+    quantity: float,
+    reason: str = "",
+    *,
+    exercise: bool = False,
+) -> list[Movement]:
+    """Out of one station and into another in one step; the two legs share a ``transfer_ref``."""
+    _checked(session, source, item)
+    require_station(session, target)
+    if source == target:
+        raise FieldError("to", f"a transfer needs two different stations, got '{source}' twice")
+    lock(session, [(source, item, exercise), (target, item, exercise)])
+    _require_available(session, source, item, exercise, quantity)
+    ref = str(uuid.uuid4())
+    out = _add(
+        session,
+        actor,
+        TRANSFER_OUT,
+        source,
+        item,
+        quantity,
+        -quantity,
+        reason=reason,
+        exercise=exercise,
+        transfer_ref=ref,
+    )
+    into = _add(
+        session,
+        actor,
+        TRANSFER_IN,
+        target,
+        item,
+        quantity,
+        quantity,
+        reason=reason,
+        exercise=exercise,
+        transfer_ref=ref,
+    )
+    _audit(session, actor, out, extra={"to": target})
+    return [out, into]
+
+
+def count(
+    session: Session, actor: str, station: str, item: str, counted: float, reason: str = "", *, exercise: bool = False
+) -> Movement | None:
+    """Record a physical count: the difference from the books becomes an adjustment (or nothing)."""
+    _checked(session, station, item)
+    lock(session, [(station, item, exercise)])
+    bal = balance(session, station, item, exercise)
+    diff = counted - bal.on_hand
+    if abs(diff) <= _EPS:
+        record(
+            session,
+            actor,
+            "stock.count",
+            f"{station}/{item}",
+            reason=reason,
+            exercise=exercise,
+            detail={"counted": counted, "on_hand": bal.on_hand, "difference": 0},
+        )
+        return None
+    why = f"count: {counted:g} counted, {bal.on_hand:g} on the books" + (f"; {reason}" if reason else "")
+    m = _add(session, actor, ADJUSTMENT, station, item, abs(diff), diff, reason=why, exercise=exercise)
+    _audit(session, actor, m, extra={"counted": counted})
+    return m
+
+
+def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list[Movement]:
+    """Undo a movement by appending its opposite (both legs of a transfer)."""
+    original = session.get(Movement, movement_id)
+    if original is None:
+        raise UnknownCodeError("movement", str(movement_id))
+    if original.kind == REVERSAL:
+        raise ConflictError(f"movement {movement_id} is itself a reversal; record a new movement instead")
+    if original.kind in DISPATCH_KINDS:
+        raise ConflictError(f"movement {movement_id} belongs to dispatch {original.dispatch_id}; change its status")
+    legs = [original]
+    if original.transfer_ref:
+        legs = list(session.exec(select(Movement).where(Movement.transfer_ref == original.transfer_ref)))
+    lock(session, [(m.station, m.item, m.exercise) for m in legs])
+    for m in legs:
+        if session.exec(select(Movement.id).where(Movement.reversal_of == m.id)).first() is not None:
+            raise ConflictError(f"movement {m.id} has already been reversed")
+        if m.on_hand_delta > 0:  # undoing stock coming in takes it out again
+            _require_available(session, m.station, m.item, m.exercise, m.on_hand_delta)
+    out = []
+    for m in legs:
+        r = _add(
+            session,
+            actor,
+            REVERSAL,
+            m.station,
+            m.item,
+            m.quantity,
+            0.0 - m.on_hand_delta,
+            0.0 - m.reserved_delta,
+            reason=reason,
+            exercise=m.exercise,
+            reversal_of=m.id,
+            transfer_ref=m.transfer_ref,
+        )
+        out.append(r)
+    session.flush()
+    for r in out:
+        _audit(session, actor, r)
+    return out
+
+
+def reserve(
+    session: Session, actor: str, dispatch_id: int, lines: dict[str, float], station: str, exercise: bool
+) -> list[Movement]:
+    """Reserve every line of a dispatch, or none (:class:`ConflictError` names the first short item)."""
+    lock(session, [(station, item, exercise) for item in lines])
+    for item, qty in sorted(lines.items()):
+        _require_available(session, station, item, exercise, qty)
+    return [
+        _add(
+            session,
+            actor,
+            RESERVE,
+            station,
+            item,
+            qty,
+            0.0,
+            qty,
+            reason=f"dispatch {dispatch_id}",
+            exercise=exercise,
+            dispatch_id=dispatch_id,
+        )
+        for item, qty in sorted(lines.items())
+    ]
+
+
+def settle(
+    session: Session,
+    actor: str,
+    dispatch_id: int,
+    lines: dict[str, float],
+    station: str,
+    exercise: bool,
+    *,
+    delivered: bool,
+) -> list[Movement]:
+    """Turn a dispatch's reservations into issues (delivered) or give them back (cancelled)."""
+    lock(session, [(station, item, exercise) for item in lines])
+    kind = DELIVERY if delivered else RELEASE
+    return [
+        _add(
+            session,
+            actor,
+            kind,
+            station,
+            item,
+            qty,
+            -qty if delivered else 0.0,
+            -qty,
+            reason=f"dispatch {dispatch_id}",
+            exercise=exercise,
+            dispatch_id=dispatch_id,
+        )
+        for item, qty in sorted(lines.items())
+    ]
+
+
+def _audit(session: Session, actor: str, m: Movement, extra: dict | None = None) -> None:
+    session.flush()  # assigns the id the audit entry points at
+    detail = {"kind": m.kind, "station": m.station, "item": m.item, "quantity": m.quantity, **(extra or {})}
+    if m.reversal_of:
+        detail["reversal_of"] = m.reversal_of
+    record(
+        session, actor, f"movement.{m.kind}", f"movement:{m.id}", reason=m.reason, exercise=m.exercise, detail=detail
+    )

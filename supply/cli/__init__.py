@@ -10,9 +10,9 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import JungongError, ScenarioError
+from . import db as db_commands
 from . import drill as drill_commands
 from . import maps as map_commands
-from . import db as db_commands
 from . import network as network_commands
 from .common import err_console
 

@@ -1,8 +1,8 @@
 """The FastAPI app of the duty officers' service.
 
-``create_app(settings)`` builds a fresh app (nothing at import time); more routers (the maps
-layer's, for instance) are passed in ``routers`` or added with ``app.include_router`` by the
-composition root. ``app_from_env`` is the uvicorn factory used by ``jungong serve``.
+``create_app(settings)`` builds a fresh app (nothing at import time) with the service's routers
+and the maps layer's (:mod:`supply.api.maps`: the app is an edge and may compose ``maps``); more
+routers are passed in ``routers``. ``app_from_env`` is the uvicorn factory used by ``jungong serve``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
 from ..settings import Settings, get_settings
-from . import problems
+from . import maps, problems
 from .routers import admin, dispatches, reports, requests, stations, stock
 from .runtime import Runtime
 
@@ -35,7 +35,7 @@ def create_app(
     )
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
-    for router in (*ROUTERS, *routers):
+    for router in (*ROUTERS, *maps.routers(), *routers):
         app.include_router(router)
     return app
 

@@ -52,16 +52,16 @@ def current_user(
     return authenticate(session, header)
 
 
-def _role(allowed: frozenset[Role]) -> Callable[[User], User]:
+def require_role(allowed: frozenset[Role]) -> Callable[[User], User]:
     def check(user: Annotated[User, Depends(current_user)]) -> User:
         return require(user, allowed)
 
     return check
 
 
-Reader = Annotated[User, Depends(_role(READERS))]
-Officer = Annotated[User, Depends(_role(WRITERS))]
-Admin = Annotated[User, Depends(_role(ADMINS))]
+Reader = Annotated[User, Depends(require_role(READERS))]
+Officer = Annotated[User, Depends(require_role(WRITERS))]
+Admin = Annotated[User, Depends(require_role(ADMINS))]
 
 CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=CODE_PATTERN)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -2,10 +2,11 @@
 
 A dispatch is one station serving (part of) one request::
 
-    planned ──► dispatched ──► delivered ──► closed
-       └──────────┴──► cancelled
+    proposed ──► planned ──► dispatched ──► delivered ──► closed
+       └────────────┴──────────┴──► cancelled
 
-Planning reserves the stock, delivery issues it, cancelling releases it — each through
+A *proposed* dispatch (a live drill's plan, see :mod:`supply.command`) reserves nothing until an
+officer confirms it (``planned``). Planning reserves the stock, delivery issues it, cancelling releases it — each through
 :mod:`supply.ledger`, in the caller's transaction. The dispatch row is locked before its status
 changes, so two officers delivering the same dispatch at once cannot issue its stock twice.
 """
@@ -28,6 +29,7 @@ from .routing import travel_minutes
 from .schemas import DispatchIn, RequestIn
 
 TRANSITIONS: dict[str, frozenset[str]] = {
+    "proposed": frozenset({"planned", "cancelled"}),
     "planned": frozenset({"dispatched", "cancelled"}),
     "dispatched": frozenset({"delivered", "cancelled"}),
     "delivered": frozenset({"closed"}),
@@ -35,7 +37,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "cancelled": frozenset(),
 }
 #: Statuses whose lines still count against a request's needs.
-LIVE = ("planned", "dispatched", "delivered", "closed")
+LIVE = ("proposed", "planned", "dispatched", "delivered", "closed")
 
 
 def create_request(session: Session, actor: str, data: RequestIn, factors: Factors) -> SupportRequest:
@@ -147,9 +149,9 @@ def options(session: Session, network: Network, req: SupportRequest, *, now: dat
     return out
 
 
-def create_dispatch(session: Session, actor: str, data: DispatchIn) -> Dispatch:
-    """Plan a dispatch and reserve its lines; :class:`ConflictError` when stock is short."""
-    return _create(session, actor, data)[0]
+def create_dispatch(session: Session, actor: str, data: DispatchIn, *, proposed: bool = False) -> Dispatch:
+    """Plan a dispatch and reserve its lines (:class:`ConflictError` when stock is short), or only propose it."""
+    return _create(session, actor, data, proposed=proposed)[0]
 
 
 def plan_dispatch(session: Session, actor: str, data: DispatchIn, tz: ZoneInfo) -> dict:
@@ -158,26 +160,28 @@ def plan_dispatch(session: Session, actor: str, data: DispatchIn, tz: ZoneInfo) 
     return _as_dicts([dispatch], {dispatch.id: lines}, {dispatch.id: [event]}, tz)[0]
 
 
-def _create(session: Session, actor: str, data: DispatchIn) -> tuple[Dispatch, list[DispatchLine], DispatchEvent]:
+def _create(
+    session: Session, actor: str, data: DispatchIn, *, proposed: bool = False
+) -> tuple[Dispatch, list[DispatchLine], DispatchEvent]:
     req = get_request(session, data.request_id)
     ledger.require_station(session, data.station)
     lines: dict[str, float] = defaultdict(float)
     for n, line in enumerate(data.lines):
         ledger.require_item(session, line.item, field=f"lines[{n}].item")
         lines[line.item] += line.quantity
-    dispatch = Dispatch(
-        request_id=req.id, station=data.station, status="planned", exercise=req.exercise, created_by=actor
-    )
+    status = "proposed" if proposed else "planned"
+    dispatch = Dispatch(request_id=req.id, station=data.station, status=status, exercise=req.exercise, created_by=actor)
     session.add(dispatch)
     session.flush()
-    ledger.reserve(session, actor, dispatch.id, dict(lines), data.station, req.exercise)
+    if not proposed:
+        ledger.reserve(session, actor, dispatch.id, dict(lines), data.station, req.exercise)
     rows = [DispatchLine(dispatch_id=dispatch.id, item=item, quantity=qty) for item, qty in sorted(lines.items())]
-    event = DispatchEvent(dispatch_id=dispatch.id, to_status="planned", actor=actor)
+    event = DispatchEvent(dispatch_id=dispatch.id, to_status=status, actor=actor)
     session.add_all([*rows, event])
     record(
         session,
         actor,
-        "dispatch.create",
+        "dispatch.propose" if proposed else "dispatch.create",
         f"dispatch:{dispatch.id}",
         exercise=req.exercise,
         detail={"request_id": req.id, "station": data.station, "lines": dict(lines)},
@@ -202,7 +206,10 @@ def set_status(session: Session, actor: str, dispatch_id: int, status: str, note
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final)"
         msg = f"dispatch {dispatch_id} is {current}: cannot become {status} (allowed: {allowed})"
         raise ConflictError(msg)
-    if status in ("delivered", "cancelled"):
+    if current == "proposed" and status == "planned":
+        lines = {ln.item: ln.quantity for ln in _lines(session, [dispatch_id])[dispatch_id]}
+        ledger.reserve(session, actor, dispatch_id, lines, dispatch.station, dispatch.exercise)
+    elif current != "proposed" and status in ("delivered", "cancelled"):
         lines = {ln.item: ln.quantity for ln in _lines(session, [dispatch_id])[dispatch_id]}
         ledger.settle(
             session, actor, dispatch_id, lines, dispatch.station, dispatch.exercise, delivered=status == "delivered"

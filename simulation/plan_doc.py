@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from supply.scenario import Scenario
+from supply.team_spec import MOBILE_KINDS, teams_from_scenario
 
 from .model import run_replication
 from .plan import build_plan
@@ -37,7 +38,6 @@ from .stats import DrillStats
 
 #: A unit on time in fewer replications than this is flagged as likely late.
 LATE_SHARE = 0.9
-OUT_KINDS = frozenset({"transport", "medical", "security"})
 
 
 def _band(values: list[float]) -> dict:
@@ -109,7 +109,7 @@ def action_plan(scenario: Scenario, teams: list[dict], *, replications: int | No
         for u in units:
             if u["station"] != t["station"]:
                 continue
-            goes_out = t["kind"] in OUT_KINDS or (t["kind"] == "kitchen" and u["support"] == "mobile")
+            goes_out = t["kind"] in MOBILE_KINDS or (t["kind"] == "kitchen" and u["support"] == "mobile")
             if goes_out and u["travel_minutes"] is not None:
                 departures.append({"team": t["code"], "kind": t["kind"], "station": t["station"], "unit": u["code"],
                                    "action": "leave", "minute": round(u["arrive_minute"] - u["travel_minutes"], 1),
@@ -148,6 +148,12 @@ def action_plan(scenario: Scenario, teams: list[dict], *, replications: int | No
             "stockouts": {c: s["stockouts"] for c, s in result["stations"].items() if s["stockouts"]},
         },
     }
+
+
+def scenario_plan(scenario: Scenario, *, replications: int | None = None, seed: int | None = None) -> dict:
+    """:func:`action_plan` with the scenario's own ``[[teams]]``."""
+    teams = [t.model_dump() for t in teams_from_scenario(scenario)]
+    return action_plan(scenario, teams, replications=replications, seed=seed)
 
 
 def clock(minute: float | None, start: datetime | None = None) -> str:

@@ -5,10 +5,10 @@ A dispatch is one station serving (part of) one request::
     proposed ──► planned ──► dispatched ──► delivered ──► closed
        └────────────┴──────────┴──► cancelled
 
-A *proposed* dispatch (a live drill's plan, see :mod:`supply.command`) reserves nothing until an
-officer confirms it (``planned``). Planning reserves the stock, delivery issues it, cancelling releases it — each through
-:mod:`supply.ledger`, in the caller's transaction. The dispatch row is locked before its status
-changes, so two officers delivering the same dispatch at once cannot issue its stock twice.
+A *proposed* dispatch (a live drill's plan, see :mod:`supply.live_drill`) reserves nothing until
+an officer confirms it (``planned``). Planning reserves the stock, delivery issues it, cancelling
+releases it — each through :mod:`supply.ledger`, in the caller's transaction. The dispatch row is
+locked before its status changes, so two officers delivering the same dispatch at once cannot issue its stock twice.
 """
 
 from __future__ import annotations

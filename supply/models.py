@@ -271,7 +271,7 @@ class Drill(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     scenario_source: str = Field(max_length=300)
-    scenario_toml: str
+    scenario: dict[str, Any] = _json()  # the resolved scenario (``extends`` merged), as validated
     start_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     status: str = Field(default="open", max_length=8)
     plan: dict[str, Any] = _json()
@@ -303,7 +303,7 @@ class DrillUnit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     drill_id: int = Field(foreign_key="drill.id", index=True)
     code: str = Field(max_length=40)
-    request_id: int = Field(foreign_key="support_request.id")
+    request_id: int | None = Field(default=None, foreign_key="support_request.id")
     station: str | None = Field(default=None, foreign_key="station.code", max_length=40)
     planned_arrive_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     planned_fed_at: datetime | None = _maybe_ts()

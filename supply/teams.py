@@ -14,20 +14,19 @@ is locked first, so two officers cannot assign it twice at once on PostgreSQL ei
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
 
 from .audit import record
-from .errors import ConflictError, InvalidArgumentError, Problem, ScenarioError, UnknownCodeError
+from .errors import ConflictError, UnknownCodeError
 from .models import Dispatch, DispatchTeam, Station, Team, TeamEvent, utcnow
-from .scenario import Scenario, problems_from_validation
+from .scenario import Scenario
 from .schemas import Code, Text, When
+from .team_spec import TeamIn, teams_from_scenario
 
-KINDS = ("kitchen", "water", "fuel", "transport", "medical", "security")
-Kind = Literal["kitchen", "water", "fuel", "transport", "medical", "security"]
 TeamStatus = Literal["ready", "en_route", "on_task", "returning", "stood_down"]
 TRANSITIONS: dict[str, frozenset[str]] = {
     "ready": frozenset({"en_route", "stood_down"}),
@@ -36,26 +35,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "returning": frozenset({"ready", "stood_down"}),
     "stood_down": frozenset({"ready"}),
 }
-#: Kinds that travel to the unit's site; the others work at their station.
-MOBILE_KINDS = frozenset({"transport", "medical", "security"})
 #: Dispatch statuses whose team windows still hold the team.
 HOLDING = ("proposed", "planned", "dispatched")
-
-
-class TeamIn(BaseModel):
-    """A team, as in a scenario's ``[[teams]]`` and the API's ``POST /teams``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    code: Code
-    name: Annotated[str, StringConstraints(max_length=120, pattern=r"^[^\x00]*$")] = ""
-    station: Code
-    kind: Kind
-    headcount: int = Field(ge=1, le=10_000)
-    vehicles: int = Field(default=0, ge=0, le=1_000)
-    capacity: dict[Code, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]] = Field(
-        default_factory=dict, examples=[{"meals_per_hour": 100}]
-    )
 
 
 class TeamStatusIn(BaseModel):
@@ -80,29 +61,6 @@ class AssignIn(BaseModel):
             msg = "end_at must be after start_at"
             raise ValueError(msg)
         return self
-
-
-def teams_from_scenario(scenario: Scenario) -> list[TeamIn]:
-    """Validate ``[[teams]]``: every fault at once, as ``teams[2].station: ...``."""
-    out: list[TeamIn] = []
-    problems: list[Problem] = []
-    stations = {s.code for s in scenario.stations}
-    seen: set[str] = set()
-    for i, raw in enumerate(scenario.teams):
-        try:
-            team = TeamIn.model_validate(raw)
-        except ValidationError as exc:
-            problems += problems_from_validation(exc, scenario.source, prefix=f"teams[{i}]")
-            continue
-        if team.station not in stations:
-            problems.append(Problem(scenario.source, f"teams[{i}].station", f"unknown station '{team.station}'"))
-        if team.code in seen:
-            problems.append(Problem(scenario.source, f"teams[{i}].code", f"duplicate team code '{team.code}'"))
-        seen.add(team.code)
-        out.append(team)
-    if problems:
-        raise ScenarioError(problems)
-    return out
 
 
 def upsert_team(session: Session, actor: str, data: TeamIn) -> Team:
@@ -213,8 +171,8 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
         exercise=dispatch.exercise, actor=actor,
     )  # fmt: skip
     session.add(row)
-    record(session, actor, "dispatch.team", f"dispatch:{dispatch_id}", exercise=dispatch.exercise,
-           detail={"team": team.code, "start_at": data.start_at.isoformat(), "end_at": data.end_at.isoformat()})  # fmt: skip
+    window = {"team": team.code, "start_at": data.start_at.isoformat(), "end_at": data.end_at.isoformat()}
+    record(session, actor, "dispatch.team", f"dispatch:{dispatch_id}", exercise=dispatch.exercise, detail=window)
     session.flush()
     return row
 
@@ -251,10 +209,3 @@ def assignment_dict(row: DispatchTeam, tz: ZoneInfo) -> dict:
         "end_at": row.end_at.astimezone(tz).isoformat(),
         "exercise": row.exercise,
     }
-
-
-def check_kind(kind: str) -> str:
-    if kind not in KINDS:
-        msg = f"unknown team kind '{kind}': expected one of {', '.join(KINDS)}"
-        raise InvalidArgumentError(msg)
-    return kind

@@ -114,3 +114,14 @@ def test_bad_teams_are_reported_with_their_key_path(tmp_path):
         scenario_plan(drill_scenario(tmp_path, bad, seats=20, bays=1))
     text = str(err.value)
     assert "teams[0].station: unknown station 'Q'" in text and "teams[1].kind" in text
+
+
+def test_the_plan_and_review_documents_never_load_the_database_layer():
+    code = (
+        "import sys, simulation.plan_doc, simulation.review_report;"
+        "bad = [m for m in ('sqlmodel', 'sqlalchemy', 'supply.db', 'supply.models', 'fastapi') if m in sys.modules];"
+        "assert not bad, bad"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert res.returncode == 0, res.stderr

@@ -194,3 +194,26 @@ def test_start_rejects_bad_scenarios(client, db, body, status, words):
 def test_only_officers_commanders_admins_start_drills(client, db):
     r = client.post("/drills", json={"scenario": "three-trains"}, headers=db.headers("planner"))
     assert r.status_code == 403
+
+
+def test_db_init_loads_a_scenarios_teams(db, tmp_path):
+    from sqlmodel import select
+
+    from supply.db import make_engine, write_session
+    from supply.loading import sync_scenario
+    from supply.models import Team
+    from supply.scenario import load_scenario
+    from supply.settings import PROJECT_SCENARIOS
+
+    path = PROJECT_SCENARIOS / "drills" / "three-trains.toml"
+    engine = make_engine(db.url)
+    try:
+        with write_session(engine) as s:
+            counts = sync_scenario(s, load_scenario(path), path.read_text(encoding="utf-8"), actor="test")
+            s.commit()
+            teams = {t.code: (t.station, t.kind, t.status) for t in s.exec(select(Team))}
+    finally:
+        engine.dispose()
+    assert counts["teams"] == 3
+    assert teams == {"HUB-KITCHEN-1": ("GZ-HUB", "kitchen", "ready"), "HUB-MED-1": ("GZ-HUB", "medical", "ready"),
+                     "HUB-TRANS-1": ("GZ-HUB", "transport", "ready")}  # fmt: skip

@@ -152,3 +152,22 @@ def test_a_drill_through_the_real_server(live, tmp_path):
         x["exercise"]
         for x in joint.get("/dispatches", params={"request_id": drill["dispatches"][0]["request_id"]}).json()
     } == {True}
+
+
+def test_concurrent_assignments_of_one_team_never_overlap(live):
+    from tests.test_api.test_concurrency import fire
+
+    db = live.db
+    h = db.headers()
+    team = {"code": "CONC-TEAM", "station": "GZE-PT", "kind": "transport", "headcount": 4, "vehicles": 1}
+    assert httpx.post(f"{live.base}/teams", json=team, headers=h).status_code == 201
+    s = start_at(10)
+    drill = httpx.post(f"{live.base}/drills", json=drill_body(s, replications=5), headers=db.headers("commander"),
+                       timeout=60).json()  # fmt: skip
+    req = drill["dispatches"][0]["request_id"]
+    line = {"request_id": req, "station": "GZE-PT", "lines": [{"item": "water_l", "quantity": 1}]}
+    ids = [httpx.post(f"{live.base}/dispatches", json=line, headers=h).json()["id"] for _ in range(8)]
+    win = {"team": "CONC-TEAM", "start_at": at(s, 60), "end_at": at(s, 120)}
+    res = fire(live.base, len(ids), lambda c, i: c.post(f"/dispatches/{ids[i]}/teams", json=win, headers=h))
+    assert sorted(r.status_code for r in res) == [201] + [409] * (len(ids) - 1)
+    assert len(httpx.get(f"{live.base}/teams/CONC-TEAM", headers=h).json()["assignments"]) == 1

@@ -32,8 +32,9 @@ from supply.scenario import Scenario
 from supply.team_spec import MOBILE_KINDS, teams_from_scenario
 
 from .model import run_replication
-from .plan import build_plan
-from .spec import drill_spec
+from .plan import Plan, build_plan
+from .records import ReplicationRecord
+from .spec import ConsumptionSpec, DrillSpec, drill_spec
 from .stats import DrillStats
 
 #: A unit on time in fewer replications than this is flagged as likely late.
@@ -61,19 +62,52 @@ def action_plan(scenario: Scenario, teams: list[dict], *, replications: int | No
         rec = run_replication(plan, ss, index)
         stats.add(rec)
         records.append(rec)
-    codes = [s.code for s in plan.stations]
+    units = _units(spec, plan, records)
     nunits = len(spec.units)
-    cons = plan.consumption
+    per_rep_share = [
+        sum(g.on_time for g in r.groups[:nunits]) / max(1, sum(g.arrivals for g in r.groups[:nunits])) for r in records
+    ]
+    per_person = plan.consumption.meals_per_person
+    meals_drawn = {
+        st.code: _band([float(r.stations[k].served * per_person) for r in records])
+        for k, st in enumerate(plan.stations)
+    }
+    bottleneck, why = stats.bottleneck()
+    stockouts = {c: s["stockouts"] for c, s in stats.as_dict()["stations"].items() if s["stockouts"]}
+    return {
+        "scenario": plan.name,
+        "replications": n,
+        "seed": seed,
+        "hours": spec.hours,
+        "target_minutes": spec.target_minutes,
+        "units": units,
+        "departures": _departures(teams, units),
+        "stock_draw": _stock_draw(spec, plan.consumption, stats, units),
+        "service_level": _band(per_rep_share),
+        "meals_drawn": {c: b for c, b in meals_drawn.items() if b["mean"]},
+        "risks": {
+            "bottleneck": bottleneck,
+            "bottleneck_reason": why,
+            "late_units": [u["code"] for u in units if u["likely_late"]],
+            "stockouts": stockouts,
+        },
+    }
+
+
+def _units(spec: DrillSpec, plan: Plan, records: list[ReplicationRecord]) -> list[dict]:
+    """Each scheduled unit: its most frequent station, travel, expected times and minutes-to-fed band."""
+    codes = [s.code for s in plan.stations]
+    n = len(records)
     units = []
     for i, u in enumerate(spec.units):
         seen = Counter(r.groups[i].stations[0] for r in records if r.groups[i].stations)
         station, count = seen.most_common(1)[0] if seen else (None, 0)
         fed = [r.groups[i].minutes_to_fed_sum if r.groups[i].served else math.nan for r in records]
         on_time = sum(r.groups[i].on_time for r in records) / n
-        travel = 0.0
+        travel = math.nan
         if station is not None:
-            to = plan.epoch_at(u.arrive).to_station[plan.places.index(u.place), codes.index(station)]
-            travel = float(to) if math.isfinite(to) else math.nan
+            to = float(plan.epoch_at(u.arrive).to_station[plan.places.index(u.place), codes.index(station)])
+            travel = to if math.isfinite(to) else math.nan
         band = _band(fed)
         units.append({
             "code": u.code, "place": u.place, "station": station, "station_share": round(count / n, 3),
@@ -85,69 +119,53 @@ def action_plan(scenario: Scenario, teams: list[dict], *, replications: int | No
             "depart_minute": None if u.dwell_minutes is None else u.arrive + u.dwell_minutes,
             "minutes_to_fed": band, "on_time_share": round(on_time, 4), "likely_late": on_time < LATE_SHARE,
         })  # fmt: skip
+    return units
+
+
+def _stock_draw(spec: DrillSpec, cons: ConsumptionSpec, stats: DrillStats, units: list[dict]) -> dict:
+    """Expected draw per station and hour: units in the hour they reach the station, streams while they run."""
     draw: dict[str, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
+
+    def add(station: str, hour: int, people: float, vehicles: float) -> None:
+        row = draw[station][hour]
+        row["meals"] += people * cons.meals_per_person
+        row["water_l"] += people * cons.water_l_per_person
+        row["diesel_l"] += vehicles * cons.diesel_l_per_vehicle
+
     for u in units:
-        if u["station"] is None or u["at_station_minute"] is None:
-            continue
-        hour = draw[u["station"]][int(u["at_station_minute"] // 60)]
-        hour["meals"] += u["headcount"] * cons.meals_per_person
-        hour["water_l"] += u["headcount"] * cons.water_l_per_person
-        hour["diesel_l"] += u["vehicles"] * cons.diesel_l_per_vehicle
+        if u["station"] is not None and u["at_station_minute"] is not None:
+            add(u["station"], int(u["at_station_minute"] // 60), u["headcount"], u["vehicles"])
     for j, s in enumerate(spec.streams):
         station = s.station or next(iter(stats.groups[spec.stream_code(j)].stations), None)
         if station is None:
             continue
         end = spec.hours if s.to_hour is None else s.to_hour
         for h in range(int(s.from_hour), math.ceil(end)):
-            share = min(end, h + 1) - max(s.from_hour, h)
-            hour = draw[station][h]
-            hour["meals"] += s.rate_per_hour * share * s.headcount * cons.meals_per_person
-            hour["water_l"] += s.rate_per_hour * share * s.headcount * cons.water_l_per_person
-            hour["diesel_l"] += s.rate_per_hour * share * s.vehicles * cons.diesel_l_per_vehicle
-    departures = []
+            groups = s.rate_per_hour * (min(end, h + 1) - max(s.from_hour, h))
+            add(station, h, groups * s.headcount, groups * s.vehicles)
+    return {
+        st: [{"hour": h, **{k: round(v, 1) for k, v in items.items()}} for h, items in sorted(hours.items())]
+        for st, hours in sorted(draw.items())
+    }
+
+
+def _departures(teams: list[dict], units: list[dict]) -> list[dict]:
+    """When each team leaves (teams that go out) or must be ready (teams that work at the station)."""
+    out = []
     for t in sorted(teams, key=lambda t: (t["station"], t["code"])):
         for u in units:
             if u["station"] != t["station"]:
                 continue
+            base = {"team": t["code"], "kind": t["kind"], "station": t["station"], "unit": u["code"],
+                    "vehicles": t.get("vehicles", 0)}  # fmt: skip
             goes_out = t["kind"] in MOBILE_KINDS or (t["kind"] == "kitchen" and u["support"] == "mobile")
             if goes_out and u["travel_minutes"] is not None:
-                departures.append({"team": t["code"], "kind": t["kind"], "station": t["station"], "unit": u["code"],
-                                   "action": "leave", "minute": round(u["arrive_minute"] - u["travel_minutes"], 1),
-                                   "vehicles": t.get("vehicles", 0), "to": u["place"]})  # fmt: skip
+                minute = round(u["arrive_minute"] - u["travel_minutes"], 1)
+                out.append({**base, "action": "leave", "minute": minute, "to": u["place"]})
             elif not goes_out and u["at_station_minute"] is not None:
-                departures.append({"team": t["code"], "kind": t["kind"], "station": t["station"], "unit": u["code"],
-                                   "action": "ready", "minute": u["at_station_minute"],
-                                   "vehicles": t.get("vehicles", 0), "to": t["station"]})  # fmt: skip
-    departures.sort(key=lambda d: (d["minute"], d["team"]))
-    bottleneck, why = stats.bottleneck()
-    result = stats.as_dict()
-    per_rep_share = [
-        sum(g.on_time for g in r.groups[:nunits]) / max(1, sum(g.arrivals for g in r.groups[:nunits])) for r in records
-    ]
-    meals_drawn = {
-        c: _band([float(r.stations[k].served * cons.meals_per_person) for r in records]) for k, c in enumerate(codes)
-    }
-    return {
-        "scenario": plan.name,
-        "replications": n,
-        "seed": seed,
-        "hours": spec.hours,
-        "target_minutes": spec.target_minutes,
-        "units": units,
-        "departures": departures,
-        "stock_draw": {
-            st: [{"hour": h, **{k: round(v, 1) for k, v in items.items()}} for h, items in sorted(hours.items())]
-            for st, hours in sorted(draw.items())
-        },
-        "service_level": _band(per_rep_share),
-        "meals_drawn": {c: b for c, b in meals_drawn.items() if b["mean"]},
-        "risks": {
-            "bottleneck": bottleneck,
-            "bottleneck_reason": why,
-            "late_units": [u["code"] for u in units if u["likely_late"]],
-            "stockouts": {c: s["stockouts"] for c, s in result["stations"].items() if s["stockouts"]},
-        },
-    }
+                out.append({**base, "action": "ready", "minute": u["at_station_minute"], "to": t["station"]})
+    out.sort(key=lambda d: (d["minute"], d["team"]))
+    return out
 
 
 def scenario_plan(scenario: Scenario, *, replications: int | None = None, seed: int | None = None) -> dict:

@@ -9,7 +9,6 @@ officer confirms it. Everything it writes is exercise-marked, so it never enters
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -307,7 +306,3 @@ def live_scenario(session: Session, drill: Drill, *, now: datetime | None = None
     data.update(drill=spec, stations=stations)
     data["scenario"] = {**data["scenario"], "name": f"{data['scenario']['name']} — from live drill {drill.id}"}
     return Scenario.from_dict(data, source=f"drill:{drill.id}", base_dir=".")
-
-
-def finite(x: float | None) -> bool:
-    return x is not None and math.isfinite(x)

@@ -125,3 +125,12 @@ def test_the_plan_and_review_documents_never_load_the_database_layer():
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert res.returncode == 0, res.stderr
+
+
+def test_streams_draw_while_they_run(tmp_path):
+    # 4 walk-ins an hour at H from 00:30 to 02:00: 2 in hour 0, 4 in hour 1
+    stream = DRILL + '\n[[drill.streams]]\nstation = "H"\nrate_per_hour = 4\nfrom_hour = 0.5\nto_hour = 2\n'
+    plan = action_plan(drill_scenario(tmp_path, stream, seats=20, bays=1), [])
+    assert plan["stock_draw"]["H"] == [{"hour": 0, "meals": 12.0, "water_l": 45.6, "diesel_l": 0.0},
+                                       {"hour": 1, "meals": 8.0, "water_l": 30.4, "diesel_l": 150.0}]  # fmt: skip
+    assert plan["departures"] == [] and [u["code"] for u in plan["units"]] == ["A", "B"]

@@ -21,7 +21,7 @@ from ...settings import Settings
 from ...teams import sync_teams
 from ..board_page import board_page
 from ..deps import CodePath, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep
-from .members import MemberWriterDep, StarterWriterDep
+from ..drill_deps import MemberWriterDep, StarterWriterDep
 
 router = APIRouter(tags=["drills"])
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or a self-contained HTML page")]

@@ -18,7 +18,7 @@ from ...teams import (
     upsert_team,
 )
 from ..deps import CodePath, CodeQuery, IdPath, Reader, RuntimeDep, SessionDep, WriterDep
-from .members import MemberWriterDep
+from ..drill_deps import MemberWriterDep
 
 router = APIRouter(tags=["teams"])
 

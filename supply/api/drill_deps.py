@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ...auth import Role
-from ...models import User
-from ..deps import IdempotencyKey, Reader, RuntimeDep, SessionDep, Writer, require_role
+from ..auth import Role
+from ..models import User
+from .deps import IdempotencyKey, Reader, RuntimeDep, SessionDep, Writer, require_role
 
 
 def get_member_writer(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -217,3 +217,41 @@ def test_db_init_loads_a_scenarios_teams(db, tmp_path):
     assert counts["teams"] == 3
     assert teams == {"HUB-KITCHEN-1": ("GZ-HUB", "kitchen", "ready"), "HUB-MED-1": ("GZ-HUB", "medical", "ready"),
                      "HUB-TRANS-1": ("GZ-HUB", "transport", "ready")}  # fmt: skip
+
+
+def _live(db, drill_id: int, now):  # type: ignore[no-untyped-def]
+    from supply.command import get_drill
+    from supply.db import make_engine, read_session
+    from supply.live_drill import live_scenario
+
+    engine = make_engine(db.url)
+    try:
+        with read_session(engine) as session:
+            return live_scenario(session, get_drill(session, drill_id), now=now)
+    finally:
+        engine.dispose()
+
+
+def test_from_live_scenario_is_the_drill_from_now(client, db):
+    from supply.errors import InvalidArgumentError
+    from supply.scenario import load_scenario
+
+    drill, s = start(client, db)
+    h = db.headers()
+    d1, d2 = (x["id"] for x in drill["dispatches"])
+    for status in ("planned", "dispatched", "delivered"):
+        client.post(f"/dispatches/{d1}/status", json={"status": status}, headers=h)
+    client.post(f"/dispatches/{d2}/status", json={"status": "planned"}, headers=h)  # reserves 100 meals
+    client.post(f"/drills/{drill['id']}/units/U1/times", json={"arrived_at": at(s, 121), "served_at": at(s, 150)},
+                headers=h)  # fmt: skip
+    client.post("/teams/T-KITCHEN/status", json={"status": "stood_down"}, headers=h)
+    sc = _live(db, drill["id"], s + timedelta(minutes=90))
+    assert [u["code"] for u in sc.drill["units"]] == ["U2"] and sc.drill["units"][0]["arrive"] == 90.0
+    assert sc.drill["hours"] == 10.5
+    hub = sc.station("GZ-HUB")
+    assert hub.stock["meals"] == 30000 - 200 - 100  # delivered to U1, reserved for U2 (exercise book)
+    assert hub.stock["water_l"] == 300000 - 2280 - 1140
+    assert hub.field_kitchens == 0  # its only kitchen team stood down
+    assert sc.station("NS-WING").field_kitchens == load_scenario(None).station("NS-WING").field_kitchens
+    with pytest.raises(InvalidArgumentError, match="horizon is over"):
+        _live(db, drill["id"], s + timedelta(hours=13))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from sqlmodel import Session, col, select
 
 from . import command, ledger
@@ -72,7 +72,15 @@ class UnitTimesIn(BaseModel):
 
 
 def check_plan_fits(session: Session, scenario: Scenario, plan: dict) -> None:
-    """The drill's stations and teams' stations must exist in this database."""
+    """The drill's stations and teams' stations must exist in this database; unit codes must fit its columns."""
+    for i, u in enumerate(plan["units"]):
+        code = u["code"]
+        if not 1 <= len(code) <= 40 or "\x00" in code:
+            msg = f"scenario {scenario.source}: drill.units[{i}].code must be 1–40 characters without NUL"
+            raise InvalidArgumentError(msg)
+        if u["headcount"] > 100_000 or u["vehicles"] > 10_000:
+            msg = f"scenario {scenario.source}: drill.units[{i}] is too large for one support request"
+            raise InvalidArgumentError(msg)
     known = set(session.exec(select(Station.code)).all())
     wanted = {u["station"] for u in plan["units"] if u["station"]} | {t["station"] for t in plan["departures"]}
     missing = sorted(wanted - known)
@@ -89,7 +97,7 @@ def start_drill(
     check_plan_fits(session, scenario, plan)
     start = start_at or utcnow()
     drill = Drill(
-        name=name or plan["scenario"], scenario_source=scenario.source[-300:],
+        name=(name or plan["scenario"]).replace("\x00", "")[:200], scenario_source=scenario.source[-300:],
         scenario=scenario.model_dump(mode="json"), start_at=start, plan=plan, created_by=actor.name,
     )  # fmt: skip
     session.add(drill)
@@ -101,13 +109,7 @@ def start_drill(
     for u in plan["units"]:
         req_id = None
         if u["place"] in sites:
-            req = create_request(session, actor.name, RequestIn(
-                unit=u["code"], headcount=u["headcount"], vehicles=u["vehicles"],
-                mode="convoy" if u["vehicles"] and u["support"] != "mobile" else "train", site=u["place"],
-                arrive_at=start + timedelta(minutes=u["arrive_minute"]),
-                dwell_minutes=min(int(u["dwell_minutes"] or 30), 10_080), exercise=True,
-                note=f"drill {drill.id}: planned unit {u['code']}",
-            ), factors)  # fmt: skip
+            req = create_request(session, actor.name, _request_in(drill.id, start, u), factors)
             req_id = req.id
             lines = [LineIn(item=k, quantity=v) for k, v in sorted(req.needs.items()) if v > 0]
             if u["station"] and lines:
@@ -124,6 +126,21 @@ def start_drill(
            detail={"scenario": scenario.source, "units": len(plan["units"]), "without_request": skipped})  # fmt: skip
     session.flush()
     return drill, skipped
+
+
+def _request_in(drill_id: int, start: datetime, u: dict) -> RequestIn:
+    """The exercise support request for one planned unit."""
+    try:
+        return RequestIn(
+            unit=u["code"], headcount=u["headcount"], vehicles=u["vehicles"],
+            mode="convoy" if u["vehicles"] and u["support"] != "mobile" else "train", site=u["place"],
+            arrive_at=start + timedelta(minutes=u["arrive_minute"]),
+            dwell_minutes=min(int(u["dwell_minutes"] or 30), 10_080), exercise=True,
+            note=f"drill {drill_id}: planned unit {u['code']}",
+        )  # fmt: skip
+    except ValidationError as exc:
+        msg = f"unit {u['code']}: cannot become a support request: {exc.errors()[0]['msg']}"
+        raise InvalidArgumentError(msg) from None
 
 
 def _at(start: datetime, minute: float | None) -> datetime | None:

@@ -255,3 +255,14 @@ def test_from_live_scenario_is_the_drill_from_now(client, db):
     assert sc.station("NS-WING").field_kitchens == load_scenario(None).station("NS-WING").field_kitchens
     with pytest.raises(InvalidArgumentError, match="horizon is over"):
         _live(db, drill["id"], s + timedelta(hours=13))
+
+
+def test_a_drill_that_cannot_be_recorded_is_refused_cleanly(client, db):
+    long_code = drill_body(start_at())["scenario_toml"].replace('code = "U1"', f'code = "{"U" * 41}"')
+    r = client.post("/drills", json={**drill_body(start_at()), "scenario_toml": long_code},
+                    headers=db.headers("commander"))  # fmt: skip
+    assert r.status_code == 422 and "1–40 characters" in r.json()["detail"]
+    r = client.post("/drills", json=drill_body(start_at().replace(year=2100, month=12, day=31, hour=23)),
+                    headers=db.headers("commander"))  # fmt: skip
+    assert r.status_code == 422 and "cannot become a support request" in r.json()["detail"]
+    assert client.get("/drills", headers=db.headers()).json() == []

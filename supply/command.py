@@ -357,15 +357,25 @@ def close_drill(session: Session, actor: User, drill_id: int) -> Drill:
     return drill
 
 
-def require_team_reporter(session: Session, user: User, team: str) -> None:
-    """Officers and admins report any team's status; a team leader their own team's, while a drill is open."""
+def team_report_drill(session: Session, user: User, team: str, drill_id: int | None) -> int | None:
+    """Who may report a team's status, and for which drill (the report is then exercise-marked).
+
+    Officers and admins report any team's, for the drill they name (it must be open) or for real
+    operations; a team leader only their own team's, always for the open drill they lead it in.
+    """
+    if drill_id is not None:
+        open_drill(session, drill_id)
     if user.role in ("officer", "admin"):
-        return
+        return drill_id
     q = (
-        select(DrillMember.id)
+        select(DrillMember.drill_id)
         .join(Drill, col(Drill.id) == DrillMember.drill_id)
         .where(DrillMember.user_id == user.id, DrillMember.team == team, Drill.status == "open")
     )
-    if session.exec(q).first() is None:
+    if drill_id is not None:
+        q = q.where(DrillMember.drill_id == drill_id)
+    led = session.exec(q.order_by(col(DrillMember.drill_id).desc())).first()
+    if led is None:
         msg = f"only officers or team {team}'s leader in an open drill may report its status"
         raise ForbiddenError(msg)
+    return led

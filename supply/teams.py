@@ -46,6 +46,7 @@ class TeamStatusIn(BaseModel):
     note: Text = ""
     at: When | None = Field(default=None, description="when it happened; default: now")
     dispatch_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    drill_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="the drill this is part of")
 
 
 class AssignIn(BaseModel):
@@ -110,20 +111,22 @@ def list_teams(session: Session, *, station: str | None = None) -> list[Team]:
 
 def set_status(
     session: Session, actor: str, code: str, status: str, *, note: str = "", at: datetime | None = None,
-    dispatch_id: int | None = None,
+    dispatch_id: int | None = None, exercise: bool = False,
 ) -> Team:  # fmt: skip
-    """Move a team along its status cycle; an illegal change is a :class:`ConflictError`."""
+    """Move a team along its status cycle; an illegal change is a :class:`ConflictError`.
+
+    The event is exercise-marked when ``exercise`` (part of a drill) or its dispatch is.
+    """
     team = get_team(session, code, for_update=True)
     if status not in TRANSITIONS[team.status]:
         allowed = ", ".join(sorted(TRANSITIONS[team.status]))
         msg = f"team {code} is {team.status}: cannot become {status} (allowed: {allowed})"
         raise ConflictError(msg)
-    exercise = False
     if dispatch_id is not None:
         dispatch = session.get(Dispatch, dispatch_id)
         if dispatch is None:
             raise UnknownCodeError("dispatch", str(dispatch_id))
-        exercise = dispatch.exercise
+        exercise = exercise or dispatch.exercise
     event = TeamEvent(
         team=code, at=at or utcnow(), from_status=team.status, to_status=status, note=note, actor=actor,
         dispatch_id=dispatch_id, exercise=exercise,

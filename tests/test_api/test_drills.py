@@ -143,8 +143,8 @@ def test_teams_never_overlap_and_log_their_status(client, db):
     leader = db.headers("planner")
     assert client.post("/teams/T-KITCHEN/status", json={"status": "en_route"}, headers=leader).status_code == 403
     assert client.post("/teams/T-MED/status", json={"status": "on_task"}, headers=leader).status_code == 409
-    for status, minute in (("en_route", 110), ("on_task", 125), ("returning", 200)):
-        r = client.post("/teams/T-MED/status", json={"status": status, "at": at(s, minute), "dispatch_id": d2},
+    for status, minute, dispatch in (("en_route", 110, None), ("on_task", 125, d2), ("returning", 200, d2)):
+        r = client.post("/teams/T-MED/status", json={"status": status, "at": at(s, minute), "dispatch_id": dispatch},
                         headers=leader)  # fmt: skip
         assert r.status_code == 200, r.text
     log = client.get("/teams/T-MED", headers=h).json()["log"]
@@ -155,6 +155,13 @@ def test_teams_never_overlap_and_log_their_status(client, db):
         ("on_task", "returning"),
     ]
     assert log[2]["exercise"] is True and datetime.fromisoformat(log[2]["at"]) == datetime.fromisoformat(at(s, 125))
+    assert [e["exercise"] for e in log] == [False, True, True, True]  # a team leader reports for their drill
+    # officers report for a named drill (exercise) or for real operations
+    client.post("/teams/T-KITCHEN/status", json={"status": "stood_down", "drill_id": d}, headers=h)
+    client.post("/teams/T-KITCHEN/status", json={"status": "ready"}, headers=h)
+    assert [e["exercise"] for e in client.get("/teams/T-KITCHEN", headers=h).json()["log"]] == [False, True, False]
+    assert client.post("/teams/T-KITCHEN/status", json={"status": "en_route", "drill_id": 999},
+                       headers=h).status_code == 404  # fmt: skip
     assert client.post("/teams", json={"code": "X", "station": "NOPE", "kind": "water", "headcount": 3},
                        headers=h).status_code == 404  # fmt: skip
 

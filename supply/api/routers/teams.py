@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ...command import require_team_reporter
+from ...command import team_report_drill
 from ...teams import (
     AssignIn,
     TeamIn,
@@ -45,9 +45,9 @@ def post_team_status(code: CodePath, body: TeamStatusIn, w: MemberWriterDep):
     """ready → en_route → on_task → returning → ready, or stood_down; officers or the team's leader."""
 
     def run(s):  # type: ignore[no-untyped-def]
-        require_team_reporter(s, w.user, code)
+        drill = team_report_drill(s, w.user, code, body.drill_id)
         team = set_status(s, w.actor, code, body.status, note=body.note, at=body.at,
-                          dispatch_id=body.dispatch_id)  # fmt: skip
+                          dispatch_id=body.dispatch_id, exercise=drill is not None)  # fmt: skip
         return 200, team_dict(s, team, w.tz)
 
     return w.run(body, run)

@@ -25,6 +25,7 @@ from functools import partial
 
 import numpy as np
 import simpy
+from simpy.resources.container import ContainerGet
 
 from .plan import Arrival, Plan
 from .records import GroupRecord, ReplicationRecord
@@ -175,7 +176,7 @@ class Model:
         if now >= self.plan.warmup:
             st.arrivals += a.headcount
         c = self.plan.consumption
-        st.take("water_l", a.headcount * c.water_l_per_person)
+        st.drawn["water_l"] += st.take("water_l", a.headcount * c.water_l_per_person)
         self._reorder(st, "water_l")
         self._supply(v, "meals", a.headcount, c.meals_per_person, self._seat_people)
         self._supply(v, "diesel_l", a.vehicles, c.diesel_l_per_vehicle, self._bay_vehicles)
@@ -186,10 +187,12 @@ class Model:
             return
         st = v.station
         if per <= 0 or st.stock[item] is None:
+            st.drawn[item] += max(per, 0.0) * n
             then(v, n)
             return
         got = st.take(item, n * per)
         ready = min(n, int(got / per + 1e-9))
+        st.drawn[item] += ready * per
         if ready < n:
             st.put(item, got - ready * per)  # return the part-serving remainder
             ev = st.stock[item].get((n - ready) * per)  # blocks until a restock
@@ -199,8 +202,9 @@ class Model:
         if ready:
             then(v, ready)
 
-    def _restocked(self, v: _Visit, item: str, k: int, then, _ev: simpy.Event) -> None:  # type: ignore[no-untyped-def]
+    def _restocked(self, v: _Visit, item: str, k: int, then, ev: ContainerGet) -> None:  # type: ignore[no-untyped-def]
         v.station.log_level(item)
+        v.station.drawn[item] += ev.amount  # the restock the visit waited for was issued to it
         if not v.closed:
             then(v, k)
 
@@ -264,7 +268,9 @@ class Model:
         st, a = v.station, v.arrival
         need = min(st.plan.field_kitchens, math.ceil(a.headcount / self.plan.mobile.people_per_kitchen))
         per = self.plan.consumption.meals_per_person
-        meals = a.headcount if per <= 0 else min(a.headcount, int(st.take("meals", a.headcount * per) / per + 1e-9))
+        took = st.take("meals", a.headcount * per) if per > 0 else 0.0
+        st.drawn["meals"] += took
+        meals = a.headcount if per <= 0 else min(a.headcount, int(took / per + 1e-9))
         self._reorder(st, "meals")
         for j in range(need):
             share = a.headcount // need + (1 if j < a.headcount % need else 0)

@@ -16,7 +16,13 @@
 * **the 95% bands** the after-action review measures reality against: the 2.5th–97.5th
   percentiles *across replications* of the on-time share of the scheduled units, of each unit's
   minutes to fed and of each station's meals drawn (a band for one drill's outcome, not a
-  confidence interval of the mean).
+  confidence interval of the mean); and, under ``bands``, of the stock issued to units per
+  station and item (meals, water, diesel — counted whether the station's stock is tracked or
+  not, never the hub's restock transfers; unlike ``meals_drawn``, which counts the people fed,
+  a unit that took its meals but moved on unfed still drew them) and in total, and of the one
+  procedure step the simulation can time: **serving**, from the first scheduled unit's arrival to the last one fed
+  (a replication where some unit is never fed has no serving time and is left out; the band
+  says how many were complete).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from supply.scenario import Scenario
 from supply.team_spec import MOBILE_KINDS, teams_from_scenario
 
 from .model import run_replication
-from .plan import Plan, build_plan
+from .plan import STOCK_ITEMS, Plan, build_plan
 from .records import ReplicationRecord
 from .spec import ConsumptionSpec, DrillSpec, drill_spec
 from .stats import DrillStats
@@ -72,6 +78,7 @@ def action_plan(scenario: Scenario, teams: list[dict], *, replications: int | No
         st.code: _band([float(r.stations[k].served * per_person) for r in records])
         for k, st in enumerate(plan.stations)
     }
+    bands = _bands(spec, plan, records)
     bottleneck, why = stats.bottleneck()
     stockouts = {c: s["stockouts"] for c, s in stats.as_dict()["stations"].items() if s["stockouts"]}
     return {
@@ -85,6 +92,7 @@ def action_plan(scenario: Scenario, teams: list[dict], *, replications: int | No
         "stock_draw": _stock_draw(spec, plan.consumption, stats, units),
         "service_level": _band(per_rep_share),
         "meals_drawn": {c: b for c, b in meals_drawn.items() if b["mean"]},
+        "bands": bands,
         "risks": {
             "bottleneck": bottleneck,
             "bottleneck_reason": why,
@@ -92,6 +100,32 @@ def action_plan(scenario: Scenario, teams: list[dict], *, replications: int | No
             "stockouts": stockouts,
         },
     }
+
+
+#: What the serving step's band measures (the review measures reality the same way).
+SERVING_MEASURE = "first unit arrival to last unit fed"
+
+
+def _bands(spec: DrillSpec, plan: Plan, records: list[ReplicationRecord]) -> dict:
+    """95% bands of the stock drawn (per station and item, and in total) and of the serving step."""
+    drawn = {
+        st.code: {item: _band([float(r.stations[k].drawn[j]) for r in records]) for j, item in enumerate(STOCK_ITEMS)}
+        for k, st in enumerate(plan.stations)
+    }
+    total = {
+        item: _band([float(sum(s.drawn[j] for s in r.stations)) for r in records]) for j, item in enumerate(STOCK_ITEMS)
+    }
+    spans = []
+    first = min((u.arrive for u in spec.units), default=math.nan)
+    for r in records:
+        groups = r.groups[: len(spec.units)]
+        if not groups or not all(g.served for g in groups):
+            spans.append(math.nan)
+            continue
+        spans.append(max(u.arrive + g.minutes_to_fed_sum for u, g in zip(spec.units, groups, strict=True)) - first)
+    complete = sum(not math.isnan(x) for x in spans)
+    serving = {**_band(spans), "measure": SERVING_MEASURE, "replications_complete": complete}
+    return {"stock_drawn": drawn, "stock_drawn_total": total, "steps": {"serving": serving}}
 
 
 def _units(spec: DrillSpec, plan: Plan, records: list[ReplicationRecord]) -> list[dict]:

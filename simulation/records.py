@@ -49,6 +49,7 @@ class StationRecord:
     late_wait_sum: float  # person- and vehicle-minutes waited here by arrivals that were late or missed
     queue_series: tuple[float, ...]  # time-average queue per time bin
     stock_series: tuple[float, ...]  # meals in stock at the end of each time bin (nan: untracked)
+    drawn: tuple[float, ...] = ()  # stock issued to units here, per item of plan.STOCK_ITEMS (tracked or not)
 
     @property
     def mean_wait(self) -> float:

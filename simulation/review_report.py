@@ -47,8 +47,46 @@ def _steps_plot(rv: dict) -> str:
     return _png(fig)
 
 
+def _stock_plot(rv: dict) -> str:
+    """Each item's draw per station (and in total) against its simulated 95% band: one panel an item."""
+    rows: dict[str, list[tuple[str, dict]]] = {}
+    for where, items in [*rv["stock"].items(), ("all", {"items": rv.get("stock_total", {})})]:
+        for item, c in items.get("items", {}).items():
+            rows.setdefault(item, []).append((where, c))
+    if not rows:
+        return ""
+    fig, axes = plt.subplots(1, len(rows), figsize=(10, 3.2), squeeze=False)
+    for ax, (item, cells) in zip(axes[0], sorted(rows.items()), strict=True):
+        for i, (_, c) in enumerate(cells):
+            sim = c["simulated"] or {}
+            lo, hi = (sim.get("band95") or [None, None])[:2]
+            if sim.get("mean") is not None:
+                ax.plot([i, i], [lo, hi], color="#4477aa", linewidth=8, alpha=0.5, solid_capstyle="butt",
+                        label="simulated 95% band" if i == 0 else None)  # fmt: skip
+            ax.plot(i, c["drawn"], "o", color="#b00" if c["outside_band"] else "#222",
+                    label="drawn" if i == 0 else None)  # fmt: skip
+        ax.set_xticks(range(len(cells)), [w for w, _ in cells], rotation=30, ha="right", fontsize=8)
+        ax.set_title(item, fontsize=9)
+        ax.set_ylim(bottom=0)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle("Stock drawn against the simulated 95% band", fontsize=10)
+    return _png(fig)
+
+
 def _fmt(x: float | None, f: str = "{:.1f}") -> str:
     return "—" if x is None else f.format(x)
+
+
+def _sim(sim: dict | None, f: str = "{:.1f}") -> str:
+    """``mean [lo, hi]`` of a simulated band, or a dash where there is none."""
+    if not sim or sim.get("mean") is None:
+        return "—"
+    lo, hi = sim["band95"]
+    return f"{f.format(sim['mean'])} [{f.format(lo)}, {f.format(hi)}]"
+
+
+def _verdict(outside: bool | None) -> str:
+    return "<b class='bad'>outside</b>" if outside else "inside" if outside is False else "—"
 
 
 def review_html(rv: dict) -> str:
@@ -59,22 +97,19 @@ def review_html(rv: dict) -> str:
     unit_rows = [
         [e(u["code"]), e(str(u["station"])), _fmt(u["arrival_delay_minutes"]), _fmt(u["minutes_to_fed"]),
          "yes" if u["on_time"] else "<span class='bad'>no</span>",
-         "—" if not u["simulated"] or u["simulated"]["mean"] is None else
-         f"{u['simulated']['mean']:.1f} [{u['simulated']['band95'][0]:.1f}, {u['simulated']['band95'][1]:.1f}]",
-         "<b class='bad'>outside</b>" if u["outside_band"] else "inside" if u["outside_band"] is False else "—"]
+         _sim(u["simulated"]), _verdict(u["outside_band"])]
         for u in rv["units"]
     ]  # fmt: skip
     stock_rows = [
-        [e(st), e(", ".join(f"{k} {v:g}" for k, v in s["drawn"].items()) or "none"), f"{s['meals']:g}",
-         "—" if not s["simulated_meals"] else
-         f"{s['simulated_meals']['mean']:.0f} [{s['simulated_meals']['band95'][0]:.0f}, "
-         f"{s['simulated_meals']['band95'][1]:.0f}]",
-         "<b class='bad'>outside</b>" if s["outside_band"] else "inside" if s["outside_band"] is False else "—"]
-        for st, s in rv["stock"].items()
+        [e(where), e(item), f"{c['drawn']:g}", _sim(c["simulated"], "{:.0f}"), _verdict(c["outside_band"])]
+        for where, items in [*((st, s.get("items", {})) for st, s in rv["stock"].items()),
+                             ("all stations", rv.get("stock_total", {}))]
+        for item, c in items.items()
     ]  # fmt: skip
     step_rows = [
         [e(s["step"]), f"{s['target_minutes']:g}", _fmt(s["actual_minutes"]),
-         "<b class='bad'>over</b>" if s["over_target"] else ""]
+         "<b class='bad'>over</b>" if s["over_target"] else "", _fmt(s.get("measured_minutes")),
+         _sim(s.get("simulated")), _verdict(s.get("outside_band")), e(s.get("note", ""))]
         for s in rv["procedure"]
     ]  # fmt: skip
     o = rv["orders"]
@@ -95,9 +130,11 @@ def review_html(rv: dict) -> str:
                unit_rows),
         _fed_plot(rv),
         "<h2>Stock drawn</h2>",
-        _table(["station", "drawn", "meals", "simulated meals [95% band]", "band"], stock_rows),
+        _table(["station", "item", "drawn", "simulated [95% band]", "band"], stock_rows),
+        _stock_plot(rv),
         "<h2>Procedure</h2>",
-        _table(["step", "target, min", "actual, min", ""], step_rows),
+        _table(["step", "target, min", "actual, min", "", "measured as simulated, min", "simulated [95% band]",
+                "band", "note"], step_rows),
         _steps_plot(rv),
         "<h2>Orders</h2>",
         f"<p>{o['count']} orders: {e(', '.join(f'{k} {v}' for k, v in sorted(o['by_status'].items())) or 'none')}; "

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import simpy
 
-from .plan import StationPlan
+from .plan import STOCK_ITEMS, StationPlan
 from .records import StationRecord
 
 
@@ -169,6 +169,7 @@ class Station:
         self.units_on_time = 0
         self.late_wait_sum = 0.0
         self.inbound = [0, 0]  # people and vehicles assigned here, still on their way
+        self.drawn = dict.fromkeys(STOCK_ITEMS, 0.0)  # issued to units (not the hub's restock transfers)
 
     def level(self, item: str) -> float:
         c = self.stock[item]
@@ -260,4 +261,5 @@ class Station:
             late_wait_sum=self.late_wait_sum,
             queue_series=tuple(queue_bins.tolist()),
             stock_series=self.stock_series(bin_minutes, nbins),
+            drawn=tuple(self.drawn[k] for k in STOCK_ITEMS),
         )

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import stats as sps
 
 from .model import HIST_BINS, HIST_WIDTH
-from .plan import Plan
+from .plan import STOCK_ITEMS, Plan
 from .records import ReplicationRecord
 
 
@@ -74,6 +74,7 @@ class _StationAgg:
     first_stockout: Welford = field(default_factory=Welford)
     queue_series: np.ndarray | None = None
     stock_series: np.ndarray | None = None
+    drawn: dict[str, Welford] = field(default_factory=lambda: {k: Welford() for k in STOCK_ITEMS})
 
 
 @dataclass
@@ -126,6 +127,8 @@ class DrillStats:
             a.arrivals += s.arrivals
             a.units += s.units
             a.units_on_time += s.units_on_time
+            for item, qty in zip(STOCK_ITEMS, s.drawn, strict=False):
+                a.drawn[item].add(qty)
             if s.stockout_minutes:
                 a.first_stockout.add(s.stockout_minutes[0])
             q, st = np.asarray(s.queue_series), np.asarray(s.stock_series)
@@ -177,6 +180,7 @@ class DrillStats:
                 "arrivals": round(a.arrivals / n, 2),
                 "units": round(a.units / n, 3),
                 "service_level": round(a.units_on_time / a.units, 4) if a.units else None,
+                "drawn": {k: w.as_dict(2) for k, w in a.drawn.items()},  # stock issued to units, per item
             }
         units = {}
         for c, b in self.groups.items():

@@ -163,7 +163,8 @@ def _steps(steps: list[dict], plan: dict, times: list[tuple[datetime | None, dat
         sim = bands.get(s["step"])
         row = {**s, "simulated": None, "simulated_measure": None, "measured_minutes": None, "outside_band": None}
         if sim is None or sim.get("mean") is None:
-            why = "the simulation does not model this step" if sim is None else "no replication completed it"
+            why = ("no replication completed it" if sim is not None else "the simulation does not model this step"
+                   if "bands" in plan else "the plan predates simulated step bands")  # fmt: skip
             row["note"] = f"no simulated band ({why}): compared with its target only"
         else:
             measured = _serving_minutes(times)

@@ -119,6 +119,17 @@ def test_a_drill_through_the_real_server(live, tmp_path):
     assert hub["drawn"]["water_l"] == NEEDS["U1"]["water_l"] + NEEDS["U2"]["water_l"]
     lo, hi = plan["meals_drawn"]["GZ-HUB"]["band95"]
     assert hub["outside_band"] == (not lo <= 300.0 <= hi)
+    for item, real in hub["drawn"].items():  # every item against its own band, and in total
+        lo, hi = plan["bands"]["stock_drawn"]["GZ-HUB"][item]["band95"]
+        assert hub["items"][item]["outside_band"] == (not lo <= real <= hi)
+    assert {k: c["drawn"] for k, c in rv["stock_total"].items()} == hub["drawn"]
+    band = plan["bands"]["steps"]["serving"]
+    serving = next(x for x in rv["procedure"] if x["step"] == "serving")
+    if band["replications_complete"]:  # some replication fed both units: reality (122 → 235) against the band
+        lo, hi = band["band95"]
+        assert serving["measured_minutes"] == 235 - 122 and serving["outside_band"] == (not lo <= 113 <= hi)
+    else:  # exponential meals, 90-minute dwells: the simulation may never feed both, and then says so
+        assert serving["simulated"] is None and "no replication completed it" in serving["note"]
     steps = {x["step"]: (x["actual_minutes"], x["over_target"]) for x in rv["procedure"]}
     assert steps["notice_received"] == (3.0, False)
     assert steps["plan_approved"] == (37.0, False)
@@ -140,7 +151,7 @@ def test_a_drill_through_the_real_server(live, tmp_path):
     assert (cli["on_time_share"], cli["units"], cli["stock"], cli["flags"]) == (
         rv["on_time_share"], rv["units"], rv["stock"], rv["flags"])  # fmt: skip
     html = out.read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 2 and "<script" not in html and "EXERCISE" in html
+    assert html.count("data:image/png;base64,") == 3 and "<script" not in html and "EXERCISE" in html
     api_html = joint.get(f"/drills/{d}/review", params={"format": "html"}).text
     assert "After-action review" in api_html
 

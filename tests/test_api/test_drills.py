@@ -273,3 +273,48 @@ def test_a_drill_that_cannot_be_recorded_is_refused_cleanly(client, db):
                     headers=db.headers("commander"))  # fmt: skip
     assert r.status_code == 422 and "cannot become a support request" in r.json()["detail"]
     assert client.get("/drills", headers=db.headers()).json() == []
+
+
+def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client, db):
+    # fixed 20-minute meals and 10-minute refuels: every replication is the same, so each band is one value
+    body = drill_body(start_at())
+    body["scenario_toml"] += "\n[drill.service]\nmeal_minutes = 20\nrefuel_minutes = 10\n"
+    r = client.post("/drills", json=body, headers=db.headers("commander"))
+    assert r.status_code == 201, r.text
+    drill, s = r.json(), datetime.fromisoformat(body["start_at"])
+    d, h = drill["id"], db.headers()
+    for dispatch in (x["id"] for x in drill["dispatches"]):
+        for status in ("planned", "dispatched", "delivered"):
+            assert client.post(f"/dispatches/{dispatch}/status", json={"status": status}, headers=h).status_code == 200
+    for code, (a, b) in {"U1": (122, 152), "U2": (185, 235)}.items():
+        assert client.post(f"/drills/{d}/units/{code}/times", json={"arrived_at": at(s, a), "served_at": at(s, b)},
+                           headers=h).status_code == 200  # fmt: skip
+    plan = client.get(f"/drills/{d}/plan", headers=h).json()
+    rv = client.get(f"/drills/{d}/review", headers=h).json()
+    # simulated: both units at GZ-HUB every time, default consumption (1 meal and 3.8 L a person, 150 L a vehicle)
+    one = {"meals": 300.0, "water_l": 300 * 3.8, "diesel_l": 2 * 150.0}
+    assert plan["bands"]["stock_drawn"]["GZ-HUB"] == {k: {"mean": v, "band95": [v, v]} for k, v in one.items()}
+    # real: the delivered dispatches, by the planning factors (NEEDS): water 11.4 L a person a day
+    hub = rv["stock"]["GZ-HUB"]
+    assert {k: c["drawn"] for k, c in hub["items"].items()} == {"meals": 300.0, "water_l": 3420.0, "diesel_l": 300.0}
+    assert {k: c["outside_band"] for k, c in hub["items"].items()} == {"meals": False, "water_l": True,
+                                                                     "diesel_l": False}  # fmt: skip
+    assert {k: c["outside_band"] for k, c in rv["stock_total"].items()} == {"meals": False, "water_l": True,
+                                                                          "diesel_l": False}  # fmt: skip
+    assert "station GZ-HUB: 3420 water_l drawn, outside the simulated 95% band 1140–1140" in rv["flags"]
+    assert "all stations: 3420 water_l drawn, outside the simulated 95% band 1140–1140" in rv["flags"]
+    assert not any("meals drawn" in f or "diesel_l drawn" in f for f in rv["flags"])
+    assert (hub["meals"], hub["outside_band"]) == (300.0, False)  # the older keys stay
+    # serving: simulated from U1's arrival (minute 120) to the last fed; each unit's fed time is one value
+    fed = max(u["arrive_minute"] + u["minutes_to_fed"]["mean"] for u in plan["units"])
+    serving = plan["bands"]["steps"]["serving"]
+    assert serving["band95"] == [round(fed - 120, 3)] * 2 and serving["replications_complete"] == 20
+    steps = {x["step"]: x for x in rv["procedure"]}
+    assert steps["serving"]["measured_minutes"] == 235.0 - 122.0  # first real arrival to last real fed
+    assert steps["serving"]["outside_band"] == (round(fed - 120, 3) != 113.0)
+    assert steps["serving"]["simulated_measure"] == "first unit arrival to last unit fed"
+    for name in ("notice_received", "plan_approved", "teams_alerted", "dispatched", "reported"):
+        assert steps[name]["simulated"] is None and steps[name]["outside_band"] is None
+        assert "no simulated band" in steps[name]["note"] and "target only" in steps[name]["note"]
+    page = client.get(f"/drills/{d}/review", params={"format": "html"}, headers=h).text
+    assert "water_l" in page and "no simulated band" in page and "<script" not in page and "http" not in page

@@ -13,7 +13,7 @@ from tests.test_simulation.drill_helpers import drill_scenario
 from tests.test_simulation.test_plan_doc import DRILL, TEAMS
 
 # B stays 90 minutes instead of 20, so it is fed: at H at 75, a free seat, 20-minute meal → fed at 95.
-FED_BOTH = DRILL.replace('arrive = 70\ndwell_minutes = 20', 'arrive = 70\ndwell_minutes = 90')
+FED_BOTH = DRILL.replace("arrive = 70\ndwell_minutes = 20", "arrive = 70\ndwell_minutes = 90")
 
 
 def _band(x: float) -> dict:

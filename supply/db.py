@@ -73,6 +73,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
+        # NORMAL in WAL mode syncs the WAL at checkpoints, not at every commit: a commit survives any
+        # crash of the application (or a kill of the server) — it is in the WAL file the OS holds —
+        # and only an OS crash or power loss could roll back the last commits, never corrupt the file.
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from ..codes import Codes
 from ..db import make_engine, read_session
 from ..errors import JungongError
 from ..factors import Factors, StockPolicy, factors_from_scenario, stock_policy
@@ -33,6 +34,11 @@ class Runtime:
     @cached_property
     def engine(self) -> Engine:
         return self._engine or make_engine(self.settings.resolved_database_url())
+
+    @cached_property
+    def codes(self) -> Codes:
+        """Station and item codes seen so far (they are never deleted; a miss asks the database)."""
+        return Codes()
 
     @cached_property
     def tz(self) -> ZoneInfo:

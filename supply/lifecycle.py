@@ -79,12 +79,13 @@ def plan_dispatch(session: Session, actor: str, plan: Plan, tz: ZoneInfo) -> dic
         created_by=actor, created_at=now,
     )  # fmt: skip
     d.id = conn.execute(_NEW_DISPATCH, vars(d)).inserted_primary_key[0]
-    ledger.reserve(session, actor, d.id, plan.lines, plan.station, plan.exercise)
     conn.execute(_NEW_LINES, [{"dispatch_id": d.id, "item": i, "quantity": q} for i, q in plan.lines.items()])
     event = SimpleNamespace(at=now, from_status=None, to_status="planned", note="", actor=actor)
     conn.execute(_NEW_EVENT, {"dispatch_id": d.id, **vars(event)})
     detail = {"request_id": plan.request_id, "station": plan.station, "lines": plan.lines}
     record(session, actor, "dispatch.create", f"dispatch:{d.id}", exercise=plan.exercise, detail=detail)
+    # last: the stock rows stay locked (PostgreSQL) only from here to the commit
+    ledger.reserve(session, actor, d.id, plan.lines, plan.station, plan.exercise)
     return dispatch_dict(d, list(plan.lines.items()), [event], tz)
 
 
@@ -112,15 +113,15 @@ def set_status(
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final)"
         msg = f"dispatch {dispatch_id} is {current}: cannot become {status} (allowed: {allowed})"
         raise ConflictError(msg)
-    if status in ("delivered", "cancelled"):
-        delivered = status == "delivered"
-        ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered)
     conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
     conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, **event})
     target, detail = f"dispatch:{dispatch_id}", {"from": current, "to": status}
     record(session, actor, f"dispatch.{status}", target, reason=note, exercise=d.exercise, detail=detail)
     history = list(conn.execute(_HISTORY, {"d_id": dispatch_id}))
+    if status in ("delivered", "cancelled"):  # last: the stock rows stay locked only from here to the commit
+        delivered = status == "delivered"
+        ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered)
     return dispatch_dict(SimpleNamespace(**{**d._mapping, "status": status}), lines, history, tz)
 
 

@@ -42,7 +42,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    with read_session(runtime.engine) as session:
+    with read_session(runtime.read_engine) as session:
         yield session
 
 
@@ -54,7 +54,7 @@ def current_user(
     runtime: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Caller:
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
-    with runtime.engine.connect() as conn:
+    with runtime.read_engine.connect() as conn:
         return authenticate(conn, header)
 
 
@@ -107,7 +107,7 @@ class Writer:
         A retried request whose first answer was stored passes the same checks (what they read
         cannot have changed), so checking first never turns a replay into an error.
         """
-        with read_session(self.runtime.engine) as session:
+        with read_session(self.runtime.read_engine) as session:
             return fn(session)
 
     def run(self, body: BaseModel | None, fn: Callable[[Session], tuple[int, Any]]) -> Response:

@@ -43,8 +43,17 @@ _LINES_OF = select(_LINE.c.item, _LINE.c.quantity).where(_LINE.c.dispatch_id == 
 _EXISTS = select(_DISPATCH.c.id).where(_DISPATCH.c.id == bindparam("d_id"))
 _LOCKED = select(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).with_for_update()
 _SET = update(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).values(status=bindparam("d_status"))
+#: One statement locks, checks and moves a dispatch whose new status has a single legal origin.
+_MOVE = (
+    update(_DISPATCH)
+    .where(_DISPATCH.c.id == bindparam("d_id"), _DISPATCH.c.status == bindparam("d_from"))
+    .values(status=bindparam("d_status"))
+    .returning(*_DISPATCH.c)
+)
 _HISTORY = select(_EVENT).where(_EVENT.c.dispatch_id == bindparam("d_id")).order_by(_EVENT.c.id)
 _NEW_DISPATCH, _NEW_LINES, _NEW_EVENT = insert(_DISPATCH), insert(_LINE), insert(_EVENT)
+#: For each status, the statuses it may be reached from.
+ORIGINS = {to: sorted(s for s, nxt in TRANSITIONS.items() if to in nxt) for to in TRANSITIONS}
 
 
 @dataclass(frozen=True)
@@ -106,14 +115,20 @@ def set_status(
     The dispatch row is locked before its status is read, so two officers delivering the same
     dispatch at once cannot issue its stock twice.
     """
-    conn = session.connection()
-    d = conn.execute(_LOCKED, {"d_id": dispatch_id}).one()
-    current = d.status
-    if status not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final)"
-        msg = f"dispatch {dispatch_id} is {current}: cannot become {status} (allowed: {allowed})"
-        raise ConflictError(msg)
-    conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
+    conn, origins = session.connection(), ORIGINS[status]
+    moved = None
+    if len(origins) == 1:  # UPDATE … WHERE status = origin: locks the row and re-checks it after any wait
+        moved = conn.execute(_MOVE, {"d_id": dispatch_id, "d_from": origins[0], "d_status": status}).first()
+    if moved is not None:
+        d, current = moved, origins[0]
+    else:
+        d = conn.execute(_LOCKED, {"d_id": dispatch_id}).one()
+        current = d.status
+        if status not in TRANSITIONS[current]:
+            allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final)"
+            msg = f"dispatch {dispatch_id} is {current}: cannot become {status} (allowed: {allowed})"
+            raise ConflictError(msg)
+        conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
     conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, **event})
     target, detail = f"dispatch:{dispatch_id}", {"from": current, "to": status}

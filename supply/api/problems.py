@@ -60,5 +60,5 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    for kind in (JungongError, RequestValidationError, StarletteHTTPException, Exception):
+    for kind in (JungongError, RequestValidationError, StarletteHTTPException, DBAPIError, Exception):
         app.add_exception_handler(kind, problem_response)

@@ -24,7 +24,7 @@ from .routing import travel_minutes
 from .schemas import RequestIn
 
 #: Statuses whose lines still count against a request's needs.
-LIVE = ("planned", "dispatched", "delivered", "closed")
+LIVE = ("proposed", "planned", "dispatched", "delivered", "closed")
 
 
 def create_request(session: Session, actor: str, data: RequestIn, factors: Factors) -> SupportRequest:

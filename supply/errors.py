@@ -116,3 +116,10 @@ class ForbiddenError(JungongError):
 
     title = "Forbidden"
     status = 403
+
+
+class NotAllowedError(JungongError):
+    """The operation is never allowed on this resource (a drill is closed, never deleted)."""
+
+    title = "Method not allowed"
+    status = 405

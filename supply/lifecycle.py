@@ -7,8 +7,11 @@ changes (the dispatch row, the stock rows on PostgreSQL; SQLite's transaction ho
 database), reads what may change (status, balances), appends rows with Core INSERTs (no ORM
 objects, no flush) and answers from what it wrote.
 
-    planned ──► dispatched ──► delivered ──► closed
-       └──────────┴──► cancelled
+    proposed ──► planned ──► dispatched ──► delivered ──► closed
+       └────────────┴──────────┴──► cancelled
+
+A *proposed* dispatch (a live drill's plan, see :mod:`supply.live_drill`) reserves nothing until
+an officer confirms it (``planned``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, utcno
 from .schemas import DispatchIn
 
 TRANSITIONS: dict[str, frozenset[str]] = {
+    "proposed": frozenset({"planned", "cancelled"}),
     "planned": frozenset({"dispatched", "cancelled"}),
     "dispatched": frozenset({"delivered", "cancelled"}),
     "delivered": frozenset({"closed"}),
@@ -80,22 +84,33 @@ def check_plan(session: Session, data: DispatchIn, codes: Codes | None = None) -
     return Plan(data.request_id, bool(exercise), data.station, dict(sorted(lines.items())))
 
 
+def create_dispatch(session: Session, actor: str, data: DispatchIn, *, proposed: bool = False) -> int:
+    """Check and plan a dispatch (reserving its lines), or only propose it; returns its id."""
+    return _record(session, actor, check_plan(session, data), "proposed" if proposed else "planned")[0].id
+
+
 def plan_dispatch(session: Session, actor: str, plan: Plan, tz: ZoneInfo) -> dict:
     """Record a dispatch and reserve its lines, or nothing (:class:`ConflictError` when stock is short)."""
+    d, event = _record(session, actor, plan, "planned")
+    return dispatch_dict(d, list(plan.lines.items()), [event], tz)
+
+
+def _record(session: Session, actor: str, plan: Plan, status: str) -> tuple[SimpleNamespace, SimpleNamespace]:
     conn, now = session.connection(), utcnow()
     d = SimpleNamespace(
-        request_id=plan.request_id, station=plan.station, status="planned", exercise=plan.exercise,
+        request_id=plan.request_id, station=plan.station, status=status, exercise=plan.exercise,
         created_by=actor, created_at=now,
     )  # fmt: skip
     d.id = conn.execute(_NEW_DISPATCH, vars(d)).inserted_primary_key[0]
     conn.execute(_NEW_LINES, [{"dispatch_id": d.id, "item": i, "quantity": q} for i, q in plan.lines.items()])
-    event = SimpleNamespace(at=now, from_status=None, to_status="planned", note="", actor=actor)
+    event = SimpleNamespace(at=now, from_status=None, to_status=status, note="", actor=actor)
     conn.execute(_NEW_EVENT, {"dispatch_id": d.id, **vars(event)})
     detail = {"request_id": plan.request_id, "station": plan.station, "lines": plan.lines}
-    record(session, actor, "dispatch.create", f"dispatch:{d.id}", exercise=plan.exercise, detail=detail)
-    # last: the stock rows stay locked (PostgreSQL) only from here to the commit
-    ledger.reserve(session, actor, d.id, plan.lines, plan.station, plan.exercise)
-    return dispatch_dict(d, list(plan.lines.items()), [event], tz)
+    action = "dispatch.propose" if status == "proposed" else "dispatch.create"
+    record(session, actor, action, f"dispatch:{d.id}", exercise=plan.exercise, detail=detail)
+    if status == "planned":  # last: the stock rows stay locked (PostgreSQL) only from here to the commit
+        ledger.reserve(session, actor, d.id, plan.lines, plan.station, plan.exercise)
+    return d, event
 
 
 def check_status(session: Session, dispatch_id: int) -> list[tuple[str, float]]:
@@ -134,7 +149,10 @@ def set_status(
     target, detail = f"dispatch:{dispatch_id}", {"from": current, "to": status}
     record(session, actor, f"dispatch.{status}", target, reason=note, exercise=d.exercise, detail=detail)
     history = list(conn.execute(_HISTORY, {"d_id": dispatch_id}))
-    if status in ("delivered", "cancelled"):  # last: the stock rows stay locked only from here to the commit
+    # last: the stock rows stay locked (PostgreSQL) only from here to the commit
+    if current == "proposed" and status == "planned":
+        ledger.reserve(session, actor, dispatch_id, dict(lines), d.station, d.exercise)
+    elif current != "proposed" and status in ("delivered", "cancelled"):
         delivered = status == "delivered"
         ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered)
     return dispatch_dict(SimpleNamespace(**{**d._mapping, "status": status}), lines, history, tz)

@@ -19,6 +19,8 @@ from .factors import factors_from_scenario, stock_policy
 from .items import catalogue
 from .models import Item, Meta, Movement, ReorderLevel, Site, Station
 from .scenario import Scenario
+from .team_spec import teams_from_scenario
+from .teams import sync_teams
 
 CAPACITY_KEYS = ("seats", "meals_per_hour", "beds", "refuel_bays", "field_kitchens", "water_trucks", "fuel_trucks")
 BOOKS = (False, True)
@@ -28,6 +30,7 @@ def sync_scenario(session: Session, scenario: Scenario, text: str, *, actor: str
     """Upsert the scenario's records and load opening stock; returns counts of what changed."""
     items = catalogue(scenario)
     factors_from_scenario(scenario)  # validate the owned sections before touching anything
+    teams_from_scenario(scenario)
     stock_policy(scenario)
     codes = {i.code for i in items}
     problems = [
@@ -59,6 +62,7 @@ def sync_scenario(session: Session, scenario: Scenario, text: str, *, actor: str
     session.merge(Meta(key="scenario_source", value=scenario.source))
     session.merge(Meta(key="scenario_base_dir", value=str(scenario.base_dir)))
     session.flush()
+    teams = sync_teams(session, scenario, actor)
     ledger.ensure_lock_rows(session, [(s.code, i.code, b) for s in scenario.stations for i in items for b in BOOKS])
     opened = 0
     for st in scenario.stations:
@@ -88,6 +92,7 @@ def sync_scenario(session: Session, scenario: Scenario, text: str, *, actor: str
         "sites": len(scenario.sites),
         "items": len(items),
         "opening_movements": opened,
+        "teams": teams,
     }
 
 

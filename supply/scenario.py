@@ -323,6 +323,16 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     return Scenario.from_dict(data, source=str(path), base_dir=path.parent)
 
 
+def scenario_from_text(text: str, *, source: str, base_dir: Path) -> Scenario:
+    """Validate a scenario given as TOML text (an API body); ``extends`` is relative to ``base_dir``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(source, "", f"not valid TOML: {exc}")]) from None
+    where = base_dir / Path(source).name
+    return Scenario.from_dict(_with_base(data, where, (where,)), source=source, base_dir=base_dir)
+
+
 def _read_toml(path: Path, source: Path, key: str) -> dict[str, Any]:
     """Parse a TOML file; faults are reported against ``source`` at ``key`` (the referring key)."""
     what = "file" if path == source else f"base scenario {path}"

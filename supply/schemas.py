@@ -19,7 +19,7 @@ Quantity = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
 MAX_ID = 2**31 - 1
 Mode = Literal["train", "high_speed_train", "convoy", "ship", "aircraft"]
 Priority = Literal["routine", "priority", "urgent"]
-Status = Literal["planned", "dispatched", "delivered", "closed", "cancelled"]
+Status = Literal["proposed", "planned", "dispatched", "delivered", "closed", "cancelled"]
 
 
 def _plausible(value: datetime) -> datetime:

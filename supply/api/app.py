@@ -14,12 +14,13 @@ from sqlalchemy import Engine
 
 from ..settings import Settings, get_settings
 from . import maps, problems
-from .routers import admin, dispatches, reports, requests, stations, stock
+from .routers import admin, dispatches, drills, reports, requests, stations, stock, teams
 from .runtime import Runtime
 
 #: The service's own routers, in the order the docs list them.
 ROUTERS: tuple[APIRouter, ...] = (
     admin.router, stations.router, stock.router, requests.router, dispatches.router, reports.router,
+    teams.router, drills.router,
 )  # fmt: skip
 
 

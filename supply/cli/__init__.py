@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from ..errors import JungongError, ScenarioError
 from . import db as db_commands
 from . import drill as drill_commands
+from . import live as live_commands
 from . import maps as map_commands
 from . import network as network_commands
 from .common import err_console
@@ -43,6 +44,7 @@ network_commands.register(app)
 map_commands.register(app)
 drill_commands.register(app)
 db_commands.register(app)
+live_commands.register(app)
 
 
 def main() -> None:

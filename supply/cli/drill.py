@@ -12,7 +12,9 @@ from rich.table import Table
 
 from ..errors import InvalidArgumentError, JungongError
 from ..scenario import Scenario
+from . import live
 from .common import JsonOpt, ScenarioArg, console, echo_json, err_console, load
+from .db import DbOpt
 
 if TYPE_CHECKING:
     from simulation.stats import DrillStats
@@ -64,6 +66,11 @@ def drill_cmd(
     ] = None,
     map_path: Annotated[Path | None, typer.Option("--map", help="Write an offline HTML map of the drill here.")] = None,
     as_json: JsonOpt = False,
+    from_live: Annotated[
+        int | None,
+        typer.Option("--from-live", help="Simulate a live drill from now: current stock, units to come, teams.", min=1),
+    ] = None,
+    db: DbOpt = None,
 ) -> None:
     """Rehearse a drill: is every unit fed and refuelled in time, where is the bottleneck?"""
     from simulation.spec import drill_spec
@@ -78,7 +85,10 @@ def drill_cmd(
         msg = f"--cluster '{cluster}': expected a scheduler address such as tcp://host:8786"
         raise InvalidArgumentError(msg)
     workers = workers or os.cpu_count() or 1
-    sc_a = load(scenario)
+    if from_live is not None and scenario is not None:
+        msg = "give a SCENARIO or --from-live DRILL_ID, not both"
+        raise InvalidArgumentError(msg)
+    sc_a = live.from_live(from_live, db) if from_live is not None else load(scenario)
     spec_a = drill_spec(sc_a)
     replications = spec_a.replications if replications is None else replications
     seed = spec_a.seed if seed is None else seed

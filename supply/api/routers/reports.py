@@ -1,4 +1,8 @@
-"""CSV exports for the paper log."""
+"""CSV exports for the paper log.
+
+Each export is one book: the real operations' by default, the drills' with ``?exercise=true`` —
+so a drill never appears in the paper log of real operations.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from fastapi.responses import Response
 
 from ...reports import dispatches_csv, stock_csv
 from ...schemas import Status
-from ..deps import BookQuery, CodeQuery, ExerciseQuery, Reader, RuntimeDep, SessionDep
+from ..deps import BookQuery, CodeQuery, Reader, RuntimeDep, SessionDep
 
 router = APIRouter(tags=["reports"])
 CSV = {200: {"content": {"text/csv": {}}, "description": "CSV"}}
@@ -26,7 +30,7 @@ def get_dispatches_csv(
     session: SessionDep,
     runtime: RuntimeDep,
     _: Reader,
-    exercise: ExerciseQuery = None,
+    exercise: BookQuery = False,
     status: Annotated[Status | None, Query()] = None,
     station: CodeQuery = None,
 ) -> Response:

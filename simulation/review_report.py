@@ -1,0 +1,111 @@
+"""The after-action review as a self-contained HTML record: tables and inline PNG plots.
+
+Takes the plain review dict (:func:`supply.review.review`): reality against the simulated
+95% bands. No scripts, fonts or styles are fetched, so it opens offline and prints.
+"""
+
+from __future__ import annotations
+
+import html
+
+from .report import _CSS, _png, _table, plt
+
+
+def _fed_plot(rv: dict) -> str:
+    units = rv["units"]
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    xs = list(range(len(units)))
+    for i, u in enumerate(units):
+        sim = u["simulated"] or {}
+        lo, hi = (sim.get("band95") or [None, None])[:2]
+        if lo is not None:
+            ax.plot([i, i], [lo, hi], color="#4477aa", linewidth=8, alpha=0.5, solid_capstyle="butt",
+                    label="simulated 95% band" if i == 0 else None)  # fmt: skip
+        if u["minutes_to_fed"] is not None:
+            ax.plot(i, u["minutes_to_fed"], "o", color="#b00" if u["outside_band"] else "#222",
+                    label="actual" if i == 0 else None)  # fmt: skip
+    ax.axhline(rv["target_minutes"], color="#b00", linestyle="--", linewidth=1, label="target")
+    ax.set_xticks(xs, [u["code"] for u in units], rotation=30, ha="right")
+    ax.set_ylabel("minutes from arrival to fed")
+    ax.set_title("Minutes to fed: actual against the simulated 95% band")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _steps_plot(rv: dict) -> str:
+    steps = rv["procedure"]
+    fig, ax = plt.subplots(figsize=(10, 3.2))
+    names = [s["step"] for s in steps]
+    xs = range(len(steps))
+    ax.bar([x - 0.2 for x in xs], [s["target_minutes"] for s in steps], width=0.4, label="target", color="#aaa")
+    ax.bar([x + 0.2 for x in xs], [s["actual_minutes"] or 0 for s in steps], width=0.4, label="actual",
+           color=["#b00" if s["over_target"] else "#228833" for s in steps])  # fmt: skip
+    ax.set_xticks(list(xs), names, rotation=20, ha="right")
+    ax.set_ylabel("minutes")
+    ax.set_title("Procedure steps: actual against target")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _fmt(x: float | None, f: str = "{:.1f}") -> str:
+    return "—" if x is None else f.format(x)
+
+
+def review_html(rv: dict) -> str:
+    """The review as one HTML string."""
+    e = html.escape
+    d = rv["drill"]
+    sim = rv["simulated_on_time_share"]
+    unit_rows = [
+        [e(u["code"]), e(str(u["station"])), _fmt(u["arrival_delay_minutes"]), _fmt(u["minutes_to_fed"]),
+         "yes" if u["on_time"] else "<span class='bad'>no</span>",
+         "—" if not u["simulated"] or u["simulated"]["mean"] is None else
+         f"{u['simulated']['mean']:.1f} [{u['simulated']['band95'][0]:.1f}, {u['simulated']['band95'][1]:.1f}]",
+         "<b class='bad'>outside</b>" if u["outside_band"] else "inside" if u["outside_band"] is False else "—"]
+        for u in rv["units"]
+    ]  # fmt: skip
+    stock_rows = [
+        [e(st), e(", ".join(f"{k} {v:g}" for k, v in s["drawn"].items()) or "none"), f"{s['meals']:g}",
+         "—" if not s["simulated_meals"] else
+         f"{s['simulated_meals']['mean']:.0f} [{s['simulated_meals']['band95'][0]:.0f}, "
+         f"{s['simulated_meals']['band95'][1]:.0f}]",
+         "<b class='bad'>outside</b>" if s["outside_band"] else "inside" if s["outside_band"] is False else "—"]
+        for st, s in rv["stock"].items()
+    ]  # fmt: skip
+    step_rows = [
+        [e(s["step"]), f"{s['target_minutes']:g}", _fmt(s["actual_minutes"]),
+         "<b class='bad'>over</b>" if s["over_target"] else ""]
+        for s in rv["procedure"]
+    ]  # fmt: skip
+    o = rv["orders"]
+    share = rv["on_time_share"]
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>After-action review: drill {d['id']}"
+        f"</title><style>{_CSS}</style></head><body>",
+        f"<h1>After-action review: {e(d['name'])} (drill {d['id']})</h1>",
+        f"<p><b>EXERCISE</b> — not a record of real operations. Started {e(str(d['start_at']))}, status "
+        f"{e(d['status'])}{', closed ' + e(str(d['closed_at'])) if d['closed_at'] else ''}.</p>",
+        f"<p><b>On-time share</b>: {_fmt(share, '{:.0%}')} of units fed within {rv['target_minutes']:g} minutes; "
+        f"simulated {_fmt(sim['mean'], '{:.0%}')} (95% band {_fmt(sim['band95'][0], '{:.0%}')}–"
+        f"{_fmt(sim['band95'][1], '{:.0%}')}).</p>",
+        "<h2>Flags</h2><ul>" + "".join(f"<li class='bad'>{e(f)}</li>" for f in rv["flags"]) + "</ul>"
+        if rv["flags"] else "<h2>Flags</h2><p>Everything within the simulated bands and targets.</p>",
+        "<h2>Units</h2>",
+        _table(["unit", "station", "arrival delay, min", "min to fed", "on time", "simulated [95% band]", "band"],
+               unit_rows),
+        _fed_plot(rv),
+        "<h2>Stock drawn</h2>",
+        _table(["station", "drawn", "meals", "simulated meals [95% band]", "band"], stock_rows),
+        "<h2>Procedure</h2>",
+        _table(["step", "target, min", "actual, min", ""], step_rows),
+        _steps_plot(rv),
+        "<h2>Orders</h2>",
+        f"<p>{o['count']} orders: {e(', '.join(f'{k} {v}' for k, v in sorted(o['by_status'].items())) or 'none')}; "
+        f"mean minutes to acknowledge {_fmt(o['mean_minutes_to_acknowledge'])}.</p>",
+        "<ul>" + "".join(f"<li>order {r['id']} refused: {e(r['reason'])}</li>" for r in o["refused"]) + "</ul>",
+        "<h2>What the plan foresaw</h2>",
+        f"<p>Bottleneck {e(str(rv['risks']['bottleneck']))} — {e(rv['risks']['bottleneck_reason'])}; "
+        f"likely late: {e(', '.join(rv['risks']['late_units']) or 'none')}.</p>",
+        "</body></html>",
+    ]  # fmt: skip
+    return "\n".join(parts)

@@ -1,0 +1,115 @@
+"""Live drill commands: ``plan`` (the action plan) and ``review`` (the after-action review).
+
+``jungong drill --from-live DRILL_ID`` lives with the ``drill`` command (:mod:`supply.cli.drill`)
+and takes its scenario from :func:`from_live` here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InvalidArgumentError
+from ..scenario import Scenario
+from .common import JsonOpt, ScenarioArg, console, echo_json, load
+from .db import DbOpt, database_url
+
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the self-contained HTML document here.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan_cmd)
+    app.command("review")(review_cmd)
+
+
+def plan_cmd(
+    scenario: ScenarioArg = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-n", help="Replications (default: the drill's own).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the drill's own).")] = None,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The action plan of a drill: who serves whom, when teams leave, stock draw per hour, risks."""
+    from simulation.plan_doc import clock, plan_html, scenario_plan
+
+    if replications is not None and replications < 1:
+        msg = f"--replications must be ≥ 1, got {replications}"
+        raise InvalidArgumentError(msg)
+    plan = scenario_plan(load(scenario), replications=replications, seed=seed)
+    if out is not None:
+        out.write_text(plan_html(plan), encoding="utf-8")
+    if as_json:
+        echo_json(plan)
+        return
+    c = console()
+    c.print(f"[bold]{plan['scenario']}[/]: action plan from {plan['replications']} replications")
+    for u in plan["units"]:
+        flag = " [red](likely late)[/]" if u["likely_late"] else ""
+        c.print(f"  {u['code']}: arrives {clock(u['arrive_minute'])} at {u['place']}, served at "
+                f"{u['station'] or 'nowhere'} ({u['on_time_share']:.0%} on time){flag}")  # fmt: skip
+    for d in plan["departures"]:
+        c.print(f"  {clock(d['minute'])} team {d['team']} ({d['kind']}) {d['action']} for {d['unit']}")
+    r = plan["risks"]
+    c.print(f"bottleneck: [bold]{r['bottleneck']}[/] — {r['bottleneck_reason']}")
+    c.print(f"likely late: {', '.join(r['late_units']) or 'none'}")
+    if out is not None:
+        c.print(f"action plan written to {out}")
+
+
+def review_cmd(
+    drill_id: Annotated[int, typer.Argument(help="The drill's id (from POST /drills or GET /drills).", min=1)],
+    db: DbOpt = None,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The after-action review: what happened against the simulated 95% bands, as HTML with plots."""
+    from simulation.review_report import review_html
+
+    from ..command import get_drill
+    from ..db import make_engine, read_session
+    from ..review import review
+    from ..settings import get_settings
+
+    engine = make_engine(database_url(db))
+    try:
+        with read_session(engine) as session:
+            rv = review(session, get_drill(session, drill_id), get_settings().tz)
+    finally:
+        engine.dispose()
+    if out is not None:
+        out.write_text(review_html(rv), encoding="utf-8")
+    if as_json:
+        echo_json(rv)
+        return
+    c = console()
+    share = rv["on_time_share"]
+    band = rv["simulated_on_time_share"]["band95"]
+    c.print(f"[bold]drill {drill_id}[/] ({rv['drill']['status']}): on time "
+            f"{'—' if share is None else f'{share:.0%}'}, simulated band {band[0]}–{band[1]}")  # fmt: skip
+    for f in rv["flags"]:
+        c.print(f"  [red]•[/] {f}")
+    if not rv["flags"]:
+        c.print("  everything within the simulated bands and targets")
+    if out is not None:
+        c.print(f"review written to {out}")
+
+
+def from_live(drill_id: int, db: str | None) -> Scenario:
+    """The drill's scenario from now, from the database (see :func:`supply.live_drill.live_scenario`)."""
+    from ..command import get_drill
+    from ..db import make_engine, read_session
+    from ..live_drill import live_scenario
+
+    engine = make_engine(database_url(db))
+    try:
+        with read_session(engine) as session:
+            return live_scenario(session, get_drill(session, drill_id))
+    finally:
+        engine.dispose()
+
+
+__all__ = ["from_live", "load", "register"]

@@ -7,6 +7,13 @@ threads for a bounded time. A *workflow* is what a duty officer does per job: pl
 serialised POSTs. Printed: workflows/s, requests/s, p50/p99 latency per request, and the
 workflow's requests/s as a fraction of the bare endpoint's.
 
+Fair comparison: both run under uvicorn the same way — ``--workers W``, uvicorn's default
+``auto`` event loop and HTTP parser (uvloop and httptools when installed), no access log, log
+level warning (``jungong serve`` passes the same) — on the same engine settings where they
+apply (SQLite: ``supply.db.make_engine``, WAL, synchronous=NORMAL). Both servers are up for the
+whole run and driven in alternating two-second slices, so background load on a shared machine
+weighs on both alike.
+
     python bench/bench_api.py [--seconds 8] [--workers 2]
 
 Targets (issue 3): workflow req/s ≥ ½ bare req/s on each database; p99 ≤ 100 ms at 4 clients
@@ -106,25 +113,24 @@ class Result:
         return statistics.quantiles(self.latencies, n=100)[q - 1] * 1000 if len(self.latencies) > 1 else float("nan")
 
 
-def drive(clients: int, seconds: float, work) -> Result:
-    """``clients`` threads each run ``work(client, i, record)`` until the time is up."""
-    lat: list[float] = []
-    counts = {"req": 0, "units": 0, "err": 0}
+def drive(clients: int, seconds: float, work, result: Result | None = None) -> Result:
+    """``clients`` threads each run ``work(client, i, record)`` until the time is up (added to ``result``)."""
+    result = result or Result(0, 0, 0.0, [], 0)
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
     def record(t0: float, ok: bool) -> None:
         with lock:
-            lat.append(time.perf_counter() - t0)
-            counts["req"] += 1
-            counts["err"] += not ok
+            result.latencies.append(time.perf_counter() - t0)
+            result.requests += 1
+            result.errors += not ok
 
     def run(i: int) -> None:
         with httpx.Client(timeout=30) as c:
             while time.monotonic() < stop_at:
                 work(c, i, record)
                 with lock:
-                    counts["units"] += 1
+                    result.units += 1
 
     start_t = time.monotonic()
     threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
@@ -132,7 +138,21 @@ def drive(clients: int, seconds: float, work) -> Result:
         t.start()
     for t in threads:
         t.join()
-    return Result(counts["req"], counts["units"], time.monotonic() - start_t, lat, counts["err"])
+    result.seconds += time.monotonic() - start_t
+    return result
+
+
+def interleaved(clients: int, seconds: float, works: list, slice_seconds: float = 2.0) -> list[Result]:
+    """Drive each of ``works`` for ``seconds`` in all, in alternating slices of ``slice_seconds``.
+
+    The machine may be shared: alternating short slices puts every load under the same
+    background, so their ratio does not depend on what else ran during one of them.
+    """
+    results = [Result(0, 0, 0.0, [], 0) for _ in works]
+    for _ in range(max(1, round(seconds / slice_seconds))):
+        for work, result in zip(works, results, strict=True):
+            drive(clients, slice_seconds, work, result)
+    return results
 
 
 def workflow(base: str, token: str, request_id: int):
@@ -200,51 +220,37 @@ def prepare(url: str) -> tuple[str, int]:
 
 
 def bench_one(label: str, url: str, bare_url: str, clients: int, seconds: float, workers: int) -> list:
+    """Both servers up at once, each as ``--workers`` uvicorn processes; the loads interleaved."""
     token, rid = prepare(url)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    rows = []
-    port = free_port()
-    proc = start(
+    port, bare_port = free_port(), free_port()
+    real = start(
         [sys.executable, "-m", "supply.cli", "serve", "--db", url, "--port", str(port), "--workers", str(workers)],
         env,
         port,
     )
     try:
-        drive(clients, 1.0, workflow(f"http://127.0.0.1:{port}", token, rid))  # warm-up
-        wf = drive(clients, seconds, workflow(f"http://127.0.0.1:{port}", token, rid))
+        bare_server = start(
+            [
+                sys.executable, "-m", "uvicorn", "bench_api:bare_app", "--factory", "--app-dir", str(ROOT / "bench"),
+                "--port", str(bare_port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+            ],
+            {**env, "BENCH_BARE_URL": bare_url},
+            bare_port,
+        )  # fmt: skip
+        try:
+            works = [workflow(f"http://127.0.0.1:{port}", token, rid), bare(f"http://127.0.0.1:{bare_port}")]
+            interleaved(clients, 2.0, works)  # warm-up: one slice each
+            wf, br = interleaved(clients, seconds, works)
+        finally:
+            stop(bare_server)
     finally:
-        stop(proc)
-    port = free_port()
-    bare_env = {**env, "BENCH_BARE_URL": bare_url}
-    proc = start(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench_api:bare_app",
-            "--factory",
-            "--app-dir",
-            str(ROOT / "bench"),
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        bare_env,
-        port,
-    )
-    try:
-        drive(clients, 1.0, bare(f"http://127.0.0.1:{port}"))
-        br = drive(clients, seconds, bare(f"http://127.0.0.1:{port}"))
-    finally:
-        stop(proc)
+        stop(real)
     ratio = (wf.requests / wf.seconds) / (br.requests / br.seconds)
-    rows.append((label, clients, "workflow (reserve → dispatched → delivered)", wf, ratio))
-    rows.append((label, clients, "bare FastAPI+SQLModel one-row insert", br, None))
-    return rows
+    return [
+        (label, clients, "workflow (reserve → dispatched → delivered)", wf, ratio),
+        (label, clients, "bare FastAPI+SQLModel one-row insert", br, None),
+    ]
 
 
 def pg_reachable() -> bool:

@@ -6,9 +6,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from .models import AuditEntry
+from .models import AuditEntry, utcnow
+
+_INSERT = insert(AuditEntry.__table__)  # built once: executing a ready statement skips SQL construction
 
 
 def record(
@@ -20,11 +23,13 @@ def record(
     reason: str = "",
     exercise: bool | None = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Add one audit entry (not committed: it lands with the change it describes)."""
-    entry = AuditEntry(actor=actor, action=action, target=target, reason=reason, exercise=exercise, detail=detail or {})
-    session.add(entry)
-    return entry
+) -> None:
+    """Add one audit entry (not committed: it lands with the change it describes).
+
+    A plain INSERT on the session's connection: no ORM object, no flush.
+    """
+    row = {"at": utcnow(), "actor": actor, "action": action, "target": target, "reason": reason}
+    session.connection().execute(_INSERT, {**row, "exercise": exercise, "detail": detail or {}})
 
 
 def entries(

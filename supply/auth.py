@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from enum import StrEnum
+from typing import NamedTuple
 
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -58,20 +60,32 @@ def add_user(session: Session, name: str, role: str, *, actor: str = "cli") -> t
     return user, token
 
 
-def authenticate(session: Session, authorization: str | None) -> User:
-    """The user holding the ``Bearer`` token in an ``Authorization`` header."""
+class Caller(NamedTuple):
+    """Who is calling: the user's id, name and role."""
+
+    id: int
+    name: str
+    role: str
+
+
+_USERS = User.__table__
+_CALLER = select(_USERS.c.id, _USERS.c.name, _USERS.c.role).where(_USERS.c.token_hash == bindparam("token_hash"))
+
+
+def authenticate(conn: Connection, authorization: str | None) -> Caller:
+    """The user holding the ``Bearer`` token in an ``Authorization`` header (one indexed lookup)."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         msg = "missing bearer token: send 'Authorization: Bearer <token>'"
         raise NotAuthenticatedError(msg)
-    user = session.exec(select(User).where(User.token_hash == hash_token(token.strip()))).first()
-    if user is None:
+    row = conn.execute(_CALLER, {"token_hash": hash_token(token.strip())}).first()
+    if row is None:
         msg = "invalid token"
         raise NotAuthenticatedError(msg)
-    return user
+    return Caller(*row)
 
 
-def require(user: User, allowed: frozenset[Role]) -> User:
+def require(user: Caller, allowed: frozenset[Role]) -> Caller:
     """Raise :class:`ForbiddenError` unless the user's role is allowed."""
     if user.role not in allowed:
         need = " or ".join(sorted(allowed))

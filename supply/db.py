@@ -54,10 +54,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
+    # No ping per checkout (a round trip on every request): a connection found dead fails its
+    # request with a DBAPIError the API answers as 503 "retry", and SQLAlchemy then discards the
+    # whole pool, so the next request reconnects.
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 30)
-    kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def reader(engine: Engine) -> Engine:
+    """``engine`` for reads outside a write: on PostgreSQL in autocommit (no BEGIN/ROLLBACK round trips).
+
+    Under PostgreSQL's READ COMMITTED every statement sees its own snapshot anyway, so reads lose
+    nothing; SQLite keeps its deferred transaction (one snapshot for all of a request's reads).
+    """
+    return engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
@@ -73,6 +84,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
+        # NORMAL in WAL mode syncs the WAL at checkpoints, not at every commit: a commit survives any
+        # crash of the application (or a kill of the server) — it is in the WAL file the OS holds —
+        # and only an OS crash or power loss could roll back the last commits, never corrupt the file.
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 

@@ -1,14 +1,8 @@
-"""Support requests, the options to serve them, and dispatches through their lifecycle.
+"""Support requests, the options to serve them, and reading dispatches.
 
-A dispatch is one station serving (part of) one request::
-
-    proposed ──► planned ──► dispatched ──► delivered ──► closed
-       └────────────┴──────────┴──► cancelled
-
-A *proposed* dispatch (a live drill's plan, see :mod:`supply.live_drill`) reserves nothing until
-an officer confirms it (``planned``). Planning reserves the stock, delivery issues it, cancelling
-releases it — each through :mod:`supply.ledger`, in the caller's transaction. The dispatch row is
-locked before its status changes, so two officers delivering the same dispatch at once cannot issue its stock twice.
+A dispatch is one station serving (part of) one request. Planning reserves the stock, delivery
+issues it, cancelling releases it — each through :mod:`supply.ledger`, in the caller's
+transaction; those writes are in :mod:`supply.lifecycle`.
 """
 
 from __future__ import annotations
@@ -21,21 +15,14 @@ from sqlmodel import Session, col, select
 
 from . import ledger
 from .audit import record
-from .errors import ConflictError, UnknownCodeError
+from .errors import UnknownCodeError
 from .factors import Factors, compute_needs
+from .lifecycle import dispatch_dict
 from .models import Dispatch, DispatchEvent, DispatchLine, Site, Station, SupportRequest, utcnow
 from .network import Network
 from .routing import travel_minutes
-from .schemas import DispatchIn, RequestIn
+from .schemas import RequestIn
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "proposed": frozenset({"planned", "cancelled"}),
-    "planned": frozenset({"dispatched", "cancelled"}),
-    "dispatched": frozenset({"delivered", "cancelled"}),
-    "delivered": frozenset({"closed"}),
-    "closed": frozenset(),
-    "cancelled": frozenset(),
-}
 #: Statuses whose lines still count against a request's needs.
 LIVE = ("proposed", "planned", "dispatched", "delivered", "closed")
 
@@ -149,84 +136,11 @@ def options(session: Session, network: Network, req: SupportRequest, *, now: dat
     return out
 
 
-def create_dispatch(session: Session, actor: str, data: DispatchIn, *, proposed: bool = False) -> Dispatch:
-    """Plan a dispatch and reserve its lines (:class:`ConflictError` when stock is short), or only propose it."""
-    return _create(session, actor, data, proposed=proposed)[0]
-
-
-def plan_dispatch(session: Session, actor: str, data: DispatchIn, tz: ZoneInfo) -> dict:
-    """:func:`create_dispatch`, answered from what was just written (no read-back queries)."""
-    dispatch, lines, event = _create(session, actor, data)
-    return _as_dicts([dispatch], {dispatch.id: lines}, {dispatch.id: [event]}, tz)[0]
-
-
-def _create(
-    session: Session, actor: str, data: DispatchIn, *, proposed: bool = False
-) -> tuple[Dispatch, list[DispatchLine], DispatchEvent]:
-    req = get_request(session, data.request_id)
-    ledger.require_station(session, data.station)
-    lines: dict[str, float] = defaultdict(float)
-    for n, line in enumerate(data.lines):
-        ledger.require_item(session, line.item, field=f"lines[{n}].item")
-        lines[line.item] += line.quantity
-    status = "proposed" if proposed else "planned"
-    dispatch = Dispatch(request_id=req.id, station=data.station, status=status, exercise=req.exercise, created_by=actor)
-    session.add(dispatch)
-    session.flush()
-    if not proposed:
-        ledger.reserve(session, actor, dispatch.id, dict(lines), data.station, req.exercise)
-    rows = [DispatchLine(dispatch_id=dispatch.id, item=item, quantity=qty) for item, qty in sorted(lines.items())]
-    event = DispatchEvent(dispatch_id=dispatch.id, to_status=status, actor=actor)
-    session.add_all([*rows, event])
-    record(
-        session,
-        actor,
-        "dispatch.propose" if proposed else "dispatch.create",
-        f"dispatch:{dispatch.id}",
-        exercise=req.exercise,
-        detail={"request_id": req.id, "station": data.station, "lines": dict(lines)},
-    )
-    session.flush()
-    return dispatch, rows, event
-
-
 def get_dispatch(session: Session, dispatch_id: int, *, for_update: bool = False) -> Dispatch:
     q = select(Dispatch).where(Dispatch.id == dispatch_id)
     dispatch = session.exec(q.with_for_update() if for_update else q).first()
     if dispatch is None:
         raise UnknownCodeError("dispatch", str(dispatch_id))
-    return dispatch
-
-
-def set_status(session: Session, actor: str, dispatch_id: int, status: str, note: str = "") -> Dispatch:
-    """Move a dispatch along its lifecycle; an illegal transition is a :class:`ConflictError`."""
-    dispatch = get_dispatch(session, dispatch_id, for_update=True)
-    current = dispatch.status
-    if status not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final)"
-        msg = f"dispatch {dispatch_id} is {current}: cannot become {status} (allowed: {allowed})"
-        raise ConflictError(msg)
-    if current == "proposed" and status == "planned":
-        lines = {ln.item: ln.quantity for ln in _lines(session, [dispatch_id])[dispatch_id]}
-        ledger.reserve(session, actor, dispatch_id, lines, dispatch.station, dispatch.exercise)
-    elif current != "proposed" and status in ("delivered", "cancelled"):
-        lines = {ln.item: ln.quantity for ln in _lines(session, [dispatch_id])[dispatch_id]}
-        ledger.settle(
-            session, actor, dispatch_id, lines, dispatch.station, dispatch.exercise, delivered=status == "delivered"
-        )
-    dispatch.status = status
-    session.add(dispatch)
-    session.add(DispatchEvent(dispatch_id=dispatch_id, from_status=current, to_status=status, note=note, actor=actor))
-    record(
-        session,
-        actor,
-        f"dispatch.{status}",
-        f"dispatch:{dispatch_id}",
-        reason=note,
-        exercise=dispatch.exercise,
-        detail={"from": current, "to": status},
-    )
-    session.flush()
     return dispatch
 
 
@@ -270,38 +184,7 @@ def dispatch_dicts(session: Session, dispatches: list[Dispatch], tz: ZoneInfo) -
         select(DispatchEvent).where(col(DispatchEvent.dispatch_id).in_(ids)).order_by(DispatchEvent.id)
     ):
         events[ev.dispatch_id].append(ev)
-    return _as_dicts(dispatches, lines, events, tz)
-
-
-def _as_dicts(
-    dispatches: list[Dispatch],
-    lines: dict[int, list[DispatchLine]],
-    events: dict[int, list[DispatchEvent]],
-    tz: ZoneInfo,
-) -> list[dict]:
-    return [
-        {
-            "id": d.id,
-            "request_id": d.request_id,
-            "station": d.station,
-            "status": d.status,
-            "exercise": d.exercise,
-            "created_by": d.created_by,
-            "created_at": d.created_at.astimezone(tz).isoformat(),
-            "lines": [{"item": ln.item, "quantity": ln.quantity} for ln in lines[d.id]],
-            "history": [
-                {
-                    "at": ev.at.astimezone(tz).isoformat(),
-                    "from": ev.from_status,
-                    "to": ev.to_status,
-                    "note": ev.note,
-                    "actor": ev.actor,
-                }
-                for ev in events[d.id]
-            ],
-        }
-        for d in dispatches
-    ]
+    return [dispatch_dict(d, [(ln.item, ln.quantity) for ln in lines[d.id]], events[d.id], tz) for d in dispatches]
 
 
 def request_dict(session: Session, req: SupportRequest, tz: ZoneInfo) -> dict:

@@ -22,14 +22,14 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from .audit import record
 from .errors import ConflictError, FieldError, UnknownCodeError
-from .models import Item, Movement, Station, StockLock
+from .models import Item, Movement, Station, StockLock, utcnow
 
 #: Movement kinds and what they do.
 RECEIPT, ISSUE, TRANSFER_OUT, TRANSFER_IN = "receipt", "issue", "transfer_out", "transfer_in"
@@ -40,6 +40,21 @@ CONSUMING = (ISSUE, DELIVERY)
 #: Kinds managed by the dispatch lifecycle: cancel the dispatch instead of reversing them.
 DISPATCH_KINDS = (RESERVE, RELEASE, DELIVERY)
 _EPS = 1e-9
+_MOVES, _LOCKS = Movement.__table__, StockLock.__table__
+# Statements built once (SQL construction costs more than running them); parameters at execution.
+_APPEND = insert(_MOVES)
+_BOOK = (_MOVES.c.station == bindparam("b_station")) & (_MOVES.c.exercise == bindparam("b_exercise"))
+_BALANCES = (
+    select(_MOVES.c.item, func.sum(_MOVES.c.on_hand_delta), func.sum(_MOVES.c.reserved_delta))
+    .where(_BOOK, _MOVES.c.item.in_(bindparam("b_items", expanding=True)))
+    .group_by(_MOVES.c.item)
+)
+_LOCK_ROW = (
+    select(_LOCKS.c.station)
+    .where(_LOCKS.c.station == bindparam("l_station"), _LOCKS.c.item == bindparam("l_item"))
+    .where(_LOCKS.c.exercise == bindparam("l_exercise"))
+    .with_for_update()
+)
 
 
 @dataclass(frozen=True)
@@ -73,12 +88,13 @@ def lock(session: Session, keys: Iterable[tuple[str, str, bool]]) -> None:
     keys = sorted(set(keys))
     if session.get_bind().dialect.name != "postgresql":
         return  # SQLite: the transaction already holds the database's write lock
+    conn = session.connection()
     for s, i, e in keys:
-        q = select(StockLock).where(StockLock.station == s, StockLock.item == i, StockLock.exercise == e)
-        if session.exec(q.with_for_update()).first() is None:  # rows are made at db init; this is a new pair
+        key = {"l_station": s, "l_item": i, "l_exercise": e}
+        if conn.execute(_LOCK_ROW, key).first() is None:  # rows are made at db init; this is a new pair
             row = {"station": s, "item": i, "exercise": e}
-            session.execute(pg_insert(StockLock).values([row]).on_conflict_do_nothing())
-            session.exec(q.with_for_update()).one()
+            conn.execute(pg_insert(_LOCKS).values([row]).on_conflict_do_nothing())
+            conn.execute(_LOCK_ROW, key).one()
 
 
 def ensure_lock_rows(session: Session, keys: Iterable[tuple[str, str, bool]]) -> None:
@@ -92,13 +108,18 @@ def ensure_lock_rows(session: Session, keys: Iterable[tuple[str, str, bool]]) ->
 
 
 def balance(session: Session, station: str, item: str, exercise: bool) -> Balance:
-    q = select(
-        func.coalesce(func.sum(Movement.on_hand_delta), 0.0), func.coalesce(func.sum(Movement.reserved_delta), 0.0)
-    )
-    on_hand, reserved = session.exec(
-        q.where(Movement.station == station, Movement.item == item, Movement.exercise == exercise)
-    ).one()
-    return Balance(float(on_hand), float(reserved))
+    return balances(session, station, [item], exercise)[item]
+
+
+def balances(session: Session, station: str, items: Iterable[str], exercise: bool) -> dict[str, Balance]:
+    """The balances of several items of one station's book, in one query."""
+    if session.new:
+        session.flush()  # movements added through the ORM in this transaction count too
+    out = {item: Balance() for item in items}
+    params = {"b_station": station, "b_exercise": exercise, "b_items": sorted(out)}
+    for item, on_hand, reserved in session.connection().execute(_BALANCES, params):
+        out[item] = Balance(float(on_hand or 0.0), float(reserved or 0.0))
+    return out
 
 
 def _add(
@@ -132,7 +153,11 @@ def _add(
 
 
 def _require_available(session: Session, station: str, item: str, exercise: bool, quantity: float) -> Balance:
-    bal = balance(session, station, item, exercise)
+    return _short(balance(session, station, item, exercise), station, item, exercise, quantity)
+
+
+def _short(bal: Balance, station: str, item: str, exercise: bool, quantity: float) -> Balance:
+    """``bal``, or :class:`ConflictError` when it has less than ``quantity`` available."""
     if bal.available + _EPS < quantity:
         book = "exercise" if exercise else "real"
         msg = f"not enough {item} at {station} ({book} book): {quantity:g} asked, {max(bal.available, 0):g} available"
@@ -290,27 +315,13 @@ def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list
 
 def reserve(
     session: Session, actor: str, dispatch_id: int, lines: dict[str, float], station: str, exercise: bool
-) -> list[Movement]:
+) -> None:
     """Reserve every line of a dispatch, or none (:class:`ConflictError` names the first short item)."""
     lock(session, [(station, item, exercise) for item in lines])
+    bals = balances(session, station, lines, exercise)
     for item, qty in sorted(lines.items()):
-        _require_available(session, station, item, exercise, qty)
-    return [
-        _add(
-            session,
-            actor,
-            RESERVE,
-            station,
-            item,
-            qty,
-            0.0,
-            qty,
-            reason=f"dispatch {dispatch_id}",
-            exercise=exercise,
-            dispatch_id=dispatch_id,
-        )
-        for item, qty in sorted(lines.items())
-    ]
+        _short(bals[item], station, item, exercise, qty)
+    _append(session, actor, RESERVE, dispatch_id, station, exercise, [(i, q, 0.0, q) for i, q in sorted(lines.items())])
 
 
 def settle(
@@ -322,26 +333,31 @@ def settle(
     exercise: bool,
     *,
     delivered: bool,
-) -> list[Movement]:
+) -> None:
     """Turn a dispatch's reservations into issues (delivered) or give them back (cancelled)."""
     lock(session, [(station, item, exercise) for item in lines])
-    kind = DELIVERY if delivered else RELEASE
-    return [
-        _add(
-            session,
-            actor,
-            kind,
-            station,
-            item,
-            qty,
-            -qty if delivered else 0.0,
-            -qty,
-            reason=f"dispatch {dispatch_id}",
-            exercise=exercise,
-            dispatch_id=dispatch_id,
-        )
-        for item, qty in sorted(lines.items())
-    ]
+    rows = [(i, q, -q if delivered else 0.0, -q) for i, q in sorted(lines.items())]
+    _append(session, actor, DELIVERY if delivered else RELEASE, dispatch_id, station, exercise, rows)
+
+
+def _append(
+    session: Session,
+    actor: str,
+    kind: str,
+    dispatch_id: int,
+    station: str,
+    exercise: bool,
+    rows: list[tuple[str, float, float, float]],
+) -> None:
+    """A dispatch's movements as plain INSERTs: ``rows`` are (item, quantity, on-hand delta, reserved delta)."""
+    at, reason = utcnow(), f"dispatch {dispatch_id}"
+    values = [
+        {"at": at, "kind": kind, "station": station, "item": item, "exercise": exercise, "quantity": qty,
+         "on_hand_delta": on_hand, "reserved_delta": reserved, "reason": reason, "actor": actor,
+         "reversal_of": None, "transfer_ref": None, "dispatch_id": dispatch_id}
+        for item, qty, on_hand, reserved in rows
+    ]  # fmt: skip
+    session.connection().execute(_APPEND, values)
 
 
 def _audit(session: Session, actor: str, m: Movement, extra: dict | None = None) -> None:

@@ -20,9 +20,10 @@ from sqlmodel import Session, col, select
 
 from . import command, ledger
 from .audit import record
-from .dispatching import create_dispatch, create_request
+from .dispatching import create_request
 from .errors import ForbiddenError, InvalidArgumentError, UnknownCodeError
 from .factors import Factors
+from .lifecycle import create_dispatch
 from .models import Dispatch, Drill, DrillUnit, Movement, Site, Station, Team, TeamEvent, User, utcnow
 from .scenario import Scenario
 from .schemas import DispatchIn, LineIn, RequestIn, When

@@ -1,10 +1,14 @@
 """Dependencies shared by the routers: runtime, sessions, the caller and their role, writes.
 
-A write runs through :class:`Writer`: one transaction (``BEGIN IMMEDIATE`` on SQLite), the
-domain function, and — when the request carries an ``Idempotency-Key`` — the stored first
-answer, so a retried POST returns that answer and records nothing new. The key is looked up
-inside the write transaction; two identical requests racing on PostgreSQL collide on the
-unique (user, key) index, and the loser replays the winner's answer.
+A write runs through :class:`Writer`: its checks first (:meth:`Writer.check`: reads of facts
+that never change, outside the write lock), then one transaction (``BEGIN IMMEDIATE`` on
+SQLite) with the domain function and — when the request carries an ``Idempotency-Key`` — the
+stored first answer, so a retried POST returns that answer and records nothing new. The key is
+looked up inside the write transaction; two identical requests racing on PostgreSQL collide on
+the unique (user, key) index, and the loser replays the winner's answer.
+
+Dependencies that do no I/O are ``async`` (FastAPI runs them on the event loop instead of
+handing each to a worker thread); those that query the database are plain functions.
 """
 
 from __future__ import annotations
@@ -18,18 +22,19 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from ..auth import ADMINS, READERS, WRITERS, Role, authenticate, require
+from ..auth import ADMINS, READERS, WRITERS, Caller, Role, authenticate, require
 from ..db import read_session, write_session
 from ..errors import ConflictError, InvalidArgumentError
-from ..models import IdempotencyRecord, User
+from ..models import IdempotencyRecord, utcnow
 from ..schemas import CODE_PATTERN, MAX_ID, When
 from .runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
@@ -37,7 +42,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    with read_session(runtime.engine) as session:
+    with read_session(runtime.read_engine) as session:
         yield session
 
 
@@ -46,22 +51,23 @@ _bearer = HTTPBearer(auto_error=False, description="a token from 'jungong users 
 
 
 def current_user(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> User:
+    runtime: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Caller:
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
-    return authenticate(session, header)
+    with runtime.read_engine.connect() as conn:
+        return authenticate(conn, header)
 
 
-def require_role(allowed: frozenset[Role]) -> Callable[[User], User]:
-    def check(user: Annotated[User, Depends(current_user)]) -> User:
+def require_role(allowed: frozenset[Role]) -> Callable[[Caller], Any]:
+    async def check(user: Annotated[Caller, Depends(current_user)]) -> Caller:
         return require(user, allowed)
 
     return check
 
 
-Reader = Annotated[User, Depends(require_role(READERS))]
-Officer = Annotated[User, Depends(require_role(WRITERS))]
-Admin = Annotated[User, Depends(require_role(ADMINS))]
+Reader = Annotated[Caller, Depends(require_role(READERS))]
+Officer = Annotated[Caller, Depends(require_role(WRITERS))]
+Admin = Annotated[Caller, Depends(require_role(ADMINS))]
 
 CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=CODE_PATTERN)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -78,19 +84,35 @@ IdempotencyKey = Annotated[
 ]  # fmt: skip
 
 
+_IDEM = IdempotencyRecord.__table__
+_STORED = select(_IDEM.c.fingerprint, _IDEM.c.method, _IDEM.c.path, _IDEM.c.status_code, _IDEM.c.body).where(
+    _IDEM.c.user_id == bindparam("uid"), _IDEM.c.key == bindparam("k")
+)
+_STORE = insert(_IDEM)
+
+
 class Writer:
     """Runs one write in one transaction, honouring the caller's ``Idempotency-Key``."""
 
-    def __init__(self, runtime: Runtime, user: User, request: Request, key: str | None, read: Session) -> None:
-        self.runtime, self.user, self.key, self.read = runtime, user, key, read
+    def __init__(self, runtime: Runtime, user: Caller, request: Request, key: str | None) -> None:
+        self.runtime, self.user, self.key = runtime, user, key
         self.method, self.path = request.method, request.url.path
         self.actor = user.name
         self.tz = runtime.tz
+        self.codes = runtime.codes
+
+    def check(self, fn: Callable[[Session], Any]) -> Any:
+        """Run ``fn`` on a read session, before the write lock: for reads of facts that never change.
+
+        A retried request whose first answer was stored passes the same checks (what they read
+        cannot have changed), so checking first never turns a replay into an error.
+        """
+        with read_session(self.runtime.read_engine) as session:
+            return fn(session)
 
     def run(self, body: BaseModel | None, fn: Callable[[Session], tuple[int, Any]]) -> Response:
         raw = body.model_dump_json(by_alias=True) if body is not None else ""
         fingerprint = hashlib.sha256(f"{self.method} {self.path} {raw}".encode()).hexdigest()
-        self.read.close()  # hand the authentication's connection back before taking the write lock
         session = write_session(self.runtime.engine)
         try:
             if self.key and (stored := self._stored(session)) is not None:
@@ -98,17 +120,9 @@ class Writer:
             status, payload = fn(session)
             text = json.dumps(payload, ensure_ascii=False)
             if self.key:
-                session.add(
-                    IdempotencyRecord(
-                        user_id=self.user.id,
-                        key=self.key,
-                        method=self.method,
-                        path=self.path,
-                        fingerprint=fingerprint,
-                        status_code=status,
-                        body=text,
-                    )
-                )
+                row = {"user_id": self.user.id, "key": self.key, "method": self.method, "path": self.path}
+                extra = {"fingerprint": fingerprint, "status_code": status, "body": text, "created_at": utcnow()}
+                session.connection().execute(_STORE, {**row, **extra})
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -120,13 +134,10 @@ class Writer:
             session.close()
         return Response(text, status_code=status, media_type="application/json")
 
-    def _stored(self, session: Session) -> IdempotencyRecord | None:
-        q = select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == self.user.id, IdempotencyRecord.key == self.key
-        )
-        return session.exec(q).first()
+    def _stored(self, session: Session) -> Any:
+        return session.connection().execute(_STORED, {"uid": self.user.id, "k": self.key}).first()
 
-    def _replay(self, stored: IdempotencyRecord, fingerprint: str) -> Response:
+    def _replay(self, stored: Any, fingerprint: str) -> Response:
         if stored.fingerprint != fingerprint:
             msg = (
                 f"Idempotency-Key '{self.key}' was already used for a different request ({stored.method} {stored.path})"
@@ -140,19 +151,15 @@ class Writer:
         )
 
 
-def get_writer(
-    runtime: RuntimeDep, user: Officer, request: Request, read: SessionDep, key: IdempotencyKey = None
-) -> Writer:
-    return Writer(runtime, user, request, key, read)
+async def get_writer(runtime: RuntimeDep, user: Officer, request: Request, key: IdempotencyKey = None) -> Writer:
+    return Writer(runtime, user, request, key)
 
 
 WriterDep = Annotated[Writer, Depends(get_writer)]
 
 
-def get_admin_writer(
-    runtime: RuntimeDep, user: Admin, request: Request, read: SessionDep, key: IdempotencyKey = None
-) -> Writer:
-    return Writer(runtime, user, request, key, read)
+async def get_admin_writer(runtime: RuntimeDep, user: Admin, request: Request, key: IdempotencyKey = None) -> Writer:
+    return Writer(runtime, user, request, key)
 
 
 AdminWriterDep = Annotated[Writer, Depends(get_admin_writer)]

@@ -6,25 +6,22 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..auth import Role
-from ..models import User
-from .deps import IdempotencyKey, Reader, RuntimeDep, SessionDep, Writer, require_role
+from ..auth import Caller, Role
+from .deps import IdempotencyKey, Reader, RuntimeDep, Writer, require_role
 
 
-def get_member_writer(
-    runtime: RuntimeDep, user: Reader, request: Request, read: SessionDep, key: IdempotencyKey = None
-) -> Writer:
-    return Writer(runtime, user, request, key, read)
+async def get_member_writer(runtime: RuntimeDep, user: Reader, request: Request, key: IdempotencyKey = None) -> Writer:
+    return Writer(runtime, user, request, key)
 
 
 MemberWriterDep = Annotated[Writer, Depends(get_member_writer)]
-Starter = Annotated[User, Depends(require_role(frozenset({Role.officer, Role.commander, Role.admin})))]
+Starter = Annotated[Caller, Depends(require_role(frozenset({Role.officer, Role.commander, Role.admin})))]
 
 
-def get_starter_writer(
-    runtime: RuntimeDep, user: Starter, request: Request, read: SessionDep, key: IdempotencyKey = None
+async def get_starter_writer(
+    runtime: RuntimeDep, user: Starter, request: Request, key: IdempotencyKey = None
 ) -> Writer:
-    return Writer(runtime, user, request, key, read)
+    return Writer(runtime, user, request, key)
 
 
 StarterWriterDep = Annotated[Writer, Depends(get_starter_writer)]

@@ -8,6 +8,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import FieldError, JungongError, NotAuthenticatedError, UnknownCodeError
@@ -45,6 +46,11 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
         status, detail = exc.status_code, str(exc.detail)
         title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
         headers.update(exc.headers or {})
+    elif isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        # a pooled connection found dead (database restarted): the pool is discarded, a retry reconnects
+        log.warning("database connection lost on %s %s: %s", request.method, request.url.path, exc.orig)
+        status, title, detail = 503, "Database unavailable", "the database connection was lost; retry the request"
+        headers["Retry-After"] = "1"
     else:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         status, title, detail = 500, "Internal error", "an unexpected error occurred; it has been logged"
@@ -54,5 +60,5 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    for kind in (JungongError, RequestValidationError, StarletteHTTPException, Exception):
+    for kind in (JungongError, RequestValidationError, StarletteHTTPException, DBAPIError, Exception):
         app.add_exception_handler(kind, problem_response)

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from ..db import make_engine, read_session
+from ..codes import Codes
+from ..db import make_engine, read_session, reader
 from ..errors import JungongError
 from ..factors import Factors, StockPolicy, factors_from_scenario, stock_policy
 from ..loading import stored_scenario
@@ -33,6 +34,16 @@ class Runtime:
     @cached_property
     def engine(self) -> Engine:
         return self._engine or make_engine(self.settings.resolved_database_url())
+
+    @cached_property
+    def read_engine(self) -> Engine:
+        """The engine for reads outside a write (autocommit on PostgreSQL; see :func:`supply.db.reader`)."""
+        return reader(self.engine)
+
+    @cached_property
+    def codes(self) -> Codes:
+        """Station and item codes seen so far (they are never deleted; a miss asks the database)."""
+        return Codes()
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -6,13 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...dispatching import (
-    dispatch_dicts,
-    get_dispatch,
-    list_dispatches,
-    plan_dispatch,
-    set_status,
-)
+from ...dispatching import dispatch_dicts, get_dispatch, list_dispatches
+from ...lifecycle import check_plan, check_status, plan_dispatch, set_status
 from ...schemas import DispatchIn, Status, StatusIn
 from ..deps import CodeQuery, ExerciseQuery, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep, WriterDep
 
@@ -22,15 +17,15 @@ router = APIRouter(tags=["dispatches"])
 @router.post("/dispatches", status_code=201, responses={409: {"description": "not enough stock available"}})
 def post_dispatch(body: DispatchIn, w: WriterDep):
     """Plan a dispatch: its lines are reserved at the station, or nothing is (409)."""
-    return w.run(body, lambda s: (201, plan_dispatch(s, w.actor, body, w.tz)))
+    plan = w.check(lambda s: check_plan(s, body, w.codes))
+    return w.run(body, lambda s: (201, plan_dispatch(s, w.actor, plan, w.tz)))
 
 
 @router.post("/dispatches/{dispatch_id}/status", responses={409: {"description": "illegal transition"}})
 def post_status(dispatch_id: IdPath, body: StatusIn, w: WriterDep):
     """planned → dispatched → delivered → closed, or cancelled from planned/dispatched."""
-    return w.run(
-        body, lambda s: (200, dispatch_dicts(s, [set_status(s, w.actor, dispatch_id, body.status, body.note)], w.tz)[0])
-    )
+    lines = w.check(lambda s: check_status(s, dispatch_id))
+    return w.run(body, lambda s: (200, set_status(s, w.actor, dispatch_id, body.status, body.note, lines, w.tz)))
 
 
 @router.get("/dispatches")

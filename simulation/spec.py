@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from supply.errors import Problem, ScenarioError
+from supply.factors import factors_from_scenario
 from supply.scenario import Scenario, problems_from_validation
 
 from .distributions import Dist, as_dist
@@ -93,12 +94,27 @@ class ServiceSpec(_Strict):
 
 
 class ConsumptionSpec(_Strict):
-    """What each person and vehicle draws from a station's stock at a stop."""
+    """What each person and vehicle draws from a station's stock at a stop.
+
+    Keys left out of ``[drill.consumption]`` come from the scenario's planning factors
+    (:func:`consumption_defaults`), the same ones support requests compute their needs from, so
+    a rehearsal and the live drill's requests draw alike.
+    """
 
     meals_per_person: float = Field(default=1, ge=0)
-    # Tropical drinking water 11.4 L/person/day (ATP 5-0.2-1) over three meal stops.
-    water_l_per_person: float = Field(default=3.8, ge=0)
+    water_l_per_person: float = Field(default=11.4, ge=0)
     diesel_l_per_vehicle: float = Field(default=150, ge=0)
+
+
+def consumption_defaults(scenario: Scenario) -> dict[str, float]:
+    """Per-stop draws from ``[factors]``, as :func:`supply.factors.compute_needs` has them for a
+    stop of up to a day: meals per stop, the climate's drinking water per day, diesel per vehicle."""
+    f = factors_from_scenario(scenario)
+    return {
+        "meals_per_person": f.meals_per_person_per_stop,
+        "water_l_per_person": f.water_l_per_person_per_day[f.climate],
+        "diesel_l_per_vehicle": f.diesel_l_per_vehicle,
+    }
 
 
 class RestockSpec(_Strict):
@@ -168,8 +184,11 @@ def drill_spec(scenario: Scenario) -> DrillSpec:
     src = scenario.source
     if scenario.drill is None:
         raise ScenarioError([Problem(src, "drill", "the scenario has no [drill] section")])
+    raw = dict(scenario.drill)
+    if isinstance(raw.get("consumption", {}), dict):
+        raw["consumption"] = {**consumption_defaults(scenario), **raw.get("consumption", {})}
     try:
-        spec = DrillSpec.model_validate(scenario.drill)
+        spec = DrillSpec.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(problems_from_validation(exc, src, prefix="drill")) from None
     problems = [Problem(src, path, msg) for path, msg in _semantic_problems(spec, scenario)]

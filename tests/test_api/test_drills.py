@@ -278,7 +278,11 @@ def test_a_drill_that_cannot_be_recorded_is_refused_cleanly(client, db):
 def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client, db):
     # fixed 20-minute meals and 10-minute refuels: every replication is the same, so each band is one value
     body = drill_body(start_at())
-    body["scenario_toml"] += "\n[drill.service]\nmeal_minutes = 20\nrefuel_minutes = 10\n"
+    # the plan assumes a third of the planning factor's water (3.8 L a stop, not 11.4 L a day),
+    # so the real draws — computed from the factors — must be flagged
+    body["scenario_toml"] += (
+        "\n[drill.service]\nmeal_minutes = 20\nrefuel_minutes = 10\n[drill.consumption]\nwater_l_per_person = 3.8\n"
+    )
     r = client.post("/drills", json=body, headers=db.headers("commander"))
     assert r.status_code == 201, r.text
     drill, s = r.json(), datetime.fromisoformat(body["start_at"])
@@ -291,7 +295,7 @@ def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client
                            headers=h).status_code == 200  # fmt: skip
     plan = client.get(f"/drills/{d}/plan", headers=h).json()
     rv = client.get(f"/drills/{d}/review", headers=h).json()
-    # simulated: both units at GZ-HUB every time, default consumption (1 meal and 3.8 L a person, 150 L a vehicle)
+    # simulated: both units at GZ-HUB every time: 1 meal and 3.8 L a person (as set above), 150 L a vehicle
     one = {"meals": 300.0, "water_l": 300 * 3.8, "diesel_l": 2 * 150.0}
     assert plan["bands"]["stock_drawn"]["GZ-HUB"] == {k: {"mean": v, "band95": [v, v]} for k, v in one.items()}
     # real: the delivered dispatches, by the planning factors (NEEDS): water 11.4 L a person a day

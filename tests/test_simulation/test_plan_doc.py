@@ -81,9 +81,9 @@ def test_team_departures_and_stock_draw(plan):
     # the kitchen team works at the station: ready when the unit reaches it
     assert got == [(25.0, "M", "leave", "A"), (35.0, "K", "ready", "A"), (65.0, "M", "leave", "B"),
                    (75.0, "K", "ready", "B")]  # fmt: skip
-    # default consumption: 1 meal and 3.8 L of water a person, 150 L of diesel a vehicle
-    assert plan["stock_draw"] == {"H": [{"hour": 0, "meals": 10.0, "water_l": 38.0, "diesel_l": 0.0},
-                                        {"hour": 1, "meals": 4.0, "water_l": 15.2, "diesel_l": 150.0}]}  # fmt: skip
+    # default consumption, from the planning factors: 1 meal and 11.4 L of water (tropical) a person, 150 L a vehicle
+    assert plan["stock_draw"] == {"H": [{"hour": 0, "meals": 10.0, "water_l": 114.0, "diesel_l": 0.0},
+                                        {"hour": 1, "meals": 4.0, "water_l": 45.6, "diesel_l": 150.0}]}  # fmt: skip
 
 
 def test_html_is_printable_and_self_contained(plan):
@@ -131,6 +131,6 @@ def test_streams_draw_while_they_run(tmp_path):
     # 4 walk-ins an hour at H from 00:30 to 02:00: 2 in hour 0, 4 in hour 1
     stream = DRILL + '\n[[drill.streams]]\nstation = "H"\nrate_per_hour = 4\nfrom_hour = 0.5\nto_hour = 2\n'
     plan = action_plan(drill_scenario(tmp_path, stream, seats=20, bays=1), [])
-    assert plan["stock_draw"]["H"] == [{"hour": 0, "meals": 12.0, "water_l": 45.6, "diesel_l": 0.0},
-                                       {"hour": 1, "meals": 8.0, "water_l": 30.4, "diesel_l": 150.0}]  # fmt: skip
+    assert plan["stock_draw"]["H"] == [{"hour": 0, "meals": 12.0, "water_l": 136.8, "diesel_l": 0.0},
+                                       {"hour": 1, "meals": 8.0, "water_l": 91.2, "diesel_l": 150.0}]  # fmt: skip
     assert plan["departures"] == [] and [u["code"] for u in plan["units"]] == ["A", "B"]

@@ -22,10 +22,10 @@ def _band(x: float) -> dict:
 
 def test_stock_bands_per_station_item_and_total(tmp_path):
     # default consumption: A (10 people) and B (4 people, 1 truck) both at H, every replication:
-    # 14 meals, 14 × 3.8 = 53.2 L of water, 150 L of diesel; nothing at P
+    # 14 meals, 14 × 11.4 = 159.6 L of water (tropical planning factor), 150 L of diesel; nothing at P
     plan = action_plan(drill_scenario(tmp_path, DRILL, seats=20, bays=1), TEAMS)
     bands = plan["bands"]
-    assert bands["stock_drawn"]["H"] == {"meals": _band(14.0), "water_l": _band(53.2), "diesel_l": _band(150.0)}
+    assert bands["stock_drawn"]["H"] == {"meals": _band(14.0), "water_l": _band(159.6), "diesel_l": _band(150.0)}
     assert bands["stock_drawn"]["P"] == {"meals": _band(0.0), "water_l": _band(0.0), "diesel_l": _band(0.0)}
     assert bands["stock_drawn_total"] == bands["stock_drawn"]["H"]
     # B is missed in every replication: no replication finishes serving, so no band (and it says why)
@@ -82,7 +82,7 @@ def test_a_stock_out_never_restocked_draws_only_what_was_there(tmp_path):
     # H holds 10 meals with no reorder level and no hub stock behind it: A takes all 10; B's 4 wait in vain
     plan = action_plan(drill_scenario(tmp_path, DRILL, seats=20, bays=1, h_stock="[stations.stock]\nmeals = 10"), [])
     assert plan["bands"]["stock_drawn"]["H"]["meals"] == _band(10.0)
-    assert plan["bands"]["stock_drawn"]["H"]["water_l"] == _band(53.2)  # untracked: drawn in full
+    assert plan["bands"]["stock_drawn"]["H"]["water_l"] == _band(159.6)  # untracked: drawn in full
 
 
 def _review(**over) -> dict:  # type: ignore[no-untyped-def]

@@ -99,17 +99,27 @@ class Network:
         """Stations able to serve (not offline), optionally of the given tiers only."""
         return [s.code for s in self.scenario.stations if s.code not in self.offline and (not tiers or s.tier in tiers)]
 
+    @cached_property
+    def _edges_by_label(self) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
+        """Directed edges grouped by ``ref`` and by ``name``, built once (the graph is never mutated)."""
+        by_ref: dict[str, list[tuple[str, str]]] = {}
+        by_name: dict[str, list[tuple[str, str]]] = {}
+        for u, v, data in self.graph.edges(data=True):
+            if data.get("ref"):
+                by_ref.setdefault(data["ref"], []).append((u, v))
+            if data.get("name"):
+                by_name.setdefault(data["name"], []).append((u, v))
+        return by_ref, by_name
+
     def link_edges(self, ref: str) -> list[tuple[str, str]]:
         """The directed edges a link reference names: a link name, or ``A~B`` in either order."""
-        edges = [(u, v) for u, v, r in self.graph.edges(data="ref") if r == ref]
-        if not edges:
-            edges = [(u, v) for u, v, n in self.graph.edges(data="name") if n == ref]
+        by_ref, by_name = self._edges_by_label
+        edges = list(by_ref.get(ref) or by_name.get(ref) or [])
         if not edges and "~" in ref:
             a, b = ref.split("~", 1)
             edges = [e for e in ((a, b), (b, a)) if self.graph.has_edge(*e)]
         if not edges:
-            known = sorted({r for _, _, r in self.graph.edges(data="ref") if r})
-            raise UnknownCodeError("link", ref, known)
+            raise UnknownCodeError("link", ref, sorted(by_ref))
         return edges
 
     def disrupted(self, disruptions: Disruptions) -> Network:

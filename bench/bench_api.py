@@ -10,7 +10,7 @@ workflow's requests/s as a fraction of the bare endpoint's.
 Fair comparison: both run under uvicorn the same way — ``--workers W``, uvicorn's default
 ``auto`` event loop and HTTP parser (uvloop and httptools when installed), no access log, log
 level warning (``jungong serve`` passes the same) — on the same engine settings where they
-apply (SQLite: ``supply.db.make_engine``, WAL, synchronous=NORMAL). Both servers are up for the
+apply (SQLite: ``supply.service.db.make_engine``, WAL, synchronous=NORMAL). Both servers are up for the
 whole run and driven in alternating two-second slices, so background load on a shared machine
 weighs on both alike.
 
@@ -50,7 +50,7 @@ def bare_app():  # uvicorn factory
     from fastapi import FastAPI
     from sqlmodel import Field, Session, SQLModel, create_engine
 
-    from supply.db import make_engine
+    from supply.service.db import make_engine
 
     class BareRow(SQLModel, table=True):
         id: int | None = Field(default=None, primary_key=True)
@@ -192,20 +192,20 @@ def prepare(url: str) -> tuple[str, int]:
     """Migrate, load Guangzhou, add an officer and one support request; return (token, request id)."""
     from datetime import UTC, datetime, timedelta
 
-    from supply.auth import add_user
-    from supply.db import make_engine, write_session
-    from supply.dispatching import create_request
-    from supply.factors import Factors
-    from supply.loading import sync_scenario
-    from supply.migrate import upgrade
-    from supply.scenario import load_scenario
-    from supply.schemas import RequestIn
+    from supply.core.factors import Factors
+    from supply.core.scenario import load_scenario
+    from supply.drills.teams import sync_scenario_with_teams
+    from supply.service.auth import add_user
+    from supply.service.db import make_engine, write_session
+    from supply.service.inputs import RequestIn
+    from supply.service.migrate import upgrade
+    from supply.service.requests import create_request
 
     engine = make_engine(url)
     upgrade(engine)
     sc = load_scenario(None)
     with write_session(engine) as s:
-        sync_scenario(s, sc, Path(sc.source).read_text(encoding="utf-8"), actor="bench")
+        sync_scenario_with_teams(s, sc, Path(sc.source).read_text(encoding="utf-8"), actor="bench")
         _, token = add_user(s, "bench-officer", "officer", actor="bench")
         req = create_request(
             s,

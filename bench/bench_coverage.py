@@ -17,10 +17,10 @@ import networkx as nx
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from supply.coverage import coverage
-from supply.network import Network
-from supply.robustness import robustness
-from supply.scenario import Scenario
+from supply.core.coverage import coverage
+from supply.core.network import Network
+from supply.core.robustness import robustness
+from supply.core.scenario import Scenario
 
 
 def road_like_graph(side: int, rng: np.random.Generator) -> tuple[nx.DiGraph, np.ndarray, np.ndarray]:

@@ -25,11 +25,11 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from simulation.compiled import compile_drill  # noqa: E402
 from simulation.model import run_replication  # noqa: E402
-from simulation.plan import build_plan  # noqa: E402
 from simulation.runner import run_plan  # noqa: E402
 from simulation.spec import drill_spec  # noqa: E402
-from supply.scenario import load_scenario  # noqa: E402
+from supply.core.scenario import load_scenario  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -76,7 +76,7 @@ def main() -> None:
 
     scenario = load_scenario(None)
     spec = drill_spec(scenario)
-    plan = build_plan(scenario, spec)
+    plan = compile_drill(scenario, spec)
     print(f"default drill: {plan.name}, {spec.hours:g} h, {len(spec.units)} units, {len(spec.streams)} streams")
     print(f"cores: {os.cpu_count()}, workers: {args.workers}")
 

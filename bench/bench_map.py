@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from maps import coverage_map  # noqa: E402
-from supply.coverage import coverage  # noqa: E402
-from supply.network import build_network  # noqa: E402
-from supply.scenario import Scenario, load_scenario  # noqa: E402
+from supply.core.coverage import coverage  # noqa: E402
+from supply.core.network import build_network  # noqa: E402
+from supply.core.scenario import Scenario, load_scenario  # noqa: E402
 from tools.chromium import chromium_page, file_url  # noqa: E402
 
 DRAWN = """() => new Promise(done => {

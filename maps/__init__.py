@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from .assets import ASSETS_URL, STATIC_DIR, assets_router
-from .coverage_map import coverage_map
-from .drill import drill_map, drill_map_html
+from maps.assets import ASSETS_URL, STATIC_DIR
+from maps.coverage_map import coverage_map
+from maps.drill import drill_map, drill_map_html
 
-__all__ = ["ASSETS_URL", "STATIC_DIR", "assets_router", "coverage_map", "drill_map", "drill_map_html"]
+__all__ = ["ASSETS_URL", "STATIC_DIR", "coverage_map", "drill_map", "drill_map_html"]

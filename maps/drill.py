@@ -18,15 +18,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from supply.errors import InvalidArgumentError
-from supply.network import Network, build_network
-from supply.scenario import Scenario
-
-from .assets import ASSETS_URL
-from .coverage_map import station_popup
-from .layers import add_disruptions, add_links, add_rings, add_stations
-from .page import finish_map, new_map
-from .symbols import OFFLINE, TIER_STYLE, station_svg
+from maps.assets import ASSETS_URL
+from maps.coverage_map import station_popup
+from maps.layers import add_disruptions, add_links, add_rings, add_stations
+from maps.page import finish_map, new_map
+from maps.symbols import OFFLINE, TIER_STYLE, station_svg
+from supply.core.errors import InvalidArgumentError
+from supply.core.network import Network, build_network
+from supply.core.scenario import Scenario
 
 #: Service-level bands: (lowest level, colour, label).
 BANDS = ((0.95, "#1a9850", "≥ 95 %"), (0.80, "#fdae61", "80–95 %"), (0.0, "#d7191c", "< 80 %"))

@@ -14,12 +14,9 @@ import folium
 import shapely
 from shapely.geometry import MultiPoint, mapping
 
-from supply.coverage import CoverageResult
-from supply.network import Network
-
-from .basemap import city_outline
-from .catchment import Catchment
-from .symbols import (
+from maps.basemap import city_outline
+from maps.catchment import Catchment
+from maps.symbols import (
     CLOSED,
     RING_STYLE,
     ROAD,
@@ -31,6 +28,8 @@ from .symbols import (
     station_svg,
     threshold_colour,
 )
+from supply.core.coverage import CoverageResult
+from supply.core.network import Network
 
 PANES = {"jg-base": 250, "jg-areas": 350, "jg-links": 380, "jg-disruptions": 410}
 

@@ -14,13 +14,12 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from supply.errors import InvalidArgumentError
-from supply.network import Network
-
-from .assets import ASSETS_URL, check_mode, offline_html, use_local_assets
-from .basemap import add_base_map
-from .layers import add_panes
-from .symbols import PAGE_CSS, legend_html, title_html
+from maps.assets import ASSETS_URL, check_mode, offline_html, use_local_assets
+from maps.basemap import add_base_map
+from maps.layers import add_panes
+from maps.symbols import PAGE_CSS, legend_html, title_html
+from supply.core.errors import InvalidArgumentError
+from supply.core.network import Network
 
 _TILE_RE = re.compile(r"^(https?://[^/\s]+|)/\S*$", re.IGNORECASE)
 

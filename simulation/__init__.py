@@ -5,7 +5,7 @@ plain, picklable data; ``model`` runs one replication; ``runner`` runs many (loc
 cluster) and ``stats`` aggregates them as they stream in; ``compare`` and ``report`` present them.
 """
 
-from .runner import run_drill
-from .spec import DrillSpec, drill_spec
+from simulation.runner import run_drill
+from simulation.spec import DrillSpec, drill_spec
 
 __all__ = ["DrillSpec", "drill_spec", "run_drill"]

@@ -11,7 +11,7 @@ import math
 
 from scipy import stats as sps
 
-from .stats import DrillStats, Welford
+from simulation.stats import DrillStats, Welford
 
 ALPHA = 0.05
 

@@ -27,9 +27,9 @@ import numpy as np
 import simpy
 from simpy.resources.container import ContainerGet
 
-from .plan import Arrival, Plan
-from .records import GroupRecord, ReplicationRecord
-from .station import Station
+from simulation.compiled import Arrival, CompiledDrill
+from simulation.records import GroupRecord, ReplicationRecord
+from simulation.station import Station
 
 HIST_WIDTH = 5.0
 HIST_BINS = 144  # 12 hours in 5-minute bins; the last bin is open-ended
@@ -71,7 +71,7 @@ class _Visit:
 class Model:
     """The drill's SimPy model for one replication. ``run()`` returns its record."""
 
-    def __init__(self, plan: Plan, rng: np.random.Generator, index: int = 0) -> None:
+    def __init__(self, plan: CompiledDrill, rng: np.random.Generator, index: int = 0) -> None:
         self.plan, self.rng, self.index = plan, rng, index
         self.env = simpy.Environment()
         self.stations = [Station(self.env, s) for s in plan.stations]
@@ -397,6 +397,6 @@ class Model:
         )
 
 
-def run_replication(plan: Plan, seed: np.random.SeedSequence, index: int = 0) -> ReplicationRecord:
+def run_replication(plan: CompiledDrill, seed: np.random.SeedSequence, index: int = 0) -> ReplicationRecord:
     """One replication with its own generator (from ``SeedSequence(seed).spawn(n)[index]``)."""
     return Model(plan, np.random.default_rng(seed), index).run()

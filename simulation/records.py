@@ -65,6 +65,6 @@ class ReplicationRecord:
     groups: tuple[GroupRecord, ...]
     stations: tuple[StationRecord, ...]
     fed_minutes: tuple[float, ...]  # minutes to fed of each served scheduled unit (streams excluded)
-    fed_histogram: tuple[int, ...]  # minutes to fed of every served arrival, in Plan-wide bins
+    fed_histogram: tuple[int, ...]  # minutes to fed of every served arrival, in CompiledDrill-wide bins
     events: int  # simulated events: SimPy's plus the person-level ones the seat pools resolved
     scheduled_events: int  # of which SimPy scheduled (for the benchmark's cost-per-event figure)

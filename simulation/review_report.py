@@ -1,6 +1,6 @@
 """The after-action review as a self-contained HTML record: tables and inline PNG plots.
 
-Takes the plain review dict (:func:`supply.review.review`): reality against the simulated
+Takes the plain review dict (:func:`supply.drills.review.review`): reality against the simulated
 95% bands. No scripts, fonts or styles are fetched, so it opens offline and prints.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from .report import _CSS, _png, _table, plt
+from simulation.report import _CSS, _png, _table, plt
 
 
 def _fed_plot(rv: dict) -> str:

@@ -19,26 +19,25 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from supply.errors import ClusterError, InvalidArgumentError
-from supply.scenario import Scenario
-
-from .model import run_replication
-from .plan import Plan, build_plan
-from .records import ReplicationRecord
-from .stats import DrillStats
+from simulation.compiled import CompiledDrill, compile_drill
+from simulation.model import run_replication
+from simulation.records import ReplicationRecord
+from simulation.stats import DrillStats
+from supply.core.errors import ClusterError, InvalidArgumentError
+from supply.core.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
 
-def run_chunk(plan: Plan, seeds: Sequence[tuple[int, np.random.SeedSequence]]) -> list[ReplicationRecord]:
+def run_chunk(plan: CompiledDrill, seeds: Sequence[tuple[int, np.random.SeedSequence]]) -> list[ReplicationRecord]:
     """Run a few replications (the unit of work sent to a worker)."""
     return [run_replication(plan, seed, index) for index, seed in seeds]
 
 
 def run_plan(
-    plan: Plan,
+    plan: CompiledDrill,
     *,
     replications: int,
     seed: int,
@@ -76,7 +75,9 @@ def run_plan(
     return stats
 
 
-def _in_order(executor: Executor, plan: Plan, chunks: Iterator, window: int) -> Iterator[list[ReplicationRecord]]:
+def _in_order(
+    executor: Executor, plan: CompiledDrill, chunks: Iterator, window: int
+) -> Iterator[list[ReplicationRecord]]:
     """Results chunk by chunk in submission order, with at most ``window`` chunks in flight."""
     inflight: deque = deque()
     for chunk in chunks:
@@ -121,10 +122,10 @@ def run_drill(
     progress: Progress | None = None,
 ) -> DrillStats:
     """Validate and compile ``scenario``'s drill and run it (``None``: the drill's own settings)."""
-    from .spec import drill_spec
+    from simulation.spec import drill_spec
 
     spec = drill_spec(scenario)
-    plan = build_plan(scenario, spec)
+    plan = compile_drill(scenario, spec)
     return run_plan(
         plan,
         replications=spec.replications if replications is None else replications,

@@ -11,20 +11,16 @@ import difflib
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from supply.errors import Problem, ScenarioError
-from supply.factors import factors_from_scenario
-from supply.scenario import Scenario, problems_from_validation
-
-from .distributions import Dist, as_dist
+from simulation.distributions import Dist, as_dist
+from supply.core.errors import Problem, ScenarioError
+from supply.core.factors import factors_from_scenario
+from supply.core.scenario import Scenario, problems_from_validation
+from supply.core.types import Strict
 
 ARRIVE_RE = re.compile(r"^D(\d+)\s+(\d{1,2}):(\d{2})$")
 Item = Literal["meals", "water_l", "diesel_l"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def parse_arrive(value: float | str) -> float:
@@ -38,7 +34,7 @@ def parse_arrive(value: float | str) -> float:
     return (int(m.group(1)) - 1) * 1440.0 + int(m.group(2)) * 60 + int(m.group(3))
 
 
-class UnitSpec(_Strict):
+class UnitSpec(Strict):
     """A scheduled arrival (train, convoy, ship) at a site, or at a station's own door."""
 
     code: str
@@ -61,7 +57,7 @@ class UnitSpec(_Strict):
         return self.site or self.station or ""
 
 
-class StreamSpec(_Strict):
+class StreamSpec(Strict):
     """Random arrivals: a Poisson stream of groups at a site or station."""
 
     code: str | None = None
@@ -79,7 +75,7 @@ class StreamSpec(_Strict):
         return self.site or self.station or ""
 
 
-class ServiceSpec(_Strict):
+class ServiceSpec(Strict):
     """Service times per person (a meal) and per vehicle (refuelling), in minutes."""
 
     # Defaults: 20-minute meals (issue sample); heavy-truck refuel 12–15 min with fast
@@ -93,7 +89,7 @@ class ServiceSpec(_Strict):
         return as_dist(v)
 
 
-class ConsumptionSpec(_Strict):
+class ConsumptionSpec(Strict):
     """What each person and vehicle draws from a station's stock at a stop.
 
     Keys left out of ``[drill.consumption]`` come from the scenario's planning factors
@@ -107,7 +103,7 @@ class ConsumptionSpec(_Strict):
 
 
 def consumption_defaults(scenario: Scenario) -> dict[str, float]:
-    """Per-stop draws from ``[factors]``, as :func:`supply.factors.compute_needs` has them for a
+    """Per-stop draws from ``[factors]``, as :func:`supply.core.factors.compute_needs` has them for a
     stop of up to a day: meals per stop, the climate's drinking water per day, diesel per vehicle."""
     f = factors_from_scenario(scenario)
     return {
@@ -117,32 +113,32 @@ def consumption_defaults(scenario: Scenario) -> dict[str, float]:
     }
 
 
-class RestockSpec(_Strict):
+class RestockSpec(Strict):
     """Stations reorder from the hub below their reorder level; the hub from an outside depot."""
 
     lead_hours: float = Field(default=6, ge=0)  # the traditional 6 h supply notice (PLA Daily)
     depot_lead_hours: float = Field(default=12, ge=0)
 
 
-class MobileSpec(_Strict):
+class MobileSpec(Strict):
     """Field kitchens sent to a site (机动保障)."""
 
     meals_per_hour_per_kitchen: float = Field(default=100, gt=0)  # PLA field kitchen, Xinhua 2008
     people_per_kitchen: int = Field(default=250, ge=1)  # mobile kitchen trailer 250–300 per meal
 
 
-class SlowSpec(_Strict):
+class SlowSpec(Strict):
     link: str
     factor: float = Field(gt=0)
 
 
-class LoseSpec(_Strict):
+class LoseSpec(Strict):
     station: str
     item: Item
     quantity: float = Field(gt=0)
 
 
-class EventSpec(_Strict):
+class EventSpec(Strict):
     """A disruption at ``at_hour``: exactly one of close, offline, slow, lose."""
 
     at_hour: float = Field(ge=0)
@@ -157,7 +153,7 @@ class EventSpec(_Strict):
         return next(a for a in ("close", "offline", "slow", "lose") if getattr(self, a) is not None)
 
 
-class DrillSpec(_Strict):
+class DrillSpec(Strict):
     """A drill: horizon, target, arrivals, service times, disruptions. Keys are the file's contract."""
 
     hours: float = Field(gt=0)

@@ -11,8 +11,9 @@ import math
 import numpy as np
 import simpy
 
-from .plan import STOCK_ITEMS, StationPlan
-from .records import StationRecord
+from simulation.compiled import StationPlan
+from simulation.records import StationRecord
+from supply.core.types import STOCK_ITEMS
 
 
 class SeatPool:

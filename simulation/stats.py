@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats as sps
 
-from .model import HIST_BINS, HIST_WIDTH
-from .plan import STOCK_ITEMS, Plan
-from .records import ReplicationRecord
+from simulation.compiled import CompiledDrill
+from simulation.model import HIST_BINS, HIST_WIDTH
+from simulation.records import ReplicationRecord
+from supply.core.types import STOCK_ITEMS
 
 
 @dataclass
@@ -97,7 +98,7 @@ class _GroupAgg:
 class DrillStats:
     """Aggregates :class:`ReplicationRecord` s as they stream in; :meth:`as_dict` is the JSON."""
 
-    def __init__(self, plan: Plan, seed: int) -> None:
+    def __init__(self, plan: CompiledDrill, seed: int) -> None:
         self.plan, self.seed = plan, seed
         self.n = 0
         self.events = 0

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+#: The database fixtures (SQLite and PostgreSQL, a fresh copy per test), shared by every package.
+pytest_plugins = ["tests.db"]
+
 ROOT = Path(__file__).resolve().parent.parent
 GUANGZHOU = ROOT / "scenarios" / "guangzhou.toml"
 

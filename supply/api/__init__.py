@@ -1,5 +1,5 @@
 """The HTTP API (FastAPI): the only edge, with the CLI, that composes the packages."""
 
-from .app import create_app
+from supply.api.app import create_app
 
 __all__ = ["create_app"]

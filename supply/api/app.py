@@ -1,7 +1,7 @@
 """The FastAPI app of the duty officers' service.
 
 ``create_app(settings)`` builds a fresh app (nothing at import time) with the service's routers
-and the maps layer's (:mod:`supply.api.maps`: the app is an edge and may compose ``maps``); more
+and the maps (:mod:`supply.api.routers.maps`: the app is an edge and may compose ``maps``); more
 routers are passed in ``routers``. ``app_from_env`` is the uvicorn factory used by ``jungong serve``.
 """
 
@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
-from ..settings import Settings, get_settings
-from . import maps, problems
-from .routers import admin, dispatches, drills, reports, requests, stations, stock, teams
-from .runtime import Runtime
+from supply.api import problems
+from supply.api.routers import admin, dispatches, drills, maps, reports, requests, stations, stock, teams
+from supply.api.runtime import Runtime
+from supply.core.settings import Settings, get_settings
 
 #: The service's own routers, in the order the docs list them.
 ROUTERS: tuple[APIRouter, ...] = (
@@ -36,7 +36,7 @@ def create_app(
     )
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
-    for router in (*ROUTERS, *maps.routers(), *routers):
+    for router in (*ROUTERS, maps.assets, maps.router, *routers):
         app.include_router(router)
     return app
 

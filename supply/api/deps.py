@@ -26,12 +26,12 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from ..auth import ADMINS, READERS, WRITERS, Caller, Role, authenticate, require
-from ..db import read_session, write_session
-from ..errors import ConflictError, InvalidArgumentError
-from ..models import IdempotencyRecord, utcnow
-from ..schemas import CODE_PATTERN, MAX_ID, When
-from .runtime import Runtime
+from supply.api.runtime import Runtime
+from supply.core.errors import ConflictError, InvalidArgumentError
+from supply.core.types import CODE_PATTERN, MAX_ID, When
+from supply.service.auth import ADMINS, READERS, WRITERS, Caller, Role, authenticate, require
+from supply.service.db import read_session, write_session
+from supply.service.models import IdempotencyRecord, utcnow
 
 
 async def get_runtime(request: Request) -> Runtime:

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..auth import Caller, Role
-from .deps import IdempotencyKey, Reader, RuntimeDep, Writer, require_role
+from supply.api.deps import IdempotencyKey, Reader, RuntimeDep, Writer, require_role
+from supply.service.auth import Caller, Role
 
 
 async def get_member_writer(runtime: RuntimeDep, user: Reader, request: Request, key: IdempotencyKey = None) -> Writer:

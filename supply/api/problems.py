@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import FieldError, JungongError, NotAuthenticatedError, UnknownCodeError
+from supply.core.errors import FieldError, JungongError, NotAuthenticatedError, UnknownCodeError
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"

@@ -7,14 +7,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from ..codes import Codes
-from ..db import make_engine, read_session, reader
-from ..errors import JungongError
-from ..factors import Factors, StockPolicy, factors_from_scenario, stock_policy
-from ..loading import stored_scenario
-from ..network import Network, build_network
-from ..scenario import Scenario
-from ..settings import Settings
+from supply.core.errors import JungongError
+from supply.core.factors import Factors, StockPolicy, factors_from_scenario, stock_policy
+from supply.core.network import Network, build_network
+from supply.core.scenario import Scenario
+from supply.core.settings import Settings
+from supply.service.db import make_engine, read_session, reader
+from supply.service.known_codes import Codes
+from supply.service.scenario_sync import stored_scenario
 
 
 class NotInitialisedError(JungongError):
@@ -37,7 +37,7 @@ class Runtime:
 
     @cached_property
     def read_engine(self) -> Engine:
-        """The engine for reads outside a write (autocommit on PostgreSQL; see :func:`supply.db.reader`)."""
+        """The engine for reads outside a write (autocommit on PostgreSQL; see :func:`supply.service.db.reader`)."""
         return reader(self.engine)
 
     @cached_property

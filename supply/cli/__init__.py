@@ -9,13 +9,13 @@ from __future__ import annotations
 import typer
 from typer.core import TyperGroup
 
-from ..errors import JungongError, ScenarioError
-from . import db as db_commands
-from . import drill as drill_commands
-from . import live as live_commands
-from . import maps as map_commands
-from . import network as network_commands
-from .common import err_console
+from supply.cli import db as db_commands
+from supply.cli import drill as drill_commands
+from supply.cli import live as live_commands
+from supply.cli import maps as map_commands
+from supply.cli import network as network_commands
+from supply.cli.common import err_console
+from supply.core.errors import JungongError, ScenarioError
 
 
 class _Root(TyperGroup):

@@ -1,3 +1,3 @@
-from . import main
+from supply.cli import main
 
 main()

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from ..network import Disruptions, Network, build_network
-from ..scenario import Scenario, load_scenario
+from supply.core.network import Disruptions, Network, build_network
+from supply.core.scenario import Scenario, load_scenario
 
 ScenarioArg = Annotated[
     Path | None,

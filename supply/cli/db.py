@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from ..settings import get_settings
-from .common import ScenarioArg, load
+from supply.cli.common import ScenarioArg, load
+from supply.core.settings import get_settings
 
 DbOpt = Annotated[
     str | None,
@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
 
 
 def database_url(db: str | None) -> str:
-    from ..db import normalise_url
+    from supply.service.db import normalise_url
 
     return normalise_url(db or get_settings().resolved_database_url())
 
@@ -39,9 +39,9 @@ def database_url(db: str | None) -> str:
 @db_app.command("init")
 def init_cmd(scenario: ScenarioArg = None, db: DbOpt = None) -> None:
     """Create or upgrade the schema and load the scenario's stations, sites and opening stock."""
-    from ..db import make_engine, write_session
-    from ..loading import sync_scenario
-    from ..migrate import upgrade
+    from supply.drills.teams import sync_scenario_with_teams
+    from supply.service.db import make_engine, write_session
+    from supply.service.migrate import upgrade
 
     sc = load(scenario)
     text = Path(sc.source).read_text(encoding="utf-8")
@@ -50,7 +50,7 @@ def init_cmd(scenario: ScenarioArg = None, db: DbOpt = None) -> None:
     try:
         upgrade(engine)
         with write_session(engine) as session:
-            counts = sync_scenario(session, sc, text)
+            counts = sync_scenario_with_teams(session, sc, text)
             session.commit()
     finally:
         engine.dispose()
@@ -67,9 +67,9 @@ def users_add_cmd(
     db: DbOpt = None,
 ) -> None:
     """Create a user and print their token once, alone on the last line."""
-    from ..auth import add_user
-    from ..db import make_engine, write_session
-    from ..migrate import upgrade
+    from supply.service.auth import add_user
+    from supply.service.db import make_engine, write_session
+    from supply.service.migrate import upgrade
 
     engine = make_engine(database_url(db))
     try:

@@ -10,11 +10,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..errors import InvalidArgumentError, JungongError
-from ..scenario import Scenario
-from . import live
-from .common import JsonOpt, ScenarioArg, console, echo_json, err_console, load
-from .db import DbOpt
+from supply.cli import live
+from supply.cli.common import JsonOpt, ScenarioArg, console, echo_json, err_console, load
+from supply.cli.db import DbOpt
+from supply.core.errors import InvalidArgumentError, JungongError
+from supply.core.scenario import Scenario
 
 if TYPE_CHECKING:
     from simulation.stats import DrillStats

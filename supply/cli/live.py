@@ -11,10 +11,10 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InvalidArgumentError
-from ..scenario import Scenario
-from .common import JsonOpt, ScenarioArg, console, echo_json, load
-from .db import DbOpt, database_url
+from supply.cli.common import JsonOpt, ScenarioArg, console, echo_json, load
+from supply.cli.db import DbOpt, database_url
+from supply.core.errors import InvalidArgumentError
+from supply.core.scenario import Scenario
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the self-contained HTML document here.")]
 
@@ -34,7 +34,7 @@ def plan_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The action plan of a drill: who serves whom, when teams leave, stock draw per hour, risks."""
-    from simulation.plan_doc import clock, plan_html, scenario_plan
+    from simulation.action_plan import clock, plan_html, scenario_plan
 
     if replications is not None and replications < 1:
         msg = f"--replications must be ≥ 1, got {replications}"
@@ -68,11 +68,10 @@ def review_cmd(
 ) -> None:
     """The after-action review: what happened against the simulated 95% bands, as HTML with plots."""
     from simulation.review_report import review_html
-
-    from ..command import get_drill
-    from ..db import make_engine, read_session
-    from ..review import review
-    from ..settings import get_settings
+    from supply.core.settings import get_settings
+    from supply.drills.chain import get_drill
+    from supply.drills.review import review
+    from supply.service.db import make_engine, read_session
 
     engine = make_engine(database_url(db))
     try:
@@ -99,10 +98,10 @@ def review_cmd(
 
 
 def from_live(drill_id: int, db: str | None) -> Scenario:
-    """The drill's scenario from now, from the database (see :func:`supply.live_drill.live_scenario`)."""
-    from ..command import get_drill
-    from ..db import make_engine, read_session
-    from ..live_drill import live_scenario
+    """The drill's scenario from now, from the database (see :func:`supply.drills.start.live_scenario`)."""
+    from supply.drills.chain import get_drill
+    from supply.drills.from_live import live_scenario
+    from supply.service.db import make_engine, read_session
 
     engine = make_engine(database_url(db))
     try:

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ..coverage import coverage, parse_thresholds
-from ..errors import InvalidArgumentError
-from .common import CloseOpt, OfflineOpt, ScenarioArg, SlowOpt, console, network_for
+from supply.cli.common import CloseOpt, OfflineOpt, ScenarioArg, SlowOpt, console, network_for
+from supply.core.coverage import coverage, parse_thresholds
+from supply.core.errors import InvalidArgumentError
 
 
 def register(app: typer.Typer) -> None:

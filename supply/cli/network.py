@@ -8,12 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..coverage import coverage, parse_thresholds
-from ..errors import InvalidArgumentError
-from ..robustness import robustness
-from ..routing import fastest_route
-from ..siting import site_new_points
-from .common import (
+from supply.cli.common import (
     CloseOpt,
     JsonOpt,
     OfflineOpt,
@@ -24,6 +19,11 @@ from .common import (
     fmt_minutes,
     network_for,
 )
+from supply.core.coverage import coverage, parse_thresholds
+from supply.core.errors import InvalidArgumentError
+from supply.core.robustness import robustness
+from supply.core.routing import fastest_route
+from supply.core.siting import site_new_points
 
 MinutesOpt = Annotated[str, typer.Option("--minutes", help="Thresholds in minutes, e.g. 30,60,120.")]
 TiersOpt = Annotated[str | None, typer.Option("--tiers", help="Only stations of these tiers serve, e.g. hub,wing.")]

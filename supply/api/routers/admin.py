@@ -8,17 +8,18 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
 
-from ...audit import as_dict, entries
-from ...auth import Role, add_user
-from ...models import User
-from ..deps import Admin, AdminWriterDep, ExerciseQuery, Limit, Offset, RuntimeDep, SessionDep, WhenQuery
+from supply.api.deps import Admin, AdminWriterDep, ExerciseQuery, Limit, Offset, RuntimeDep, SessionDep, WhenQuery
+from supply.core.types import NUL_FREE, NUL_FREE_NON_BLANK
+from supply.service.audit import as_dict, entries
+from supply.service.auth import Role, add_user
+from supply.service.models import User
 
 router = APIRouter()
 
 
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[^\x00]*\S[^\x00]*$")
+    name: str = Field(min_length=1, max_length=80, pattern=NUL_FREE_NON_BLANK)
     role: Role
 
 
@@ -33,7 +34,7 @@ def get_audit(
     session: SessionDep,
     runtime: RuntimeDep,
     _: Admin,
-    actor: Annotated[str | None, Query(max_length=80, pattern=r"^[^\x00]*$")] = None,
+    actor: Annotated[str | None, Query(max_length=80, pattern=NUL_FREE)] = None,
     exercise: ExerciseQuery = None,
     since: WhenQuery = None,
     until: WhenQuery = None,

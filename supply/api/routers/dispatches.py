@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...dispatching import dispatch_dicts, get_dispatch, list_dispatches
-from ...lifecycle import check_plan, check_status, plan_dispatch, set_status
-from ...schemas import DispatchIn, Status, StatusIn
-from ..deps import CodeQuery, ExerciseQuery, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep, WriterDep
+from supply.api.deps import CodeQuery, ExerciseQuery, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep, WriterDep
+from supply.core.types import MAX_ID
+from supply.service.dispatches import check_dispatch, check_status, move_dispatch, plan_dispatch
+from supply.service.inputs import DispatchIn, Status, StatusIn
+from supply.service.requests import dispatch_dicts, get_dispatch, list_dispatches
 
 router = APIRouter(tags=["dispatches"])
 
@@ -17,7 +18,7 @@ router = APIRouter(tags=["dispatches"])
 @router.post("/dispatches", status_code=201, responses={409: {"description": "not enough stock available"}})
 def post_dispatch(body: DispatchIn, w: WriterDep):
     """Plan a dispatch: its lines are reserved at the station, or nothing is (409)."""
-    plan = w.check(lambda s: check_plan(s, body, w.codes))
+    plan = w.check(lambda s: check_dispatch(s, body, w.codes))
     return w.run(body, lambda s: (201, plan_dispatch(s, w.actor, plan, w.tz)))
 
 
@@ -25,7 +26,7 @@ def post_dispatch(body: DispatchIn, w: WriterDep):
 def post_status(dispatch_id: IdPath, body: StatusIn, w: WriterDep):
     """planned → dispatched → delivered → closed, or cancelled from planned/dispatched."""
     lines = w.check(lambda s: check_status(s, dispatch_id))
-    return w.run(body, lambda s: (200, set_status(s, w.actor, dispatch_id, body.status, body.note, lines, w.tz)))
+    return w.run(body, lambda s: (200, move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines, w.tz)))
 
 
 @router.get("/dispatches")
@@ -36,7 +37,7 @@ def get_dispatches(
     status: Annotated[Status | None, Query()] = None,
     station: CodeQuery = None,
     exercise: ExerciseQuery = None,
-    request_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    request_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict]:

@@ -1,7 +1,7 @@
 """Live drills: start from the action plan, the command chain, unit times, board, review, close.
 
-This router is an edge: starting a drill runs its simulation (:mod:`simulation.plan_doc`) and
-hands the plan, as plain JSON, to the core (:mod:`supply.live_drill`). A drill is never
+This router is an edge: starting a drill runs its simulation (:mod:`simulation.action_plan`) and
+hands the plan, as plain JSON, to the core (:mod:`supply.drills.start`). A drill is never
 deleted (``DELETE`` answers 405); it is closed.
 """
 
@@ -13,15 +13,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from ... import command, live_drill
-from ...errors import InvalidArgumentError, NotAllowedError, UnknownCodeError
-from ...review import review
-from ...scenario import Scenario, load_scenario, scenario_from_text
-from ...settings import Settings
-from ...teams import sync_teams
-from ..board_page import board_page
-from ..deps import CodePath, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep
-from ..drill_deps import MemberWriterDep, StarterWriterDep
+from supply.api.board_page import board_page
+from supply.api.deps import CodePath, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep
+from supply.api.drill_deps import MemberWriterDep, StarterWriterDep
+from supply.core.errors import InvalidArgumentError, NotAllowedError, UnknownCodeError
+from supply.core.scenario import Scenario, load_scenario, scenario_from_text
+from supply.core.settings import Settings
+from supply.drills import board, chain, orders, procedure, start
+from supply.drills.review import review
+from supply.drills.teams import sync_teams
 
 router = APIRouter(tags=["drills"])
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or a self-contained HTML page")]
@@ -29,7 +29,7 @@ Format = Annotated[Literal["json", "html"], Query(description="json (default) or
 LIVE_REPLICATIONS = 100
 
 
-def drill_scenario(settings: Settings, body: live_drill.DrillIn) -> Scenario:
+def drill_scenario(settings: Settings, body: start.DrillIn) -> Scenario:
     """The scenario named (in ``scenarios/drills/``) or given as TOML (``extends`` only within scenarios)."""
     folder = settings.scenarios_dir / "drills"
     if body.scenario is not None:
@@ -53,9 +53,9 @@ def drill_scenario(settings: Settings, body: live_drill.DrillIn) -> Scenario:
 
 
 @router.post("/drills", status_code=201, responses={422: {"description": "invalid scenario"}})
-def post_drill(body: live_drill.DrillIn, w: StarterWriterDep, runtime: RuntimeDep):
+def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep):
     """Start a live drill: its units become exercise support requests, the plan's dispatches are proposed."""
-    from simulation.plan_doc import scenario_plan
+    from simulation.action_plan import scenario_plan
     from simulation.spec import drill_spec
 
     scenario = drill_scenario(runtime.settings, body)
@@ -66,14 +66,14 @@ def post_drill(body: live_drill.DrillIn, w: StarterWriterDep, runtime: RuntimeDe
 
     def run(s):  # type: ignore[no-untyped-def]
         sync_teams(s, scenario, w.actor)
-        drill, skipped = live_drill.start_drill(
+        drill, skipped = start.start_drill(
             s, user, scenario, plan, factors, name=body.name, start_at=body.start_at, procedure=body.procedure
         )
-        out = live_drill.drill_dict(drill, w.tz)
+        out = board.drill_dict(drill, w.tz)
         out["units_without_request"] = skipped
         out["dispatches"] = [
             {"id": d.id, "request_id": d.request_id, "station": d.station, "status": d.status}
-            for d in live_drill.drill_dispatches(s, drill.id)
+            for d in board.drill_dispatches(s, drill.id)
         ]
         return 201, out
 
@@ -82,23 +82,23 @@ def post_drill(body: live_drill.DrillIn, w: StarterWriterDep, runtime: RuntimeDe
 
 @router.get("/drills")
 def get_drills(session: SessionDep, runtime: RuntimeDep, _: Reader, limit: Limit = 100, offset: Offset = 0):
-    return [live_drill.drill_dict(d, runtime.tz) for d in command.list_drills(session, limit=limit, offset=offset)]
+    return [board.drill_dict(d, runtime.tz) for d in chain.list_drills(session, limit=limit, offset=offset)]
 
 
 @router.get("/drills/{drill_id}")
 def get_drill(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> dict:
-    drill = command.get_drill(session, drill_id)
+    drill = chain.get_drill(session, drill_id)
     return {
-        **live_drill.drill_dict(drill, runtime.tz),
-        "members": command.members(session, drill_id),
-        "procedure": command.procedure(session, drill, runtime.tz),
+        **board.drill_dict(drill, runtime.tz),
+        "members": chain.members(session, drill_id),
+        "procedure": procedure.procedure(session, drill, runtime.tz),
     }
 
 
 @router.delete("/drills/{drill_id}", status_code=405, responses={405: {"description": "never allowed"}})
 def delete_drill(drill_id: IdPath, session: SessionDep, _: Reader):
     """A drill cannot be deleted: close it, and its record stays."""
-    command.get_drill(session, drill_id)
+    chain.get_drill(session, drill_id)
     msg = f"drill {drill_id} cannot be deleted: close it (POST /drills/{drill_id}/close); its record stays"
     raise NotAllowedError(msg)
 
@@ -106,44 +106,44 @@ def delete_drill(drill_id: IdPath, session: SessionDep, _: Reader):
 @router.post("/drills/{drill_id}/close", responses={409: {"description": "already closed"}})
 def post_close(drill_id: IdPath, w: MemberWriterDep):
     """Close the drill (joint command): everything after is read-only."""
-    return w.run(None, lambda s: (200, live_drill.drill_dict(command.close_drill(s, w.user, drill_id), w.tz)))
+    return w.run(None, lambda s: (200, board.drill_dict(chain.close_drill(s, w.user, drill_id), w.tz)))
 
 
 @router.get("/drills/{drill_id}/plan", response_model=None)
 def get_plan(drill_id: IdPath, session: SessionDep, _: Reader, format: Format = "json"):
     """The action plan the drill started from (JSON, or a printable HTML page)."""
-    from simulation.plan_doc import plan_html
+    from simulation.action_plan import plan_html
 
-    drill = command.get_drill(session, drill_id)
+    drill = chain.get_drill(session, drill_id)
     if format == "html":
         return HTMLResponse(plan_html(drill.plan, drill.start_at))
     return drill.plan
 
 
 @router.post("/drills/{drill_id}/members", status_code=201)
-def post_member(drill_id: IdPath, body: command.MemberIn, w: MemberWriterDep):
+def post_member(drill_id: IdPath, body: chain.MemberIn, w: MemberWriterDep):
     """Appoint a user as joint command, a station's command or a team's leader (joint command only)."""
 
     def run(s):  # type: ignore[no-untyped-def]
-        command.add_member(s, w.user, drill_id, body)
-        return 201, command.members(s, drill_id)
+        chain.add_member(s, w.user, drill_id, body)
+        return 201, chain.members(s, drill_id)
 
     return w.run(body, run)
 
 
 @router.get("/drills/{drill_id}/members")
 def get_members(drill_id: IdPath, session: SessionDep, _: Reader) -> list[dict]:
-    command.get_drill(session, drill_id)
-    return command.members(session, drill_id)
+    chain.get_drill(session, drill_id)
+    return chain.members(session, drill_id)
 
 
 @router.post("/drills/{drill_id}/orders", status_code=201, responses={403: {"description": "not in the chain"}})
-def post_order(drill_id: IdPath, body: command.OrderIn, w: MemberWriterDep):
+def post_order(drill_id: IdPath, body: orders.OrderIn, w: MemberWriterDep):
     """Issue an order to a station (joint command) or a team (joint command, or its station's command)."""
 
     def run(s):  # type: ignore[no-untyped-def]
-        order = command.issue_order(s, w.user, drill_id, body)
-        return 201, command.order_dicts(s, [order], w.tz)[0]
+        order = orders.issue_order(s, w.user, drill_id, body)
+        return 201, orders.order_dicts(s, [order], w.tz)[0]
 
     return w.run(body, run)
 
@@ -152,29 +152,29 @@ def post_order(drill_id: IdPath, body: command.OrderIn, w: MemberWriterDep):
 def get_orders(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Reader,
                open_only: bool = False) -> list[dict]:  # fmt: skip
     """The orders the caller may see (a team leader: their team's; a station command: their station's)."""
-    command.get_drill(session, drill_id)
-    orders = command.visible_orders(session, drill_id, user, open_only=open_only)
-    return command.order_dicts(session, orders, runtime.tz)
+    chain.get_drill(session, drill_id)
+    visible = orders.visible_orders(session, drill_id, user, open_only=open_only)
+    return orders.order_dicts(session, visible, runtime.tz)
 
 
 @router.post("/drills/{drill_id}/orders/{order_id}/status", responses={409: {"description": "illegal step"}})
-def post_order_status(drill_id: IdPath, order_id: IdPath, body: command.OrderStatusIn, w: MemberWriterDep):
+def post_order_status(drill_id: IdPath, order_id: IdPath, body: orders.OrderStatusIn, w: MemberWriterDep):
     """The recipient acknowledges, starts, finishes or refuses (with a reason) an order."""
 
     def run(s):  # type: ignore[no-untyped-def]
-        order = command.move_order(s, w.user, drill_id, order_id, body)
-        return 200, command.order_dicts(s, [order], w.tz)[0]
+        order = orders.move_order(s, w.user, drill_id, order_id, body)
+        return 200, orders.order_dicts(s, [order], w.tz)[0]
 
     return w.run(body, run)
 
 
 @router.post("/drills/{drill_id}/steps/{step}")
-def post_step(drill_id: IdPath, step: CodePath, body: command.StepDoneIn, w: MemberWriterDep):
+def post_step(drill_id: IdPath, step: CodePath, body: procedure.StepDoneIn, w: MemberWriterDep):
     """Record that the procedure reached a step (joint command)."""
 
     def run(s):  # type: ignore[no-untyped-def]
-        command.mark_step(s, w.user, drill_id, step, body.at)
-        return 200, command.procedure(s, command.get_drill(s, drill_id), w.tz)
+        procedure.mark_step(s, w.user, drill_id, step, body.at)
+        return 200, procedure.procedure(s, chain.get_drill(s, drill_id), w.tz)
 
     return w.run(body, run)
 
@@ -182,16 +182,16 @@ def post_step(drill_id: IdPath, step: CodePath, body: command.StepDoneIn, w: Mem
 @router.get("/drills/{drill_id}/procedure")
 def get_procedure(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> list[dict]:
     """Each step's actual duration against its target."""
-    return command.procedure(session, command.get_drill(session, drill_id), runtime.tz)
+    return procedure.procedure(session, chain.get_drill(session, drill_id), runtime.tz)
 
 
 @router.post("/drills/{drill_id}/units/{code}/times")
-def post_unit_times(drill_id: IdPath, code: CodePath, body: live_drill.UnitTimesIn, w: MemberWriterDep):
+def post_unit_times(drill_id: IdPath, code: CodePath, body: board.UnitTimesIn, w: MemberWriterDep):
     """Record when a unit really arrived, was fed (the last of it) and left."""
 
     def run(s):  # type: ignore[no-untyped-def]
-        unit = live_drill.record_unit_times(s, w.user, drill_id, code, body)
-        return 200, live_drill.unit_dict(unit, w.tz, [])
+        unit = board.record_unit_times(s, w.user, drill_id, code, body)
+        return 200, board.unit_dict(unit, w.tz, [])
 
     return w.run(body, run)
 
@@ -199,7 +199,7 @@ def post_unit_times(drill_id: IdPath, code: CodePath, body: live_drill.UnitTimes
 @router.get("/drills/{drill_id}/board")
 def get_board(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Reader) -> dict:
     """Units planned vs actual, the caller's open orders (overdue flagged), teams, stock vs the plan."""
-    return live_drill.board(session, command.get_drill(session, drill_id), user, runtime.tz)
+    return board.board(session, chain.get_drill(session, drill_id), user, runtime.tz)
 
 
 @router.get("/drills/{drill_id}/board.html", response_class=HTMLResponse)
@@ -211,7 +211,7 @@ def get_board_page(drill_id: IdPath) -> HTMLResponse:
 @router.get("/drills/{drill_id}/review", response_model=None)
 def get_review(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader, format: Format = "json"):
     """The after-action review: reality against the simulated 95% bands (JSON, or HTML with plots)."""
-    rv = review(session, command.get_drill(session, drill_id), runtime.tz)
+    rv = review(session, chain.get_drill(session, drill_id), runtime.tz)
     if format == "html":
         from simulation.review_report import review_html
 

@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ...reports import dispatches_csv, stock_csv
-from ...schemas import Status
-from ..deps import BookQuery, CodeQuery, Reader, RuntimeDep, SessionDep
+from supply.api.deps import BookQuery, CodeQuery, Reader, RuntimeDep, SessionDep
+from supply.service.exports import dispatches_csv, stock_csv
+from supply.service.inputs import Status
 
 router = APIRouter(tags=["reports"])
 CSV = {200: {"content": {"text/csv": {}}, "description": "CSV"}}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ...dispatching import create_request, get_request, list_requests, options, request_dict
-from ...schemas import RequestIn
-from ..deps import CodeQuery, ExerciseQuery, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep, WriterDep
+from supply.api.deps import CodeQuery, ExerciseQuery, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep, WriterDep
+from supply.service.inputs import RequestIn
+from supply.service.requests import create_request, get_request, list_requests, options, request_dict
 
 router = APIRouter(tags=["requests"])
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlmodel import select
 
-from ...balances import stock
-from ...ledger import require_station
-from ...models import Station
-from ..deps import BookQuery, CodePath, Reader, RuntimeDep, SessionDep
+from supply.api.deps import BookQuery, CodePath, Reader, RuntimeDep, SessionDep
+from supply.service.ledger import require_station
+from supply.service.models import Station
+from supply.service.stock import stock
 
 router = APIRouter(tags=["stations"])
 

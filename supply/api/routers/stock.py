@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ... import ledger
-from ...balances import alerts, movement_dict, movements
-from ...schemas import CountIn, MovementIn, ReversalIn, TransferIn
-from ..deps import (
+from supply.api.deps import (
     BookQuery,
     CodePath,
     CodeQuery,
@@ -21,6 +18,9 @@ from ..deps import (
     WhenQuery,
     WriterDep,
 )
+from supply.service import ledger
+from supply.service.inputs import CountIn, MovementIn, ReversalIn, TransferIn
+from supply.service.stock import alerts, movement_dict, movements
 
 router = APIRouter(tags=["stock"])
 CREATED = {201: {"description": "the movement(s) recorded"}, 409: {"description": "not enough stock available"}}

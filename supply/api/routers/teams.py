@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ...command import team_report_drill
-from ...teams import (
+from supply.api.deps import CodePath, CodeQuery, IdPath, Reader, RuntimeDep, SessionDep, WriterDep
+from supply.api.drill_deps import MemberWriterDep
+from supply.drills.chain import team_report_drill
+from supply.drills.teams import (
     AssignIn,
     TeamIn,
     TeamStatusIn,
@@ -13,12 +15,10 @@ from ...teams import (
     assignment_dict,
     get_team,
     list_teams,
-    set_status,
+    move_team,
     team_dict,
     upsert_team,
 )
-from ..deps import CodePath, CodeQuery, IdPath, Reader, RuntimeDep, SessionDep, WriterDep
-from ..drill_deps import MemberWriterDep
 
 router = APIRouter(tags=["teams"])
 
@@ -46,7 +46,7 @@ def post_team_status(code: CodePath, body: TeamStatusIn, w: MemberWriterDep):
 
     def run(s):  # type: ignore[no-untyped-def]
         drill = team_report_drill(s, w.user, code, body.drill_id)
-        team = set_status(s, w.actor, code, body.status, note=body.note, at=body.at,
+        team = move_team(s, w.actor, code, body.status, note=body.note, at=body.at,
                           dispatch_id=body.dispatch_id, exercise=drill is not None)  # fmt: skip
         return 200, team_dict(s, team, w.tz)
 

@@ -1,0 +1,5 @@
+"""The network model planners use: plain data, no database or web.
+
+The scenario file and its validation, the value types, the network (networkx) and its compiled
+CSR index, routing, coverage, N-1 robustness, siting, planning factors and the item catalogue.
+"""

@@ -1,0 +1,53 @@
+"""The item catalogue: what a station stocks, addressed by code, with its unit.
+
+The built-in catalogue covers what a supply station hands out to transiting units; a scenario
+may add items with ``[[items]] code = ..., name = ..., unit = ...``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from supply.core.errors import ScenarioError
+from supply.core.scenario import CODE_RE, Scenario, problems_from_validation
+
+
+class ItemSpec(BaseModel):
+    """One catalogue entry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=CODE_RE.pattern, max_length=40)
+    name: str = Field(min_length=1, max_length=120)
+    unit: str = Field(min_length=1, max_length=20)
+
+
+#: The built-in catalogue. Units: 份 = one hot meal; L = litres.
+CATALOGUE: tuple[ItemSpec, ...] = (
+    ItemSpec(code="meals", name="hot meals (热食)", unit="份"),
+    ItemSpec(code="water_l", name="drinking water (饮用水)", unit="L"),
+    ItemSpec(code="diesel_l", name="diesel (柴油)", unit="L"),
+    ItemSpec(code="rations", name="field rations (野战口粮)", unit="份"),
+    ItemSpec(code="medical_kits", name="medical kits (医疗包)", unit="kit"),
+    ItemSpec(code="bed_nights", name="bed-nights (床位)", unit="bed-night"),
+)
+
+
+def catalogue(scenario: Scenario | None = None) -> list[ItemSpec]:
+    """The built-in catalogue plus the scenario's ``[[items]]`` (which may not redefine a code)."""
+    items = list(CATALOGUE)
+    if scenario is None:
+        return items
+    known = {i.code for i in items}
+    for n, raw in enumerate(scenario.items):
+        try:
+            spec = ItemSpec.model_validate(raw)
+        except ValidationError as exc:
+            raise ScenarioError(problems_from_validation(exc, scenario.source, prefix=f"items[{n}]")) from None
+        if spec.code in known:
+            from supply.core.errors import Problem
+
+            raise ScenarioError([Problem(scenario.source, f"items[{n}].code", f"item '{spec.code}' already exists")])
+        known.add(spec.code)
+        items.append(spec)
+    return items

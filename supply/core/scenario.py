@@ -1,0 +1,336 @@
+"""The scenario file: one TOML document describing a supply network (and, later, its drill).
+
+``load_scenario(path)`` is the one validated entry point. Every fault in a file is reported
+at once, each naming the file, the key path (``stations[3].tier``) and what is wrong, as a
+:class:`~supply.core.errors.ScenarioError`.
+
+Sections owned by other layers (``drill``, ``teams``…) are kept here as raw tables and
+validated by their owners with :func:`problems_from_validation` so the format stays one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, ValidationError, field_validator
+
+from supply.core.errors import Problem, ScenarioError
+from supply.core.geo import haversine_km
+from supply.core.types import CODE_RE, Strict
+from supply.core.validation import problems_from_validation
+
+Tier = Literal["hub", "wing", "point"]
+SiteKind = Literal["rail", "port", "airport", "road", "district", "city", "sea"]
+Ring = Literal["city", "region", "sea"]
+Mode = Literal["road", "sea"]
+TIERS: tuple[str, ...] = ("hub", "wing", "point")
+RINGS: tuple[str, ...] = ("city", "region", "sea")
+
+
+class _Place(Strict):
+    code: str
+    name: str = ""
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+    @field_validator("code")
+    @classmethod
+    def _code_chars(cls, v: str) -> str:
+        if not CODE_RE.match(v):
+            msg = f"code '{v}' may contain only letters, digits, '-' and '_'"
+            raise ValueError(msg)
+        return v
+
+
+class Station(_Place):
+    """A supply station (军供站) or support point, with optional capacities and stock."""
+
+    tier: Tier
+    seats: int = Field(default=0, ge=0)
+    meals_per_hour: float = Field(default=0, ge=0)
+    beds: int = Field(default=0, ge=0)
+    refuel_bays: int = Field(default=0, ge=0)
+    field_kitchens: int = Field(default=0, ge=0)
+    water_trucks: int = Field(default=0, ge=0)
+    fuel_trucks: int = Field(default=0, ge=0)
+    stock: dict[str, float] = Field(default_factory=dict)
+    reorder: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("stock", "reorder")
+    @classmethod
+    def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
+        for item, qty in v.items():
+            if qty < 0:
+                msg = f"{item} must be ≥ 0, got {qty}"
+                raise ValueError(msg)
+        return v
+
+
+class Site(_Place):
+    """A place where units arrive or that must be covered."""
+
+    kind: SiteKind
+    ring: Ring
+
+
+class Junction(_Place):
+    """A plain road node."""
+
+
+class Link(Strict):
+    """A road or sea link. Undirected unless ``one_way``.
+
+    Travel time, in order of precedence: ``minutes``; else ``km`` (or great-circle distance ×
+    the scenario's detour factor for the mode) at ``kmh`` (or the speed of ``road_class``).
+    """
+
+    a: str
+    b: str
+    name: str | None = None
+    mode: Mode = "road"
+    one_way: bool = False
+    minutes: float | None = Field(default=None, gt=0)
+    km: float | None = Field(default=None, gt=0)
+    kmh: float | None = Field(default=None, gt=0)
+    road_class: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return self.name or f"{self.a}~{self.b}"
+
+
+class ScenarioMeta(Strict):
+    name: str
+    illustrative: bool = False
+    description: str = ""
+    detour: dict[Mode, float] = Field(default_factory=lambda: {"road": 1.35, "sea": 1.15})
+    speeds_kmh: dict[str, float] = Field(
+        default_factory=lambda: {
+            "expressway": 80.0,
+            "arterial": 40.0,
+            "urban": 25.0,
+            "rural": 50.0,
+            "sea_lane": 28.0,
+        }
+    )
+    graphml: str | None = Field(default=None, description="OSM road network (osmnx GraphML)")
+    connector_kmh: float = Field(default=20.0, gt=0, description="speed from a place to its road")
+    extends: str | None = Field(default=None, description="base scenario file whose network this one inherits")
+
+
+class Scenario(Strict):
+    """A validated scenario. Build it with :func:`load_scenario` or :meth:`from_dict`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    scenario: ScenarioMeta
+    stations: list[Station] = Field(min_length=1)
+    sites: list[Site] = Field(default_factory=list)
+    junctions: list[Junction] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    # Sections validated by other layers; kept raw here.
+    stock: dict[str, Any] = Field(default_factory=dict)
+    factors: dict[str, Any] = Field(default_factory=dict)
+    items: list[dict[str, Any]] = Field(default_factory=list)
+    drill: dict[str, Any] | None = None
+    teams: list[dict[str, Any]] = Field(default_factory=list)
+    source: str = Field(default="<scenario>", exclude=True)
+    base_dir: str = Field(default=".", exclude=True)
+
+    # --- lookups -------------------------------------------------------------------------
+    def station(self, code: str) -> Station:
+        from supply.core.errors import UnknownCodeError
+
+        for s in self.stations:
+            if s.code == code:
+                return s
+        raise UnknownCodeError("station", code, [s.code for s in self.stations])
+
+    def place(self, code: str) -> Station | Site | Junction:
+        from supply.core.errors import UnknownCodeError
+
+        for p in self.places():
+            if p.code == code:
+                return p
+        raise UnknownCodeError("station or site", code, [p.code for p in self.places()])
+
+    def places(self) -> list[Station | Site | Junction]:
+        return [*self.stations, *self.sites, *self.junctions]
+
+    def link_minutes_km(self, link: Link) -> tuple[float, float]:
+        """(minutes, km) of a link per the rules in :class:`Link`."""
+        a, b = self.place(link.a), self.place(link.b)
+        km = link.km or haversine_km(a.lat, a.lon, b.lat, b.lon) * self.scenario.detour.get(link.mode, 1.0)
+        if link.minutes is not None:
+            return link.minutes, km
+        kmh = link.kmh or self.scenario.speeds_kmh[link.road_class or _default_class(link)]
+        return km / kmh * 60.0, km
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "<scenario>", base_dir: str | Path = ".") -> Scenario:
+        """Validate a parsed TOML document; raise :class:`ScenarioError` with every problem."""
+        try:
+            sc = cls.model_validate({**data, "source": source, "base_dir": str(base_dir)})
+        except ValidationError as exc:
+            raise ScenarioError(problems_from_validation(exc, source)) from None
+        problems = _semantic_problems(sc)
+        if problems:
+            raise ScenarioError(problems)
+        return sc
+
+
+def _default_class(link: Link) -> str:
+    return "sea_lane" if link.mode == "sea" else "arterial"
+
+
+def _semantic_problems(sc: Scenario) -> list[Problem]:
+    """Cross-record checks: duplicates, dangling links, speeds, connectivity."""
+    src = sc.source
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for section in ("stations", "sites", "junctions"):
+        for i, place in enumerate(getattr(sc, section)):
+            where = f"{section}[{i}].code"
+            if place.code in seen:
+                problems.append(Problem(src, where, f"duplicate code '{place.code}' (first at {seen[place.code]})"))
+            else:
+                seen[place.code] = where
+    names: dict[str, int] = {}
+    pairs: dict[frozenset[str], int] = {}
+    for i, link in enumerate(sc.links):
+        for end in ("a", "b"):
+            code = getattr(link, end)
+            if code not in seen:
+                problems.append(Problem(src, f"links[{i}].{end}", f"link to unknown code '{code}'"))
+        if link.a == link.b:
+            problems.append(Problem(src, f"links[{i}]", f"link from '{link.a}' to itself"))
+        if link.name is not None:
+            if link.name in names:
+                problems.append(
+                    Problem(
+                        src,
+                        f"links[{i}].name",
+                        f"duplicate link name '{link.name}' (first at links[{names[link.name]}])",
+                    )
+                )
+            names.setdefault(link.name, i)
+        pair = frozenset((link.a, link.b))
+        if pair in pairs and link.a != link.b:
+            problems.append(
+                Problem(
+                    src,
+                    f"links[{i}]",
+                    f"duplicate link between '{link.a}' and '{link.b}' (first at links[{pairs[pair]}])",
+                )
+            )
+        pairs.setdefault(pair, i)
+        if link.minutes is None and link.kmh is None:
+            cls_ = link.road_class or _default_class(link)
+            if cls_ not in sc.scenario.speeds_kmh:
+                known = ", ".join(sorted(sc.scenario.speeds_kmh))
+                problems.append(
+                    Problem(src, f"links[{i}].road_class", f"unknown road_class '{cls_}': expected one of {known}")
+                )
+    for mode, factor in sc.scenario.detour.items():
+        if factor < 1:
+            problems.append(Problem(src, f"scenario.detour.{mode}", f"detour factor {factor} < 1"))
+    for cls_, kmh in sc.scenario.speeds_kmh.items():
+        if kmh <= 0:
+            problems.append(Problem(src, f"scenario.speeds_kmh.{cls_}", f"speed {kmh} must be > 0"))
+    if problems:
+        return problems
+    if sc.scenario.graphml is None:
+        problems.extend(_connectivity_problems(sc))
+    return problems
+
+
+def _connectivity_problems(sc: Scenario) -> list[Problem]:
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(p.code for p in sc.places())
+    g.add_edges_from((link.a, link.b) for link in sc.links)
+    station_codes = {s.code for s in sc.stations}
+    problems = []
+    for section in ("stations", "sites"):
+        for i, place in enumerate(getattr(sc, section)):
+            if g.degree(place.code) == 0:
+                problems.append(
+                    Problem(
+                        sc.source,
+                        f"{section}[{i}]",
+                        f"{section[:-1]} '{place.code}' is not connected to the network (no link)",
+                    )
+                )
+            elif section == "sites" and not station_codes & nx.node_connected_component(g, place.code):
+                problems.append(
+                    Problem(sc.source, f"{section}[{i}]", f"site '{place.code}' is not connected to any station")
+                )
+    return problems
+
+
+def load_scenario(path: str | Path | None = None) -> Scenario:
+    """Read and validate a scenario file; ``None`` means the built-in Guangzhou scenario."""
+    if path is None:
+        from supply.core.settings import get_settings
+
+        path = get_settings().default_scenario
+    path = Path(path)
+    data = _with_base(_read_toml(path, path, ""), path, (path.resolve(),))
+    return Scenario.from_dict(data, source=str(path), base_dir=path.parent)
+
+
+def scenario_from_text(text: str, *, source: str, base_dir: Path) -> Scenario:
+    """Validate a scenario given as TOML text (an API body); ``extends`` is relative to ``base_dir``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(source, "", f"not valid TOML: {exc}")]) from None
+    where = base_dir / Path(source).name
+    return Scenario.from_dict(_with_base(data, where, (where,)), source=source, base_dir=base_dir)
+
+
+def _read_toml(path: Path, source: Path, key: str) -> dict[str, Any]:
+    """Parse a TOML file; faults are reported against ``source`` at ``key`` (the referring key)."""
+    what = "file" if path == source else f"base scenario {path}"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(source), key, f"{what} not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(source), key, f"cannot read {what}: {exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(str(source), key, f"{what}: not valid TOML: {exc}")]) from None
+
+
+def _with_base(data: dict[str, Any], path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """Resolve ``[scenario] extends = "base.toml"`` (relative to ``path``'s folder).
+
+    The file inherits every top-level section it does not define itself (stations, sites,
+    junctions, links, stock…) and the base's ``[scenario]`` keys it does not override; a
+    section it defines replaces the base's whole. Bases may extend further bases.
+    """
+    meta = data.get("scenario")
+    base_name = meta.get("extends") if isinstance(meta, dict) else None
+    if not isinstance(base_name, str):
+        return data
+    base_path = (path.parent / base_name).resolve()
+    if base_path in chain:
+        cycle = " → ".join(str(p) for p in (*chain, base_path))
+        raise ScenarioError([Problem(str(path), "scenario.extends", f"extends cycle: {cycle}")])
+    base = _with_base(_read_toml(base_path, path, "scenario.extends"), base_path, (*chain, base_path))
+    base_meta = dict(base.get("scenario", {}))
+    if base_meta.get("graphml"):
+        base_meta["graphml"] = str(base_path.parent / base_meta["graphml"])
+    base_meta.pop("extends", None)
+    merged = {**base, **data}
+    merged["scenario"] = {**base_meta, **meta}
+    return merged
+
+
+def tier_counts(sc: Scenario) -> Counter[str]:
+    """How many stations of each tier."""
+    return Counter(s.tier for s in sc.stations)

@@ -1,0 +1,56 @@
+"""Settings from the environment (``JUNGONG_*``) or a ``.env`` file, with safe defaults.
+
+Nothing here is built at import time: call :func:`get_settings` (cached) and let tests build
+their own :class:`Settings`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _builtin_scenarios() -> Path:
+    """The built-in scenarios: packaged as ``supply/scenarios`` in a wheel, else the repository's ``scenarios/``."""
+    here = Path(__file__).resolve()
+    packaged = here.parents[1] / "scenarios"
+    return packaged if packaged.is_dir() else here.parents[2] / "scenarios"
+
+
+#: The built-in scenarios folder, wherever the project is installed from.
+PROJECT_SCENARIOS = _builtin_scenarios()
+
+
+class Settings(BaseSettings):
+    """Runtime settings. No setting is needed for the default run."""
+
+    model_config = SettingsConfigDict(env_prefix="JUNGONG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path.home() / ".jungong", description="where files are kept")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir")
+    timezone: str = Field(default="Asia/Shanghai", description="time zone for display")
+    scenarios_dir: Path = Field(default=PROJECT_SCENARIOS, description="built-in scenarios")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def default_scenario(self) -> Path:
+        return self.scenarios_dir / "guangzhou.toml"
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``sqlite:///<data_dir>/jungong.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'jungong.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

@@ -1,0 +1,158 @@
+"""What really happened in a live drill, and the command post's board of it.
+
+Officers record each unit's real arrival, serving and departure; the board puts the plan beside
+them with the drill's dispatches, orders, procedure and the exercise stock drawn.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlmodel import Session, col, select
+
+from supply.core.errors import ForbiddenError, InvalidArgumentError, UnknownCodeError
+from supply.core.types import STOCK_ITEMS, When
+from supply.drills import chain, orders, procedure
+from supply.drills.models import Drill, DrillUnit, Team, TeamEvent
+from supply.service import ledger
+from supply.service.audit import record
+from supply.service.models import Dispatch, Movement, User, utcnow
+
+
+class UnitTimesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    arrived_at: When | None = None
+    served_at: When | None = Field(default=None, description="the last of the unit fed")
+    departed_at: When | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> UnitTimesIn:
+        if self.arrived_at is None and self.served_at is None and self.departed_at is None:
+            msg = "give at least one of arrived_at, served_at, departed_at"
+            raise ValueError(msg)
+        return self
+
+
+def drill_units(session: Session, drill_id: int) -> list[DrillUnit]:
+    return list(session.exec(select(DrillUnit).where(DrillUnit.drill_id == drill_id).order_by(col(DrillUnit.id))))
+
+
+def record_unit_times(session: Session, actor: User, drill_id: int, code: str, data: UnitTimesIn) -> DrillUnit:
+    """Record when a unit really arrived, was fed and left (officers, the joint or a station command)."""
+    chain.open_drill(session, drill_id)
+    m = chain.membership(session, drill_id, actor)
+    allowed = actor.role in ("officer", "admin") or (m is not None and m.role in ("joint_command", "station_command"))
+    if not allowed:
+        msg = f"only officers and the drill's commands record unit times (drill {drill_id})"
+        raise ForbiddenError(msg)
+    unit = session.exec(select(DrillUnit).where(DrillUnit.drill_id == drill_id, DrillUnit.code == code)).first()
+    if unit is None:
+        known = session.exec(select(DrillUnit.code).where(DrillUnit.drill_id == drill_id)).all()
+        raise UnknownCodeError("unit", code, known)
+    for key in ("arrived_at", "served_at", "departed_at"):
+        value = getattr(data, key)
+        if value is not None:
+            setattr(unit, key, value)
+    if unit.arrived_at and unit.served_at and unit.served_at < unit.arrived_at:
+        msg = f"unit {code}: served_at is before arrived_at"
+        raise InvalidArgumentError(msg)
+    session.add(unit)
+    record(session, actor.name, "drill.unit", f"drill:{drill_id}", exercise=True,
+           detail={"unit": code, **data.model_dump(mode="json", exclude_none=True)})  # fmt: skip
+    session.flush()
+    return unit
+
+
+def drill_dispatches(session: Session, drill_id: int) -> list[Dispatch]:
+    ids = select(DrillUnit.request_id).where(DrillUnit.drill_id == drill_id)
+    return list(session.exec(select(Dispatch).where(col(Dispatch.request_id).in_(ids)).order_by(col(Dispatch.id))))
+
+
+def stock_drawn(session: Session, drill_id: int) -> dict[str, dict[str, float]]:
+    """What the drill's delivered dispatches issued, per station and item (exercise book)."""
+    ids = [d.id for d in drill_dispatches(session, drill_id)]
+    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    q = select(Movement).where(col(Movement.dispatch_id).in_(ids), Movement.kind == ledger.DELIVERY)
+    for m in session.exec(q):
+        out[m.station][m.item] += m.quantity
+    return {st: dict(items) for st, items in sorted(out.items())}
+
+
+def _iso(value: datetime | None, tz: ZoneInfo) -> str | None:
+    return None if value is None else value.astimezone(tz).isoformat()
+
+
+def unit_dict(u: DrillUnit, tz: ZoneInfo, dispatches: list[dict]) -> dict:
+    return {
+        "code": u.code, "request_id": u.request_id, "station": u.station,
+        "planned": {"arrive": _iso(u.planned_arrive_at, tz), "fed": _iso(u.planned_fed_at, tz),
+                    "depart": _iso(u.planned_depart_at, tz)},
+        "actual": {"arrived": _iso(u.arrived_at, tz), "served": _iso(u.served_at, tz),
+                   "departed": _iso(u.departed_at, tz)},
+        "dispatches": dispatches,
+    }  # fmt: skip
+
+
+def drill_dict(drill: Drill, tz: ZoneInfo) -> dict:
+    return {
+        "id": drill.id, "name": drill.name, "scenario": Path(drill.scenario_source).name, "status": drill.status,
+        "exercise": True, "start_at": _iso(drill.start_at, tz), "created_by": drill.created_by,
+        "created_at": _iso(drill.created_at, tz), "closed_at": _iso(drill.closed_at, tz),
+    }  # fmt: skip
+
+
+def board(session: Session, drill: Drill, user: User, tz: ZoneInfo, *, now: datetime | None = None) -> dict:
+    """The command post's live board: units planned vs actual, open orders, teams, stock vs plan."""
+    now = now or utcnow()
+    elapsed = (now - drill.start_at).total_seconds() / 60.0
+    by_request: dict[int, list[dict]] = defaultdict(list)
+    for d in drill_dispatches(session, drill.id):
+        by_request[d.request_id].append({"id": d.id, "station": d.station, "status": d.status})
+    units = [unit_dict(u, tz, by_request.get(u.request_id or 0, [])) for u in drill_units(session, drill.id)]
+    stations = sorted({u["station"] for u in drill.plan.get("units", []) if u["station"]}
+                      | set(drill.plan.get("stock_draw", {})))  # fmt: skip
+    teams = list(session.exec(select(Team).where(col(Team.station).in_(stations)).order_by(Team.code)))
+    last: dict[str, datetime] = {}
+    q = select(TeamEvent.team, TeamEvent.at).where(col(TeamEvent.team).in_([t.code for t in teams]))
+    for code, at in session.exec(q):
+        last[code] = max(last.get(code, at), at)
+    drawn = stock_drawn(session, drill.id)
+    stock = {}
+    for st in stations:
+        planned = defaultdict(float)
+        for h in drill.plan.get("stock_draw", {}).get(st, []):
+            if h["hour"] * 60 <= elapsed:
+                for item in STOCK_ITEMS:
+                    planned[item] += h.get(item, 0.0)
+        stock[st] = {
+            item: {"on_hand": round(ledger.balance(session, st, item, True).on_hand, 3),
+                   "planned_draw_to_now": round(planned[item], 1),
+                   "drawn": round(drawn.get(st, {}).get(item, 0.0), 3)}
+            for item in STOCK_ITEMS
+        }  # fmt: skip
+    open_orders = orders.visible_orders(session, drill.id, user, open_only=True)
+    return {
+        "drill": drill_dict(drill, tz),
+        "now": now.astimezone(tz).isoformat(),
+        "elapsed_minutes": round(elapsed, 1),
+        "units": units,
+        "orders": orders.order_dicts(session, open_orders, tz, now=now),
+        "teams": [
+            {
+                "code": t.code,
+                "station": t.station,
+                "kind": t.kind,
+                "status": t.status,
+                "since": _iso(last.get(t.code), tz),
+            }
+            for t in teams
+        ],  # fmt: skip
+        "stock": stock,
+        "procedure": procedure.procedure(session, drill, tz),
+        "members": chain.members(session, drill.id),
+    }

@@ -1,0 +1,158 @@
+"""A live drill's command chain: the drill, its members, orders down the chain, the procedure.
+
+"1+1+1+1+N": one joint command body, one procedure, one action plan, one record, N teams.
+
+* **Members** hold a role in one drill: ``joint_command``, ``station_command`` (of a station)
+  or ``team_leader`` (of a team). The drill's creator is its first joint command.
+* **Orders** go to a station or a team and move ``issued → acknowledged → in_progress → done``
+  (or ``refused`` with a reason, from any open step); every step is an :class:`OrderEvent`
+  with its time. An order still ``issued`` after its ``ack_by`` is *overdue*. Only the joint
+  command orders stations; a station command may order its own station's teams; only the
+  recipient (the station's command, the team's leader) moves an order along.
+* **The procedure** is a named sequence of steps with target minutes; each step's actual
+  duration runs from the previous step's time (the first from the drill's start).
+
+A drill is never deleted: it is closed, after which its record is read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from sqlmodel import Session, col, select
+
+from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
+from supply.core.types import NUL_FREE, Code
+from supply.drills.models import Drill, DrillMember, Team
+from supply.service.audit import record
+from supply.service.models import Station, User, utcnow
+
+DrillRole = Literal["joint_command", "station_command", "team_leader"]
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=NUL_FREE)]
+    role: DrillRole
+    station: Code | None = None
+    team: Code | None = None
+
+    @model_validator(mode="after")
+    def _scope(self) -> MemberIn:
+        need = {"joint_command": (False, False), "station_command": (True, False), "team_leader": (False, True)}
+        st, tm = need[self.role]
+        if (self.station is not None) != st or (self.team is not None) != tm:
+            what = {"joint_command": "neither station nor team", "station_command": "a station (and no team)",
+                    "team_leader": "a team (and no station)"}[self.role]  # fmt: skip
+            msg = f"role {self.role} takes {what}"
+            raise ValueError(msg)
+        return self
+
+
+def get_drill(session: Session, drill_id: int, *, for_update: bool = False) -> Drill:
+    q = select(Drill).where(Drill.id == drill_id)
+    drill = session.exec(q.with_for_update() if for_update else q).first()
+    if drill is None:
+        raise UnknownCodeError("drill", str(drill_id))
+    return drill
+
+
+def open_drill(session: Session, drill_id: int) -> Drill:
+    """The drill, locked, if it is still open (its record is read-only once closed)."""
+    drill = get_drill(session, drill_id, for_update=True)
+    if drill.status != "open":
+        msg = f"drill {drill_id} is closed: its record is read-only"
+        raise ConflictError(msg)
+    return drill
+
+
+def list_drills(session: Session, *, limit: int = 100, offset: int = 0) -> list[Drill]:
+    return list(session.exec(select(Drill).order_by(col(Drill.id).desc()).offset(offset).limit(limit)))
+
+
+def membership(session: Session, drill_id: int, user: User) -> DrillMember | None:
+    q = select(DrillMember).where(DrillMember.drill_id == drill_id, DrillMember.user_id == user.id)
+    return session.exec(q).first()
+
+
+def is_joint(session: Session, drill_id: int, user: User) -> bool:
+    m = membership(session, drill_id, user)
+    return user.role == "admin" or (m is not None and m.role == "joint_command")
+
+
+def require_joint(session: Session, drill_id: int, user: User, what: str) -> None:
+    if not is_joint(session, drill_id, user):
+        msg = f"only the joint command of drill {drill_id} may {what}"
+        raise ForbiddenError(msg)
+
+
+def add_member(session: Session, actor: User, drill_id: int, data: MemberIn) -> DrillMember:
+    """Give a user a role in the drill (joint command only); one role per user and drill."""
+    open_drill(session, drill_id)
+    require_joint(session, drill_id, actor, "appoint members")
+    user = session.exec(select(User).where(User.name == data.user)).first()
+    if user is None:
+        raise UnknownCodeError("user", data.user, session.exec(select(User.name)).all())
+    if data.station is not None and session.get(Station, data.station) is None:
+        raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
+    if data.team is not None and session.get(Team, data.team) is None:
+        raise UnknownCodeError("team", data.team, session.exec(select(Team.code)).all())
+    if membership(session, drill_id, user) is not None:
+        msg = f"user '{data.user}' already has a role in drill {drill_id}"
+        raise ConflictError(msg)
+    member = DrillMember(drill_id=drill_id, user_id=user.id, role=data.role, station=data.station, team=data.team)
+    session.add(member)
+    record(session, actor.name, "drill.member", f"drill:{drill_id}", exercise=True, detail=data.model_dump())
+    session.flush()
+    return member
+
+
+def add_joint_command(session: Session, drill_id: int, user: User) -> None:
+    session.add(DrillMember(drill_id=drill_id, user_id=user.id, role="joint_command"))
+
+
+def members(session: Session, drill_id: int) -> list[dict]:
+    q = (
+        select(DrillMember, User.name)
+        .join(User, col(User.id) == DrillMember.user_id)
+        .where(DrillMember.drill_id == drill_id)
+        .order_by(col(DrillMember.id))
+    )
+    return [{"user": name, "role": m.role, "station": m.station, "team": m.team} for m, name in session.exec(q)]
+
+
+def close_drill(session: Session, actor: User, drill_id: int) -> Drill:
+    """Close the drill (joint command): its record stays, read-only."""
+    drill = open_drill(session, drill_id)
+    require_joint(session, drill_id, actor, "close the drill")
+    drill.status, drill.closed_at = "closed", utcnow()
+    session.add(drill)
+    record(session, actor.name, "drill.close", f"drill:{drill_id}", exercise=True)
+    session.flush()
+    return drill
+
+
+def team_report_drill(session: Session, user: User, team: str, drill_id: int | None) -> int | None:
+    """Who may report a team's status, and for which drill (the report is then exercise-marked).
+
+    Officers and admins report any team's, for the drill they name (it must be open) or for real
+    operations; a team leader only their own team's, always for the open drill they lead it in.
+    """
+    if drill_id is not None:
+        open_drill(session, drill_id)
+    if user.role in ("officer", "admin"):
+        return drill_id
+    q = (
+        select(DrillMember.drill_id)
+        .join(Drill, col(Drill.id) == DrillMember.drill_id)
+        .where(DrillMember.user_id == user.id, DrillMember.team == team, Drill.status == "open")
+    )
+    if drill_id is not None:
+        q = q.where(DrillMember.drill_id == drill_id)
+    led = session.exec(q.order_by(col(DrillMember.drill_id).desc())).first()
+    if led is None:
+        msg = f"only officers or team {team}'s leader in an open drill may report its status"
+        raise ForbiddenError(msg)
+    return led

@@ -1,0 +1,186 @@
+"""Orders down a live drill's chain: to a station or a team, issued → acknowledged → in_progress → done.
+
+An order may be refused with a reason from any open step; every step is an
+:class:`~supply.drills.models.OrderEvent` with its time. An order still issued after its
+ack_by is *overdue*. Only the joint command orders stations; a station command may order its
+own station's teams; only the recipient (the station's command, the team's leader) moves an order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlmodel import Session, col, select
+
+from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
+from supply.core.types import Code, OrderText, Text, When
+from supply.drills.chain import is_joint, membership, open_drill
+from supply.drills.models import DrillMember, DrillOrder, OrderEvent, Team
+from supply.service.audit import record
+from supply.service.models import Station, User, utcnow
+
+OrderStatus = Literal["acknowledged", "in_progress", "done", "refused"]
+
+
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    "issued": frozenset({"acknowledged", "refused"}),
+    "acknowledged": frozenset({"in_progress", "refused"}),
+    "in_progress": frozenset({"done", "refused"}),
+    "done": frozenset(),
+    "refused": frozenset(),
+}
+
+
+OPEN_ORDERS = ("issued", "acknowledged", "in_progress")
+
+
+class OrderIn(BaseModel):
+    """An order to a station or a team: "prepare 1,200 hot meals at GZ-RAIL by 06:30"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    station: Code | None = None
+    team: Code | None = None
+    text: OrderText
+    ack_within_minutes: float = Field(default=15, ge=0, le=10_080, allow_inf_nan=False)
+    due_at: When | None = None
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> OrderIn:
+        if (self.station is None) == (self.team is None):
+            msg = "give exactly one of 'station' or 'team'"
+            raise ValueError(msg)
+        return self
+
+
+class OrderStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: OrderStatus
+    reason: Text = ""
+
+    @model_validator(mode="after")
+    def _reason(self) -> OrderStatusIn:
+        if self.status == "refused" and not self.reason.strip():
+            msg = "a refusal needs a reason"
+            raise ValueError(msg)
+        return self
+
+
+def _team_station(session: Session, team: str) -> str:
+    row = session.get(Team, team)
+    if row is None:
+        raise UnknownCodeError("team", team, session.exec(select(Team.code)).all())
+    return row.station
+
+
+def issue_order(
+    session: Session, actor: User, drill_id: int, data: OrderIn, *, now: datetime | None = None
+) -> DrillOrder:
+    """Issue an order down the chain (see the module docstring for who may order whom)."""
+    open_drill(session, drill_id)
+    now = now or utcnow()
+    joint = is_joint(session, drill_id, actor)
+    if data.station is not None:
+        if session.get(Station, data.station) is None:
+            raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
+        if not joint:
+            msg = "only the joint command issues orders to stations"
+            raise ForbiddenError(msg)
+    else:
+        station = _team_station(session, data.team or "")
+        m = membership(session, drill_id, actor)
+        if not joint and not (m is not None and m.role == "station_command" and m.station == station):
+            msg = f"only the joint command or {station}'s station command may order team {data.team}"
+            raise ForbiddenError(msg)
+    order = DrillOrder(
+        drill_id=drill_id, station=data.station, team=data.team, text=data.text,
+        ack_by=now + timedelta(minutes=data.ack_within_minutes), due_at=data.due_at, issued_by=actor.name,
+        issued_at=now,
+    )  # fmt: skip
+    session.add(order)
+    session.flush()
+    session.add(OrderEvent(order_id=order.id, at=now, to_status="issued", actor=actor.name))
+    record(session, actor.name, "order.issue", f"order:{order.id}", exercise=True,
+           detail={"drill_id": drill_id, "station": data.station, "team": data.team, "text": data.text})  # fmt: skip
+    session.flush()
+    return order
+
+
+def get_order(session: Session, drill_id: int, order_id: int, *, for_update: bool = False) -> DrillOrder:
+    q = select(DrillOrder).where(DrillOrder.id == order_id, DrillOrder.drill_id == drill_id)
+    order = session.exec(q.with_for_update() if for_update else q).first()
+    if order is None:
+        raise UnknownCodeError("order", str(order_id))
+    return order
+
+
+def is_recipient(session: Session, order: DrillOrder, member: DrillMember | None) -> bool:
+    if member is None:
+        return False
+    if order.station is not None:
+        return member.role == "station_command" and member.station == order.station
+    return member.role == "team_leader" and member.team == order.team
+
+
+def move_order(session: Session, actor: User, drill_id: int, order_id: int, data: OrderStatusIn) -> DrillOrder:
+    """The recipient acknowledges, starts, finishes or refuses an order."""
+    open_drill(session, drill_id)
+    order = get_order(session, drill_id, order_id, for_update=True)
+    if not is_recipient(session, order, membership(session, drill_id, actor)):
+        to = f"station {order.station}'s command" if order.station else f"team {order.team}'s leader"
+        msg = f"only {to} may answer order {order_id}"
+        raise ForbiddenError(msg)
+    if data.status not in ORDER_TRANSITIONS[order.status]:
+        allowed = ", ".join(sorted(ORDER_TRANSITIONS[order.status])) or "none (final)"
+        msg = f"order {order_id} is {order.status}: cannot become {data.status} (allowed: {allowed})"
+        raise ConflictError(msg)
+    session.add(OrderEvent(order_id=order_id, from_status=order.status, to_status=data.status, note=data.reason,
+                           actor=actor.name))  # fmt: skip
+    record(session, actor.name, f"order.{data.status}", f"order:{order_id}", reason=data.reason, exercise=True,
+           detail={"drill_id": drill_id, "from": order.status})  # fmt: skip
+    order.status = data.status
+    if data.status == "refused":
+        order.reason = data.reason
+    session.add(order)
+    session.flush()
+    return order
+
+
+def visible_orders(session: Session, drill_id: int, user: User, *, open_only: bool = False) -> list[DrillOrder]:
+    """The orders ``user`` may see: all for the joint command and staff outside the drill; a station
+    command its station's and its teams'; a team leader only their team's."""
+    q = select(DrillOrder).where(DrillOrder.drill_id == drill_id)
+    if open_only:
+        q = q.where(col(DrillOrder.status).in_(OPEN_ORDERS))
+    m = membership(session, drill_id, user)
+    if m is not None and m.role == "station_command" and user.role != "admin":
+        teams = select(Team.code).where(Team.station == m.station)
+        q = q.where((DrillOrder.station == m.station) | col(DrillOrder.team).in_(teams))
+    elif m is not None and m.role == "team_leader" and user.role != "admin":
+        q = q.where(DrillOrder.team == m.team)
+    return list(session.exec(q.order_by(col(DrillOrder.id))))
+
+
+def order_dicts(session: Session, orders: list[DrillOrder], tz: ZoneInfo, *, now: datetime | None = None) -> list[dict]:
+    now = now or utcnow()
+    ids = [o.id for o in orders]
+    events: dict[int, list[OrderEvent]] = {i: [] for i in ids if i is not None}
+    for ev in session.exec(select(OrderEvent).where(col(OrderEvent.order_id).in_(ids)).order_by(col(OrderEvent.id))):
+        events[ev.order_id].append(ev)
+    return [
+        {
+            "id": o.id, "drill_id": o.drill_id, "station": o.station, "team": o.team, "text": o.text,
+            "status": o.status, "reason": o.reason, "issued_by": o.issued_by,
+            "issued_at": o.issued_at.astimezone(tz).isoformat(), "ack_by": o.ack_by.astimezone(tz).isoformat(),
+            "due_at": None if o.due_at is None else o.due_at.astimezone(tz).isoformat(),
+            "overdue_ack": o.status == "issued" and now > o.ack_by,
+            "late": o.status in OPEN_ORDERS and o.due_at is not None and now > o.due_at,
+            "history": [{"at": e.at.astimezone(tz).isoformat(), "from": e.from_status, "to": e.to_status,
+                         "note": e.note, "actor": e.actor} for e in events[o.id or 0]],
+        }
+        for o in orders
+    ]  # fmt: skip

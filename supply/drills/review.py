@@ -1,0 +1,184 @@
+"""The after-action review: what happened in a live drill against what its simulation predicted.
+
+Reality comes from the record: each unit's real arrival and the time its last soldier was fed
+(``minutes to fed = served − arrived``; on time when within the drill's target), the stock the
+drill's delivered dispatches issued, each procedure step's duration, and the orders' log. The
+prediction is the action plan stored when the drill started, with its 95% bands (2.5th–97.5th
+percentiles across replications). A figure outside its band is flagged.
+
+* on-time share = units fed within the target ÷ planned units (a unit never fed is not on time);
+* stock drawn = Σ delivered quantities per station and item (the drill's dispatches, exercise
+  book), each item compared with its simulated band per station and in total (``stock[st]["items"]``,
+  ``stock_total``); a plan made before those bands existed has only the meals band;
+* a step's duration runs from the previous step (the first from the drill's start) and is
+  compared with its target. Where the plan has a simulated band for a step (``serving``) the
+  review also measures the step the way the simulation does — from the first unit's arrival to
+  the last unit fed, known once every unit is fed — and compares that with the band; every other
+  step says it has no simulated band (the simulation does not model notices, approvals or alerts).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from supply.drills import procedure
+from supply.drills.board import drill_dict, drill_units, stock_drawn
+from supply.drills.models import Drill, DrillOrder, OrderEvent
+
+
+def _outside(value: float | None, band: list | None) -> bool | None:
+    if value is None or not band or band[0] is None:
+        return None
+    return bool(value < band[0] - 1e-9 or value > band[1] + 1e-9)
+
+
+def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
+    """The review's figures (JSON); :func:`simulation.review_report.review_html` renders them."""
+    plan = drill.plan
+    target = float(plan["target_minutes"])
+    planned = {u["code"]: u for u in plan["units"]}
+    units, on_time = [], 0
+    for u in drill_units(session, drill.id):
+        p = planned.get(u.code, {})
+        minutes = None
+        if u.arrived_at is not None and u.served_at is not None:
+            minutes = round((u.served_at - u.arrived_at).total_seconds() / 60.0, 2)
+        late_arrival = None
+        if u.arrived_at is not None:
+            late_arrival = round((u.arrived_at - u.planned_arrive_at).total_seconds() / 60.0, 2)
+        ok = minutes is not None and minutes <= target
+        on_time += ok
+        band = (p.get("minutes_to_fed") or {}).get("band95")
+        units.append({
+            "code": u.code, "station": u.station, "arrival_delay_minutes": late_arrival,
+            "minutes_to_fed": minutes, "on_time": ok,
+            "simulated": p.get("minutes_to_fed"), "outside_band": _outside(minutes, band),
+        })  # fmt: skip
+    share = round(on_time / len(units), 4) if units else None
+    sl_band = plan["service_level"]["band95"]
+    drawn = stock_drawn(session, drill.id)
+    stock, stock_total = _stock(plan, drawn)
+    steps = _steps(procedure.procedure(session, drill, tz), plan, units_times(session, drill.id))
+    orders = list(session.exec(select(DrillOrder).where(DrillOrder.drill_id == drill.id)))
+    ack_minutes = []
+    for o in orders:
+        ev = session.exec(
+            select(OrderEvent).where(OrderEvent.order_id == o.id, OrderEvent.from_status == "issued")
+        ).first()
+        if ev is not None and ev.to_status == "acknowledged":
+            ack_minutes.append((ev.at - o.issued_at).total_seconds() / 60.0)
+    by_status: dict[str, int] = {}
+    for o in orders:
+        by_status[o.status] = by_status.get(o.status, 0) + 1
+    flags = [f"unit {u['code']}: {u['minutes_to_fed']:g} minutes to fed, outside the simulated 95% band "
+             f"{u['simulated']['band95'][0]:g}–{u['simulated']['band95'][1]:g}"
+             for u in units if u["outside_band"]]  # fmt: skip
+    if _outside(share, sl_band):
+        flags.append(f"on-time share {share:.0%} outside the simulated 95% band {sl_band[0]:.0%}–{sl_band[1]:.0%}")
+    flags += [f"{where}: {c['drawn']:g} {item} drawn, outside the simulated 95% band "
+              f"{c['simulated']['band95'][0]:g}–{c['simulated']['band95'][1]:g}"
+              for where, items in [*((f"station {st}", s["items"]) for st, s in stock.items()),
+                                   ("all stations", stock_total)]
+              for item, c in items.items() if c["outside_band"]]  # fmt: skip
+    flags += [f"step {s['step']}: {s['actual_minutes']:g} minutes against a target of {s['target_minutes']:g}"
+              for s in steps if s["over_target"]]  # fmt: skip
+    flags += [f"step {s['step']}: {s['measured_minutes']:g} minutes ({s['simulated_measure']}), outside the "
+              f"simulated 95% band {s['simulated']['band95'][0]:g}–{s['simulated']['band95'][1]:g}"
+              for s in steps if s["outside_band"]]  # fmt: skip
+    return {
+        "drill": drill_dict(drill, tz),
+        "exercise": True,
+        "target_minutes": target,
+        "on_time_share": share,
+        "simulated_on_time_share": plan["service_level"],
+        "on_time_outside_band": _outside(share, sl_band),
+        "units": units,
+        "stock": stock,
+        "stock_total": stock_total,
+        "procedure": steps,
+        "orders": {
+            "count": len(orders),
+            "by_status": by_status,
+            "mean_minutes_to_acknowledge": round(sum(ack_minutes) / len(ack_minutes), 2) if ack_minutes else None,
+            "refused": [
+                {"id": o.id, "reason": o.reason}
+                for o in sorted(orders, key=lambda o: o.id or 0)
+                if o.status == "refused"
+            ],  # fmt: skip
+        },
+        "flags": flags,
+        "risks": plan["risks"],
+    }
+
+
+def _item(drawn: float, sim: dict | None) -> dict:
+    band = sim["band95"] if sim and sim.get("mean") is not None else None
+    return {"drawn": round(drawn, 3), "simulated": sim, "outside_band": _outside(drawn, band)}
+
+
+def _stock(plan: dict, drawn: dict[str, dict[str, float]]) -> tuple[dict, dict]:
+    """Per station (drawn in reality or in the simulation) and in total: each item against its band."""
+    meals_band = plan.get("meals_drawn", {})
+    bands = plan.get("bands", {})
+    per_station = bands.get("stock_drawn", {})
+    simulated = {st for st, items in per_station.items() if any(b["mean"] for b in items.values())}
+    stock = {}
+    for st in sorted(set(drawn) | set(meals_band) | simulated):
+        real = drawn.get(st, {})
+        sims = per_station.get(st) or ({"meals": meals_band[st]} if st in meals_band else {})
+        meals = real.get("meals", 0.0)
+        sim = meals_band.get(st)
+        stock[st] = {
+            "drawn": real,
+            "meals": meals,
+            "simulated_meals": sim,
+            "outside_band": _outside(meals, sim["band95"] if sim else None),
+            "items": {k: _item(real.get(k, 0.0), sims.get(k)) for k in sorted(set(real) | set(sims))},
+        }
+    totals: dict[str, float] = {}
+    for items in drawn.values():
+        for k, q in items.items():
+            totals[k] = totals.get(k, 0.0) + q
+    sim_total = bands.get("stock_drawn_total", {})
+    return stock, {k: _item(totals.get(k, 0.0), sim_total.get(k)) for k in sorted(set(totals) | set(sim_total))}
+
+
+def _serving_minutes(times: list[tuple[datetime | None, datetime | None]]) -> float | None:
+    """From the first unit's arrival to the last unit fed; None until every unit has both times."""
+    if not times or any(a is None or f is None for a, f in times):
+        return None
+    first = min(a for a, _ in times if a is not None)
+    last = max(f for _, f in times if f is not None)
+    return round((last - first).total_seconds() / 60.0, 2)
+
+
+def _steps(steps: list[dict], plan: dict, times: list[tuple[datetime | None, datetime | None]]) -> list[dict]:
+    """Each step with its simulated band where the plan has one, else a plain note that it has none."""
+    bands = plan.get("bands", {}).get("steps", {})
+    out = []
+    for s in steps:
+        sim = bands.get(s["step"])
+        row = {**s, "simulated": None, "simulated_measure": None, "measured_minutes": None, "outside_band": None}
+        if sim is None or sim.get("mean") is None:
+            why = ("no replication completed it" if sim is not None else "the simulation does not model this step"
+                   if "bands" in plan else "the plan predates simulated step bands")  # fmt: skip
+            row["note"] = f"no simulated band ({why}): compared with its target only"
+        else:
+            measured = _serving_minutes(times)
+            note = f"the band is of {sim.get('measure')}; the step's own duration is against its target"
+            row.update(simulated=sim, simulated_measure=sim.get("measure"), measured_minutes=measured,
+                       outside_band=_outside(measured, sim["band95"]), note=note)  # fmt: skip
+        out.append(row)
+    return out
+
+
+def units_times(session: Session, drill_id: int) -> list[tuple[datetime | None, datetime | None]]:
+    """Each planned unit's real (arrived, fed) times."""
+    return [(u.arrived_at, u.served_at) for u in drill_units(session, drill_id)]
+
+
+def review_ids(session: Session) -> list[int]:
+    return list(session.exec(select(Drill.id).order_by(col(Drill.id))))

@@ -1,0 +1,226 @@
+"""Teams (the N of "1+1+1+1+N"): who a station sends, their status log, and their assignments.
+
+A team belongs to a station and is one of :data:`KINDS`, with a headcount, vehicles and the
+capacity it brings (``{"meals_per_hour": 100}`` for a field kitchen team). Its status moves::
+
+    ready ──► en_route ──► on_task ──► returning ──► ready
+      └──────────┴────────────┴────────────┴──► stood_down ──► ready
+
+and every change is logged with its time (:class:`~supply.service.models.TeamEvent`). A dispatch may
+assign teams for a time window; a team's windows on live dispatches never overlap (the team row
+is locked first, so two officers cannot assign it twice at once on PostgreSQL either).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlmodel import Session, col, select
+
+from supply.core.errors import ConflictError, UnknownCodeError
+from supply.core.scenario import Scenario
+from supply.core.scenario_teams import TeamIn, teams_from_scenario
+from supply.core.types import MAX_ID, Code, Text, When
+from supply.drills.models import DispatchTeam, Team, TeamEvent
+from supply.service.audit import record
+from supply.service.models import Dispatch, Station, utcnow
+from supply.service.scenario_sync import sync_scenario
+
+TeamStatus = Literal["ready", "en_route", "on_task", "returning", "stood_down"]
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "ready": frozenset({"en_route", "stood_down"}),
+    "en_route": frozenset({"on_task", "returning", "stood_down"}),
+    "on_task": frozenset({"returning", "stood_down"}),
+    "returning": frozenset({"ready", "stood_down"}),
+    "stood_down": frozenset({"ready"}),
+}
+#: Dispatch statuses whose team windows still hold the team.
+HOLDING = ("proposed", "planned", "dispatched")
+
+
+class TeamStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: TeamStatus
+    note: Text = ""
+    at: When | None = Field(default=None, description="when it happened; default: now")
+    dispatch_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    drill_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="the drill this is part of")
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    team: Code
+    start_at: When
+    end_at: When
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AssignIn:
+        if self.end_at <= self.start_at:
+            msg = "end_at must be after start_at"
+            raise ValueError(msg)
+        return self
+
+
+def upsert_team(session: Session, actor: str, data: TeamIn) -> Team:
+    """Create a team or update its description (its status and log are kept)."""
+    if session.get(Station, data.station) is None:
+        raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
+    team = session.get(Team, data.code)
+    fields = data.model_dump()
+    fields["name"] = data.name or data.code
+    if team is None:
+        team = Team(**fields)
+        session.add(team)
+        session.flush()
+        session.add(TeamEvent(team=team.code, to_status=team.status, actor=actor, note="created"))
+        record(session, actor, "team.create", f"team:{team.code}", detail=fields)
+    else:
+        for key, value in fields.items():
+            setattr(team, key, value)
+        session.add(team)
+        record(session, actor, "team.update", f"team:{team.code}", detail=fields)
+    session.flush()
+    return team
+
+
+def sync_teams(session: Session, scenario: Scenario, actor: str) -> int:
+    """Load a scenario's ``[[teams]]`` into the database; returns how many."""
+    teams = teams_from_scenario(scenario)
+    for team in teams:
+        upsert_team(session, actor, team)
+    return len(teams)
+
+
+def get_team(session: Session, code: str, *, for_update: bool = False) -> Team:
+    q = select(Team).where(Team.code == code)
+    team = session.exec(q.with_for_update() if for_update else q).first()
+    if team is None:
+        raise UnknownCodeError("team", code, session.exec(select(Team.code)).all())
+    return team
+
+
+def list_teams(session: Session, *, station: str | None = None) -> list[Team]:
+    q = select(Team)
+    if station is not None:
+        q = q.where(Team.station == station)
+    return list(session.exec(q.order_by(Team.station, Team.code)))
+
+
+def move_team(
+    session: Session, actor: str, code: str, status: str, *, note: str = "", at: datetime | None = None,
+    dispatch_id: int | None = None, exercise: bool = False,
+) -> Team:  # fmt: skip
+    """Move a team along its status cycle; an illegal change is a :class:`ConflictError`.
+
+    The event is exercise-marked when ``exercise`` (part of a drill) or its dispatch is.
+    """
+    team = get_team(session, code, for_update=True)
+    if status not in TRANSITIONS[team.status]:
+        allowed = ", ".join(sorted(TRANSITIONS[team.status]))
+        msg = f"team {code} is {team.status}: cannot become {status} (allowed: {allowed})"
+        raise ConflictError(msg)
+    if dispatch_id is not None:
+        dispatch = session.get(Dispatch, dispatch_id)
+        if dispatch is None:
+            raise UnknownCodeError("dispatch", str(dispatch_id))
+        exercise = exercise or dispatch.exercise
+    event = TeamEvent(
+        team=code, at=at or utcnow(), from_status=team.status, to_status=status, note=note, actor=actor,
+        dispatch_id=dispatch_id, exercise=exercise,
+    )  # fmt: skip
+    session.add(event)
+    record(session, actor, f"team.{status}", f"team:{code}", reason=note, exercise=exercise,
+           detail={"from": team.status, "to": status, "dispatch_id": dispatch_id})  # fmt: skip
+    team.status = status
+    session.add(team)
+    session.flush()
+    return team
+
+
+def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> DispatchTeam:
+    """Assign a team to a dispatch for a window; :class:`ConflictError` if it overlaps another live one."""
+    dispatch = session.get(Dispatch, dispatch_id)
+    if dispatch is None:
+        raise UnknownCodeError("dispatch", str(dispatch_id))
+    if dispatch.status not in HOLDING:
+        msg = f"dispatch {dispatch_id} is {dispatch.status}: teams can only join a proposed, planned or dispatched one"
+        raise ConflictError(msg)
+    team = get_team(session, data.team, for_update=True)
+    if team.status == "stood_down":
+        msg = f"team {team.code} is stood down"
+        raise ConflictError(msg)
+    q = (
+        select(DispatchTeam)
+        .join(Dispatch, col(Dispatch.id) == DispatchTeam.dispatch_id)
+        .where(
+            DispatchTeam.team == team.code,
+            col(Dispatch.status).in_(HOLDING),
+            col(DispatchTeam.start_at) < data.end_at,
+            col(DispatchTeam.end_at) > data.start_at,
+        )
+    )
+    clash = session.exec(q).first()
+    if clash is not None:
+        msg = (
+            f"team {team.code} is already on dispatch {clash.dispatch_id} from "
+            f"{clash.start_at.isoformat()} to {clash.end_at.isoformat()}"
+        )
+        raise ConflictError(msg)
+    row = DispatchTeam(
+        dispatch_id=dispatch_id, team=team.code, start_at=data.start_at, end_at=data.end_at,
+        exercise=dispatch.exercise, actor=actor,
+    )  # fmt: skip
+    session.add(row)
+    window = {"team": team.code, "start_at": data.start_at.isoformat(), "end_at": data.end_at.isoformat()}
+    record(session, actor, "dispatch.team", f"dispatch:{dispatch_id}", exercise=dispatch.exercise, detail=window)
+    session.flush()
+    return row
+
+
+def team_dict(session: Session, team: Team, tz: ZoneInfo, *, log: bool = True) -> dict:
+    out = {
+        "code": team.code,
+        "name": team.name,
+        "station": team.station,
+        "kind": team.kind,
+        "headcount": team.headcount,
+        "vehicles": team.vehicles,
+        "capacity": team.capacity,
+        "status": team.status,
+    }
+    if log:
+        events = session.exec(select(TeamEvent).where(TeamEvent.team == team.code).order_by(col(TeamEvent.id)))
+        out["log"] = [
+            {"at": e.at.astimezone(tz).isoformat(), "from": e.from_status, "to": e.to_status, "note": e.note,
+             "actor": e.actor, "dispatch_id": e.dispatch_id, "exercise": e.exercise}
+            for e in events
+        ]  # fmt: skip
+        rows = session.exec(select(DispatchTeam).where(DispatchTeam.team == team.code).order_by(col(DispatchTeam.id)))
+        out["assignments"] = [assignment_dict(r, tz) for r in rows]
+    return out
+
+
+def assignment_dict(row: DispatchTeam, tz: ZoneInfo) -> dict:
+    return {
+        "id": row.id,
+        "dispatch_id": row.dispatch_id,
+        "team": row.team,
+        "start_at": row.start_at.astimezone(tz).isoformat(),
+        "end_at": row.end_at.astimezone(tz).isoformat(),
+        "exercise": row.exercise,
+    }
+
+
+def sync_scenario_with_teams(session: Session, scenario: Scenario, text: str, *, actor: str = "cli") -> dict[str, int]:
+    """Load the scenario into the database (stations, sites, items, stock; then its teams) in one transaction.
+
+    Returns the counts of what changed, ``teams`` included; see :func:`supply.service.scenario_sync.sync_scenario`.
+    """
+    counts = sync_scenario(session, scenario, text, actor=actor)
+    counts["teams"] = sync_teams(session, scenario, actor)
+    return counts

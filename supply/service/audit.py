@@ -1,0 +1,70 @@
+"""The audit trail: who did what, when and why, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from supply.service.models import AuditEntry, utcnow
+
+_INSERT = insert(AuditEntry.__table__)  # built once: executing a ready statement skips SQL construction
+
+
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    target: str,
+    *,
+    reason: str = "",
+    exercise: bool | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Add one audit entry (not committed: it lands with the change it describes).
+
+    A plain INSERT on the session's connection: no ORM object, no flush.
+    """
+    row = {"at": utcnow(), "actor": actor, "action": action, "target": target, "reason": reason}
+    session.connection().execute(_INSERT, {**row, "exercise": exercise, "detail": detail or {}})
+
+
+def entries(
+    session: Session,
+    *,
+    actor: str | None = None,
+    exercise: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    """Audit entries, newest first."""
+    q = select(AuditEntry)
+    if actor is not None:
+        q = q.where(AuditEntry.actor == actor)
+    if exercise is not None:
+        q = q.where(AuditEntry.exercise == exercise)
+    if since is not None:
+        q = q.where(col(AuditEntry.at) >= since)
+    if until is not None:
+        q = q.where(col(AuditEntry.at) < until)
+    return list(session.exec(q.order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)))
+
+
+def as_dict(entry: AuditEntry, tz: ZoneInfo) -> dict[str, Any]:
+    """An entry for display: ``at`` in the display zone, ``at_utc`` as stored."""
+    return {
+        "id": entry.id,
+        "at": entry.at.astimezone(tz).isoformat(),
+        "at_utc": entry.at.isoformat(),
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "reason": entry.reason,
+        "exercise": entry.exercise,
+        "detail": entry.detail,
+    }

@@ -1,0 +1,143 @@
+"""Engines and sessions for SQLite (WAL, busy timeout) and PostgreSQL (psycopg).
+
+Nothing is built at import time: :func:`make_engine` takes a URL. Write transactions open with
+:func:`write_session`: on SQLite that is ``BEGIN IMMEDIATE`` (one writer at a time across every
+process, waiting up to the busy timeout); on PostgreSQL writers lock rows instead (see
+:mod:`supply.service.ledger`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlmodel import Session
+
+from supply.core.errors import InvalidArgumentError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: SQLite's own busy handler queues writers
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+#: How long a SQLite writer waits for the lock before giving up (seconds).
+SQLITE_BUSY_SECONDS = 30.0
+_IMMEDIATE = "jungong_immediate"
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` as psycopg 3 URLs; reject what is not a URL."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        msg = f"--db '{url}': not a database URL (expected sqlite:///path or postgresql+psycopg://...)"
+        raise InvalidArgumentError(msg) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        msg = f"--db '{url}': only SQLite and PostgreSQL are supported"
+        raise InvalidArgumentError(msg)
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``, configured for concurrent writers."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, **kwargs)
+    # No ping per checkout (a round trip on every request): a connection found dead fails its
+    # request with a DBAPIError the API answers as 503 "retry", and SQLAlchemy then discards the
+    # whole pool, so the next request reconnects.
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 30)
+    return create_engine(url, **kwargs)
+
+
+def reader(engine: Engine) -> Engine:
+    """``engine`` for reads outside a write: on PostgreSQL in autocommit (no BEGIN/ROLLBACK round trips).
+
+    Under PostgreSQL's READ COMMITTED every statement sees its own snapshot anyway, so reads lose
+    nothing; SQLite keeps its deferred transaction (one snapshot for all of a request's reads).
+    """
+    return engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        # NORMAL in WAL mode syncs the WAL at checkpoints, not at every commit: a commit survives any
+        # crash of the application (or a kill of the server) — it is in the WAL file the OS holds —
+        # and only an OS crash or power loss could roll back the last commits, never corrupt the file.
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    lock_path = f"{database}.writelock" if database and database != ":memory:" else None
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        if immediate and lock_path:
+            _queue(conn, lock_path)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: Any) -> None:
+        _leave(conn)
+
+    return engine
+
+
+def _queue(conn: Any, lock_path: str) -> None:
+    """Wait in line for the write lock (an OS file lock: woken at once, unlike SQLite's busy polling).
+
+    SQLite's busy handler sleeps in growing steps (up to 100 ms) while another process writes,
+    which shows up as p99 latency; an ``flock`` queue hands the lock over immediately.
+    """
+    if fcntl is None:
+        return
+    fd = conn.info.get("jungong_lock_fd")
+    if fd is None:
+        fd = conn.info["jungong_lock_fd"] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    conn.info["jungong_locked"] = True
+
+
+def _leave(conn: Any) -> None:
+    if conn.info.pop("jungong_locked", False):
+        fcntl.flock(conn.info["jungong_lock_fd"], fcntl.LOCK_UN)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def read_session(engine: Engine) -> Session:
+    """A session for reading (and for writes that need no serialisation)."""
+    return Session(engine, expire_on_commit=False)
+
+
+def write_session(engine: Engine) -> Session:
+    """A session whose transaction takes the write lock at once on SQLite."""
+    session = Session(engine, expire_on_commit=False)
+    session.connection(execution_options={_IMMEDIATE: True})
+    return session

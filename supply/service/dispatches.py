@@ -1,0 +1,177 @@
+"""A dispatch's writes — planning it and moving it along its lifecycle — as plain SQL statements.
+
+Each write comes in two parts. The *check* reads, before the write lock, only facts that never
+change once written (a request's book, a dispatch's lines, station and item codes), so it may
+run on any connection. The *write* runs in the caller's write transaction: it locks what it
+changes (the dispatch row, the stock rows on PostgreSQL; SQLite's transaction holds the whole
+database), reads what may change (status, balances), appends rows with Core INSERTs (no ORM
+objects, no flush) and answers from what it wrote.
+
+    proposed ──► planned ──► dispatched ──► delivered ──► closed
+       └────────────┴──────────┴──► cancelled
+
+A *proposed* dispatch (a live drill's plan, see :mod:`supply.drills.start`) reserves nothing until
+an officer confirms it (``planned``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlmodel import Session
+
+from supply.core.errors import ConflictError, UnknownCodeError
+from supply.service import ledger
+from supply.service.audit import record
+from supply.service.inputs import DispatchIn
+from supply.service.known_codes import Codes
+from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, utcnow
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "proposed": frozenset({"planned", "cancelled"}),
+    "planned": frozenset({"dispatched", "cancelled"}),
+    "dispatched": frozenset({"delivered", "cancelled"}),
+    "delivered": frozenset({"closed"}),
+    "closed": frozenset(),
+    "cancelled": frozenset(),
+}
+_DISPATCH, _LINE, _EVENT = Dispatch.__table__, DispatchLine.__table__, DispatchEvent.__table__
+_REQUEST = SupportRequest.__table__
+# Statements built once (SQL construction costs more than running them); parameters at execution.
+_BOOK_OF = select(_REQUEST.c.exercise).where(_REQUEST.c.id == bindparam("r_id"))
+_LINES_OF = select(_LINE.c.item, _LINE.c.quantity).where(_LINE.c.dispatch_id == bindparam("d_id")).order_by(_LINE.c.id)
+_EXISTS = select(_DISPATCH.c.id).where(_DISPATCH.c.id == bindparam("d_id"))
+_LOCKED = select(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).with_for_update()
+_SET = update(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).values(status=bindparam("d_status"))
+#: One statement locks, checks and moves a dispatch whose new status has a single legal origin.
+_MOVE = (
+    update(_DISPATCH)
+    .where(_DISPATCH.c.id == bindparam("d_id"), _DISPATCH.c.status == bindparam("d_from"))
+    .values(status=bindparam("d_status"))
+    .returning(*_DISPATCH.c)
+)
+_HISTORY = select(_EVENT).where(_EVENT.c.dispatch_id == bindparam("d_id")).order_by(_EVENT.c.id)
+_NEW_DISPATCH, _NEW_LINES, _NEW_EVENT = insert(_DISPATCH), insert(_LINE), insert(_EVENT)
+#: For each status, the statuses it may be reached from.
+ORIGINS = {to: sorted(s for s, nxt in TRANSITIONS.items() if to in nxt) for to in TRANSITIONS}
+
+
+@dataclass(frozen=True)
+class DispatchDraft:
+    """A checked new dispatch: its request and book, its station and its lines summed per item."""
+
+    request_id: int
+    exercise: bool
+    station: str
+    lines: dict[str, float]
+
+
+def check_dispatch(session: Session, data: DispatchIn, codes: Codes | None = None) -> DispatchDraft:
+    """Check a new dispatch's request, station and items (404 / 422) before the write lock."""
+    codes = codes or Codes()
+    exercise = session.connection().execute(_BOOK_OF, {"r_id": data.request_id}).scalar_one_or_none()
+    if exercise is None:
+        raise UnknownCodeError("request", str(data.request_id))
+    codes.station(session, data.station)
+    lines: dict[str, float] = defaultdict(float)
+    for n, line in enumerate(data.lines):
+        codes.item(session, line.item, field=f"lines[{n}].item")
+        lines[line.item] += line.quantity
+    return DispatchDraft(data.request_id, bool(exercise), data.station, dict(sorted(lines.items())))
+
+
+def create_dispatch(session: Session, actor: str, data: DispatchIn, *, proposed: bool = False) -> int:
+    """Check and plan a dispatch (reserving its lines), or only propose it; returns its id."""
+    return _record(session, actor, check_dispatch(session, data), "proposed" if proposed else "planned")[0].id
+
+
+def plan_dispatch(session: Session, actor: str, plan: DispatchDraft, tz: ZoneInfo) -> dict:
+    """Record a dispatch and reserve its lines, or nothing (:class:`ConflictError` when stock is short)."""
+    d, event = _record(session, actor, plan, "planned")
+    return dispatch_dict(d, list(plan.lines.items()), [event], tz)
+
+
+def _record(session: Session, actor: str, plan: DispatchDraft, status: str) -> tuple[SimpleNamespace, SimpleNamespace]:
+    conn, now = session.connection(), utcnow()
+    d = SimpleNamespace(
+        request_id=plan.request_id, station=plan.station, status=status, exercise=plan.exercise,
+        created_by=actor, created_at=now,
+    )  # fmt: skip
+    d.id = conn.execute(_NEW_DISPATCH, vars(d)).inserted_primary_key[0]
+    conn.execute(_NEW_LINES, [{"dispatch_id": d.id, "item": i, "quantity": q} for i, q in plan.lines.items()])
+    event = SimpleNamespace(at=now, from_status=None, to_status=status, note="", actor=actor)
+    conn.execute(_NEW_EVENT, {"dispatch_id": d.id, **vars(event)})
+    detail = {"request_id": plan.request_id, "station": plan.station, "lines": plan.lines}
+    action = "dispatch.propose" if status == "proposed" else "dispatch.create"
+    record(session, actor, action, f"dispatch:{d.id}", exercise=plan.exercise, detail=detail)
+    if status == "planned":  # last: the stock rows stay locked (PostgreSQL) only from here to the commit
+        ledger.reserve(session, actor, d.id, plan.lines, plan.station, plan.exercise)
+    return d, event
+
+
+def check_status(session: Session, dispatch_id: int) -> list[tuple[str, float]]:
+    """A dispatch's lines (written with it, never changed), or 404 — before the write lock."""
+    conn = session.connection()
+    lines = [(item, qty) for item, qty in conn.execute(_LINES_OF, {"d_id": dispatch_id})]
+    if not lines and conn.execute(_EXISTS, {"d_id": dispatch_id}).first() is None:
+        raise UnknownCodeError("dispatch", str(dispatch_id))
+    return lines
+
+
+def move_dispatch(
+    session: Session, actor: str, dispatch_id: int, status: str, note: str, lines: list[tuple[str, float]], tz: ZoneInfo
+) -> dict:
+    """Move a dispatch along its lifecycle (``lines`` from :func:`check_status`); 409 on an illegal move.
+
+    The dispatch row is locked before its status is read, so two officers delivering the same
+    dispatch at once cannot issue its stock twice.
+    """
+    conn, origins = session.connection(), ORIGINS[status]
+    moved = None
+    if len(origins) == 1:  # UPDATE … WHERE status = origin: locks the row and re-checks it after any wait
+        moved = conn.execute(_MOVE, {"d_id": dispatch_id, "d_from": origins[0], "d_status": status}).first()
+    if moved is not None:
+        d, current = moved, origins[0]
+    else:
+        d = conn.execute(_LOCKED, {"d_id": dispatch_id}).one()
+        current = d.status
+        if status not in TRANSITIONS[current]:
+            allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final)"
+            msg = f"dispatch {dispatch_id} is {current}: cannot become {status} (allowed: {allowed})"
+            raise ConflictError(msg)
+        conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
+    event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
+    conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, **event})
+    target, detail = f"dispatch:{dispatch_id}", {"from": current, "to": status}
+    record(session, actor, f"dispatch.{status}", target, reason=note, exercise=d.exercise, detail=detail)
+    history = list(conn.execute(_HISTORY, {"d_id": dispatch_id}))
+    # last: the stock rows stay locked (PostgreSQL) only from here to the commit
+    if current == "proposed" and status == "planned":
+        ledger.reserve(session, actor, dispatch_id, dict(lines), d.station, d.exercise)
+    elif current != "proposed" and status in ("delivered", "cancelled"):
+        delivered = status == "delivered"
+        ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered)
+    return dispatch_dict(SimpleNamespace(**{**d._mapping, "status": status}), lines, history, tz)
+
+
+def dispatch_dict(d: object, lines: list[tuple[str, float]], events: list, tz: ZoneInfo) -> dict:
+    """The API's shape of a dispatch: ``d`` and each event are anything with the columns as attributes."""
+    return {
+        "id": d.id,
+        "request_id": d.request_id,
+        "station": d.station,
+        "status": d.status,
+        "exercise": d.exercise,
+        "created_by": d.created_by,
+        "created_at": d.created_at.astimezone(tz).isoformat(),
+        "lines": [{"item": item, "quantity": qty} for item, qty in lines],
+        "history": [
+            {"at": ev.at.astimezone(tz).isoformat(), "from": ev.from_status, "to": ev.to_status, "note": ev.note,
+             "actor": ev.actor}
+            for ev in events
+        ],
+    }  # fmt: skip

@@ -1,0 +1,73 @@
+"""CSV exports for the paper log: stock per station and the dispatch log, line by line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from supply.service.models import Station, SupportRequest
+from supply.service.requests import dispatch_dicts, list_dispatches
+from supply.service.stock import stock
+
+STOCK_COLUMNS = ("station", "item", "unit", "on_hand", "reserved", "available", "days_of_supply", "book")
+DISPATCH_COLUMNS = (
+    "dispatch_id", "request_id", "unit", "site", "station", "status", "item", "quantity", "exercise",
+    "created_at", "created_by", "last_change_at", "last_change_by",
+)  # fmt: skip
+
+
+def _csv(columns: tuple[str, ...], rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def stock_csv(session: Session, *, exercise: bool = False, window_days: int = 7) -> str:
+    """Every station × item of one book; an unbounded days of supply is written ``unbounded``."""
+    rows = []
+    for code in session.exec(select(Station.code).order_by(Station.code)):
+        for row in stock(session, code, exercise=exercise, window_days=window_days):
+            dos = row["days_of_supply"]
+            rows.append(
+                {
+                    **row,
+                    "station": code,
+                    "days_of_supply": "unbounded" if dos is None else dos,
+                    "book": "exercise" if exercise else "real",
+                }
+            )
+    return _csv(STOCK_COLUMNS, rows)
+
+
+def dispatches_csv(
+    session: Session,
+    tz: ZoneInfo,
+    *,
+    exercise: bool | None = None,
+    status: str | None = None,
+    station: str | None = None,
+) -> str:
+    """One row per dispatch line, oldest first, with the request's unit and site."""
+    dispatches = list(
+        reversed(list_dispatches(session, exercise=exercise, status=status, station=station, limit=1_000_000))
+    )
+    ids = {d.request_id for d in dispatches}
+    reqs = {r.id: r for r in session.exec(select(SupportRequest).where(col(SupportRequest.id).in_(ids)))}
+    rows = []
+    for d in dispatch_dicts(session, dispatches, tz):
+        req, last = reqs[d["request_id"]], d["history"][-1]
+        base = {
+            **d,
+            "dispatch_id": d["id"],
+            "unit": req.unit,
+            "site": req.site,
+            "last_change_at": last["at"],
+            "last_change_by": last["actor"],
+        }
+        rows.extend({**base, **line} for line in d["lines"])
+    return _csv(DISPATCH_COLUMNS, rows)

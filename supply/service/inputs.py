@@ -1,0 +1,93 @@
+"""Inputs of the duty officers' service, validated before they reach the domain.
+
+Plain pydantic, shared by the API (request bodies) and the domain functions that take them.
+Every bound here also keeps the database safe (no NUL characters, integers that fit, finite
+quantities), so no input can turn into a server error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from supply.core.types import MAX_ID, NUL_FREE, Code, Reason, Text, When
+
+Quantity = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
+Mode = Literal["train", "high_speed_train", "convoy", "ship", "aircraft"]
+Priority = Literal["routine", "priority", "urgent"]
+Status = Literal["proposed", "planned", "dispatched", "delivered", "closed", "cancelled"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class MovementIn(_In):
+    item: Code
+    quantity: Quantity
+    reason: Text = ""
+    exercise: bool = Field(default=False, description="record in the exercise (drill) book")
+
+
+class TransferIn(_In):
+    from_: Code = Field(alias="from")
+    to: Code
+    item: Code
+    quantity: Quantity
+    reason: Text = ""
+    exercise: bool = False
+
+
+class CountIn(_In):
+    item: Code
+    counted: float = Field(ge=0, le=1e9, allow_inf_nan=False)
+    reason: Text = ""
+    exercise: bool = False
+
+
+class ReversalIn(_In):
+    reason: Reason
+
+
+class RequestIn(_In):
+    """A support request (保障需求), shaped like a movement-plan line."""
+
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=NUL_FREE)]
+    headcount: int = Field(gt=0, le=100_000)
+    special_diets: dict[Code, Annotated[int, Field(ge=0, le=100_000)]] = Field(
+        default_factory=dict, examples=[{"halal": 12, "sick": 3}]
+    )
+    vehicles: int = Field(default=0, ge=0, le=10_000)
+    mode: Mode = "train"
+    site: Code
+    arrive_at: When
+    dwell_minutes: int = Field(default=30, ge=0, le=10_080)
+    priority: Priority = "routine"
+    received_at: When | None = Field(default=None, description="when the notice came; default: now")
+    needs: dict[Code, Quantity] | None = Field(default=None, description="default: computed from planning factors")
+    exercise: bool = False
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _diets_fit(self) -> RequestIn:
+        if sum(self.special_diets.values()) > self.headcount:
+            msg = f"special_diets add up to {sum(self.special_diets.values())}, more than headcount {self.headcount}"
+            raise ValueError(msg)
+        return self
+
+
+class LineIn(_In):
+    item: Code
+    quantity: Quantity
+
+
+class DispatchIn(_In):
+    request_id: int = Field(ge=1, le=MAX_ID)
+    station: Code
+    lines: list[LineIn] = Field(min_length=1, max_length=50)
+
+
+class StatusIn(_In):
+    status: Status
+    note: Text = ""

@@ -1,0 +1,223 @@
+"""Database tables (SQLModel). The stock ledger (:class:`Movement`) is append-only.
+
+Balances are never stored: on hand and reserved are sums of movement deltas. A
+:class:`StockLock` row per (station, item, book) exists only to serialise writers on
+PostgreSQL (``SELECT … FOR UPDATE``); SQLite serialises writers with ``BEGIN IMMEDIATE``.
+Times are stored in UTC (:class:`UTCDateTime`) and shown in the configured zone.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, stored as naive UTC, aware UTC out (same on SQLite and PostgreSQL)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            msg = "naive datetime: store aware datetimes only"
+            raise ValueError(msg)
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def ts_field(index: bool = False) -> Any:
+    """A UTC timestamp column defaulting to now (``sa_type``, not ``sa_column``: safe on shared bases)."""
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=index)
+
+
+def maybe_ts_field() -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+def json_field() -> Any:
+    return Field(default_factory=dict, sa_type=JSON, nullable=False)
+
+
+class StatusEvent(SQLModel):
+    """The shape shared by the append-only status logs (dispatches, teams, orders): who moved what, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = ts_field()
+    from_status: str | None = Field(default=None, max_length=12)
+    to_status: str = Field(max_length=12)
+    note: str = ""
+    actor: str = Field(max_length=80)
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database (the scenario it was initialised from)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str
+
+
+class Station(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=40)
+    name: str
+    tier: str = Field(max_length=10)
+    lat: float
+    lon: float
+    capacity: dict[str, float] = json_field()
+
+
+class Site(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=40)
+    name: str
+    kind: str = Field(max_length=20)
+    ring: str = Field(max_length=10)
+    lat: float
+    lon: float
+
+
+class Item(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=40)
+    name: str
+    unit: str = Field(max_length=20)
+
+
+class ReorderLevel(SQLModel, table=True):
+    station: str = Field(primary_key=True, foreign_key="station.code", max_length=40)
+    item: str = Field(primary_key=True, foreign_key="item.code", max_length=40)
+    level: float
+
+
+class StockLock(SQLModel, table=True):
+    """One row per (station, item, book): the row writers lock on PostgreSQL. Holds no data."""
+
+    station: str = Field(primary_key=True, foreign_key="station.code", max_length=40)
+    item: str = Field(primary_key=True, foreign_key="item.code", max_length=40)
+    exercise: bool = Field(primary_key=True)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=80)
+    role: str = Field(max_length=20)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    created_at: datetime = ts_field()
+
+
+class SupportRequest(SQLModel, table=True):
+    """A support request (保障需求), shaped like a movement-plan line."""
+
+    __tablename__ = "support_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit: str = Field(max_length=120)
+    headcount: int
+    special_diets: dict[str, int] = json_field()
+    vehicles: int = 0
+    mode: str = Field(max_length=20)
+    site: str = Field(foreign_key="site.code", max_length=40, index=True)
+    arrive_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    dwell_minutes: int
+    priority: str = Field(max_length=10)
+    received_at: datetime = ts_field()
+    needs: dict[str, float] = json_field()
+    needs_computed: bool = False
+    exercise: bool = Field(default=False, index=True)
+    note: str = ""
+    created_by: str = Field(max_length=80)
+    created_at: datetime = ts_field()
+
+
+class Dispatch(SQLModel, table=True):
+    """One station serving (part of) one request. Status history is in :class:`DispatchEvent`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="support_request.id", index=True)
+    station: str = Field(foreign_key="station.code", max_length=40, index=True)
+    status: str = Field(max_length=12, index=True)
+    exercise: bool = Field(default=False, index=True)
+    created_by: str = Field(max_length=80)
+    created_at: datetime = ts_field()
+
+
+class DispatchLine(SQLModel, table=True):
+    __tablename__ = "dispatch_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dispatch_id: int = Field(foreign_key="dispatch.id", index=True)
+    item: str = Field(foreign_key="item.code", max_length=40)
+    quantity: float
+
+
+class DispatchEvent(StatusEvent, table=True):
+    """One status change of a dispatch: append-only history."""
+
+    __tablename__ = "dispatch_event"
+
+    dispatch_id: int = Field(foreign_key="dispatch.id", index=True)
+
+
+class Movement(SQLModel, table=True):
+    """One line of the stock ledger. Never updated or deleted; corrected by a reversal.
+
+    ``on_hand_delta`` and ``reserved_delta`` are what the movement does to the balances;
+    ``quantity`` is the magnitude as entered.
+    """
+
+    __table_args__ = (Index("ix_movement_book", "station", "item", "exercise"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = ts_field(index=True)
+    kind: str = Field(max_length=16)
+    station: str = Field(foreign_key="station.code", max_length=40)
+    item: str = Field(foreign_key="item.code", max_length=40)
+    exercise: bool = False
+    quantity: float
+    on_hand_delta: float
+    reserved_delta: float = 0.0
+    reason: str = ""
+    actor: str = Field(max_length=80)
+    reversal_of: int | None = Field(default=None, foreign_key="movement.id", unique=True)
+    transfer_ref: str | None = Field(default=None, max_length=36, index=True)
+    dispatch_id: int | None = Field(default=None, foreign_key="dispatch.id", index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when (UTC) and why."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = ts_field(index=True)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=40)
+    target: str = Field(max_length=200)
+    reason: str = ""
+    exercise: bool | None = None
+    detail: dict[str, Any] = json_field()
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a POST carrying an ``Idempotency-Key``, replayed on retries."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    key: str = Field(max_length=200)
+    method: str = Field(max_length=8)
+    path: str = Field(max_length=300)
+    fingerprint: str = Field(max_length=64)
+    status_code: int
+    body: str
+    created_at: datetime = ts_field()

@@ -1,0 +1,324 @@
+"""Live drills in-process, on SQLite and PostgreSQL: start, the chain's role checks, teams, procedure, trust."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.api.drill_helpers import NEEDS, at, drill_body, start_at
+
+UNKNOWN_SITE = """[scenario]
+extends = "../guangzhou.toml"
+name = "x"
+[drill]
+hours = 2
+[[drill.units]]
+code = "A"
+headcount = 1
+site = "NOWHERE"
+arrive = 10
+"""
+
+
+def start(client, db, **extra):  # type: ignore[no-untyped-def]
+    s = start_at()
+    r = client.post("/drills", json=drill_body(s, **extra), headers=db.headers("commander"))
+    assert r.status_code == 201, r.text
+    return r.json(), s
+
+
+def available(client, db, station: str, item: str, exercise: bool) -> float:
+    rows = client.get(f"/stations/{station}/stock", params={"exercise": exercise}, headers=db.headers()).json()
+    return next(r["available"] for r in rows if r["item"] == item)
+
+
+def appoint(client, db, drill_id: int) -> None:
+    h = db.headers("commander")
+    for body in ({"user": "officer-1", "role": "station_command", "station": "GZ-HUB"},
+                 {"user": "planner-1", "role": "team_leader", "team": "T-MED"}):  # fmt: skip
+        assert client.post(f"/drills/{drill_id}/members", json=body, headers=h).status_code == 201
+
+
+def test_start_writes_exercise_requests_and_proposed_dispatches(client, db):
+    before = available(client, db, "GZ-HUB", "meals", True)
+    drill, s = start(client, db)
+    assert drill["exercise"] is True and drill["status"] == "open" and drill["units_without_request"] == []
+    assert [d["status"] for d in drill["dispatches"]] == ["proposed", "proposed"]
+    h = db.headers()
+    reqs = {r["unit"]: r for r in client.get("/requests", params={"exercise": True}, headers=h).json()}
+    assert set(reqs) == {"U1", "U2"} and all(r["exercise"] for r in reqs.values())
+    assert {u: r["needs"] for u, r in reqs.items()} == NEEDS
+    assert datetime.fromisoformat(reqs["U1"]["arrive_at"]) == datetime.fromisoformat(at(s, 120))
+    assert client.get("/requests", params={"exercise": False}, headers=h).json() == []
+    # proposed dispatches reserve nothing; confirming one reserves its lines in the exercise book only
+    assert available(client, db, "GZ-HUB", "meals", True) == before
+    first = drill["dispatches"][0]["id"]
+    r = client.post(f"/dispatches/{first}/status", json={"status": "planned"}, headers=h)
+    assert r.status_code == 200 and r.json()["exercise"] is True
+    assert available(client, db, "GZ-HUB", "meals", True) == before - 200
+    assert available(client, db, "GZ-HUB", "meals", False) == 30000
+    # teams from [[teams]] are in the database
+    assert {t["code"] for t in client.get("/teams", headers=h).json()} >= {"T-KITCHEN", "T-MED"}
+    plan = client.get(f"/drills/{drill['id']}/plan", headers=h).json()
+    assert [u["station"] for u in plan["units"]] == ["GZ-HUB", "GZ-HUB"]
+    page = client.get(f"/drills/{drill['id']}/plan", params={"format": "html"}, headers=h).text
+    assert "Who serves whom" in page and "T-MED" in page and "http" not in page
+
+
+def test_chain_of_command_role_checks(client, db):
+    drill, _ = start(client, db)
+    d = drill["id"]
+    appoint(client, db, d)
+    joint, station, leader = db.headers("commander"), db.headers("officer"), db.headers("planner")
+    to_station = {"station": "GZ-HUB", "text": "prepare 200 hot meals at GZ-HUB by 02:00", "ack_within_minutes": 30}
+    assert client.post(f"/drills/{d}/orders", json=to_station, headers=station).status_code == 403
+    assert client.post(f"/drills/{d}/orders", json=to_station, headers=leader).status_code == 403
+    o1 = client.post(f"/drills/{d}/orders", json=to_station, headers=joint).json()
+    o2 = client.post(f"/drills/{d}/orders", json={"team": "T-MED", "text": "stand by at GZ-RAIL",
+                                                    "ack_within_minutes": 0}, headers=station).json()  # fmt: skip
+    o3 = client.post(f"/drills/{d}/orders", json={"team": "T-KITCHEN", "text": "fire up"}, headers=joint).json()
+    assert (o1["status"], o1["overdue_ack"], o2["overdue_ack"]) == ("issued", False, True)
+    # a team leader sees and answers only their own team's orders
+    assert [o["id"] for o in client.get(f"/drills/{d}/orders", headers=leader).json()] == [o2["id"]]
+    assert [o["id"] for o in client.get(f"/drills/{d}/orders", headers=station).json()] == [
+        o1["id"],
+        o2["id"],
+        o3["id"],
+    ]
+    assert client.post(f"/drills/{d}/orders/{o1['id']}/status", json={"status": "acknowledged"},
+                       headers=leader).status_code == 403  # fmt: skip
+    assert client.post(f"/drills/{d}/orders/{o3['id']}/status", json={"status": "acknowledged"},
+                       headers=leader).status_code == 403  # fmt: skip
+    r = client.post(f"/drills/{d}/orders/{o2['id']}/status", json={"status": "acknowledged"}, headers=leader)
+    assert r.status_code == 200 and r.json()["overdue_ack"] is False
+    assert [h["to"] for h in r.json()["history"]] == ["issued", "acknowledged"]
+    assert client.post(f"/drills/{d}/orders/{o2['id']}/status", json={"status": "done"},
+                       headers=leader).status_code == 409  # fmt: skip
+    assert client.post(f"/drills/{d}/orders/{o1['id']}/status", json={"status": "refused"},
+                       headers=station).status_code == 422  # fmt: skip
+    r = client.post(f"/drills/{d}/orders/{o1['id']}/status", json={"status": "refused", "reason": "no gas"},
+                    headers=station)  # fmt: skip
+    assert r.json()["status"] == "refused" and r.json()["reason"] == "no gas"
+    # the joint command appoints; nobody else
+    assert client.post(f"/drills/{d}/members", json={"user": "admin-1", "role": "joint_command"},
+                       headers=station).status_code == 403  # fmt: skip
+    assert client.post(f"/drills/{d}/members", json={"user": "nobody", "role": "joint_command"},
+                       headers=joint).status_code == 404  # fmt: skip
+    # board: open orders the caller may see, overdue flagged
+    board = client.get(f"/drills/{d}/board", headers=leader).json()
+    assert [o["id"] for o in board["orders"]] == [o2["id"]]
+    board = client.get(f"/drills/{d}/board", headers=joint).json()
+    assert [o["id"] for o in board["orders"]] == [o2["id"], o3["id"]]
+    assert {t["code"]: t["status"] for t in board["teams"]} == {"T-KITCHEN": "ready", "T-MED": "ready"}
+    assert board["stock"]["GZ-HUB"]["meals"]["drawn"] == 0
+    # close: never deleted, read-only afterwards
+    assert client.delete(f"/drills/{d}", headers=db.headers("admin")).status_code == 405
+    assert client.post(f"/drills/{d}/close", headers=station).status_code == 403
+    assert client.post(f"/drills/{d}/close", headers=joint).json()["status"] == "closed"
+    assert client.post(f"/drills/{d}/orders", json=to_station, headers=joint).status_code == 409
+    assert client.get(f"/drills/{d}", headers=leader).json()["status"] == "closed"
+
+
+def test_teams_never_overlap_and_log_their_status(client, db):
+    drill, s = start(client, db)
+    h = db.headers()
+    d1, d2 = (x["id"] for x in drill["dispatches"])
+    win = {"team": "T-KITCHEN", "start_at": at(s, 100), "end_at": at(s, 200)}
+    assert client.post(f"/dispatches/{d1}/teams", json=win, headers=h).status_code == 201
+    clash = client.post(f"/dispatches/{d2}/teams", json={**win, "start_at": at(s, 199), "end_at": at(s, 260)},
+                        headers=h)  # fmt: skip
+    assert clash.status_code == 409 and f"dispatch {d1}" in clash.json()["detail"]
+    after = {**win, "start_at": at(s, 200), "end_at": at(s, 260)}
+    assert client.post(f"/dispatches/{d2}/teams", json=after, headers=h).status_code == 201
+    bad = client.post(f"/dispatches/{d2}/teams", json={**win, "end_at": at(s, 50)}, headers=h)
+    assert bad.status_code == 422
+    # cancelling a dispatch frees its team's window
+    client.post(f"/dispatches/{d1}/status", json={"status": "cancelled"}, headers=h)
+    assert client.post(f"/dispatches/{d2}/teams", json={**win, "end_at": at(s, 150)}, headers=h).status_code == 201
+    # status: a team leader reports their own team; a stranger may not; illegal changes are refused
+    d = drill["id"]
+    client.post(f"/drills/{d}/members", json={"user": "planner-1", "role": "team_leader", "team": "T-MED"},
+                headers=db.headers("commander"))  # fmt: skip
+    leader = db.headers("planner")
+    assert client.post("/teams/T-KITCHEN/status", json={"status": "en_route"}, headers=leader).status_code == 403
+    assert client.post("/teams/T-MED/status", json={"status": "on_task"}, headers=leader).status_code == 409
+    for status, minute, dispatch in (("en_route", 110, None), ("on_task", 125, d2), ("returning", 200, d2)):
+        r = client.post("/teams/T-MED/status", json={"status": status, "at": at(s, minute), "dispatch_id": dispatch},
+                        headers=leader)  # fmt: skip
+        assert r.status_code == 200, r.text
+    log = client.get("/teams/T-MED", headers=h).json()["log"]
+    assert [(e["from"], e["to"]) for e in log] == [
+        (None, "ready"),
+        ("ready", "en_route"),
+        ("en_route", "on_task"),
+        ("on_task", "returning"),
+    ]
+    assert log[2]["exercise"] is True and datetime.fromisoformat(log[2]["at"]) == datetime.fromisoformat(at(s, 125))
+    assert [e["exercise"] for e in log] == [False, True, True, True]  # a team leader reports for their drill
+    # officers report for a named drill (exercise) or for real operations
+    client.post("/teams/T-KITCHEN/status", json={"status": "stood_down", "drill_id": d}, headers=h)
+    client.post("/teams/T-KITCHEN/status", json={"status": "ready"}, headers=h)
+    assert [e["exercise"] for e in client.get("/teams/T-KITCHEN", headers=h).json()["log"]] == [False, True, False]
+    assert client.post("/teams/T-KITCHEN/status", json={"status": "en_route", "drill_id": 999},
+                       headers=h).status_code == 404  # fmt: skip
+    assert client.post("/teams", json={"code": "X", "station": "NOPE", "kind": "water", "headcount": 3},
+                       headers=h).status_code == 404  # fmt: skip
+
+
+def test_procedure_actual_against_target(client, db):
+    drill, s = start(client, db, procedure=[{"step": "notice_received", "target_minutes": 5},
+                                            {"step": "plan_approved", "target_minutes": 30}])  # fmt: skip
+    d, joint = drill["id"], db.headers("commander")
+    assert client.post(f"/drills/{d}/steps/notice_received", json={"at": at(s, 4)},
+                       headers=db.headers("officer")).status_code == 403  # fmt: skip
+    client.post(f"/drills/{d}/steps/notice_received", json={"at": at(s, 4)}, headers=joint)
+    steps = client.post(f"/drills/{d}/steps/plan_approved", json={"at": at(s, 40)}, headers=joint).json()
+    assert [(x["step"], x["actual_minutes"], x["over_target"]) for x in steps] == [
+        ("notice_received", 4.0, False),
+        ("plan_approved", 36.0, True),
+    ]
+    assert client.post(f"/drills/{d}/steps/plan_approved", json={}, headers=joint).status_code == 409
+    assert client.post(f"/drills/{d}/steps/nope", json={}, headers=joint).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        ({"scenario": "three-train"}, 404, "did you mean 'three-trains'"),
+        ({"scenario_toml": "[scenario"}, 422, "not valid TOML"),
+        ({"scenario_toml": '[scenario]\nextends = "../../../etc/passwd"\nname = "x"'}, 422, "scenarios folder"),
+        ({"scenario_toml": UNKNOWN_SITE}, 422, "drill.units[0].site: unknown site 'NOWHERE'"),
+        ({}, 422, "exactly one"),
+    ],
+)
+def test_start_rejects_bad_scenarios(client, db, body, status, words):
+    r = client.post("/drills", json=body, headers=db.headers("commander"))
+    assert r.status_code == status and words in r.text, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_only_officers_commanders_admins_start_drills(client, db):
+    r = client.post("/drills", json={"scenario": "three-trains"}, headers=db.headers("planner"))
+    assert r.status_code == 403
+
+
+def test_db_init_loads_a_scenarios_teams(db, tmp_path):
+    from sqlmodel import select
+
+    from supply.core.scenario import load_scenario
+    from supply.core.settings import PROJECT_SCENARIOS
+    from supply.drills.models import Team
+    from supply.drills.teams import sync_scenario_with_teams
+    from supply.service.db import make_engine, write_session
+
+    path = PROJECT_SCENARIOS / "drills" / "three-trains.toml"
+    engine = make_engine(db.url)
+    try:
+        with write_session(engine) as s:
+            counts = sync_scenario_with_teams(s, load_scenario(path), path.read_text(encoding="utf-8"), actor="test")
+            s.commit()
+            teams = {t.code: (t.station, t.kind, t.status) for t in s.exec(select(Team))}
+    finally:
+        engine.dispose()
+    assert counts["teams"] == 3
+    assert teams == {"HUB-KITCHEN-1": ("GZ-HUB", "kitchen", "ready"), "HUB-MED-1": ("GZ-HUB", "medical", "ready"),
+                     "HUB-TRANS-1": ("GZ-HUB", "transport", "ready")}  # fmt: skip
+
+
+def _live(db, drill_id: int, now):  # type: ignore[no-untyped-def]
+    from supply.drills.chain import get_drill
+    from supply.drills.from_live import live_scenario
+    from supply.service.db import make_engine, read_session
+
+    engine = make_engine(db.url)
+    try:
+        with read_session(engine) as session:
+            return live_scenario(session, get_drill(session, drill_id), now=now)
+    finally:
+        engine.dispose()
+
+
+def test_from_live_scenario_is_the_drill_from_now(client, db):
+    from supply.core.errors import InvalidArgumentError
+    from supply.core.scenario import load_scenario
+
+    drill, s = start(client, db)
+    h = db.headers()
+    d1, d2 = (x["id"] for x in drill["dispatches"])
+    for status in ("planned", "dispatched", "delivered"):
+        client.post(f"/dispatches/{d1}/status", json={"status": status}, headers=h)
+    client.post(f"/dispatches/{d2}/status", json={"status": "planned"}, headers=h)  # reserves 100 meals
+    client.post(f"/drills/{drill['id']}/units/U1/times", json={"arrived_at": at(s, 121), "served_at": at(s, 150)},
+                headers=h)  # fmt: skip
+    client.post("/teams/T-KITCHEN/status", json={"status": "stood_down"}, headers=h)
+    sc = _live(db, drill["id"], s + timedelta(minutes=90))
+    assert [u["code"] for u in sc.drill["units"]] == ["U2"] and sc.drill["units"][0]["arrive"] == 90.0
+    assert sc.drill["hours"] == 10.5
+    hub = sc.station("GZ-HUB")
+    assert hub.stock["meals"] == 30000 - 200 - 100  # delivered to U1, reserved for U2 (exercise book)
+    assert hub.stock["water_l"] == 300000 - 2280 - 1140
+    assert hub.field_kitchens == 0  # its only kitchen team stood down
+    assert sc.station("NS-WING").field_kitchens == load_scenario(None).station("NS-WING").field_kitchens
+    with pytest.raises(InvalidArgumentError, match="horizon is over"):
+        _live(db, drill["id"], s + timedelta(hours=13))
+
+
+def test_a_drill_that_cannot_be_recorded_is_refused_cleanly(client, db):
+    long_code = drill_body(start_at())["scenario_toml"].replace('code = "U1"', f'code = "{"U" * 41}"')
+    r = client.post("/drills", json={**drill_body(start_at()), "scenario_toml": long_code},
+                    headers=db.headers("commander"))  # fmt: skip
+    assert r.status_code == 422 and "1–40 characters" in r.json()["detail"]
+    r = client.post("/drills", json=drill_body(start_at().replace(year=2100, month=12, day=31, hour=23)),
+                    headers=db.headers("commander"))  # fmt: skip
+    assert r.status_code == 422 and "cannot become a support request" in r.json()["detail"]
+    assert client.get("/drills", headers=db.headers()).json() == []
+
+
+def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client, db):
+    # fixed 20-minute meals and 10-minute refuels: every replication is the same, so each band is one value
+    body = drill_body(start_at())
+    # the plan assumes a third of the planning factor's water (3.8 L a stop, not 11.4 L a day),
+    # so the real draws — computed from the factors — must be flagged
+    body["scenario_toml"] += (
+        "\n[drill.service]\nmeal_minutes = 20\nrefuel_minutes = 10\n[drill.consumption]\nwater_l_per_person = 3.8\n"
+    )
+    r = client.post("/drills", json=body, headers=db.headers("commander"))
+    assert r.status_code == 201, r.text
+    drill, s = r.json(), datetime.fromisoformat(body["start_at"])
+    d, h = drill["id"], db.headers()
+    for dispatch in (x["id"] for x in drill["dispatches"]):
+        for status in ("planned", "dispatched", "delivered"):
+            assert client.post(f"/dispatches/{dispatch}/status", json={"status": status}, headers=h).status_code == 200
+    for code, (a, b) in {"U1": (122, 152), "U2": (185, 235)}.items():
+        assert client.post(f"/drills/{d}/units/{code}/times", json={"arrived_at": at(s, a), "served_at": at(s, b)},
+                           headers=h).status_code == 200  # fmt: skip
+    plan = client.get(f"/drills/{d}/plan", headers=h).json()
+    rv = client.get(f"/drills/{d}/review", headers=h).json()
+    # simulated: both units at GZ-HUB every time: 1 meal and 3.8 L a person (as set above), 150 L a vehicle
+    one = {"meals": 300.0, "water_l": 300 * 3.8, "diesel_l": 2 * 150.0}
+    assert plan["bands"]["stock_drawn"]["GZ-HUB"] == {k: {"mean": v, "band95": [v, v]} for k, v in one.items()}
+    # real: the delivered dispatches, by the planning factors (NEEDS): water 11.4 L a person a day
+    hub = rv["stock"]["GZ-HUB"]
+    assert {k: c["drawn"] for k, c in hub["items"].items()} == {"meals": 300.0, "water_l": 3420.0, "diesel_l": 300.0}
+    assert {k: c["outside_band"] for k, c in hub["items"].items()} == {"meals": False, "water_l": True,
+                                                                     "diesel_l": False}  # fmt: skip
+    assert {k: c["outside_band"] for k, c in rv["stock_total"].items()} == {"meals": False, "water_l": True,
+                                                                          "diesel_l": False}  # fmt: skip
+    assert "station GZ-HUB: 3420 water_l drawn, outside the simulated 95% band 1140–1140" in rv["flags"]
+    assert "all stations: 3420 water_l drawn, outside the simulated 95% band 1140–1140" in rv["flags"]
+    assert not any("meals drawn" in f or "diesel_l drawn" in f for f in rv["flags"])
+    assert (hub["meals"], hub["outside_band"]) == (300.0, False)  # the older keys stay
+    # serving: simulated from U1's arrival (minute 120) to the last fed; each unit's fed time is one value
+    fed = max(u["arrive_minute"] + u["minutes_to_fed"]["mean"] for u in plan["units"])
+    serving = plan["bands"]["steps"]["serving"]
+    assert serving["band95"] == [round(fed - 120, 3)] * 2 and serving["replications_complete"] == 20
+    steps = {x["step"]: x for x in rv["procedure"]}
+    assert steps["serving"]["measured_minutes"] == 235.0 - 122.0  # first real arrival to last real fed
+    assert steps["serving"]["outside_band"] == (round(fed - 120, 3) != 113.0)
+    assert steps["serving"]["simulated_measure"] == "first unit arrival to last unit fed"
+    for name in ("notice_received", "plan_approved", "teams_alerted", "dispatched", "reported"):
+        assert steps[name]["simulated"] is None and steps[name]["outside_band"] is None
+        assert "no simulated band" in steps[name]["note"] and "target only" in steps[name]["note"]
+    page = client.get(f"/drills/{d}/review", params={"format": "html"}, headers=h).text
+    assert "water_l" in page and "no simulated band" in page and "<script" not in page and "http" not in page

@@ -1,0 +1,210 @@
+"""Fixtures for the duty officers' service, on SQLite files and on PostgreSQL.
+
+A migrated database with the Guangzhou scenario and one user per role is built once per run
+and backend (a *template*); each test gets a fresh copy (a file copy on SQLite, ``CREATE
+DATABASE … TEMPLATE`` on PostgreSQL), so tests never see each other's writes. PostgreSQL
+databases are named ``jungong_test_<random>`` and dropped at the end of the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from supply.core.scenario import load_scenario
+from supply.drills.teams import sync_scenario_with_teams
+from supply.service.auth import add_user
+from supply.service.db import make_engine, write_session
+from supply.service.migrate import upgrade
+from tests.conftest import GUANGZHOU, ROOT
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+ROLES = ("officer", "planner", "commander", "admin")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pg_reachable() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _pg_admin_conn():
+    import psycopg
+
+    last: Exception | None = None
+    for user in ("postgres", "root"):
+        try:
+            return psycopg.connect(host=PG_HOST, port=PG_PORT, user=user, dbname="test", autocommit=True), user
+        except psycopg.OperationalError as exc:
+            last = exc
+    pytest.skip(f"PostgreSQL on {PG_HOST}:{PG_PORT} refused users postgres and root: {last}")
+
+
+@dataclass
+class Template:
+    backend: str
+    tokens: dict[str, str]
+    make_copy: object  # () -> url
+    cleanup: object
+
+
+def _load(url: str) -> dict[str, str]:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with write_session(engine) as s:
+            sync_scenario_with_teams(s, load_scenario(GUANGZHOU), GUANGZHOU.read_text(encoding="utf-8"), actor="test")
+            tokens = {role: add_user(s, f"{role}-1", role, actor="test")[1] for role in ROLES}
+            s.commit()
+    finally:
+        engine.dispose()
+    return tokens
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.db"
+    tokens = _load(f"sqlite:///{path}")
+    counter = iter(range(1_000_000))
+
+    def make_copy() -> str:
+        target = folder / f"db-{next(counter)}.db"
+        shutil.copyfile(path, target)
+        return f"sqlite:///{target}"
+
+    return Template("sqlite", tokens, make_copy, lambda: None)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[Template]:
+    if not pg_reachable():
+        pytest.skip(
+            f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}; to run these tests start it with trust auth "
+            "and a database 'test' (user postgres or root), or deselect them with -m 'not postgres'"
+        )
+    conn, user = _pg_admin_conn()
+    prefix = f"jungong_test_{uuid.uuid4().hex[:8]}"
+    template = f"{prefix}_tpl"
+    created = [template]
+    conn.execute(f'CREATE DATABASE "{template}"')
+    base = f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}"
+    tokens = _load(f"{base}/{template}")
+    counter = iter(range(1_000_000))
+
+    def make_copy() -> str:
+        name = f"{prefix}_{next(counter)}"
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        created.append(name)
+        return f"{base}/{name}"
+
+    def cleanup() -> None:
+        for name in reversed(created):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    yield Template("postgres", tokens, make_copy, cleanup)
+    cleanup()
+    conn.close()
+
+
+@dataclass
+class Db:
+    backend: str
+    url: str
+    tokens: dict[str, str]
+
+    def headers(self, role: str = "officer", **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest) -> Db:
+    """A fresh database (Guangzhou scenario, one user per role) on each backend."""
+    template: Template = request.getfixturevalue(f"{request.param}_template")
+    return Db(template.backend, template.make_copy(), template.tokens)
+
+
+@pytest.fixture
+def client(db: Db, tmp_path: Path):
+    """The app in-process (fast); the end-to-end and concurrency tests use a real server."""
+    from fastapi.testclient import TestClient
+
+    from supply.api import create_app
+    from supply.core.settings import Settings
+
+    app = create_app(Settings(database_url=db.url, data_dir=tmp_path))
+    with TestClient(app) as c:
+        yield c
+    app.state.runtime.engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUNGONG_")}
+    return {**env, "PYTHONPATH": str(ROOT), "JUNGONG_DATA_DIR": str(tmp_path / "data"), **extra}
+
+
+@dataclass
+class Live:
+    """A real server and the database behind it, shared by a run's server tests (use disjoint stations)."""
+
+    base: str
+    db: Db
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """``jungong serve --workers 2`` on a free loopback port, on a fresh database of each backend."""
+    template: Template = request.getfixturevalue(f"{request.param}_template")
+    db = Db(template.backend, template.make_copy(), template.tokens)
+    tmp_path = tmp_path_factory.mktemp(f"server-{request.param}")
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "supply.cli", "serve", "--db", db.url, "--port", str(port), "--workers", "2"],
+        cwd=ROOT, env=cli_env(tmp_path), stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited: {log_path.read_text()}")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("server did not start within 60 s")
+            time.sleep(0.1)
+        yield Live(base, db)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]

@@ -1,0 +1,123 @@
+"""The maps as a person sees them: headless Chromium, no network beyond the page's own origin."""
+
+from __future__ import annotations
+
+import pytest
+
+from maps import coverage_map, drill_map
+from supply.core.coverage import coverage
+from supply.core.network import Disruptions, build_network
+from supply.core.scenario import load_scenario
+from tools.chromium import file_url
+
+pytestmark = pytest.mark.browser
+
+READY = "window.jungongMap !== undefined && window.jungongMap instanceof L.Map"
+
+
+def _assert_clean(s):
+    assert s.outside == [], f"outside requests: {s.outside}"
+    assert s.failed == [], f"failed requests: {s.failed}"
+    assert s.errors == [], f"script errors: {s.errors}"
+
+
+def _counts(page) -> dict:
+    return page.evaluate(
+        """() => ({
+            stations: document.querySelectorAll('.leaflet-marker-pane .jg-station').length,
+            offline: document.querySelectorAll('.leaflet-marker-pane .jg-station.jg-offline').length,
+            sites: document.querySelectorAll('path.jg-site').length,
+            uncovered: document.querySelectorAll('path.jg-uncovered').length,
+            areas: [...new Set([...document.querySelectorAll('path.jg-area')].map(
+                p => [...p.classList].find(c => /^jg-area-\\d+$/.test(c))))].sort(),
+            rings: document.querySelectorAll('path.jg-ring').length,
+            lanes: document.querySelectorAll('path.jg-sea-lane').length,
+            closed: document.querySelectorAll('path.jg-closed').length,
+            districts: document.querySelectorAll('.jg-label').length,
+            scale: document.querySelectorAll('.leaflet-control-scale').length,
+            layers: document.querySelectorAll('.leaflet-control-layers-overlays label').length,
+            title: document.getElementById('jg-title').innerText,
+        })"""
+    )
+
+
+def test_self_contained_file_offline(tmp_path, browser_session, artifacts):
+    net = build_network(load_scenario(None), Disruptions(close=("J-HUMEN~NS-WING",), offline=("GZS-PT",)))
+    result = coverage(net, (30, 60, 120))
+    path = tmp_path / "coverage.html"
+    path.write_text(coverage_map(net, result), encoding="utf-8")
+    with browser_session() as s:
+        s.page.goto(file_url(path))
+        s.page.wait_for_function(READY)
+        c = _counts(s.page)
+        assert c["stations"] == len(net.scenario.stations) == 10
+        assert c["offline"] == 1
+        assert c["sites"] == len(net.scenario.sites)
+        assert c["uncovered"] == len(result.uncovered(120)) > 0
+        assert c["areas"] == ["jg-area-120", "jg-area-30", "jg-area-60"]
+        assert c["rings"] == 3 and c["lanes"] >= 3 and c["closed"] == 1
+        assert c["districts"] == 11 and c["scale"] == 1 and c["layers"] >= 10
+        assert "Guangzhou" in c["title"] and "closed J-HUMEN~NS-WING; GZS-PT offline" in c["title"]
+        hub = net.scenario.station("GZ-HUB")
+        s.page.locator(".jg-station.jg-tier-hub").click()
+        popup = s.page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert hub.name in popup.inner_text() and "Coverage it provides" in popup.inner_text()
+        s.page.screenshot(path=str(artifacts / "coverage-inline.png"))
+        assert s.requests == [file_url(path)], "the page loads nothing but itself"
+        _assert_clean(s)
+
+
+def test_served_page_from_the_api(map_server, browser_session, artifacts):
+    with browser_session(map_server) as s:
+        s.page.set_extra_http_headers({"X-Role": "commander"})
+        s.page.goto(map_server + "/maps/coverage?minutes=30,60,120")
+        s.page.wait_for_function(READY)
+        c = _counts(s.page)
+        assert c["stations"] == 10 and c["sites"] == 35
+        assert c["areas"] == ["jg-area-120", "jg-area-30", "jg-area-60"]
+        assert s.page.locator("path.jg-route").count() == 1
+        s.page.locator(".jg-station.jg-tier-hub").click()
+        text = s.page.locator(".leaflet-popup-content").inner_text()
+        assert "Stock on hand (live)" in text and "2.5 days of supply" in text
+        s.page.screenshot(path=str(artifacts / "coverage-served.png"))
+        fetched = sorted(u.removeprefix(map_server) for u in s.requests)
+        assert "/maps/assets/leaflet/leaflet.js" in fetched and "/maps/assets/jquery/jquery.min.js" in fetched
+        assert all(u.startswith("/maps/") for u in fetched), fetched
+        _assert_clean(s)
+
+
+def test_tiles_come_only_from_the_given_server(tmp_path, map_server, browser_session):
+    net = build_network(load_scenario(None))
+    path = tmp_path / "tiles.html"
+    path.write_text(coverage_map(net, coverage(net), tiles=map_server + "/tiles/{z}/{x}/{y}.png"), encoding="utf-8")
+    with browser_session(map_server) as s:
+        s.page.goto(file_url(path))
+        s.page.wait_for_function(READY)
+        s.page.wait_for_function("document.querySelectorAll('img.leaflet-tile-loaded').length > 0")
+        tiles = [u for u in s.requests if u.startswith(map_server + "/tiles/")]
+        assert tiles and all(u == file_url(path) or u in tiles for u in s.requests)
+        _assert_clean(s)
+
+
+def test_drill_map_bottleneck(tmp_path, browser_session, artifacts):
+    results = {
+        "replications": 10,
+        "seed": 1,
+        "service_level": {"mean": 0.8, "ci95": [0.75, 0.85]},
+        "stations": {"GZ-HUB": {"served": 60, "stockouts": 40}, "PY-PT": {"served": 99, "stockouts": 1}},
+        "units": {},
+        "bottleneck": "GZ-HUB",
+    }
+    path = drill_map(load_scenario(None), results, tmp_path / "drill.html")
+    with browser_session() as s:
+        s.page.goto(file_url(path))
+        s.page.wait_for_function(READY)
+        hub = s.page.locator(".jg-station.jg-tier-hub")
+        assert hub.locator("svg circle[stroke='#d50000']").count() == 1  # the bottleneck ring
+        assert hub.locator("polygon[fill='#d7191c']").count() == 1  # 60% < 80%: red
+        hub.click()
+        text = s.page.locator(".leaflet-popup-content").inner_text()
+        assert "BOTTLENECK" in text and "service level\t60.0%" in text and "mean wait" not in text
+        s.page.screenshot(path=str(artifacts / "drill.png"))
+        _assert_clean(s)

@@ -169,6 +169,7 @@ class Live:
 
     base: str
     db: Db
+    log: Path  # the server's stdout and stderr
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -198,7 +199,7 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             if time.monotonic() > deadline:
                 pytest.fail("server did not start within 60 s")
             time.sleep(0.1)
-        yield Live(base, db)
+        yield Live(base, db, log_path)
     finally:
         proc.terminate()
         try:

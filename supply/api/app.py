@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
-from supply.api import problems
+from supply.api import docs, problems
+from supply.api.access_log import AccessLog
 from supply.api.routers import admin, dispatches, drills, maps, reports, requests, stations, stock, teams
 from supply.api.runtime import Runtime
 from supply.core.settings import Settings, get_settings
@@ -33,10 +34,13 @@ def create_app(
         version="1",
         description="Stock ledger, support requests and dispatches for Guangzhou's military supply stations (军供站). "
         "Authenticate with 'Authorization: Bearer <token>'; errors are RFC 9457 problem+json.",
+        docs_url=None,  # served offline by supply.api.docs instead of FastAPI's CDN pages
+        redoc_url=None,
     )
+    app.add_middleware(AccessLog)
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
-    for router in (*ROUTERS, maps.assets, maps.router, *routers):
+    for router in (*ROUTERS, maps.assets, maps.router, docs.router, *routers):
         app.include_router(router)
     return app
 

@@ -26,6 +26,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from supply.api.access_log import note_user
 from supply.api.runtime import Runtime
 from supply.core.errors import ConflictError, InvalidArgumentError
 from supply.core.types import CODE_PATTERN, MAX_ID, When
@@ -51,11 +52,15 @@ _bearer = HTTPBearer(auto_error=False, description="a token from 'jungong users 
 
 
 def current_user(
-    runtime: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    runtime: RuntimeDep,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
     with runtime.read_engine.connect() as conn:
-        return authenticate(conn, header)
+        caller = authenticate(conn, header)
+    note_user(request, caller.name)
+    return caller
 
 
 def require_role(allowed: frozenset[Role]) -> Callable[[Caller], Any]:

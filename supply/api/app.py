@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
-from supply.api import docs, problems
+from supply.api import console, docs, problems
 from supply.api.access_log import AccessLog
 from supply.api.routers import admin, dispatches, drills, maps, reports, requests, stations, stock, teams
 from supply.api.runtime import Runtime
@@ -42,6 +42,7 @@ def create_app(
     problems.install(app)
     for router in (*ROUTERS, maps.assets, maps.router, docs.router, *routers):
         app.include_router(router)
+    console.install(app)
     return app
 
 

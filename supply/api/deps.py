@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.responses import Response
@@ -89,6 +89,7 @@ IdempotencyKey = Annotated[
 ]  # fmt: skip
 
 
+T = TypeVar("T")
 _IDEM = IdempotencyRecord.__table__
 _STORED = select(_IDEM.c.fingerprint, _IDEM.c.method, _IDEM.c.path, _IDEM.c.status_code, _IDEM.c.body).where(
     _IDEM.c.user_id == bindparam("uid"), _IDEM.c.key == bindparam("k")
@@ -138,6 +139,20 @@ class Writer:
         finally:
             session.close()
         return Response(text, status_code=status, media_type="application/json")
+
+    def transact(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in one write transaction and commit; its result (the console's forms: no stored answer)."""
+        session = write_session(self.runtime.engine)
+        try:
+            out = fn(session)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            msg = "the change clashes with a record written at the same time; retry"
+            raise ConflictError(msg) from None
+        finally:
+            session.close()
+        return out
 
     def _stored(self, session: Session) -> Any:
         return session.connection().execute(_STORED, {"uid": self.user.id, "k": self.key}).first()

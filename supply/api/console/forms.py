@@ -1,0 +1,90 @@
+"""Forms in, field errors out: the console's half of validation, in the user's language.
+
+A form is validated by the same pydantic models as the API's request bodies
+(:mod:`supply.service.inputs`) and then by the domain; both kinds of fault come back as
+``{field: message}`` so each message is shown beside its field, with what was typed kept.
+Pydantic's errors are worded from their ``type`` and ``ctx``; the domain's from the error's
+own attributes (:class:`~supply.core.errors.InsufficientStockError`,
+:class:`~supply.core.errors.UnknownCodeError`), else its message as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from supply.api.console.i18n import N_, Lang
+from supply.core.errors import FieldError, InsufficientStockError, JungongError, UnknownCodeError
+
+M = TypeVar("M", bound=BaseModel)
+#: The whole form, not one field.
+FORM = "_form"
+
+_PYDANTIC = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is required."),
+    "string_too_long": N_("Too long: at most {max_length} characters."),
+    "string_pattern_mismatch": N_("Use letters, digits, '-' and '_' only."),
+    "greater_than": N_("Must be more than {gt}."),
+    "greater_than_equal": N_("Must be at least {ge}."),
+    "less_than_equal": N_("Must be at most {le}."),
+    "float_parsing": N_("Enter a number."),
+    "float_type": N_("Enter a number."),
+    "finite_number": N_("Enter a number."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_from_float": N_("Enter a whole number."),
+    "literal_error": N_("Choose one of: {expected}."),
+    "datetime_from_date_parsing": N_("Enter a date and time."),
+    "datetime_parsing": N_("Enter a date and time."),
+    "timezone_aware": N_("Enter a date and time."),
+}
+_KINDS = {"item": N_("item"), "station": N_("station"), "site": N_("site")}
+
+
+def parse(model: type[M], form: Mapping[str, Any], lang: Lang) -> tuple[M | None, dict[str, str]]:
+    """``model`` built from the form's fields, or ``None`` and one message per faulty field."""
+    data = {k: v for k, v in form.items() if k in model.model_fields or _alias(model, k)}
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for e in exc.errors():
+            field = str(e["loc"][0]) if e["loc"] else FORM
+            field = {"from_": "from"}.get(field, field)
+            errors.setdefault(field, _pydantic_message(e, lang))
+        return None, errors
+
+
+def _alias(model: type[BaseModel], key: str) -> bool:
+    return any(f.alias == key for f in model.model_fields.values())
+
+
+def _pydantic_message(e: Any, lang: Lang) -> str:
+    template = _PYDANTIC.get(e["type"])
+    if template is None:
+        return e["msg"]
+    ctx = {k: (lang.num(v) if isinstance(v, int | float) else v) for k, v in (e.get("ctx") or {}).items()}
+    try:
+        return lang.gettext(template).format(**ctx)
+    except (KeyError, IndexError):
+        return e["msg"]
+
+
+def domain_errors(exc: JungongError, lang: Lang, *, fields: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A domain error as ``{field: message}``; ``fields`` maps an unknown code's kind to the form's field."""
+    fields = fields or {}
+    if isinstance(exc, InsufficientStockError):
+        msg = lang.gettext("Not enough {item} available at {station}: {available} available, {asked} asked.")
+        return {"quantity": msg.format(item=exc.item, station=exc.station, available=lang.num(exc.available),
+                                       asked=lang.num(exc.asked))}  # fmt: skip
+    if isinstance(exc, UnknownCodeError):
+        msg = lang.gettext("Unknown {kind} '{code}'.").format(kind=lang.gettext(_KINDS.get(exc.kind, exc.kind)),
+                                                               code=exc.code)  # fmt: skip
+        if exc.suggestions:
+            msg += " " + lang.gettext("Did you mean: {codes}?").format(codes=", ".join(exc.suggestions))
+        return {fields.get(exc.kind, FORM): msg}
+    if isinstance(exc, FieldError):
+        return {exc.field: str(exc)}
+    return {FORM: str(exc)}

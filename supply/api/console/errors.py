@@ -31,6 +31,7 @@ _TITLES = {
     422: N_("Invalid input"),
     503: N_("Service unavailable"),
 }
+_OTHER = N_("Error")
 _EXPLAIN = {
     403: N_("Your role may not do this. Sign in with an officer's token to record stock, requests and dispatches."),
     404: N_("There is nothing at this address."),
@@ -45,9 +46,10 @@ def console_error(request: Request, exc: Exception) -> Response:
     problem = problem_response(request, exc)  # the status and the logging of unexpected errors, as the API does
     status = problem.status_code
     lang = choose(request)
-    title = lang.gettext(_TITLES.get(status, N_("Error")))
+    title = lang.gettext(_TITLES.get(status, _OTHER))
     explain = lang.gettext(_EXPLAIN[status]) if status in _EXPLAIN else ""
-    detail = str(exc) if isinstance(exc, JungongError) else ""
+    # the domain's own words only where no translated explanation says it better
+    detail = str(exc) if isinstance(exc, JungongError) and not explain else ""
     return render(request, "error.html", status=status, title=title, explain=explain, detail=detail, code=status)
 
 

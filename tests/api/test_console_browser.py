@@ -176,3 +176,50 @@ def test_languages_follow_the_browser_and_the_switch(live, browser):
     assert page.get_attribute("html", "lang") == "en"
     assert "Stations and stock" in page.inner_text("h1")
     clean(b, refused=1)
+
+
+def test_officer_serves_a_request_from_the_options_to_delivery(live, browser):
+    b = browser()
+    page, backend = b.page, live.db.backend
+    sign_in(page, live.base, live.db.tokens["officer"])
+    page.click("header nav a[href='/console/requests']")
+    form = "form[data-form=request]"
+    page.fill(f"{form} [name=unit]", "Console test battalion")
+    page.fill(f"{form} [name=headcount]", "abc")
+    page.fill(f"{form} [name=vehicles]", "6")
+    page.select_option(f"{form} [name=site]", "GZN-RAIL")
+    page.fill(f"{form} [name=arrive_at]", "2031-06-01T12:00")
+    page.fill(f"{form} [name=dwell_minutes]", "45")
+    page.fill(f"{form} [name=special_diets]", "halal: 6")
+    with page.expect_navigation():
+        page.click(f"{form} button[type=submit]")
+    assert page.inner_text(f"{form} [data-error=headcount]") == "Enter a whole number."
+    assert page.input_value(f"{form} [name=unit]") == "Console test battalion"
+    assert page.input_value(f"{form} [name=arrive_at]") == "2031-06-01T12:00"
+    assert page.input_value(f"{form} [name=special_diets]") == "halal: 6"
+    shot(page, "8-request-error", backend)
+    page.fill(f"{form} [name=headcount]", "120")
+    with page.expect_navigation():
+        page.click(f"{form} button[type=submit]")
+    assert re.search(r"/console/requests/\d+$", page.url)
+    assert page.locator("tr[data-option]").count() == 10
+    first = page.locator("tr[data-option]").first.get_attribute("data-option")
+    assert first == STATION, "the nearest station to Guangzhou North rail station comes first"
+    shot(page, "9-options", backend)
+
+    with page.expect_navigation():
+        page.click(f"tr[data-option='{STATION}'] form[data-form=plan] button")
+    assert re.search(r"/console/dispatches/\d+$", page.url)
+    assert page.inner_text("[data-field=status]") == "planned"
+    assert sorted(page.eval_on_selector_all("[data-step]", "fs => fs.map(f => f.dataset.step)")) == [
+        "cancelled", "dispatched"]  # fmt: skip
+    for step in ("dispatched", "delivered"):
+        with page.expect_navigation():
+            page.click(f"form[data-step={step}] button")
+        assert page.inner_text("[data-field=status]") == step
+    assert page.eval_on_selector_all("[data-step]", "fs => fs.map(f => f.dataset.step)") == ["closed"]
+    shot(page, "10-delivered", backend)
+    page.goto(f"{live.base}/console/dispatches?status=delivered&book=real")
+    assert page.locator("tr[data-status=delivered]").count() >= 1
+    assert page.locator("tr[data-dispatch]:not([data-status=delivered])").count() == 0
+    clean(b, refused=1)

@@ -11,11 +11,15 @@ own attributes (:class:`~supply.core.errors.InsufficientStockError`,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from supply.api.console.i18n import N_, Lang
+from supply.api.console.session import check_csrf
 from supply.core.errors import FieldError, InsufficientStockError, JungongError, UnknownCodeError
 
 M = TypeVar("M", bound=BaseModel)
@@ -41,6 +45,41 @@ _PYDANTIC = {
     "timezone_aware": N_("Enter a date and time."),
 }
 _KINDS = {"item": N_("item"), "station": N_("station"), "site": N_("site")}
+
+
+async def form_data(request: Request) -> dict[str, Any]:
+    """The posted form as a plain dict, after its CSRF field is checked."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    check_csrf(request, form.pop("csrf", None))
+    return form
+
+
+Form = Annotated[dict[str, Any], Depends(form_data)]
+
+
+def flag(value: object) -> bool:
+    """A checkbox or hidden boolean field."""
+    return value in ("1", "true", "on", True)
+
+
+def local_time(value: str, tz: ZoneInfo) -> str:
+    """A ``datetime-local`` field (no zone) read in the service's zone; anything else unchanged for validation."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).isoformat()
+
+
+def pairs(value: str, lang: Lang) -> tuple[dict[str, str], str | None]:
+    """``"halal: 12, sick: 3"`` as ``{"halal": "12", "sick": "3"}`` (validated later), or an error message."""
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in value.replace("，", ",").split(","))):
+        code, sep, count = part.replace("=", ":").replace("：", ":").partition(":")
+        if not sep or not code.strip() or not count.strip():
+            return {}, lang.gettext("Write each as code: number, separated by commas (halal: 12, sick: 3).")
+        out[code.strip()] = count.strip()
+    return out, None
 
 
 def parse(model: type[M], form: Mapping[str, Any], lang: Lang) -> tuple[M | None, dict[str, str]]:

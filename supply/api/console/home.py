@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from supply.api.console import session as sessions
+from supply.api.console.forms import Form
 from supply.api.console.i18n import LANG_COOKIE, LANGUAGES, choose
 from supply.api.console.render import render
-from supply.api.console.stations import Form
 from supply.api.deps import RuntimeDep
 from supply.core.errors import NotAuthenticatedError
 from supply.service.auth import authenticate

@@ -92,3 +92,8 @@ VOCABULARY = (
     N_("adjustment"), N_("reversal"), N_("opening"), N_("reserve"), N_("release"), N_("delivery"),
     N_("proposed"), N_("planned"), N_("dispatched"), N_("delivered"), N_("closed"), N_("cancelled"),
 )  # fmt: skip
+#: Request fields' values shown translated (their codes are what is stored and sent).
+REQUEST_VOCABULARY = (
+    N_("train"), N_("high_speed_train"), N_("convoy"), N_("ship"), N_("aircraft"),
+    N_("routine"), N_("priority"), N_("urgent"),
+)  # fmt: skip

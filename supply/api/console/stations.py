@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
-from supply.api.console.forms import domain_errors, parse
+from supply.api.console.forms import Form, domain_errors, flag, parse
 from supply.api.console.i18n import choose
 from supply.api.console.render import render
-from supply.api.console.session import Officer, User, check_csrf
+from supply.api.console.session import Officer, User
 from supply.api.deps import CodePath, IdPath, RuntimeDep, SessionDep, Writer
 from supply.core.errors import JungongError
 from supply.service import ledger
@@ -30,20 +30,6 @@ from supply.service.stock import alerts, movements, reorder_levels, stock
 router = APIRouter()
 Book = Annotated[bool, Query(description="the exercise (drill) book")]
 FORMS = ("receipt", "issue", "transfer", "count")
-
-
-async def form_data(request: Request) -> dict[str, Any]:
-    """The posted form as a plain dict, after its CSRF field is checked."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    check_csrf(request, form.pop("csrf", None))
-    return form
-
-
-Form = Annotated[dict[str, Any], Depends(form_data)]
-
-
-def _flag(value: str | None) -> bool:
-    return value in ("1", "true", "on")
 
 
 @router.get("/stations")
@@ -113,7 +99,7 @@ def _done(code: str, exercise: bool, what: str) -> RedirectResponse:
 def _movement(kind: str):
     def post(code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form):
         lang = choose(request)
-        exercise = _flag(form.get("exercise"))
+        exercise = flag(form.get("exercise"))
         form["exercise"] = exercise
         body, errors = parse(MovementIn, form, lang)
         if body is not None:
@@ -142,7 +128,7 @@ def post_transfer(code: CodePath, request: Request, session: SessionDep, runtime
                   form: Form):  # fmt: skip
     """Move stock from this station to another (both legs at once)."""
     lang = choose(request)
-    exercise = form["exercise"] = _flag(form.get("exercise"))
+    exercise = form["exercise"] = flag(form.get("exercise"))
     form["from"] = code
     body, errors = parse(TransferIn, form, lang)
     if body is not None:
@@ -162,11 +148,11 @@ def post_count(code: CodePath, request: Request, session: SessionDep, runtime: R
                form: Form):  # fmt: skip
     """A physical count: first show the adjustment it will post, then post it when confirmed."""
     lang = choose(request)
-    exercise = form["exercise"] = _flag(form.get("exercise"))
+    exercise = form["exercise"] = flag(form.get("exercise"))
     body, errors = parse(CountIn, form, lang)
     if body is not None:
         try:
-            if not _flag(form.get("confirm")):
+            if not flag(form.get("confirm")):
                 bal = ledger.count_preview(session, code, body.item, body.counted, exercise=exercise)
                 preview = {"on_hand": bal.on_hand, "counted": body.counted, "difference": body.counted - bal.on_hand}
                 return station_page(request, session, runtime, code, exercise, form="count", values=form,
@@ -187,7 +173,7 @@ def post_reversal(movement_id: IdPath, request: Request, session: SessionDep, ru
     """Reverse a ledger line (a reason is required); back to the station it was on."""
     lang = choose(request)
     code = form.get("station", "")
-    exercise = _flag(form.get("exercise"))
+    exercise = flag(form.get("exercise"))
     body, errors = parse(ReversalIn, form, lang)
     if body is not None:
         w = Writer(runtime, user, request, None)

@@ -223,3 +223,56 @@ def test_officer_serves_a_request_from_the_options_to_delivery(live, browser):
     assert page.locator("tr[data-status=delivered]").count() >= 1
     assert page.locator("tr[data-dispatch]:not([data-status=delivered])").count() == 0
     clean(b, refused=1)
+
+
+def test_command_post_board_live_then_stale(live, browser):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.api.drill_helpers import at, drill_body, start_at
+
+    db = live.db
+    joint = httpx.Client(base_url=live.base, headers=db.headers("commander"), timeout=120)
+    s = start_at(30)
+    d = joint.post("/drills", json=drill_body(s, replications=5)).json()["id"]
+    joint.post(f"/drills/{d}/orders", json={"team": "T-MED", "text": "stand by at GZ-RAIL", "ack_within_minutes": 0})
+    b = browser()
+    page, backend = b.page, db.backend
+    # what the board's polling does, now (a function: the page's CSP forbids evaluating strings)
+    refresh = f"() => {{ htmx.ajax('GET', '/console/drills/{d}/board', '#board').catch(() => null); }}"
+    sign_in(page, live.base, db.tokens["commander"])
+    page.click("header nav a[href='/console/drills']")
+    page.click(f"tr[data-drill='{d}'] a >> nth=0")
+    page.wait_for_function("() => document.querySelectorAll('.jg-unit').length === 2")
+    assert "Asia/Shanghai" in page.inner_text(".tzline")
+    assert page.locator(".tl-row[data-unit]").count() == 2
+    assert page.get_attribute(".tl-row[data-unit=U1]", "data-state") == "expected"
+    assert page.locator("[data-flag=overdue]").count() == 1
+    assert "stand by at GZ-RAIL" in page.inner_text("table.orders")
+    assert page.locator(".jg-station").count() == 10
+    shot(page, "11-board-live", backend)
+
+    # U1 arrives: the next refresh shows it, on the map and on the timeline
+    httpx.post(f"{live.base}/drills/{d}/units/U1/times", json={"arrived_at": at(s, 2)},
+               headers=db.headers("commander"), timeout=30).raise_for_status()  # fmt: skip
+    page.evaluate(refresh)
+    page.wait_for_function("() => document.querySelector('.tl-row[data-unit=U1]').dataset.state === 'arrived'")
+    hhmm = datetime.fromisoformat(at(s, 2)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+    assert f"/ {hhmm}" in page.inner_text(".tl-row[data-unit=U1] .tl-times")
+    assert page.locator(".jg-unit-arrived").count() == 1
+    assert page.is_hidden("#stale")
+
+    # the server is out of reach: the last board stays, under a banner with its age
+    page.context.set_offline(True)
+    page.evaluate(refresh)
+    page.wait_for_function("() => !document.getElementById('stale').hidden")
+    page.wait_for_timeout(2100)
+    banner = page.inner_text("#stale")
+    assert "cannot be reached" in banner and re.search(r"\d+ s old", banner), banner
+    assert page.get_attribute(".tl-row[data-unit=U1]", "data-state") == "arrived"
+    shot(page, "12-board-stale", backend)
+    page.context.set_offline(False)
+    assert b.outside == []
+    # offline, the browser and htmx log each failed refresh; nothing else may go wrong
+    offline = ("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest")
+    assert [e for e in b.errors if not any(o in e for o in offline)] == [], b.errors

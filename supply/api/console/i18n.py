@@ -97,3 +97,5 @@ REQUEST_VOCABULARY = (
     N_("train"), N_("high_speed_train"), N_("convoy"), N_("ship"), N_("aircraft"),
     N_("routine"), N_("priority"), N_("urgent"),
 )  # fmt: skip
+#: A drill unit's state on the board.
+UNIT_STATES = (N_("expected"), N_("arrived"), N_("fed"), N_("departed"), N_("open"))

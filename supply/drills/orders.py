@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
 
-from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
+from supply.core.errors import ForbiddenError, UnknownCodeError
+from supply.core.transitions import check_transition
 from supply.core.types import Code, OrderText, Text, When
 from supply.drills.chain import is_joint, membership, open_drill
 from supply.drills.models import DrillMember, DrillOrder, OrderEvent, Team
@@ -134,10 +135,7 @@ def move_order(session: Session, actor: User, drill_id: int, order_id: int, data
         to = f"station {order.station}'s command" if order.station else f"team {order.team}'s leader"
         msg = f"only {to} may answer order {order_id}"
         raise ForbiddenError(msg)
-    if data.status not in ORDER_TRANSITIONS[order.status]:
-        allowed = ", ".join(sorted(ORDER_TRANSITIONS[order.status])) or "none (final)"
-        msg = f"order {order_id} is {order.status}: cannot become {data.status} (allowed: {allowed})"
-        raise ConflictError(msg)
+    check_transition(ORDER_TRANSITIONS, f"order {order_id}", order.status, data.status)
     session.add(OrderEvent(order_id=order_id, from_status=order.status, to_status=data.status, note=data.reason,
                            actor=actor.name))  # fmt: skip
     record(session, actor.name, f"order.{data.status}", f"order:{order_id}", reason=data.reason, exercise=True,

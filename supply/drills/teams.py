@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from supply.core.errors import ConflictError, UnknownCodeError
 from supply.core.scenario import Scenario
 from supply.core.scenario_teams import TeamIn, teams_from_scenario
+from supply.core.transitions import check_transition
 from supply.core.types import MAX_ID, Code, Text, When
 from supply.drills.models import DispatchTeam, Team, TeamEvent
 from supply.service.audit import record
@@ -120,10 +121,7 @@ def move_team(
     The event is exercise-marked when ``exercise`` (part of a drill) or its dispatch is.
     """
     team = get_team(session, code, for_update=True)
-    if status not in TRANSITIONS[team.status]:
-        allowed = ", ".join(sorted(TRANSITIONS[team.status]))
-        msg = f"team {code} is {team.status}: cannot become {status} (allowed: {allowed})"
-        raise ConflictError(msg)
+    check_transition(TRANSITIONS, f"team {code}", team.status, status)
     if dispatch_id is not None:
         dispatch = session.get(Dispatch, dispatch_id)
         if dispatch is None:

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
-from supply.core.errors import ConflictError, UnknownCodeError
+from supply.core.errors import UnknownCodeError
+from supply.core.transitions import check_transition, origins
 from supply.service import ledger
 from supply.service.audit import record
 from supply.service.inputs import DispatchIn
@@ -57,7 +58,7 @@ _MOVE = (
 _HISTORY = select(_EVENT).where(_EVENT.c.dispatch_id == bindparam("d_id")).order_by(_EVENT.c.id)
 _NEW_DISPATCH, _NEW_LINES, _NEW_EVENT = insert(_DISPATCH), insert(_LINE), insert(_EVENT)
 #: For each status, the statuses it may be reached from.
-ORIGINS = {to: sorted(s for s, nxt in TRANSITIONS.items() if to in nxt) for to in TRANSITIONS}
+ORIGINS = origins(TRANSITIONS)
 
 
 @dataclass(frozen=True)
@@ -130,19 +131,16 @@ def move_dispatch(
     The dispatch row is locked before its status is read, so two officers delivering the same
     dispatch at once cannot issue its stock twice.
     """
-    conn, origins = session.connection(), ORIGINS[status]
+    conn, sources = session.connection(), ORIGINS[status]
     moved = None
-    if len(origins) == 1:  # UPDATE … WHERE status = origin: locks the row and re-checks it after any wait
-        moved = conn.execute(_MOVE, {"d_id": dispatch_id, "d_from": origins[0], "d_status": status}).first()
+    if len(sources) == 1:  # UPDATE … WHERE status = origin: locks the row and re-checks it after any wait
+        moved = conn.execute(_MOVE, {"d_id": dispatch_id, "d_from": sources[0], "d_status": status}).first()
     if moved is not None:
-        d, current = moved, origins[0]
+        d, current = moved, sources[0]
     else:
         d = conn.execute(_LOCKED, {"d_id": dispatch_id}).one()
         current = d.status
-        if status not in TRANSITIONS[current]:
-            allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final)"
-            msg = f"dispatch {dispatch_id} is {current}: cannot become {status} (allowed: {allowed})"
-            raise ConflictError(msg)
+        check_transition(TRANSITIONS, f"dispatch {dispatch_id}", current, status)
         conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
     conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, **event})

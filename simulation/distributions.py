@@ -9,7 +9,9 @@ import math
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from supply.core.types import Strict
 
 DistName = Literal["fixed", "exponential", "uniform", "triangular", "lognormal"]
 
@@ -23,10 +25,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-class Dist(BaseModel):
+class Dist(Strict):
     """A distribution of minutes. Which parameters are required depends on ``dist``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     dist: DistName
     value: float | None = Field(default=None, ge=0)

@@ -182,8 +182,11 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "supply.cli", "serve", "--db", db.url, "--port", str(port), "--workers", "2"],
-        cwd=ROOT, env=cli_env(tmp_path), stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=cli_env(tmp_path),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

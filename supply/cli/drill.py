@@ -11,8 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from supply.cli import live
-from supply.cli.common import JsonOpt, ScenarioArg, console, echo_json, err_console, load
-from supply.cli.db import DbOpt
+from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, console, echo_json, err_console, load
 from supply.core.errors import InvalidArgumentError, JungongError
 from supply.core.scenario import Scenario
 

@@ -124,7 +124,7 @@ class ScenarioMeta(Strict):
 class Scenario(Strict):
     """A validated scenario. Build it with :func:`load_scenario` or :meth:`from_dict`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # merged with Strict's
 
     scenario: ScenarioMeta
     stations: list[Station] = Field(min_length=1)

@@ -44,8 +44,11 @@ class MemberIn(BaseModel):
         need = {"joint_command": (False, False), "station_command": (True, False), "team_leader": (False, True)}
         st, tm = need[self.role]
         if (self.station is not None) != st or (self.team is not None) != tm:
-            what = {"joint_command": "neither station nor team", "station_command": "a station (and no team)",
-                    "team_leader": "a team (and no station)"}[self.role]  # fmt: skip
+            what = {
+                "joint_command": "neither station nor team",
+                "station_command": "a station (and no team)",
+                "team_leader": "a team (and no station)",
+            }[self.role]
             msg = f"role {self.role} takes {what}"
             raise ValueError(msg)
         return self

@@ -98,15 +98,26 @@ def issue_order(
             msg = f"only the joint command or {station}'s station command may order team {data.team}"
             raise ForbiddenError(msg)
     order = DrillOrder(
-        drill_id=drill_id, station=data.station, team=data.team, text=data.text,
-        ack_by=now + timedelta(minutes=data.ack_within_minutes), due_at=data.due_at, issued_by=actor.name,
+        drill_id=drill_id,
+        station=data.station,
+        team=data.team,
+        text=data.text,
+        ack_by=now + timedelta(minutes=data.ack_within_minutes),
+        due_at=data.due_at,
+        issued_by=actor.name,
         issued_at=now,
-    )  # fmt: skip
+    )
     session.add(order)
     session.flush()
     session.add(OrderEvent(order_id=order.id, at=now, to_status="issued", actor=actor.name))
-    record(session, actor.name, "order.issue", f"order:{order.id}", exercise=True,
-           detail={"drill_id": drill_id, "station": data.station, "team": data.team, "text": data.text})  # fmt: skip
+    record(
+        session,
+        actor.name,
+        "order.issue",
+        f"order:{order.id}",
+        exercise=True,
+        detail={"drill_id": drill_id, "station": data.station, "team": data.team, "text": data.text},
+    )
     session.flush()
     return order
 
@@ -136,10 +147,20 @@ def move_order(session: Session, actor: User, drill_id: int, order_id: int, data
         msg = f"only {to} may answer order {order_id}"
         raise ForbiddenError(msg)
     check_transition(ORDER_TRANSITIONS, f"order {order_id}", order.status, data.status)
-    session.add(OrderEvent(order_id=order_id, from_status=order.status, to_status=data.status, note=data.reason,
-                           actor=actor.name))  # fmt: skip
-    record(session, actor.name, f"order.{data.status}", f"order:{order_id}", reason=data.reason, exercise=True,
-           detail={"drill_id": drill_id, "from": order.status})  # fmt: skip
+    session.add(
+        OrderEvent(
+            order_id=order_id, from_status=order.status, to_status=data.status, note=data.reason, actor=actor.name
+        )
+    )
+    record(
+        session,
+        actor.name,
+        f"order.{data.status}",
+        f"order:{order_id}",
+        reason=data.reason,
+        exercise=True,
+        detail={"drill_id": drill_id, "from": order.status},
+    )
     order.status = data.status
     if data.status == "refused":
         order.reason = data.reason
@@ -171,14 +192,29 @@ def order_dicts(session: Session, orders: list[DrillOrder], tz: ZoneInfo, *, now
         events[ev.order_id].append(ev)
     return [
         {
-            "id": o.id, "drill_id": o.drill_id, "station": o.station, "team": o.team, "text": o.text,
-            "status": o.status, "reason": o.reason, "issued_by": o.issued_by,
-            "issued_at": o.issued_at.astimezone(tz).isoformat(), "ack_by": o.ack_by.astimezone(tz).isoformat(),
+            "id": o.id,
+            "drill_id": o.drill_id,
+            "station": o.station,
+            "team": o.team,
+            "text": o.text,
+            "status": o.status,
+            "reason": o.reason,
+            "issued_by": o.issued_by,
+            "issued_at": o.issued_at.astimezone(tz).isoformat(),
+            "ack_by": o.ack_by.astimezone(tz).isoformat(),
             "due_at": None if o.due_at is None else o.due_at.astimezone(tz).isoformat(),
             "overdue_ack": o.status == "issued" and now > o.ack_by,
             "late": o.status in OPEN_ORDERS and o.due_at is not None and now > o.due_at,
-            "history": [{"at": e.at.astimezone(tz).isoformat(), "from": e.from_status, "to": e.to_status,
-                         "note": e.note, "actor": e.actor} for e in events[o.id or 0]],
+            "history": [
+                {
+                    "at": e.at.astimezone(tz).isoformat(),
+                    "from": e.from_status,
+                    "to": e.to_status,
+                    "note": e.note,
+                    "actor": e.actor,
+                }
+                for e in events[o.id or 0]
+            ],
         }
         for o in orders
-    ]  # fmt: skip
+    ]

@@ -52,11 +52,17 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
         ok = minutes is not None and minutes <= target
         on_time += ok
         band = (p.get("minutes_to_fed") or {}).get("band95")
-        units.append({
-            "code": u.code, "station": u.station, "arrival_delay_minutes": late_arrival,
-            "minutes_to_fed": minutes, "on_time": ok,
-            "simulated": p.get("minutes_to_fed"), "outside_band": _outside(minutes, band),
-        })  # fmt: skip
+        units.append(
+            {
+                "code": u.code,
+                "station": u.station,
+                "arrival_delay_minutes": late_arrival,
+                "minutes_to_fed": minutes,
+                "on_time": ok,
+                "simulated": p.get("minutes_to_fed"),
+                "outside_band": _outside(minutes, band),
+            }
+        )
     share = round(on_time / len(units), 4) if units else None
     sl_band = plan["service_level"]["band95"]
     drawn = stock_drawn(session, drill.id)
@@ -73,21 +79,32 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
     by_status: dict[str, int] = {}
     for o in orders:
         by_status[o.status] = by_status.get(o.status, 0) + 1
-    flags = [f"unit {u['code']}: {u['minutes_to_fed']:g} minutes to fed, outside the simulated 95% band "
-             f"{u['simulated']['band95'][0]:g}–{u['simulated']['band95'][1]:g}"
-             for u in units if u["outside_band"]]  # fmt: skip
+    flags = [
+        f"unit {u['code']}: {u['minutes_to_fed']:g} minutes to fed, outside the simulated 95% band "
+        f"{u['simulated']['band95'][0]:g}–{u['simulated']['band95'][1]:g}"
+        for u in units
+        if u["outside_band"]
+    ]
     if _outside(share, sl_band):
         flags.append(f"on-time share {share:.0%} outside the simulated 95% band {sl_band[0]:.0%}–{sl_band[1]:.0%}")
-    flags += [f"{where}: {c['drawn']:g} {item} drawn, outside the simulated 95% band "
-              f"{c['simulated']['band95'][0]:g}–{c['simulated']['band95'][1]:g}"
-              for where, items in [*((f"station {st}", s["items"]) for st, s in stock.items()),
-                                   ("all stations", stock_total)]
-              for item, c in items.items() if c["outside_band"]]  # fmt: skip
-    flags += [f"step {s['step']}: {s['actual_minutes']:g} minutes against a target of {s['target_minutes']:g}"
-              for s in steps if s["over_target"]]  # fmt: skip
-    flags += [f"step {s['step']}: {s['measured_minutes']:g} minutes ({s['simulated_measure']}), outside the "
-              f"simulated 95% band {s['simulated']['band95'][0]:g}–{s['simulated']['band95'][1]:g}"
-              for s in steps if s["outside_band"]]  # fmt: skip
+    flags += [
+        f"{where}: {c['drawn']:g} {item} drawn, outside the simulated 95% band "
+        f"{c['simulated']['band95'][0]:g}–{c['simulated']['band95'][1]:g}"
+        for where, items in [*((f"station {st}", s["items"]) for st, s in stock.items()), ("all stations", stock_total)]
+        for item, c in items.items()
+        if c["outside_band"]
+    ]
+    flags += [
+        f"step {s['step']}: {s['actual_minutes']:g} minutes against a target of {s['target_minutes']:g}"
+        for s in steps
+        if s["over_target"]
+    ]
+    flags += [
+        f"step {s['step']}: {s['measured_minutes']:g} minutes ({s['simulated_measure']}), outside the "
+        f"simulated 95% band {s['simulated']['band95'][0]:g}–{s['simulated']['band95'][1]:g}"
+        for s in steps
+        if s["outside_band"]
+    ]
     return {
         "drill": drill_dict(drill, tz),
         "exercise": True,
@@ -107,7 +124,7 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
                 {"id": o.id, "reason": o.reason}
                 for o in sorted(orders, key=lambda o: o.id or 0)
                 if o.status == "refused"
-            ],  # fmt: skip
+            ],
         },
         "flags": flags,
         "risks": plan["risks"],
@@ -163,14 +180,24 @@ def _steps(steps: list[dict], plan: dict, times: list[tuple[datetime | None, dat
         sim = bands.get(s["step"])
         row = {**s, "simulated": None, "simulated_measure": None, "measured_minutes": None, "outside_band": None}
         if sim is None or sim.get("mean") is None:
-            why = ("no replication completed it" if sim is not None else "the simulation does not model this step"
-                   if "bands" in plan else "the plan predates simulated step bands")  # fmt: skip
+            why = (
+                "no replication completed it"
+                if sim is not None
+                else "the simulation does not model this step"
+                if "bands" in plan
+                else "the plan predates simulated step bands"
+            )
             row["note"] = f"no simulated band ({why}): compared with its target only"
         else:
             measured = _serving_minutes(times)
             note = f"the band is of {sim.get('measure')}; the step's own duration is against its target"
-            row.update(simulated=sim, simulated_measure=sim.get("measure"), measured_minutes=measured,
-                       outside_band=_outside(measured, sim["band95"]), note=note)  # fmt: skip
+            row.update(
+                simulated=sim,
+                simulated_measure=sim.get("measure"),
+                measured_minutes=measured,
+                outside_band=_outside(measured, sim["band95"]),
+                note=note,
+            )
         out.append(row)
     return out
 

@@ -99,9 +99,13 @@ def plan_dispatch(session: Session, actor: str, plan: DispatchDraft, tz: ZoneInf
 def _record(session: Session, actor: str, plan: DispatchDraft, status: str) -> tuple[SimpleNamespace, SimpleNamespace]:
     conn, now = session.connection(), utcnow()
     d = SimpleNamespace(
-        request_id=plan.request_id, station=plan.station, status=status, exercise=plan.exercise,
-        created_by=actor, created_at=now,
-    )  # fmt: skip
+        request_id=plan.request_id,
+        station=plan.station,
+        status=status,
+        exercise=plan.exercise,
+        created_by=actor,
+        created_at=now,
+    )
     d.id = conn.execute(_NEW_DISPATCH, vars(d)).inserted_primary_key[0]
     conn.execute(_NEW_LINES, [{"dispatch_id": d.id, "item": i, "quantity": q} for i, q in plan.lines.items()])
     event = SimpleNamespace(at=now, from_status=None, to_status=status, note="", actor=actor)
@@ -168,8 +172,13 @@ def dispatch_dict(d: object, lines: list[tuple[str, float]], events: list, tz: Z
         "created_at": d.created_at.astimezone(tz).isoformat(),
         "lines": [{"item": item, "quantity": qty} for item, qty in lines],
         "history": [
-            {"at": ev.at.astimezone(tz).isoformat(), "from": ev.from_status, "to": ev.to_status, "note": ev.note,
-             "actor": ev.actor}
+            {
+                "at": ev.at.astimezone(tz).isoformat(),
+                "from": ev.from_status,
+                "to": ev.to_status,
+                "note": ev.note,
+                "actor": ev.actor,
+            }
             for ev in events
         ],
-    }  # fmt: skip
+    }

@@ -14,9 +14,20 @@ from supply.service.stock import stock
 
 STOCK_COLUMNS = ("station", "item", "unit", "on_hand", "reserved", "available", "days_of_supply", "book")
 DISPATCH_COLUMNS = (
-    "dispatch_id", "request_id", "unit", "site", "station", "status", "item", "quantity", "exercise",
-    "created_at", "created_by", "last_change_at", "last_change_by",
-)  # fmt: skip
+    "dispatch_id",
+    "request_id",
+    "unit",
+    "site",
+    "station",
+    "status",
+    "item",
+    "quantity",
+    "exercise",
+    "created_at",
+    "created_by",
+    "last_change_at",
+    "last_change_by",
+)
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict]) -> str:

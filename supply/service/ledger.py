@@ -352,11 +352,23 @@ def _append(
     """A dispatch's movements as plain INSERTs: ``rows`` are (item, quantity, on-hand delta, reserved delta)."""
     at, reason = utcnow(), f"dispatch {dispatch_id}"
     values = [
-        {"at": at, "kind": kind, "station": station, "item": item, "exercise": exercise, "quantity": qty,
-         "on_hand_delta": on_hand, "reserved_delta": reserved, "reason": reason, "actor": actor,
-         "reversal_of": None, "transfer_ref": None, "dispatch_id": dispatch_id}
+        {
+            "at": at,
+            "kind": kind,
+            "station": station,
+            "item": item,
+            "exercise": exercise,
+            "quantity": qty,
+            "on_hand_delta": on_hand,
+            "reserved_delta": reserved,
+            "reason": reason,
+            "actor": actor,
+            "reversal_of": None,
+            "transfer_ref": None,
+            "dispatch_id": dispatch_id,
+        }
         for item, qty, on_hand, reserved in rows
-    ]  # fmt: skip
+    ]
     session.connection().execute(_APPEND, values)
 
 

@@ -35,8 +35,9 @@ def test_board_page_refreshes_and_keeps_the_last_board_offline(live):
         text = page.inner_text("#board")
         assert "U1" in text and "U2" in text and "stand by at GZ-RAIL" in text and "OVERDUE" in text
         # a unit's arrival shows up on the next refresh
-        httpx.post(f"{live.base}/drills/{d}/units/U1/times", json={"arrived_at": at(s, 2)},
-                   headers=db.headers("commander"))  # fmt: skip
+        httpx.post(
+            f"{live.base}/drills/{d}/units/U1/times", json={"arrived_at": at(s, 2)}, headers=db.headers("commander")
+        )
         page.evaluate("refresh()")  # awaited: the page's refresh returns a promise
         hhmm = [datetime.fromisoformat(at(s, m)).astimezone(SHANGHAI).strftime("%H:%M") for m in (120, 2)]
         assert f"{hhmm[0]} / {hhmm[1]}" in page.inner_text("#board")

@@ -31,15 +31,17 @@ SOURCES: dict[str, str] = {
 }
 
 
+#: Drinking water per person per day by climate (ATP 5-0.2-1 Table G-27, see SOURCES).
+_WATER_L_PER_PERSON_PER_DAY: dict[Climate, float] = {"temperate": 5.7, "tropical": 11.4, "arid": 11.4, "arctic": 7.6}
+
+
 class Factors(Strict):
     """Per-person and per-vehicle planning factors (``[factors]`` in a scenario)."""
 
     climate: Climate = "tropical"
     meals_per_person_per_stop: float = Field(default=1.0, ge=0)
     meals_per_person_per_day: float = Field(default=3.0, ge=0)
-    water_l_per_person_per_day: dict[Climate, float] = Field(
-        default_factory=lambda: {"temperate": 5.7, "tropical": 11.4, "arid": 11.4, "arctic": 7.6}
-    )
+    water_l_per_person_per_day: dict[Climate, float] = Field(default_factory=lambda: dict(_WATER_L_PER_PERSON_PER_DAY))
     diesel_l_per_vehicle: float = Field(default=150.0, ge=0)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
@@ -30,7 +31,7 @@ from supply.service import ledger
 from supply.service.audit import record
 from supply.service.inputs import DispatchIn
 from supply.service.known_codes import Codes
-from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, utcnow
+from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, table_of, utcnow
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "proposed": frozenset({"planned", "cancelled"}),
@@ -40,8 +41,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "closed": frozenset(),
     "cancelled": frozenset(),
 }
-_DISPATCH, _LINE, _EVENT = Dispatch.__table__, DispatchLine.__table__, DispatchEvent.__table__
-_REQUEST = SupportRequest.__table__
+_DISPATCH, _LINE, _EVENT = table_of(Dispatch), table_of(DispatchLine), table_of(DispatchEvent)
+_REQUEST = table_of(SupportRequest)
 # Statements built once (SQL construction costs more than running them); parameters at execution.
 _BOOK_OF = select(_REQUEST.c.exercise).where(_REQUEST.c.id == bindparam("r_id"))
 _LINES_OF = select(_LINE.c.item, _LINE.c.quantity).where(_LINE.c.dispatch_id == bindparam("d_id")).order_by(_LINE.c.id)
@@ -106,7 +107,9 @@ def _record(session: Session, actor: str, plan: DispatchDraft, status: str) -> t
         created_by=actor,
         created_at=now,
     )
-    d.id = conn.execute(_NEW_DISPATCH, vars(d)).inserted_primary_key[0]
+    key = conn.execute(_NEW_DISPATCH, vars(d)).inserted_primary_key
+    assert key is not None  # a one-row INSERT always reports its key
+    d.id = key[0]
     conn.execute(_NEW_LINES, [{"dispatch_id": d.id, "item": i, "quantity": q} for i, q in plan.lines.items()])
     event = SimpleNamespace(at=now, from_status=None, to_status=status, note="", actor=actor)
     conn.execute(_NEW_EVENT, {"dispatch_id": d.id, **vars(event)})
@@ -160,7 +163,7 @@ def move_dispatch(
     return dispatch_dict(SimpleNamespace(**{**d._mapping, "status": status}), lines, history, tz)
 
 
-def dispatch_dict(d: object, lines: list[tuple[str, float]], events: list, tz: ZoneInfo) -> dict:
+def dispatch_dict(d: Any, lines: list[tuple[str, float]], events: list, tz: ZoneInfo) -> dict:
     """The API's shape of a dispatch: ``d`` and each event are anything with the columns as attributes."""
     return {
         "id": d.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -69,7 +70,7 @@ def dispatches_csv(
     )
     ids = {d.request_id for d in dispatches}
     reqs = {r.id: r for r in session.exec(select(SupportRequest).where(col(SupportRequest.id).in_(ids)))}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for d in dispatch_dicts(session, dispatches, tz):
         req, last = reqs[d["request_id"]], d["history"][-1]
         base = {

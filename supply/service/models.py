@@ -7,15 +7,23 @@ Times are stored in UTC (:class:`UTCDateTime`) and shown in the configured zone.
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Table, UniqueConstraint, inspect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model, for the hot paths that write with plain INSERT/UPDATE.
+
+    Same object as ``model.__table__``, which SQLModel does not declare to type checkers.
+    """
+    return cast(Table, inspect(model).local_table)
 
 
 class UTCDateTime(TypeDecorator):

@@ -191,8 +191,9 @@ class Station:
         return got
 
     def log_level(self, item: str) -> None:
-        if item == "meals" and self.stock[item] is not None:
-            self.meal_levels.append((self.env.now, self.stock[item].level))
+        c = self.stock[item]
+        if item == "meals" and c is not None:
+            self.meal_levels.append((self.env.now, c.level))
 
     def put(self, item: str, amount: float) -> None:
         c = self.stock[item]

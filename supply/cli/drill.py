@@ -132,7 +132,7 @@ def _trim(result: dict) -> dict:
 
 def _write_map(scenario: Scenario, result: dict, path: Path) -> None:
     try:
-        from maps import drill_map  # type: ignore[attr-defined]
+        from maps import drill_map
     except ImportError:
         msg = "--map: drill maps are not available in this build (maps.drill_map is missing)"
         raise JungongError(msg) from None

@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 from tests.db import cli_env
 
 
-def _cli(tmp_path, *args: str) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+def _cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "supply.cli", *args],
         cwd=ROOT,

@@ -21,7 +21,7 @@ arrive = 10
 """
 
 
-def start(client, db, **extra):  # type: ignore[no-untyped-def]
+def start(client, db, **extra):
     s = start_at()
     r = client.post("/drills", json=drill_body(s, **extra), headers=db.headers("commander"))
     assert r.status_code == 201, r.text
@@ -270,7 +270,7 @@ def test_db_init_loads_a_scenarios_teams(db, tmp_path):
     }
 
 
-def _live(db, drill_id: int, now):  # type: ignore[no-untyped-def]
+def _live(db, drill_id: int, now):
     from supply.drills.chain import get_drill
     from supply.drills.from_live import live_scenario
     from supply.service.db import make_engine, read_session

@@ -63,7 +63,7 @@ TEAMS = [
 
 
 @pytest.fixture
-def plan(tmp_path):  # type: ignore[no-untyped-def]
+def plan(tmp_path):
     return action_plan(drill_scenario(tmp_path, DRILL, seats=20, bays=1), TEAMS)
 
 

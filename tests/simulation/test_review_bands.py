@@ -93,7 +93,7 @@ def test_a_stock_out_never_restocked_draws_only_what_was_there(tmp_path):
     assert plan["bands"]["stock_drawn"]["H"]["water_l"] == _band(159.6)  # untracked: drawn in full
 
 
-def _review(**over) -> dict:  # type: ignore[no-untyped-def]
+def _review(**over) -> dict:
     band = {"mean": 300.0, "band95": [290.0, 310.0]}
     rv = {
         "drill": {

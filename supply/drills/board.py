@@ -20,7 +20,7 @@ from supply.drills import chain, orders, procedure
 from supply.drills.models import Drill, DrillUnit, Team, TeamEvent
 from supply.service import ledger
 from supply.service.audit import record
-from supply.service.models import Dispatch, Movement, User, utcnow
+from supply.service.models import Dispatch, Movement, User, id_of, utcnow
 
 
 class UnitTimesIn(BaseModel):
@@ -131,9 +131,9 @@ def board(session: Session, drill: Drill, user: User, tz: ZoneInfo, *, now: date
     now = now or utcnow()
     elapsed = (now - drill.start_at).total_seconds() / 60.0
     by_request: dict[int, list[dict]] = defaultdict(list)
-    for d in drill_dispatches(session, drill.id):
+    for d in drill_dispatches(session, id_of(drill)):
         by_request[d.request_id].append({"id": d.id, "station": d.station, "status": d.status})
-    units = [unit_dict(u, tz, by_request.get(u.request_id or 0, [])) for u in drill_units(session, drill.id)]
+    units = [unit_dict(u, tz, by_request.get(u.request_id or 0, [])) for u in drill_units(session, id_of(drill))]
     stations = sorted(
         {u["station"] for u in drill.plan.get("units", []) if u["station"]} | set(drill.plan.get("stock_draw", {}))
     )
@@ -142,10 +142,10 @@ def board(session: Session, drill: Drill, user: User, tz: ZoneInfo, *, now: date
     q = select(TeamEvent.team, TeamEvent.at).where(col(TeamEvent.team).in_([t.code for t in teams]))
     for code, at in session.exec(q):
         last[code] = max(last.get(code, at), at)
-    drawn = stock_drawn(session, drill.id)
+    drawn = stock_drawn(session, id_of(drill))
     stock = {}
     for st in stations:
-        planned = defaultdict(float)
+        planned: defaultdict[str, float] = defaultdict(float)
         for h in drill.plan.get("stock_draw", {}).get(st, []):
             if h["hour"] * 60 <= elapsed:
                 for item in STOCK_ITEMS:
@@ -158,7 +158,7 @@ def board(session: Session, drill: Drill, user: User, tz: ZoneInfo, *, now: date
             }
             for item in STOCK_ITEMS
         }
-    open_orders = orders.visible_orders(session, drill.id, user, open_only=True)
+    open_orders = orders.visible_orders(session, id_of(drill), user, open_only=True)
     return {
         "drill": drill_dict(drill, tz),
         "now": now.astimezone(tz).isoformat(),
@@ -177,5 +177,5 @@ def board(session: Session, drill: Drill, user: User, tz: ZoneInfo, *, now: date
         ],
         "stock": stock,
         "procedure": procedure.procedure(session, drill, tz),
-        "members": chain.members(session, drill.id),
+        "members": chain.members(session, id_of(drill)),
     }

@@ -13,6 +13,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from supply.core.errors import ForbiddenError, UnknownCodeError
@@ -21,7 +22,7 @@ from supply.core.types import Code, OrderText, Text, When
 from supply.drills.chain import is_joint, membership, open_drill
 from supply.drills.models import DrillMember, DrillOrder, OrderEvent, Team
 from supply.service.audit import record
-from supply.service.models import Station, User, utcnow
+from supply.service.models import Station, User, id_of, utcnow
 
 OrderStatus = Literal["acknowledged", "in_progress", "done", "refused"]
 
@@ -109,7 +110,7 @@ def issue_order(
     )
     session.add(order)
     session.flush()
-    session.add(OrderEvent(order_id=order.id, at=now, to_status="issued", actor=actor.name))
+    session.add(OrderEvent(order_id=id_of(order), at=now, to_status="issued", actor=actor.name))
     record(
         session,
         actor.name,
@@ -178,7 +179,7 @@ def visible_orders(session: Session, drill_id: int, user: User, *, open_only: bo
     m = membership(session, drill_id, user)
     if m is not None and m.role == "station_command" and user.role != "admin":
         teams = select(Team.code).where(Team.station == m.station)
-        q = q.where((DrillOrder.station == m.station) | col(DrillOrder.team).in_(teams))
+        q = q.where(or_(col(DrillOrder.station) == m.station, col(DrillOrder.team).in_(teams)))
     elif m is not None and m.role == "team_leader" and user.role != "admin":
         q = q.where(DrillOrder.team == m.team)
     return list(session.exec(q.order_by(col(DrillOrder.id))))

@@ -79,7 +79,8 @@ def mark_step(session: Session, actor: User, drill_id: int, step: str, at: datet
 def procedure(session: Session, drill: Drill, tz: ZoneInfo) -> list[dict]:
     """Each step's actual minutes (from the previous step's time, the first from the drill's start) vs target."""
     rows = session.exec(select(DrillStep).where(DrillStep.drill_id == drill.id).order_by(col(DrillStep.seq)))
-    out, previous = [], drill.start_at
+    out: list[dict] = []
+    previous: datetime | None = drill.start_at
     for r in rows:
         actual = None
         if r.done_at is not None and previous is not None:
@@ -93,5 +94,5 @@ def procedure(session: Session, drill: Drill, tz: ZoneInfo) -> list[dict]:
                 "over_target": actual is not None and actual > r.target_minutes,
             }
         )
-        previous = r.done_at if r.done_at is not None else None
+        previous = r.done_at
     return out

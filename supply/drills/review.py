@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from supply.drills import procedure
 from supply.drills.board import drill_dict, drill_units, stock_drawn
 from supply.drills.models import Drill, DrillOrder, OrderEvent
+from supply.service.models import id_of
 
 
 def _outside(value: float | None, band: list | None) -> bool | None:
@@ -41,7 +42,7 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
     target = float(plan["target_minutes"])
     planned = {u["code"]: u for u in plan["units"]}
     units, on_time = [], 0
-    for u in drill_units(session, drill.id):
+    for u in drill_units(session, id_of(drill)):
         p = planned.get(u.code, {})
         minutes = None
         if u.arrived_at is not None and u.served_at is not None:
@@ -65,9 +66,9 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
         )
     share = round(on_time / len(units), 4) if units else None
     sl_band = plan["service_level"]["band95"]
-    drawn = stock_drawn(session, drill.id)
+    drawn = stock_drawn(session, id_of(drill))
     stock, stock_total = _stock(plan, drawn)
-    steps = _steps(procedure.procedure(session, drill, tz), plan, units_times(session, drill.id))
+    steps = _steps(procedure.procedure(session, drill, tz), plan, units_times(session, id_of(drill)))
     orders = list(session.exec(select(DrillOrder).where(DrillOrder.drill_id == drill.id)))
     ack_minutes = []
     for o in orders:
@@ -208,4 +209,5 @@ def units_times(session: Session, drill_id: int) -> list[tuple[datetime | None, 
 
 
 def review_ids(session: Session) -> list[int]:
-    return list(session.exec(select(Drill.id).order_by(col(Drill.id))))
+    ids = session.exec(select(col(Drill.id)).order_by(col(Drill.id)))
+    return [i for i in ids if i is not None]  # stored rows all have one

@@ -25,7 +25,7 @@ from supply.drills.procedure import StepIn, add_steps
 from supply.service.audit import record
 from supply.service.dispatches import create_dispatch
 from supply.service.inputs import DispatchIn, LineIn, RequestIn
-from supply.service.models import Site, Station, User, utcnow
+from supply.service.models import Site, Station, User, id_of, utcnow
 from supply.service.requests import create_request
 
 SCENARIO_NAME = r"^[A-Za-z0-9_-]+$"
@@ -96,14 +96,14 @@ def start_drill(
     )
     session.add(drill)
     session.flush()
-    chain.add_joint_command(session, drill.id, actor)
-    add_steps(session, drill.id, procedure)
+    chain.add_joint_command(session, id_of(drill), actor)
+    add_steps(session, id_of(drill), procedure)
     sites = set(session.exec(select(Site.code)).all())
     skipped = []
     for u in plan["units"]:
         req_id = None
         if u["place"] in sites:
-            req = create_request(session, actor.name, _request_in(drill.id, start, u), factors)
+            req = create_request(session, actor.name, _request_in(id_of(drill), start, u), factors)
             req_id = req.id
             lines = [LineIn(item=k, quantity=v) for k, v in sorted(req.needs.items()) if v > 0]
             if u["station"] and lines:
@@ -114,7 +114,7 @@ def start_drill(
             skipped.append(u["code"])
         session.add(
             DrillUnit(
-                drill_id=drill.id,
+                drill_id=id_of(drill),
                 code=u["code"],
                 request_id=req_id,
                 station=u["station"],

@@ -57,8 +57,23 @@ _Then = Callable[["_Visit", int], None]
 class _Visit:
     """One arrival being served at one station."""
 
-    __slots__ = ("arrival", "station", "t0", "t1", "deadline", "fed", "refuelled", "resolved", "done_at",
-                 "last", "fed_last", "waiting", "wait_sum", "vehicle_wait", "closed")  # fmt: skip
+    __slots__ = (
+        "arrival",
+        "station",
+        "t0",
+        "t1",
+        "deadline",
+        "fed",
+        "refuelled",
+        "resolved",
+        "done_at",
+        "last",
+        "fed_last",
+        "waiting",
+        "wait_sum",
+        "vehicle_wait",
+        "closed",
+    )
 
     def __init__(self, arrival: Arrival, station: Station, t0: float, deadline: float) -> None:
         self.arrival, self.station, self.t0, self.deadline = arrival, station, t0, deadline
@@ -386,7 +401,7 @@ class Model:
                 g.fed_sum,
                 g.wait_sum,
                 tuple(g.stations),
-            )  # fmt: skip
+            )
             for g in self.groups
         )
         arrivals = sum(g.arrivals for g in groups)

@@ -149,8 +149,9 @@ def post_order(drill_id: IdPath, body: orders.OrderIn, w: MemberWriterDep):
 
 
 @router.get("/drills/{drill_id}/orders")
-def get_orders(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Reader,
-               open_only: bool = False) -> list[dict]:  # fmt: skip
+def get_orders(
+    drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Reader, open_only: bool = False
+) -> list[dict]:
     """The orders the caller may see (a team leader: their team's; a station command: their station's)."""
     chain.get_drill(session, drill_id)
     visible = orders.visible_orders(session, drill_id, user, open_only=open_only)

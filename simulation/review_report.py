@@ -7,8 +7,22 @@ Takes the plain review dict (:func:`supply.drills.review.review`): reality again
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from simulation.report import _CSS, _png, _table, plt
+
+
+def _band(ax: Any, i: int, lo: float | None, hi: float | None) -> None:
+    """Row ``i``'s simulated 95% band as a thick translucent bar (labelled once, for the legend)."""
+    ax.plot(
+        [i, i],
+        [lo, hi],
+        color="#4477aa",
+        linewidth=8,
+        alpha=0.5,
+        solid_capstyle="butt",
+        label="simulated 95% band" if i == 0 else None,
+    )
 
 
 def _fed_plot(rv: dict) -> str:
@@ -19,15 +33,7 @@ def _fed_plot(rv: dict) -> str:
         sim = u["simulated"] or {}
         lo, hi = (sim.get("band95") or [None, None])[:2]
         if lo is not None:
-            ax.plot(
-                [i, i],
-                [lo, hi],
-                color="#4477aa",
-                linewidth=8,
-                alpha=0.5,
-                solid_capstyle="butt",
-                label="simulated 95% band" if i == 0 else None,
-            )
+            _band(ax, i, lo, hi)
         if u["minutes_to_fed"] is not None:
             ax.plot(
                 i,
@@ -78,15 +84,7 @@ def _stock_plot(rv: dict) -> str:
             sim = c["simulated"] or {}
             lo, hi = (sim.get("band95") or [None, None])[:2]
             if sim.get("mean") is not None:
-                ax.plot(
-                    [i, i],
-                    [lo, hi],
-                    color="#4477aa",
-                    linewidth=8,
-                    alpha=0.5,
-                    solid_capstyle="butt",
-                    label="simulated 95% band" if i == 0 else None,
-                )
+                _band(ax, i, lo, hi)
             ax.plot(
                 i, c["drawn"], "o", color="#b00" if c["outside_band"] else "#222", label="drawn" if i == 0 else None
             )

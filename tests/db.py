@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,6 +169,21 @@ class Live:
 
     base: str
     db: Db
+
+
+@pytest.fixture
+def client_for(live: Live) -> Iterator[Callable[[str], httpx.Client]]:
+    """``client_for(role)``: an HTTP client on the live server holding that role's token, closed
+    after the test (an unclosed one is a ResourceWarning, an error under the warnings policy)."""
+    clients: list[httpx.Client] = []
+
+    def make(role: str) -> httpx.Client:
+        clients.append(httpx.Client(base_url=live.base, headers=live.db.headers(role), timeout=60))
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -15,13 +15,13 @@ pytestmark = pytest.mark.browser
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def test_board_page_refreshes_and_keeps_the_last_board_offline(live):
+def test_board_page_refreshes_and_keeps_the_last_board_offline(live, client_for):
     if not chromium_path():
         pytest.fail("Chromium is not installed (apt-get install chromium); browser tests need it")
     from tools.chromium import chromium_page
 
     db = live.db
-    joint = httpx.Client(base_url=live.base, headers=db.headers("commander"), timeout=60)
+    joint = client_for("commander")
     s = start_at(30)
     d = joint.post("/drills", json=drill_body(s, replications=5)).json()["id"]
     joint.post(f"/drills/{d}/orders", json={"team": "T-MED", "text": "stand by at GZ-RAIL", "ack_within_minutes": 0})

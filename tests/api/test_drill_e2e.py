@@ -32,11 +32,9 @@ def _minutes(a: str, b: str) -> float:
     return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() / 60.0
 
 
-def test_a_drill_through_the_real_server(live, tmp_path):
+def test_a_drill_through_the_real_server(live, client_for, tmp_path):
     db = live.db
-    joint, station, leader = (
-        httpx.Client(base_url=live.base, headers=db.headers(r), timeout=60) for r in ("commander", "officer", "planner")
-    )
+    joint, station, leader = (client_for(r) for r in ("commander", "officer", "planner"))
     s = start_at(60)
 
     # start: the plan's units become exercise requests, its dispatches are proposed

@@ -13,10 +13,9 @@ SHANGHAI = timezone(timedelta(hours=8))
 
 
 @pytest.mark.slow
-def test_duty_officers_day(live):
+def test_duty_officers_day(live, client_for):
     db = live.db
-    officer = httpx.Client(base_url=live.base, headers=db.headers("officer"), timeout=30)
-    admin = httpx.Client(base_url=live.base, headers=db.headers("admin"), timeout=30)
+    officer, admin = client_for("officer"), client_for("admin")
 
     def stock(item: str) -> dict:
         return next(r for r in officer.get("/stations/NS-WING/stock").json() if r["item"] == item)

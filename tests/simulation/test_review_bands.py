@@ -9,7 +9,7 @@ import pytest
 from simulation.action_plan import SERVING_MEASURE, action_plan
 from simulation.review_report import review_html
 from simulation.runner import run_drill
-from tests.simulation.drill_helpers import drill_scenario
+from tests.simulation.drill_helpers import drill_scenario, stockout_scenario
 from tests.simulation.test_plan_doc import DRILL, TEAMS
 
 # B stays 90 minutes instead of 20, so it is fed: at H at 75, a free seat, 20-minute meal → fed at 95.
@@ -49,34 +49,7 @@ def test_serving_band_from_first_arrival_to_last_fed(tmp_path):
 def test_draws_count_what_units_took_not_the_hubs_transfers(tmp_path):
     """P holds 10 meals (reorder at 5); 12 arrive: 10 draw at once, 2 after the hub's delivery.
     P drew 12 meals for units; the hub drew none for units (its 10-meal transfer is not a draw)."""
-    drill = """
-    [drill]
-    hours = 6
-    target_minutes = 30
-    replications = 2
-
-    [[drill.units]]
-    code = "U"
-    headcount = 12
-    station = "P"
-    arrive = 0
-
-    [drill.service]
-    meal_minutes = 10
-
-    [drill.restock]
-    lead_hours = 1
-
-    [drill.consumption]
-    water_l_per_person = 0
-    """
-    sc = drill_scenario(
-        tmp_path,
-        drill,
-        p_seats=20,
-        h_stock="[stations.stock]\nmeals = 100",
-        p_stock="[stations.stock]\nmeals = 10\n[stations.reorder]\nmeals = 5",
-    )
+    sc = stockout_scenario(tmp_path)
     res = run_drill(sc).as_dict()
     assert res["stations"]["P"]["drawn"]["meals"] == {"mean": 12.0, "ci95": [12.0, 12.0]}
     assert res["stations"]["P"]["drawn"]["water_l"]["mean"] == 0.0

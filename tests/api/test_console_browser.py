@@ -232,10 +232,11 @@ def test_command_post_board_live_then_stale(live, browser):
     from tests.api.drill_helpers import at, drill_body, start_at
 
     db = live.db
-    joint = httpx.Client(base_url=live.base, headers=db.headers("commander"), timeout=120)
     s = start_at(30)
-    d = joint.post("/drills", json=drill_body(s, replications=5)).json()["id"]
-    joint.post(f"/drills/{d}/orders", json={"team": "T-MED", "text": "stand by at GZ-RAIL", "ack_within_minutes": 0})
+    with httpx.Client(base_url=live.base, headers=db.headers("commander"), timeout=120) as joint:
+        d = joint.post("/drills", json=drill_body(s, replications=5)).json()["id"]
+        order = {"team": "T-MED", "text": "stand by at GZ-RAIL", "ack_within_minutes": 0}
+        joint.post(f"/drills/{d}/orders", json=order).raise_for_status()
     b = browser()
     page, backend = b.page, db.backend
     # what the board's polling does, now (a function: the page's CSP forbids evaluating strings)

@@ -10,7 +10,7 @@ own attributes (:class:`~supply.core.errors.InsufficientStockError`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -19,10 +19,13 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from supply.api.console.i18n import N_, Lang
+from supply.api.console.i18n import choose as choose_lang
 from supply.api.console.session import check_csrf
+from supply.api.deps import Writer
 from supply.core.errors import FieldError, InsufficientStockError, JungongError, UnknownCodeError
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 #: The whole form, not one field.
 FORM = "_form"
 
@@ -127,3 +130,27 @@ def domain_errors(exc: JungongError, lang: Lang, *, fields: Mapping[str, str] | 
     if isinstance(exc, FieldError):
         return {exc.field: str(exc)}
     return {FORM: str(exc)}
+
+
+def submit(
+    request: Request,
+    writer: Writer,
+    model: type[M],
+    form: Mapping[str, Any],
+    act: Callable[[Any, M], R],
+    *,
+    fields: Mapping[str, str] | None = None,
+) -> tuple[R | None, dict[str, str]]:
+    """Validate ``form`` as ``model``, then run ``act(session, body)`` in one write transaction.
+
+    ``(result, {})`` when it was recorded; ``(None, {field: message})`` when the form or the domain
+    refused it (``fields`` maps an unknown code's kind to the form's field).
+    """
+    lang = choose_lang(request)
+    body, errors = parse(model, form, lang)
+    if body is None:
+        return None, errors
+    try:
+        return writer.transact(lambda s: act(s, body)), {}
+    except JungongError as exc:
+        return None, domain_errors(exc, lang, fields=fields)

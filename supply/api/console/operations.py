@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
-from supply.api.console.forms import FORM, Form, domain_errors, flag, local_time, pairs, parse
+from supply.api.console.forms import FORM, Form, domain_errors, flag, local_time, pairs, parse, submit
 from supply.api.console.i18n import choose
 from supply.api.console.render import render
 from supply.api.console.session import Officer, User
@@ -146,14 +146,10 @@ def dispatch_view(dispatch_id: IdPath, request: Request, session: SessionDep, ru
 def post_status(dispatch_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer,
                 form: Form):  # fmt: skip
     """Move a dispatch one step (reserve → issue on delivery, release on cancel), as the API does."""
-    lang = choose(request)
-    body, errors = parse(StatusIn, form, lang)
-    if body is not None:
-        w = Writer(runtime, user, request, None)
-        try:
-            lines = w.check(lambda s: check_status(s, dispatch_id))
-            w.transact(lambda s: move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines, w.tz))
-            return RedirectResponse(f"/console/dispatches/{dispatch_id}", status_code=303)
-        except JungongError as exc:
-            errors = domain_errors(exc, lang)
+    w = Writer(runtime, user, request, None)
+    lines = w.check(lambda s: check_status(s, dispatch_id))
+    moved, errors = submit(request, w, StatusIn, form, lambda s, body: move_dispatch(
+        s, w.actor, dispatch_id, body.status, body.note, lines, w.tz))  # fmt: skip
+    if moved is not None:
+        return RedirectResponse(f"/console/dispatches/{dispatch_id}", status_code=303)
     return dispatch_page(request, session, runtime, dispatch_id, status=422, values=form, errors=errors)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
-from supply.api.console.forms import Form, domain_errors, flag, parse
+from supply.api.console.forms import Form, domain_errors, flag, parse, submit
 from supply.api.console.i18n import choose
 from supply.api.console.render import render
 from supply.api.console.session import Officer, User
@@ -97,20 +97,15 @@ def _done(code: str, exercise: bool, what: str) -> RedirectResponse:
 
 
 def _movement(kind: str):
+    act = ledger.receive if kind == "receipt" else ledger.issue
+
     def post(code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form):
-        lang = choose(request)
-        exercise = flag(form.get("exercise"))
-        form["exercise"] = exercise
-        body, errors = parse(MovementIn, form, lang)
-        if body is not None:
-            act = ledger.receive if kind == "receipt" else ledger.issue
-            w = Writer(runtime, user, request, None)
-            try:
-                m = w.transact(lambda s: act(s, w.actor, code, body.item, body.quantity, body.reason,
-                                             exercise=body.exercise))  # fmt: skip
-                return _done(code, exercise, f"{kind}:{m.id}")
-            except JungongError as exc:
-                errors = domain_errors(exc, lang, fields={"item": "item"})
+        exercise = form["exercise"] = flag(form.get("exercise"))
+        w = Writer(runtime, user, request, None)
+        m, errors = submit(request, w, MovementIn, form, lambda s, body: act(
+            s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise))  # fmt: skip
+        if m is not None:
+            return _done(code, exercise, f"{kind}:{m.id}")
         return station_page(request, session, runtime, code, exercise, status=422, form=kind, values=form,
                             errors=errors)  # fmt: skip
 
@@ -127,18 +122,14 @@ router.post("/stations/{code}/issue")(_movement("issue"))
 def post_transfer(code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer,
                   form: Form):  # fmt: skip
     """Move stock from this station to another (both legs at once)."""
-    lang = choose(request)
     exercise = form["exercise"] = flag(form.get("exercise"))
     form["from"] = code
-    body, errors = parse(TransferIn, form, lang)
-    if body is not None:
-        w = Writer(runtime, user, request, None)
-        try:
-            legs = w.transact(lambda s: ledger.transfer(s, w.actor, code, body.to, body.item, body.quantity,
-                                                        body.reason, exercise=body.exercise))  # fmt: skip
-            return _done(code, exercise, f"transfer:{legs[0].id}")
-        except JungongError as exc:
-            errors = domain_errors(exc, lang, fields={"item": "item", "station": "to"})
+    w = Writer(runtime, user, request, None)
+    legs, errors = submit(request, w, TransferIn, form, lambda s, body: ledger.transfer(
+        s, w.actor, code, body.to, body.item, body.quantity, body.reason, exercise=body.exercise),
+        fields={"item": "item", "station": "to"})  # fmt: skip
+    if legs:
+        return _done(code, exercise, f"transfer:{legs[0].id}")
     return station_page(request, session, runtime, code, exercise, status=422, form="transfer", values=form,
                         errors=errors)  # fmt: skip
 
@@ -149,20 +140,22 @@ def post_count(code: CodePath, request: Request, session: SessionDep, runtime: R
     """A physical count: first show the adjustment it will post, then post it when confirmed."""
     lang = choose(request)
     exercise = form["exercise"] = flag(form.get("exercise"))
-    body, errors = parse(CountIn, form, lang)
-    if body is not None:
-        try:
-            if not flag(form.get("confirm")):
+    if not flag(form.get("confirm")):
+        body, errors = parse(CountIn, form, lang)
+        if body is not None:
+            try:
                 bal = ledger.count_preview(session, code, body.item, body.counted, exercise=exercise)
                 preview = {"on_hand": bal.on_hand, "counted": body.counted, "difference": body.counted - bal.on_hand}
                 return station_page(request, session, runtime, code, exercise, form="count", values=form,
                                     confirm=preview)  # fmt: skip
-            w = Writer(runtime, user, request, None)
-            m = w.transact(lambda s: ledger.count(s, w.actor, code, body.item, body.counted, body.reason,
-                                                  exercise=body.exercise))  # fmt: skip
-            return _done(code, exercise, f"count:{m.id}" if m is not None else "count:0")
-        except JungongError as exc:
-            errors = domain_errors(exc, lang, fields={"item": "item"})
+            except JungongError as exc:
+                errors = domain_errors(exc, lang, fields={"item": "item"})
+    else:
+        w = Writer(runtime, user, request, None)
+        done, errors = submit(request, w, CountIn, form, lambda s, body: [ledger.count(
+            s, w.actor, code, body.item, body.counted, body.reason, exercise=body.exercise)])  # fmt: skip
+        if done is not None:
+            return _done(code, exercise, f"count:{done[0].id}" if done[0] is not None else "count:0")
     return station_page(request, session, runtime, code, exercise, status=422, form="count", values=form,
                         errors=errors)  # fmt: skip
 
@@ -171,17 +164,12 @@ def post_count(code: CodePath, request: Request, session: SessionDep, runtime: R
 def post_reversal(movement_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer,
                   form: Form):  # fmt: skip
     """Reverse a ledger line (a reason is required); back to the station it was on."""
-    lang = choose(request)
-    code = form.get("station", "")
     exercise = flag(form.get("exercise"))
-    body, errors = parse(ReversalIn, form, lang)
-    if body is not None:
-        w = Writer(runtime, user, request, None)
-        try:
-            legs = w.transact(lambda s: ledger.reverse(s, w.actor, movement_id, body.reason))
-            return _done(legs[0].station, exercise, f"reversal:{legs[0].id}")
-        except JungongError as exc:
-            errors = domain_errors(exc, lang)
+    w = Writer(runtime, user, request, None)
+    legs, errors = submit(request, w, ReversalIn, form,
+                          lambda s, body: ledger.reverse(s, w.actor, movement_id, body.reason))  # fmt: skip
+    if legs:
+        return _done(legs[0].station, exercise, f"reversal:{legs[0].id}")
     values = {**form, "movement": movement_id}
-    return station_page(request, session, runtime, code, exercise, status=422, form=f"reversal-{movement_id}",
-                        values=values, errors=errors)  # fmt: skip
+    return station_page(request, session, runtime, form.get("station", ""), exercise, status=422,
+                        form=f"reversal-{movement_id}", values=values, errors=errors)  # fmt: skip

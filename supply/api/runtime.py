@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -12,9 +15,13 @@ from supply.core.factors import Factors, StockPolicy, factors_from_scenario, sto
 from supply.core.network import Network, build_network
 from supply.core.scenario import Scenario
 from supply.core.settings import Settings
+from supply.service import idempotency
 from supply.service.db import make_engine, read_session, reader
 from supply.service.known_codes import Codes
+from supply.service.models import utcnow
 from supply.service.scenario_sync import stored_scenario
+
+log = logging.getLogger(__name__)
 
 
 class NotInitialisedError(JungongError):
@@ -30,6 +37,27 @@ class Runtime:
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
         self._engine = engine
+        self._purged_at: datetime | None = None
+        self._purge_lock = threading.Lock()
+
+    def purge_idempotency(self) -> None:
+        """Purge expired idempotency records in a background thread, at most every ``PURGE_EVERY``."""
+        now = utcnow()
+        with self._purge_lock:
+            if self._purged_at is not None and now - self._purged_at < idempotency.PURGE_EVERY:
+                return
+            self._purged_at = now
+        before = now - timedelta(hours=self.settings.idempotency_hours)
+        threading.Thread(target=self._purge, args=(before,), daemon=True, name="idempotency-purge").start()
+
+    def _purge(self, before: datetime) -> None:
+        try:
+            n = idempotency.purge(self.engine, before)
+        except Exception as exc:  # a purge that fails is retried at the next interval; never the request's fault
+            log.warning("idempotency purge failed (retried later): %s", exc)
+        else:
+            if n:
+                log.info("purged %d idempotency records older than %s", n, before.isoformat())
 
     @cached_property
     def engine(self) -> Engine:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import tomllib
 from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from supply.core.errors import Problem, ScenarioError
 from supply.core.geo import haversine_km
-from supply.core.types import CODE_RE, Strict
+from supply.core.types import CLEAN, CODE_RE, Name, Strict, Text
 from supply.core.validation import problems_from_validation
 
 Tier = Literal["hub", "wing", "point"]
@@ -32,7 +32,7 @@ RINGS: tuple[str, ...] = ("city", "region", "sea")
 
 class _Place(Strict):
     code: str
-    name: str = ""
+    name: Name = ""
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
 
@@ -89,7 +89,7 @@ class Link(Strict):
 
     a: str
     b: str
-    name: str | None = None
+    name: Name | None = None
     mode: Mode = "road"
     one_way: bool = False
     minutes: float | None = Field(default=None, gt=0)
@@ -103,9 +103,9 @@ class Link(Strict):
 
 
 class ScenarioMeta(Strict):
-    name: str
+    name: Name
     illustrative: bool = False
-    description: str = ""
+    description: Annotated[str, StringConstraints(max_length=5000), *CLEAN] = ""
     detour: dict[Mode, float] = Field(default_factory=lambda: {"road": 1.35, "sea": 1.15})
     speeds_kmh: dict[str, float] = Field(
         default_factory=lambda: {
@@ -116,9 +116,9 @@ class ScenarioMeta(Strict):
             "sea_lane": 28.0,
         }
     )
-    graphml: str | None = Field(default=None, description="OSM road network (osmnx GraphML)")
+    graphml: Text | None = Field(default=None, description="OSM road network (osmnx GraphML)")
     connector_kmh: float = Field(default=20.0, gt=0, description="speed from a place to its road")
-    extends: str | None = Field(default=None, description="base scenario file whose network this one inherits")
+    extends: Text | None = Field(default=None, description="base scenario file whose network this one inherits")
 
 
 class Scenario(Strict):

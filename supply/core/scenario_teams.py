@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from supply.core.errors import Problem, ScenarioError
 from supply.core.scenario import Scenario, problems_from_validation
-from supply.core.types import NUL_FREE, Code
+from supply.core.types import Code, ShortName
 
 KINDS = ("kitchen", "water", "fuel", "transport", "medical", "security")
 Kind = Literal["kitchen", "water", "fuel", "transport", "medical", "security"]
@@ -26,7 +26,7 @@ class TeamIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: Code
-    name: Annotated[str, StringConstraints(max_length=120, pattern=NUL_FREE)] = ""
+    name: ShortName = ""
     station: Code
     kind: Kind
     headcount: int = Field(ge=1, le=10_000)

@@ -17,13 +17,13 @@ A drill is never deleted: it is closed, after which its record is read-only.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from sqlmodel import Session, col, select
 
 from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
-from supply.core.types import NUL_FREE, Code
+from supply.core.types import Code, UserName
 from supply.drills.models import Drill, DrillMember, Team
 from supply.service.audit import record
 from supply.service.models import Station, User, utcnow
@@ -34,7 +34,7 @@ DrillRole = Literal["joint_command", "station_command", "team_leader"]
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user: Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=NUL_FREE)]
+    user: UserName
     role: DrillRole
     station: Code | None = None
     team: Code | None = None
@@ -94,7 +94,7 @@ def add_member(session: Session, actor: User, drill_id: int, data: MemberIn) -> 
     require_joint(session, drill_id, actor, "appoint members")
     user = session.exec(select(User).where(User.name == data.user)).first()
     if user is None:
-        raise UnknownCodeError("user", data.user, session.exec(select(User.name)).all())
+        raise UnknownCodeError("user", data.user)  # no suggestions: user names are not for every reader
     if data.station is not None and session.get(Station, data.station) is None:
         raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
     if data.team is not None and session.get(Team, data.team) is None:

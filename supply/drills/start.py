@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from supply.core.errors import InvalidArgumentError
 from supply.core.factors import Factors
 from supply.core.scenario import Scenario
-from supply.core.types import MAX_ID, NUL_FREE, Name, When
+from supply.core.types import CLEAN, MAX_ID, Name, When
 from supply.drills import chain
 from supply.drills.models import Drill, DrillUnit
 from supply.drills.procedure import StepIn, add_steps
@@ -39,7 +39,7 @@ class DrillIn(BaseModel):
     scenario: Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=SCENARIO_NAME)] | None = Field(
         default=None, description="a drill in the scenarios' drills/ folder, e.g. 'three-trains'"
     )
-    scenario_toml: Annotated[str, StringConstraints(min_length=1, max_length=200_000, pattern=NUL_FREE)] | None = None
+    scenario_toml: Annotated[str, StringConstraints(min_length=1, max_length=200_000), *CLEAN] | None = None
     name: Name = ""
     start_at: When | None = Field(default=None, description="minute 0 of the drill (D1 00:00); default: now")
     replications: int | None = Field(default=None, ge=1, le=500, description="simulation size (default: ≤ 100)")

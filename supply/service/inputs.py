@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from supply.core.types import MAX_ID, NUL_FREE, Code, Reason, Text, When
+from supply.core.types import MAX_ID, Code, Reason, Text, UnitName, When
 
 Quantity = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
 Mode = Literal["train", "high_speed_train", "convoy", "ship", "aircraft"]
@@ -53,7 +53,7 @@ class ReversalIn(_In):
 class RequestIn(_In):
     """A support request (保障需求), shaped like a movement-plan line."""
 
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=NUL_FREE)]
+    unit: UnitName
     headcount: int = Field(gt=0, le=100_000)
     special_diets: dict[Code, Annotated[int, Field(ge=0, le=100_000)]] = Field(
         default_factory=dict, examples=[{"halal": 12, "sick": 3}]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from supply.core.errors import JungongError
+from supply.core.errors import NotInitialisedError
 from supply.core.factors import Factors, StockPolicy, factors_from_scenario, stock_policy
 from supply.core.network import Network, build_network
 from supply.core.scenario import Scenario
@@ -22,13 +22,6 @@ from supply.service.models import utcnow
 from supply.service.scenario_sync import stored_scenario
 
 log = logging.getLogger(__name__)
-
-
-class NotInitialisedError(JungongError):
-    """The database has no scenario yet: ``jungong db init`` was not run."""
-
-    title = "Database not initialised"
-    status = 503
 
 
 class Runtime:

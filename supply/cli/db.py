@@ -7,13 +7,18 @@ else the default SQLite file in the data folder.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from supply.cli.common import ScenarioArg, load
+from supply.cli.common import JsonOpt, ScenarioArg, echo_json, load
 from supply.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DbOpt = Annotated[
     str | None,
@@ -34,6 +39,18 @@ def database_url(db: str | None) -> str:
     from supply.service.db import normalise_url
 
     return normalise_url(db or get_settings().resolved_database_url())
+
+
+@contextmanager
+def initialised_engine(db: str | None) -> Iterator[Engine]:
+    """An engine on an initialised database (else "run `jungong db init`", creating nothing), disposed after."""
+    from supply.service.db import existing_engine
+
+    engine = existing_engine(database_url(db))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @db_app.command("init")
@@ -75,12 +92,41 @@ def users_add_cmd(
     try:
         upgrade(engine)
         with write_session(engine) as session:
-            _, token = add_user(session, name, role)
+            user, token = add_user(session, name, role, token_days=get_settings().token_days)
             session.commit()
     finally:
         engine.dispose()
-    typer.echo(f"user '{name}' ({role}) created; their token (shown once, stored hashed):")
+    expires = user.token_expires_at.isoformat() if user.token_expires_at else "never"
+    typer.echo(f"user '{name}' ({role}) created; their token (shown once, stored hashed, expires {expires}):")
     typer.echo(token)
+
+
+@users_app.command("revoke")
+def users_revoke_cmd(name: Annotated[str, typer.Argument(help="User name.")], db: DbOpt = None) -> None:
+    """Revoke a user's token: it stops working at once."""
+    from supply.service.auth import revoke_user
+    from supply.service.db import write_session
+
+    with initialised_engine(db) as engine, write_session(engine) as session:
+        revoke_user(session, name)
+        session.commit()
+    typer.echo(f"user '{name}': token revoked")
+
+
+@users_app.command("list")
+def users_list_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Every user: name, role, token expiry, revoked or not (never a token)."""
+    from supply.service.auth import list_users, user_dict
+    from supply.service.db import read_session
+
+    with initialised_engine(db) as engine, read_session(engine) as session:
+        rows = [user_dict(u) for u in list_users(session)]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        state = "revoked" if r["revoked"] else f"expires {r['token_expires_at'] or 'never'}"
+        typer.echo(f"{r['name']}\t{r['role']}\t{state}")
 
 
 def serve_cmd(

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from supply.cli.common import JsonOpt, ScenarioArg, console, echo_json, load
-from supply.cli.db import DbOpt, database_url
+from supply.cli.db import DbOpt, initialised_engine
 from supply.core.errors import InvalidArgumentError
 from supply.core.scenario import Scenario
 
@@ -71,14 +71,10 @@ def review_cmd(
     from supply.core.settings import get_settings
     from supply.drills.chain import get_drill
     from supply.drills.review import review
-    from supply.service.db import make_engine, read_session
+    from supply.service.db import read_session
 
-    engine = make_engine(database_url(db))
-    try:
-        with read_session(engine) as session:
-            rv = review(session, get_drill(session, drill_id), get_settings().tz)
-    finally:
-        engine.dispose()
+    with initialised_engine(db) as engine, read_session(engine) as session:
+        rv = review(session, get_drill(session, drill_id), get_settings().tz)
     if out is not None:
         out.write_text(review_html(rv), encoding="utf-8")
     if as_json:
@@ -101,14 +97,10 @@ def from_live(drill_id: int, db: str | None) -> Scenario:
     """The drill's scenario from now, from the database (see :func:`supply.drills.start.live_scenario`)."""
     from supply.drills.chain import get_drill
     from supply.drills.from_live import live_scenario
-    from supply.service.db import make_engine, read_session
+    from supply.service.db import read_session
 
-    engine = make_engine(database_url(db))
-    try:
-        with read_session(engine) as session:
-            return live_scenario(session, get_drill(session, drill_id))
-    finally:
-        engine.dispose()
+    with initialised_engine(db) as engine, read_session(engine) as session:
+        return live_scenario(session, get_drill(session, drill_id))
 
 
 __all__ = ["from_live", "load", "register"]

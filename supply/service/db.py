@@ -62,6 +62,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def existing_engine(url: str) -> Engine:
+    """An engine on a database that must already be initialised; creates nothing (no SQLite file, no folder).
+
+    Raises :class:`~supply.core.errors.NotInitialisedError` (run ``jungong db init``) or
+    :class:`~supply.core.errors.DatabaseUnavailableError`.
+    """
+    from supply.core.errors import NotInitialisedError
+    from supply.service.migrate import check_initialised
+
+    url = normalise_url(url)
+    parsed = make_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(str(file)).is_file():
+        msg = f"no database at {parsed.database}: run `jungong db init` first (or pass --db URL)"
+        raise NotInitialisedError(msg)
+    engine = make_engine(url)
+    try:
+        check_initialised(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
 def reader(engine: Engine) -> Engine:
     """``engine`` for reads outside a write: on PostgreSQL in autocommit (no BEGIN/ROLLBACK round trips).
 

@@ -70,11 +70,11 @@ def review_cmd(
     from simulation.review_report import review_html
     from supply.core.settings import get_settings
     from supply.drills.chain import get_drill
-    from supply.drills.review import review
+    from supply.drills.review import drill_review
     from supply.service.db import read_session
 
     with initialised_engine(db) as engine, read_session(engine) as session:
-        rv = review(session, get_drill(session, drill_id), get_settings().tz)
+        rv = drill_review(session, get_drill(session, drill_id), get_settings().tz)
     if out is not None:
         out.write_text(review_html(rv), encoding="utf-8")
     if as_json:

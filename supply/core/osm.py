@@ -41,15 +41,28 @@ def add_osm_roads(g: nx.DiGraph, scenario: Scenario) -> None:
     from scipy.spatial import cKDTree
 
     path = Path(scenario.base_dir) / scenario.scenario.graphml
+    shown = path.name  # never the folder: an API caller must not learn the server's paths
     try:
         osm = nx.read_graphml(path)
     except FileNotFoundError:
         raise ScenarioError(
-            [Problem(scenario.source, "scenario.graphml", f"road network file not found: {path}")]
+            [
+                Problem(
+                    scenario.source,
+                    "scenario.graphml",
+                    f"road network file not found: {shown}",
+                )
+            ]
         ) from None
     except Exception as exc:  # networkx raises several kinds for a malformed file
         raise ScenarioError(
-            [Problem(scenario.source, "scenario.graphml", f"cannot read road network {path}: {exc}")]
+            [
+                Problem(
+                    scenario.source,
+                    "scenario.graphml",
+                    f"cannot read road network {shown}: {type(exc).__name__}",
+                )
+            ]
         ) from None
     ids, lats, lons = [], [], []
     for node, data in osm.nodes(data=True):

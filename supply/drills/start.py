@@ -3,8 +3,10 @@
 :func:`start_drill` takes the action plan (plain JSON from :mod:`simulation.action_plan`, built by
 the edge) and writes, in one transaction: the drill, its procedure, its creator as joint
 command, one exercise-marked support request per planned unit (at its site), and one
-*proposed* dispatch per unit from the station the plan chose — nothing is reserved until an
-officer confirms it. Everything it writes is exercise-marked, so it never enters real reports.
+*proposed* dispatch per unit from the station the plan chose (nothing is reserved until an
+officer confirms it), and the drill's own exercise teams (:func:`~supply.drills.teams.drill_teams`:
+a drill never creates or changes a real team). Everything it writes is exercise-marked, so it
+never enters real reports.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from supply.core.types import CLEAN, MAX_ID, Name, When
 from supply.drills import chain
 from supply.drills.models import Drill, DrillUnit
 from supply.drills.procedure import StepIn, add_steps
+from supply.drills.teams import drill_teams
 from supply.service.audit import record
 from supply.service.dispatches import create_dispatch
 from supply.service.inputs import DispatchIn, LineIn, RequestIn
@@ -86,6 +89,7 @@ def start_drill(
     session.add(drill)
     session.flush()
     chain.add_joint_command(session, drill.id, actor)
+    drill_teams(session, scenario, drill.id, actor.name)
     add_steps(session, drill.id, procedure)
     sites = set(session.exec(select(Site.code)).all())
     skipped = []

@@ -155,11 +155,13 @@ def test_teams_never_overlap_and_log_their_status(client, db):
         ("on_task", "returning"),
     ]
     assert log[2]["exercise"] is True and datetime.fromisoformat(log[2]["at"]) == datetime.fromisoformat(at(s, 125))
-    assert [e["exercise"] for e in log] == [False, True, True, True]  # a team leader reports for their drill
-    # officers report for a named drill (exercise) or for real operations
-    client.post("/teams/T-KITCHEN/status", json={"status": "stood_down", "drill_id": d}, headers=h)
-    client.post("/teams/T-KITCHEN/status", json={"status": "ready"}, headers=h)
-    assert [e["exercise"] for e in client.get("/teams/T-KITCHEN", headers=h).json()["log"]] == [False, True, False]
+    assert [e["exercise"] for e in log] == [True, True, True, True]  # the drill's own team: exercise throughout
+    # officers report a real team's status for a named drill (exercise) or for real operations
+    real = {"code": "R-KITCHEN", "station": "GZ-HUB", "kind": "kitchen", "headcount": 8}
+    assert client.post("/teams", json=real, headers=h).status_code == 201
+    client.post("/teams/R-KITCHEN/status", json={"status": "stood_down", "drill_id": d}, headers=h)
+    client.post("/teams/R-KITCHEN/status", json={"status": "ready"}, headers=h)
+    assert [e["exercise"] for e in client.get("/teams/R-KITCHEN", headers=h).json()["log"]] == [False, True, False]
     assert client.post("/teams/T-KITCHEN/status", json={"status": "en_route", "drill_id": 999},
                        headers=h).status_code == 404  # fmt: skip
     assert client.post("/teams", json={"code": "X", "station": "NOPE", "kind": "water", "headcount": 3},

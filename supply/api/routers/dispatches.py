@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from supply.api.deps import CodeQuery, ExerciseQuery, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep, WriterDep
 from supply.core.types import MAX_ID
+from supply.drills.chain import refuse_if_closed
 from supply.service.dispatches import check_dispatch, check_status, move_dispatch, plan_dispatch
 from supply.service.inputs import DispatchIn, Status, StatusIn
 from supply.service.requests import dispatch_dicts, get_dispatch, list_dispatches
@@ -19,14 +20,25 @@ router = APIRouter(tags=["dispatches"])
 def post_dispatch(body: DispatchIn, w: WriterDep):
     """Plan a dispatch: its lines are reserved at the station, or nothing is (409)."""
     plan = w.check(lambda s: check_dispatch(s, body, w.codes))
-    return w.run(body, lambda s: (201, plan_dispatch(s, w.actor, plan, w.tz)))
+
+    def run(s):  # type: ignore[no-untyped-def]
+        if plan.exercise:
+            refuse_if_closed(s, request_id=body.request_id)
+        return 201, plan_dispatch(s, w.actor, plan, w.tz)
+
+    return w.run(body, run)
 
 
 @router.post("/dispatches/{dispatch_id}/status", responses={409: {"description": "illegal transition"}})
 def post_status(dispatch_id: IdPath, body: StatusIn, w: WriterDep):
     """planned → dispatched → delivered → closed, or cancelled from planned/dispatched."""
     lines = w.check(lambda s: check_status(s, dispatch_id))
-    return w.run(body, lambda s: (200, move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines, w.tz)))
+
+    def run(s):  # type: ignore[no-untyped-def]
+        refuse_if_closed(s, dispatch_id=dispatch_id)
+        return 200, move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines, w.tz)
+
+    return w.run(body, run)
 
 
 @router.get("/dispatches")

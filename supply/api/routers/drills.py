@@ -7,7 +7,6 @@ deleted (``DELETE`` answers 405); it is closed.
 
 from __future__ import annotations
 
-import tomllib
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -16,12 +15,11 @@ from fastapi.responses import HTMLResponse
 from supply.api.board_page import board_page
 from supply.api.deps import CodePath, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep
 from supply.api.drill_deps import MemberWriterDep, StarterWriterDep
-from supply.core.errors import InvalidArgumentError, NotAllowedError, UnknownCodeError
+from supply.core.errors import NotAllowedError, UnknownCodeError
 from supply.core.scenario import Scenario, load_scenario, scenario_from_text
 from supply.core.settings import Settings
 from supply.drills import board, chain, orders, procedure, start
-from supply.drills.review import review
-from supply.drills.teams import sync_teams
+from supply.drills.review import close_with_review, drill_review
 
 router = APIRouter(tags=["drills"])
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or a self-contained HTML page")]
@@ -39,17 +37,7 @@ def drill_scenario(settings: Settings, body: start.DrillIn) -> Scenario:
             raise UnknownCodeError("drill scenario", body.scenario, known)
         return load_scenario(path)
     text = body.scenario_toml or ""
-    try:
-        meta = tomllib.loads(text).get("scenario", {})
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"scenario_toml: not valid TOML: {exc}"
-        raise InvalidArgumentError(msg) from None
-    base = meta.get("extends") if isinstance(meta, dict) else None
-    root = settings.scenarios_dir.resolve()
-    if base is not None and (not isinstance(base, str) or not (folder / base).resolve().is_relative_to(root)):
-        msg = "scenario_toml: scenario.extends may only name a file in the built-in scenarios folder"
-        raise InvalidArgumentError(msg)
-    return scenario_from_text(text, source="scenario_toml", base_dir=folder)
+    return scenario_from_text(text, source="scenario_toml", base_dir=folder, confine=settings.scenarios_dir)
 
 
 @router.post("/drills", status_code=201, responses={422: {"description": "invalid scenario"}})
@@ -65,7 +53,6 @@ def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep):
     factors, user = runtime.factors, w.user
 
     def run(s):  # type: ignore[no-untyped-def]
-        sync_teams(s, scenario, w.actor)
         drill, skipped = start.start_drill(
             s, user, scenario, plan, factors, name=body.name, start_at=body.start_at, procedure=body.procedure
         )
@@ -106,7 +93,7 @@ def delete_drill(drill_id: IdPath, session: SessionDep, _: Reader):
 @router.post("/drills/{drill_id}/close", responses={409: {"description": "already closed"}})
 def post_close(drill_id: IdPath, w: MemberWriterDep):
     """Close the drill (joint command): everything after is read-only."""
-    return w.run(None, lambda s: (200, board.drill_dict(chain.close_drill(s, w.user, drill_id), w.tz)))
+    return w.run(None, lambda s: (200, board.drill_dict(close_with_review(s, w.user, drill_id, w.tz), w.tz)))
 
 
 @router.get("/drills/{drill_id}/plan", response_model=None)
@@ -211,7 +198,7 @@ def get_board_page(drill_id: IdPath) -> HTMLResponse:
 @router.get("/drills/{drill_id}/review", response_model=None)
 def get_review(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader, format: Format = "json"):
     """The after-action review: reality against the simulated 95% bands (JSON, or HTML with plots)."""
-    rv = review(session, chain.get_drill(session, drill_id), runtime.tz)
+    rv = drill_review(session, chain.get_drill(session, drill_id), runtime.tz)
     if format == "html":
         from simulation.review_report import review_html
 

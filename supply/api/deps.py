@@ -6,7 +6,7 @@ SQLite) with the domain function and — when the request carries an ``Idempoten
 stored first answer, so a retried POST returns that answer and records nothing new. The key is
 looked up inside the write transaction; two identical requests racing on PostgreSQL collide on
 the unique (user, key) index, and the loser replays the winner's answer. An answer carrying a
-secret (a new user's token) is stored redacted (``stored=``), so no token is ever at rest;
+secret (a new user's token) is stored redacted (``redact=``), so no token is ever at rest;
 stored answers are kept for the ``idempotency_hours`` setting and then purged
 (:func:`supply.service.idempotency.purge`).
 
@@ -120,9 +120,9 @@ class Writer:
         body: BaseModel | None,
         fn: Callable[[Session], tuple[int, Any]],
         *,
-        stored: Callable[[Any], Any] | None = None,
+        redact: Callable[[Any], Any] | None = None,
     ) -> Response:
-        """Run ``fn`` (returns status and payload) in one transaction; ``stored`` redacts what is kept for replays."""
+        """Run ``fn`` (returns status and payload) in one transaction; ``redact`` says what is kept for replays."""
         raw = body.model_dump_json(by_alias=True) if body is not None else ""
         fingerprint = hashlib.sha256(f"{self.method} {self.path} {raw}".encode()).hexdigest()
         session = write_session(self.runtime.engine)
@@ -134,7 +134,7 @@ class Writer:
             status, payload = fn(session)
             text = json.dumps(payload, ensure_ascii=False)
             if self.key:
-                kept = text if stored is None else json.dumps(stored(payload), ensure_ascii=False)
+                kept = text if redact is None else json.dumps(redact(payload), ensure_ascii=False)
                 row = {"user_id": self.user.id, "key": self.key, "method": self.method, "path": self.path}
                 extra = {"fingerprint": fingerprint, "status_code": status, "body": kept, "created_at": utcnow()}
                 session.connection().execute(_STORE, {**row, **extra})

@@ -58,7 +58,7 @@ def post_user(body: UserIn, w: AdminWriterDep, runtime: RuntimeDep):
         user, token = add_user(s, body.name, body.role.value, actor=w.actor, token_days=runtime.settings.token_days)
         return 201, {**user_dict(user), "token": token}
 
-    return w.run(body, act, stored=_without_token)
+    return w.run(body, act, redact=_without_token)
 
 
 def _without_token(answer: dict) -> dict:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from supply.core.errors import InvalidArgumentError
 from supply.core.network import Disruptions, Network, build_network
 from supply.core.scenario import Scenario, load_scenario
 
@@ -48,6 +50,36 @@ def network_for(
 
 def echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def check_size_options(replications: int | None, seed: int | None) -> None:
+    """``--replications`` and ``--seed`` within the drill file's own bounds (exit 2 otherwise)."""
+    from simulation.spec import MAX_REPLICATIONS
+    from supply.core.types import MAX_ID
+
+    if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
+        msg = f"--replications must be between 1 and {MAX_REPLICATIONS:,}, got {replications}"
+        raise InvalidArgumentError(msg)
+    if seed is not None and not 0 <= seed <= MAX_ID:
+        msg = f"--seed must be between 0 and {MAX_ID}, got {seed}"
+        raise InvalidArgumentError(msg)
+
+
+def check_output_paths(**paths: Path | None) -> None:
+    """Every output file's folder exists and is writable, before any simulation runs."""
+    problems = []
+    for option, path in paths.items():
+        if path is None:
+            continue
+        folder = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            problems.append(f"--{option} {path}: is a folder; give a file name")
+        elif not folder.is_dir():
+            problems.append(f"--{option} {path}: folder {folder} does not exist")
+        elif not os.access(folder, os.W_OK):
+            problems.append(f"--{option} {path}: folder {folder} is not writable")
+    if problems:
+        raise InvalidArgumentError("; ".join(problems))
 
 
 def fmt_minutes(value: float | None) -> str:

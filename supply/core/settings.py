@@ -43,7 +43,7 @@ class Settings(BaseSettings):
         default=10, gt=0, le=600, description="a SQLite writer waits this long for the lock, then 503 + Retry-After"
     )
     drill_work_limit: float = Field(
-        default=2e8,
+        default=5e7,
         gt=0,
         description="the most simulated events (replications × arrivals and events) a drill may cost",
     )

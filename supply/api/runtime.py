@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from supply.api.drill_jobs import DrillJobs
 from supply.core.errors import NotInitialisedError
 from supply.core.factors import Factors, StockPolicy, factors_from_scenario, stock_policy
 from supply.core.network import Network, build_network
@@ -60,6 +61,12 @@ class Runtime:
     def read_engine(self) -> Engine:
         """The engine for reads outside a write (autocommit on PostgreSQL; see :func:`supply.service.db.reader`)."""
         return reader(self.engine)
+
+    @cached_property
+    def jobs(self) -> DrillJobs:
+        """Where drills' planning jobs run (a local process pool, or the Dask cluster of the settings)."""
+        url = self.engine.url.render_as_string(hide_password=False)
+        return DrillJobs(self.settings, url, self.settings.scenarios_dir / "drills")
 
     @cached_property
     def codes(self) -> Codes:

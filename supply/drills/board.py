@@ -103,6 +103,7 @@ def drill_dict(drill: Drill, tz: ZoneInfo) -> dict:
         "id": drill.id, "name": drill.name, "scenario": Path(drill.scenario_source).name, "status": drill.status,
         "exercise": True, "start_at": _iso(drill.start_at, tz), "created_by": drill.created_by,
         "created_at": _iso(drill.created_at, tz), "closed_at": _iso(drill.closed_at, tz),
+        "progress": drill.progress, "error": drill.error,
     }  # fmt: skip
 
 

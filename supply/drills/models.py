@@ -70,6 +70,7 @@ class Drill(SQLModel, table=True):
     #: The planning job: its inputs (replications, seed, procedure, name), while ``planning``.
     job: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     progress: float | None = None  # share of the planning job done, 0–1
+    job_owner: str | None = Field(default=None, max_length=120)  # host:pid of the server process running the job
     error: str | None = None  # why planning failed (or was cancelled)
     review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # frozen at close
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import httpx
 
-from tests.api.drill_helpers import NEEDS, at, drill_body, start_at
+from tests.api.drill_helpers import NEEDS, at, drill_body, post_drill, start_at
 from tests.conftest import ROOT
 from tests.db import cli_env
 
@@ -33,9 +33,7 @@ def test_a_drill_through_the_real_server(live, tmp_path):
     s = start_at(60)
 
     # start: the plan's units become exercise requests, its dispatches are proposed
-    r = joint.post("/drills", json=drill_body(s))
-    assert r.status_code == 201, r.text
-    drill = r.json()
+    drill = post_drill(joint, drill_body(s))
     d = drill["id"]
     d1, d2 = (x["id"] for x in drill["dispatches"])
     for body in ({"user": "officer-1", "role": "station_command", "station": "GZ-HUB"},

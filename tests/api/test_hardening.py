@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from supply.service.db import make_engine
 from supply.service.models import utcnow
-from tests.api.drill_helpers import SMALL_DRILL, at, drill_body, start_at
+from tests.api.drill_helpers import SMALL_DRILL, at, drill_body, post_drill, start_at, wait_planned
 
 REAL_TEAM = {"code": "R-WATER", "name": "Hub water team", "station": "GZ-HUB", "kind": "water", "headcount": 5}
 
@@ -35,9 +35,7 @@ def test_a_drill_never_creates_or_changes_real_teams(client, db):
         '\n[[teams]]\ncode = "R-WATER"\nstation = "NS-WING"\nkind = "water"\nheadcount = 1\n'
         '\n[[teams]]\ncode = "HUGE"\nstation = "GZ-HUB"\nkind = "security"\nheadcount = 9999\n'
     )
-    r = client.post("/drills", json={**drill_body(start_at()), "scenario_toml": toml}, headers=db.headers("commander"))
-    assert r.status_code == 201, r.text
-    drill_id = r.json()["id"]
+    drill_id = post_drill(client, {**drill_body(start_at()), "scenario_toml": toml}, db.headers("commander"))["id"]
     real = client.get("/teams/R-WATER", headers=db.headers()).json()
     assert (real["station"], real["headcount"], real["drill_id"]) == ("GZ-HUB", 5, None)
     huge = client.get("/teams/HUGE", headers=db.headers()).json()
@@ -141,8 +139,7 @@ def test_crafted_scenario_toml_is_422_not_500(client, db):
 def test_a_closed_drill_is_frozen(client, db):
     """Probe 6: a closed drill's dispatches could still move and take teams, and its review changed."""
     joint, officer = db.headers("commander"), db.headers()
-    r = client.post("/drills", json=drill_body(start_at()), headers=joint)
-    drill = r.json()
+    drill = post_drill(client, drill_body(start_at()), joint)
     d1, d2 = (x["id"] for x in drill["dispatches"])
     assert client.post(f"/dispatches/{d1}/status", json={"status": "planned"}, headers=officer).status_code == 200
     assert client.post(f"/drills/{drill['id']}/close", headers=joint).status_code == 200
@@ -203,3 +200,57 @@ def test_unexpected_errors_log_their_traceback_and_a_request_id(client, db, capl
     record = next(rec for rec in caplog.records if rid in rec.getMessage())
     assert record.exc_info is not None and "kaboom" in str(record.exc_info[1])
     assert "NoneType: None" not in caplog.text
+
+
+def test_a_drill_is_a_job_answered_at_once(client, db):
+    """Probe 1: the simulation ran inside the request; now 202 + Location, planning → open, with progress."""
+    r = client.post("/drills", json=drill_body(start_at()), headers=db.headers("commander"))
+    assert r.status_code == 202 and r.json()["status"] == "planning" and r.json()["progress"] == 0.0
+    drill = wait_planned(client, r.json()["id"], db.headers())
+    assert drill["status"] == "open" and drill["progress"] == 1.0 and len(drill["dispatches"]) == 2
+
+
+def test_a_planning_job_can_be_cancelled(client, db):
+    """Probe 1: a client that went away could not stop the work; POST /drills/{id}/cancel does."""
+    big = drill_body(start_at(), replications=500)
+    r = client.post("/drills", json=big, headers=db.headers("commander"))
+    assert r.status_code == 202
+    d = r.json()["id"]
+    assert client.post(f"/drills/{d}/cancel", headers=db.headers("planner")).status_code == 403
+    c = client.post(f"/drills/{d}/cancel", headers=db.headers("commander"))
+    assert c.status_code == 200 and c.json()["status"] == "failed" and "cancelled by commander-1" in c.json()["error"]
+    drill = wait_planned(client, d, db.headers())
+    assert drill["status"] == "failed" and drill["dispatches"] == []
+    assert client.post(f"/drills/{d}/cancel", headers=db.headers("commander")).status_code == 409
+
+
+def test_too_large_a_drill_is_refused_before_any_work(client, db):
+    """Probe 1: hours, rates, unit counts and headcounts had no bound; the estimate is checked first."""
+    huge = SMALL_DRILL + '\n[[drill.streams]]\nsite = "GZ-RAIL"\nrate_per_hour = 9000\nheadcount = 90000\n'
+    r = client.post("/drills", json={**drill_body(start_at()), "scenario_toml": huge}, headers=db.headers())
+    assert r.status_code == 422 and "too large to simulate" in r.json()["detail"] and "limit" in r.json()["detail"]
+    for key, value in (("hours = 12", "hours = 100000"), ("headcount = 200", "headcount = 10000000")):
+        toml = SMALL_DRILL.replace(key, value)
+        r = client.post("/drills", json={**drill_body(start_at()), "scenario_toml": toml}, headers=db.headers())
+        assert r.status_code == 422, r.text
+    assert client.get("/drills", headers=db.headers()).json() == []
+
+
+def test_a_job_left_planning_by_a_stopped_server_is_resumed(client, db):
+    """Probe 1: a restart must resume (or fail) every job left planning; none hangs."""
+    from supply.api import create_app
+    from supply.core.settings import Settings
+
+    r = client.post("/drills", json=drill_body(start_at()), headers=db.headers("commander"))
+    d = r.json()["id"]
+    wait_planned(client, d, db.headers())
+    # as a server process killed mid-job leaves it: planning, owned by a process that is gone
+    sql(db, "UPDATE drill SET status = 'planning', progress = 0.3, job_owner = 'nohost-x:1' WHERE id = :d", d=d)
+    sql(db, "UPDATE drill SET job_owner = :o WHERE id = :d", o=f"{__import__('socket').gethostname()}:999999", d=d)
+    from fastapi.testclient import TestClient
+
+    app = create_app(Settings(database_url=db.url, data_dir=client.app.state.runtime.settings.data_dir))
+    with TestClient(app) as restarted:
+        drill = wait_planned(restarted, d, db.headers())
+    app.state.runtime.engine.dispose()
+    assert drill["status"] == "open" and len(drill["dispatches"]) == 2  # resumed, units not written twice

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tests.api.drill_helpers import at, drill_body, start_at
+from tests.api.drill_helpers import at, drill_body, post_drill, start_at
 
 ROLES = ("officer", "planner", "commander", "admin")
 OFFICERS = {"officer", "admin"}
@@ -31,6 +31,7 @@ WRITE_ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("post", "/teams/{code}/status"): None,
     ("delete", "/drills/{drill_id}"): None,
     ("post", "/drills/{drill_id}/close"): None,
+    ("post", "/drills/{drill_id}/cancel"): None,
     ("post", "/drills/{drill_id}/members"): None,
     ("post", "/drills/{drill_id}/orders"): None,
     ("post", "/drills/{drill_id}/orders/{order_id}/status"): None,
@@ -66,9 +67,7 @@ def test_drill_routes_by_role_in_the_drill(client, db):
     s = start_at()
     drills = {}
     for creator in ("commander", "officer"):
-        r = client.post("/drills", json=drill_body(s), headers=db.headers(creator))
-        assert r.status_code == 201, r.text
-        drills[creator] = r.json()["id"]
+        drills[creator] = post_drill(client, drill_body(s), db.headers(creator))["id"]
     # planner-1 leads team T-MED in drill A
     r = client.post(f"/drills/{drills['commander']}/members", json={"user": "planner-1", "role": "team_leader",
                     "team": "T-MED"}, headers=db.headers("commander"))  # fmt: skip
@@ -88,6 +87,8 @@ def test_drill_routes_by_role_in_the_drill(client, db):
             may_time = joint or role == "officer"
             assert times.status_code == (200 if may_time else 403), (creator, role, times.text)
             assert client.delete(f"/drills/{d}", headers=h).status_code == 405
+            cancel = client.post(f"/drills/{d}/cancel", headers=h)  # the drill is open: nothing to cancel
+            assert cancel.status_code == (409 if joint else 403), (creator, role, cancel.text)
     # team status: officers and admins for any team; a team leader for their own team only
     for role, team, ok in (("planner", "T-MED", True), ("planner", "T-KITCHEN", False), ("commander", "T-MED", False),
                            ("officer", "T-KITCHEN", True), ("admin", "T-KITCHEN", True)):  # fmt: skip

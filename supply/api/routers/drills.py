@@ -1,12 +1,14 @@
 """Live drills: start from the action plan, the command chain, unit times, board, review, close.
 
-This router is an edge: starting a drill runs its simulation (:mod:`simulation.action_plan`) and
-hands the plan, as plain JSON, to the core (:mod:`supply.drills.start`). A drill is never
+This router is an edge: starting a drill validates it, estimates its work (refused above the
+``drill_work_limit`` setting), writes it as ``planning`` and answers 202; its simulation
+(:mod:`simulation.action_plan`) runs as a job (:mod:`supply.api.drill_jobs`), never in the request. A drill is never
 deleted (``DELETE`` answers 405); it is closed.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -15,10 +17,11 @@ from fastapi.responses import HTMLResponse
 from supply.api.board_page import board_page
 from supply.api.deps import CodePath, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep
 from supply.api.drill_deps import MemberWriterDep, StarterWriterDep
+from supply.api.drill_jobs import process_id
 from supply.core.errors import NotAllowedError, UnknownCodeError
 from supply.core.scenario import Scenario, load_scenario, scenario_from_text
 from supply.core.settings import Settings
-from supply.drills import board, chain, orders, procedure, start
+from supply.drills import board, chain, jobs, orders, procedure, start
 from supply.drills.review import close_with_review, drill_review
 
 router = APIRouter(tags=["drills"])
@@ -40,31 +43,42 @@ def drill_scenario(settings: Settings, body: start.DrillIn) -> Scenario:
     return scenario_from_text(text, source="scenario_toml", base_dir=folder, confine=settings.scenarios_dir)
 
 
-@router.post("/drills", status_code=201, responses={422: {"description": "invalid scenario"}})
+@router.post("/drills", status_code=202, responses={422: {"description": "invalid or too large a scenario"}})
 def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep):
-    """Start a live drill: its units become exercise support requests, the plan's dispatches are proposed."""
-    from simulation.action_plan import scenario_plan
-    from simulation.spec import drill_spec
+    """Start a live drill: answered at once (``planning``); its plan is simulated outside the request.
+
+    ``GET /drills/{id}`` (the ``Location``) shows its progress, then ``open`` with its exercise
+    support requests and proposed dispatches, or ``failed`` with the reason.
+    """
+    from simulation.spec import check_work, drill_spec
 
     scenario = drill_scenario(runtime.settings, body)
     spec = drill_spec(scenario)
     reps = body.replications or min(spec.replications, LIVE_REPLICATIONS)
-    plan = scenario_plan(scenario, replications=reps, seed=body.seed)
-    factors, user = runtime.factors, w.user
+    check_work(spec, reps, runtime.settings.drill_work_limit, source=scenario.source)
+    job = {"replications": reps, "seed": body.seed}
+    owner = process_id()
 
     def run(s):  # type: ignore[no-untyped-def]
-        drill, skipped = start.start_drill(
-            s, user, scenario, plan, factors, name=body.name, start_at=body.start_at, procedure=body.procedure
+        drill = start.create_drill(
+            s, w.user, scenario, job=job, name=body.name, start_at=body.start_at, procedure=body.procedure, owner=owner
         )
-        out = board.drill_dict(drill, w.tz)
-        out["units_without_request"] = skipped
-        out["dispatches"] = [
-            {"id": d.id, "request_id": d.request_id, "station": d.station, "status": d.status}
-            for d in board.drill_dispatches(s, drill.id)
-        ]
-        return 201, out
+        return 202, board.drill_dict(drill, w.tz)
 
-    return w.run(body, run)
+    response = w.run(body, run)
+    drill_id = json.loads(response.body)["id"]
+    response.headers["Location"] = f"/drills/{drill_id}"
+    if response.headers.get("Idempotent-Replayed") != "true":
+        runtime.jobs.submit(drill_id)
+    return response
+
+
+@router.post("/drills/{drill_id}/cancel", responses={409: {"description": "not planning"}})
+def post_cancel(drill_id: IdPath, w: MemberWriterDep, runtime: RuntimeDep):
+    """Stop a drill's planning (its joint command or an admin): it becomes ``failed``, reason "cancelled"."""
+    response = w.run(None, lambda s: (200, board.drill_dict(jobs.cancel(s, w.user, drill_id), w.tz)))
+    runtime.jobs.cancel(drill_id)
+    return response
 
 
 @router.get("/drills")
@@ -79,6 +93,11 @@ def get_drill(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Rea
         **board.drill_dict(drill, runtime.tz),
         "members": chain.members(session, drill_id),
         "procedure": procedure.procedure(session, drill, runtime.tz),
+        "units_without_request": (drill.job or {}).get("units_without_request", []),
+        "dispatches": [
+            {"id": d.id, "request_id": d.request_id, "station": d.station, "status": d.status}
+            for d in board.drill_dispatches(session, drill.id)
+        ],
     }
 
 

@@ -24,6 +24,7 @@ def upgrade() -> None:
         batch_op.alter_column("status", existing_type=sa.String(length=8), type_=sa.String(length=12))
         batch_op.add_column(sa.Column("job", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("progress", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("job_owner", sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column("error", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("review", sa.JSON(), nullable=True))
     with op.batch_alter_table("team", schema=None) as batch_op:
@@ -38,7 +39,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_team_drill_id"))
         batch_op.drop_column("drill_id")
     with op.batch_alter_table("drill", schema=None) as batch_op:
-        for name in ("review", "error", "progress", "job"):
+        for name in ("review", "error", "job_owner", "progress", "job"):
             batch_op.drop_column(name)
         batch_op.alter_column("status", existing_type=sa.String(length=12), type_=sa.String(length=8))
     with op.batch_alter_table("idempotency_record", schema=None) as batch_op:

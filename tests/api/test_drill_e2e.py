@@ -171,8 +171,8 @@ def test_concurrent_assignments_of_one_team_never_overlap(live):
     team = {"code": "CONC-TEAM", "station": "GZE-PT", "kind": "transport", "headcount": 4, "vehicles": 1}
     assert httpx.post(f"{live.base}/teams", json=team, headers=h).status_code == 201
     s = start_at(10)
-    drill = httpx.post(f"{live.base}/drills", json=drill_body(s, replications=5), headers=db.headers("commander"),
-                       timeout=60).json()  # fmt: skip
+    with httpx.Client(base_url=live.base, timeout=60) as c:
+        drill = post_drill(c, drill_body(s, replications=5), db.headers("commander"))
     req = drill["dispatches"][0]["request_id"]
     line = {"request_id": req, "station": "GZE-PT", "lines": [{"item": "water_l", "quantity": 1}]}
     ids = [httpx.post(f"{live.base}/dispatches", json=line, headers=h).json()["id"] for _ in range(8)]

@@ -18,7 +18,7 @@ from supply.core.errors import Problem, ScenarioError
 from supply.core.factors import factors_from_scenario
 from supply.core.scenario import Scenario, problems_from_validation
 from supply.core.scenario_teams import teams_from_scenario
-from supply.core.types import MAX_ID, Strict
+from supply.core.types import MAX_ID, StockItem, Strict
 
 #: Bounds of a drill (a month-long drill of a city's whole garrison fits); the work limit is a setting.
 MAX_HOURS = 24 * 31
@@ -26,7 +26,6 @@ MAX_PEOPLE = 100_000
 MAX_VEHICLES = 10_000
 MAX_REPLICATIONS = 10_000
 ARRIVE_RE = re.compile(r"^D(\d+)\s+(\d{1,2}):(\d{2})$")
-Item = Literal["meals", "water_l", "diesel_l"]
 
 
 def parse_arrive(value: float | str) -> float:
@@ -140,7 +139,7 @@ class SlowSpec(Strict):
 
 class LoseSpec(Strict):
     station: str
-    item: Item
+    item: StockItem
     quantity: float = Field(gt=0)
 
 
@@ -210,7 +209,7 @@ def work_estimate(spec: DrillSpec, replications: int | None = None) -> float:
     Each person and vehicle is one process of the model (:mod:`simulation.model`), so this is
     proportional to its run time and memory; a Poisson stream contributes its expected arrivals.
     """
-    per_rep = sum(u.headcount + u.vehicles for u in spec.units) + len(spec.events)
+    per_rep = float(sum(u.headcount + u.vehicles for u in spec.units) + len(spec.events))
     for s in spec.streams:
         hours = max((spec.hours if s.to_hour is None else s.to_hour) - s.from_hour, 0.0)
         per_rep += s.rate_per_hour * hours * (s.headcount + s.vehicles)

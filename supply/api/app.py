@@ -24,9 +24,15 @@ log = logging.getLogger(__name__)
 
 #: The service's own routers, in the order the docs list them.
 ROUTERS: tuple[APIRouter, ...] = (
-    admin.router, stations.router, stock.router, requests.router, dispatches.router, reports.router,
-    teams.router, drills.router,
-)  # fmt: skip
+    admin.router,
+    stations.router,
+    stock.router,
+    requests.router,
+    dispatches.router,
+    reports.router,
+    teams.router,
+    drills.router,
+)
 
 
 def create_app(

@@ -7,23 +7,13 @@ else the default SQLite file in the data folder.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from supply.cli.common import JsonOpt, ScenarioArg, echo_json, load
+from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, database_url, echo_json, load, session_for
 from supply.core.settings import get_settings
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: JUNGONG_DATABASE_URL, else a SQLite file in the data folder)."),
-]
 
 db_app = typer.Typer(help="The duty officers' database.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and their tokens.", no_args_is_help=True)
@@ -35,44 +25,18 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve_cmd)
 
 
-def database_url(db: str | None) -> str:
-    from supply.service.db import normalise_url
-
-    return normalise_url(db or get_settings().resolved_database_url())
-
-
-@contextmanager
-def initialised_engine(db: str | None) -> Iterator[Engine]:
-    """An engine on an initialised database (else "run `jungong db init`", creating nothing), disposed after."""
-    from supply.service.db import existing_engine
-
-    engine = existing_engine(database_url(db))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
 @db_app.command("init")
 def init_cmd(scenario: ScenarioArg = None, db: DbOpt = None) -> None:
     """Create or upgrade the schema and load the scenario's stations, sites and opening stock."""
     from supply.drills.teams import sync_scenario_with_teams
-    from supply.service.db import make_engine, write_session
-    from supply.service.migrate import upgrade
 
     sc = load(scenario)
     text = Path(sc.source).read_text(encoding="utf-8")
-    url = database_url(db)
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        with write_session(engine) as session:
-            counts = sync_scenario_with_teams(session, sc, text)
-            session.commit()
-    finally:
-        engine.dispose()
+    with session_for(db, write=True, migrate=True) as session:
+        where = session.get_bind().url.render_as_string(hide_password=True)
+        counts = sync_scenario_with_teams(session, sc, text)
     typer.echo(
-        f"database ready at {engine.url.render_as_string(hide_password=True)}: {counts['stations']} stations, "
+        f"database ready at {where}: {counts['stations']} stations, "
         f"{counts['sites']} sites, {counts['items']} items, {counts['opening_movements']} opening-stock movements"
     )
 
@@ -85,17 +49,9 @@ def users_add_cmd(
 ) -> None:
     """Create a user and print their token once, alone on the last line."""
     from supply.service.auth import add_user
-    from supply.service.db import make_engine, write_session
-    from supply.service.migrate import upgrade
 
-    engine = make_engine(database_url(db))
-    try:
-        upgrade(engine)
-        with write_session(engine) as session:
-            user, token = add_user(session, name, role, token_days=get_settings().token_days)
-            session.commit()
-    finally:
-        engine.dispose()
+    with session_for(db, write=True, migrate=True) as session:
+        user, token = add_user(session, name, role, token_days=get_settings().token_days)
     expires = user.token_expires_at.isoformat() if user.token_expires_at else "never"
     typer.echo(f"user '{name}' ({role}) created; their token (shown once, stored hashed, expires {expires}):")
     typer.echo(token)
@@ -105,11 +61,9 @@ def users_add_cmd(
 def users_revoke_cmd(name: Annotated[str, typer.Argument(help="User name.")], db: DbOpt = None) -> None:
     """Revoke a user's token: it stops working at once."""
     from supply.service.auth import revoke_user
-    from supply.service.db import write_session
 
-    with initialised_engine(db) as engine, write_session(engine) as session:
+    with session_for(db, write=True) as session:
         revoke_user(session, name)
-        session.commit()
     typer.echo(f"user '{name}': token revoked")
 
 
@@ -117,9 +71,8 @@ def users_revoke_cmd(name: Annotated[str, typer.Argument(help="User name.")], db
 def users_list_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Every user: name, role, token expiry, revoked or not (never a token)."""
     from supply.service.auth import list_users, user_dict
-    from supply.service.db import read_session
 
-    with initialised_engine(db) as engine, read_session(engine) as session:
+    with session_for(db) as session:
         rows = [user_dict(u) for u in list_users(session)]
     if as_json:
         echo_json(rows)

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from supply.cli import live
 from supply.cli.common import (
+    DbOpt,
     JsonOpt,
     ScenarioArg,
     check_output_paths,
@@ -21,7 +22,6 @@ from supply.cli.common import (
     err_console,
     load,
 )
-from supply.cli.db import DbOpt
 from supply.core.errors import InvalidArgumentError, JungongError
 from supply.core.scenario import Scenario
 from supply.core.settings import get_settings
@@ -144,7 +144,7 @@ def _trim(result: dict) -> dict:
 
 def _write_map(scenario: Scenario, result: dict, path: Path) -> None:
     try:
-        from maps import drill_map  # type: ignore[attr-defined]
+        from maps import drill_map
     except ImportError:
         msg = "--map: drill maps are not available in this build (maps.drill_map is missing)"
         raise JungongError(msg) from None

@@ -107,11 +107,15 @@ class Link(Strict):
         return self.name or f"{self.a}~{self.b}"
 
 
+#: Network distance over straight-line distance, per mode (the default ``scenario.detour``).
+_DETOUR: dict[Mode, float] = {"road": 1.35, "sea": 1.15}
+
+
 class ScenarioMeta(Strict):
     name: Name
     illustrative: bool = False
     description: Annotated[str, StringConstraints(max_length=5000), *CLEAN] = ""
-    detour: dict[Mode, float] = Field(default_factory=lambda: {"road": 1.35, "sea": 1.15})
+    detour: dict[Mode, float] = Field(default_factory=lambda: dict(_DETOUR))
     speeds_kmh: dict[str, float] = Field(
         default_factory=lambda: {
             "expressway": 80.0,
@@ -129,7 +133,7 @@ class ScenarioMeta(Strict):
 class Scenario(Strict):
     """A validated scenario. Build it with :func:`load_scenario` or :meth:`from_dict`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # merged with Strict's
 
     scenario: ScenarioMeta
     stations: list[Station] = Field(min_length=1)
@@ -418,7 +422,7 @@ def _with_base(
         base_meta["graphml"] = str(base_path.parent / base_meta["graphml"])
     base_meta.pop("extends", None)
     merged = {**base, **data}
-    merged["scenario"] = {**base_meta, **meta}
+    merged["scenario"] = {**base_meta, **(meta if isinstance(meta, dict) else {})}
     return merged
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -26,8 +26,10 @@ TEXT_PATTERN = f"^[^{CONTROL_CHARS}]*$"
 NON_BLANK_PATTERN = f"^[^{CONTROL_CHARS}]*[^\\s{CONTROL_CHARS}][^{CONTROL_CHARS}]*$"
 #: The largest id or seed a 32-bit signed column holds.
 MAX_ID = 2**31 - 1
-#: The stock items the drill simulation tracks (the scenario's other items are ledger-only).
-STOCK_ITEMS: tuple[str, ...] = ("meals", "water_l", "diesel_l")
+#: A stock item the drill simulation tracks (the scenario's other items are ledger-only).
+StockItem = Literal["meals", "water_l", "diesel_l"]
+#: The tracked stock items, in the order of the simulation's per-item records.
+STOCK_ITEMS: tuple[str, ...] = get_args(StockItem)
 
 
 def control_char(value: str) -> str | None:

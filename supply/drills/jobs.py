@@ -26,9 +26,9 @@ from supply.core.errors import ConflictError
 from supply.drills.chain import get_drill, require_joint
 from supply.drills.models import Drill
 from supply.service.audit import record
-from supply.service.models import User, utcnow
+from supply.service.models import User, table_of, utcnow
 
-_DRILL = Drill.__table__
+_DRILL = table_of(Drill)
 
 
 def _planning(drill_id: int) -> Any:
@@ -72,8 +72,10 @@ def cancel(session: Session, actor: User, drill_id: int) -> Drill:
 def claim_orphans(session: Session, me: str, alive: Callable[[str], bool]) -> list[int]:
     """Take over the planning drills whose owner is gone; returns their ids (each claimed by one process)."""
     q = select(Drill.id, Drill.job_owner).where(Drill.status == "planning").order_by(col(Drill.id))
-    claimed = []
+    claimed: list[int] = []
     for drill_id, owner in session.exec(q).all():
+        if drill_id is None:
+            continue
         if owner is not None and alive(owner):
             continue
         stmt = _planning(drill_id).where(_DRILL.c.job_owner.is_(None) if owner is None else _DRILL.c.job_owner == owner)

@@ -34,7 +34,7 @@ from supply.drills.teams import drill_teams
 from supply.service.audit import record
 from supply.service.dispatches import create_dispatch
 from supply.service.inputs import DispatchIn, LineIn, RequestIn
-from supply.service.models import Site, Station, User, utcnow
+from supply.service.models import Site, Station, User, id_of, utcnow
 from supply.service.requests import create_request
 
 SCENARIO_NAME = r"^[A-Za-z0-9_-]+$"
@@ -96,10 +96,10 @@ def create_drill(
     )  # fmt: skip
     session.add(drill)
     session.flush()
-    chain.add_joint_command(session, drill.id, actor)
-    add_steps(session, drill.id, procedure)
-    drill_teams(session, scenario, drill.id, actor.name)
-    record(session, actor.name, "drill.start", f"drill:{drill.id}", exercise=True,
+    chain.add_joint_command(session, id_of(drill), actor)
+    add_steps(session, id_of(drill), procedure)
+    drill_teams(session, scenario, id_of(drill), actor.name)
+    record(session, actor.name, "drill.start", f"drill:{id_of(drill)}", exercise=True,
            detail={"scenario": scenario.source, "job": job})  # fmt: skip
     session.flush()
     return drill
@@ -124,7 +124,7 @@ def write_units(session: Session, drill: Drill, actor: str, units: list[dict], f
 
     Units of this drill already written (a resumed job) are skipped.
     """
-    done = set(session.exec(select(DrillUnit.code).where(DrillUnit.drill_id == drill.id)).all())
+    done = set(session.exec(select(DrillUnit.code).where(DrillUnit.drill_id == id_of(drill))).all())
     sites = set(session.exec(select(Site.code)).all())
     start = drill.start_at
     skipped = []
@@ -133,7 +133,7 @@ def write_units(session: Session, drill: Drill, actor: str, units: list[dict], f
             continue
         req_id = None
         if u["place"] in sites:
-            req = create_request(session, actor, _request_in(drill.id, start, u), factors)
+            req = create_request(session, actor, _request_in(id_of(drill), start, u), factors)
             req_id = req.id
             lines = [LineIn(item=k, quantity=v) for k, v in sorted(req.needs.items()) if v > 0]
             if u["station"] and lines:
@@ -142,7 +142,7 @@ def write_units(session: Session, drill: Drill, actor: str, units: list[dict], f
         else:
             skipped.append(u["code"])
         session.add(DrillUnit(
-            drill_id=drill.id, code=u["code"], request_id=req_id, station=u["station"],
+            drill_id=id_of(drill), code=u["code"], request_id=req_id, station=u["station"],
             planned_arrive_at=start + timedelta(minutes=u["arrive_minute"]),
             planned_fed_at=_at(start, u["fed_minute"]), planned_depart_at=_at(start, u["depart_minute"]),
         ))  # fmt: skip
@@ -154,12 +154,16 @@ def _request_in(drill_id: int, start: datetime, u: dict) -> RequestIn:
     """The exercise support request for one planned unit."""
     try:
         return RequestIn(
-            unit=u["code"], headcount=u["headcount"], vehicles=u["vehicles"],
-            mode="convoy" if u["vehicles"] and u["support"] != "mobile" else "train", site=u["place"],
+            unit=u["code"],
+            headcount=u["headcount"],
+            vehicles=u["vehicles"],
+            mode="convoy" if u["vehicles"] and u["support"] != "mobile" else "train",
+            site=u["place"],
             arrive_at=start + timedelta(minutes=u["arrive_minute"]),
-            dwell_minutes=min(int(u["dwell_minutes"] or 30), 10_080), exercise=True,
+            dwell_minutes=min(int(u["dwell_minutes"] or 30), 10_080),
+            exercise=True,
             note=f"drill {drill_id}: planned unit {u['code']}",
-        )  # fmt: skip
+        )
     except ValidationError as exc:
         msg = f"unit {u['code']}: cannot become a support request: {exc.errors()[0]['msg']}"
         raise InvalidArgumentError(msg) from None

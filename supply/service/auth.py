@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from supply.core.errors import (
     ConflictError,
@@ -27,7 +27,7 @@ from supply.core.errors import (
 )
 from supply.core.types import control_char
 from supply.service.audit import record
-from supply.service.models import User, utcnow
+from supply.service.models import User, table_of, utcnow
 
 
 class Role(StrEnum):
@@ -79,9 +79,9 @@ class Caller(NamedTuple):
     role: str
 
 
-_USERS = User.__table__
+_USERS = table_of(User)
 _COLUMNS = (_USERS.c.id, _USERS.c.name, _USERS.c.role, _USERS.c.token_expires_at, _USERS.c.revoked_at)
-_CALLER = select(*_COLUMNS).where(_USERS.c.token_hash == bindparam("token_hash"))
+_CALLER = select(*_COLUMNS).where(_USERS.c.token_hash == bindparam("token_hash"))  # type: ignore[call-overload]
 
 
 def authenticate(conn: Connection, authorization: str | None) -> Caller:
@@ -136,7 +136,7 @@ def user_dict(user: User) -> dict:
 
 
 def list_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.id)))
+    return list(session.exec(select(User).order_by(col(User.id))))
 
 
 def require(user: Caller, allowed: frozenset[Role]) -> Caller:

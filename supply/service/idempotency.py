@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, delete, select
 
 from supply.service.db import write_session
-from supply.service.models import IdempotencyRecord
+from supply.service.models import IdempotencyRecord, table_of
 
-_IDEM = IdempotencyRecord.__table__
+_IDEM = table_of(IdempotencyRecord)
 #: How often one server process purges expired records.
 PURGE_EVERY = timedelta(minutes=10)
 #: Records deleted per transaction.

@@ -35,16 +35,17 @@ class Runtime:
         self._purge_lock = threading.Lock()
 
     def purge_idempotency(self) -> None:
-        """Purge expired idempotency records in a background thread, at most every ``PURGE_EVERY``."""
+        """Purge expired idempotency records, at most every ``PURGE_EVERY`` per process.
+
+        Runs after the request's own transaction committed, in batches of short transactions
+        (:func:`supply.service.idempotency.purge`), so other writers wait for one batch at most.
+        """
         now = utcnow()
         with self._purge_lock:
             if self._purged_at is not None and now - self._purged_at < idempotency.PURGE_EVERY:
                 return
             self._purged_at = now
         before = now - timedelta(hours=self.settings.idempotency_hours)
-        threading.Thread(target=self._purge, args=(before,), daemon=True, name="idempotency-purge").start()
-
-    def _purge(self, before: datetime) -> None:
         try:
             n = idempotency.purge(self.engine, before)
         except Exception as exc:  # a purge that fails is retried at the next interval; never the request's fault

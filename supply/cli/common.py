@@ -67,8 +67,11 @@ def check_size_options(replications: int | None, seed: int | None) -> None:
     from simulation.spec import MAX_REPLICATIONS
     from supply.core.types import MAX_ID
 
-    if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
-        msg = f"--replications must be between 1 and {MAX_REPLICATIONS:,}, got {replications}"
+    if replications is not None and replications < 1:
+        msg = f"--replications must be ≥ 1, got {replications}"
+        raise InvalidArgumentError(msg)
+    if replications is not None and replications > MAX_REPLICATIONS:
+        msg = f"--replications must be at most {MAX_REPLICATIONS:,}, got {replications}"
         raise InvalidArgumentError(msg)
     if seed is not None and not 0 <= seed <= MAX_ID:
         msg = f"--seed must be between 0 and {MAX_ID}, got {seed}"

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from supply.api import problems
+from supply.api.limits import BodyLimit
 from supply.api.routers import admin, dispatches, drills, maps, reports, requests, stations, stock, teams
 from supply.api.runtime import Runtime
 from supply.core.settings import Settings, get_settings
@@ -48,6 +49,7 @@ def create_app(
     )
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
+    app.add_middleware(BodyLimit, limit=app.state.runtime.settings.max_body_bytes)
     for router in (*ROUTERS, maps.assets, maps.router, *routers):
         app.include_router(router)
     return app

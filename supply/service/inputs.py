@@ -13,7 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from supply.core.types import MAX_ID, Code, Reason, Text, UnitName, When
 
-Quantity = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
+#: The smallest quantity recorded (a millilitre, a gram): below it a number is noise (``5e-324``).
+MIN_QUANTITY = 0.001
+#: A quantity: a JSON number (never a string or a boolean), finite, positive, at most a billion;
+#: items counted in whole units (meals, kits) also refuse fractions (checked against the catalogue).
+Quantity = Annotated[float, Field(ge=MIN_QUANTITY, le=1e9, allow_inf_nan=False, strict=True)]
 Mode = Literal["train", "high_speed_train", "convoy", "ship", "aircraft"]
 Priority = Literal["routine", "priority", "urgent"]
 Status = Literal["proposed", "planned", "dispatched", "delivered", "closed", "cancelled"]
@@ -41,7 +45,7 @@ class TransferIn(_In):
 
 class CountIn(_In):
     item: Code
-    counted: float = Field(ge=0, le=1e9, allow_inf_nan=False)
+    counted: float = Field(ge=0, le=1e9, allow_inf_nan=False, strict=True)
     reason: Text = ""
     exercise: bool = False
 

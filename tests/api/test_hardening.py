@@ -254,3 +254,32 @@ def test_a_job_left_planning_by_a_stopped_server_is_resumed(client, db):
         drill = wait_planned(restarted, d, db.headers())
     app.state.runtime.engine.dispose()
     assert drill["status"] == "open" and len(drill["dispatches"]) == 2  # resumed, units not written twice
+
+
+def test_quantities_are_strict_finite_and_whole_when_counted(client, db):
+    """Probe 9: quantities accepted 5e-324, "5", true and fractions of countable items."""
+    h = db.headers()
+    url = "/stations/GZ-HUB/receipts"
+    for bad in (5e-324, "5", True, -1, 1e12):
+        r = client.post(url, json={"item": "water_l", "quantity": bad}, headers=h)
+        assert r.status_code == 422 and r.json()["field"] == "quantity", (bad, r.text)
+    r = client.post(url, json={"item": "meals", "quantity": 2.5}, headers=h)
+    assert r.status_code == 422 and r.json()["field"] == "quantity" and "whole" in r.json()["detail"], r.text
+    assert client.post(url, json={"item": "water_l", "quantity": 2.5}, headers=h).status_code == 201
+    assert client.post(url, json={"item": "meals", "quantity": 3}, headers=h).status_code == 201
+    req = {"unit": "U", "headcount": 10, "site": "GZ-RAIL", "arrive_at": at(start_at(-60), 0)}
+    rid = client.post("/requests", json=req, headers=h).json()["id"]
+    line = {"request_id": rid, "station": "GZ-HUB", "lines": [{"item": "medical_kits", "quantity": 0.5}]}
+    r = client.post("/dispatches", json=line, headers=h)
+    assert r.status_code == 422 and r.json()["field"] == "lines[0].quantity", r.text
+    r = client.post("/stations/GZ-HUB/counts", json={"item": "meals", "counted": 10.5, "reason": "x"}, headers=h)
+    assert r.status_code == 422 and r.json()["field"] == "counted", r.text
+
+
+def test_request_bodies_above_the_limit_get_413(client, db):
+    """Probe 9: no request-body size limit."""
+    body = b'{"item": "meals", "quantity": 1, "reason": "' + b"x" * 2_000_000 + b'"}'
+    r = client.post("/stations/GZ-HUB/receipts", content=body,
+                    headers={**db.headers(), "Content-Type": "application/json"})  # fmt: skip
+    assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+    assert "1,000,000" in r.json()["detail"]

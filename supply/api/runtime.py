@@ -56,7 +56,9 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        return self._engine or make_engine(self.settings.resolved_database_url())
+        return self._engine or make_engine(
+            self.settings.resolved_database_url(), busy_seconds=self.settings.sqlite_busy_seconds
+        )
 
     @cached_property
     def read_engine(self) -> Engine:

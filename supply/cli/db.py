@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, database_url, echo_json, load, session_for
+from supply.core.errors import InvalidArgumentError
 from supply.core.settings import get_settings
 
 db_app = typer.Typer(help="The duty officers' database.", no_args_is_help=True)
@@ -88,11 +89,22 @@ def serve_cmd(
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
     log_level: Annotated[str, typer.Option("--log-level")] = "warning",
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster", help="Plan drills on this Dask cluster (tcp://host:8786) instead of local processes."
+        ),
+    ] = None,
 ) -> None:
     """Serve the API with uvicorn (several worker processes share the database safely)."""
     import uvicorn
 
     os.environ["JUNGONG_DATABASE_URL"] = database_url(db)  # the workers read their settings from here
+    if cluster is not None:
+        if not cluster.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            msg = f"--cluster '{cluster}': expected a scheduler address such as tcp://host:8786"
+            raise InvalidArgumentError(msg)
+        os.environ["JUNGONG_CLUSTER"] = cluster
     get_settings.cache_clear()
     uvicorn.run(
         "supply.api.app:app_from_env",

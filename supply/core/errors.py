@@ -132,6 +132,13 @@ class NotInitialisedError(JungongError):
     status = 503
 
 
+class DatabaseBusyError(JungongError):
+    """SQLite's write lock stayed taken past the busy timeout (the ``sqlite_busy_seconds`` setting): retry."""
+
+    title = "Database busy"
+    status = 503
+
+
 class DatabaseUnavailableError(JungongError):
     """The database cannot be reached (a PostgreSQL server down, a SQLite file locked too long)."""
 

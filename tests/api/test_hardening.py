@@ -283,3 +283,32 @@ def test_request_bodies_above_the_limit_get_413(client, db):
                     headers={**db.headers(), "Content-Type": "application/json"})  # fmt: skip
     assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
     assert "1,000,000" in r.json()["detail"]
+
+
+def test_a_sqlite_writer_waits_a_bounded_time_then_503(db, tmp_path):
+    """Probe 9: SQLite writers waited for the lock without end; now 503 + Retry-After after the busy timeout."""
+    import fcntl
+    import os
+
+    import pytest
+    from fastapi.testclient import TestClient
+
+    from supply.api import create_app
+    from supply.core.settings import Settings
+
+    if db.backend != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    app = create_app(Settings(database_url=db.url, data_dir=tmp_path, sqlite_busy_seconds=0.3))
+    body = {"item": "meals", "quantity": 1, "reason": "truck"}
+    fd = os.open(db.url.removeprefix("sqlite:///") + ".writelock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        with TestClient(app) as c:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # another writer holds the database
+            r = c.post("/stations/GZ-HUB/receipts", json=body, headers=db.headers())
+            assert r.status_code == 503 and r.headers["Retry-After"] == "2", r.text
+            assert r.headers["content-type"] == "application/problem+json"
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            assert c.post("/stations/GZ-HUB/receipts", json=body, headers=db.headers()).status_code == 201
+    finally:
+        os.close(fd)
+        app.state.runtime.engine.dispose()

@@ -46,6 +46,7 @@ class Problem(BaseModel):
 
 
 _WHY = {
+    400: "the body cannot be parsed (not JSON, not UTF-8)",
     401: "no bearer token, or an unknown one",
     403: "the caller's role (or drill role) does not allow this",
     404: "a code or id in the path or the body is unknown",
@@ -79,5 +80,5 @@ def problem_schemas() -> dict[str, Any]:
 READ = problems(401, 403, 422, 503)
 #: A read of one thing named in the path.
 READ_ONE = problems(401, 403, 404, 422, 503)
-#: A write: as a read of one thing, and a conflict with the record.
-WRITE = problems(401, 403, 404, 409, 422, 503)
+#: A write: as a read of one thing, a body that cannot be parsed, and a conflict with the record.
+WRITE = problems(400, 401, 403, 404, 409, 422, 503)

@@ -249,5 +249,3 @@ class BoardPublic(Public):
 
 #: The action plan the drill started from (see :mod:`simulation.action_plan`): its JSON as stored.
 PlanPublic = dict[str, Any]
-#: The after-action review (see :func:`supply.drills.review.review`): its JSON document.
-ReviewPublic = dict[str, Any]

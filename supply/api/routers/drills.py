@@ -27,10 +27,10 @@ from supply.api.models.drills import (
     MemberPublic,
     OrderPublic,
     PlanPublic,
-    ReviewPublic,
     StepPublic,
     UnitPublic,
 )
+from supply.api.models.review import ReviewPublic
 from supply.core.errors import InvalidArgumentError, NotAllowedError, UnknownCodeError
 from supply.core.scenario import Scenario, load_scenario, scenario_from_text
 from supply.core.settings import Settings
@@ -244,7 +244,7 @@ def get_board_page(drill_id: IdPath) -> HTMLResponse:
 )
 def get_review(
     drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader, format: Format = "json"
-) -> Response | ReviewPublic:
+) -> Response | dict:
     """The after-action review: reality against the simulated 95% bands (JSON, or HTML with plots)."""
     rv = review(session, chain.get_drill(session, drill_id), runtime.tz)
     if format == "html":

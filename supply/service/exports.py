@@ -59,7 +59,7 @@ def dispatches_csv(
     )
     ids = {d.request_id for d in dispatches}
     reqs = {r.id: r for r in session.exec(select(SupportRequest).where(col(SupportRequest.id).in_(ids)))}
-    rows = []
+    rows: list[dict] = []
     for d in dispatch_records(session, dispatches):
         req, last = reqs[d.request_id], d.history[-1]
         base = {

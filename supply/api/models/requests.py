@@ -84,7 +84,10 @@ class StatusChangePublic(Public):
 
     @classmethod
     def of(cls, ev: StatusChange, tz: ZoneInfo) -> StatusChangePublic:
-        return cls(at=local_iso(ev.at, tz) or "", from_=ev.from_status, to=ev.to_status, note=ev.note, actor=ev.actor)
+        at = local_iso(ev.at, tz)
+        return cls.model_validate(
+            {"at": at, "from": ev.from_status, "to": ev.to_status, "note": ev.note, "actor": ev.actor}
+        )
 
 
 class DispatchLinePublic(Public):

@@ -55,14 +55,16 @@ class TeamEventPublic(Public):
 
     @classmethod
     def of(cls, e: TeamEvent, tz: ZoneInfo) -> TeamEventPublic:
-        return cls(
-            at=local_iso(e.at, tz) or "",
-            from_=e.from_status,
-            to=e.to_status,
-            note=e.note,
-            actor=e.actor,
-            dispatch_id=e.dispatch_id,
-            exercise=e.exercise,
+        return cls.model_validate(
+            {
+                "at": local_iso(e.at, tz),
+                "from": e.from_status,
+                "to": e.to_status,
+                "note": e.note,
+                "actor": e.actor,
+                "dispatch_id": e.dispatch_id,
+                "exercise": e.exercise,
+            }
         )
 
 

@@ -20,7 +20,7 @@ from supply.drills import chain, orders, procedure
 from supply.drills.models import Drill, DrillUnit, Team, TeamEvent
 from supply.service import ledger
 from supply.service.audit import record
-from supply.service.models import Dispatch, Movement, User, utcnow
+from supply.service.models import Dispatch, Movement, User, id_of, utcnow
 
 
 class UnitTimesIn(BaseModel):
@@ -62,8 +62,14 @@ def record_unit_times(session: Session, actor: User, drill_id: int, code: str, d
         msg = f"unit {code}: served_at is before arrived_at"
         raise InvalidArgumentError(msg)
     session.add(unit)
-    record(session, actor.name, "drill.unit", f"drill:{drill_id}", exercise=True,
-           detail={"unit": code, **data.model_dump(mode="json", exclude_none=True)})  # fmt: skip
+    record(
+        session,
+        actor.name,
+        "drill.unit",
+        f"drill:{drill_id}",
+        exercise=True,
+        detail={"unit": code, **data.model_dump(mode="json", exclude_none=True)},
+    )
     session.flush()
     return unit
 
@@ -122,31 +128,34 @@ def board(session: Session, drill: Drill, user: User, *, now: datetime | None = 
     now = now or utcnow()
     elapsed = (now - drill.start_at).total_seconds() / 60.0
     by_request: dict[int, list[DispatchBrief]] = defaultdict(list)
-    for d in drill_dispatches(session, drill.id or 0):
-        by_request[d.request_id].append(DispatchBrief(d.id or 0, d.station, d.status))
-    units = [(u, by_request.get(u.request_id or 0, [])) for u in drill_units(session, drill.id or 0)]
-    stations = sorted({u["station"] for u in drill.plan.get("units", []) if u["station"]}
-                      | set(drill.plan.get("stock_draw", {})))  # fmt: skip
+    for d in drill_dispatches(session, id_of(drill)):
+        by_request[d.request_id].append(DispatchBrief(id_of(d), d.station, d.status))
+    units = [(u, by_request.get(u.request_id or 0, [])) for u in drill_units(session, id_of(drill))]
+    stations = sorted(
+        {u["station"] for u in drill.plan.get("units", []) if u["station"]} | set(drill.plan.get("stock_draw", {}))
+    )
     teams = list(session.exec(select(Team).where(col(Team.station).in_(stations)).order_by(Team.code)))
     last: dict[str, datetime] = {}
     q = select(TeamEvent.team, TeamEvent.at).where(col(TeamEvent.team).in_([t.code for t in teams]))
     for code, at in session.exec(q):
         last[code] = max(last.get(code, at), at)
-    drawn = stock_drawn(session, drill.id or 0)
+    drawn = stock_drawn(session, id_of(drill))
     stock = {}
     for st in stations:
-        planned: dict[str, float] = defaultdict(float)
+        planned: defaultdict[str, float] = defaultdict(float)
         for h in drill.plan.get("stock_draw", {}).get(st, []):
             if h["hour"] * 60 <= elapsed:
                 for item in STOCK_ITEMS:
                     planned[item] += h.get(item, 0.0)
         stock[st] = {
-            item: {"on_hand": round(ledger.balance(session, st, item, True).on_hand, 3),
-                   "planned_draw_to_now": round(planned[item], 1),
-                   "drawn": round(drawn.get(st, {}).get(item, 0.0), 3)}
+            item: {
+                "on_hand": round(ledger.balance(session, st, item, True).on_hand, 3),
+                "planned_draw_to_now": round(planned[item], 1),
+                "drawn": round(drawn.get(st, {}).get(item, 0.0), 3),
+            }
             for item in STOCK_ITEMS
-        }  # fmt: skip
-    open_orders = orders.visible_orders(session, drill.id or 0, user, open_only=True)
+        }
+    open_orders = orders.visible_orders(session, id_of(drill), user, open_only=True)
     return Board(
         drill=drill,
         now=now,
@@ -156,5 +165,5 @@ def board(session: Session, drill: Drill, user: User, *, now: datetime | None = 
         teams=[TeamBrief(t, last.get(t.code)) for t in teams],
         stock=stock,
         procedure=procedure.procedure(session, drill),
-        members=chain.members(session, drill.id or 0),
+        members=chain.members(session, id_of(drill)),
     )

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from supply.core.errors import ConflictError, InvalidArgumentError, UnknownCodeError
-from supply.core.types import Code, When
+from supply.core.types import Code, Strict, When
 from supply.drills.chain import open_drill, require_joint
 from supply.drills.models import Drill, DrillStep
 from supply.service.audit import record
@@ -21,14 +21,16 @@ from supply.service.models import User, utcnow
 
 #: notice received → plan approved → teams alerted → dispatched → serving → reported (target minutes).
 DEFAULT_PROCEDURE: tuple[tuple[str, float], ...] = (
-    ("notice_received", 5), ("plan_approved", 60), ("teams_alerted", 30),
-    ("dispatched", 60), ("serving", 120), ("reported", 60),
-)  # fmt: skip
+    ("notice_received", 5),
+    ("plan_approved", 60),
+    ("teams_alerted", 30),
+    ("dispatched", 60),
+    ("serving", 120),
+    ("reported", 60),
+)
 
 
-class StepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class StepIn(Strict):
     step: Code
     target_minutes: float = Field(ge=0, le=100_000, allow_inf_nan=False)
 
@@ -62,8 +64,14 @@ def mark_step(session: Session, actor: User, drill_id: int, step: str, at: datet
         raise ConflictError(msg)
     row.done_at, row.actor = at or utcnow(), actor.name
     session.add(row)
-    record(session, actor.name, "drill.step", f"drill:{drill_id}", exercise=True,
-           detail={"step": step, "at": row.done_at.isoformat()})  # fmt: skip
+    record(
+        session,
+        actor.name,
+        "drill.step",
+        f"drill:{drill_id}",
+        exercise=True,
+        detail={"step": step, "at": row.done_at.isoformat()},
+    )
     session.flush()
     return row
 

@@ -33,8 +33,7 @@ def api_schema(db, tmp_path):
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=10, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))  # fmt: skip
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_answers_conform_to_the_schema(case, db):
     """Admin token (every route is allowed): status, content type and body as documented, never a 5xx."""
     case.call_and_validate(headers={"Authorization": f"Bearer {db.tokens['admin']}"}, checks=CONFORMANCE)

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from supply.api.models.common import LocalTime, Public
 from supply.core.timefmt import local_iso
-from supply.service.models import AuditEntry, User
+from supply.service.models import AuditEntry, User, id_of
 
 
 class HealthPublic(Public):
@@ -24,7 +24,7 @@ class UserPublic(Public):
 
     @classmethod
     def of(cls, u: User) -> UserPublic:
-        return cls(id=u.id or 0, name=u.name, role=u.role)
+        return cls(id=id_of(u), name=u.name, role=u.role)
 
 
 class UserCreatedPublic(UserPublic):
@@ -49,7 +49,7 @@ class AuditEntryPublic(Public):
     @classmethod
     def of(cls, e: AuditEntry, tz: ZoneInfo) -> AuditEntryPublic:
         return cls(
-            id=e.id or 0,
+            id=id_of(e),
             at=local_iso(e.at, tz) or "",
             at_utc=local_iso(e.at, UTC) or "",
             actor=e.actor,

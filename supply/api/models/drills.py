@@ -16,6 +16,7 @@ from supply.drills.chain import Member
 from supply.drills.models import Drill, DrillUnit
 from supply.drills.orders import OrderView
 from supply.drills.procedure import StepProgress
+from supply.service.models import id_of
 
 
 class DrillPublic(Public):
@@ -129,7 +130,7 @@ class OrderPublic(Public):
     def of(cls, v: OrderView, tz: ZoneInfo) -> OrderPublic:
         o = v.order
         return cls(
-            id=o.id or 0,
+            id=id_of(o),
             drill_id=o.drill_id,
             station=o.station,
             team=o.team,

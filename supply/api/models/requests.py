@@ -9,7 +9,7 @@ from pydantic import Field
 from supply.api.models.common import LocalTime, Number, Public
 from supply.core.timefmt import local_iso
 from supply.service.dispatches import DispatchRecord, StatusChange
-from supply.service.models import SupportRequest
+from supply.service.models import SupportRequest, id_of
 
 
 class RequestPublic(Public):
@@ -38,7 +38,7 @@ class RequestPublic(Public):
     def of(cls, req: SupportRequest, remaining: dict[str, float], tz: ZoneInfo) -> RequestPublic:
         notice = round((req.arrive_at - req.received_at).total_seconds() / 60.0, 1)
         return cls(
-            id=req.id or 0,
+            id=id_of(req),
             unit=req.unit,
             headcount=req.headcount,
             special_diets=req.special_diets,

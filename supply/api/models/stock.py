@@ -9,7 +9,7 @@ from pydantic import Field
 
 from supply.api.models.common import LocalTime, Number, Public
 from supply.core.timefmt import local_iso
-from supply.service.models import Movement, Station
+from supply.service.models import Movement, Station, id_of
 
 
 class StationPublic(Public):
@@ -60,7 +60,7 @@ class MovementPublic(Public):
     @classmethod
     def of(cls, m: Movement, tz: ZoneInfo) -> MovementPublic:
         return cls(
-            id=m.id or 0,
+            id=id_of(m),
             at=local_iso(m.at, tz) or "",
             kind=m.kind,
             station=m.station,

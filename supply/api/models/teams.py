@@ -9,6 +9,7 @@ from pydantic import Field
 from supply.api.models.common import LocalTime, Number, Public
 from supply.core.timefmt import local_iso
 from supply.drills.models import DispatchTeam, Team, TeamEvent
+from supply.service.models import id_of
 
 
 class TeamSummaryPublic(Public):
@@ -81,7 +82,7 @@ class AssignmentPublic(Public):
     @classmethod
     def of(cls, row: DispatchTeam, tz: ZoneInfo) -> AssignmentPublic:
         return cls(
-            id=row.id or 0,
+            id=id_of(row),
             dispatch_id=row.dispatch_id,
             team=row.team,
             start_at=local_iso(row.start_at, tz) or "",

@@ -15,7 +15,7 @@ from supply.api.models.common import READ, WRITE
 from supply.core.types import NUL_FREE, NUL_FREE_NON_BLANK
 from supply.service.audit import entries
 from supply.service.auth import Role, add_user
-from supply.service.models import User
+from supply.service.models import User, id_of
 
 router = APIRouter()
 
@@ -60,6 +60,6 @@ def post_user(body: UserIn, w: AdminWriterDep) -> Response:
 
     def act(s: Session) -> tuple[int, UserCreatedPublic]:
         user, token = add_user(s, body.name, body.role.value, actor=w.actor)
-        return 201, UserCreatedPublic(id=user.id or 0, name=user.name, role=user.role, token=token)
+        return 201, UserCreatedPublic(id=id_of(user), name=user.name, role=user.role, token=token)
 
     return w.run(body, act)

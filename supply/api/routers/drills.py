@@ -37,6 +37,7 @@ from supply.core.settings import Settings
 from supply.drills import board, chain, orders, procedure, start
 from supply.drills.review import review
 from supply.drills.teams import sync_teams
+from supply.service.models import id_of
 
 router = APIRouter(tags=["drills"])
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or a self-contained HTML page")]
@@ -93,8 +94,8 @@ def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep) ->
             s, user, scenario, plan, factors, name=body.name, start_at=body.start_at, procedure=body.procedure
         )
         dispatches = [
-            DrillDispatchPublic(id=d.id or 0, request_id=d.request_id, station=d.station, status=d.status)
-            for d in board.drill_dispatches(s, drill.id or 0)
+            DrillDispatchPublic(id=id_of(d), request_id=d.request_id, station=d.station, status=d.status)
+            for d in board.drill_dispatches(s, id_of(drill))
         ]
         fields = DrillPublic.fields(drill, w.tz)
         return 201, DrillStartedPublic.model_validate(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -17,6 +18,7 @@ from sqlalchemy import Engine
 
 from supply.api import problems
 from supply.api.limits import BodyLimit
+from supply.api.models.common import problem_schemas
 from supply.api.routers import admin, dispatches, drills, maps, reports, requests, stations, stock, teams
 from supply.api.runtime import Runtime
 from supply.core.settings import Settings, get_settings
@@ -52,6 +54,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=app.state.runtime.settings.max_body_bytes)
     for router in (*ROUTERS, maps.assets, maps.router, *routers):
         app.include_router(router)
+    _with_problem_schemas(app)
     return app
 
 
@@ -65,6 +68,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning("could not look for drills left planning: %s", exc)
     yield
     runtime.jobs.close()
+
+
+def _with_problem_schemas(app: FastAPI) -> None:
+    """Add the problem document's schema to ``/openapi.json`` (the routes refer to it: see ``problems()``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        return app.openapi_schema  # type: ignore[return-value]  # set by build()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise the schema
 
 
 def app_from_env() -> FastAPI:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session
 
 from supply.api.deps import Admin, AdminWriterDep, ExerciseQuery, Limit, Offset, RuntimeDep, SessionDep, WhenQuery
+from supply.api.models.admin import AuditEntryPublic, HealthPublic, UserCreatedPublic, UserPublic
+from supply.api.models.common import READ, WRITE
 from supply.core.types import TEXT_PATTERN, UserName
-from supply.service.audit import as_dict, entries
-from supply.service.auth import Role, add_user, list_users, revoke_user, user_dict
+from supply.service.audit import entries
+from supply.service.auth import Role, add_user, list_users, revoke_user
 
 router = APIRouter()
 
@@ -22,12 +26,12 @@ class UserIn(BaseModel):
 
 
 @router.get("/health", tags=["health"])
-def health() -> dict:
+def health() -> HealthPublic:
     """Liveness; no auth."""
-    return {"status": "ok"}
+    return HealthPublic(status="ok")
 
 
-@router.get("/audit", tags=["admin"])
+@router.get("/audit", tags=["admin"], responses=READ)
 def get_audit(
     session: SessionDep,
     runtime: RuntimeDep,
@@ -38,35 +42,38 @@ def get_audit(
     until: WhenQuery = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> list[dict]:
+) -> list[AuditEntryPublic]:
     """The audit trail, newest first; ``at`` in the display zone (Asia/Shanghai), ``at_utc`` as stored."""
     rows = entries(session, actor=actor, exercise=exercise, since=since, until=until, limit=limit, offset=offset)
-    return [as_dict(e, runtime.tz) for e in rows]
+    return [AuditEntryPublic.of(e, runtime.tz) for e in rows]
 
 
-@router.get("/users", tags=["admin"])
-def get_users(session: SessionDep, _: Admin) -> list[dict]:
+@router.get("/users", tags=["admin"], responses=READ)
+def get_users(session: SessionDep, runtime: RuntimeDep, _: Admin) -> list[UserPublic]:
     """Every user: name, role, when their token expires, whether it was revoked (never a token)."""
-    return [user_dict(u) for u in list_users(session)]
+    return [UserPublic.of(u, runtime.tz) for u in list_users(session)]
 
 
-@router.post("/users", status_code=201, tags=["admin"])
-def post_user(body: UserIn, w: AdminWriterDep, runtime: RuntimeDep):
-    """Create a user; the token is in this answer only (an idempotent replay says it was shown once)."""
+@router.post("/users", status_code=201, tags=["admin"], response_model=UserCreatedPublic, responses=WRITE)
+def post_user(body: UserIn, w: AdminWriterDep, runtime: RuntimeDep) -> Response:
+    """Create a user; the token is in this answer only (409 if the name is taken; a replay says it was shown once)."""
 
-    def act(s):
+    def act(s: Session) -> tuple[int, UserCreatedPublic]:
         user, token = add_user(s, body.name, body.role.value, actor=w.actor, token_days=runtime.settings.token_days)
-        return 201, {**user_dict(user), "token": token}
+        return 201, UserCreatedPublic.model_validate({**UserPublic.of(user, w.tz).model_dump(), "token": token})
 
     return w.run(body, act, redact=_without_token)
 
 
-def _without_token(answer: dict) -> dict:
+def _without_token(answer: UserCreatedPublic) -> UserCreatedPublic:
     """What an ``Idempotency-Key`` keeps of a new user: everything but the token."""
-    return {**answer, "token": None, "token_note": "the token was shown once, in the first answer; it is not stored"}
+    note = "the token was shown once, in the first answer; it is not stored"
+    return answer.model_copy(update={"token": None, "token_note": note})
 
 
-@router.post("/users/{name}/revoke", tags=["admin"], responses={404: {"description": "no such user"}})
-def post_revoke(name: Annotated[str, Path(min_length=1, max_length=80, pattern=TEXT_PATTERN)], w: AdminWriterDep):
-    """Revoke a user's token: it stops working at once."""
-    return w.run(None, lambda s: (200, user_dict(revoke_user(s, name, actor=w.actor))))
+@router.post("/users/{name}/revoke", tags=["admin"], response_model=UserPublic, responses=WRITE)
+def post_revoke(
+    name: Annotated[str, Path(min_length=1, max_length=80, pattern=TEXT_PATTERN)], w: AdminWriterDep
+) -> Response:
+    """Revoke a user's token: it stops working at once (404 for an unknown user)."""
+    return w.run(None, lambda s: (200, UserPublic.of(revoke_user(s, name, actor=w.actor), w.tz)))

@@ -190,11 +190,11 @@ def test_unexpected_errors_log_their_traceback_and_a_request_id(client, db, capl
         msg = "kaboom"
         raise RuntimeError(msg)
 
-    monkeypatch.setattr(stations, "_station", boom)
+    monkeypatch.setattr(stations, "require_station", boom)
     from fastapi.testclient import TestClient
 
     with TestClient(client.app, raise_server_exceptions=False) as c, caplog.at_level(logging.ERROR):
-        r = c.get("/stations", headers=db.headers())
+        r = c.get("/stations/GZ-HUB", headers=db.headers())
     assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
     rid = r.json()["request_id"]
     record = next(rec for rec in caplog.records if rid in rec.getMessage())

@@ -20,8 +20,8 @@ from supply.core.scenario import Scenario, problems_from_validation
 from supply.core.scenario_teams import teams_from_scenario
 from supply.core.types import MAX_ID, StockItem, Strict
 
-#: Bounds of a drill (a month-long drill of a city's whole garrison fits); the work limit is a setting.
-MAX_HOURS = 24 * 31
+#: Bounds of a drill (a year-long horizon, a whole garrison per unit); the work limit (a setting) bounds the cost.
+MAX_HOURS = 24 * 366
 MAX_PEOPLE = 100_000
 MAX_VEHICLES = 10_000
 MAX_REPLICATIONS = 10_000

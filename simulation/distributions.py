@@ -68,6 +68,18 @@ class Dist(BaseModel):
             return (self.low + self.mode + self.high) / 3  # type: ignore[operator]
         return float(self.mean)  # type: ignore[arg-type]
 
+    def describe(self) -> str:
+        """In words, e.g. ``exponential, mean 20 min``."""
+        if self.dist == "fixed":
+            return f"fixed {self.value:g} min"
+        if self.dist == "exponential":
+            return f"exponential, mean {self.mean:g} min"
+        if self.dist == "uniform":
+            return f"uniform {self.low:g}–{self.high:g} min"
+        if self.dist == "triangular":
+            return f"triangular {self.low:g}–{self.mode:g}–{self.high:g} min (mean {self.expected:.0f})"
+        return f"lognormal, mean {self.mean:g} min, sd {self.sd:g}"
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` independent draws (minutes, ≥ 0)."""
         if self.dist == "fixed":

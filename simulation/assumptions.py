@@ -42,16 +42,17 @@ def assumed(scenario: Scenario, spec: DrillSpec) -> tuple[tuple[str, str], ...]:
         if key not in service:
             out.append((f"drill.service.{key}", f"{what} not set: {getattr(spec.service, key).describe()}"))
     cons = raw.get("consumption") or {}
-    units = {"meals_per_person": "meals a person", "water_l_per_person": "L of water a person",
-             "diesel_l_per_vehicle": "L of diesel a vehicle"}  # fmt: skip
-    for key, what in units.items():
+    units = {"meals_per_person": ("meals per person", ""), "water_l_per_person": ("water per person", " L"),
+             "diesel_l_per_vehicle": ("diesel per vehicle", " L")}  # fmt: skip
+    for key, (what, unit) in units.items():
         if key not in cons:
             value = getattr(spec.consumption, key)
-            out.append((f"drill.consumption.{key}", f"{key} not set: {value:g} {what} per stop (planning factors)"))
+            out.append((f"drill.consumption.{key}", f"{what} not set: {value:g}{unit} a stop (planning factors)"))
     restock = raw.get("restock") or {}
     for key, what in (("lead_hours", "restock from the hub"), ("depot_lead_hours", "restock of the hub")):
         if key not in restock:
-            out.append((f"drill.restock.{key}", f"{key} not set: {what} takes {getattr(spec.restock, key):g} h"))
+            hours = getattr(spec.restock, key)
+            out.append((f"drill.restock.{key}", f"{key.replace('_', ' ')} not set: {what} takes {hours:g} h"))
     if any(u.support == "mobile" for u in spec.units):
         mobile = raw.get("mobile") or {}
         rate, per = spec.mobile.meals_per_hour_per_kitchen, spec.mobile.people_per_kitchen

@@ -140,55 +140,10 @@ def _write_map(scenario: Scenario, result: dict, path: Path) -> None:
     drill_map(scenario, result, path)
 
 
-def _ci(d: dict, pct: bool = False) -> str:
-    if d["mean"] is None:
-        return "—"
-    f = "{:.1%}" if pct else "{:.1f}"
-    return f"{f.format(d['mean'])} [{f.format(d['ci95'][0])}, {f.format(d['ci95'][1])}]"
-
-
 def _print(res: dict) -> None:
-    out = console()
-    out.print(
-        f"[bold]{res['scenario']}[/]: {res['replications']} replications, seed {res['seed']}, "
-        f"{res['hours']:g} h, target {res['target_minutes']:g} min, policy {res['policy']}"
-    )
-    out.print(f"service level (on time): {_ci(res['service_level'], pct=True)}")
-    out.print(f"bottleneck: [bold]{res['bottleneck']}[/] — {res['bottleneck_reason']}")
-    stations = Table(title="Stations")
-    for col in ("station", "mean wait, min [95% CI]", "seat use [95% CI]", "fed", "stock-outs", "on time"):
-        stations.add_column(col, justify="left" if col == "station" else "right")
-    for code, s in res["stations"].items():
-        if s["units"]:
-            on_time = "—" if s["service_level"] is None else f"{s['service_level']:.0%}"
-            stations.add_row(
-                code,
-                _ci(s["mean_wait_minutes"]),
-                _ci(s["utilisation"], pct=True),
-                f"{s['served']:.0f}",
-                f"{s['stockouts']:.2f}",
-                on_time,
-            )
-    out.print(stations)
-    units = Table(title="Units")
-    cols = ("arrivals", "on time", "wait, min", "min to fed", "missed", "people missed", "vehicles missed")
-    for col in ("unit", *cols, "served at"):
-        units.add_column(col, justify="left" if col in ("unit", "served at") else "right")
-    for code, u in res["units"].items():
-        share = u["on_time_share"]
-        units.add_row(
-            code,
-            f"{u['arrivals']:g}",
-            "—" if share is None else f"{share:.0%}",
-            "—" if u["mean_wait_minutes"] is None else f"{u['mean_wait_minutes']:.0f}",
-            "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
-            "—" if u["missed_share"] is None else f"{u['missed_share']:.0%}",
-            f"{u['people_missed']:.0f}",
-            f"{u['vehicles_missed']:.0f}",
-            ", ".join(u["stations"]),
-            style="red" if share is not None and share < 0.5 else None,
-        )
-    out.print(units)
+    from supply.cli.drill_text import print_result
+
+    print_result(res, console())
 
 
 def _print_comparison(cmp: dict) -> None:

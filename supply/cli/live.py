@@ -34,7 +34,7 @@ def plan_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The action plan of a drill: who serves whom, when teams leave, stock draw per hour, risks."""
-    from simulation.action_plan import clock, plan_html, scenario_plan
+    from simulation.action_plan import clock, infeasible_first, plan_html, scenario_plan
 
     if replications is not None and replications < 1:
         msg = f"--replications must be ≥ 1, got {replications}"
@@ -47,8 +47,11 @@ def plan_cmd(
         return
     c = console()
     c.print(f"[bold]{plan['scenario']}[/]: action plan from {plan['replications']} replications")
-    for u in plan["units"]:
-        flag = " [red](likely late)[/]" if u["likely_late"] else ""
+    for u in infeasible_first(plan["units"]):
+        if not u["feasible"]:
+            c.print(f"  [red]{u['code']}: CANNOT BE SERVED[/] — {u['infeasible_reason']}")
+            continue
+        flag = f" [red](likely late: {u['late_cause']})[/]" if u["likely_late"] else ""
         c.print(f"  {u['code']}: arrives {clock(u['arrive_minute'])} at {u['place']}, served at "
                 f"{u['station'] or 'nowhere'} ({u['on_time_share']:.0%} on time){flag}")  # fmt: skip
     for d in plan["departures"]:

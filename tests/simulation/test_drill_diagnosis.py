@@ -110,3 +110,22 @@ def test_assumed_meal_time_is_marked_when_it_drives_a_late_unit(tmp_path):
     meal = next(a for a in res["assumptions"] if a["key"] == "drill.service.meal_minutes")
     assert meal["drives"] == ["BIG"]
     assert meal["text"].startswith("meal time not set: exponential, mean 20 min assumed; 12 sittings for BIG")
+
+
+def test_plan_flags_the_unit_that_cannot_be_served_and_lists_it_first(tmp_path):
+    from simulation.action_plan import plan_html, scenario_plan
+
+    path = far_case(tmp_path)
+    easy = '[[drill.units]]\ncode = "EASY"\nheadcount = 10\nsite = "X"\narrive = 0\n\n'
+    text = path.read_text().replace('[[drill.units]]\ncode = "AWAY"', easy + '[[drill.units]]\ncode = "AWAY"')
+    path.write_text(text)
+    plan = scenario_plan(load(path), replications=3)
+    by_code = {u["code"]: u for u in plan["units"]}
+    assert [u["code"] for u in plan["units"]] == ["EASY", "AWAY"]  # the JSON keeps the file's order
+    assert by_code["EASY"]["feasible"] is True and by_code["EASY"]["infeasible_reason"] is None
+    assert by_code["AWAY"]["feasible"] is False and "180 min there and back" in by_code["AWAY"]["infeasible_reason"]
+    assert plan["risks"]["infeasible_units"] == ["AWAY"]
+    page = plan_html(plan)
+    table = page[page.index("<h2>Who serves whom</h2>") :]
+    assert table.index("AWAY") < table.index("EASY")
+    assert "CANNOT BE SERVED" in table

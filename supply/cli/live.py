@@ -88,10 +88,13 @@ def review_cmd(
         echo_json(rv)
         return
     c = console()
-    share = rv["on_time_share"]
-    band = rv["simulated_on_time_share"]["band95"]
-    c.print(f"[bold]drill {drill_id}[/] ({rv['drill']['status']}): on time "
-            f"{'—' if share is None else f'{share:.0%}'}, simulated band {band[0]}–{band[1]}")  # fmt: skip
+    sim = rv["simulated_on_time_share"]
+
+    def pct(x: float | None) -> str:  # every share the same way: whole per cent, a dash for none
+        return "—" if x is None else f"{x:.0%}"
+
+    c.print(f"[bold]drill {drill_id}[/] ({rv['drill']['status']}): on time {pct(rv['on_time_share'])}, "
+            f"simulated {pct(sim['mean'])} (95% band {pct(sim['band95'][0])}–{pct(sim['band95'][1])})")  # fmt: skip
     for f in rv["flags"]:
         c.print(f"  [red]•[/] {f}")
     if not rv["flags"]:

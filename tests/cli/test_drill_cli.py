@@ -71,10 +71,15 @@ def test_tables_and_report(tmp_path):
     out = tmp_path / "drill.html"
     res = run(drill_file(tmp_path, DRILL, seats=30), "-w", "1", "--report", out)
     assert res.exit_code == 0, res.output
+    assert res.stdout.lstrip().splitlines()[1].startswith("Planned units on time: ")
     assert "service level (on time)" in res.stdout and "bottleneck: H" in res.stdout
     assert "TRAIN" in res.stdout and f"report written to {out}" in res.stdout.replace("\n", "")
+    assert max(len(line) for line in res.stdout.splitlines()) <= 80 and "…" not in res.stdout
     page = out.read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 4  # queue, stock, minutes to fed, by station
+    # time budgets, queue, minutes to fed, by station; the untracked stock is a sentence, not an empty plot
+    assert page.count("data:image/png;base64,") == 4
+    assert "No station tracks its meal stock" in page
+    assert page.index("Planned units on time") < page.index("<h2>Stations</h2>")
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page)  # nothing fetched from a network
     assert "Queue length over time" not in page  # titles live in the images, not the HTML
     assert "<h2>Units</h2>" in page and "TRAIN" in page

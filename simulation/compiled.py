@@ -49,6 +49,7 @@ class Arrival:
     dwell: float | None
     mobile: bool = False
     serve_at: int = -1
+    force: bool = False  # serve at ``serve_at`` whatever the policy (a change tried by ``improve``)
 
 
 @dataclass(frozen=True)

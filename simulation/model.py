@@ -157,7 +157,7 @@ class Model:
                 score = to[s] if self.plan.policy == "nearest" else to[s] + est
                 if a.dwell is not None:  # expected overrun of the dwell weighs heavily
                     score += 10.0 * max(0.0, to[s] + est + back[s] - a.dwell)
-                if self.plan.policy == "assigned" and s == a.serve_at:
+                if (self.plan.policy == "assigned" or a.force) and s == a.serve_at:
                     score = -math.inf
             if score < best_score:
                 best, best_score = s, score

@@ -71,7 +71,8 @@ arrive = 0
 meal_minutes = 20
 """
 
-#: A unit whose only station is 90 minutes away, with a 120-minute stop: cannot go and return.
+#: A unit whose only station with seats is 90 minutes away, with a 120-minute stop: it cannot go
+#: and return. The support point ``N`` 10 minutes from its site has no dining seats.
 FAR = """
 [scenario]
 name = "far station"
@@ -84,6 +85,12 @@ lon = 113.0
 seats = 500
 refuel_bays = 4
 
+[[stations]]
+code = "N"
+tier = "point"
+lat = 23.45
+lon = 113.45
+
 [[sites]]
 code = "X"
 kind = "rail"
@@ -95,6 +102,11 @@ lon = 113.5
 a = "F"
 b = "X"
 minutes = 90
+
+[[links]]
+a = "N"
+b = "X"
+minutes = 10
 
 [drill]
 hours = 6

@@ -278,6 +278,14 @@ def _score(ev: _Evaluator, current: np.ndarray, trial: list[CompiledDrill], cand
     return out
 
 
+def paired_gain(plan: CompiledDrill, changes: Candidate, *, replications: int, seed: int) -> dict:
+    """The gain in planned units on time from ``changes``: a paired 95% interval on common seeds."""
+    ev = _Evaluator(seed, replications, None, 1)
+    _, before = ev.full(plan)
+    _, after = ev.full(_apply(plan, changes))
+    return _interval(after - before)
+
+
 def _apply(plan: CompiledDrill, changes: Candidate) -> CompiledDrill:
     for c in changes:
         plan = c.apply(plan)
@@ -292,8 +300,9 @@ def _interval(xs: np.ndarray) -> dict:
 
 
 def improve_plan(plan: CompiledDrill, *, goal: float = 0.9, max_steps: int = 5, replications: int = 200,
-                 seed: int = 0, workers: int = 1) -> dict:  # fmt: skip
-    """The greedy search of the module docstring on a compiled drill; the ``improve`` JSON."""
+                 seed: int = 0, workers: int = 1) -> tuple[dict, DrillStats]:  # fmt: skip
+    """The greedy search of the module docstring on a compiled drill: the ``improve`` JSON, and the
+    statistics of the drill as it stands (the baseline, for the drill report)."""
     if not 0 < goal <= 1:
         msg = f"--goal must be a share in (0, 1], got {goal}"
         raise InvalidArgumentError(msg)
@@ -310,8 +319,9 @@ def improve_plan(plan: CompiledDrill, *, goal: float = 0.9, max_steps: int = 5, 
     return _search(plan, goal, max_steps, _Evaluator(seed, replications, None, 1), screen)
 
 
-def _search(plan: CompiledDrill, goal: float, max_steps: int, ev: _Evaluator, screen: int) -> dict:
+def _search(plan: CompiledDrill, goal: float, max_steps: int, ev: _Evaluator, screen: int) -> tuple[dict, DrillStats]:
     stats, current = ev.full(plan)
+    first = stats
     baseline = _interval(current)
     steps: list[dict] = []
     note = ""
@@ -355,11 +365,11 @@ def _search(plan: CompiledDrill, goal: float, max_steps: int, ev: _Evaluator, sc
         "reached": bool(current.mean() >= goal),
         "note": note,
         "late_units": stats.late_units(),
-    }
+    }, first
 
 
 def improve(scenario: Scenario, *, goal: float = 0.9, max_steps: int = 5, replications: int | None = None,
-            seed: int | None = None, workers: int = 1) -> dict:  # fmt: skip
+            seed: int | None = None, workers: int = 1) -> tuple[dict, DrillStats]:  # fmt: skip
     """:func:`improve_plan` on a scenario's drill (``None``: the drill's own replications and seed)."""
     spec = drill_spec(scenario)
     return improve_plan(

@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
+    from supply.cli.improve import improve_cmd
+
     app.command("drill")(drill_cmd)
+    app.command("improve")(improve_cmd)
 
 
 def _run(scenario: Scenario, label: str, replications: int, seed: int, workers: int, cluster: str | None) -> DrillStats:
@@ -71,6 +74,9 @@ def drill_cmd(
         typer.Option("--from-live", help="Simulate a live drill from now: current stock, units to come, teams.", min=1),
     ] = None,
     db: DbOpt = None,
+    improve: Annotated[
+        bool, typer.Option("--improve", help="Also search the smallest change that fixes it (see `improve`).")
+    ] = False,
 ) -> None:
     """Rehearse a drill: is every unit fed and refuelled in time, where is the bottleneck?"""
     from simulation.spec import drill_spec
@@ -104,13 +110,20 @@ def drill_cmd(
 
         res_b = _run(sc_b, "compare", replications, seed, workers, cluster)
         comparison = compare(res_a, res_b, names=(sc_a.source, sc_b.source))
+    improvement = None
+    if improve:
+        from simulation.improve import improve as search
+
+        improvement, _ = search(sc_a, replications=replications, seed=seed, workers=workers)
     if report is not None:
         from simulation.report import write_report
 
-        write_report(result, report, comparison)
+        write_report(result, report, comparison, improvement)
     if map_path is not None:
         _write_map(sc_a, result, map_path)
     if as_json:
+        if improvement is not None:
+            result["improve"] = improvement
         if comparison is None:
             echo_json(_trim(result))
         else:
@@ -120,6 +133,11 @@ def drill_cmd(
     if comparison is not None:
         _print_comparison(comparison)
     out = console()
+    if improvement is not None:
+        from supply.cli.improve import print_improvement
+
+        out.print()
+        print_improvement(improvement, out)
     if report is not None:
         out.print(f"report written to {report}")
     if map_path is not None:

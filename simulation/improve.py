@@ -17,7 +17,8 @@ what that unit alone needs —
 
 and changes of support: ``serve_at`` another station that it can reach and leave in time (if
 that station lacks seats or bays, adding them there is the candidate instead), or
-``support = "mobile"`` (units without vehicles, whose nearest field kitchens can reach them).
+``support = "mobile"`` (units without vehicles, whose nearest field kitchens can reach them), or
+``support = "station"`` for a unit on mobile support.
 Water and fuel trucks do not enter the simulation, so no change of them can show a gain and they
 are not tried.
 
@@ -64,7 +65,7 @@ class Change:
     resource: str | None = None  # seats, meals_per_hour, refuel_bays, field_kitchens, stock.<item>
     add: float = 0.0
     unit: str | None = None
-    support: str | None = None  # "mobile"
+    support: str | None = None  # "mobile" or "station"
     serve_at: str | None = None
 
     def as_dict(self) -> dict:
@@ -79,8 +80,10 @@ class Change:
                     "refuel_bays": "refuel bays", "field_kitchens": "field kitchens"}.get(
                 self.resource or "", f"{(self.resource or '').removeprefix('stock.')} in stock")  # fmt: skip
             return f"add {self.add:g} {what} at {self.station}"
-        if self.support:
+        if self.support == "mobile":
             return f'serve {self.unit} by field kitchens at its site (support = "mobile")'
+        if self.support:
+            return f'serve {self.unit} at a station, not by field kitchens (support = "station")'
         return f'serve {self.unit} at {self.serve_at} (serve_at = "{self.serve_at}")'
 
     def cost(self, plan: CompiledDrill) -> float:
@@ -100,7 +103,7 @@ class Change:
         codes = [s.code for s in plan.stations]
         arrivals = tuple(
             a if a.group != gi
-            else replace(a, mobile=True) if self.support
+            else replace(a, mobile=self.support == "mobile") if self.support
             else replace(a, serve_at=codes.index(self.serve_at or ""), force=True, at_station=-1)
             for a in plan.arrivals
         )  # fmt: skip
@@ -209,6 +212,8 @@ def _elsewhere(plan: CompiledDrill, a, code: str, here: str | None) -> list[Cand
         out.append((*adds, Change(unit=code, serve_at=codes[s])))
         if len(out) == 2:
             break
+    if a.mobile:
+        out.append((Change(unit=code, support="station"),))
     kitchens = any(plan.stations[s].field_kitchens and float(ep.to_station[a.place, s]) < plan.target for s in near)
     if kitchens and not a.mobile and not a.vehicles and a.at_station < 0:  # mobile support refuels no vehicle
         out.append((Change(unit=code, support="mobile"),))
@@ -292,11 +297,14 @@ def _apply(plan: CompiledDrill, changes: Candidate) -> CompiledDrill:
     return plan
 
 
-def _interval(xs: np.ndarray) -> dict:
+def _interval(xs: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> dict:
+    """Mean and t-interval, clipped to what a share (``[0, 1]``) or a gain (``[-1, 1]``) can be."""
     w = Welford()
     for x in xs.tolist():
         w.add(x)
-    return w.as_dict(4)
+    d = w.as_dict(4)
+    d["ci95"] = [min(max(v, lo), hi) for v in d["ci95"]]
+    return d
 
 
 def improve_plan(plan: CompiledDrill, *, goal: float = 0.9, max_steps: int = 5, replications: int = 200,
@@ -322,7 +330,7 @@ def improve_plan(plan: CompiledDrill, *, goal: float = 0.9, max_steps: int = 5, 
 def _search(plan: CompiledDrill, goal: float, max_steps: int, ev: _Evaluator, screen: int) -> tuple[dict, DrillStats]:
     stats, current = ev.full(plan)
     first = stats
-    baseline = _interval(current)
+    baseline = _interval(current, 0.0)
     steps: list[dict] = []
     note = ""
     while current.mean() < goal and len(steps) < max_steps:
@@ -352,7 +360,7 @@ def _search(plan: CompiledDrill, goal: float, max_steps: int, ev: _Evaluator, sc
             steps.append({
                 "change": change.as_dict(),
                 "action": change.describe(),
-                "planned_units_on_time": _interval(shares),
+                "planned_units_on_time": _interval(shares, 0.0),
                 "gain": _interval(shares - current),
             })  # fmt: skip
             current = shares

@@ -256,6 +256,9 @@ class DrillStats:
         """The group charged the most minutes to ``cause`` among those served at ``station``."""
         k = CAUSES.index(cause)
         cands = [c for c, b in self.groups.items() if station in b.stations or self._infeasible_at(c, station)]
+        planned = {self.plan.groups[i] for i in self.unit_index}
+        if any(self.groups[c].blame[k] > 0 for c in cands if c in planned):  # the table is the planned units'
+            cands = [c for c in cands if c in planned]
         return max(cands or list(self.groups), key=lambda c: (self.groups[c].blame[k], -self.groups[c].share.mean))
 
     def _infeasible_at(self, code: str, station: str) -> bool:

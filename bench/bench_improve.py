@@ -55,12 +55,18 @@ def main() -> None:
     improve_s, improve_cpu = time.perf_counter() - t0, cpu_seconds() - c0
 
     print(f"default Guangzhou drill, {reps} replications, {args.workers} workers, load {os.getloadavg()[0]:.1f}")
-    print(f"improve: {improve_s:.1f} s wall ({improve_s / TARGET_S:.2f}× the {TARGET_S:.0f} s target); "
-          f"{len(res['steps'])} steps, reached {res['reached']}")  # fmt: skip
-    print(f"one drill run: {drill_s:.1f} s wall; improve / drill = {improve_s / drill_s:.1f}× "
-          f"(CPU: {improve_cpu / max(drill_cpu, 1e-9):.1f}×)")  # fmt: skip
-    print(f"improve CPU: {improve_cpu:.1f} s = {improve_cpu / 2:.1f} s on 2 idle cores "
-          f"({improve_cpu / 2 / TARGET_S:.2f}× the target)")  # fmt: skip
+    print(
+        f"improve: {improve_s:.1f} s wall ({improve_s / TARGET_S:.2f}× the {TARGET_S:.0f} s target); "
+        f"{len(res['steps'])} steps, reached {res['reached']}"
+    )
+    print(
+        f"one drill run: {drill_s:.1f} s wall; improve / drill = {improve_s / drill_s:.1f}× "
+        f"(CPU: {improve_cpu / max(drill_cpu, 1e-9):.1f}×)"
+    )
+    print(
+        f"improve CPU: {improve_cpu:.1f} s = {improve_cpu / 2:.1f} s on 2 idle cores "
+        f"({improve_cpu / 2 / TARGET_S:.2f}× the target)"
+    )
     for i, step in enumerate(res["steps"], 1):
         print(f"  {i}. {step['action']}: gain {step['gain']['mean']:+.3f} {step['gain']['ci95']}")
 

@@ -42,8 +42,11 @@ def assumed(scenario: Scenario, spec: DrillSpec) -> tuple[tuple[str, str], ...]:
         if key not in service:
             out.append((f"drill.service.{key}", f"{what} not set: {getattr(spec.service, key).describe()}"))
     cons = raw.get("consumption") or {}
-    units = {"meals_per_person": ("meals per person", ""), "water_l_per_person": ("water per person", " L"),
-             "diesel_l_per_vehicle": ("diesel per vehicle", " L")}  # fmt: skip
+    units = {
+        "meals_per_person": ("meals per person", ""),
+        "water_l_per_person": ("water per person", " L"),
+        "diesel_l_per_vehicle": ("diesel per vehicle", " L"),
+    }
     for key, (what, unit) in units.items():
         if key not in cons:
             value = getattr(spec.consumption, key)

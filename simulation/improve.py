@@ -44,7 +44,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from simulation.compiled import CompiledDrill, StationPlan, compile_drill
+from simulation.compiled import Arrival, CompiledDrill, StationPlan, compile_drill
 from simulation.model import run_replication
 from simulation.records import ReplicationRecord
 from simulation.runner import in_order, open_executor
@@ -76,9 +76,12 @@ class Change:
 
     def describe(self) -> str:
         if self.unit is None:
-            what = {"seats": "dining seats", "meals_per_hour": "meals an hour of kitchen output",
-                    "refuel_bays": "refuel bays", "field_kitchens": "field kitchens"}.get(
-                self.resource or "", f"{(self.resource or '').removeprefix('stock.')} in stock")  # fmt: skip
+            what = {
+                "seats": "dining seats",
+                "meals_per_hour": "meals an hour of kitchen output",
+                "refuel_bays": "refuel bays",
+                "field_kitchens": "field kitchens",
+            }.get(self.resource or "", f"{(self.resource or '').removeprefix('stock.')} in stock")
             return f"add {self.add:g} {what} at {self.station}"
         if self.support == "mobile":
             return f'serve {self.unit} by field kitchens at its site (support = "mobile")'
@@ -102,11 +105,13 @@ class Change:
         gi = plan.groups.index(self.unit)
         codes = [s.code for s in plan.stations]
         arrivals = tuple(
-            a if a.group != gi
-            else replace(a, mobile=self.support == "mobile") if self.support
+            a
+            if a.group != gi
+            else replace(a, mobile=self.support == "mobile")
+            if self.support
             else replace(a, serve_at=codes.index(self.serve_at or ""), force=True, at_station=-1)
             for a in plan.arrivals
-        )  # fmt: skip
+        )
         return replace(plan, arrivals=arrivals)
 
 
@@ -119,12 +124,17 @@ def _grow(st: StationPlan, ch: Change) -> StationPlan:
     if res.startswith("stock."):
         item = res.removeprefix("stock.")
         return replace(st, stock={**st.stock, item: (st.stock[item] or 0) + ch.add})
-    value = getattr(st, res) + ch.add
-    return replace(st, **{res: int(value) if res != "meals_per_hour" else value})
+    if res == "meals_per_hour":
+        return replace(st, meals_per_hour=st.meals_per_hour + ch.add)
+    if res == "seats":
+        return replace(st, seats=st.seats + int(ch.add))
+    if res == "refuel_bays":
+        return replace(st, refuel_bays=st.refuel_bays + int(ch.add))
+    return replace(st, field_kitchens=st.field_kitchens + int(ch.add))
 
 
 # --- candidates --------------------------------------------------------------------------
-def _needs(plan: CompiledDrill, st: StationPlan, a, there: float, back: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def _needs(plan: CompiledDrill, st: StationPlan, a: Arrival, there: float, back: float) -> dict[str, float]:
     """What unit ``a`` alone would need added at ``st`` (reached in ``there`` minutes, ``back`` to
     return) to be served on time, resource by resource (module docstring); only what is short."""
     meal, long_meal, refuel, target = plan.meal.expected, plan.meal.long, plan.refuel.long, plan.target
@@ -179,9 +189,11 @@ def candidates(plan: CompiledDrill, res: dict) -> list[Candidate]:
                 out[(Change(station=here, resource="field_kitchens", add=need),)] = None
         if here is not None and cause == "stock":
             st = plan.stations[codes.index(here)]
-            draw = {"meals": a.headcount * plan.consumption.meals_per_person,
-                    "water_l": a.headcount * plan.consumption.water_l_per_person,
-                    "diesel_l": a.vehicles * plan.consumption.diesel_l_per_vehicle}  # fmt: skip
+            draw = {
+                "meals": a.headcount * plan.consumption.meals_per_person,
+                "water_l": a.headcount * plan.consumption.water_l_per_person,
+                "diesel_l": a.vehicles * plan.consumption.diesel_l_per_vehicle,
+            }
             for item, qty in draw.items():
                 if st.stock.get(item) is not None and qty > 0:
                     out[(Change(station=here, resource=f"stock.{item}", add=math.ceil(qty)),)] = None
@@ -189,7 +201,7 @@ def candidates(plan: CompiledDrill, res: dict) -> list[Candidate]:
     return list(out)
 
 
-def _elsewhere(plan: CompiledDrill, a, code: str, here: str | None) -> list[Candidate]:  # type: ignore[no-untyped-def]
+def _elsewhere(plan: CompiledDrill, a: Arrival, code: str, here: str | None) -> list[Candidate]:
     """Serving the unit at one of the two nearest other stations where it could be on time (with
     what that station is short of), or by field kitchens at its site."""
     out: list[Candidate] = []
@@ -197,16 +209,21 @@ def _elsewhere(plan: CompiledDrill, a, code: str, here: str | None) -> list[Cand
     ep = plan.epoch_at(a.arrive)
     service = max(plan.meal.expected if a.headcount else 0.0, plan.refuel.expected if a.vehicles else 0.0)
     near = sorted(
-        (s for s in range(len(codes)) if codes[s] != here and s not in ep.offline
-         and math.isfinite(ep.to_station[a.place, s])),
+        (
+            s
+            for s in range(len(codes))
+            if codes[s] != here and s not in ep.offline and math.isfinite(ep.to_station[a.place, s])
+        ),
         key=lambda s: float(ep.to_station[a.place, s]),
-    )  # fmt: skip
+    )
     for s in near:
         there, back = float(ep.to_station[a.place, s]), float(ep.from_station[s, a.place])
         if there + plan.meal.expected > plan.target or (a.dwell is not None and there + back + service > a.dwell):
             continue
-        adds = tuple(Change(station=codes[s], resource=r, add=q) for r, q in _needs(plan, plan.stations[s], a, there,
-                                                                                  back).items())  # fmt: skip
+        adds = tuple(
+            Change(station=codes[s], resource=r, add=q)
+            for r, q in _needs(plan, plan.stations[s], a, there, back).items()
+        )
         if adds:  # the policy may send it there once the station has what it lacks; else say so
             out.append(adds)
         out.append((*adds, Change(unit=code, serve_at=codes[s])))
@@ -272,8 +289,9 @@ class _Evaluator:
         return stats, np.asarray(shares)
 
 
-def _score(ev: _Evaluator, current: np.ndarray, trial: list[CompiledDrill], cands: list[Candidate], n: int,
-           plan: CompiledDrill) -> list[tuple[tuple, tuple[float, float]]]:  # fmt: skip
+def _score(
+    ev: _Evaluator, current: np.ndarray, trial: list[CompiledDrill], cands: list[Candidate], n: int, plan: CompiledDrill
+) -> list[tuple[tuple, tuple[float, float]]]:
     """Each candidate's rank key and (mean gain, mean cut of minutes beyond target) on ``n`` seeds."""
     base, base_late = current[:n], np.asarray(ev.late_minutes[:n])
     out = []
@@ -307,8 +325,15 @@ def _interval(xs: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> dict:
     return d
 
 
-def improve_plan(plan: CompiledDrill, *, goal: float = 0.9, max_steps: int = 5, replications: int = 200,
-                 seed: int = 0, workers: int = 1) -> tuple[dict, DrillStats]:  # fmt: skip
+def improve_plan(
+    plan: CompiledDrill,
+    *,
+    goal: float = 0.9,
+    max_steps: int = 5,
+    replications: int = 200,
+    seed: int = 0,
+    workers: int = 1,
+) -> tuple[dict, DrillStats]:
     """The greedy search of the module docstring on a compiled drill: the ``improve`` JSON, and the
     statistics of the drill as it stands (the baseline, for the drill report)."""
     if not 0 < goal <= 1:
@@ -357,12 +382,14 @@ def _search(plan: CompiledDrill, goal: float, max_steps: int, ev: _Evaluator, sc
                 break
             plan = change.apply(plan)
             stats, shares = ev.full(plan)
-            steps.append({
-                "change": change.as_dict(),
-                "action": change.describe(),
-                "planned_units_on_time": _interval(shares, 0.0),
-                "gain": _interval(shares - current),
-            })  # fmt: skip
+            steps.append(
+                {
+                    "change": change.as_dict(),
+                    "action": change.describe(),
+                    "planned_units_on_time": _interval(shares, 0.0),
+                    "gain": _interval(shares - current),
+                }
+            )
             current = shares
     return {
         "goal": goal,
@@ -376,8 +403,15 @@ def _search(plan: CompiledDrill, goal: float, max_steps: int, ev: _Evaluator, sc
     }, first
 
 
-def improve(scenario: Scenario, *, goal: float = 0.9, max_steps: int = 5, replications: int | None = None,
-            seed: int | None = None, workers: int = 1) -> tuple[dict, DrillStats]:  # fmt: skip
+def improve(
+    scenario: Scenario,
+    *,
+    goal: float = 0.9,
+    max_steps: int = 5,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+) -> tuple[dict, DrillStats]:
     """:func:`improve_plan` on a scenario's drill (``None``: the drill's own replications and seed)."""
     spec = drill_spec(scenario)
     return improve_plan(

@@ -97,8 +97,16 @@ def _service_by_station(res: dict) -> str:
     return _png(fig)
 
 
-_COLOURS = {"travel": "#999999", "seat_wait": "#cc3311", "kitchen_wait": "#ee7733", "stock_wait": "#aa3377",
-            "meal": "#4477aa", "refuel_wait": "#ccbb44", "refuel": "#66ccee", "mobile_wait": "#228833"}  # fmt: skip
+_COLOURS = {
+    "travel": "#999999",
+    "seat_wait": "#cc3311",
+    "kitchen_wait": "#ee7733",
+    "stock_wait": "#aa3377",
+    "meal": "#4477aa",
+    "refuel_wait": "#ccbb44",
+    "refuel": "#66ccee",
+    "mobile_wait": "#228833",
+}
 
 
 def _budget_plot(res: dict) -> str:
@@ -116,8 +124,13 @@ def _budget_plot(res: dict) -> str:
             left = [a + b for a, b in zip(left, widths, strict=True)]
     for i, total in enumerate(left):
         cause = units[codes[i]].get("late_cause")
-        ax.text(total + 2, i, f"{total:.0f} min" + (f" — {cause.replace('_', ' ')}" if cause else ""), va="center",
-                fontsize=8)  # fmt: skip
+        ax.text(
+            total + 2,
+            i,
+            f"{total:.0f} min" + (f" — {cause.replace('_', ' ')}" if cause else ""),
+            va="center",
+            fontsize=8,
+        )
     ax.axvline(res["target_minutes"], color="#b00", linestyle="--", label=f"target {res['target_minutes']:g} min")
     ax.invert_yaxis()
     ax.set_xlim(0, max([*left, res["target_minutes"]]) * 1.35)
@@ -200,20 +213,32 @@ def render(res: dict, comparison: dict | None = None, improvement: dict | None =
     """The report as one HTML string."""
     e = html.escape
     station_rows = [
-        [e(c), _ci(s["mean_wait_minutes"]), _ci(s["utilisation"], "{:.1%}"), f"{s['served']:.0f}",
-         f"{s['stockouts']:.2f}", "—" if s["service_level"] is None else f"{s['service_level']:.0%}"]
+        [
+            e(c),
+            _ci(s["mean_wait_minutes"]),
+            _ci(s["utilisation"], "{:.1%}"),
+            f"{s['served']:.0f}",
+            f"{s['stockouts']:.2f}",
+            "—" if s["service_level"] is None else f"{s['service_level']:.0%}",
+        ]
         for c, s in res["stations"].items()
         if s["units"]
-    ]  # fmt: skip
+    ]
     unit_rows = [
-        [e(c), f"{u['arrivals']:g}", "—" if u["on_time_share"] is None else f"{u['on_time_share']:.0%}",
-         e((u.get("late_cause") or "").replace("_", " ")),
-         "—" if u["mean_wait_minutes"] is None else f"{u['mean_wait_minutes']:.0f}",
-         "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
-         f"{u['missed_share']:.0%}" if u["missed_share"] is not None else "—", f"{u['people_missed']:.0f}",
-         f"{u['vehicles_missed']:.0f}", e(", ".join(u["stations"]))]
+        [
+            e(c),
+            f"{u['arrivals']:g}",
+            "—" if u["on_time_share"] is None else f"{u['on_time_share']:.0%}",
+            e((u.get("late_cause") or "").replace("_", " ")),
+            "—" if u["mean_wait_minutes"] is None else f"{u['mean_wait_minutes']:.0f}",
+            "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
+            f"{u['missed_share']:.0%}" if u["missed_share"] is not None else "—",
+            f"{u['people_missed']:.0f}",
+            f"{u['vehicles_missed']:.0f}",
+            e(", ".join(u["stations"])),
+        ]
         for c, u in res["units"].items()
-    ]  # fmt: skip
+    ]
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Drill report: {e(res['scenario'])}"
         f"</title><style>{_CSS}</style></head><body>",
@@ -230,27 +255,53 @@ def render(res: dict, comparison: dict | None = None, improvement: dict | None =
         _table(
             ["station", "mean wait, min [95% CI]", "seat use [95% CI]", "people fed", "stock-outs", "on time"],
             station_rows,
-        ),  # fmt: skip
+        ),
         "<h2>Units</h2>",
         _table(
-            ["unit", "arrivals", "on time", "late cause", "wait, min", "min to fed", "missed", "people missed",
-             "vehicles missed", "served at"],
+            [
+                "unit",
+                "arrivals",
+                "on time",
+                "late cause",
+                "wait, min",
+                "min to fed",
+                "missed",
+                "people missed",
+                "vehicles missed",
+                "served at",
+            ],
             unit_rows,
-        ),  # fmt: skip
+        ),
         "<h2>Plots</h2>",
-        _series_plot(res, "queue", "people waiting", "Queue length over time (mean over replications)",
-                     "Nobody queued for a seat at any station: no queue to plot."),
-        _series_plot(res, "stock_meals", "meals in stock", "Meal stock over time (mean over replications)",
-                     "No station tracks its meal stock (untracked stock is unlimited): no stock to plot."),
+        _series_plot(
+            res,
+            "queue",
+            "people waiting",
+            "Queue length over time (mean over replications)",
+            "Nobody queued for a seat at any station: no queue to plot.",
+        ),
+        _series_plot(
+            res,
+            "stock_meals",
+            "meals in stock",
+            "Meal stock over time (mean over replications)",
+            "No station tracks its meal stock (untracked stock is unlimited): no stock to plot.",
+        ),
         _histogram(res),
         _service_by_station(res),
-    ]  # fmt: skip
+    ]
     if comparison:
         rows = [
-            [e(r["metric"]), str(r["a"]), str(r["b"]), str(r["difference"]), str(r["p_value"]),
-             "<b>yes</b>" if r["significant"] else "no"]
+            [
+                e(r["metric"]),
+                str(r["a"]),
+                str(r["b"]),
+                str(r["difference"]),
+                str(r["p_value"]),
+                "<b>yes</b>" if r["significant"] else "no",
+            ]
             for r in comparison["rows"]
-        ]  # fmt: skip
+        ]
         parts += [
             f"<h2>Compared with {e(comparison['b'])}</h2>",
             _table(["metric", e(comparison["a"]), e(comparison["b"]), "B − A", "p (Welch)", "significant"], rows),

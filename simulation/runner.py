@@ -107,7 +107,7 @@ def open_executor(workers: int, cluster: str | None, timeout: float) -> Iterator
     try:
         slots = max(1, sum(client.nthreads().values()))
         log.info("running on %s with %d worker threads", cluster, slots)
-        yield client.getexecutor(pure=False), slots
+        yield client.get_executor(pure=False), slots
     finally:
         client.close()
 

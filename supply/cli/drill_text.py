@@ -16,10 +16,25 @@ from rich.table import Table
 from simulation.budget import BUDGET_KEYS
 
 #: Short headers of the time budget's parts (80 columns).
-_BUDGET_HEAD = {"travel": "travel", "seat_wait": "seat", "kitchen_wait": "cook", "stock_wait": "stock",
-                "meal": "meal", "refuel_wait": "bay", "refuel": "fuel", "mobile_wait": "mobile"}  # fmt: skip
-CAUSE_WORDS = {"travel": "travel", "seats": "seats", "kitchen": "kitchen", "stock": "stock",
-               "refuel_bays": "refuel bays", "field_kitchens": "field kitchens", "dwell": "stop too short"}  # fmt: skip
+_BUDGET_HEAD = {
+    "travel": "travel",
+    "seat_wait": "seat",
+    "kitchen_wait": "cook",
+    "stock_wait": "stock",
+    "meal": "meal",
+    "refuel_wait": "bay",
+    "refuel": "fuel",
+    "mobile_wait": "mobile",
+}
+CAUSE_WORDS = {
+    "travel": "travel",
+    "seats": "seats",
+    "kitchen": "kitchen",
+    "stock": "stock",
+    "refuel_bays": "refuel bays",
+    "field_kitchens": "field kitchens",
+    "dwell": "stop too short",
+}
 
 
 def _pct(d: dict | None) -> str:
@@ -51,11 +66,17 @@ def headline(res: dict) -> list[tuple[str, str | None]]:
     planned = [c for c, u in res["units"].items() if u.get("planned")]
     late = res.get("late_units", [])
     lines: list[tuple[str, str | None]] = [
-        (f"{res['scenario']}: {res['replications']} replications, seed {res['seed']}, {res['hours']:g} h, "
-         f"target {res['target_minutes']:g} min, policy {res['policy']}", None),
-        (f"Planned units on time: {len(planned) - len(late)} of {len(planned)} (on time in at least 90% of "
-         f"replications); share per replication {_pct(res.get('planned_units_on_time'))}", "bold"),
-    ]  # fmt: skip
+        (
+            f"{res['scenario']}: {res['replications']} replications, seed {res['seed']}, {res['hours']:g} h, "
+            f"target {res['target_minutes']:g} min, policy {res['policy']}",
+            None,
+        ),
+        (
+            f"Planned units on time: {len(planned) - len(late)} of {len(planned)} (on time in at least 90% of "
+            f"replications); share per replication {_pct(res.get('planned_units_on_time'))}",
+            "bold",
+        ),
+    ]
     for code in late:
         u = units.get(code, res["units"][code])
         if not u.get("feasible", True):

@@ -77,8 +77,10 @@ def print_improvement(res: dict, out: Console) -> None:
     """A numbered list of actions, each with the planned units on time after it and its paired 95% gain."""
     base = _pct(res["baseline"]["planned_units_on_time"])
     out.print(f"Goal: {res['goal']:.0%} of planned units on time (now {base}).", highlight=False)
-    out.print(f"{res['replications']} replications, seed {res['seed']}; every change tried on the same seeds.",
-              highlight=False)  # fmt: skip
+    out.print(
+        f"{res['replications']} replications, seed {res['seed']}; every change tried on the same seeds.",
+        highlight=False,
+    )
     for i, step in enumerate(res["steps"], 1):
         out.print(f"{i:>2}. {step['action']}", highlight=False)
         out.print(f"    on time {_pct(step['planned_units_on_time'])}; gain {_gain(step['gain'])}", highlight=False)

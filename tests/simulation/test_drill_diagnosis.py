@@ -21,9 +21,15 @@ def test_seats_bind_twelve_sittings(tmp_path):
     res = drill(seats_case(tmp_path))
     u = res["units"]["BIG"]
     assert u["time_budget"] == {
-        "travel": 0.0, "seat_wait": 220.0, "kitchen_wait": 0.0, "stock_wait": 0.0, "meal": 20.0,
-        "refuel_wait": 0.0, "refuel": 0.0, "mobile_wait": 0.0,
-    }  # fmt: skip
+        "travel": 0.0,
+        "seat_wait": 220.0,
+        "kitchen_wait": 0.0,
+        "stock_wait": 0.0,
+        "meal": 20.0,
+        "refuel_wait": 0.0,
+        "refuel": 0.0,
+        "mobile_wait": 0.0,
+    }
     assert sum(u["time_budget"].values()) == u["mean_minutes_to_fed"] == 240
     assert u["late_cause"] == "seats" and u["feasible"] is True and u["infeasible_reason"] is None
     assert res["late_units"] == ["BIG"]

@@ -39,8 +39,9 @@ def test_common_random_numbers_a_change_that_touches_nothing_gains_exactly_nothi
     path.write_text(text)
     plan = compile_drill(load(path))
     assert paired_gain(plan, (Change(station="P", resource="seats", add=10),), replications=30, seed=4) == {
-        "mean": 0.0, "ci95": [0.0, 0.0],
-    }  # fmt: skip
+        "mean": 0.0,
+        "ci95": [0.0, 0.0],
+    }
     more = paired_gain(plan, (Change(station="H", resource="seats", add=100),), replications=30, seed=4)
     assert more["mean"] > 0 and more["ci95"][0] > 0
 

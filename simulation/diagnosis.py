@@ -55,10 +55,12 @@ def resource_reason(
             f"({plan.restock.depot_lead_hours:g} h for the hub itself)"
         )
     if cause == "field_kitchens":
-        rate = plan.mobile.meals_per_hour_per_kitchen
+        rate, per = plan.mobile.meals_per_hour_per_kitchen, plan.mobile.people_per_kitchen
+        sent = min(st.field_kitchens, math.ceil(people / per))
         return (
-            f"{_plural(st.field_kitchens, 'field kitchen')} at {st.code}: {who}'s {people} troops need "
-            f"{people / rate:.1f} kitchen-hours at {rate:g} meals an hour, against {target}"
+            f"{st.code} sends {sent} of its {_plural(st.field_kitchens, 'field kitchen')} (one per {per} people): "
+            f"{who}'s {people} troops need {people / rate:.1f} kitchen-hours at {rate:g} meals an hour, "
+            f"{people / rate / max(sent, 1):.1f} h with {sent}, against {target}"
         )
     if cause == "dwell":
         if a.dwell is not None and a.dwell < max(meal, refuel if a.vehicles else 0.0):
@@ -67,6 +69,11 @@ def resource_reason(
     ep = plan.epoch_at(a.arrive)
     there = float(ep.to_station[a.place, codes.index(st.code)])
     back = float(ep.from_station[codes.index(st.code), a.place])
+    if there + meal > plan.target:
+        return (
+            f"{who} is served at {st.code}, {there:.0f} min from {plan.places[a.place]}: the drive and a "
+            f"{meal:.0f}-min meal alone exceed {target}"
+        )
     return (
         f"{who} is served at {st.code}, {there:.0f} min from {plan.places[a.place]}: {there + back:.0f} min "
         f"there and back within {stop}"

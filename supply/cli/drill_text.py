@@ -140,7 +140,7 @@ def print_result(res: dict, out: Console) -> None:
             _num(sum(tb.values())) if tb else "—",
             style="red" if code in res.get("late_units", []) else None,
         )
-    budget.caption = "waits: seat, cook (meals not yet cooked), stock, bay, mobile (field kitchen); service: meal, fuel"
+    budget.caption = "waits: seat, cook, stock, bay, mobile (kitchen on its way); service: meal, fuel"
     out.print(budget)
     walk = {c: u for c, u in res["units"].items() if not u.get("planned", True)}
     if walk:

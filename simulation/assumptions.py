@@ -79,9 +79,9 @@ def mark(
             cause = u["late_cause"]
             if cause in feeds or ("*" in feeds and cause != "dwell"):
                 drives.append(code)
-                station = u["stations"][0] if u["stations"] else None
-                if key == "drill.service.meal_minutes" and cause == "seats" and seats.get(station or ""):
-                    notes.append(f"{math.ceil(u['headcount'] / seats[station])} sittings for {code}")  # type: ignore[index]
+                have = seats.get(u["stations"][0], 0) if u["stations"] else 0
+                if key == "drill.service.meal_minutes" and cause == "seats" and have:
+                    notes.append(f"{math.ceil(u['headcount'] / have)} sittings for {code}")
         line = text + " assumed" + ("; " + ", ".join(notes) if notes else "")
         if drives:
             line += f" — drives late {', '.join(drives)}"

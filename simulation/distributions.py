@@ -79,13 +79,13 @@ class Dist(Strict):
     def long(self) -> float:
         """A long draw, for sizing by hand so that the last of many is covered: the maximum where
         there is one, else about the 95th percentile (3 means; mean + 2 sd for lognormal)."""
-        if self.dist == "fixed":
-            return float(self.value)  # type: ignore[arg-type]
-        if self.dist in ("uniform", "triangular"):
-            return float(self.high)  # type: ignore[arg-type]
+        params = self._params(*REQUIRED[self.dist])
+        if self.dist in ("fixed", "uniform", "triangular"):
+            return params[-1]  # the value, or the high end
         if self.dist == "exponential":
-            return 3.0 * float(self.mean)  # type: ignore[arg-type]
-        return float(self.mean) + 2.0 * float(self.sd)  # type: ignore[arg-type]
+            return 3.0 * params[0]
+        mean, sd = params
+        return mean + 2.0 * sd
 
     def describe(self) -> str:
         """In words, e.g. ``exponential, mean 20 min``."""

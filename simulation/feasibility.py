@@ -73,8 +73,8 @@ def unit_feasibility(plan: CompiledDrill, a: Arrival) -> Feasibility:
     lacking = [(_lacks(plan, s, a), s) for s in candidates]
     ok = [s for need, s in lacking if need is None]
     if not ok:
-        need = lacking[0][0]
-        msg = f"no station {code} can reach has {_NEEDS[need]} for it"  # type: ignore[index]
+        need = lacking[0][0] or "seats"  # every candidate lacks something here
+        msg = f"no station {code} can reach has {_NEEDS[need]} for it"
         return Feasibility(False, msg, need, plan.stations[lacking[0][1]].code)
     if a.dwell is None:
         return Feasibility(True)

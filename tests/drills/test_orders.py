@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
-from supply.drills.chain import MemberIn, add_member, close_drill
+from supply.drills.chain import MemberIn, add_member, close_drill, team_report_drill
 from supply.drills.orders import ORDER_TRANSITIONS, OrderIn, OrderStatusIn, issue_order, move_order, order_dicts
 from tests.drills.helpers import START, drill, team, user
 
@@ -35,9 +35,9 @@ def chain(session):
         ("sun", "team_leader", "team", "GZE-K1"),
         ("zhou", "station_command", "station", "GZS-PT"),
     ]:
-        people[name] = user(session, name)
+        people[name] = user(session, name, "planner")  # not an officer: only the chain gives them rights
         add_member(session, joint, d, MemberIn(user=name, role=role, **{key: scope}))
-    people["outsider"] = user(session, "wu")
+    people["outsider"] = user(session, "wu", "planner")
     return d, people
 
 
@@ -138,3 +138,20 @@ def test_a_closed_drill_is_read_only(session, chain):
         order(session, d, p["joint"], station="GZE-PT")
     with pytest.raises(ConflictError, match="is closed"):
         move_order(session, p["qian"], d, o.id, OrderStatusIn(status="acknowledged"))
+
+
+def test_who_may_report_a_teams_status(session, chain):
+    """Officers report any team's status, for real or for an open drill; a leader only their team's, for their drill."""
+    d, p = chain
+    officer = user(session, "zheng", "officer")
+    assert team_report_drill(session, officer, "GZS-K1", None) is None  # real operations
+    assert team_report_drill(session, officer, "GZS-K1", d) == d
+    assert team_report_drill(session, p["sun"], "GZE-K1", None) == d  # the drill they lead it in
+    for name, team_code in [("sun", "GZS-K1"), ("qian", "GZE-K1"), ("outsider", "GZE-K1")]:
+        with pytest.raises(ForbiddenError, match=f"only officers or team {team_code}'s leader"):
+            team_report_drill(session, p[name], team_code, None)
+    close_drill(session, p["joint"], d)
+    with pytest.raises(ForbiddenError):
+        team_report_drill(session, p["sun"], "GZE-K1", None)  # the drill is over: no longer its leader
+    with pytest.raises(ConflictError, match="is closed"):
+        team_report_drill(session, officer, "GZE-K1", d)

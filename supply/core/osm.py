@@ -40,7 +40,10 @@ def add_osm_roads(g: nx.DiGraph, scenario: Scenario) -> None:
     """Add an osmnx GraphML road network and snap every place to its nearest road node."""
     from scipy.spatial import cKDTree
 
-    path = Path(scenario.base_dir) / scenario.scenario.graphml
+    graphml = scenario.scenario.graphml
+    if graphml is None:  # no road network named: nothing to add
+        return
+    path = Path(scenario.base_dir) / graphml
     try:
         osm = nx.read_graphml(path)
     except FileNotFoundError:

@@ -26,8 +26,9 @@ from supply.core.scenario import load_scenario
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
-_SKIP = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", "test-artifacts", ".*_cache",
-                               ".venv", "*.db", "*.html")  # fmt: skip
+_SKIP = shutil.ignore_patterns(
+    ".git", "build", "dist", "*.egg-info", "__pycache__", "test-artifacts", ".*_cache", ".venv", "*.db", "*.html"
+)
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -95,8 +95,10 @@ def test_the_steps_and_a_refusal(session, chain):
         OrderStatusIn(status="refused", reason="  ")
     (row,) = order_dicts(session, [refused], TZ, now=START)
     assert [(h["from"], h["to"]) for h in row["history"]] == [
-        (None, "issued"), ("issued", "acknowledged"), ("acknowledged", "refused"),
-    ]  # fmt: skip
+        (None, "issued"),
+        ("issued", "acknowledged"),
+        ("acknowledged", "refused"),
+    ]
 
 
 @pytest.mark.parametrize(

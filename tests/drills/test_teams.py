@@ -33,9 +33,14 @@ def test_a_full_cycle_is_logged_in_order(session):
         assert move_team(session, "li", code, status, note=status).status == status
     events = session.exec(select(TeamEvent).where(TeamEvent.team == code).order_by(TeamEvent.id)).all()
     assert [(e.from_status, e.to_status) for e in events] == [
-        (None, "ready"), ("ready", "en_route"), ("en_route", "on_task"), ("on_task", "returning"),
-        ("returning", "ready"), ("ready", "stood_down"), ("stood_down", "ready"),
-    ]  # fmt: skip
+        (None, "ready"),
+        ("ready", "en_route"),
+        ("en_route", "on_task"),
+        ("on_task", "returning"),
+        ("returning", "ready"),
+        ("ready", "stood_down"),
+        ("stood_down", "ready"),
+    ]
     assert not any(e.exercise for e in events)
 
 

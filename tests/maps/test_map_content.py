@@ -49,8 +49,17 @@ def test_coverage_computed_with_the_disruptions(scenario):
     after_result = coverage(cut, (60,))
     after = {s.code: s for s in after_result.sites}
     changed = {c: (before[c].station, after[c].station) for c in before if before[c] != after[c]}
-    to_panyu = ["NS-PORT", "R-DONGCHONG", "D-NANSHA", "C-SHENZHEN", "S-HUMEN", "S-NS-ANCH", "S-LINGDING",
-                "S-SZ-WEST", "S-MOUTH"]  # fmt: skip
+    to_panyu = [
+        "NS-PORT",
+        "R-DONGCHONG",
+        "D-NANSHA",
+        "C-SHENZHEN",
+        "S-HUMEN",
+        "S-NS-ANCH",
+        "S-LINGDING",
+        "S-SZ-WEST",
+        "S-MOUTH",
+    ]
     assert changed == {**{c: ("NS-WING", "PY-PT") for c in to_panyu}, "C-DONGGUAN": ("NS-WING", "HP-PT")}
     assert all(after[c].minutes > before[c].minutes for c in changed)
     newly_uncovered = set(after_result.uncovered(60)) - set(coverage(net, (60,)).uncovered(60))

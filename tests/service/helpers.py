@@ -18,9 +18,13 @@ TZ = ZoneInfo("Asia/Shanghai")
 def request(session: Session, *, exercise: bool = False, site: str = "GZE-RAIL") -> int:
     """A support request with explicit needs (no planning factors involved); returns its id."""
     data = RequestIn(
-        unit="Unit 81", headcount=300, site=site, arrive_at=datetime(2030, 5, 1, 4, tzinfo=UTC),
-        needs={"meals": 300}, exercise=exercise,
-    )  # fmt: skip
+        unit="Unit 81",
+        headcount=300,
+        site=site,
+        arrive_at=datetime(2030, 5, 1, 4, tzinfo=UTC),
+        needs={"meals": 300},
+        exercise=exercise,
+    )
     return create_request(session, "wang", data, Factors()).id
 
 
@@ -29,9 +33,10 @@ def dispatch(
 ) -> int:
     """A dispatch of ``lines`` from ``station`` (planned: reserved; or only proposed); returns its id."""
     data = DispatchIn(
-        request_id=request(session, exercise=exercise), station=station,
+        request_id=request(session, exercise=exercise),
+        station=station,
         lines=[LineIn(item=i, quantity=q) for i, q in lines.items()],
-    )  # fmt: skip
+    )
     return create_dispatch(session, "wang", data, proposed=proposed)
 
 

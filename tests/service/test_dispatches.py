@@ -40,8 +40,11 @@ def test_planning_reserves_and_delivery_issues(session):
     assert kinds == ["reserve", "delivery"]
     history = session.exec(select(DispatchEvent).where(DispatchEvent.dispatch_id == d).order_by(DispatchEvent.id))
     assert [(e.from_status, e.to_status) for e in history] == [
-        (None, "planned"), ("planned", "dispatched"), ("dispatched", "delivered"), ("delivered", "closed"),
-    ]  # fmt: skip
+        (None, "planned"),
+        ("planned", "dispatched"),
+        ("dispatched", "delivered"),
+        ("delivered", "closed"),
+    ]
 
 
 @pytest.mark.parametrize("via", [[], ["dispatched"]])
@@ -129,6 +132,9 @@ def test_unknown_request_station_and_item(session):
 
 
 def test_lines_of_one_item_are_summed(session):
-    data = DispatchIn(request_id=request(session), station=ST,
-                      lines=[LineIn(item="meals", quantity=100), LineIn(item="meals", quantity=150)])  # fmt: skip
+    data = DispatchIn(
+        request_id=request(session),
+        station=ST,
+        lines=[LineIn(item="meals", quantity=100), LineIn(item="meals", quantity=150)],
+    )
     assert check_dispatch(session, data).lines == {"meals": 250}

@@ -226,3 +226,20 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             proc.wait()
         log.close()
         assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
+
+
+@pytest.fixture
+def session(db: Db) -> Iterator:
+    """A write session on a fresh database of each backend, for domain tests that call functions directly.
+
+    Domain functions never commit; the test sees its own writes through the one transaction and
+    the database copy is thrown away afterwards.
+    """
+    engine = make_engine(db.url)
+    s = write_session(engine)
+    try:
+        yield s
+    finally:
+        s.rollback()
+        s.close()
+        engine.dispose()

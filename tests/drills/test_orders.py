@@ -17,7 +17,7 @@ import pytest
 
 from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
 from supply.drills.chain import MemberIn, add_member, close_drill, team_report_drill
-from supply.drills.orders import ORDER_TRANSITIONS, OrderIn, OrderStatusIn, issue_order, move_order, order_dicts
+from supply.drills.orders import ORDER_TRANSITIONS, OrderIn, OrderStatusIn, issue_order, move_order, order_views
 from tests.drills.helpers import START, drill, team, user
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -93,8 +93,8 @@ def test_the_steps_and_a_refusal(session, chain):
     assert (refused.status, refused.reason) == ("refused", "no diesel")
     with pytest.raises(ValueError, match="a refusal needs a reason"):
         OrderStatusIn(status="refused", reason="  ")
-    (row,) = order_dicts(session, [refused], TZ, now=START)
-    assert [(h["from"], h["to"]) for h in row["history"]] == [
+    (view,) = order_views(session, [refused], now=START)
+    assert [(h.from_status, h.to_status) for h in view.history] == [
         (None, "issued"),
         ("issued", "acknowledged"),
         ("acknowledged", "refused"),
@@ -123,7 +123,7 @@ def test_overdue_acknowledgement(session, chain):
     assert o.ack_by == START + timedelta(minutes=15)
 
     def overdue(minutes: float) -> bool:
-        return order_dicts(session, [o], TZ, now=START + timedelta(minutes=minutes))[0]["overdue_ack"]
+        return order_views(session, [o], now=START + timedelta(minutes=minutes))[0].overdue_ack
 
     assert (overdue(0), overdue(15), overdue(15.01), overdue(600)) == (False, False, True, True)
     move_order(session, p["qian"], d, o.id, OrderStatusIn(status="acknowledged"))

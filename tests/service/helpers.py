@@ -43,4 +43,4 @@ def dispatch(
 def move(session: Session, dispatch_id: int, status: str, note: str = "") -> str:
     """Move a dispatch as the API does (lines checked first); returns its new status."""
     lines = check_status(session, dispatch_id)
-    return move_dispatch(session, "wang", dispatch_id, status, note, lines, TZ)["status"]
+    return move_dispatch(session, "wang", dispatch_id, status, note, lines).status

@@ -1,4 +1,4 @@
-"""Database commands: ``db init``, ``users add``, ``serve``.
+"""Database commands: ``db init``, ``db reconcile``, ``users add``, ``serve``.
 
 Every command that touches the database takes ``--db URL``, else ``JUNGONG_DATABASE_URL``,
 else the default SQLite file in the data folder.
@@ -58,6 +58,40 @@ def init_cmd(scenario: ScenarioArg = None, db: DbOpt = None) -> None:
         f"database ready at {engine.url.render_as_string(hide_password=True)}: {counts['stations']} stations, "
         f"{counts['sites']} sites, {counts['items']} items, {counts['opening_movements']} opening-stock movements"
     )
+
+
+@db_app.command("reconcile")
+def reconcile_cmd(
+    db: DbOpt = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Rebuild mismatched balances from the ledger.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Recompute every stock balance from the ledger; exit 1 on a mismatch (unless --repair fixed it)."""
+    import json
+
+    from supply.service.db import make_engine, write_session
+    from supply.service.migrate import upgrade
+    from supply.service.reconcile import reconcile
+
+    engine = make_engine(database_url(db))
+    try:
+        upgrade(engine)
+        with write_session(engine) as session:
+            checked, found = reconcile(session, repair=repair)
+            session.commit()
+    finally:
+        engine.dispose()
+    if as_json:
+        report = {"checked": checked, "mismatches": [m.as_dict() for m in found], "repaired": repair and bool(found)}
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        verb = "repaired" if repair else "mismatch"
+        for m in found:
+            typer.echo(f"{verb}: {m.describe()}")
+        done = f"{len(found)} repaired from the ledger" if repair else f"{len(found)} mismatched"
+        typer.echo(f"{checked} balances checked against the ledger: {done}")
+    if found and not repair:
+        raise typer.Exit(1)
 
 
 @users_app.command("add")

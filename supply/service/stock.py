@@ -1,4 +1,8 @@
-"""Reading the ledger: stock per station, alerts and ledger lines (see :mod:`supply.service.ledger`)."""
+"""Reading the ledger: stock per station, alerts and ledger lines (see :mod:`supply.service.ledger`).
+
+Balances come from the running balances (one row per book), consumption from a bounded window
+of recent movements (``ix_movement_window`` / ``ix_movement_at``): neither grows with history.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from supply.service.ledger import CONSUMING, REVERSAL, Balance, require_station
-from supply.service.models import Item, Movement, ReorderLevel, utcnow
+from supply.service.models import Item, Movement, ReorderLevel, StockLock, utcnow
 
 
 def _consumption(session: Session, exercise: bool, since: datetime, station: str | None = None):
@@ -30,13 +34,11 @@ def _consumption(session: Session, exercise: bool, since: datetime, station: str
 
 
 def _balances(session: Session, exercise: bool, station: str | None = None) -> dict[tuple[str, str], Balance]:
-    q = (
-        select(Movement.station, Movement.item, func.sum(Movement.on_hand_delta), func.sum(Movement.reserved_delta))
-        .where(Movement.exercise == exercise)
-        .group_by(Movement.station, Movement.item)
+    q = select(StockLock.station, StockLock.item, StockLock.on_hand, StockLock.reserved).where(
+        StockLock.exercise == exercise
     )
     if station is not None:
-        q = q.where(Movement.station == station)
+        q = q.where(StockLock.station == station)
     return {(s, i): Balance(float(o), float(r)) for s, i, o, r in session.exec(q)}
 
 

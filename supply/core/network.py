@@ -79,11 +79,12 @@ class Network:
         """Directed edges grouped by ``ref`` and by ``name``, built once (the graph is never mutated)."""
         by_ref: dict[str, list[tuple[str, str]]] = {}
         by_name: dict[str, list[tuple[str, str]]] = {}
-        for u, v, data in self.graph.edges(data=True):
-            if data.get("ref"):
-                by_ref.setdefault(data["ref"], []).append((u, v))
-            if data.get("name"):
-                by_name.setdefault(data["name"], []).append((u, v))
+        for u, nbrs in self.graph.adjacency():
+            for v, data in nbrs.items():
+                if ref := data.get("ref"):
+                    by_ref.setdefault(ref, []).append((u, v))
+                if name := data.get("name"):
+                    by_name.setdefault(name, []).append((u, v))
         return by_ref, by_name
 
     def link_edges(self, ref: str) -> list[tuple[str, str]]:
@@ -96,6 +97,10 @@ class Network:
         if not edges:
             raise UnknownCodeError("link", ref, sorted(by_ref))
         return edges
+
+    def link_ref(self, a: str, b: str) -> str:
+        """The link the directed edge ``a → b`` belongs to: what N-1 fails and ``--close`` takes."""
+        return self.graph.edges[a, b].get("ref") or f"{a}~{b}"
 
     def disrupted(self, disruptions: Disruptions) -> Network:
         """A new network with ``disruptions`` applied on top of this one's."""

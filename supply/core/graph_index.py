@@ -7,8 +7,7 @@ on nothing but the graph, so the network can build it without importing routing.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -20,8 +19,8 @@ from supply.core.errors import InvalidArgumentError
 
 #: csgraph treats a stored 0 as "no edge"; zero-minute edges get this instead.
 _TINY = 1e-9
-#: Subtrees up to this many nodes are recomputed in plain Python (cheaper than a scipy call).
-_SMALL = 96
+#: Failures are solved together until their subtrees hold this many nodes (one Dijkstra per batch).
+_BATCH = 400_000
 
 
 @dataclass(frozen=True)
@@ -101,14 +100,17 @@ class FastestForest:
                      min over kept edges y→x, y inside:   d'(y) + c(y, x) ),
 
     since every other node keeps its distance. The matrix is never rebuilt: only the subtree's
-    rows are read.
+    incoming edges are read. Many failures are solved together (:meth:`remove_many`): their
+    subtrees, copied side by side with a virtual source each, form one block-diagonal graph and
+    one multi-source Dijkstra settles them all (the blocks never touch).
     """
 
     def __init__(self, index: GraphIndex, dist: np.ndarray, pred: np.ndarray) -> None:
         self.index, self.dist, self.pred = index, dist, pred
         n = len(dist)
-        self.incoming = index.matrix.T.tocsr()  # row x: the edges w → x
-        self.incoming.sort_indices()
+        incoming = index.matrix.T.tocsr()  # row x: the edges w → x
+        incoming.sort_indices()
+        self._in_ptr, self._in_from, self._in_cost = incoming.indptr, incoming.indices.astype(np.int64), incoming.data
         reached = pred >= 0
         kids = np.flatnonzero(reached)[np.argsort(pred[reached], kind="stable")]
         starts = np.searchsorted(pred[kids], np.arange(n + 1))
@@ -129,9 +131,6 @@ class FastestForest:
             if p >= 0:
                 size[p] += size[x]
         self.size = size
-        self._inside = np.zeros(n, dtype=bool)  # scratch buffers, reset after each use
-        self._local = np.full(n, -1, dtype=np.int64)
-        self._adjacency: tuple[list, ...] | None = None  # plain lists for the small-subtree Dijkstra
         self.watch(np.empty(0, dtype=np.int64))
 
     @classmethod
@@ -154,8 +153,8 @@ class FastestForest:
         return sorted(used)
 
     def _ranges(self, edges: Sequence[tuple[int, int]], sources: Sequence[int] = ()) -> list[tuple[int, int]]:
-        """Preorder ranges ``[start, end)`` of the subtrees below the forest edges among ``edges``
-        and of the trees of ``sources``, disjoint."""
+        """Disjoint preorder ranges ``[start, end)``: the subtrees below the forest edges among
+        ``edges`` and the trees of ``sources``."""
         tops = [v for u, v in edges if u >= 0 and self.pred[v] == u] + [r for r in sources if self.tin[r] >= 0]
         spans = sorted((int(self.tin[v]), int(self.tin[v] + self.size[v])) for v in tops)
         out: list[tuple[int, int]] = []
@@ -187,89 +186,87 @@ class FastestForest:
         Answers the positions of the watched targets whose distance may change, and their new
         distances. A source's tree is recomputed from its boundary like an edge's subtree.
         """
-        ranges = self._ranges(edges, sources)
-        tins, order = self._watch_tin, self._watch_order
-        hit = [order[np.searchsorted(tins, a) : np.searchsorted(tins, b)] for a, b in ranges]
-        hit = np.sort(np.concatenate(hit)) if hit else np.empty(0, dtype=np.int64)
-        if len(hit) == 0:
-            return hit, np.empty(0)
-        nodes = np.concatenate([self.order[a:b] for a, b in ranges])
-        return hit, self.after_removing(edges, nodes, self._watched[hit])
+        return next(self.remove_many([(edges, sources)]))
 
-    def after_removing(
-        self, edges: Sequence[tuple[int, int]], nodes: np.ndarray, targets: np.ndarray | None = None
-    ) -> np.ndarray:
-        """New distances of ``targets`` (default: all ``nodes``, from :meth:`below` for the same ``edges``).
+    def remove_many(
+        self, failures: Iterable[tuple[Sequence[tuple[int, int]], Sequence[int]]], batch: int = _BATCH
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`remove` for each ``(edges, sources)``, in order, solved ``batch`` subtree nodes at a time."""
+        pending: list[tuple[list[tuple[int, int]], list[tuple[int, int]], np.ndarray]] = []
+        held = 0
+        for edges, sources in failures:
+            ranges = self._ranges(edges, sources)
+            tins, order = self._watch_tin, self._watch_order
+            hit = [order[np.searchsorted(tins, a) : np.searchsorted(tins, b)] for a, b in ranges]
+            hit = np.sort(np.concatenate(hit)) if hit else np.empty(0, dtype=np.int64)
+            if len(hit) == 0:
+                ranges = []  # nothing watched below: nothing to compute
+            pending.append((list(edges), ranges, hit))
+            held += sum(b - a for a, b in ranges)
+            if held >= batch:
+                yield from self._solve(pending)
+                pending, held = [], 0
+        yield from self._solve(pending)
 
-        Small subtrees run a plain heap Dijkstra (scipy's per-call overhead would dominate),
-        larger ones scipy's on the subtree's own small matrix.
-        """
-        targets = nodes if targets is None else targets
-        if len(nodes) <= _SMALL:
-            return self._small(set(edges), nodes.tolist(), targets.tolist())
-        return self._large(edges, nodes, targets)
-
-    def _lists(self) -> tuple[list, ...]:
-        if self._adjacency is None:
-            out, inc = self.index.matrix, self.incoming
-            self._adjacency = tuple(a.tolist() for a in (out.indptr, out.indices, out.data, inc.indptr, inc.indices,
-                                                          inc.data, self.dist))  # fmt: skip
-        return self._adjacency
-
-    def _small(self, removed: set[tuple[int, int]], nodes: list[int], targets: list[int]) -> np.ndarray:
-        optr, oidx, odat, iptr, iidx, idat, dist = self._lists()
-        inside = {x: k for k, x in enumerate(nodes)}
-        best = [np.inf] * len(nodes)
-        for k, x in enumerate(nodes):  # seeds: the kept edges entering from outside
-            for j in range(iptr[x], iptr[x + 1]):
-                w = iidx[j]
-                if w not in inside and (w, x) not in removed:
-                    d = dist[w] + idat[j]
-                    if d < best[k]:
-                        best[k] = d
-        heap = [(d, k) for k, d in enumerate(best) if d < np.inf]
-        heapq.heapify(heap)
-        done = [False] * len(nodes)
-        while heap:
-            d, k = heapq.heappop(heap)
-            if done[k]:
+    def _solve(
+        self, items: list[tuple[list[tuple[int, int]], list[tuple[int, int]], np.ndarray]]
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One Dijkstra over the block-diagonal copy of every item's subtrees; each item's answer."""
+        n = len(self.dist)
+        spans = [(k, a, b) for k, (_, ranges, _) in enumerate(items) for a, b in ranges]
+        if not spans:
+            for _, _, hit in items:
+                yield hit, np.empty(0)
+            return
+        blk = np.array([k for k, _, _ in spans], dtype=np.int64)
+        lo = np.array([a for _, a, _ in spans], dtype=np.int64)
+        hi = np.array([b for _, _, b in spans], dtype=np.int64)
+        offset = np.concatenate([[0], np.cumsum(hi - lo)])  # where each span's copy starts
+        total = int(offset[-1])
+        span_of = np.repeat(np.arange(len(spans)), hi - lo)
+        nodes = self.order[lo[span_of] + np.arange(total) - offset[span_of]]
+        node_blk = blk[span_of]
+        # the incoming edges w → x of every copied node x, gathered without scipy indexing
+        ptr = self._in_ptr
+        counts = ptr[nodes + 1] - ptr[nodes]
+        x = np.repeat(np.arange(total), counts)
+        first = np.cumsum(counts) - counts
+        at = np.arange(len(x)) - first[x] + ptr[nodes][x]
+        w, cost, b = self._in_from[at], self._in_cost[at], node_blk[x]
+        keep = np.ones(len(w), dtype=bool)
+        removed = [(k * n + u) * n + v for k, (edges, _, _) in enumerate(items) for u, v in edges]
+        if removed:
+            keep = ~np.isin((b * n + w) * n + nodes[x], np.array(removed, dtype=np.int64))
+        # is w inside the same item's copy? its span: the last span of that item starting at or before w
+        key = b * (n + 1) + self.tin[w]
+        s = np.searchsorted(blk * (n + 1) + lo, key, side="right") - 1
+        inside = (s >= 0) & (self.tin[w] >= 0)
+        s = np.maximum(s, 0)
+        inside &= (blk[s] == b) & (self.tin[w] < hi[s])
+        local = offset[s] + self.tin[w] - lo[s]
+        inner, outer = keep & inside, keep & ~inside
+        seed = np.where(outer, self.dist[w] + cost, np.inf)
+        best = np.full(total, np.inf)
+        has = counts > 0
+        if has.any():
+            best[has] = np.minimum.reduceat(seed, first[has])
+        seeded = np.flatnonzero(np.isfinite(best))
+        virtual = total + node_blk[seeded]  # one virtual source per item, after the copies
+        rows = np.concatenate([virtual, local[inner]])
+        cols = np.concatenate([seeded, x[inner]])
+        vals = np.concatenate([best[seeded], cost[inner]])
+        size = total + len(items)
+        graph = csr_matrix((vals, (rows, cols)), shape=(size, size))
+        dist = dijkstra(graph, directed=True, indices=total + np.unique(blk), min_only=True)
+        for k, (_, ranges, hit) in enumerate(items):
+            if not len(hit):
+                yield hit, np.empty(0)
                 continue
-            done[k] = True
-            x = nodes[k]
-            for j in range(optr[x], optr[x + 1]):
-                m = inside.get(oidx[j])
-                if m is not None and not done[m] and (x, oidx[j]) not in removed and d + odat[j] < best[m]:
-                    best[m] = d + odat[j]
-                    heapq.heappush(heap, (best[m], m))
-        return np.array([best[inside[t]] for t in targets])
-
-    def _large(self, edges: Sequence[tuple[int, int]], nodes: np.ndarray, targets: np.ndarray) -> np.ndarray:
-        k, n = len(nodes), len(self.dist)
-        inside, local = self._inside, self._local
-        inside[nodes] = True
-        local[nodes] = np.arange(k)
-        try:
-            ptr = self.incoming.indptr
-            counts = ptr[nodes + 1] - ptr[nodes]
-            x = np.repeat(np.arange(k), counts)  # the edges w → nodes[x], gathered without scipy indexing
-            at = np.arange(len(x)) - np.repeat(np.cumsum(counts) - counts, counts) + ptr[nodes][x]
-            w, cost = self.incoming.indices[at], self.incoming.data[at]
-            keep = np.ones(len(w), dtype=bool)
-            if len(edges):
-                removed = np.array([u * n + v for u, v in edges], dtype=np.int64)
-                keep = ~np.isin(w.astype(np.int64) * n + nodes[x], removed)
-            inner, outer = keep & inside[w], keep & ~inside[w]
-            seed = np.full(k, np.inf)
-            np.minimum.at(seed, x[outer], self.dist[w[outer]] + cost[outer])
-            seeded = np.flatnonzero(np.isfinite(seed))
-            rows = np.concatenate([np.zeros(len(seeded), dtype=np.int64), local[w[inner]] + 1])
-            cols = np.concatenate([seeded + 1, x[inner] + 1])
-            vals = np.concatenate([seed[seeded], cost[inner]])
-            graph = csr_matrix((vals, (rows, cols)), shape=(k + 1, k + 1))
-            return dijkstra(graph, directed=True, indices=0)[local[targets] + 1]
-        finally:
-            inside[nodes] = False
-            local[nodes] = -1
+            tin = self.tin[self._watched[hit]]
+            first_span = int(np.searchsorted(blk, k))
+            starts = lo[first_span : first_span + len(ranges)]
+            which = np.searchsorted(starts, tin, side="right") - 1 + first_span
+            yield hit, dist[offset[which] + tin - lo[which]]
 
 
 def _min_csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int) -> csr_matrix:

@@ -85,9 +85,9 @@ def robustness(
     failures = []
     if forest is not None:
         forest.watch(cols)
-        for code, row in zip(stations, idx.rows(stations).tolist(), strict=True):
-            hit, new = forest.remove(sources=[row])  # its catchment, recomputed from the others
-            after = base.copy()
+        rows = idx.rows(stations).tolist()
+        for code, (hit, new) in zip(stations, forest.remove_many(((), [r]) for r in rows), strict=True):
+            after = base.copy()  # its catchment, recomputed from the other stations
             after[hit] = new
             failures.append(_failure("station", code, site_codes, base, after, covered, threshold))
         if links:
@@ -125,8 +125,8 @@ def _link_failures(
     for u, v in forest.on_paths_to(cols):
         refs.setdefault(network.link_ref(idx.nodes[u], idx.nodes[v]))
     out = []
-    for done, ref in enumerate(refs, 1):
-        hit, after = forest.remove([(idx.position[a], idx.position[b]) for a, b in network.link_edges(ref)])
+    failures = (([(idx.position[a], idx.position[b]) for a, b in network.link_edges(ref)], ()) for ref in refs)
+    for done, (ref, (hit, after)) in enumerate(zip(refs, forest.remove_many(failures), strict=True), 1):
         if len(hit):
             before = base[hit]
             lost = (before <= threshold) & ~(after <= threshold)

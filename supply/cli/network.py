@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -16,12 +18,13 @@ from supply.cli.common import (
     SlowOpt,
     console,
     echo_json,
+    err_console,
     fmt_minutes,
     network_for,
 )
 from supply.core.coverage import coverage, parse_thresholds
 from supply.core.errors import InvalidArgumentError
-from supply.core.robustness import robustness
+from supply.core.robustness import Progress, robustness
 from supply.core.routing import fastest_route
 from supply.core.siting import site_new_points
 
@@ -109,7 +112,8 @@ def robustness_cmd(
     """N-1: the coverage lost when each station or link alone fails, worst first."""
     (threshold,) = parse_thresholds([minutes])
     net = network_for(scenario, close, offline)
-    result = robustness(net, threshold, links=links)
+    with link_progress() as step:
+        result = robustness(net, threshold, links=links, progress=step)
     if as_json:
         echo_json(result.as_dict())
         return
@@ -127,6 +131,24 @@ def robustness_cmd(
             ", ".join(f.sites_lost[:8]) + (" …" if len(f.sites_lost) > 8 else ""),
         )
     console().print(table)
+
+
+@contextmanager
+def link_progress() -> Iterator[Progress]:
+    """A progress bar on stderr for long N-1 runs (a terminal only, gone when done); yields the callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
+
+    err = err_console()
+    columns = (TextColumn("N-1 over links"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Bar(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("links", total=None)
+
+        def step(done: int, total: int) -> None:
+            if done % 500 == 0 or done == total:
+                bar.update(task, completed=done, total=total)
+
+        yield step
 
 
 def site_cmd(

@@ -50,5 +50,8 @@ def echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def fmt_minutes(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}"
+def fmt_minutes(value: float | None, *, small: float | None = None) -> str:
+    """Whole minutes, or one decimal when the threshold in view is ``small`` (under 10 minutes)."""
+    if value is None:
+        return "—"
+    return f"{value:.1f}" if small is not None and small < 10 else f"{value:.0f}"

@@ -69,7 +69,7 @@ def coverage_cmd(
         sites.add_column(col, justify="right" if col == "minutes" else "left")
     for s in sorted(result.sites, key=lambda s: (s.minutes is None, s.minutes or 0)):
         style = "red" if s.minutes is None or s.minutes > thresholds[-1] else None
-        sites.add_row(s.code, s.ring, s.station or "—", fmt_minutes(s.minutes), style=style)
+        sites.add_row(s.code, s.ring, s.station or "—", fmt_minutes(s.minutes, small=thresholds[0]), style=style)
     out.print(sites)
     for t in thresholds:
         missing = result.uncovered(t)
@@ -127,7 +127,7 @@ def robustness_cmd(
             f.ref,
             f.kind,
             str(len(f.sites_lost)),
-            f"{f.minutes_added:.0f}",
+            fmt_minutes(f.minutes_added, small=threshold),
             ", ".join(f.sites_lost[:8]) + (" …" if len(f.sites_lost) > 8 else ""),
         )
     console().print(table)
@@ -169,12 +169,14 @@ def site_cmd(
         return
     out = console()
     out.print(f"Within {threshold} min: {result.covered_before}/{result.sites} sites covered now.")
+    for note in result.notes:
+        out.print(f"Note: {note}.")
     out.print(
-        f"Greedy choice of {add}: {', '.join(result.chosen)} → {result.covered} covered "
+        f"Greedy choice of {result.k}: {', '.join(result.chosen) or 'none'} → {result.covered} covered "
         f"(newly: {', '.join(result.newly_covered) or 'none'})."
     )
     if result.optimum is not None:
         out.print(
             f"Exact optimum: {result.optimum} covered with "
-            f"{', '.join(result.optimal_choice or [])}; greedy gap {result.gap}."
+            f"{', '.join(result.optimal_choice or []) or 'none'}; greedy gap {result.gap}."
         )

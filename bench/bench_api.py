@@ -232,12 +232,24 @@ def bench_one(label: str, url: str, bare_url: str, clients: int, seconds: float,
     try:
         bare_server = start(
             [
-                sys.executable, "-m", "uvicorn", "bench_api:bare_app", "--factory", "--app-dir", str(ROOT / "bench"),
-                "--port", str(bare_port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench_api:bare_app",
+                "--factory",
+                "--app-dir",
+                str(ROOT / "bench"),
+                "--port",
+                str(bare_port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
             ],
             {**env, "BENCH_BARE_URL": bare_url},
             bare_port,
-        )  # fmt: skip
+        )
         try:
             works = [workflow(f"http://127.0.0.1:{port}", token, rid), bare(f"http://127.0.0.1:{bare_port}")]
             interleaved(clients, 2.0, works)  # warm-up: one slice each

@@ -41,7 +41,7 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def timed_run(plan, replications: int, seed: int, workers: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def timed_run(plan, replications: int, seed: int, workers: int) -> tuple[float, float]:
     """(seconds, peak RSS growth in MB of this process) for one Monte Carlo run."""
     base = rss_mb()
     peak = [base]
@@ -58,7 +58,7 @@ def bare_simpy(events: int) -> float:
     """Seconds for SimPy to process ``events`` timeouts in one plain process."""
     env = simpy.Environment()
 
-    def proc(env: simpy.Environment):  # type: ignore[no-untyped-def]
+    def proc(env: simpy.Environment):
         for _ in range(events):
             yield env.timeout(1)
 

@@ -19,7 +19,7 @@ import base64
 import mimetypes
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 from urllib.parse import urlsplit
 
 from supply.core.errors import InvalidArgumentError
@@ -54,7 +54,7 @@ def check_mode(assets: str) -> AssetMode:
     if assets not in ASSET_MODES:
         msg = f"--assets: '{assets}' is not one of {', '.join(ASSET_MODES)}"
         raise InvalidArgumentError(msg)
-    return assets  # type: ignore[return-value]
+    return cast(AssetMode, assets)  # checked just above
 
 
 def use_local_assets(m: folium.Map, assets: str, base_url: str = ASSETS_URL) -> None:

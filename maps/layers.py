@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
+from typing import Any
 
 import folium
 import shapely
@@ -85,7 +86,8 @@ def add_sites(m: folium.Map, network: Network, result: CoverageResult) -> None:
     """Sites coloured by minutes to the nearest station; uncovered ones big, red and in their own layer."""
     thresholds = result.thresholds
     names = {s.code: s.name for s in network.scenario.sites}
-    covered, uncovered = [], []
+    covered: list[dict[str, Any]] = []
+    uncovered: list[dict[str, Any]] = []
     for s in result.sites:
         lat, lon = latlon(network, s.code)
         band = next((i for i, t in enumerate(thresholds) if s.minutes is not None and s.minutes <= t), None)
@@ -102,24 +104,18 @@ def add_sites(m: folium.Map, network: Network, result: CoverageResult) -> None:
     fields = ["code", "name", "ring", "station", "minutes"]
     aliases = ["site", "name", "ring", "nearest station", "travel time"]
     small = len(result.sites) <= 300  # thousands of sites: smaller dots, or they hide the map
-    for features, label, extra in (
-        (
-            covered,
-            f"Sites by minutes to nearest station ({len(covered)})",
-            {"radius": 6 if small else 3.5, "weight": 1},
-        ),
-        (
-            uncovered,
-            f"Uncovered sites > {thresholds[-1]} min ({len(uncovered)})",
-            {"radius": 9 if small else 6, "weight": 2.5},
-        ),
+    for features, label, radius, weight in (
+        (covered, f"Sites by minutes to nearest station ({len(covered)})", 6 if small else 3.5, 1.0),
+        (uncovered, f"Uncovered sites > {thresholds[-1]} min ({len(uncovered)})", 9 if small else 6, 2.5),
     ):
         group = folium.FeatureGroup(name=label)
         if features:
             css = "jg-site" + (" jg-uncovered" if features is uncovered else "")
             folium.GeoJson(
                 {"type": "FeatureCollection", "features": features},
-                marker=folium.CircleMarker(className=css, fill=True, fill_opacity=0.95, color="#212121", **extra),
+                marker=folium.CircleMarker(
+                    className=css, fill=True, fill_opacity=0.95, color="#212121", radius=radius, weight=weight
+                ),
                 style_function=lambda f: {"fillColor": f["properties"]["colour"]},
                 tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
             ).add_to(group)
@@ -230,7 +226,7 @@ def add_disruptions(m: folium.Map, network: Network) -> None:
     for ref in d.close:
         _disruption_lines(group, network, _closed(network, ref), f"CLOSED: {ref}", CLOSED, "jg-closed")
     for ref, factor in d.slow:
-        ends = {tuple(sorted(e)) for e in network.link_edges(ref)}
+        ends = {_pair(a, b) for a, b in network.link_edges(ref)}
         _disruption_lines(group, network, ends, f"slowed ×{factor:g}: {ref}", SLOWED, "jg-slowed")
     for code in d.offline:
         folium.CircleMarker(
@@ -256,11 +252,17 @@ def _disruption_lines(
         ).add_to(group)
 
 
+def _pair(a: str, b: str) -> tuple[str, str]:
+    """A link's two ends in a fixed order, so each undirected link is drawn once."""
+    return (a, b) if a <= b else (b, a)
+
+
 def _closed(network: Network, ref: str) -> Iterable[tuple[str, str]]:
     """The ends of a closed link, found in the scenario (the graph no longer has its edges)."""
-    ends = {tuple(sorted((lk.a, lk.b))) for lk in network.scenario.links if ref in (lk.ref, lk.name)}
+    ends = {_pair(lk.a, lk.b) for lk in network.scenario.links if ref in (lk.ref, lk.name)}
     if not ends and "~" in ref:
-        ends = {tuple(sorted(ref.split("~", 1)))}
+        a, b = ref.split("~", 1)
+        ends = {_pair(a, b)}
     return [e for e in ends if all(c in network.graph for c in e)]
 
 

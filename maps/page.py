@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from maps.assets import ASSETS_URL, check_mode, offline_html, use_local_assets
@@ -55,13 +55,22 @@ def new_map(network: Network, *, tiles: str | None, assets: str, assets_url: str
         control_scale=True,
     )
     use_local_assets(m, assets, assets_url)
-    m.get_root().header.add_child(Element(f"<style>{PAGE_CSS}</style>"), name="jg_css")
+    _figure(m).header.add_child(Element(f"<style>{PAGE_CSS}</style>"), name="jg_css")
     if tiles:
         folium.TileLayer(tiles=tiles, attr=f"tiles: {urlsplit(tiles).hostname or 'local'}", name="Tiles").add_to(m)
     add_panes(m)
     add_base_map(m, with_tiles=bool(tiles))
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
     return m
+
+
+def _figure(m: folium.Map) -> Figure:
+    """The page a map renders into (folium types its root as any element; a map's is a Figure)."""
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        msg = f"a folium map's root should be a Figure, got {type(root).__name__}"
+        raise TypeError(msg)
+    return root
 
 
 def finish_map(
@@ -76,7 +85,7 @@ def finish_map(
     """Add controls, title and legend; render; return HTML that fetches nothing from outside."""
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(_ExposeMap())
-    root = m.get_root()
+    root = _figure(m)
     root.title = title
     root.html.add_child(Element(title_html(title, subtitle)), name="jg_title")
     root.html.add_child(Element(legend_html(legend)), name="jg_legend")

@@ -7,9 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import Any, TypedDict
+
+
+class TierStyle(TypedDict):
+    label: str
+    shape: str
+    colour: str
+    size: int
+
+
+class RingStyle(TypedDict):
+    label: str
+    colour: str
+
 
 #: Station tiers: label, symbol and colour. Shapes differ so the tiers read without colour too.
-TIER_STYLE = {
+TIER_STYLE: dict[str, TierStyle] = {
     "hub": {"label": "Hub 一体", "shape": "star", "colour": "#7b1fa2", "size": 30},
     "wing": {"label": "Wings 两翼", "shape": "triangle", "colour": "#0d47a1", "size": 24},
     "point": {"label": "Points 多点", "shape": "square", "colour": "#00695c", "size": 17},
@@ -18,19 +32,19 @@ TIER_STYLE = {
 THRESHOLD_COLOURS = ("#1a9850", "#a6d96a", "#fdae61", "#f46d43", "#9e0142")
 UNCOVERED = "#d7191c"
 OFFLINE = "#9e9e9e"
-RING_STYLE = {
+RING_STYLE: dict[str, RingStyle] = {
     "city": {"label": "City ring 覆盖全市", "colour": "#5d4037"},
     "region": {"label": "Region ring 辐射周边", "colour": "#8e24aa"},
     "sea": {"label": "Sea ring 延伸海上", "colour": "#1565c0"},
 }
-SEA_LANE = {"color": "#1565c0", "weight": 3, "dashArray": "8 6", "opacity": 0.9}
-ROAD = {"color": "#616161", "weight": 1.5, "opacity": 0.6}
-CLOSED = {"color": "#d50000", "weight": 5, "dashArray": "4 6", "opacity": 0.95}
-SLOWED = {"color": "#ff6d00", "weight": 4, "dashArray": "10 4", "opacity": 0.9}
-ROUTE = {"color": "#c2185b", "weight": 4, "opacity": 0.85}
+SEA_LANE: dict[str, Any] = {"color": "#1565c0", "weight": 3, "dashArray": "8 6", "opacity": 0.9}
+ROAD: dict[str, Any] = {"color": "#616161", "weight": 1.5, "opacity": 0.6}
+CLOSED: dict[str, Any] = {"color": "#d50000", "weight": 5, "dashArray": "4 6", "opacity": 0.95}
+SLOWED: dict[str, Any] = {"color": "#ff6d00", "weight": 4, "dashArray": "10 4", "opacity": 0.9}
+ROUTE: dict[str, Any] = {"color": "#c2185b", "weight": 4, "opacity": 0.85}
 SEA_BACKGROUND = "#d6e7f2"
-LAND = {"fillColor": "#f3efe6", "color": "#b8ad95", "weight": 1, "fillOpacity": 1.0}
-DISTRICT = {"fillColor": "#fbf9f3", "color": "#8d8d8d", "weight": 1, "fillOpacity": 1.0}
+LAND: dict[str, Any] = {"fillColor": "#f3efe6", "color": "#b8ad95", "weight": 1, "fillOpacity": 1.0}
+DISTRICT: dict[str, Any] = {"fillColor": "#fbf9f3", "color": "#8d8d8d", "weight": 1, "fillOpacity": 1.0}
 
 
 def threshold_colour(i: int) -> str:

@@ -55,8 +55,9 @@ def _band(values: list[float]) -> dict:
     return {"mean": round(float(xs.mean()), 3), "band95": [round(float(lo), 3), round(float(hi), 3)]}
 
 
-def action_plan(scenario: Scenario, teams: list[dict], *, replications: int | None = None,
-                seed: int | None = None) -> dict:  # fmt: skip
+def action_plan(
+    scenario: Scenario, teams: list[dict], *, replications: int | None = None, seed: int | None = None
+) -> dict:
     """The action plan of ``scenario``'s drill; ``teams`` are plain dicts (code, station, kind, vehicles…)."""
     spec = drill_spec(scenario)
     plan = compile_drill(scenario, spec)
@@ -143,16 +144,26 @@ def _units(spec: DrillSpec, plan: CompiledDrill, records: list[ReplicationRecord
             to = float(plan.epoch_at(u.arrive).to_station[plan.places.index(u.place), codes.index(station)])
             travel = to if math.isfinite(to) else math.nan
         band = _band(fed)
-        units.append({
-            "code": u.code, "place": u.place, "station": station, "station_share": round(count / n, 3),
-            "arrive_minute": u.arrive, "headcount": u.headcount, "vehicles": u.vehicles,
-            "dwell_minutes": u.dwell_minutes, "support": u.support,
-            "travel_minutes": None if math.isnan(travel) else round(travel, 1),
-            "at_station_minute": None if math.isnan(travel) else round(u.arrive + travel, 1),
-            "fed_minute": None if band["mean"] is None else round(u.arrive + band["mean"], 1),
-            "depart_minute": None if u.dwell_minutes is None else u.arrive + u.dwell_minutes,
-            "minutes_to_fed": band, "on_time_share": round(on_time, 4), "likely_late": on_time < LATE_SHARE,
-        })  # fmt: skip
+        units.append(
+            {
+                "code": u.code,
+                "place": u.place,
+                "station": station,
+                "station_share": round(count / n, 3),
+                "arrive_minute": u.arrive,
+                "headcount": u.headcount,
+                "vehicles": u.vehicles,
+                "dwell_minutes": u.dwell_minutes,
+                "support": u.support,
+                "travel_minutes": None if math.isnan(travel) else round(travel, 1),
+                "at_station_minute": None if math.isnan(travel) else round(u.arrive + travel, 1),
+                "fed_minute": None if band["mean"] is None else round(u.arrive + band["mean"], 1),
+                "depart_minute": None if u.dwell_minutes is None else u.arrive + u.dwell_minutes,
+                "minutes_to_fed": band,
+                "on_time_share": round(on_time, 4),
+                "likely_late": on_time < LATE_SHARE,
+            }
+        )
     return units
 
 
@@ -190,8 +201,13 @@ def _departures(teams: list[dict], units: list[dict]) -> list[dict]:
         for u in units:
             if u["station"] != t["station"]:
                 continue
-            base = {"team": t["code"], "kind": t["kind"], "station": t["station"], "unit": u["code"],
-                    "vehicles": t.get("vehicles", 0)}  # fmt: skip
+            base = {
+                "team": t["code"],
+                "kind": t["kind"],
+                "station": t["station"],
+                "unit": u["code"],
+                "vehicles": t.get("vehicles", 0),
+            }
             goes_out = t["kind"] in MOBILE_KINDS or (t["kind"] == "kitchen" and u["support"] == "mobile")
             if goes_out and u["travel_minutes"] is not None:
                 minute = round(u["arrive_minute"] - u["travel_minutes"], 1)
@@ -231,10 +247,11 @@ tr{page-break-inside:avoid}}
 def _table(head: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
     th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     body = "".join(
-        f'<tr class="{(classes or [""] * len(rows))[i]}">' + "".join(f"<td>{html.escape(str(c))}</td>" for c in r)
+        f'<tr class="{(classes or [""] * len(rows))[i]}">'
+        + "".join(f"<td>{html.escape(str(c))}</td>" for c in r)
         + "</tr>"
         for i, r in enumerate(rows)
-    )  # fmt: skip
+    )
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -244,26 +261,71 @@ def plan_html(plan: dict, start: datetime | None = None) -> str:
     r = plan["risks"]
     sl = plan["service_level"]
     units = _table(
-        ["unit", "place", "arrives", "served at", "share", "travel, min", "at station", "expected fed", "departs",
-         "on time"],
-        [[u["code"], u["place"], clock(u["arrive_minute"], start), u["station"] or "nowhere",
-          f"{u['station_share']:.0%}", "—" if u["travel_minutes"] is None else f"{u['travel_minutes']:.0f}",
-          clock(u["at_station_minute"], start), clock(u["fed_minute"], start), clock(u["depart_minute"], start),
-          f"{u['on_time_share']:.0%}"] for u in plan["units"]],
+        [
+            "unit",
+            "place",
+            "arrives",
+            "served at",
+            "share",
+            "travel, min",
+            "at station",
+            "expected fed",
+            "departs",
+            "on time",
+        ],
+        [
+            [
+                u["code"],
+                u["place"],
+                clock(u["arrive_minute"], start),
+                u["station"] or "nowhere",
+                f"{u['station_share']:.0%}",
+                "—" if u["travel_minutes"] is None else f"{u['travel_minutes']:.0f}",
+                clock(u["at_station_minute"], start),
+                clock(u["fed_minute"], start),
+                clock(u["depart_minute"], start),
+                f"{u['on_time_share']:.0%}",
+            ]
+            for u in plan["units"]
+        ],
         ["late" if u["likely_late"] else "" for u in plan["units"]],
-    )  # fmt: skip
-    deps = _table(
-        ["time", "team", "kind", "station", "action", "for unit", "to", "vehicles"],
-        [[clock(d["minute"], start), d["team"], d["kind"], d["station"], d["action"], d["unit"], d["to"],
-          d["vehicles"]] for d in plan["departures"]],
-    ) if plan["departures"] else '<p class="note">No teams in the scenario ([[teams]]).</p>'  # fmt: skip
+    )
+    deps = (
+        _table(
+            ["time", "team", "kind", "station", "action", "for unit", "to", "vehicles"],
+            [
+                [
+                    clock(d["minute"], start),
+                    d["team"],
+                    d["kind"],
+                    d["station"],
+                    d["action"],
+                    d["unit"],
+                    d["to"],
+                    d["vehicles"],
+                ]
+                for d in plan["departures"]
+            ],
+        )
+        if plan["departures"]
+        else '<p class="note">No teams in the scenario ([[teams]]).</p>'
+    )
     draws = "".join(
         f"<h3>{e(st)}</h3>"
-        + _table(["hour from", "meals", "water, L", "diesel, L"],
-                 [[clock(h["hour"] * 60, start), f"{h.get('meals', 0):.0f}", f"{h.get('water_l', 0):.0f}",
-                   f"{h.get('diesel_l', 0):.0f}"] for h in hours])
+        + _table(
+            ["hour from", "meals", "water, L", "diesel, L"],
+            [
+                [
+                    clock(h["hour"] * 60, start),
+                    f"{h.get('meals', 0):.0f}",
+                    f"{h.get('water_l', 0):.0f}",
+                    f"{h.get('diesel_l', 0):.0f}",
+                ]
+                for h in hours
+            ],
+        )
         for st, hours in plan["stock_draw"].items()
-    )  # fmt: skip
+    )
     late = ", ".join(r["late_units"]) or "none"
     band = sl["band95"]
     return f"""<!doctype html>

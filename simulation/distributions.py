@@ -9,7 +9,9 @@ import math
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from supply.core.types import Strict
 
 DistName = Literal["fixed", "exponential", "uniform", "triangular", "lognormal"]
 
@@ -23,10 +25,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-class Dist(BaseModel):
+class Dist(Strict):
     """A distribution of minutes. Which parameters are required depends on ``dist``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     dist: DistName
     value: float | None = Field(default=None, ge=0)
@@ -49,37 +49,47 @@ class Dist(BaseModel):
         ]
         if out:
             return out
-        if self.dist == "uniform" and self.low > self.high:  # type: ignore[operator]
-            out.append(("low", f"uniform low {self.low} > high {self.high}"))
-        if self.dist == "triangular" and not self.low <= self.mode <= self.high:  # type: ignore[operator]
+        if self.dist == "uniform":
+            low, high = self._params("low", "high")
+            if low > high:
+                out.append(("low", f"uniform low {self.low} > high {self.high}"))
+        if self.dist == "triangular" and sorted(tri := self._params("low", "mode", "high")) != tri:
             out.append(("mode", f"triangular needs low ≤ mode ≤ high, got {self.low}, {self.mode}, {self.high}"))
         if self.dist == "triangular" and self.low == self.high:
             out.append(("high", "triangular low and high must differ (use a fixed value)"))
         return out
 
+    def _params(self, *names: str) -> list[float]:
+        """The parameters ``names`` as floats (:meth:`problems` has checked they are given)."""
+        values = [getattr(self, name) for name in names]
+        if any(v is None for v in values):
+            msg = f"{self.dist} distribution needs {', '.join(names)}"
+            raise ValueError(msg)
+        return [float(v) for v in values]
+
     @property
     def expected(self) -> float:
         """The mean of the distribution (used by the assignment policy's estimates)."""
-        if self.dist == "fixed":
-            return float(self.value)  # type: ignore[arg-type]
-        if self.dist == "uniform":
-            return (self.low + self.high) / 2  # type: ignore[operator]
-        if self.dist == "triangular":
-            return (self.low + self.mode + self.high) / 3  # type: ignore[operator]
-        return float(self.mean)  # type: ignore[arg-type]
+        params = self._params(*REQUIRED[self.dist])
+        if self.dist in ("uniform", "triangular"):
+            return sum(params) / len(params)
+        return params[0]  # fixed: the value; exponential and lognormal: the mean
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` independent draws (minutes, ≥ 0)."""
+        params = self._params(*REQUIRED[self.dist])
         if self.dist == "fixed":
-            return np.full(size, float(self.value))  # type: ignore[arg-type]
+            return np.full(size, params[0])
         if self.dist == "exponential":
-            return rng.exponential(self.mean, size)
+            return rng.exponential(params[0], size)
         if self.dist == "uniform":
-            return rng.uniform(self.low, self.high, size)
+            low, high = params
+            return rng.uniform(low, high, size)
         if self.dist == "triangular":
-            return rng.triangular(self.low, self.mode, self.high, size)
+            low, mode, high = params
+            return rng.triangular(low, mode, high, size)
         # lognormal with the given mean and sd of the times themselves
-        m, s = float(self.mean), float(self.sd)  # type: ignore[arg-type]
+        m, s = params
         sigma2 = math.log1p((s / m) ** 2)
         return rng.lognormal(math.log(m) - sigma2 / 2, math.sqrt(sigma2), size)
 

@@ -21,7 +21,9 @@ unfed then leaves unserved (a seat is freed at once) and the unit is *missed*.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Generator
 from functools import partial
+from typing import Any
 
 import numpy as np
 import simpy
@@ -48,11 +50,30 @@ class _Group:
         self.stations: dict[str, None] = {}
 
 
+#: What to do with ``k`` people or vehicles of a visit once their stock is drawn.
+_Then = Callable[["_Visit", int], None]
+
+
 class _Visit:
     """One arrival being served at one station."""
 
-    __slots__ = ("arrival", "station", "t0", "t1", "deadline", "fed", "refuelled", "resolved", "done_at",
-                 "last", "fed_last", "waiting", "wait_sum", "vehicle_wait", "closed")  # fmt: skip
+    __slots__ = (
+        "arrival",
+        "station",
+        "t0",
+        "t1",
+        "deadline",
+        "fed",
+        "refuelled",
+        "resolved",
+        "done_at",
+        "last",
+        "fed_last",
+        "waiting",
+        "wait_sum",
+        "vehicle_wait",
+        "closed",
+    )
 
     def __init__(self, arrival: Arrival, station: Station, t0: float, deadline: float) -> None:
         self.arrival, self.station, self.t0, self.deadline = arrival, station, t0, deadline
@@ -62,7 +83,7 @@ class _Visit:
         self.done_at: float | None = None
         self.last = t0  # latest finish among those served (meals and refuels)
         self.fed_last = t0  # latest meal finished
-        self.waiting: list[simpy.Event] = []  # stock gets blocked by a stock-out
+        self.waiting: list[ContainerGet] = []  # stock gets blocked by a stock-out
         self.wait_sum = 0.0  # person-minutes waiting (seat and meal, or a field kitchen)
         self.vehicle_wait = 0.0  # vehicle-minutes waiting for a bay
         self.closed = False
@@ -181,12 +202,13 @@ class Model:
         self._supply(v, "meals", a.headcount, c.meals_per_person, self._seat_people)
         self._supply(v, "diesel_l", a.vehicles, c.diesel_l_per_vehicle, self._bay_vehicles)
 
-    def _supply(self, v: _Visit, item: str, n: int, per: float, then) -> None:  # type: ignore[no-untyped-def]
+    def _supply(self, v: _Visit, item: str, n: int, per: float, then: _Then) -> None:
         """Draw stock for ``n`` people/vehicles; those covered go on now, the rest after a restock."""
         if n == 0:
             return
         st = v.station
-        if per <= 0 or st.stock[item] is None:
+        stock = st.stock[item]
+        if per <= 0 or stock is None:
             st.drawn[item] += max(per, 0.0) * n
             then(v, n)
             return
@@ -195,14 +217,14 @@ class Model:
         st.drawn[item] += ready * per
         if ready < n:
             st.put(item, got - ready * per)  # return the part-serving remainder
-            ev = st.stock[item].get((n - ready) * per)  # blocks until a restock
+            ev = stock.get((n - ready) * per)  # blocks until a restock
             v.waiting.append(ev)
             ev.callbacks.append(partial(self._restocked, v, item, n - ready, then))
         self._reorder(st, item)
         if ready:
             then(v, ready)
 
-    def _restocked(self, v: _Visit, item: str, k: int, then, ev: ContainerGet) -> None:  # type: ignore[no-untyped-def]
+    def _restocked(self, v: _Visit, item: str, k: int, then: _Then, ev: ContainerGet) -> None:
         v.station.log_level(item)
         v.station.drawn[item] += ev.amount  # the restock the visit waited for was issued to it
         if not v.closed:
@@ -278,8 +300,10 @@ class Model:
             meals -= k
             self.env.process(self._kitchen(v, k, travel))
 
-    def _kitchen(self, v: _Visit, people: int, travel: float):  # type: ignore[no-untyped-def]
+    def _kitchen(self, v: _Visit, people: int, travel: float) -> Generator[simpy.Event, Any, None]:
         st, env = v.station, self.env
+        if st.kitchens is None:  # never: _mobile sends kitchens only from a station that has some
+            return
         rate = self.plan.mobile.meals_per_hour_per_kitchen / 60.0
         with st.kitchens.request() as req:
             yield req
@@ -377,7 +401,7 @@ class Model:
                 g.fed_sum,
                 g.wait_sum,
                 tuple(g.stations),
-            )  # fmt: skip
+            )
             for g in self.groups
         )
         arrivals = sum(g.arrivals for g in groups)

@@ -94,19 +94,31 @@ def render(res: dict, comparison: dict | None = None) -> str:
     e = html.escape
     sl = res["service_level"]
     station_rows = [
-        [e(c), _ci(s["mean_wait_minutes"]), _ci(s["utilisation"], "{:.1%}"), f"{s['served']:.0f}",
-         f"{s['stockouts']:.2f}", "—" if s["service_level"] is None else f"{s['service_level']:.0%}"]
+        [
+            e(c),
+            _ci(s["mean_wait_minutes"]),
+            _ci(s["utilisation"], "{:.1%}"),
+            f"{s['served']:.0f}",
+            f"{s['stockouts']:.2f}",
+            "—" if s["service_level"] is None else f"{s['service_level']:.0%}",
+        ]
         for c, s in res["stations"].items()
         if s["units"]
-    ]  # fmt: skip
+    ]
     unit_rows = [
-        [e(c), f"{u['arrivals']:g}", "—" if u["on_time_share"] is None else f"{u['on_time_share']:.0%}",
-         "—" if u["mean_wait_minutes"] is None else f"{u['mean_wait_minutes']:.0f}",
-         "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
-         f"{u['missed_share']:.0%}" if u["missed_share"] is not None else "—", f"{u['people_missed']:.0f}",
-         f"{u['vehicles_missed']:.0f}", e(", ".join(u["stations"]))]
+        [
+            e(c),
+            f"{u['arrivals']:g}",
+            "—" if u["on_time_share"] is None else f"{u['on_time_share']:.0%}",
+            "—" if u["mean_wait_minutes"] is None else f"{u['mean_wait_minutes']:.0f}",
+            "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
+            f"{u['missed_share']:.0%}" if u["missed_share"] is not None else "—",
+            f"{u['people_missed']:.0f}",
+            f"{u['vehicles_missed']:.0f}",
+            e(", ".join(u["stations"])),
+        ]
         for c, u in res["units"].items()
-    ]  # fmt: skip
+    ]
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Drill report: {e(res['scenario'])}"
         f"</title><style>{_CSS}</style></head><body>",
@@ -122,7 +134,7 @@ def render(res: dict, comparison: dict | None = None) -> str:
         _table(
             ["station", "mean wait, min [95% CI]", "seat use [95% CI]", "people fed", "stock-outs", "on time"],
             station_rows,
-        ),  # fmt: skip
+        ),
         "<h2>Units</h2>",
         _table(
             [
@@ -135,7 +147,7 @@ def render(res: dict, comparison: dict | None = None) -> str:
                 "people missed",
                 "vehicles missed",
                 "served at",
-            ],  # fmt: skip
+            ],
             unit_rows,
         ),
         "<h2>Plots</h2>",
@@ -146,10 +158,16 @@ def render(res: dict, comparison: dict | None = None) -> str:
     ]
     if comparison:
         rows = [
-            [e(r["metric"]), str(r["a"]), str(r["b"]), str(r["difference"]), str(r["p_value"]),
-             "<b>yes</b>" if r["significant"] else "no"]
+            [
+                e(r["metric"]),
+                str(r["a"]),
+                str(r["b"]),
+                str(r["difference"]),
+                str(r["p_value"]),
+                "<b>yes</b>" if r["significant"] else "no",
+            ]
             for r in comparison["rows"]
-        ]  # fmt: skip
+        ]
         parts += [
             f"<h2>Compared with {e(comparison['b'])}</h2>",
             _table(["metric", e(comparison["a"]), e(comparison["b"]), "B − A", "p (Welch)", "significant"], rows),

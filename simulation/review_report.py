@@ -7,8 +7,22 @@ Takes the plain review dict (:func:`supply.drills.review.review`): reality again
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from simulation.report import _CSS, _png, _table, plt
+
+
+def _band(ax: Any, i: int, lo: float | None, hi: float | None) -> None:
+    """Row ``i``'s simulated 95% band as a thick translucent bar (labelled once, for the legend)."""
+    ax.plot(
+        [i, i],
+        [lo, hi],
+        color="#4477aa",
+        linewidth=8,
+        alpha=0.5,
+        solid_capstyle="butt",
+        label="simulated 95% band" if i == 0 else None,
+    )
 
 
 def _fed_plot(rv: dict) -> str:
@@ -19,11 +33,15 @@ def _fed_plot(rv: dict) -> str:
         sim = u["simulated"] or {}
         lo, hi = (sim.get("band95") or [None, None])[:2]
         if lo is not None:
-            ax.plot([i, i], [lo, hi], color="#4477aa", linewidth=8, alpha=0.5, solid_capstyle="butt",
-                    label="simulated 95% band" if i == 0 else None)  # fmt: skip
+            _band(ax, i, lo, hi)
         if u["minutes_to_fed"] is not None:
-            ax.plot(i, u["minutes_to_fed"], "o", color="#b00" if u["outside_band"] else "#222",
-                    label="actual" if i == 0 else None)  # fmt: skip
+            ax.plot(
+                i,
+                u["minutes_to_fed"],
+                "o",
+                color="#b00" if u["outside_band"] else "#222",
+                label="actual" if i == 0 else None,
+            )
     ax.axhline(rv["target_minutes"], color="#b00", linestyle="--", linewidth=1, label="target")
     ax.set_xticks(xs, [u["code"] for u in units], rotation=30, ha="right")
     ax.set_ylabel("minutes from arrival to fed")
@@ -38,8 +56,13 @@ def _steps_plot(rv: dict) -> str:
     names = [s["step"] for s in steps]
     xs = range(len(steps))
     ax.bar([x - 0.2 for x in xs], [s["target_minutes"] for s in steps], width=0.4, label="target", color="#aaa")
-    ax.bar([x + 0.2 for x in xs], [s["actual_minutes"] or 0 for s in steps], width=0.4, label="actual",
-           color=["#b00" if s["over_target"] else "#228833" for s in steps])  # fmt: skip
+    ax.bar(
+        [x + 0.2 for x in xs],
+        [s["actual_minutes"] or 0 for s in steps],
+        width=0.4,
+        label="actual",
+        color=["#b00" if s["over_target"] else "#228833" for s in steps],
+    )
     ax.set_xticks(list(xs), names, rotation=20, ha="right")
     ax.set_ylabel("minutes")
     ax.set_title("Procedure steps: actual against target")
@@ -61,10 +84,10 @@ def _stock_plot(rv: dict) -> str:
             sim = c["simulated"] or {}
             lo, hi = (sim.get("band95") or [None, None])[:2]
             if sim.get("mean") is not None:
-                ax.plot([i, i], [lo, hi], color="#4477aa", linewidth=8, alpha=0.5, solid_capstyle="butt",
-                        label="simulated 95% band" if i == 0 else None)  # fmt: skip
-            ax.plot(i, c["drawn"], "o", color="#b00" if c["outside_band"] else "#222",
-                    label="drawn" if i == 0 else None)  # fmt: skip
+                _band(ax, i, lo, hi)
+            ax.plot(
+                i, c["drawn"], "o", color="#b00" if c["outside_band"] else "#222", label="drawn" if i == 0 else None
+            )
         ax.set_xticks(range(len(cells)), [w for w, _ in cells], rotation=30, ha="right", fontsize=8)
         ax.set_title(item, fontsize=9)
         ax.set_ylim(bottom=0)
@@ -95,23 +118,38 @@ def review_html(rv: dict) -> str:
     d = rv["drill"]
     sim = rv["simulated_on_time_share"]
     unit_rows = [
-        [e(u["code"]), e(str(u["station"])), _fmt(u["arrival_delay_minutes"]), _fmt(u["minutes_to_fed"]),
-         "yes" if u["on_time"] else "<span class='bad'>no</span>",
-         _sim(u["simulated"]), _verdict(u["outside_band"])]
+        [
+            e(u["code"]),
+            e(str(u["station"])),
+            _fmt(u["arrival_delay_minutes"]),
+            _fmt(u["minutes_to_fed"]),
+            "yes" if u["on_time"] else "<span class='bad'>no</span>",
+            _sim(u["simulated"]),
+            _verdict(u["outside_band"]),
+        ]
         for u in rv["units"]
-    ]  # fmt: skip
+    ]
     stock_rows = [
         [e(where), e(item), f"{c['drawn']:g}", _sim(c["simulated"], "{:.0f}"), _verdict(c["outside_band"])]
-        for where, items in [*((st, s.get("items", {})) for st, s in rv["stock"].items()),
-                             ("all stations", rv.get("stock_total", {}))]
+        for where, items in [
+            *((st, s.get("items", {})) for st, s in rv["stock"].items()),
+            ("all stations", rv.get("stock_total", {})),
+        ]
         for item, c in items.items()
-    ]  # fmt: skip
+    ]
     step_rows = [
-        [e(s["step"]), f"{s['target_minutes']:g}", _fmt(s["actual_minutes"]),
-         "<b class='bad'>over</b>" if s["over_target"] else "", _fmt(s.get("measured_minutes")),
-         _sim(s.get("simulated")), _verdict(s.get("outside_band")), e(s.get("note", ""))]
+        [
+            e(s["step"]),
+            f"{s['target_minutes']:g}",
+            _fmt(s["actual_minutes"]),
+            "<b class='bad'>over</b>" if s["over_target"] else "",
+            _fmt(s.get("measured_minutes")),
+            _sim(s.get("simulated")),
+            _verdict(s.get("outside_band")),
+            e(s.get("note", "")),
+        ]
         for s in rv["procedure"]
-    ]  # fmt: skip
+    ]
     o = rv["orders"]
     share = rv["on_time_share"]
     parts = [
@@ -124,17 +162,31 @@ def review_html(rv: dict) -> str:
         f"simulated {_fmt(sim['mean'], '{:.0%}')} (95% band {_fmt(sim['band95'][0], '{:.0%}')}–"
         f"{_fmt(sim['band95'][1], '{:.0%}')}).</p>",
         "<h2>Flags</h2><ul>" + "".join(f"<li class='bad'>{e(f)}</li>" for f in rv["flags"]) + "</ul>"
-        if rv["flags"] else "<h2>Flags</h2><p>Everything within the simulated bands and targets.</p>",
+        if rv["flags"]
+        else "<h2>Flags</h2><p>Everything within the simulated bands and targets.</p>",
         "<h2>Units</h2>",
-        _table(["unit", "station", "arrival delay, min", "min to fed", "on time", "simulated [95% band]", "band"],
-               unit_rows),
+        _table(
+            ["unit", "station", "arrival delay, min", "min to fed", "on time", "simulated [95% band]", "band"],
+            unit_rows,
+        ),
         _fed_plot(rv),
         "<h2>Stock drawn</h2>",
         _table(["station", "item", "drawn", "simulated [95% band]", "band"], stock_rows),
         _stock_plot(rv),
         "<h2>Procedure</h2>",
-        _table(["step", "target, min", "actual, min", "", "measured as simulated, min", "simulated [95% band]",
-                "band", "note"], step_rows),
+        _table(
+            [
+                "step",
+                "target, min",
+                "actual, min",
+                "",
+                "measured as simulated, min",
+                "simulated [95% band]",
+                "band",
+                "note",
+            ],
+            step_rows,
+        ),
         _steps_plot(rv),
         "<h2>Orders</h2>",
         f"<p>{o['count']} orders: {e(', '.join(f'{k} {v}' for k, v in sorted(o['by_status'].items())) or 'none')}; "
@@ -144,5 +196,5 @@ def review_html(rv: dict) -> str:
         f"<p>Bottleneck {e(str(rv['risks']['bottleneck']))} — {e(rv['risks']['bottleneck_reason'])}; "
         f"likely late: {e(', '.join(rv['risks']['late_units']) or 'none')}.</p>",
         "</body></html>",
-    ]  # fmt: skip
+    ]
     return "\n".join(parts)

@@ -17,10 +17,9 @@ from simulation.distributions import Dist, as_dist
 from supply.core.errors import Problem, ScenarioError
 from supply.core.factors import factors_from_scenario
 from supply.core.scenario import Scenario, problems_from_validation
-from supply.core.types import Strict
+from supply.core.types import StockItem, Strict
 
 ARRIVE_RE = re.compile(r"^D(\d+)\s+(\d{1,2}):(\d{2})$")
-Item = Literal["meals", "water_l", "diesel_l"]
 
 
 def parse_arrive(value: float | str) -> float:
@@ -134,7 +133,7 @@ class SlowSpec(Strict):
 
 class LoseSpec(Strict):
     station: str
-    item: Item
+    item: StockItem
     quantity: float = Field(gt=0)
 
 

@@ -191,8 +191,9 @@ class Station:
         return got
 
     def log_level(self, item: str) -> None:
-        if item == "meals" and self.stock[item] is not None:
-            self.meal_levels.append((self.env.now, self.stock[item].level))
+        c = self.stock[item]
+        if item == "meals" and c is not None:
+            self.meal_levels.append((self.env.now, c.level))
 
     def put(self, item: str, amount: float) -> None:
         c = self.stock[item]
@@ -203,10 +204,10 @@ class Station:
 
     def needs_order(self, item: str) -> float:
         """How much to order (back up to the opening stock) if below the reorder level."""
-        c = self.stock[item]
-        if c is None or self.pending_order[item] or c.level >= self.plan.reorder[item]:
+        c, opening = self.stock[item], self.plan.stock[item]
+        if c is None or opening is None or self.pending_order[item] or c.level >= self.plan.reorder[item]:
             return 0.0
-        return float(self.plan.stock[item]) - c.level  # type: ignore[arg-type]
+        return float(opening) - c.level
 
     def estimate(self, people: int, vehicles: int, meal_mean: float, refuel_mean: float) -> float:
         """Rough minutes to serve a new group here from the commitments so far, counting the

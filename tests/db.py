@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,6 +190,21 @@ class Live:
     db: Db
 
 
+@pytest.fixture
+def client_for(live: Live) -> Iterator[Callable[[str], httpx.Client]]:
+    """``client_for(role)``: an HTTP client on the live server holding that role's token, closed
+    after the test (an unclosed one is a ResourceWarning, an error under the warnings policy)."""
+    clients: list[httpx.Client] = []
+
+    def make(role: str) -> httpx.Client:
+        clients.append(httpx.Client(base_url=live.base, headers=live.db.headers(role), timeout=60))
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        client.close()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """``jungong serve --workers 2`` on a free loopback port, on a fresh database of each backend."""
@@ -201,8 +216,11 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "supply.cli", "serve", "--db", db.url, "--port", str(port), "--workers", "2"],
-        cwd=ROOT, env=cli_env(tmp_path), stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=cli_env(tmp_path),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

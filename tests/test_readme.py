@@ -7,6 +7,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 
 from tests.conftest import ROOT
 
@@ -19,10 +20,23 @@ def readme_commands() -> list[str]:
 def test_readme_opens_with_two_commands():
     first, second = readme_commands()[:2]
     assert first.startswith("pip install -e . && jungong ")
-    assert second.endswith('pip install -e ".[dev]" && python -m pytest')
+    assert 'pip install -e ".[dev]" && ' in second
+    assert second.endswith(" && python -m pytest")
     assert "apt-get install -y chromium" in second  # the browser tests' Chromium, on a fresh machine
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "n==2" in ci  # .ci/run executes the README's second command, verbatim
+
+
+def test_the_test_command_checks_style_layers_and_types_before_the_tests():
+    steps = [step.strip() for step in readme_commands()[1].split("&&")]
+    checks = ["ruff check .", "ruff format --check .", "lint-imports", "mypy", "python -m pytest"]
+    assert steps[-len(checks) :] == checks
+    install = steps.index('pip install -e ".[dev]"')
+    assert install < len(steps) - len(checks)  # the tools come from the dev extra, installed first
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    dev = project["optional-dependencies"]["dev"]
+    names = {re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0] for requirement in dev}
+    assert {"ruff", "import-linter", "mypy", "pytest"} <= names
 
 
 def test_first_command_runs_the_main_job(tmp_path):

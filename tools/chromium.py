@@ -67,7 +67,7 @@ def chromium_page(origin: str | None = None, *, width: int = 1400, height: int =
             page = context.pages[0] if context.pages else context.new_page()
             session = Session(page)
 
-            def route(r):  # type: ignore[no-untyped-def]
+            def route(r):
                 url = r.request.url
                 parts = urlsplit(url)
                 if parts.scheme in _LOCAL_SCHEMES or (origin and f"{parts.scheme}://{parts.netloc}" == origin):

@@ -53,7 +53,7 @@ NEIGHBOURS = {
 CLIP = box(111.9, 21.4, 115.3, 24.7)
 
 
-def _to_wgs(coords):  # type: ignore[no-untyped-def]
+def _to_wgs(coords):
     out = coords.copy()
     for i, (lon, lat) in enumerate(coords):
         wgs = prcoords.gcj_wgs_bored(prcoords.Coords(lat, lon))

@@ -19,9 +19,15 @@ from supply.core.settings import Settings, get_settings
 
 #: The service's own routers, in the order the docs list them.
 ROUTERS: tuple[APIRouter, ...] = (
-    admin.router, stations.router, stock.router, requests.router, dispatches.router, reports.router,
-    teams.router, drills.router,
-)  # fmt: skip
+    admin.router,
+    stations.router,
+    stock.router,
+    requests.router,
+    dispatches.router,
+    reports.router,
+    teams.router,
+    drills.router,
+)
 
 
 def create_app(

@@ -79,9 +79,14 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
-           description="repeat a POST with the same key to get the first answer and record nothing new"),
-]  # fmt: skip
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="repeat a POST with the same key to get the first answer and record nothing new",
+    ),
+]
 
 
 _IDEM = IdempotencyRecord.__table__

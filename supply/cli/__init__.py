@@ -21,7 +21,7 @@ from supply.core.errors import JungongError, ScenarioError
 class _Root(TyperGroup):
     """Turns every :class:`JungongError` into a clear message and its exit code."""
 
-    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except JungongError as exc:

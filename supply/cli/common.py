@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from supply.core.network import Disruptions, Network, build_network
 from supply.core.scenario import Scenario, load_scenario
+from supply.core.settings import get_settings
+
+if TYPE_CHECKING:  # the database stack loads only for the commands that use it
+    from sqlmodel import Session
 
 ScenarioArg = Annotated[
     Path | None,
@@ -22,6 +28,10 @@ OfflineOpt = Annotated[
 ]
 SlowOpt = Annotated[list[str] | None, typer.Option("--slow", help="Slow a link by a factor: A~B=1.5. Repeatable.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: JUNGONG_DATABASE_URL, else a SQLite file in the data folder)."),
+]
 
 
 def console() -> Console:
@@ -55,3 +65,35 @@ def fmt_minutes(value: float | None, *, small: float | None = None) -> str:
     if value is None:
         return "—"
     return f"{value:.1f}" if small is not None and small < 10 else f"{value:.0f}"
+
+
+def database_url(db: str | None) -> str:
+    """The database a command uses: ``--db``, else ``JUNGONG_DATABASE_URL``, else the data folder's SQLite file."""
+    from supply.service.db import normalise_url
+
+    return normalise_url(db or get_settings().resolved_database_url())
+
+
+@contextmanager
+def session_for(db: str | None, *, write: bool = False, migrate: bool = False) -> Iterator[Session]:
+    """A session on the command's database (see :func:`database_url`), its engine disposed on exit.
+
+    ``migrate`` first brings the schema up to date (the commands that may be the first to touch
+    a database). A ``write`` session takes SQLite's write lock at once and commits when the block
+    ends without error; on an error nothing is written. A CLI command is one short transaction,
+    so the engine lives only as long as the block.
+    """
+    from supply.service.db import make_engine, read_session, write_session
+
+    engine = make_engine(database_url(db))
+    try:
+        if migrate:
+            from supply.service.migrate import upgrade
+
+            upgrade(engine)
+        with (write_session if write else read_session)(engine) as session:
+            yield session
+            if write:
+                session.commit()
+    finally:
+        engine.dispose()

@@ -12,13 +12,8 @@ from typing import Annotated
 
 import typer
 
-from supply.cli.common import ScenarioArg, load
+from supply.cli.common import DbOpt, ScenarioArg, database_url, echo_json, load, session_for
 from supply.core.settings import get_settings
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: JUNGONG_DATABASE_URL, else a SQLite file in the data folder)."),
-]
 
 db_app = typer.Typer(help="The duty officers' database.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and their tokens.", no_args_is_help=True)
@@ -30,32 +25,18 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve_cmd)
 
 
-def database_url(db: str | None) -> str:
-    from supply.service.db import normalise_url
-
-    return normalise_url(db or get_settings().resolved_database_url())
-
-
 @db_app.command("init")
 def init_cmd(scenario: ScenarioArg = None, db: DbOpt = None) -> None:
     """Create or upgrade the schema and load the scenario's stations, sites and opening stock."""
     from supply.drills.teams import sync_scenario_with_teams
-    from supply.service.db import make_engine, write_session
-    from supply.service.migrate import upgrade
 
     sc = load(scenario)
     text = Path(sc.source).read_text(encoding="utf-8")
-    url = database_url(db)
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        with write_session(engine) as session:
-            counts = sync_scenario_with_teams(session, sc, text)
-            session.commit()
-    finally:
-        engine.dispose()
+    with session_for(db, write=True, migrate=True) as session:
+        where = session.get_bind().url.render_as_string(hide_password=True)
+        counts = sync_scenario_with_teams(session, sc, text)
     typer.echo(
-        f"database ready at {engine.url.render_as_string(hide_password=True)}: {counts['stations']} stations, "
+        f"database ready at {where}: {counts['stations']} stations, "
         f"{counts['sites']} sites, {counts['items']} items, {counts['opening_movements']} opening-stock movements"
     )
 
@@ -67,23 +48,13 @@ def reconcile_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Recompute every stock balance from the ledger; exit 1 on a mismatch (unless --repair fixed it)."""
-    import json
-
-    from supply.service.db import make_engine, write_session
-    from supply.service.migrate import upgrade
     from supply.service.reconcile import reconcile
 
-    engine = make_engine(database_url(db))
-    try:
-        upgrade(engine)
-        with write_session(engine) as session:
-            checked, found = reconcile(session, repair=repair)
-            session.commit()
-    finally:
-        engine.dispose()
+    with session_for(db, write=True, migrate=True) as session:
+        checked, found = reconcile(session, repair=repair)
     if as_json:
         report = {"checked": checked, "mismatches": [m.as_dict() for m in found], "repaired": repair and bool(found)}
-        typer.echo(json.dumps(report, indent=2))
+        echo_json(report)
     else:
         verb = "repaired" if repair else "mismatch"
         for m in found:
@@ -102,17 +73,9 @@ def users_add_cmd(
 ) -> None:
     """Create a user and print their token once, alone on the last line."""
     from supply.service.auth import add_user
-    from supply.service.db import make_engine, write_session
-    from supply.service.migrate import upgrade
 
-    engine = make_engine(database_url(db))
-    try:
-        upgrade(engine)
-        with write_session(engine) as session:
-            _, token = add_user(session, name, role)
-            session.commit()
-    finally:
-        engine.dispose()
+    with session_for(db, write=True, migrate=True) as session:
+        _, token = add_user(session, name, role)
     typer.echo(f"user '{name}' ({role}) created; their token (shown once, stored hashed):")
     typer.echo(token)
 

@@ -11,8 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from supply.cli import live
-from supply.cli.common import JsonOpt, ScenarioArg, console, echo_json, err_console, load
-from supply.cli.db import DbOpt
+from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, console, echo_json, err_console, load
 from supply.core.errors import InvalidArgumentError, JungongError
 from supply.core.scenario import Scenario
 
@@ -133,7 +132,7 @@ def _trim(result: dict) -> dict:
 
 def _write_map(scenario: Scenario, result: dict, path: Path) -> None:
     try:
-        from maps import drill_map  # type: ignore[attr-defined]
+        from maps import drill_map
     except ImportError:
         msg = "--map: drill maps are not available in this build (maps.drill_map is missing)"
         raise JungongError(msg) from None

@@ -11,8 +11,7 @@ from typing import Annotated
 
 import typer
 
-from supply.cli.common import JsonOpt, ScenarioArg, console, echo_json, load
-from supply.cli.db import DbOpt, database_url
+from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, console, echo_json, load, session_for
 from supply.core.errors import InvalidArgumentError
 from supply.core.scenario import Scenario
 
@@ -49,8 +48,10 @@ def plan_cmd(
     c.print(f"[bold]{plan['scenario']}[/]: action plan from {plan['replications']} replications")
     for u in plan["units"]:
         flag = " [red](likely late)[/]" if u["likely_late"] else ""
-        c.print(f"  {u['code']}: arrives {clock(u['arrive_minute'])} at {u['place']}, served at "
-                f"{u['station'] or 'nowhere'} ({u['on_time_share']:.0%} on time){flag}")  # fmt: skip
+        c.print(
+            f"  {u['code']}: arrives {clock(u['arrive_minute'])} at {u['place']}, served at "
+            f"{u['station'] or 'nowhere'} ({u['on_time_share']:.0%} on time){flag}"
+        )
     for d in plan["departures"]:
         c.print(f"  {clock(d['minute'])} team {d['team']} ({d['kind']}) {d['action']} for {d['unit']}")
     r = plan["risks"]
@@ -71,14 +72,9 @@ def review_cmd(
     from supply.core.settings import get_settings
     from supply.drills.chain import get_drill
     from supply.drills.review import review
-    from supply.service.db import make_engine, read_session
 
-    engine = make_engine(database_url(db))
-    try:
-        with read_session(engine) as session:
-            rv = review(session, get_drill(session, drill_id), get_settings().tz)
-    finally:
-        engine.dispose()
+    with session_for(db) as session:
+        rv = review(session, get_drill(session, drill_id), get_settings().tz)
     if out is not None:
         out.write_text(review_html(rv), encoding="utf-8")
     if as_json:
@@ -87,8 +83,10 @@ def review_cmd(
     c = console()
     share = rv["on_time_share"]
     band = rv["simulated_on_time_share"]["band95"]
-    c.print(f"[bold]drill {drill_id}[/] ({rv['drill']['status']}): on time "
-            f"{'—' if share is None else f'{share:.0%}'}, simulated band {band[0]}–{band[1]}")  # fmt: skip
+    c.print(
+        f"[bold]drill {drill_id}[/] ({rv['drill']['status']}): on time "
+        f"{'—' if share is None else f'{share:.0%}'}, simulated band {band[0]}–{band[1]}"
+    )
     for f in rv["flags"]:
         c.print(f"  [red]•[/] {f}")
     if not rv["flags"]:
@@ -101,14 +99,9 @@ def from_live(drill_id: int, db: str | None) -> Scenario:
     """The drill's scenario from now, from the database (see :func:`supply.drills.start.live_scenario`)."""
     from supply.drills.chain import get_drill
     from supply.drills.from_live import live_scenario
-    from supply.service.db import make_engine, read_session
 
-    engine = make_engine(database_url(db))
-    try:
-        with read_session(engine) as session:
-            return live_scenario(session, get_drill(session, drill_id))
-    finally:
-        engine.dispose()
+    with session_for(db) as session:
+        return live_scenario(session, get_drill(session, drill_id))
 
 
 __all__ = ["from_live", "load", "register"]

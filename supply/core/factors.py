@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from supply.core.errors import ScenarioError
 from supply.core.scenario import Scenario, problems_from_validation
+from supply.core.types import Strict
 
 Climate = Literal["temperate", "tropical", "arid", "arctic"]
 
@@ -30,24 +31,22 @@ SOURCES: dict[str, str] = {
 }
 
 
-class Factors(BaseModel):
-    """Per-person and per-vehicle planning factors (``[factors]`` in a scenario)."""
+#: Drinking water per person per day by climate (ATP 5-0.2-1 Table G-27, see SOURCES).
+_WATER_L_PER_PERSON_PER_DAY: dict[Climate, float] = {"temperate": 5.7, "tropical": 11.4, "arid": 11.4, "arctic": 7.6}
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class Factors(Strict):
+    """Per-person and per-vehicle planning factors (``[factors]`` in a scenario)."""
 
     climate: Climate = "tropical"
     meals_per_person_per_stop: float = Field(default=1.0, ge=0)
     meals_per_person_per_day: float = Field(default=3.0, ge=0)
-    water_l_per_person_per_day: dict[Climate, float] = Field(
-        default_factory=lambda: {"temperate": 5.7, "tropical": 11.4, "arid": 11.4, "arctic": 7.6}
-    )
+    water_l_per_person_per_day: dict[Climate, float] = Field(default_factory=lambda: dict(_WATER_L_PER_PERSON_PER_DAY))
     diesel_l_per_vehicle: float = Field(default=150.0, ge=0)
 
 
-class StockPolicy(BaseModel):
+class StockPolicy(Strict):
     """When stock is low (``[stock]`` in a scenario)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     days_of_supply_threshold: float = Field(default=3.0, ge=0)
     consumption_window_days: int = Field(default=7, ge=1, le=365)

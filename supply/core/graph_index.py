@@ -197,8 +197,8 @@ class FastestForest:
         for edges, sources in failures:
             ranges = self._ranges(edges, sources)
             tins, order = self._watch_tin, self._watch_order
-            hit = [order[np.searchsorted(tins, a) : np.searchsorted(tins, b)] for a, b in ranges]
-            hit = np.sort(np.concatenate(hit)) if hit else np.empty(0, dtype=np.int64)
+            parts = [order[np.searchsorted(tins, a) : np.searchsorted(tins, b)] for a, b in ranges]
+            hit = np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
             if len(hit) == 0:
                 ranges = []  # nothing watched below: nothing to compute
             pending.append((list(edges), ranges, hit))

@@ -6,16 +6,15 @@ may add items with ``[[items]] code = ..., name = ..., unit = ...``.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from supply.core.errors import ScenarioError
-from supply.core.scenario import CODE_RE, Scenario, problems_from_validation
+from supply.core.scenario import Scenario, problems_from_validation
+from supply.core.types import CODE_RE, Strict
 
 
-class ItemSpec(BaseModel):
+class ItemSpec(Strict):
     """One catalogue entry."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str = Field(pattern=CODE_RE.pattern, max_length=40)
     name: str = Field(min_length=1, max_length=120)

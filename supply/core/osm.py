@@ -51,7 +51,7 @@ MPH_KMH = 1.609344
 
 def read_graphml(scenario: Scenario) -> nx.MultiDiGraph:
     """The scenario's GraphML road network, or :class:`ScenarioError` naming ``scenario.graphml``."""
-    path = Path(scenario.base_dir) / scenario.scenario.graphml
+    path = Path(scenario.base_dir) / (scenario.scenario.graphml or "")
     try:
         return nx.read_graphml(path)
     except FileNotFoundError:
@@ -63,6 +63,8 @@ def read_graphml(scenario: Scenario) -> nx.MultiDiGraph:
 
 def add_osm_roads(g: nx.DiGraph, scenario: Scenario) -> None:
     """Add an osmnx GraphML road network and snap every place to its road (see the module doc)."""
+    if scenario.scenario.graphml is None:  # no road network named: nothing to add
+        return
     osm = read_graphml(scenario)
     problem = _problem(scenario)
     if osm.number_of_nodes() == 0:
@@ -86,8 +88,7 @@ def add_osm_roads(g: nx.DiGraph, scenario: Scenario) -> None:
         names, refs = split_list(data.get("name")), split_list(data.get("ref"))
         labels = tuple(dict.fromkeys(names + refs))
         ref = labels[0] if labels else "~".join(sorted((a, b)))
-        name = " / ".join(names) or None
-        g.add_edge(a, b, minutes=minutes, km=km, mode="road", ref=ref, name=name, labels=labels)
+        g.add_edge(a, b, minutes=minutes, km=km, mode="road", ref=ref, name=" / ".join(names) or None, labels=labels)
     core = _largest_scc(g, ids)
     if len(core) < 2:
         raise problem("the road network has no two nodes connected both ways (no usable roads)")

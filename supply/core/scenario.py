@@ -102,11 +102,15 @@ class Link(Strict):
         return self.name or f"{self.a}~{self.b}"
 
 
+#: Network distance over straight-line distance, per mode (the default ``scenario.detour``).
+_DETOUR: dict[Mode, float] = {"road": 1.35, "sea": 1.15}
+
+
 class ScenarioMeta(Strict):
     name: str
     illustrative: bool = False
     description: str = ""
-    detour: dict[Mode, float] = Field(default_factory=lambda: {"road": 1.35, "sea": 1.15})
+    detour: dict[Mode, float] = Field(default_factory=lambda: dict(_DETOUR))
     speeds_kmh: dict[str, float] = Field(
         default_factory=lambda: {
             "expressway": 80.0,
@@ -127,7 +131,7 @@ class ScenarioMeta(Strict):
 class Scenario(Strict):
     """A validated scenario. Build it with :func:`load_scenario` or :meth:`from_dict`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # merged with Strict's
 
     scenario: ScenarioMeta
     stations: list[Station] = Field(min_length=1)
@@ -317,8 +321,7 @@ def _with_base(data: dict[str, Any], path: Path, chain: tuple[Path, ...]) -> dic
     section it defines replaces the base's whole. Bases may extend further bases.
     """
     meta = data.get("scenario")
-    base_name = meta.get("extends") if isinstance(meta, dict) else None
-    if not isinstance(base_name, str):
+    if not isinstance(meta, dict) or not isinstance(base_name := meta.get("extends"), str):
         return data
     base_path = (path.parent / base_name).resolve()
     if base_path in chain:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import Field, StringConstraints, ValidationError
 
 from supply.core.errors import Problem, ScenarioError
 from supply.core.scenario import Scenario, problems_from_validation
-from supply.core.types import NUL_FREE, Code
+from supply.core.types import NUL_FREE, Code, Strict
 
 KINDS = ("kitchen", "water", "fuel", "transport", "medical", "security")
 Kind = Literal["kitchen", "water", "fuel", "transport", "medical", "security"]
@@ -20,10 +20,8 @@ Kind = Literal["kitchen", "water", "fuel", "transport", "medical", "security"]
 MOBILE_KINDS = frozenset({"transport", "medical", "security"})
 
 
-class TeamIn(BaseModel):
+class TeamIn(Strict):
     """A team, as in a scenario's ``[[teams]]`` and the API's ``POST /teams``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: Code
     name: Annotated[str, StringConstraints(max_length=120, pattern=NUL_FREE)] = ""

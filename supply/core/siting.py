@@ -134,8 +134,8 @@ def site_new_points(
         candidates = list(dict.fromkeys(c.strip() for c in candidates if c.strip()))
         for code in candidates:
             sc.place(code)  # unknown → UnknownCodeError with suggestions
-        stations = {s.code for s in sc.stations}
-        if taken := [c for c in candidates if c in stations]:
+        existing = {s.code for s in sc.stations}
+        if taken := [c for c in candidates if c in existing]:
             are = "is already a station" if len(taken) == 1 else "are already stations"
             msg = f"--candidates: {', '.join(taken)} {are}; candidates are places without one"
             raise InvalidArgumentError(msg)

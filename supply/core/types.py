@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
@@ -22,8 +22,10 @@ NUL_FREE = r"^[^\x00]*$"
 NUL_FREE_NON_BLANK = r"^[^\x00]*\S[^\x00]*$"
 #: The largest id or seed a 32-bit signed column holds.
 MAX_ID = 2**31 - 1
-#: The stock items the drill simulation tracks (the scenario's other items are ledger-only).
-STOCK_ITEMS: tuple[str, ...] = ("meals", "water_l", "diesel_l")
+#: A stock item the drill simulation tracks (the scenario's other items are ledger-only).
+StockItem = Literal["meals", "water_l", "diesel_l"]
+#: The tracked stock items, in the order of the simulation's per-item records.
+STOCK_ITEMS: tuple[str, ...] = get_args(StockItem)
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=CODE_PATTERN)]
 Text = Annotated[str, StringConstraints(max_length=500, pattern=NUL_FREE)]

@@ -20,7 +20,7 @@ from supply.drills import chain, orders, procedure
 from supply.drills.models import Drill, DrillUnit, Team, TeamEvent
 from supply.service import ledger
 from supply.service.audit import record
-from supply.service.models import Dispatch, Movement, User, utcnow
+from supply.service.models import Dispatch, Movement, User, id_of, utcnow
 
 
 class UnitTimesIn(BaseModel):
@@ -62,8 +62,14 @@ def record_unit_times(session: Session, actor: User, drill_id: int, code: str, d
         msg = f"unit {code}: served_at is before arrived_at"
         raise InvalidArgumentError(msg)
     session.add(unit)
-    record(session, actor.name, "drill.unit", f"drill:{drill_id}", exercise=True,
-           detail={"unit": code, **data.model_dump(mode="json", exclude_none=True)})  # fmt: skip
+    record(
+        session,
+        actor.name,
+        "drill.unit",
+        f"drill:{drill_id}",
+        exercise=True,
+        detail={"unit": code, **data.model_dump(mode="json", exclude_none=True)},
+    )
     session.flush()
     return unit
 
@@ -89,21 +95,35 @@ def _iso(value: datetime | None, tz: ZoneInfo) -> str | None:
 
 def unit_dict(u: DrillUnit, tz: ZoneInfo, dispatches: list[dict]) -> dict:
     return {
-        "code": u.code, "request_id": u.request_id, "station": u.station,
-        "planned": {"arrive": _iso(u.planned_arrive_at, tz), "fed": _iso(u.planned_fed_at, tz),
-                    "depart": _iso(u.planned_depart_at, tz)},
-        "actual": {"arrived": _iso(u.arrived_at, tz), "served": _iso(u.served_at, tz),
-                   "departed": _iso(u.departed_at, tz)},
+        "code": u.code,
+        "request_id": u.request_id,
+        "station": u.station,
+        "planned": {
+            "arrive": _iso(u.planned_arrive_at, tz),
+            "fed": _iso(u.planned_fed_at, tz),
+            "depart": _iso(u.planned_depart_at, tz),
+        },
+        "actual": {
+            "arrived": _iso(u.arrived_at, tz),
+            "served": _iso(u.served_at, tz),
+            "departed": _iso(u.departed_at, tz),
+        },
         "dispatches": dispatches,
-    }  # fmt: skip
+    }
 
 
 def drill_dict(drill: Drill, tz: ZoneInfo) -> dict:
     return {
-        "id": drill.id, "name": drill.name, "scenario": Path(drill.scenario_source).name, "status": drill.status,
-        "exercise": True, "start_at": _iso(drill.start_at, tz), "created_by": drill.created_by,
-        "created_at": _iso(drill.created_at, tz), "closed_at": _iso(drill.closed_at, tz),
-    }  # fmt: skip
+        "id": drill.id,
+        "name": drill.name,
+        "scenario": Path(drill.scenario_source).name,
+        "status": drill.status,
+        "exercise": True,
+        "start_at": _iso(drill.start_at, tz),
+        "created_by": drill.created_by,
+        "created_at": _iso(drill.created_at, tz),
+        "closed_at": _iso(drill.closed_at, tz),
+    }
 
 
 def board(session: Session, drill: Drill, user: User, tz: ZoneInfo, *, now: datetime | None = None) -> dict:
@@ -111,31 +131,34 @@ def board(session: Session, drill: Drill, user: User, tz: ZoneInfo, *, now: date
     now = now or utcnow()
     elapsed = (now - drill.start_at).total_seconds() / 60.0
     by_request: dict[int, list[dict]] = defaultdict(list)
-    for d in drill_dispatches(session, drill.id):
+    for d in drill_dispatches(session, id_of(drill)):
         by_request[d.request_id].append({"id": d.id, "station": d.station, "status": d.status})
-    units = [unit_dict(u, tz, by_request.get(u.request_id or 0, [])) for u in drill_units(session, drill.id)]
-    stations = sorted({u["station"] for u in drill.plan.get("units", []) if u["station"]}
-                      | set(drill.plan.get("stock_draw", {})))  # fmt: skip
+    units = [unit_dict(u, tz, by_request.get(u.request_id or 0, [])) for u in drill_units(session, id_of(drill))]
+    stations = sorted(
+        {u["station"] for u in drill.plan.get("units", []) if u["station"]} | set(drill.plan.get("stock_draw", {}))
+    )
     teams = list(session.exec(select(Team).where(col(Team.station).in_(stations)).order_by(Team.code)))
     last: dict[str, datetime] = {}
     q = select(TeamEvent.team, TeamEvent.at).where(col(TeamEvent.team).in_([t.code for t in teams]))
     for code, at in session.exec(q):
         last[code] = max(last.get(code, at), at)
-    drawn = stock_drawn(session, drill.id)
+    drawn = stock_drawn(session, id_of(drill))
     stock = {}
     for st in stations:
-        planned = defaultdict(float)
+        planned: defaultdict[str, float] = defaultdict(float)
         for h in drill.plan.get("stock_draw", {}).get(st, []):
             if h["hour"] * 60 <= elapsed:
                 for item in STOCK_ITEMS:
                     planned[item] += h.get(item, 0.0)
         stock[st] = {
-            item: {"on_hand": round(ledger.balance(session, st, item, True).on_hand, 3),
-                   "planned_draw_to_now": round(planned[item], 1),
-                   "drawn": round(drawn.get(st, {}).get(item, 0.0), 3)}
+            item: {
+                "on_hand": round(ledger.balance(session, st, item, True).on_hand, 3),
+                "planned_draw_to_now": round(planned[item], 1),
+                "drawn": round(drawn.get(st, {}).get(item, 0.0), 3),
+            }
             for item in STOCK_ITEMS
-        }  # fmt: skip
-    open_orders = orders.visible_orders(session, drill.id, user, open_only=True)
+        }
+    open_orders = orders.visible_orders(session, id_of(drill), user, open_only=True)
     return {
         "drill": drill_dict(drill, tz),
         "now": now.astimezone(tz).isoformat(),
@@ -151,8 +174,8 @@ def board(session: Session, drill: Drill, user: User, tz: ZoneInfo, *, now: date
                 "since": _iso(last.get(t.code), tz),
             }
             for t in teams
-        ],  # fmt: skip
+        ],
         "stock": stock,
         "procedure": procedure.procedure(session, drill, tz),
-        "members": chain.members(session, drill.id),
+        "members": chain.members(session, id_of(drill)),
     }

@@ -26,7 +26,7 @@ from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
 from supply.core.types import NUL_FREE, Code
 from supply.drills.models import Drill, DrillMember, Team
 from supply.service.audit import record
-from supply.service.models import Station, User, utcnow
+from supply.service.models import Station, User, id_of, utcnow
 
 DrillRole = Literal["joint_command", "station_command", "team_leader"]
 
@@ -44,8 +44,11 @@ class MemberIn(BaseModel):
         need = {"joint_command": (False, False), "station_command": (True, False), "team_leader": (False, True)}
         st, tm = need[self.role]
         if (self.station is not None) != st or (self.team is not None) != tm:
-            what = {"joint_command": "neither station nor team", "station_command": "a station (and no team)",
-                    "team_leader": "a team (and no station)"}[self.role]  # fmt: skip
+            what = {
+                "joint_command": "neither station nor team",
+                "station_command": "a station (and no team)",
+                "team_leader": "a team (and no station)",
+            }[self.role]
             msg = f"role {self.role} takes {what}"
             raise ValueError(msg)
         return self
@@ -102,7 +105,7 @@ def add_member(session: Session, actor: User, drill_id: int, data: MemberIn) -> 
     if membership(session, drill_id, user) is not None:
         msg = f"user '{data.user}' already has a role in drill {drill_id}"
         raise ConflictError(msg)
-    member = DrillMember(drill_id=drill_id, user_id=user.id, role=data.role, station=data.station, team=data.team)
+    member = DrillMember(drill_id=drill_id, user_id=id_of(user), role=data.role, station=data.station, team=data.team)
     session.add(member)
     record(session, actor.name, "drill.member", f"drill:{drill_id}", exercise=True, detail=data.model_dump())
     session.flush()
@@ -110,7 +113,7 @@ def add_member(session: Session, actor: User, drill_id: int, data: MemberIn) -> 
 
 
 def add_joint_command(session: Session, drill_id: int, user: User) -> None:
-    session.add(DrillMember(drill_id=drill_id, user_id=user.id, role="joint_command"))
+    session.add(DrillMember(drill_id=drill_id, user_id=id_of(user), role="joint_command"))
 
 
 def members(session: Session, drill_id: int) -> list[dict]:

@@ -18,7 +18,7 @@ from supply.core.types import STOCK_ITEMS
 from supply.drills.board import drill_units
 from supply.drills.models import Drill, Team
 from supply.service import ledger
-from supply.service.models import Station, utcnow
+from supply.service.models import Station, id_of, utcnow
 
 
 def live_scenario(session: Session, drill: Drill, *, now: datetime | None = None) -> Scenario:
@@ -36,7 +36,7 @@ def live_scenario(session: Session, drill: Drill, *, now: datetime | None = None
     if hours <= 0:
         msg = f"drill {drill.id}: its {spec.get('hours')} h horizon is over"
         raise InvalidArgumentError(msg)
-    served = {u.code for u in drill_units(session, drill.id) if u.served_at is not None}
+    served = {u.code for u in drill_units(session, id_of(drill)) if u.served_at is not None}
     units = []
     for u in spec.get("units", []):
         if u["code"] in served:

@@ -13,14 +13,16 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
+from supply.core.errors import ForbiddenError, UnknownCodeError
+from supply.core.transitions import check_transition
 from supply.core.types import Code, OrderText, Text, When
 from supply.drills.chain import is_joint, membership, open_drill
 from supply.drills.models import DrillMember, DrillOrder, OrderEvent, Team
 from supply.service.audit import record
-from supply.service.models import Station, User, utcnow
+from supply.service.models import Station, User, id_of, utcnow
 
 OrderStatus = Literal["acknowledged", "in_progress", "done", "refused"]
 
@@ -97,15 +99,26 @@ def issue_order(
             msg = f"only the joint command or {station}'s station command may order team {data.team}"
             raise ForbiddenError(msg)
     order = DrillOrder(
-        drill_id=drill_id, station=data.station, team=data.team, text=data.text,
-        ack_by=now + timedelta(minutes=data.ack_within_minutes), due_at=data.due_at, issued_by=actor.name,
+        drill_id=drill_id,
+        station=data.station,
+        team=data.team,
+        text=data.text,
+        ack_by=now + timedelta(minutes=data.ack_within_minutes),
+        due_at=data.due_at,
+        issued_by=actor.name,
         issued_at=now,
-    )  # fmt: skip
+    )
     session.add(order)
     session.flush()
-    session.add(OrderEvent(order_id=order.id, at=now, to_status="issued", actor=actor.name))
-    record(session, actor.name, "order.issue", f"order:{order.id}", exercise=True,
-           detail={"drill_id": drill_id, "station": data.station, "team": data.team, "text": data.text})  # fmt: skip
+    session.add(OrderEvent(order_id=id_of(order), at=now, to_status="issued", actor=actor.name))
+    record(
+        session,
+        actor.name,
+        "order.issue",
+        f"order:{order.id}",
+        exercise=True,
+        detail={"drill_id": drill_id, "station": data.station, "team": data.team, "text": data.text},
+    )
     session.flush()
     return order
 
@@ -134,14 +147,21 @@ def move_order(session: Session, actor: User, drill_id: int, order_id: int, data
         to = f"station {order.station}'s command" if order.station else f"team {order.team}'s leader"
         msg = f"only {to} may answer order {order_id}"
         raise ForbiddenError(msg)
-    if data.status not in ORDER_TRANSITIONS[order.status]:
-        allowed = ", ".join(sorted(ORDER_TRANSITIONS[order.status])) or "none (final)"
-        msg = f"order {order_id} is {order.status}: cannot become {data.status} (allowed: {allowed})"
-        raise ConflictError(msg)
-    session.add(OrderEvent(order_id=order_id, from_status=order.status, to_status=data.status, note=data.reason,
-                           actor=actor.name))  # fmt: skip
-    record(session, actor.name, f"order.{data.status}", f"order:{order_id}", reason=data.reason, exercise=True,
-           detail={"drill_id": drill_id, "from": order.status})  # fmt: skip
+    check_transition(ORDER_TRANSITIONS, f"order {order_id}", order.status, data.status)
+    session.add(
+        OrderEvent(
+            order_id=order_id, from_status=order.status, to_status=data.status, note=data.reason, actor=actor.name
+        )
+    )
+    record(
+        session,
+        actor.name,
+        f"order.{data.status}",
+        f"order:{order_id}",
+        reason=data.reason,
+        exercise=True,
+        detail={"drill_id": drill_id, "from": order.status},
+    )
     order.status = data.status
     if data.status == "refused":
         order.reason = data.reason
@@ -159,7 +179,7 @@ def visible_orders(session: Session, drill_id: int, user: User, *, open_only: bo
     m = membership(session, drill_id, user)
     if m is not None and m.role == "station_command" and user.role != "admin":
         teams = select(Team.code).where(Team.station == m.station)
-        q = q.where((DrillOrder.station == m.station) | col(DrillOrder.team).in_(teams))
+        q = q.where(or_(col(DrillOrder.station) == m.station, col(DrillOrder.team).in_(teams)))
     elif m is not None and m.role == "team_leader" and user.role != "admin":
         q = q.where(DrillOrder.team == m.team)
     return list(session.exec(q.order_by(col(DrillOrder.id))))
@@ -173,14 +193,29 @@ def order_dicts(session: Session, orders: list[DrillOrder], tz: ZoneInfo, *, now
         events[ev.order_id].append(ev)
     return [
         {
-            "id": o.id, "drill_id": o.drill_id, "station": o.station, "team": o.team, "text": o.text,
-            "status": o.status, "reason": o.reason, "issued_by": o.issued_by,
-            "issued_at": o.issued_at.astimezone(tz).isoformat(), "ack_by": o.ack_by.astimezone(tz).isoformat(),
+            "id": o.id,
+            "drill_id": o.drill_id,
+            "station": o.station,
+            "team": o.team,
+            "text": o.text,
+            "status": o.status,
+            "reason": o.reason,
+            "issued_by": o.issued_by,
+            "issued_at": o.issued_at.astimezone(tz).isoformat(),
+            "ack_by": o.ack_by.astimezone(tz).isoformat(),
             "due_at": None if o.due_at is None else o.due_at.astimezone(tz).isoformat(),
             "overdue_ack": o.status == "issued" and now > o.ack_by,
             "late": o.status in OPEN_ORDERS and o.due_at is not None and now > o.due_at,
-            "history": [{"at": e.at.astimezone(tz).isoformat(), "from": e.from_status, "to": e.to_status,
-                         "note": e.note, "actor": e.actor} for e in events[o.id or 0]],
+            "history": [
+                {
+                    "at": e.at.astimezone(tz).isoformat(),
+                    "from": e.from_status,
+                    "to": e.to_status,
+                    "note": e.note,
+                    "actor": e.actor,
+                }
+                for e in events[o.id or 0]
+            ],
         }
         for o in orders
-    ]  # fmt: skip
+    ]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from supply.core.errors import ConflictError, InvalidArgumentError, UnknownCodeError
-from supply.core.types import Code, When
+from supply.core.types import Code, Strict, When
 from supply.drills.chain import open_drill, require_joint
 from supply.drills.models import Drill, DrillStep
 from supply.service.audit import record
@@ -21,14 +21,16 @@ from supply.service.models import User, utcnow
 
 #: notice received → plan approved → teams alerted → dispatched → serving → reported (target minutes).
 DEFAULT_PROCEDURE: tuple[tuple[str, float], ...] = (
-    ("notice_received", 5), ("plan_approved", 60), ("teams_alerted", 30),
-    ("dispatched", 60), ("serving", 120), ("reported", 60),
-)  # fmt: skip
+    ("notice_received", 5),
+    ("plan_approved", 60),
+    ("teams_alerted", 30),
+    ("dispatched", 60),
+    ("serving", 120),
+    ("reported", 60),
+)
 
 
-class StepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class StepIn(Strict):
     step: Code
     target_minutes: float = Field(ge=0, le=100_000, allow_inf_nan=False)
 
@@ -62,8 +64,14 @@ def mark_step(session: Session, actor: User, drill_id: int, step: str, at: datet
         raise ConflictError(msg)
     row.done_at, row.actor = at or utcnow(), actor.name
     session.add(row)
-    record(session, actor.name, "drill.step", f"drill:{drill_id}", exercise=True,
-           detail={"step": step, "at": row.done_at.isoformat()})  # fmt: skip
+    record(
+        session,
+        actor.name,
+        "drill.step",
+        f"drill:{drill_id}",
+        exercise=True,
+        detail={"step": step, "at": row.done_at.isoformat()},
+    )
     session.flush()
     return row
 
@@ -71,15 +79,20 @@ def mark_step(session: Session, actor: User, drill_id: int, step: str, at: datet
 def procedure(session: Session, drill: Drill, tz: ZoneInfo) -> list[dict]:
     """Each step's actual minutes (from the previous step's time, the first from the drill's start) vs target."""
     rows = session.exec(select(DrillStep).where(DrillStep.drill_id == drill.id).order_by(col(DrillStep.seq)))
-    out, previous = [], drill.start_at
+    out: list[dict] = []
+    previous: datetime | None = drill.start_at
     for r in rows:
         actual = None
         if r.done_at is not None and previous is not None:
             actual = round((r.done_at - previous).total_seconds() / 60.0, 2)
-        out.append({
-            "step": r.step, "target_minutes": r.target_minutes, "actual_minutes": actual,
-            "done_at": None if r.done_at is None else r.done_at.astimezone(tz).isoformat(),
-            "over_target": actual is not None and actual > r.target_minutes,
-        })  # fmt: skip
-        previous = r.done_at if r.done_at is not None else None
+        out.append(
+            {
+                "step": r.step,
+                "target_minutes": r.target_minutes,
+                "actual_minutes": actual,
+                "done_at": None if r.done_at is None else r.done_at.astimezone(tz).isoformat(),
+                "over_target": actual is not None and actual > r.target_minutes,
+            }
+        )
+        previous = r.done_at
     return out

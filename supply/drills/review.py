@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from supply.drills import procedure
 from supply.drills.board import drill_dict, drill_units, stock_drawn
 from supply.drills.models import Drill, DrillOrder, OrderEvent
+from supply.service.models import id_of
 
 
 def _outside(value: float | None, band: list | None) -> bool | None:
@@ -41,7 +42,7 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
     target = float(plan["target_minutes"])
     planned = {u["code"]: u for u in plan["units"]}
     units, on_time = [], 0
-    for u in drill_units(session, drill.id):
+    for u in drill_units(session, id_of(drill)):
         p = planned.get(u.code, {})
         minutes = None
         if u.arrived_at is not None and u.served_at is not None:
@@ -52,16 +53,22 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
         ok = minutes is not None and minutes <= target
         on_time += ok
         band = (p.get("minutes_to_fed") or {}).get("band95")
-        units.append({
-            "code": u.code, "station": u.station, "arrival_delay_minutes": late_arrival,
-            "minutes_to_fed": minutes, "on_time": ok,
-            "simulated": p.get("minutes_to_fed"), "outside_band": _outside(minutes, band),
-        })  # fmt: skip
+        units.append(
+            {
+                "code": u.code,
+                "station": u.station,
+                "arrival_delay_minutes": late_arrival,
+                "minutes_to_fed": minutes,
+                "on_time": ok,
+                "simulated": p.get("minutes_to_fed"),
+                "outside_band": _outside(minutes, band),
+            }
+        )
     share = round(on_time / len(units), 4) if units else None
     sl_band = plan["service_level"]["band95"]
-    drawn = stock_drawn(session, drill.id)
+    drawn = stock_drawn(session, id_of(drill))
     stock, stock_total = _stock(plan, drawn)
-    steps = _steps(procedure.procedure(session, drill, tz), plan, units_times(session, drill.id))
+    steps = _steps(procedure.procedure(session, drill, tz), plan, units_times(session, id_of(drill)))
     orders = list(session.exec(select(DrillOrder).where(DrillOrder.drill_id == drill.id)))
     ack_minutes = []
     for o in orders:
@@ -73,21 +80,32 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
     by_status: dict[str, int] = {}
     for o in orders:
         by_status[o.status] = by_status.get(o.status, 0) + 1
-    flags = [f"unit {u['code']}: {u['minutes_to_fed']:g} minutes to fed, outside the simulated 95% band "
-             f"{u['simulated']['band95'][0]:g}–{u['simulated']['band95'][1]:g}"
-             for u in units if u["outside_band"]]  # fmt: skip
+    flags = [
+        f"unit {u['code']}: {u['minutes_to_fed']:g} minutes to fed, outside the simulated 95% band "
+        f"{u['simulated']['band95'][0]:g}–{u['simulated']['band95'][1]:g}"
+        for u in units
+        if u["outside_band"]
+    ]
     if _outside(share, sl_band):
         flags.append(f"on-time share {share:.0%} outside the simulated 95% band {sl_band[0]:.0%}–{sl_band[1]:.0%}")
-    flags += [f"{where}: {c['drawn']:g} {item} drawn, outside the simulated 95% band "
-              f"{c['simulated']['band95'][0]:g}–{c['simulated']['band95'][1]:g}"
-              for where, items in [*((f"station {st}", s["items"]) for st, s in stock.items()),
-                                   ("all stations", stock_total)]
-              for item, c in items.items() if c["outside_band"]]  # fmt: skip
-    flags += [f"step {s['step']}: {s['actual_minutes']:g} minutes against a target of {s['target_minutes']:g}"
-              for s in steps if s["over_target"]]  # fmt: skip
-    flags += [f"step {s['step']}: {s['measured_minutes']:g} minutes ({s['simulated_measure']}), outside the "
-              f"simulated 95% band {s['simulated']['band95'][0]:g}–{s['simulated']['band95'][1]:g}"
-              for s in steps if s["outside_band"]]  # fmt: skip
+    flags += [
+        f"{where}: {c['drawn']:g} {item} drawn, outside the simulated 95% band "
+        f"{c['simulated']['band95'][0]:g}–{c['simulated']['band95'][1]:g}"
+        for where, items in [*((f"station {st}", s["items"]) for st, s in stock.items()), ("all stations", stock_total)]
+        for item, c in items.items()
+        if c["outside_band"]
+    ]
+    flags += [
+        f"step {s['step']}: {s['actual_minutes']:g} minutes against a target of {s['target_minutes']:g}"
+        for s in steps
+        if s["over_target"]
+    ]
+    flags += [
+        f"step {s['step']}: {s['measured_minutes']:g} minutes ({s['simulated_measure']}), outside the "
+        f"simulated 95% band {s['simulated']['band95'][0]:g}–{s['simulated']['band95'][1]:g}"
+        for s in steps
+        if s["outside_band"]
+    ]
     return {
         "drill": drill_dict(drill, tz),
         "exercise": True,
@@ -107,7 +125,7 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
                 {"id": o.id, "reason": o.reason}
                 for o in sorted(orders, key=lambda o: o.id or 0)
                 if o.status == "refused"
-            ],  # fmt: skip
+            ],
         },
         "flags": flags,
         "risks": plan["risks"],
@@ -163,14 +181,24 @@ def _steps(steps: list[dict], plan: dict, times: list[tuple[datetime | None, dat
         sim = bands.get(s["step"])
         row = {**s, "simulated": None, "simulated_measure": None, "measured_minutes": None, "outside_band": None}
         if sim is None or sim.get("mean") is None:
-            why = ("no replication completed it" if sim is not None else "the simulation does not model this step"
-                   if "bands" in plan else "the plan predates simulated step bands")  # fmt: skip
+            why = (
+                "no replication completed it"
+                if sim is not None
+                else "the simulation does not model this step"
+                if "bands" in plan
+                else "the plan predates simulated step bands"
+            )
             row["note"] = f"no simulated band ({why}): compared with its target only"
         else:
             measured = _serving_minutes(times)
             note = f"the band is of {sim.get('measure')}; the step's own duration is against its target"
-            row.update(simulated=sim, simulated_measure=sim.get("measure"), measured_minutes=measured,
-                       outside_band=_outside(measured, sim["band95"]), note=note)  # fmt: skip
+            row.update(
+                simulated=sim,
+                simulated_measure=sim.get("measure"),
+                measured_minutes=measured,
+                outside_band=_outside(measured, sim["band95"]),
+                note=note,
+            )
         out.append(row)
     return out
 
@@ -181,4 +209,5 @@ def units_times(session: Session, drill_id: int) -> list[tuple[datetime | None, 
 
 
 def review_ids(session: Session) -> list[int]:
-    return list(session.exec(select(Drill.id).order_by(col(Drill.id))))
+    ids = session.exec(select(col(Drill.id)).order_by(col(Drill.id)))
+    return [i for i in ids if i is not None]  # stored rows all have one

@@ -25,7 +25,7 @@ from supply.drills.procedure import StepIn, add_steps
 from supply.service.audit import record
 from supply.service.dispatches import create_dispatch
 from supply.service.inputs import DispatchIn, LineIn, RequestIn
-from supply.service.models import Site, Station, User, utcnow
+from supply.service.models import Site, Station, User, id_of, utcnow
 from supply.service.requests import create_request
 
 SCENARIO_NAME = r"^[A-Za-z0-9_-]+$"
@@ -73,40 +73,64 @@ def check_plan_fits(session: Session, scenario: Scenario, plan: dict) -> None:
 
 
 def start_drill(
-    session: Session, actor: User, scenario: Scenario, plan: dict, factors: Factors, *,
-    name: str = "", start_at: datetime | None = None, procedure: list[StepIn] | None = None,
-) -> tuple[Drill, list[str]]:  # fmt: skip
+    session: Session,
+    actor: User,
+    scenario: Scenario,
+    plan: dict,
+    factors: Factors,
+    *,
+    name: str = "",
+    start_at: datetime | None = None,
+    procedure: list[StepIn] | None = None,
+) -> tuple[Drill, list[str]]:
     """Write the drill (see the module docstring); returns it and the units that got no request."""
     check_plan_fits(session, scenario, plan)
     start = start_at or utcnow()
     drill = Drill(
-        name=(name or plan["scenario"]).replace("\x00", "")[:200], scenario_source=scenario.source[-300:],
-        scenario=scenario.model_dump(mode="json"), start_at=start, plan=plan, created_by=actor.name,
-    )  # fmt: skip
+        name=(name or plan["scenario"]).replace("\x00", "")[:200],
+        scenario_source=scenario.source[-300:],
+        scenario=scenario.model_dump(mode="json"),
+        start_at=start,
+        plan=plan,
+        created_by=actor.name,
+    )
     session.add(drill)
     session.flush()
-    chain.add_joint_command(session, drill.id, actor)
-    add_steps(session, drill.id, procedure)
+    chain.add_joint_command(session, id_of(drill), actor)
+    add_steps(session, id_of(drill), procedure)
     sites = set(session.exec(select(Site.code)).all())
     skipped = []
     for u in plan["units"]:
         req_id = None
         if u["place"] in sites:
-            req = create_request(session, actor.name, _request_in(drill.id, start, u), factors)
+            req = create_request(session, actor.name, _request_in(id_of(drill), start, u), factors)
             req_id = req.id
             lines = [LineIn(item=k, quantity=v) for k, v in sorted(req.needs.items()) if v > 0]
             if u["station"] and lines:
-                create_dispatch(session, actor.name, DispatchIn(request_id=req.id, station=u["station"], lines=lines),
-                                proposed=True)  # fmt: skip
+                create_dispatch(
+                    session, actor.name, DispatchIn(request_id=req.id, station=u["station"], lines=lines), proposed=True
+                )
         else:
             skipped.append(u["code"])
-        session.add(DrillUnit(
-            drill_id=drill.id, code=u["code"], request_id=req_id, station=u["station"],
-            planned_arrive_at=start + timedelta(minutes=u["arrive_minute"]),
-            planned_fed_at=_at(start, u["fed_minute"]), planned_depart_at=_at(start, u["depart_minute"]),
-        ))  # fmt: skip
-    record(session, actor.name, "drill.start", f"drill:{drill.id}", exercise=True,
-           detail={"scenario": scenario.source, "units": len(plan["units"]), "without_request": skipped})  # fmt: skip
+        session.add(
+            DrillUnit(
+                drill_id=id_of(drill),
+                code=u["code"],
+                request_id=req_id,
+                station=u["station"],
+                planned_arrive_at=start + timedelta(minutes=u["arrive_minute"]),
+                planned_fed_at=_at(start, u["fed_minute"]),
+                planned_depart_at=_at(start, u["depart_minute"]),
+            )
+        )
+    record(
+        session,
+        actor.name,
+        "drill.start",
+        f"drill:{drill.id}",
+        exercise=True,
+        detail={"scenario": scenario.source, "units": len(plan["units"]), "without_request": skipped},
+    )
     session.flush()
     return drill, skipped
 
@@ -115,12 +139,16 @@ def _request_in(drill_id: int, start: datetime, u: dict) -> RequestIn:
     """The exercise support request for one planned unit."""
     try:
         return RequestIn(
-            unit=u["code"], headcount=u["headcount"], vehicles=u["vehicles"],
-            mode="convoy" if u["vehicles"] and u["support"] != "mobile" else "train", site=u["place"],
+            unit=u["code"],
+            headcount=u["headcount"],
+            vehicles=u["vehicles"],
+            mode="convoy" if u["vehicles"] and u["support"] != "mobile" else "train",
+            site=u["place"],
             arrive_at=start + timedelta(minutes=u["arrive_minute"]),
-            dwell_minutes=min(int(u["dwell_minutes"] or 30), 10_080), exercise=True,
+            dwell_minutes=min(int(u["dwell_minutes"] or 30), 10_080),
+            exercise=True,
             note=f"drill {drill_id}: planned unit {u['code']}",
-        )  # fmt: skip
+        )
     except ValidationError as exc:
         msg = f"unit {u['code']}: cannot become a support request: {exc.errors()[0]['msg']}"
         raise InvalidArgumentError(msg) from None

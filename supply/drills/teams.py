@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from supply.core.errors import ConflictError, UnknownCodeError
 from supply.core.scenario import Scenario
 from supply.core.scenario_teams import TeamIn, teams_from_scenario
+from supply.core.transitions import check_transition
 from supply.core.types import MAX_ID, Code, Text, When
 from supply.drills.models import DispatchTeam, Team, TeamEvent
 from supply.service.audit import record
@@ -112,30 +113,47 @@ def list_teams(session: Session, *, station: str | None = None) -> list[Team]:
 
 
 def move_team(
-    session: Session, actor: str, code: str, status: str, *, note: str = "", at: datetime | None = None,
-    dispatch_id: int | None = None, exercise: bool = False,
-) -> Team:  # fmt: skip
+    session: Session,
+    actor: str,
+    code: str,
+    status: str,
+    *,
+    note: str = "",
+    at: datetime | None = None,
+    dispatch_id: int | None = None,
+    exercise: bool = False,
+) -> Team:
     """Move a team along its status cycle; an illegal change is a :class:`ConflictError`.
 
     The event is exercise-marked when ``exercise`` (part of a drill) or its dispatch is.
     """
     team = get_team(session, code, for_update=True)
-    if status not in TRANSITIONS[team.status]:
-        allowed = ", ".join(sorted(TRANSITIONS[team.status]))
-        msg = f"team {code} is {team.status}: cannot become {status} (allowed: {allowed})"
-        raise ConflictError(msg)
+    check_transition(TRANSITIONS, f"team {code}", team.status, status)
     if dispatch_id is not None:
         dispatch = session.get(Dispatch, dispatch_id)
         if dispatch is None:
             raise UnknownCodeError("dispatch", str(dispatch_id))
         exercise = exercise or dispatch.exercise
     event = TeamEvent(
-        team=code, at=at or utcnow(), from_status=team.status, to_status=status, note=note, actor=actor,
-        dispatch_id=dispatch_id, exercise=exercise,
-    )  # fmt: skip
+        team=code,
+        at=at or utcnow(),
+        from_status=team.status,
+        to_status=status,
+        note=note,
+        actor=actor,
+        dispatch_id=dispatch_id,
+        exercise=exercise,
+    )
     session.add(event)
-    record(session, actor, f"team.{status}", f"team:{code}", reason=note, exercise=exercise,
-           detail={"from": team.status, "to": status, "dispatch_id": dispatch_id})  # fmt: skip
+    record(
+        session,
+        actor,
+        f"team.{status}",
+        f"team:{code}",
+        reason=note,
+        exercise=exercise,
+        detail={"from": team.status, "to": status, "dispatch_id": dispatch_id},
+    )
     team.status = status
     session.add(team)
     session.flush()
@@ -172,9 +190,13 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
         )
         raise ConflictError(msg)
     row = DispatchTeam(
-        dispatch_id=dispatch_id, team=team.code, start_at=data.start_at, end_at=data.end_at,
-        exercise=dispatch.exercise, actor=actor,
-    )  # fmt: skip
+        dispatch_id=dispatch_id,
+        team=team.code,
+        start_at=data.start_at,
+        end_at=data.end_at,
+        exercise=dispatch.exercise,
+        actor=actor,
+    )
     session.add(row)
     window = {"team": team.code, "start_at": data.start_at.isoformat(), "end_at": data.end_at.isoformat()}
     record(session, actor, "dispatch.team", f"dispatch:{dispatch_id}", exercise=dispatch.exercise, detail=window)
@@ -196,10 +218,17 @@ def team_dict(session: Session, team: Team, tz: ZoneInfo, *, log: bool = True) -
     if log:
         events = session.exec(select(TeamEvent).where(TeamEvent.team == team.code).order_by(col(TeamEvent.id)))
         out["log"] = [
-            {"at": e.at.astimezone(tz).isoformat(), "from": e.from_status, "to": e.to_status, "note": e.note,
-             "actor": e.actor, "dispatch_id": e.dispatch_id, "exercise": e.exercise}
+            {
+                "at": e.at.astimezone(tz).isoformat(),
+                "from": e.from_status,
+                "to": e.to_status,
+                "note": e.note,
+                "actor": e.actor,
+                "dispatch_id": e.dispatch_id,
+                "exercise": e.exercise,
+            }
             for e in events
-        ]  # fmt: skip
+        ]
         rows = session.exec(select(DispatchTeam).where(DispatchTeam.team == team.code).order_by(col(DispatchTeam.id)))
         out["assignments"] = [assignment_dict(r, tz) for r in rows]
     return out

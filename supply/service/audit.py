@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from supply.service.models import AuditEntry, utcnow
+from supply.service.models import AuditEntry, table_of, utcnow
 
-_INSERT = insert(AuditEntry.__table__)  # built once: executing a ready statement skips SQL construction
+_INSERT = insert(table_of(AuditEntry))  # built once: executing a ready statement skips SQL construction
 
 
 def record(

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from supply.core.errors import ConflictError, ForbiddenError, InvalidArgumentError, NotAuthenticatedError
 from supply.service.audit import record
-from supply.service.models import User
+from supply.service.models import User, table_of
 
 
 class Role(StrEnum):
@@ -68,7 +68,7 @@ class Caller(NamedTuple):
     role: str
 
 
-_USERS = User.__table__
+_USERS = table_of(User)
 _CALLER = select(_USERS.c.id, _USERS.c.name, _USERS.c.role).where(_USERS.c.token_hash == bindparam("token_hash"))
 
 

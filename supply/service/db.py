@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,10 @@ from sqlmodel import Session
 
 from supply.core.errors import InvalidArgumentError
 
-try:
+if sys.platform == "win32":  # pragma: no cover - not POSIX: SQLite's own busy handler queues writers
+    fcntl = None
+else:
     import fcntl
-except ImportError:  # pragma: no cover - not POSIX: SQLite's own busy handler queues writers
-    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 

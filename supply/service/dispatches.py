@@ -19,17 +19,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
-from supply.core.errors import ConflictError, UnknownCodeError
+from supply.core.errors import UnknownCodeError
+from supply.core.transitions import check_transition, origins
 from supply.service import ledger
 from supply.service.audit import record
 from supply.service.inputs import DispatchIn
 from supply.service.known_codes import Codes
-from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, utcnow
+from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, table_of, utcnow
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "proposed": frozenset({"planned", "cancelled"}),
@@ -39,8 +41,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "closed": frozenset(),
     "cancelled": frozenset(),
 }
-_DISPATCH, _LINE, _EVENT = Dispatch.__table__, DispatchLine.__table__, DispatchEvent.__table__
-_REQUEST = SupportRequest.__table__
+_DISPATCH, _LINE, _EVENT = table_of(Dispatch), table_of(DispatchLine), table_of(DispatchEvent)
+_REQUEST = table_of(SupportRequest)
 # Statements built once (SQL construction costs more than running them); parameters at execution.
 _BOOK_OF = select(_REQUEST.c.exercise).where(_REQUEST.c.id == bindparam("r_id"))
 _LINES_OF = select(_LINE.c.item, _LINE.c.quantity).where(_LINE.c.dispatch_id == bindparam("d_id")).order_by(_LINE.c.id)
@@ -57,7 +59,7 @@ _MOVE = (
 _HISTORY = select(_EVENT).where(_EVENT.c.dispatch_id == bindparam("d_id")).order_by(_EVENT.c.id)
 _NEW_DISPATCH, _NEW_LINES, _NEW_EVENT = insert(_DISPATCH), insert(_LINE), insert(_EVENT)
 #: For each status, the statuses it may be reached from.
-ORIGINS = {to: sorted(s for s, nxt in TRANSITIONS.items() if to in nxt) for to in TRANSITIONS}
+ORIGINS = origins(TRANSITIONS)
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,16 @@ def plan_dispatch(session: Session, actor: str, plan: DispatchDraft, tz: ZoneInf
 def _record(session: Session, actor: str, plan: DispatchDraft, status: str) -> tuple[SimpleNamespace, SimpleNamespace]:
     conn, now = session.connection(), utcnow()
     d = SimpleNamespace(
-        request_id=plan.request_id, station=plan.station, status=status, exercise=plan.exercise,
-        created_by=actor, created_at=now,
-    )  # fmt: skip
-    d.id = conn.execute(_NEW_DISPATCH, vars(d)).inserted_primary_key[0]
+        request_id=plan.request_id,
+        station=plan.station,
+        status=status,
+        exercise=plan.exercise,
+        created_by=actor,
+        created_at=now,
+    )
+    key = conn.execute(_NEW_DISPATCH, vars(d)).inserted_primary_key
+    assert key is not None  # a one-row INSERT always reports its key
+    d.id = key[0]
     conn.execute(_NEW_LINES, [{"dispatch_id": d.id, "item": i, "quantity": q} for i, q in plan.lines.items()])
     event = SimpleNamespace(at=now, from_status=None, to_status=status, note="", actor=actor)
     conn.execute(_NEW_EVENT, {"dispatch_id": d.id, **vars(event)})
@@ -130,19 +138,16 @@ def move_dispatch(
     The dispatch row is locked before its status is read, so two officers delivering the same
     dispatch at once cannot issue its stock twice.
     """
-    conn, origins = session.connection(), ORIGINS[status]
+    conn, sources = session.connection(), ORIGINS[status]
     moved = None
-    if len(origins) == 1:  # UPDATE … WHERE status = origin: locks the row and re-checks it after any wait
-        moved = conn.execute(_MOVE, {"d_id": dispatch_id, "d_from": origins[0], "d_status": status}).first()
+    if len(sources) == 1:  # UPDATE … WHERE status = origin: locks the row and re-checks it after any wait
+        moved = conn.execute(_MOVE, {"d_id": dispatch_id, "d_from": sources[0], "d_status": status}).first()
     if moved is not None:
-        d, current = moved, origins[0]
+        d, current = moved, sources[0]
     else:
         d = conn.execute(_LOCKED, {"d_id": dispatch_id}).one()
         current = d.status
-        if status not in TRANSITIONS[current]:
-            allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final)"
-            msg = f"dispatch {dispatch_id} is {current}: cannot become {status} (allowed: {allowed})"
-            raise ConflictError(msg)
+        check_transition(TRANSITIONS, f"dispatch {dispatch_id}", current, status)
         conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
     conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, **event})
@@ -158,7 +163,7 @@ def move_dispatch(
     return dispatch_dict(SimpleNamespace(**{**d._mapping, "status": status}), lines, history, tz)
 
 
-def dispatch_dict(d: object, lines: list[tuple[str, float]], events: list, tz: ZoneInfo) -> dict:
+def dispatch_dict(d: Any, lines: list[tuple[str, float]], events: list, tz: ZoneInfo) -> dict:
     """The API's shape of a dispatch: ``d`` and each event are anything with the columns as attributes."""
     return {
         "id": d.id,
@@ -170,8 +175,13 @@ def dispatch_dict(d: object, lines: list[tuple[str, float]], events: list, tz: Z
         "created_at": d.created_at.astimezone(tz).isoformat(),
         "lines": [{"item": item, "quantity": qty} for item, qty in lines],
         "history": [
-            {"at": ev.at.astimezone(tz).isoformat(), "from": ev.from_status, "to": ev.to_status, "note": ev.note,
-             "actor": ev.actor}
+            {
+                "at": ev.at.astimezone(tz).isoformat(),
+                "from": ev.from_status,
+                "to": ev.to_status,
+                "note": ev.note,
+                "actor": ev.actor,
+            }
             for ev in events
         ],
-    }  # fmt: skip
+    }

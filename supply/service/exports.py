@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -14,9 +15,20 @@ from supply.service.stock import stock
 
 STOCK_COLUMNS = ("station", "item", "unit", "on_hand", "reserved", "available", "days_of_supply", "book")
 DISPATCH_COLUMNS = (
-    "dispatch_id", "request_id", "unit", "site", "station", "status", "item", "quantity", "exercise",
-    "created_at", "created_by", "last_change_at", "last_change_by",
-)  # fmt: skip
+    "dispatch_id",
+    "request_id",
+    "unit",
+    "site",
+    "station",
+    "status",
+    "item",
+    "quantity",
+    "exercise",
+    "created_at",
+    "created_by",
+    "last_change_at",
+    "last_change_by",
+)
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict]) -> str:
@@ -58,7 +70,7 @@ def dispatches_csv(
     )
     ids = {d.request_id for d in dispatches}
     reqs = {r.id: r for r in session.exec(select(SupportRequest).where(col(SupportRequest.id).in_(ids)))}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for d in dispatch_dicts(session, dispatches, tz):
         req, last = reqs[d["request_id"]], d["history"][-1]
         base = {

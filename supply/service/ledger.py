@@ -25,6 +25,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,7 +34,7 @@ from sqlmodel import Session, select
 
 from supply.core.errors import ConflictError, FieldError, UnknownCodeError
 from supply.service.audit import record
-from supply.service.models import Item, Movement, Station, StockLock, utcnow
+from supply.service.models import Item, Movement, Station, StockLock, table_of, utcnow
 
 #: Movement kinds and what they do.
 RECEIPT, ISSUE, TRANSFER_OUT, TRANSFER_IN = "receipt", "issue", "transfer_out", "transfer_in"
@@ -44,7 +45,7 @@ CONSUMING = (ISSUE, DELIVERY)
 #: Kinds managed by the dispatch lifecycle: cancel the dispatch instead of reversing them.
 DISPATCH_KINDS = (RESERVE, RELEASE, DELIVERY)
 _EPS = 1e-9
-_MOVES, _LOCKS = Movement.__table__, StockLock.__table__
+_MOVES, _LOCKS = table_of(Movement), table_of(StockLock)
 # Statements built once (SQL construction costs more than running them); parameters at execution.
 _APPEND = insert(_MOVES)
 _ROW = (
@@ -181,7 +182,7 @@ def _add(
     *,
     reason: str = "",
     exercise: bool = False,
-    **extra: object,
+    **extra: Any,
 ) -> Movement:
     m = Movement(
         kind=kind,
@@ -393,11 +394,23 @@ def _append(
     """A dispatch's movements as plain INSERTs: ``rows`` are (item, quantity, on-hand delta, reserved delta)."""
     at, reason = utcnow(), f"dispatch {dispatch_id}"
     values = [
-        {"at": at, "kind": kind, "station": station, "item": item, "exercise": exercise, "quantity": qty,
-         "on_hand_delta": on_hand, "reserved_delta": reserved, "reason": reason, "actor": actor,
-         "reversal_of": None, "transfer_ref": None, "dispatch_id": dispatch_id}
+        {
+            "at": at,
+            "kind": kind,
+            "station": station,
+            "item": item,
+            "exercise": exercise,
+            "quantity": qty,
+            "on_hand_delta": on_hand,
+            "reserved_delta": reserved,
+            "reason": reason,
+            "actor": actor,
+            "reversal_of": None,
+            "transfer_ref": None,
+            "dispatch_id": dispatch_id,
+        }
         for item, qty, on_hand, reserved in rows
-    ]  # fmt: skip
+    ]
     session.connection().execute(_APPEND, values)
 
 

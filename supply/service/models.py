@@ -9,15 +9,36 @@ Times are stored in UTC (:class:`UTCDateTime`) and shown in the configured zone.
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Table, UniqueConstraint, inspect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model, for the hot paths that write with plain INSERT/UPDATE.
+
+    Same object as ``model.__table__``, which SQLModel does not declare to type checkers.
+    """
+    return cast(Table, inspect(model).local_table)
+
+
+class _Keyed(Protocol):
+    id: int | None
+
+
+def id_of(row: _Keyed) -> int:
+    """The id of a stored row. SQLModel types ids ``int | None`` because a new row has none until
+    it is flushed; code that holds a row read or flushed from the database uses this."""
+    if row.id is None:
+        msg = f"{type(row).__name__} has no id yet: add and flush it first"
+        raise ValueError(msg)
+    return row.id
 
 
 class UTCDateTime(TypeDecorator):

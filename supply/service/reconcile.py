@@ -15,9 +15,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from supply.service.models import Movement, StockLock
+from supply.service.models import Movement, StockLock, table_of
 
-_MOVES, _LOCKS = Movement.__table__, StockLock.__table__
+_MOVES, _LOCKS = table_of(Movement), table_of(StockLock)
 #: Running sums and stored balances may differ by float rounding only.
 TOLERANCE = 1e-6
 
@@ -87,10 +87,10 @@ def reconcile(session: Session, *, repair: bool = False) -> tuple[int, list[Mism
     checked, found = 0, []
     for station, item, exercise, on_hand, reserved, want_on_hand, want_reserved, missing in conn.execute(_compare()):
         checked += 1
-        stored = (None, None) if missing else (float(on_hand), float(reserved))
+        stored: tuple[float | None, float | None] = (None, None) if missing else (float(on_hand), float(reserved))
         want = (float(want_on_hand), float(want_reserved))
         if _differs(stored[0], want[0]) or _differs(stored[1], want[1]):
-            found.append(Mismatch(station, item, bool(exercise), *stored, *want))
+            found.append(Mismatch(station, item, bool(exercise), stored[0], stored[1], want[0], want[1]))
     if repair and found:
         rows = [
             {"station": m.station, "item": m.item, "exercise": m.exercise, "on_hand": m.ledger_on_hand,

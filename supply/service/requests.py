@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlmodel import Session, col, select
 
 from supply.core.errors import UnknownCodeError
@@ -109,7 +110,7 @@ def options(session: Session, network: Network, req: SupportRequest, *, now: dat
     codes = [c for c in network.station_codes() if session.get(Station, c) is not None]
     if req.site not in network.graph:
         raise UnknownCodeError("site", req.site)
-    minutes = travel_minutes(network, codes, [req.site])[:, 0] if codes else []
+    minutes = travel_minutes(network, codes, [req.site])[:, 0] if codes else np.empty(0)
     out = []
     for code, eta in zip(codes, minutes, strict=True):
         reachable = bool(eta < float("inf"))
@@ -166,10 +167,10 @@ def list_dispatches(
     return list(session.exec(q.order_by(col(Dispatch.id).desc()).offset(offset).limit(limit)))
 
 
-def _lines(session: Session, ids: list[int]) -> dict[int, list[DispatchLine]]:
-    out: dict[int, list[DispatchLine]] = defaultdict(list)
+def _lines(session: Session, ids: list[int | None]) -> dict[int | None, list[DispatchLine]]:
+    out: dict[int | None, list[DispatchLine]] = defaultdict(list)
     for ln in session.exec(
-        select(DispatchLine).where(col(DispatchLine.dispatch_id).in_(ids)).order_by(DispatchLine.id)
+        select(DispatchLine).where(col(DispatchLine.dispatch_id).in_(ids)).order_by(col(DispatchLine.id))
     ):
         out[ln.dispatch_id].append(ln)
     return out
@@ -179,9 +180,9 @@ def dispatch_dicts(session: Session, dispatches: list[Dispatch], tz: ZoneInfo) -
     """Dispatches with their lines and status history, in three queries."""
     ids = [d.id for d in dispatches]
     lines = _lines(session, ids)
-    events: dict[int, list[DispatchEvent]] = defaultdict(list)
+    events: dict[int | None, list[DispatchEvent]] = defaultdict(list)
     for ev in session.exec(
-        select(DispatchEvent).where(col(DispatchEvent.dispatch_id).in_(ids)).order_by(DispatchEvent.id)
+        select(DispatchEvent).where(col(DispatchEvent.dispatch_id).in_(ids)).order_by(col(DispatchEvent.id))
     ):
         events[ev.dispatch_id].append(ev)
     return [dispatch_dict(d, [(ln.item, ln.quantity) for ln in lines[d.id]], events[d.id], tz) for d in dispatches]

@@ -25,7 +25,9 @@ def _consumption(session: Session, exercise: bool, since: datetime, station: str
         select(Movement.station, Movement.item, func.sum(Movement.on_hand_delta))
         .outerjoin(orig, col(Movement.reversal_of) == orig.id)
         .where(Movement.exercise == exercise, col(Movement.at) >= since)
-        .where(or_(col(Movement.kind).in_(CONSUMING), and_(Movement.kind == REVERSAL, col(orig.kind).in_(CONSUMING))))
+        .where(
+            or_(col(Movement.kind).in_(CONSUMING), and_(col(Movement.kind) == REVERSAL, col(orig.kind).in_(CONSUMING)))
+        )
         .group_by(Movement.station, Movement.item)
     )
     if station is not None:

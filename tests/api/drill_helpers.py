@@ -62,5 +62,5 @@ def at(start: datetime, minute: float) -> str:
     return (start + timedelta(minutes=minute)).isoformat()
 
 
-def drill_body(start: datetime, **extra) -> dict:  # type: ignore[no-untyped-def]
+def drill_body(start: datetime, **extra) -> dict:
     return {"scenario_toml": SMALL_DRILL, "start_at": start.isoformat(), "replications": 20, **extra}

@@ -95,8 +95,14 @@ def test_failed_request_is_not_remembered(client, db):
 
 
 def run_cli(tmp_path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "supply.cli", *args], cwd=ROOT, env=env or cli_env(tmp_path),
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "supply.cli", *args],
+        cwd=ROOT,
+        env=env or cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_db_init_users_add_and_default_url(tmp_path, tiny_path):

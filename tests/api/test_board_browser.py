@@ -15,13 +15,13 @@ pytestmark = pytest.mark.browser
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def test_board_page_refreshes_and_keeps_the_last_board_offline(live):
+def test_board_page_refreshes_and_keeps_the_last_board_offline(live, client_for):
     if not chromium_path():
         pytest.fail("Chromium is not installed (apt-get install chromium); browser tests need it")
     from tools.chromium import chromium_page
 
     db = live.db
-    joint = httpx.Client(base_url=live.base, headers=db.headers("commander"), timeout=60)
+    joint = client_for("commander")
     s = start_at(30)
     d = joint.post("/drills", json=drill_body(s, replications=5)).json()["id"]
     joint.post(f"/drills/{d}/orders", json={"team": "T-MED", "text": "stand by at GZ-RAIL", "ack_within_minutes": 0})
@@ -35,8 +35,9 @@ def test_board_page_refreshes_and_keeps_the_last_board_offline(live):
         text = page.inner_text("#board")
         assert "U1" in text and "U2" in text and "stand by at GZ-RAIL" in text and "OVERDUE" in text
         # a unit's arrival shows up on the next refresh
-        httpx.post(f"{live.base}/drills/{d}/units/U1/times", json={"arrived_at": at(s, 2)},
-                   headers=db.headers("commander"))  # fmt: skip
+        httpx.post(
+            f"{live.base}/drills/{d}/units/U1/times", json={"arrived_at": at(s, 2)}, headers=db.headers("commander")
+        )
         page.evaluate("refresh()")  # awaited: the page's refresh returns a promise
         hhmm = [datetime.fromisoformat(at(s, m)).astimezone(SHANGHAI).strftime("%H:%M") for m in (120, 2)]
         assert f"{hhmm[0]} / {hhmm[1]}" in page.inner_text("#board")

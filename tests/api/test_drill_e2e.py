@@ -17,19 +17,24 @@ from tests.conftest import ROOT
 from tests.db import cli_env
 
 
-def _cli(tmp_path, *args: str) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
-    return subprocess.run([sys.executable, "-m", "supply.cli", *args], cwd=ROOT, env=cli_env(tmp_path),
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+def _cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "supply.cli", *args],
+        cwd=ROOT,
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _minutes(a: str, b: str) -> float:
     return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() / 60.0
 
 
-def test_a_drill_through_the_real_server(live, tmp_path):
+def test_a_drill_through_the_real_server(live, client_for, tmp_path):
     db = live.db
-    joint, station, leader = (httpx.Client(base_url=live.base, headers=db.headers(r), timeout=60)
-                              for r in ("commander", "officer", "planner"))  # fmt: skip
+    joint, station, leader = (client_for(r) for r in ("commander", "officer", "planner"))
     s = start_at(60)
 
     # start: the plan's units become exercise requests, its dispatches are proposed
@@ -38,8 +43,10 @@ def test_a_drill_through_the_real_server(live, tmp_path):
     drill = r.json()
     d = drill["id"]
     d1, d2 = (x["id"] for x in drill["dispatches"])
-    for body in ({"user": "officer-1", "role": "station_command", "station": "GZ-HUB"},
-                 {"user": "planner-1", "role": "team_leader", "team": "T-MED"}):  # fmt: skip
+    for body in (
+        {"user": "officer-1", "role": "station_command", "station": "GZ-HUB"},
+        {"user": "planner-1", "role": "team_leader", "team": "T-MED"},
+    ):
         assert joint.post(f"/drills/{d}/members", json=body).status_code == 201
 
     # orders down the chain, acknowledged up it
@@ -51,8 +58,9 @@ def test_a_drill_through_the_real_server(live, tmp_path):
     for status in ("acknowledged", "in_progress", "done"):
         assert station.post(f"/drills/{d}/orders/{o1['id']}/status", json={"status": status}).status_code == 200
     assert leader.post(f"/drills/{d}/orders/{o2['id']}/status", json={"status": "acknowledged"}).status_code == 200
-    refused = leader.post(f"/drills/{d}/orders/{o3['id']}/status",
-                          json={"status": "refused", "reason": "vehicle broke down"})  # fmt: skip
+    refused = leader.post(
+        f"/drills/{d}/orders/{o3['id']}/status", json={"status": "refused", "reason": "vehicle broke down"}
+    )
     assert refused.json()["status"] == "refused"
     assert [o["id"] for o in leader.get(f"/drills/{d}/orders").json()] == [o2["id"], o3["id"]]
 
@@ -62,8 +70,10 @@ def test_a_drill_through_the_real_server(live, tmp_path):
     win = {"team": "T-KITCHEN", "start_at": at(s, 100), "end_at": at(s, 170)}
     assert station.post(f"/dispatches/{d1}/teams", json=win).status_code == 201
     assert station.post(f"/dispatches/{d2}/teams", json={**win, "end_at": at(s, 240)}).status_code == 409
-    assert station.post(f"/dispatches/{d2}/teams", json={**win, "start_at": at(s, 170), "end_at": at(s, 240)}
-                        ).status_code == 201  # fmt: skip
+    assert (
+        station.post(f"/dispatches/{d2}/teams", json={**win, "start_at": at(s, 170), "end_at": at(s, 240)}).status_code
+        == 201
+    )
     for status in ("en_route", "on_task"):
         assert leader.post("/teams/T-MED/status", json={"status": status, "dispatch_id": d2}).status_code == 200
     for dispatch in (d1, d2):
@@ -72,8 +82,12 @@ def test_a_drill_through_the_real_server(live, tmp_path):
 
     # what really happened: U1 fed 30 minutes after arriving, U2 50 (late: the target is 45)
     times = {"U1": (122, 152), "U2": (185, 235)}
-    assert station.post(f"/drills/{d}/units/U1/times", json={"arrived_at": at(s, 122), "served_at": at(s, 152)}
-                        ).status_code == 200  # fmt: skip
+    assert (
+        station.post(
+            f"/drills/{d}/units/U1/times", json={"arrived_at": at(s, 122), "served_at": at(s, 152)}
+        ).status_code
+        == 200
+    )
     assert leader.post(f"/drills/{d}/units/U1/times", json={"departed_at": at(s, 200)}).status_code == 403
 
     # what if, from now: U1 is fed, so only U2 is still to come; the stock is the live exercise book
@@ -83,8 +97,12 @@ def test_a_drill_through_the_real_server(live, tmp_path):
     assert list(what_if["units"]) == ["U2"] and "from live drill" in what_if["scenario"]
     assert what_if["hours"] < 12 and what_if["replications"] == 5
 
-    assert station.post(f"/drills/{d}/units/U2/times", json={"arrived_at": at(s, 185), "served_at": at(s, 235)}
-                        ).status_code == 200  # fmt: skip
+    assert (
+        station.post(
+            f"/drills/{d}/units/U2/times", json={"arrived_at": at(s, 185), "served_at": at(s, 235)}
+        ).status_code
+        == 200
+    )
     for step, minute in (("notice_received", 3), ("plan_approved", 40), ("teams_alerted", 80)):
         assert joint.post(f"/drills/{d}/steps/{step}", json={"at": at(s, minute)}).status_code == 200
 
@@ -136,8 +154,11 @@ def test_a_drill_through_the_real_server(live, tmp_path):
     assert steps["teams_alerted"] == (40.0, True)  # target 30
     assert steps["dispatched"] == (None, False)
     orders = {o["id"]: o for o in joint.get(f"/drills/{d}/orders").json()}
-    acks = [_minutes(o["issued_at"], next(h["at"] for h in o["history"] if h["to"] == "acknowledged"))
-            for o in orders.values() if any(h["to"] == "acknowledged" for h in o["history"])]  # fmt: skip
+    acks = [
+        _minutes(o["issued_at"], next(h["at"] for h in o["history"] if h["to"] == "acknowledged"))
+        for o in orders.values()
+        if any(h["to"] == "acknowledged" for h in o["history"])
+    ]
     assert rv["orders"]["by_status"] == {"done": 1, "acknowledged": 1, "refused": 1}
     assert rv["orders"]["mean_minutes_to_acknowledge"] == round(sum(acks) / len(acks), 2)
     assert rv["orders"]["refused"] == [{"id": o3["id"], "reason": "vehicle broke down"}]
@@ -149,7 +170,11 @@ def test_a_drill_through_the_real_server(live, tmp_path):
     assert res.returncode == 0, res.stderr
     cli = json.loads(res.stdout)
     assert (cli["on_time_share"], cli["units"], cli["stock"], cli["flags"]) == (
-        rv["on_time_share"], rv["units"], rv["stock"], rv["flags"])  # fmt: skip
+        rv["on_time_share"],
+        rv["units"],
+        rv["stock"],
+        rv["flags"],
+    )
     html = out.read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 3 and "<script" not in html and "EXERCISE" in html
     api_html = joint.get(f"/drills/{d}/review", params={"format": "html"}).text
@@ -173,8 +198,9 @@ def test_concurrent_assignments_of_one_team_never_overlap(live):
     team = {"code": "CONC-TEAM", "station": "GZE-PT", "kind": "transport", "headcount": 4, "vehicles": 1}
     assert httpx.post(f"{live.base}/teams", json=team, headers=h).status_code == 201
     s = start_at(10)
-    drill = httpx.post(f"{live.base}/drills", json=drill_body(s, replications=5), headers=db.headers("commander"),
-                       timeout=60).json()  # fmt: skip
+    drill = httpx.post(
+        f"{live.base}/drills", json=drill_body(s, replications=5), headers=db.headers("commander"), timeout=60
+    ).json()
     req = drill["dispatches"][0]["request_id"]
     line = {"request_id": req, "station": "GZE-PT", "lines": [{"item": "water_l", "quantity": 1}]}
     ids = [httpx.post(f"{live.base}/dispatches", json=line, headers=h).json()["id"] for _ in range(8)]

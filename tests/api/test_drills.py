@@ -21,7 +21,7 @@ arrive = 10
 """
 
 
-def start(client, db, **extra):  # type: ignore[no-untyped-def]
+def start(client, db, **extra):
     s = start_at()
     r = client.post("/drills", json=drill_body(s, **extra), headers=db.headers("commander"))
     assert r.status_code == 201, r.text
@@ -35,8 +35,10 @@ def available(client, db, station: str, item: str, exercise: bool) -> float:
 
 def appoint(client, db, drill_id: int) -> None:
     h = db.headers("commander")
-    for body in ({"user": "officer-1", "role": "station_command", "station": "GZ-HUB"},
-                 {"user": "planner-1", "role": "team_leader", "team": "T-MED"}):  # fmt: skip
+    for body in (
+        {"user": "officer-1", "role": "station_command", "station": "GZ-HUB"},
+        {"user": "planner-1", "role": "team_leader", "team": "T-MED"},
+    ):
         assert client.post(f"/drills/{drill_id}/members", json=body, headers=h).status_code == 201
 
 
@@ -75,8 +77,11 @@ def test_chain_of_command_role_checks(client, db):
     assert client.post(f"/drills/{d}/orders", json=to_station, headers=station).status_code == 403
     assert client.post(f"/drills/{d}/orders", json=to_station, headers=leader).status_code == 403
     o1 = client.post(f"/drills/{d}/orders", json=to_station, headers=joint).json()
-    o2 = client.post(f"/drills/{d}/orders", json={"team": "T-MED", "text": "stand by at GZ-RAIL",
-                                                    "ack_within_minutes": 0}, headers=station).json()  # fmt: skip
+    o2 = client.post(
+        f"/drills/{d}/orders",
+        json={"team": "T-MED", "text": "stand by at GZ-RAIL", "ack_within_minutes": 0},
+        headers=station,
+    ).json()
     o3 = client.post(f"/drills/{d}/orders", json={"team": "T-KITCHEN", "text": "fire up"}, headers=joint).json()
     assert (o1["status"], o1["overdue_ack"], o2["overdue_ack"]) == ("issued", False, True)
     # a team leader sees and answers only their own team's orders
@@ -86,25 +91,43 @@ def test_chain_of_command_role_checks(client, db):
         o2["id"],
         o3["id"],
     ]
-    assert client.post(f"/drills/{d}/orders/{o1['id']}/status", json={"status": "acknowledged"},
-                       headers=leader).status_code == 403  # fmt: skip
-    assert client.post(f"/drills/{d}/orders/{o3['id']}/status", json={"status": "acknowledged"},
-                       headers=leader).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            f"/drills/{d}/orders/{o1['id']}/status", json={"status": "acknowledged"}, headers=leader
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/drills/{d}/orders/{o3['id']}/status", json={"status": "acknowledged"}, headers=leader
+        ).status_code
+        == 403
+    )
     r = client.post(f"/drills/{d}/orders/{o2['id']}/status", json={"status": "acknowledged"}, headers=leader)
     assert r.status_code == 200 and r.json()["overdue_ack"] is False
     assert [h["to"] for h in r.json()["history"]] == ["issued", "acknowledged"]
-    assert client.post(f"/drills/{d}/orders/{o2['id']}/status", json={"status": "done"},
-                       headers=leader).status_code == 409  # fmt: skip
-    assert client.post(f"/drills/{d}/orders/{o1['id']}/status", json={"status": "refused"},
-                       headers=station).status_code == 422  # fmt: skip
-    r = client.post(f"/drills/{d}/orders/{o1['id']}/status", json={"status": "refused", "reason": "no gas"},
-                    headers=station)  # fmt: skip
+    assert (
+        client.post(f"/drills/{d}/orders/{o2['id']}/status", json={"status": "done"}, headers=leader).status_code == 409
+    )
+    assert (
+        client.post(f"/drills/{d}/orders/{o1['id']}/status", json={"status": "refused"}, headers=station).status_code
+        == 422
+    )
+    r = client.post(
+        f"/drills/{d}/orders/{o1['id']}/status", json={"status": "refused", "reason": "no gas"}, headers=station
+    )
     assert r.json()["status"] == "refused" and r.json()["reason"] == "no gas"
     # the joint command appoints; nobody else
-    assert client.post(f"/drills/{d}/members", json={"user": "admin-1", "role": "joint_command"},
-                       headers=station).status_code == 403  # fmt: skip
-    assert client.post(f"/drills/{d}/members", json={"user": "nobody", "role": "joint_command"},
-                       headers=joint).status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            f"/drills/{d}/members", json={"user": "admin-1", "role": "joint_command"}, headers=station
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/drills/{d}/members", json={"user": "nobody", "role": "joint_command"}, headers=joint).status_code
+        == 404
+    )
     # board: open orders the caller may see, overdue flagged
     board = client.get(f"/drills/{d}/board", headers=leader).json()
     assert [o["id"] for o in board["orders"]] == [o2["id"]]
@@ -126,8 +149,9 @@ def test_teams_never_overlap_and_log_their_status(client, db):
     d1, d2 = (x["id"] for x in drill["dispatches"])
     win = {"team": "T-KITCHEN", "start_at": at(s, 100), "end_at": at(s, 200)}
     assert client.post(f"/dispatches/{d1}/teams", json=win, headers=h).status_code == 201
-    clash = client.post(f"/dispatches/{d2}/teams", json={**win, "start_at": at(s, 199), "end_at": at(s, 260)},
-                        headers=h)  # fmt: skip
+    clash = client.post(
+        f"/dispatches/{d2}/teams", json={**win, "start_at": at(s, 199), "end_at": at(s, 260)}, headers=h
+    )
     assert clash.status_code == 409 and f"dispatch {d1}" in clash.json()["detail"]
     after = {**win, "start_at": at(s, 200), "end_at": at(s, 260)}
     assert client.post(f"/dispatches/{d2}/teams", json=after, headers=h).status_code == 201
@@ -138,14 +162,18 @@ def test_teams_never_overlap_and_log_their_status(client, db):
     assert client.post(f"/dispatches/{d2}/teams", json={**win, "end_at": at(s, 150)}, headers=h).status_code == 201
     # status: a team leader reports their own team; a stranger may not; illegal changes are refused
     d = drill["id"]
-    client.post(f"/drills/{d}/members", json={"user": "planner-1", "role": "team_leader", "team": "T-MED"},
-                headers=db.headers("commander"))  # fmt: skip
+    client.post(
+        f"/drills/{d}/members",
+        json={"user": "planner-1", "role": "team_leader", "team": "T-MED"},
+        headers=db.headers("commander"),
+    )
     leader = db.headers("planner")
     assert client.post("/teams/T-KITCHEN/status", json={"status": "en_route"}, headers=leader).status_code == 403
     assert client.post("/teams/T-MED/status", json={"status": "on_task"}, headers=leader).status_code == 409
     for status, minute, dispatch in (("en_route", 110, None), ("on_task", 125, d2), ("returning", 200, d2)):
-        r = client.post("/teams/T-MED/status", json={"status": status, "at": at(s, minute), "dispatch_id": dispatch},
-                        headers=leader)  # fmt: skip
+        r = client.post(
+            "/teams/T-MED/status", json={"status": status, "at": at(s, minute), "dispatch_id": dispatch}, headers=leader
+        )
         assert r.status_code == 200, r.text
     log = client.get("/teams/T-MED", headers=h).json()["log"]
     assert [(e["from"], e["to"]) for e in log] == [
@@ -160,18 +188,31 @@ def test_teams_never_overlap_and_log_their_status(client, db):
     client.post("/teams/T-KITCHEN/status", json={"status": "stood_down", "drill_id": d}, headers=h)
     client.post("/teams/T-KITCHEN/status", json={"status": "ready"}, headers=h)
     assert [e["exercise"] for e in client.get("/teams/T-KITCHEN", headers=h).json()["log"]] == [False, True, False]
-    assert client.post("/teams/T-KITCHEN/status", json={"status": "en_route", "drill_id": 999},
-                       headers=h).status_code == 404  # fmt: skip
-    assert client.post("/teams", json={"code": "X", "station": "NOPE", "kind": "water", "headcount": 3},
-                       headers=h).status_code == 404  # fmt: skip
+    assert (
+        client.post("/teams/T-KITCHEN/status", json={"status": "en_route", "drill_id": 999}, headers=h).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/teams", json={"code": "X", "station": "NOPE", "kind": "water", "headcount": 3}, headers=h
+        ).status_code
+        == 404
+    )
 
 
 def test_procedure_actual_against_target(client, db):
-    drill, s = start(client, db, procedure=[{"step": "notice_received", "target_minutes": 5},
-                                            {"step": "plan_approved", "target_minutes": 30}])  # fmt: skip
+    drill, s = start(
+        client,
+        db,
+        procedure=[{"step": "notice_received", "target_minutes": 5}, {"step": "plan_approved", "target_minutes": 30}],
+    )
     d, joint = drill["id"], db.headers("commander")
-    assert client.post(f"/drills/{d}/steps/notice_received", json={"at": at(s, 4)},
-                       headers=db.headers("officer")).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            f"/drills/{d}/steps/notice_received", json={"at": at(s, 4)}, headers=db.headers("officer")
+        ).status_code
+        == 403
+    )
     client.post(f"/drills/{d}/steps/notice_received", json={"at": at(s, 4)}, headers=joint)
     steps = client.post(f"/drills/{d}/steps/plan_approved", json={"at": at(s, 40)}, headers=joint).json()
     assert [(x["step"], x["actual_minutes"], x["over_target"]) for x in steps] == [
@@ -222,11 +263,14 @@ def test_db_init_loads_a_scenarios_teams(db, tmp_path):
     finally:
         engine.dispose()
     assert counts["teams"] == 3
-    assert teams == {"HUB-KITCHEN-1": ("GZ-HUB", "kitchen", "ready"), "HUB-MED-1": ("GZ-HUB", "medical", "ready"),
-                     "HUB-TRANS-1": ("GZ-HUB", "transport", "ready")}  # fmt: skip
+    assert teams == {
+        "HUB-KITCHEN-1": ("GZ-HUB", "kitchen", "ready"),
+        "HUB-MED-1": ("GZ-HUB", "medical", "ready"),
+        "HUB-TRANS-1": ("GZ-HUB", "transport", "ready"),
+    }
 
 
-def _live(db, drill_id: int, now):  # type: ignore[no-untyped-def]
+def _live(db, drill_id: int, now):
     from supply.drills.chain import get_drill
     from supply.drills.from_live import live_scenario
     from supply.service.db import make_engine, read_session
@@ -249,8 +293,9 @@ def test_from_live_scenario_is_the_drill_from_now(client, db):
     for status in ("planned", "dispatched", "delivered"):
         client.post(f"/dispatches/{d1}/status", json={"status": status}, headers=h)
     client.post(f"/dispatches/{d2}/status", json={"status": "planned"}, headers=h)  # reserves 100 meals
-    client.post(f"/drills/{drill['id']}/units/U1/times", json={"arrived_at": at(s, 121), "served_at": at(s, 150)},
-                headers=h)  # fmt: skip
+    client.post(
+        f"/drills/{drill['id']}/units/U1/times", json={"arrived_at": at(s, 121), "served_at": at(s, 150)}, headers=h
+    )
     client.post("/teams/T-KITCHEN/status", json={"status": "stood_down"}, headers=h)
     sc = _live(db, drill["id"], s + timedelta(minutes=90))
     assert [u["code"] for u in sc.drill["units"]] == ["U2"] and sc.drill["units"][0]["arrive"] == 90.0
@@ -266,11 +311,15 @@ def test_from_live_scenario_is_the_drill_from_now(client, db):
 
 def test_a_drill_that_cannot_be_recorded_is_refused_cleanly(client, db):
     long_code = drill_body(start_at())["scenario_toml"].replace('code = "U1"', f'code = "{"U" * 41}"')
-    r = client.post("/drills", json={**drill_body(start_at()), "scenario_toml": long_code},
-                    headers=db.headers("commander"))  # fmt: skip
+    r = client.post(
+        "/drills", json={**drill_body(start_at()), "scenario_toml": long_code}, headers=db.headers("commander")
+    )
     assert r.status_code == 422 and "1–40 characters" in r.json()["detail"]
-    r = client.post("/drills", json=drill_body(start_at().replace(year=2100, month=12, day=31, hour=23)),
-                    headers=db.headers("commander"))  # fmt: skip
+    r = client.post(
+        "/drills",
+        json=drill_body(start_at().replace(year=2100, month=12, day=31, hour=23)),
+        headers=db.headers("commander"),
+    )
     assert r.status_code == 422 and "cannot become a support request" in r.json()["detail"]
     assert client.get("/drills", headers=db.headers()).json() == []
 
@@ -291,8 +340,12 @@ def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client
         for status in ("planned", "dispatched", "delivered"):
             assert client.post(f"/dispatches/{dispatch}/status", json={"status": status}, headers=h).status_code == 200
     for code, (a, b) in {"U1": (122, 152), "U2": (185, 235)}.items():
-        assert client.post(f"/drills/{d}/units/{code}/times", json={"arrived_at": at(s, a), "served_at": at(s, b)},
-                           headers=h).status_code == 200  # fmt: skip
+        assert (
+            client.post(
+                f"/drills/{d}/units/{code}/times", json={"arrived_at": at(s, a), "served_at": at(s, b)}, headers=h
+            ).status_code
+            == 200
+        )
     plan = client.get(f"/drills/{d}/plan", headers=h).json()
     rv = client.get(f"/drills/{d}/review", headers=h).json()
     # simulated: both units at GZ-HUB every time: 1 meal and 3.8 L a person (as set above), 150 L a vehicle
@@ -301,10 +354,16 @@ def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client
     # real: the delivered dispatches, by the planning factors (NEEDS): water 11.4 L a person a day
     hub = rv["stock"]["GZ-HUB"]
     assert {k: c["drawn"] for k, c in hub["items"].items()} == {"meals": 300.0, "water_l": 3420.0, "diesel_l": 300.0}
-    assert {k: c["outside_band"] for k, c in hub["items"].items()} == {"meals": False, "water_l": True,
-                                                                     "diesel_l": False}  # fmt: skip
-    assert {k: c["outside_band"] for k, c in rv["stock_total"].items()} == {"meals": False, "water_l": True,
-                                                                          "diesel_l": False}  # fmt: skip
+    assert {k: c["outside_band"] for k, c in hub["items"].items()} == {
+        "meals": False,
+        "water_l": True,
+        "diesel_l": False,
+    }
+    assert {k: c["outside_band"] for k, c in rv["stock_total"].items()} == {
+        "meals": False,
+        "water_l": True,
+        "diesel_l": False,
+    }
     assert "station GZ-HUB: 3420 water_l drawn, outside the simulated 95% band 1140–1140" in rv["flags"]
     assert "all stations: 3420 water_l drawn, outside the simulated 95% band 1140–1140" in rv["flags"]
     assert not any("meals drawn" in f or "diesel_l drawn" in f for f in rv["flags"])

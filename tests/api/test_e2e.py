@@ -13,10 +13,9 @@ SHANGHAI = timezone(timedelta(hours=8))
 
 
 @pytest.mark.slow
-def test_duty_officers_day(live):
+def test_duty_officers_day(live, client_for):
     db = live.db
-    officer = httpx.Client(base_url=live.base, headers=db.headers("officer"), timeout=30)
-    admin = httpx.Client(base_url=live.base, headers=db.headers("admin"), timeout=30)
+    officer, admin = client_for("officer"), client_for("admin")
 
     def stock(item: str) -> dict:
         return next(r for r in officer.get("/stations/NS-WING/stock").json() if r["item"] == item)
@@ -30,10 +29,20 @@ def test_duty_officers_day(live):
 
     # 2. a unit embarking at Nansha port in six hours: 500 people, 12 vehicles
     arrive = (datetime.now(SHANGHAI) + timedelta(hours=6)).replace(microsecond=0)
-    res = officer.post("/requests", json={
-        "unit": "Unit 73 embarkation", "headcount": 500, "special_diets": {"halal": 20}, "vehicles": 12,
-        "mode": "ship", "site": "NS-PORT", "arrive_at": arrive.isoformat(), "dwell_minutes": 90,
-        "priority": "priority"})  # fmt: skip
+    res = officer.post(
+        "/requests",
+        json={
+            "unit": "Unit 73 embarkation",
+            "headcount": 500,
+            "special_diets": {"halal": 20},
+            "vehicles": 12,
+            "mode": "ship",
+            "site": "NS-PORT",
+            "arrive_at": arrive.isoformat(),
+            "dwell_minutes": 90,
+            "priority": "priority",
+        },
+    )
     assert res.status_code == 201
     req = res.json()
     assert req["needs"] == {"meals": 500.0, "water_l": 5700.0, "diesel_l": 1800.0}
@@ -67,7 +76,10 @@ def test_duty_officers_day(live):
     text = officer.get("/reports/dispatches.csv", params={"exercise": False, "station": "NS-WING"}).text
     rows = [r for r in csv.DictReader(io.StringIO(text)) if r["dispatch_id"] == str(dispatch["id"])]
     assert {(r["item"], float(r["quantity"]), r["status"]) for r in rows} == {
-        ("meals", 500.0, "closed"), ("water_l", 5700.0, "closed"), ("diesel_l", 1800.0, "closed")}  # fmt: skip
+        ("meals", 500.0, "closed"),
+        ("water_l", 5700.0, "closed"),
+        ("diesel_l", 1800.0, "closed"),
+    }
     stock_rows = csv.DictReader(io.StringIO(officer.get("/reports/stock.csv").text))
     ns_meals = next(r for r in stock_rows if r["station"] == "NS-WING" and r["item"] == "meals")
     assert float(ns_meals["on_hand"]) == meals["on_hand"]

@@ -21,8 +21,7 @@ def api_schema(db, tmp_path):
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=10, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))  # fmt: skip
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case, db):
     response = case.call(headers={"Authorization": f"Bearer {db.tokens['admin']}"})
     assert response.status_code < 500, f"{case.method} {case.formatted_path} → {response.status_code}: {response.text}"

@@ -24,13 +24,21 @@ def test_stations_list_and_one(client, db):
 
 def test_opening_stock_and_shape(client, db):
     row = stock_of(client, db, "GZ-HUB", "meals")
-    assert row == {"item": "meals", "unit": "份", "on_hand": 30000.0, "reserved": 0.0, "available": 30000.0,
-                   "daily_consumption": 0.0, "days_of_supply": None}  # fmt: skip
+    assert row == {
+        "item": "meals",
+        "unit": "份",
+        "on_hand": 30000.0,
+        "reserved": 0.0,
+        "available": 30000.0,
+        "daily_consumption": 0.0,
+        "days_of_supply": None,
+    }
 
 
 def test_receipt_and_issue_move_the_balance(client, db):
-    res = client.post("/stations/GZ-HUB/receipts", json={"item": "meals", "quantity": 500, "reason": "restock"},
-                      headers=db.headers())  # fmt: skip
+    res = client.post(
+        "/stations/GZ-HUB/receipts", json={"item": "meals", "quantity": 500, "reason": "restock"}, headers=db.headers()
+    )
     assert res.status_code == 201
     m = res.json()
     assert (m["kind"], m["on_hand_delta"], m["actor"], m["reason"]) == ("receipt", 500.0, "officer-1", "restock")
@@ -95,8 +103,9 @@ def test_transfer_is_atomic_and_reversible_as_one(client, db):
 
 
 def test_count_records_the_difference_or_nothing(client, db):
-    res = client.post("/stations/GZ-HUB/counts", json={"item": "rations", "counted": 23990, "reason": "weekly"},
-                      headers=db.headers())  # fmt: skip
+    res = client.post(
+        "/stations/GZ-HUB/counts", json={"item": "rations", "counted": 23990, "reason": "weekly"}, headers=db.headers()
+    )
     assert res.status_code == 201
     m = res.json()
     assert (m["kind"], m["on_hand_delta"]) == ("adjustment", -10.0) and "weekly" in m["reason"]

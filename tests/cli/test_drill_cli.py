@@ -177,9 +177,19 @@ def test_report_renders_in_chromium_with_no_network(tmp_path):
     assert run(DRILLS / "three-trains.toml", "-n", "3", "-w", "1", "--report", page).exit_code == 0
     shot = tmp_path / "shot.png"
     proc = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND",
-         f"--screenshot={shot}", "--window-size=1200,2600", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--screenshot={shot}",
+            "--window-size=1200,2600",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert shot.stat().st_size > 50_000  # tables and four plots, not a blank page

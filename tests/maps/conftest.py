@@ -53,6 +53,8 @@ def map_server():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()  # else a ResourceWarning, an error under filterwarnings = error
 
 
 @pytest.fixture

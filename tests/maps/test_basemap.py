@@ -11,8 +11,19 @@ from supply.core.scenario import load_scenario
 def test_eleven_districts_with_codes_and_names():
     features = districts()["features"]
     codes = sorted(f["properties"]["code"] for f in features)
-    assert codes == ["440103", "440104", "440105", "440106", "440111", "440112", "440113", "440114", "440115",
-                     "440117", "440118"]  # fmt: skip
+    assert codes == [
+        "440103",
+        "440104",
+        "440105",
+        "440106",
+        "440111",
+        "440112",
+        "440113",
+        "440114",
+        "440115",
+        "440117",
+        "440118",
+    ]
     assert all(f["properties"]["name_zh"].endswith("区") for f in features)
     assert all(shape(f["geometry"]).is_valid for f in features)
 

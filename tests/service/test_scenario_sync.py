@@ -104,7 +104,10 @@ def test_options_on_the_tiny_network(tiny_db):
         opts = options(s, build_network(sc), req)
     # S-REG: P 25 min; H 10 + 40 = 50 (via J); W 20 + 40 = 60
     assert [(o["station"], o["eta_minutes"], o["in_time"]) for o in opts] == [
-        ("P", 25.0, True), ("H", 50.0, False), ("W", 60.0, False)]  # fmt: skip
+        ("P", 25.0, True),
+        ("H", 50.0, False),
+        ("W", 60.0, False),
+    ]
     assert opts[1]["covers"] == {"meals": 50.0} and opts[0]["shortfall"] == {"meals": 50.0}
 
 

@@ -96,3 +96,39 @@ def drill_file(
 
 def drill_scenario(tmp_path: Path, drill: str, **kw) -> Scenario:
     return load_scenario(drill_file(tmp_path, drill, **kw))
+
+
+#: P holds 10 meals (reorder at 5), the hub 100; 12 people arrive at P at once and eat for 10 min,
+#: so 2 wait for the hub's delivery (lead 1 h + the drive).
+STOCKOUT_DRILL = """
+[drill]
+hours = 6
+target_minutes = 30
+replications = 2
+
+[[drill.units]]
+code = "U"
+headcount = 12
+station = "P"
+arrive = 0
+
+[drill.service]
+meal_minutes = 10
+
+[drill.restock]
+lead_hours = 1
+
+[drill.consumption]
+water_l_per_person = 0
+"""
+
+
+def stockout_scenario(tmp_path: Path) -> Scenario:
+    """The :data:`STOCKOUT_DRILL` on the two-station test network."""
+    return drill_scenario(
+        tmp_path,
+        STOCKOUT_DRILL,
+        p_seats=20,
+        h_stock="[stations.stock]\nmeals = 100",
+        p_stock="[stations.stock]\nmeals = 10\n[stations.reorder]\nmeals = 5",
+    )

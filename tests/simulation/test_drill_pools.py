@@ -29,7 +29,7 @@ def with_simpy_resource(groups, capacity: int) -> list[float | None]:
     seats = simpy.Resource(env, capacity)
     starts: list[float | None] = []
 
-    def person(i: int, deadline: float, duration: float, req):  # type: ignore[no-untyped-def]
+    def person(i: int, deadline: float, duration: float, req):
         wait = [req] if math.isinf(deadline) else [req, env.timeout(deadline - env.now)]
         got = yield env.any_of(wait)
         if req not in got:
@@ -39,7 +39,7 @@ def with_simpy_resource(groups, capacity: int) -> list[float | None]:
         yield env.timeout(min(duration, deadline - env.now))
         seats.release(req)
 
-    def arrivals():  # type: ignore[no-untyped-def]
+    def arrivals():
         for arrive, deadline, durations in groups:
             yield env.timeout(arrive - env.now)
             for d in durations:

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from simulation.runner import run_drill
-from tests.simulation.drill_helpers import drill_scenario
+from tests.simulation.drill_helpers import drill_scenario, stockout_scenario
 
 
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:
@@ -138,34 +138,7 @@ def test_kitchen_rate_limits_meals(tmp_path):
 def test_stock_out_waits_for_restock_from_hub(tmp_path):
     """P holds 10 meals (reorder at 5): 12 arrive at P's door; 2 wait for the hub's delivery
     (lead 1 h + 50 min drive = 110 min), then eat for 10 min."""
-    drill = """
-    [drill]
-    hours = 6
-    target_minutes = 30
-    replications = 2
-
-    [[drill.units]]
-    code = "U"
-    headcount = 12
-    station = "P"
-    arrive = 0
-
-    [drill.service]
-    meal_minutes = 10
-
-    [drill.restock]
-    lead_hours = 1
-
-    [drill.consumption]
-    water_l_per_person = 0
-    """
-    sc = drill_scenario(
-        tmp_path,
-        drill,
-        p_seats=20,
-        h_stock="[stations.stock]\nmeals = 100",
-        p_stock="[stations.stock]\nmeals = 10\n[stations.reorder]\nmeals = 5",
-    )
+    sc = stockout_scenario(tmp_path)
     res = run_drill(sc).as_dict()
     assert res["units"]["U"]["mean_minutes_to_fed"] == 120.0
     assert res["stations"]["P"]["stockouts"] == 1

@@ -56,12 +56,14 @@ station = "H"
 kind = "medical"
 headcount = 3
 """
-TEAMS = [{"code": "K", "station": "H", "kind": "kitchen", "vehicles": 2},
-         {"code": "M", "station": "H", "kind": "medical", "vehicles": 0}]  # fmt: skip
+TEAMS = [
+    {"code": "K", "station": "H", "kind": "kitchen", "vehicles": 2},
+    {"code": "M", "station": "H", "kind": "medical", "vehicles": 0},
+]
 
 
 @pytest.fixture
-def plan(tmp_path):  # type: ignore[no-untyped-def]
+def plan(tmp_path):
     return action_plan(drill_scenario(tmp_path, DRILL, seats=20, bays=1), TEAMS)
 
 
@@ -79,11 +81,19 @@ def test_team_departures_and_stock_draw(plan):
     got = [(d["minute"], d["team"], d["action"], d["unit"]) for d in plan["departures"]]
     # the medical team goes out to the site: it leaves 5 minutes before the unit arrives there;
     # the kitchen team works at the station: ready when the unit reaches it
-    assert got == [(25.0, "M", "leave", "A"), (35.0, "K", "ready", "A"), (65.0, "M", "leave", "B"),
-                   (75.0, "K", "ready", "B")]  # fmt: skip
+    assert got == [
+        (25.0, "M", "leave", "A"),
+        (35.0, "K", "ready", "A"),
+        (65.0, "M", "leave", "B"),
+        (75.0, "K", "ready", "B"),
+    ]
     # default consumption, from the planning factors: 1 meal and 11.4 L of water (tropical) a person, 150 L a vehicle
-    assert plan["stock_draw"] == {"H": [{"hour": 0, "meals": 10.0, "water_l": 114.0, "diesel_l": 0.0},
-                                        {"hour": 1, "meals": 4.0, "water_l": 45.6, "diesel_l": 150.0}]}  # fmt: skip
+    assert plan["stock_draw"] == {
+        "H": [
+            {"hour": 0, "meals": 10.0, "water_l": 114.0, "diesel_l": 0.0},
+            {"hour": 1, "meals": 4.0, "water_l": 45.6, "diesel_l": 150.0},
+        ]
+    }
 
 
 def test_html_is_printable_and_self_contained(plan):
@@ -96,9 +106,14 @@ def test_html_is_printable_and_self_contained(plan):
 def test_cli_plan_json_and_html(tmp_path):
     path = drill_file(tmp_path, DRILL, seats=20, bays=1)
     out = tmp_path / "plan.html"
-    res = subprocess.run([sys.executable, "-m", "supply.cli", "plan", str(path), "--json", "--out", str(out)],
-                         cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""}, capture_output=True, text=True,
-                         timeout=120)  # fmt: skip
+    res = subprocess.run(
+        [sys.executable, "-m", "supply.cli", "plan", str(path), "--json", "--out", str(out)],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert [u["code"] for u in data["units"]] == ["A", "B"] and data["risks"]["late_units"] == ["B"]
@@ -106,8 +121,9 @@ def test_cli_plan_json_and_html(tmp_path):
 
 
 def test_bad_teams_are_reported_with_their_key_path(tmp_path):
-    bad = DRILL.replace('kind = "medical"', 'kind = "medic"').replace('station = "H"\nkind = "kitchen"',
-                                                                      'station = "Q"\nkind = "kitchen"')  # fmt: skip
+    bad = DRILL.replace('kind = "medical"', 'kind = "medic"').replace(
+        'station = "H"\nkind = "kitchen"', 'station = "Q"\nkind = "kitchen"'
+    )
     from simulation.action_plan import scenario_plan
 
     with pytest.raises(ScenarioError) as err:
@@ -120,6 +136,8 @@ def test_streams_draw_while_they_run(tmp_path):
     # 4 walk-ins an hour at H from 00:30 to 02:00: 2 in hour 0, 4 in hour 1
     stream = DRILL + '\n[[drill.streams]]\nstation = "H"\nrate_per_hour = 4\nfrom_hour = 0.5\nto_hour = 2\n'
     plan = action_plan(drill_scenario(tmp_path, stream, seats=20, bays=1), [])
-    assert plan["stock_draw"]["H"] == [{"hour": 0, "meals": 12.0, "water_l": 136.8, "diesel_l": 0.0},
-                                       {"hour": 1, "meals": 8.0, "water_l": 91.2, "diesel_l": 150.0}]  # fmt: skip
+    assert plan["stock_draw"]["H"] == [
+        {"hour": 0, "meals": 12.0, "water_l": 136.8, "diesel_l": 0.0},
+        {"hour": 1, "meals": 8.0, "water_l": 91.2, "diesel_l": 150.0},
+    ]
     assert plan["departures"] == [] and [u["code"] for u in plan["units"]] == ["A", "B"]

@@ -9,7 +9,7 @@ import pytest
 from simulation.action_plan import SERVING_MEASURE, action_plan
 from simulation.review_report import review_html
 from simulation.runner import run_drill
-from tests.simulation.drill_helpers import drill_scenario
+from tests.simulation.drill_helpers import drill_scenario, stockout_scenario
 from tests.simulation.test_plan_doc import DRILL, TEAMS
 
 # B stays 90 minutes instead of 20, so it is fed: at H at 75, a free seat, 20-minute meal → fed at 95.
@@ -29,8 +29,12 @@ def test_stock_bands_per_station_item_and_total(tmp_path):
     assert bands["stock_drawn"]["P"] == {"meals": _band(0.0), "water_l": _band(0.0), "diesel_l": _band(0.0)}
     assert bands["stock_drawn_total"] == bands["stock_drawn"]["H"]
     # B is missed in every replication: no replication finishes serving, so no band (and it says why)
-    assert bands["steps"]["serving"] == {"mean": None, "band95": [None, None], "measure": SERVING_MEASURE,
-                                         "replications_complete": 0}  # fmt: skip
+    assert bands["steps"]["serving"] == {
+        "mean": None,
+        "band95": [None, None],
+        "measure": SERVING_MEASURE,
+        "replications_complete": 0,
+    }
     # the older key stays as it was: meals *eaten* (B's 4 took theirs but left unfed), not meals issued
     assert plan["meals_drawn"] == {"H": _band(10.0)} and plan["service_level"] == _band(0.5)
 
@@ -39,36 +43,13 @@ def test_serving_band_from_first_arrival_to_last_fed(tmp_path):
     plan = action_plan(drill_scenario(tmp_path, FED_BOTH, seats=20, bays=1), TEAMS)
     # A arrives at 30 (fed at 55), B at 70 (fed at 95): 95 − 30 = 65 minutes in all 8 replications
     assert [u["minutes_to_fed"] for u in plan["units"]] == [_band(25.0), _band(25.0)]
-    assert plan["bands"]["steps"]["serving"] == {**_band(65.0), "measure": SERVING_MEASURE,
-                                                 "replications_complete": 8}  # fmt: skip
+    assert plan["bands"]["steps"]["serving"] == {**_band(65.0), "measure": SERVING_MEASURE, "replications_complete": 8}
 
 
 def test_draws_count_what_units_took_not_the_hubs_transfers(tmp_path):
     """P holds 10 meals (reorder at 5); 12 arrive: 10 draw at once, 2 after the hub's delivery.
     P drew 12 meals for units; the hub drew none for units (its 10-meal transfer is not a draw)."""
-    drill = """
-    [drill]
-    hours = 6
-    target_minutes = 30
-    replications = 2
-
-    [[drill.units]]
-    code = "U"
-    headcount = 12
-    station = "P"
-    arrive = 0
-
-    [drill.service]
-    meal_minutes = 10
-
-    [drill.restock]
-    lead_hours = 1
-
-    [drill.consumption]
-    water_l_per_person = 0
-    """
-    sc = drill_scenario(tmp_path, drill, p_seats=20, h_stock="[stations.stock]\nmeals = 100",
-                        p_stock="[stations.stock]\nmeals = 10\n[stations.reorder]\nmeals = 5")  # fmt: skip
+    sc = stockout_scenario(tmp_path)
     res = run_drill(sc).as_dict()
     assert res["stations"]["P"]["drawn"]["meals"] == {"mean": 12.0, "ci95": [12.0, 12.0]}
     assert res["stations"]["P"]["drawn"]["water_l"]["mean"] == 0.0
@@ -85,33 +66,74 @@ def test_a_stock_out_never_restocked_draws_only_what_was_there(tmp_path):
     assert plan["bands"]["stock_drawn"]["H"]["water_l"] == _band(159.6)  # untracked: drawn in full
 
 
-def _review(**over) -> dict:  # type: ignore[no-untyped-def]
+def _review(**over) -> dict:
     band = {"mean": 300.0, "band95": [290.0, 310.0]}
     rv = {
-        "drill": {"id": 7, "name": "Drill <x>", "start_at": "2026-01-01T00:00:00+08:00", "status": "closed",
-                  "closed_at": "2026-01-01T12:00:00+08:00"},
-        "target_minutes": 45.0, "on_time_share": 0.5,
-        "simulated_on_time_share": {"mean": 0.6, "band95": [0.5, 1.0]}, "on_time_outside_band": False,
-        "units": [{"code": "U1", "station": "GZ-HUB", "arrival_delay_minutes": 2.0, "minutes_to_fed": 30.0,
-                   "on_time": True, "simulated": {"mean": 25.0, "band95": [20.0, 35.0]}, "outside_band": False}],
-        "stock": {"GZ-HUB": {"drawn": {"meals": 300.0, "water_l": 3420.0}, "meals": 300.0, "simulated_meals": band,
-                             "outside_band": False,
-                             "items": {"meals": {"drawn": 300.0, "simulated": band, "outside_band": False},
-                                       "water_l": {"drawn": 3420.0, "simulated": {"mean": 1140.0,
-                                                   "band95": [1140.0, 1140.0]}, "outside_band": True}}}},
+        "drill": {
+            "id": 7,
+            "name": "Drill <x>",
+            "start_at": "2026-01-01T00:00:00+08:00",
+            "status": "closed",
+            "closed_at": "2026-01-01T12:00:00+08:00",
+        },
+        "target_minutes": 45.0,
+        "on_time_share": 0.5,
+        "simulated_on_time_share": {"mean": 0.6, "band95": [0.5, 1.0]},
+        "on_time_outside_band": False,
+        "units": [
+            {
+                "code": "U1",
+                "station": "GZ-HUB",
+                "arrival_delay_minutes": 2.0,
+                "minutes_to_fed": 30.0,
+                "on_time": True,
+                "simulated": {"mean": 25.0, "band95": [20.0, 35.0]},
+                "outside_band": False,
+            }
+        ],
+        "stock": {
+            "GZ-HUB": {
+                "drawn": {"meals": 300.0, "water_l": 3420.0},
+                "meals": 300.0,
+                "simulated_meals": band,
+                "outside_band": False,
+                "items": {
+                    "meals": {"drawn": 300.0, "simulated": band, "outside_band": False},
+                    "water_l": {
+                        "drawn": 3420.0,
+                        "simulated": {"mean": 1140.0, "band95": [1140.0, 1140.0]},
+                        "outside_band": True,
+                    },
+                },
+            }
+        },
         "stock_total": {"water_l": {"drawn": 3420.0, "simulated": None, "outside_band": None}},
         "procedure": [
-            {"step": "teams_alerted", "target_minutes": 30, "actual_minutes": 40.0, "over_target": True,
-             "simulated": None, "measured_minutes": None, "outside_band": None,
-             "note": "no simulated band (the simulation does not model this step): compared with its target only"},
-            {"step": "serving", "target_minutes": 120, "actual_minutes": 100.0, "over_target": False,
-             "simulated": {"mean": 90.0, "band95": [80.0, 100.0]}, "measured_minutes": 113.0, "outside_band": True,
-             "note": "the band is of first unit arrival to last unit fed"},
+            {
+                "step": "teams_alerted",
+                "target_minutes": 30,
+                "actual_minutes": 40.0,
+                "over_target": True,
+                "simulated": None,
+                "measured_minutes": None,
+                "outside_band": None,
+                "note": "no simulated band (the simulation does not model this step): compared with its target only",
+            },
+            {
+                "step": "serving",
+                "target_minutes": 120,
+                "actual_minutes": 100.0,
+                "over_target": False,
+                "simulated": {"mean": 90.0, "band95": [80.0, 100.0]},
+                "measured_minutes": 113.0,
+                "outside_band": True,
+                "note": "the band is of first unit arrival to last unit fed",
+            },
         ],
         "orders": {"count": 0, "by_status": {}, "mean_minutes_to_acknowledge": None, "refused": []},
         "flags": ["station GZ-HUB: 3420 water_l drawn, outside the simulated 95% band 1140–1140"],
         "risks": {"bottleneck": "GZ-HUB", "bottleneck_reason": "r", "late_units": []},
-    }  # fmt: skip
+    }
     rv.update(over)
     return rv
 

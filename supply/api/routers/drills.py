@@ -64,7 +64,7 @@ def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep):
     plan = scenario_plan(scenario, replications=reps, seed=body.seed)
     factors, user = runtime.factors, w.user
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s):
         sync_teams(s, scenario, w.actor)
         drill, skipped = start.start_drill(
             s, user, scenario, plan, factors, name=body.name, start_at=body.start_at, procedure=body.procedure
@@ -124,7 +124,7 @@ def get_plan(drill_id: IdPath, session: SessionDep, _: Reader, format: Format = 
 def post_member(drill_id: IdPath, body: chain.MemberIn, w: MemberWriterDep):
     """Appoint a user as joint command, a station's command or a team's leader (joint command only)."""
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s):
         chain.add_member(s, w.user, drill_id, body)
         return 201, chain.members(s, drill_id)
 
@@ -141,7 +141,7 @@ def get_members(drill_id: IdPath, session: SessionDep, _: Reader) -> list[dict]:
 def post_order(drill_id: IdPath, body: orders.OrderIn, w: MemberWriterDep):
     """Issue an order to a station (joint command) or a team (joint command, or its station's command)."""
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s):
         order = orders.issue_order(s, w.user, drill_id, body)
         return 201, orders.order_dicts(s, [order], w.tz)[0]
 
@@ -149,8 +149,9 @@ def post_order(drill_id: IdPath, body: orders.OrderIn, w: MemberWriterDep):
 
 
 @router.get("/drills/{drill_id}/orders")
-def get_orders(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Reader,
-               open_only: bool = False) -> list[dict]:  # fmt: skip
+def get_orders(
+    drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Reader, open_only: bool = False
+) -> list[dict]:
     """The orders the caller may see (a team leader: their team's; a station command: their station's)."""
     chain.get_drill(session, drill_id)
     visible = orders.visible_orders(session, drill_id, user, open_only=open_only)
@@ -161,7 +162,7 @@ def get_orders(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user:
 def post_order_status(drill_id: IdPath, order_id: IdPath, body: orders.OrderStatusIn, w: MemberWriterDep):
     """The recipient acknowledges, starts, finishes or refuses (with a reason) an order."""
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s):
         order = orders.move_order(s, w.user, drill_id, order_id, body)
         return 200, orders.order_dicts(s, [order], w.tz)[0]
 
@@ -172,7 +173,7 @@ def post_order_status(drill_id: IdPath, order_id: IdPath, body: orders.OrderStat
 def post_step(drill_id: IdPath, step: CodePath, body: procedure.StepDoneIn, w: MemberWriterDep):
     """Record that the procedure reached a step (joint command)."""
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s):
         procedure.mark_step(s, w.user, drill_id, step, body.at)
         return 200, procedure.procedure(s, chain.get_drill(s, drill_id), w.tz)
 
@@ -189,7 +190,7 @@ def get_procedure(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _:
 def post_unit_times(drill_id: IdPath, code: CodePath, body: board.UnitTimesIn, w: MemberWriterDep):
     """Record when a unit really arrived, was fed (the last of it) and left."""
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s):
         unit = board.record_unit_times(s, w.user, drill_id, code, body)
         return 200, board.unit_dict(unit, w.tz, [])
 

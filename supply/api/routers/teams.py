@@ -44,10 +44,18 @@ def get_one_team(code: CodePath, session: SessionDep, runtime: RuntimeDep, _: Re
 def post_team_status(code: CodePath, body: TeamStatusIn, w: MemberWriterDep):
     """ready → en_route → on_task → returning → ready, or stood_down; officers or the team's leader."""
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s):
         drill = team_report_drill(s, w.user, code, body.drill_id)
-        team = move_team(s, w.actor, code, body.status, note=body.note, at=body.at,
-                          dispatch_id=body.dispatch_id, exercise=drill is not None)  # fmt: skip
+        team = move_team(
+            s,
+            w.actor,
+            code,
+            body.status,
+            note=body.note,
+            at=body.at,
+            dispatch_id=body.dispatch_id,
+            exercise=drill is not None,
+        )
         return 200, team_dict(s, team, w.tz)
 
     return w.run(body, run)

@@ -11,7 +11,7 @@ connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only when run from the alembic CLI
     from supply.service.db import make_engine
 
-    connection = make_engine(context.config.get_main_option("sqlalchemy.url")).connect()
+    connection = make_engine(context.config.get_main_option("sqlalchemy.url", "")).connect()
 
 context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
 with context.begin_transaction():

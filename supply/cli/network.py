@@ -13,6 +13,7 @@ from rich.table import Table
 from supply.cli.common import (
     CloseOpt,
     JsonOpt,
+    NoCacheOpt,
     OfflineOpt,
     ScenarioArg,
     SlowOpt,
@@ -47,10 +48,11 @@ def coverage_cmd(
     slow: SlowOpt = None,
     tiers: TiersOpt = None,
     as_json: JsonOpt = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Which sites each station reaches within each threshold, per ring."""
     thresholds = parse_thresholds(minutes)
-    net = network_for(scenario, close, offline, slow)
+    net = network_for(scenario, close, offline, slow, no_cache=no_cache)
     result = coverage(net, thresholds, tiers=tiers.split(",") if tiers else None)
     if as_json:
         echo_json(result.as_dict())
@@ -83,13 +85,14 @@ def route_cmd(
     close: CloseOpt = None,
     slow: SlowOpt = None,
     as_json: JsonOpt = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """The fastest route between two codes (exit 1 when there is none)."""
     if len(args) not in (2, 3):
         msg = f"route: expected [SCENARIO] FROM TO, got {len(args)} argument(s)"
         raise InvalidArgumentError(msg)
     *scenario, origin, destination = args
-    net = network_for(Path(scenario[0]) if scenario else None, close, None, slow)
+    net = network_for(Path(scenario[0]) if scenario else None, close, None, slow, no_cache=no_cache)
     route = fastest_route(net, origin, destination)
     if as_json:
         echo_json(route.as_dict())
@@ -108,10 +111,11 @@ def robustness_cmd(
     links: Annotated[bool, typer.Option(help="Also fail each link in turn.")] = True,
     top: Annotated[int, typer.Option(help="Rows to show in the table.")] = 15,
     as_json: JsonOpt = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """N-1: the coverage lost when each station or link alone fails, worst first."""
     (threshold,) = parse_thresholds([minutes])
-    net = network_for(scenario, close, offline)
+    net = network_for(scenario, close, offline, no_cache=no_cache)
     with link_progress() as step:
         result = robustness(net, threshold, links=links, progress=step)
     if as_json:
@@ -159,10 +163,11 @@ def site_cmd(
         str | None, typer.Option(help="Comma-separated candidate codes (default: every site and junction).")
     ] = None,
     as_json: JsonOpt = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Where to put K new support points to cover the most sites (MCLP)."""
     (threshold,) = parse_thresholds([minutes])
-    net = network_for(scenario)
+    net = network_for(scenario, no_cache=no_cache)
     result = site_new_points(net, add, threshold, candidates=candidates.split(",") if candidates else None)
     if as_json:
         echo_json(result.as_dict())

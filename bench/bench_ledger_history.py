@@ -22,6 +22,7 @@ stock reads under 50 ms.
 from __future__ import annotations
 
 import argparse
+import shutil
 import socket
 import statistics
 import sys
@@ -195,6 +196,7 @@ def bench_backend(console: Console, backend: str, movements: int, writes: int, r
             for name in names:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.close()
+        shutil.rmtree(folder, ignore_errors=True)
     table = Table(title=f"{backend}: the ledger at 0 and {movements:,} past movements (ms)")
     for col in ("request", "p50 empty", "p99 empty", f"p50 {movements:,}", f"p99 {movements:,}", "p50 ratio"):
         table.add_column(col, justify="right")

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -19,20 +19,31 @@ from supply.service.models import Item, Movement, ReorderLevel, StockLock, utcno
 
 
 def _consumption(session: Session, exercise: bool, since: datetime, station: str | None = None):
-    """{(station, item): stock consumed since ``since``}, net of reversed consumption."""
+    """{(station, item): stock consumed since ``since``}, net of reversed consumption.
+
+    Two queries over the window alone: the consuming movements, and the (few) reversals in it
+    joined to what they reverse by primary key, so neither touches older history.
+    """
     orig = aliased(Movement)
-    q = (
+    recent = and_(col(Movement.exercise) == exercise, col(Movement.at) >= since)
+    if station is not None:
+        recent = and_(recent, col(Movement.station) == station)
+    used = (
         select(Movement.station, Movement.item, func.sum(Movement.on_hand_delta))
-        .outerjoin(orig, col(Movement.reversal_of) == orig.id)
-        .where(Movement.exercise == exercise, col(Movement.at) >= since)
-        .where(
-            or_(col(Movement.kind).in_(CONSUMING), and_(col(Movement.kind) == REVERSAL, col(orig.kind).in_(CONSUMING)))
-        )
+        .where(recent, col(Movement.kind).in_(CONSUMING))
         .group_by(Movement.station, Movement.item)
     )
-    if station is not None:
-        q = q.where(Movement.station == station)
-    return {(s, i): -float(v) for s, i, v in session.exec(q)}
+    undone = (
+        select(Movement.station, Movement.item, func.sum(Movement.on_hand_delta))
+        .join(orig, col(Movement.reversal_of) == orig.id)
+        .where(recent, Movement.kind == REVERSAL, col(orig.kind).in_(CONSUMING))
+        .group_by(Movement.station, Movement.item)
+    )
+    out: dict[tuple[str, str], float] = {}
+    for q in (used, undone):
+        for s, i, v in session.exec(q):
+            out[(s, i)] = out.get((s, i), 0.0) - float(v)
+    return out
 
 
 def _balances(session: Session, exercise: bool, station: str | None = None) -> dict[tuple[str, str], Balance]:

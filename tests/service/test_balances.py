@@ -116,3 +116,23 @@ def test_short_stock_leaves_the_balances_untouched(db):
             assert ledger.balance(s, "GZ-HUB", "meals", False) == have
     finally:
         engine.dispose()
+
+
+def test_days_of_supply_reads_the_window_net_of_reversed_consumption(db):
+    from supply.service.stock import stock
+
+    engine = make_engine(db.url)
+    try:
+        with write_session(engine) as s:
+            wrong = ledger.issue(s, "t", "GZ-HUB", "meals", 100)
+            ledger.reverse(s, "t", wrong.id, "keyed twice")
+            ledger.issue(s, "t", "GZ-HUB", "meals", 70)
+            s.commit()
+        with write_session(engine) as s:
+            row = next(r for r in stock(s, "GZ-HUB", window_days=7) if r["item"] == "meals")
+            later = next(r for r in stock(s, "GZ-HUB", window_days=7, now=datetime(2100, 1, 1, tzinfo=UTC)))
+    finally:
+        engine.dispose()
+    assert row["daily_consumption"] == pytest.approx(10.0)  # 70 over 7 days; the reversed 100 does not count
+    assert row["days_of_supply"] == pytest.approx(row["on_hand"] / 10.0, abs=0.01)
+    assert later["daily_consumption"] == 0 and later["days_of_supply"] is None  # outside the window

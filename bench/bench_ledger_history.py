@@ -13,7 +13,7 @@ request (background load weighs on both alike):
 
 Printed: p50/p99 per request and history size, and the ratio of each to the empty ledger's.
 
-    python bench/bench_ledger_history.py [--movements 2000000] [--writes 300] [--reads 60]
+    python bench/bench_ledger_history.py [--movements 2000000] [--writes 300] [--reads 60] [--backends sqlite,postgres]
 
 Targets (issue 12): with 2,000,000 movements, write p50 within 1.5× of the empty ledger's and
 stock reads under 50 ms.
@@ -221,10 +221,11 @@ def main() -> None:
     parser.add_argument("--movements", type=int, default=2_000_000)
     parser.add_argument("--writes", type=int, default=300)
     parser.add_argument("--reads", type=int, default=60)
+    parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
     args = parser.parse_args()
     console = Console()
     results = []
-    for backend in ("sqlite", "postgres"):
+    for backend in args.backends.split(","):
         if backend == "postgres" and not pg_up():
             console.print("postgres: 127.0.0.1:5432 does not answer; skipped")
             continue

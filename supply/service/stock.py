@@ -18,16 +18,15 @@ from supply.service.ledger import CONSUMING, REVERSAL, Balance, require_station
 from supply.service.models import Item, Movement, ReorderLevel, StockLock, utcnow
 
 
-def _consumption(session: Session, exercise: bool, since: datetime, station: str | None = None):
-    """{(station, item): stock consumed since ``since``}, net of reversed consumption.
+def _consumption(session: Session, exercise: bool, since: datetime, stations: list[str]):
+    """{(station, item): stock consumed since ``since`` at ``stations``}, net of reversed consumption.
 
-    Two queries over the window alone: the consuming movements, and the (few) reversals in it
-    joined to what they reverse by primary key, so neither touches older history.
+    Two queries over the window alone, each a range scan of ``ix_movement_window`` (station,
+    book, time) per station: the consuming movements, and the (few) reversals in it joined to
+    what they reverse by primary key; neither touches older history.
     """
     orig = aliased(Movement)
-    recent = and_(col(Movement.exercise) == exercise, col(Movement.at) >= since)
-    if station is not None:
-        recent = and_(recent, col(Movement.station) == station)
+    recent = and_(col(Movement.station).in_(stations), col(Movement.exercise) == exercise, col(Movement.at) >= since)
     used = (
         select(Movement.station, Movement.item, func.sum(Movement.on_hand_delta))
         .where(recent, col(Movement.kind).in_(CONSUMING))
@@ -65,7 +64,7 @@ def stock(
     require_station(session, station)
     now = now or utcnow()
     bals = _balances(session, exercise, station)
-    used = _consumption(session, exercise, now - timedelta(days=window_days), station)
+    used = _consumption(session, exercise, now - timedelta(days=window_days), [station])
     rows = []
     for item in session.exec(select(Item).order_by(Item.code)):
         bal = bals.get((station, item.code), Balance())
@@ -95,7 +94,8 @@ def alerts(
     """Stations below their reorder level, or with fewer days of supply than the threshold."""
     now = now or utcnow()
     bals = _balances(session, exercise)
-    used = _consumption(session, exercise, now - timedelta(days=window_days))
+    stations = sorted({s for s, _ in bals})
+    used = _consumption(session, exercise, now - timedelta(days=window_days), stations)
     out = []
     for lvl in session.exec(select(ReorderLevel).order_by(ReorderLevel.station, ReorderLevel.item)):
         bal = bals.get((lvl.station, lvl.item), Balance())

@@ -3,7 +3,7 @@
 Replication *i* always runs with ``SeedSequence(seed).spawn(n)[i]`` and records are added to
 the statistics in index order, so the results are identical whatever runs them: this process
 (``workers=1``), local worker processes (:class:`concurrent.futures.ProcessPoolExecutor`) or an
-existing Dask cluster (``dask.distributed``'s own executor, ``Client.get_executor()``).
+existing Dask cluster (``dask.distributed``'s own executor, ``Client.getexecutor()``).
 Replications travel in chunks, and at most a few chunks are in flight, so memory stays flat.
 """
 
@@ -63,10 +63,10 @@ def run_plan(
             if progress:
                 progress(done, replications)
         return stats
-    with _executor(workers, cluster, connect_timeout) as (executor, slots):
+    with open_executor(workers, cluster, connect_timeout) as (executor, slots):
         size = max(1, min(25, math.ceil(replications / (slots * 4))))
         chunks = iter([seeds[i : i + size] for i in range(0, replications, size)])
-        for records in _in_order(executor, plan, chunks, window=slots * 2):
+        for records in in_order(executor, plan, chunks, window=slots * 2):
             for rec in records:
                 stats.add(rec)
             done += len(records)
@@ -75,7 +75,7 @@ def run_plan(
     return stats
 
 
-def _in_order(
+def in_order(
     executor: Executor, plan: CompiledDrill, chunks: Iterator, window: int
 ) -> Iterator[list[ReplicationRecord]]:
     """Results chunk by chunk in submission order, with at most ``window`` chunks in flight."""
@@ -89,7 +89,7 @@ def _in_order(
 
 
 @contextmanager
-def _executor(workers: int, cluster: str | None, timeout: float) -> Iterator[tuple[Executor, int]]:
+def open_executor(workers: int, cluster: str | None, timeout: float) -> Iterator[tuple[Executor, int]]:
     if cluster is None:
         # fork: workers inherit the loaded modules and never re-run the caller's __main__
         # (``python -m supply.cli`` has no main guard); spawn where fork does not exist.

@@ -8,11 +8,13 @@ routers are passed in ``routers``. ``app_from_env`` is the uvicorn factory used 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
 from supply.api import problems
+from supply.api.models.common import problem_schemas
 from supply.api.routers import admin, dispatches, drills, maps, reports, requests, stations, stock, teams
 from supply.api.runtime import Runtime
 from supply.core.settings import Settings, get_settings
@@ -44,7 +46,21 @@ def create_app(
     problems.install(app)
     for router in (*ROUTERS, maps.assets, maps.router, *routers):
         app.include_router(router)
+    _with_problem_schemas(app)
     return app
+
+
+def _with_problem_schemas(app: FastAPI) -> None:
+    """Add the problem document's schema to ``/openapi.json`` (the routes refer to it: see ``problems()``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        return app.openapi_schema  # type: ignore[return-value]  # set by build()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise the schema
 
 
 def app_from_env() -> FastAPI:

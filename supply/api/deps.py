@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -116,6 +117,8 @@ class Writer:
             return fn(session)
 
     def run(self, body: BaseModel | None, fn: Callable[[Session], tuple[int, Any]]) -> Response:
+        """Run ``fn`` in one write transaction; it returns the status and the answer (a response model,
+        a list of them or None), which is stored under the caller's ``Idempotency-Key``."""
         raw = body.model_dump_json(by_alias=True) if body is not None else ""
         fingerprint = hashlib.sha256(f"{self.method} {self.path} {raw}".encode()).hexdigest()
         session = write_session(self.runtime.engine)
@@ -123,7 +126,7 @@ class Writer:
             if self.key and (stored := self._stored(session)) is not None:
                 return self._replay(stored, fingerprint)
             status, payload = fn(session)
-            text = json.dumps(payload, ensure_ascii=False)
+            text = json.dumps(to_jsonable_python(payload, by_alias=True), ensure_ascii=False)
             if self.key:
                 row = {"user_id": self.user.id, "key": self.key, "method": self.method, "path": self.path}
                 extra = {"fingerprint": fingerprint, "status_code": status, "body": text, "created_at": utcnow()}
@@ -156,15 +159,21 @@ class Writer:
         )
 
 
-async def get_writer(runtime: RuntimeDep, user: Officer, request: Request, key: IdempotencyKey = None) -> Writer:
-    return Writer(runtime, user, request, key)
+def writer_for(roles: frozenset[Role]) -> Callable[..., Awaitable[Writer]]:
+    """A dependency giving a :class:`Writer` to a caller holding one of ``roles`` (else 401 / 403)."""
+
+    async def writer(
+        runtime: RuntimeDep,
+        request: Request,
+        user: Caller = Depends(require_role(roles)),  # a default, not Annotated: the closure's names are not global
+        key: IdempotencyKey = None,
+    ) -> Writer:
+        return Writer(runtime, user, request, key)
+
+    return writer
 
 
-WriterDep = Annotated[Writer, Depends(get_writer)]
-
-
-async def get_admin_writer(runtime: RuntimeDep, user: Admin, request: Request, key: IdempotencyKey = None) -> Writer:
-    return Writer(runtime, user, request, key)
-
-
-AdminWriterDep = Annotated[Writer, Depends(get_admin_writer)]
+#: Officers' writes (officer, admin).
+WriterDep = Annotated[Writer, Depends(writer_for(WRITERS))]
+#: Admins' writes.
+AdminWriterDep = Annotated[Writer, Depends(writer_for(ADMINS))]

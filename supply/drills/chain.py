@@ -17,7 +17,7 @@ A drill is never deleted: it is closed, after which its record is read-only.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from sqlmodel import Session, col, select
@@ -116,14 +116,23 @@ def add_joint_command(session: Session, drill_id: int, user: User) -> None:
     session.add(DrillMember(drill_id=drill_id, user_id=id_of(user), role="joint_command"))
 
 
-def members(session: Session, drill_id: int) -> list[dict]:
+class Member(NamedTuple):
+    """A user's role in a drill, by the user's name."""
+
+    user: str
+    role: str
+    station: str | None
+    team: str | None
+
+
+def members(session: Session, drill_id: int) -> list[Member]:
     q = (
         select(DrillMember, User.name)
         .join(User, col(User.id) == DrillMember.user_id)
         .where(DrillMember.drill_id == drill_id)
         .order_by(col(DrillMember.id))
     )
-    return [{"user": name, "role": m.role, "station": m.station, "team": m.team} for m, name in session.exec(q)]
+    return [Member(name, m.role, m.station, m.team) for m, name in session.exec(q)]
 
 
 def close_drill(session: Session, actor: User, drill_id: int) -> Drill:

@@ -19,13 +19,16 @@ percentiles across replications). A figure outside its band is flagged.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from supply.core.timefmt import local_iso
 from supply.drills import procedure
-from supply.drills.board import drill_dict, drill_units, stock_drawn
+from supply.drills.board import drill_units, stock_drawn
 from supply.drills.models import Drill, DrillOrder, OrderEvent
 from supply.service.models import id_of
 
@@ -68,7 +71,8 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
     sl_band = plan["service_level"]["band95"]
     drawn = stock_drawn(session, id_of(drill))
     stock, stock_total = _stock(plan, drawn)
-    steps = _steps(procedure.procedure(session, drill, tz), plan, units_times(session, id_of(drill)))
+    progress = [{**asdict(p), "done_at": local_iso(p.done_at, tz)} for p in procedure.procedure(session, drill)]
+    steps = _steps(progress, plan, units_times(session, id_of(drill)))
     orders = list(session.exec(select(DrillOrder).where(DrillOrder.drill_id == drill.id)))
     ack_minutes = []
     for o in orders:
@@ -107,7 +111,7 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
         if s["outside_band"]
     ]
     return {
-        "drill": drill_dict(drill, tz),
+        "drill": _drill(drill, tz),
         "exercise": True,
         "target_minutes": target,
         "on_time_share": share,
@@ -129,6 +133,21 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
         },
         "flags": flags,
         "risks": plan["risks"],
+    }
+
+
+def _drill(drill: Drill, tz: ZoneInfo) -> dict:
+    """The drill's header, as ``GET /drills/{id}`` shows it (:class:`supply.api.models.drills.DrillPublic`)."""
+    return {
+        "id": drill.id,
+        "name": drill.name,
+        "scenario": Path(drill.scenario_source).name,
+        "status": drill.status,
+        "exercise": True,
+        "start_at": local_iso(drill.start_at, tz),
+        "created_by": drill.created_by,
+        "created_at": local_iso(drill.created_at, tz),
+        "closed_at": local_iso(drill.closed_at, tz),
     }
 
 

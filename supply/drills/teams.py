@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
@@ -204,45 +203,14 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
     return row
 
 
-def team_dict(session: Session, team: Team, tz: ZoneInfo, *, log: bool = True) -> dict:
-    out = {
-        "code": team.code,
-        "name": team.name,
-        "station": team.station,
-        "kind": team.kind,
-        "headcount": team.headcount,
-        "vehicles": team.vehicles,
-        "capacity": team.capacity,
-        "status": team.status,
-    }
-    if log:
-        events = session.exec(select(TeamEvent).where(TeamEvent.team == team.code).order_by(col(TeamEvent.id)))
-        out["log"] = [
-            {
-                "at": e.at.astimezone(tz).isoformat(),
-                "from": e.from_status,
-                "to": e.to_status,
-                "note": e.note,
-                "actor": e.actor,
-                "dispatch_id": e.dispatch_id,
-                "exercise": e.exercise,
-            }
-            for e in events
-        ]
-        rows = session.exec(select(DispatchTeam).where(DispatchTeam.team == team.code).order_by(col(DispatchTeam.id)))
-        out["assignments"] = [assignment_dict(r, tz) for r in rows]
-    return out
+def team_log(session: Session, code: str) -> list[TeamEvent]:
+    """A team's status changes, oldest first."""
+    return list(session.exec(select(TeamEvent).where(TeamEvent.team == code).order_by(col(TeamEvent.id))))
 
 
-def assignment_dict(row: DispatchTeam, tz: ZoneInfo) -> dict:
-    return {
-        "id": row.id,
-        "dispatch_id": row.dispatch_id,
-        "team": row.team,
-        "start_at": row.start_at.astimezone(tz).isoformat(),
-        "end_at": row.end_at.astimezone(tz).isoformat(),
-        "exercise": row.exercise,
-    }
+def team_assignments(session: Session, code: str) -> list[DispatchTeam]:
+    """A team's windows on dispatches, oldest first."""
+    return list(session.exec(select(DispatchTeam).where(DispatchTeam.team == code).order_by(col(DispatchTeam.id))))
 
 
 def sync_scenario_with_teams(session: Session, scenario: Scenario, text: str, *, actor: str = "cli") -> dict[str, int]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
@@ -152,22 +151,3 @@ def movements(
     if kinds is not None:
         q = q.where(col(Movement.kind).in_(list(kinds)))
     return list(session.exec(q.order_by(col(Movement.id).desc()).offset(offset).limit(limit)))
-
-
-def movement_dict(m: Movement, tz: ZoneInfo) -> dict:
-    return {
-        "id": m.id,
-        "at": m.at.astimezone(tz).isoformat(),
-        "kind": m.kind,
-        "station": m.station,
-        "item": m.item,
-        "quantity": m.quantity,
-        "on_hand_delta": m.on_hand_delta,
-        "reserved_delta": m.reserved_delta,
-        "reason": m.reason,
-        "actor": m.actor,
-        "exercise": m.exercise,
-        "reversal_of": m.reversal_of,
-        "transfer_ref": m.transfer_ref,
-        "dispatch_id": m.dispatch_id,
-    }

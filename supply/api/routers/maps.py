@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from maps.assets import ASSETS_URL, STATIC_DIR, asset_files
 from maps.coverage_map import coverage_map
 from supply.api.deps import RuntimeDep, SessionDep, require_role
+from supply.api.models.common import READ_ONE
 from supply.core.coverage import coverage, parse_thresholds
 from supply.core.errors import UnreachableError
 from supply.core.network import Disruptions, Network
@@ -35,6 +36,8 @@ ExerciseBook = Annotated[bool, Query(description="show the exercise (drill) book
 assets = APIRouter(tags=["maps"])
 router = APIRouter(tags=["maps"], dependencies=[Depends(require_role(READERS))])
 _ASSET_FILES = frozenset(asset_files())
+#: The page, or a problem (an unknown code is 404, a bad threshold 422).
+MAP = {200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "the map page"}, **READ_ONE}
 
 
 @assets.get(ASSETS_URL + "/{name:path}", include_in_schema=False)
@@ -75,7 +78,7 @@ def dispatch_routes(session: Session, net: Network, *, exercise: bool = False) -
     return routes
 
 
-@router.get("/maps/coverage", response_class=HTMLResponse, summary="Coverage map (HTML)")
+@router.get("/maps/coverage", response_class=HTMLResponse, summary="Coverage map (HTML)", responses=MAP)
 def coverage_page(
     session: SessionDep,
     runtime: RuntimeDep,

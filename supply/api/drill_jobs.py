@@ -1,7 +1,7 @@
 """Where drills' planning jobs run: a bounded local process pool, or a Dask cluster.
 
 The API never simulates inside a request. :class:`DrillJobs` (one per app) submits
-:func:`run_job` to ``drill_workers`` local processes (``simulation.runner.open_executor``), or to
+:func:`run_job` to ``drill_workers`` local processes (``simulation.runner.start_executor``), or to
 the Dask cluster named by ``JUNGONG_CLUSTER`` / ``serve --cluster``. A job talks to the database
 itself, through the state machine of :mod:`supply.drills.jobs`: progress after each replication
 (which is also where it learns it was cancelled), the units in batches of :data:`BATCH` (one
@@ -68,9 +68,9 @@ class DrillJobs:
     def _pool(self) -> Executor:
         with self._lock:
             if self._executor is None:
-                from simulation.runner import open_executor
+                from simulation.runner import start_executor
 
-                self._executor, _, self._close = open_executor(self.settings.drill_workers, self.settings.cluster)
+                self._executor, _, self._close = start_executor(self.settings.drill_workers, self.settings.cluster)
             return self._executor
 
     def submit(self, drill_id: int) -> None:

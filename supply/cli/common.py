@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from supply.core.errors import InvalidArgumentError
-from supply.core.network import Disruptions, Network, build_network
+from supply.core.network import Disruptions, Network
 from supply.core.scenario import Scenario, load_scenario
 from supply.core.settings import get_settings
 
@@ -30,6 +30,10 @@ OfflineOpt = Annotated[
 ]
 SlowOpt = Annotated[list[str] | None, typer.Option("--slow", help="Slow a link by a factor: A~B=1.5. Repeatable.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Build the road network afresh (no compiled-network cache)."),
+]
 DbOpt = Annotated[
     str | None,
     typer.Option("--db", help="Database URL (default: JUNGONG_DATABASE_URL, else a SQLite file in the data folder)."),
@@ -53,9 +57,16 @@ def network_for(
     close: list[str] | None = None,
     offline: list[str] | None = None,
     slow: list[str] | None = None,
+    *,
+    no_cache: bool = False,
 ) -> Network:
-    """Load a scenario and apply the command line's disruptions."""
-    return build_network(load(scenario), Disruptions.parse(close, offline, slow))
+    """Load a scenario (its compiled road network from the data folder's cache unless ``no_cache``)
+    and apply the command line's disruptions."""
+    from supply.core.network_cache import cached_network
+
+    disruptions = Disruptions.parse(close, offline, slow)
+    cache_dir = None if no_cache else get_settings().data_dir / "cache" / "networks"
+    return cached_network(load(scenario), cache_dir).disrupted(disruptions)
 
 
 def echo_json(data: Any) -> None:
@@ -95,8 +106,11 @@ def check_output_paths(**paths: Path | None) -> None:
         raise InvalidArgumentError("; ".join(problems))
 
 
-def fmt_minutes(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}"
+def fmt_minutes(value: float | None, *, small: float | None = None) -> str:
+    """Whole minutes, or one decimal when the threshold in view is ``small`` (under 10 minutes)."""
+    if value is None:
+        return "—"
+    return f"{value:.1f}" if small is not None and small < 10 else f"{value:.0f}"
 
 
 def database_url(db: str | None) -> str:

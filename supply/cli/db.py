@@ -1,4 +1,4 @@
-"""Database commands: ``db init``, ``users add``, ``serve``.
+"""Database commands: ``db init``, ``db reconcile``, ``users add``, ``serve``.
 
 Every command that touches the database takes ``--db URL``, else ``JUNGONG_DATABASE_URL``,
 else the default SQLite file in the data folder.
@@ -40,6 +40,30 @@ def init_cmd(scenario: ScenarioArg = None, db: DbOpt = None) -> None:
         f"database ready at {where}: {counts['stations']} stations, "
         f"{counts['sites']} sites, {counts['items']} items, {counts['opening_movements']} opening-stock movements"
     )
+
+
+@db_app.command("reconcile")
+def reconcile_cmd(
+    db: DbOpt = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Rebuild mismatched balances from the ledger.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Recompute every stock balance from the ledger; exit 1 on a mismatch (unless --repair fixed it)."""
+    from supply.service.reconcile import reconcile
+
+    with session_for(db, write=True, migrate=True) as session:
+        checked, found = reconcile(session, repair=repair)
+    if as_json:
+        report = {"checked": checked, "mismatches": [m.as_dict() for m in found], "repaired": repair and bool(found)}
+        echo_json(report)
+    else:
+        verb = "repaired" if repair else "mismatch"
+        for m in found:
+            typer.echo(f"{verb}: {m.describe()}")
+        done = f"{len(found)} repaired from the ledger" if repair else f"{len(found)} mismatched"
+        typer.echo(f"{checked} balances checked against the ledger: {done}")
+    if found and not repair:
+        raise typer.Exit(1)
 
 
 @users_app.command("add")

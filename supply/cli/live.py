@@ -42,7 +42,7 @@ def plan_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The action plan of a drill: who serves whom, when teams leave, stock draw per hour, risks."""
-    from simulation.action_plan import clock, plan_html, scenario_plan
+    from simulation.action_plan import clock, infeasible_first, plan_html, scenario_plan
     from simulation.spec import check_work, drill_spec
     from supply.core.settings import get_settings
 
@@ -58,8 +58,11 @@ def plan_cmd(
         return
     c = console()
     c.print(f"[bold]{plan['scenario']}[/]: action plan from {plan['replications']} replications")
-    for u in plan["units"]:
-        flag = " [red](likely late)[/]" if u["likely_late"] else ""
+    for u in infeasible_first(plan["units"]):
+        if not u["feasible"]:
+            c.print(f"  [red]{u['code']}: CANNOT BE SERVED[/] — {u['infeasible_reason']}")
+            continue
+        flag = f" [red](likely late: {u['late_cause']})[/]" if u["likely_late"] else ""
         c.print(
             f"  {u['code']}: arrives {clock(u['arrive_minute'])} at {u['place']}, served at "
             f"{u['station'] or 'nowhere'} ({u['on_time_share']:.0%} on time){flag}"
@@ -94,11 +97,14 @@ def review_cmd(
         echo_json(rv)
         return
     c = console()
-    share = rv["on_time_share"]
-    band = rv["simulated_on_time_share"]["band95"]
+    sim = rv["simulated_on_time_share"]
+
+    def pct(x: float | None) -> str:  # every share the same way: whole per cent, a dash for none
+        return "—" if x is None else f"{x:.0%}"
+
     c.print(
-        f"[bold]drill {drill_id}[/] ({rv['drill']['status']}): on time "
-        f"{'—' if share is None else f'{share:.0%}'}, simulated band {band[0]}–{band[1]}"
+        f"[bold]drill {drill_id}[/] ({rv['drill']['status']}): on time {pct(rv['on_time_share'])}, "
+        f"simulated {pct(sim['mean'])} (95% band {pct(sim['band95'][0])}–{pct(sim['band95'][1])})"
     )
     for f in rv["flags"]:
         c.print(f"  [red]•[/] {f}")

@@ -127,6 +127,9 @@ class ScenarioMeta(Strict):
     )
     graphml: Text | None = Field(default=None, description="OSM road network (osmnx GraphML)")
     connector_kmh: float = Field(default=20.0, gt=0, description="speed from a place to its road")
+    snap_limit_m: float = Field(
+        default=500.0, gt=0, description="with graphml: a place farther than this from the road network is an error"
+    )
     extends: Text | None = Field(default=None, description="base scenario file whose network this one inherits")
 
 

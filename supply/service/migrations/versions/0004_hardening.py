@@ -1,7 +1,7 @@
 """hardening: token expiry and revocation, idempotency retention, drill jobs, exercise teams
 
 Revision ID: d4e8a1b2c3f4
-Revises: c3d1e5a0f6a2
+Revises: d4e8a1b9c7f3
 Create Date: 2026-11-30
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d4e8a1b2c3f4"
-down_revision = "c3d1e5a0f6a2"
+down_revision = "d4e8a1b9c7f3"
 branch_labels = None
 depends_on = None
 

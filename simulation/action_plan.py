@@ -32,6 +32,7 @@ from __future__ import annotations
 import html
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -58,9 +59,17 @@ def _band(values: list[float]) -> dict:
 
 
 def action_plan(
-    scenario: Scenario, teams: list[dict], *, replications: int | None = None, seed: int | None = None
+    scenario: Scenario,
+    teams: list[dict],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """The action plan of ``scenario``'s drill; ``teams`` are plain dicts (code, station, kind, vehicles…)."""
+    """The action plan of ``scenario``'s drill; ``teams`` are plain dicts (code, station, kind, vehicles…).
+
+    ``progress(done, total)`` is called after each replication (it may raise to stop the run).
+    """
     spec = drill_spec(scenario)
     plan = compile_drill(scenario, spec)
     n = spec.replications if replications is None else replications
@@ -71,6 +80,8 @@ def action_plan(
         rec = run_replication(plan, ss, index)
         stats.add(rec)
         records.append(rec)
+        if progress is not None:
+            progress(index + 1, n)
     result = stats.as_dict()
     units = _units(spec, plan, records)
     for u in units:
@@ -225,10 +236,16 @@ def _departures(teams: list[dict], units: list[dict]) -> list[dict]:
     return out
 
 
-def scenario_plan(scenario: Scenario, *, replications: int | None = None, seed: int | None = None) -> dict:
+def scenario_plan(
+    scenario: Scenario,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
     """:func:`action_plan` with the scenario's own ``[[teams]]``."""
     teams = [t.model_dump() for t in teams_from_scenario(scenario)]
-    return action_plan(scenario, teams, replications=replications, seed=seed)
+    return action_plan(scenario, teams, replications=replications, seed=seed, progress=progress)
 
 
 def clock(minute: float | None, start: datetime | None = None) -> str:

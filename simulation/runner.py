@@ -90,13 +90,27 @@ def in_order(
 
 @contextmanager
 def open_executor(workers: int, cluster: str | None, timeout: float) -> Iterator[tuple[Executor, int]]:
+    """A local process pool or the Dask cluster for one run: executor and slots, closed on exit."""
+    executor, slots, close = start_executor(workers, cluster, timeout)
+    try:
+        yield executor, slots
+    finally:
+        close()
+
+
+def start_executor(
+    workers: int, cluster: str | None, timeout: float = 10.0
+) -> tuple[Executor, int, Callable[[], None]]:
+    """A local process pool of ``workers`` (or the Dask cluster at ``cluster``): executor, slots, close.
+
+    Long-lived users (the API's drill planning jobs) keep it open; :func:`run_plan` opens one per run.
+    """
     if cluster is None:
         # fork: workers inherit the loaded modules and never re-run the caller's __main__
         # (``python -m supply.cli`` has no main guard); spawn where fork does not exist.
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            yield pool, workers
-        return
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        return pool, workers, lambda: pool.shutdown(wait=True, cancel_futures=True)
     from dask.distributed import Client
 
     try:
@@ -104,12 +118,9 @@ def open_executor(workers: int, cluster: str | None, timeout: float) -> Iterator
     except (OSError, TimeoutError, ValueError) as exc:
         msg = f"cannot reach the Dask cluster at {cluster}: {exc}"
         raise ClusterError(msg) from None
-    try:
-        slots = max(1, sum(client.nthreads().values()))
-        log.info("running on %s with %d worker threads", cluster, slots)
-        yield client.get_executor(pure=False), slots
-    finally:
-        client.close()
+    slots = max(1, sum(client.nthreads().values()))
+    log.info("running on %s with %d worker threads", cluster, slots)
+    return client.get_executor(pure=False), slots, client.close
 
 
 def run_drill(

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from supply.cli.common import DbOpt, ScenarioArg, database_url, echo_json, load, session_for
+from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, database_url, echo_json, load, session_for
+from supply.core.errors import InvalidArgumentError
 from supply.core.settings import get_settings
 
 db_app = typer.Typer(help="The duty officers' database.", no_args_is_help=True)
@@ -75,9 +76,35 @@ def users_add_cmd(
     from supply.service.auth import add_user
 
     with session_for(db, write=True, migrate=True) as session:
-        _, token = add_user(session, name, role)
-    typer.echo(f"user '{name}' ({role}) created; their token (shown once, stored hashed):")
+        user, token = add_user(session, name, role, token_days=get_settings().token_days)
+    expires = user.token_expires_at.isoformat() if user.token_expires_at else "never"
+    typer.echo(f"user '{name}' ({role}) created; their token (shown once, stored hashed, expires {expires}):")
     typer.echo(token)
+
+
+@users_app.command("revoke")
+def users_revoke_cmd(name: Annotated[str, typer.Argument(help="User name.")], db: DbOpt = None) -> None:
+    """Revoke a user's token: it stops working at once."""
+    from supply.service.auth import revoke_user
+
+    with session_for(db, write=True) as session:
+        revoke_user(session, name)
+    typer.echo(f"user '{name}': token revoked")
+
+
+@users_app.command("list")
+def users_list_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Every user: name, role, token expiry, revoked or not (never a token)."""
+    from supply.service.auth import list_users, user_dict
+
+    with session_for(db) as session:
+        rows = [user_dict(u) for u in list_users(session)]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        state = "revoked" if r["revoked"] else f"expires {r['token_expires_at'] or 'never'}"
+        typer.echo(f"{r['name']}\t{r['role']}\t{state}")
 
 
 def serve_cmd(
@@ -86,11 +113,22 @@ def serve_cmd(
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
     log_level: Annotated[str, typer.Option("--log-level")] = "warning",
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster", help="Plan drills on this Dask cluster (tcp://host:8786) instead of local processes."
+        ),
+    ] = None,
 ) -> None:
     """Serve the API with uvicorn (several worker processes share the database safely)."""
     import uvicorn
 
     os.environ["JUNGONG_DATABASE_URL"] = database_url(db)  # the workers read their settings from here
+    if cluster is not None:
+        if not cluster.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            msg = f"--cluster '{cluster}': expected a scheduler address such as tcp://host:8786"
+            raise InvalidArgumentError(msg)
+        os.environ["JUNGONG_CLUSTER"] = cluster
     get_settings.cache_clear()
     uvicorn.run(
         "supply.api.app:app_from_env",

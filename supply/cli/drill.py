@@ -11,9 +11,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from supply.cli import live
-from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, console, echo_json, err_console, load
+from supply.cli.common import (
+    DbOpt,
+    JsonOpt,
+    ScenarioArg,
+    check_output_paths,
+    check_size_options,
+    console,
+    echo_json,
+    err_console,
+    load,
+)
 from supply.core.errors import InvalidArgumentError, JungongError
 from supply.core.scenario import Scenario
+from supply.core.settings import get_settings
 
 if TYPE_CHECKING:
     from simulation.stats import DrillStats
@@ -78,11 +89,10 @@ def drill_cmd(
     ] = False,
 ) -> None:
     """Rehearse a drill: is every unit fed and refuelled in time, where is the bottleneck?"""
-    from simulation.spec import drill_spec
+    from simulation.spec import check_work, drill_spec
 
-    if replications is not None and replications < 1:
-        msg = f"--replications must be ≥ 1, got {replications}"
-        raise InvalidArgumentError(msg)
+    check_size_options(replications, seed)
+    check_output_paths(report=report, map=map_path)
     if workers is not None and workers < 1:
         msg = f"--workers must be ≥ 1, got {workers}"
         raise InvalidArgumentError(msg)
@@ -97,10 +107,12 @@ def drill_cmd(
     spec_a = drill_spec(sc_a)
     replications = spec_a.replications if replications is None else replications
     seed = spec_a.seed if seed is None else seed
+    limit = get_settings().drill_work_limit
+    check_work(spec_a, replications, limit, source=sc_a.source)
     sc_b = None
     if compare_with is not None:
         sc_b = load(compare_with)
-        drill_spec(sc_b)  # fail fast, before the long run of A
+        check_work(drill_spec(sc_b), replications, limit, source=sc_b.source)  # fail fast, before the long run of A
     res_a = _run(sc_a, "drill", replications, seed, workers, cluster)
     result = res_a.as_dict()
     comparison = None

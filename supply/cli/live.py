@@ -11,8 +11,17 @@ from typing import Annotated
 
 import typer
 
-from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, console, echo_json, load, session_for
-from supply.core.errors import InvalidArgumentError
+from supply.cli.common import (
+    DbOpt,
+    JsonOpt,
+    ScenarioArg,
+    check_output_paths,
+    check_size_options,
+    console,
+    echo_json,
+    load,
+    session_for,
+)
 from supply.core.scenario import Scenario
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the self-contained HTML document here.")]
@@ -34,11 +43,14 @@ def plan_cmd(
 ) -> None:
     """The action plan of a drill: who serves whom, when teams leave, stock draw per hour, risks."""
     from simulation.action_plan import clock, infeasible_first, plan_html, scenario_plan
+    from simulation.spec import check_work, drill_spec
+    from supply.core.settings import get_settings
 
-    if replications is not None and replications < 1:
-        msg = f"--replications must be ≥ 1, got {replications}"
-        raise InvalidArgumentError(msg)
-    plan = scenario_plan(load(scenario), replications=replications, seed=seed)
+    check_size_options(replications, seed)
+    check_output_paths(out=out)
+    sc = load(scenario)
+    check_work(drill_spec(sc), replications, get_settings().drill_work_limit, source=sc.source)
+    plan = scenario_plan(sc, replications=replications, seed=seed)
     if out is not None:
         out.write_text(plan_html(plan), encoding="utf-8")
     if as_json:
@@ -71,13 +83,14 @@ def review_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The after-action review: what happened against the simulated 95% bands, as HTML with plots."""
+    check_output_paths(out=out)
     from simulation.review_report import review_html
     from supply.core.settings import get_settings
     from supply.drills.chain import get_drill
-    from supply.drills.review import review
+    from supply.drills.review import drill_review
 
     with session_for(db) as session:
-        rv = review(session, get_drill(session, drill_id), get_settings().tz)
+        rv = drill_review(session, get_drill(session, drill_id), get_settings().tz)
     if out is not None:
         out.write_text(review_html(rv), encoding="utf-8")
     if as_json:

@@ -55,9 +55,9 @@ def read_graphml(scenario: Scenario) -> nx.MultiDiGraph:
     try:
         return nx.read_graphml(path)
     except FileNotFoundError:
-        msg = f"road network file not found: {path}"
+        msg = f"road network file not found: {path.name}"  # never the folder: the API must not reveal paths
     except Exception as exc:  # networkx raises several kinds for a malformed file
-        msg = f"cannot read road network {path}: {exc}"
+        msg = f"cannot read road network {path.name}: {type(exc).__name__}"
     raise ScenarioError([Problem(scenario.source, "scenario.graphml", msg)])
 
 

@@ -30,13 +30,29 @@ from supply.core.timefmt import local_iso
 from supply.drills import procedure
 from supply.drills.board import drill_units, stock_drawn
 from supply.drills.models import Drill, DrillOrder, OrderEvent
-from supply.service.models import id_of
+from supply.service.models import User, id_of
 
 
 def _outside(value: float | None, band: list | None) -> bool | None:
     if value is None or not band or band[0] is None:
         return None
     return bool(value < band[0] - 1e-9 or value > band[1] + 1e-9)
+
+
+def close_with_review(session: Session, actor: User, drill_id: int, tz: ZoneInfo) -> Drill:
+    """Close the drill (see :func:`~supply.drills.chain.close_drill`) and store its review as it stands: frozen."""
+    from supply.drills.chain import close_drill
+
+    drill = close_drill(session, actor, drill_id)
+    drill.review = review(session, drill, tz)
+    session.add(drill)
+    session.flush()
+    return drill
+
+
+def drill_review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
+    """The review stored when the drill closed, else (open, or closed before reviews were stored) computed now."""
+    return drill.review if drill.review is not None else review(session, drill, tz)
 
 
 def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:

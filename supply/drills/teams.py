@@ -9,6 +9,10 @@ capacity it brings (``{"meals_per_hour": 100}`` for a field kitchen team). Its s
 and every change is logged with its time (:class:`~supply.service.models.TeamEvent`). A dispatch may
 assign teams for a time window; a team's windows on live dispatches never overlap (the team row
 is locked first, so two officers cannot assign it twice at once on PostgreSQL either).
+
+A drill never creates or changes a real team (:func:`drill_teams`): its ``[[teams]]`` that name a
+known team refer to it as it is; the others become *exercise teams* of that drill (``drill_id``
+set), whose events are always exercise-marked and which no real dispatch may take.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from supply.core.scenario import Scenario
 from supply.core.scenario_teams import TeamIn, teams_from_scenario
 from supply.core.transitions import check_transition
 from supply.core.types import MAX_ID, Code, Text, When
+from supply.drills.chain import open_drill, refuse_if_closed
 from supply.drills.models import DispatchTeam, Team, TeamEvent
 from supply.service.audit import record
 from supply.service.models import Dispatch, Station, utcnow
@@ -88,6 +93,29 @@ def upsert_team(session: Session, actor: str, data: TeamIn) -> Team:
     return team
 
 
+def drill_teams(session: Session, scenario: Scenario, drill_id: int, actor: str) -> list[str]:
+    """A drill's ``[[teams]]``: known codes are used as they are; new ones become this drill's exercise teams.
+
+    Returns the codes of the teams created. Nothing real is written or changed, and every audit
+    entry is exercise-marked.
+    """
+    created = []
+    for data in teams_from_scenario(scenario):
+        if session.get(Team, data.code) is not None:
+            continue
+        if session.get(Station, data.station) is None:
+            raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
+        fields = {**data.model_dump(), "name": data.name or data.code}
+        session.add(Team(**fields, drill_id=drill_id))
+        session.flush()
+        session.add(TeamEvent(team=data.code, to_status="ready", actor=actor, note=f"drill {drill_id}", exercise=True))
+        detail = {**fields, "drill_id": drill_id}
+        record(session, actor, "team.create", f"team:{data.code}", exercise=True, detail=detail)
+        created.append(data.code)
+    session.flush()
+    return created
+
+
 def sync_teams(session: Session, scenario: Scenario, actor: str) -> int:
     """Load a scenario's ``[[teams]]`` into the database; returns how many."""
     teams = teams_from_scenario(scenario)
@@ -127,6 +155,9 @@ def move_team(
     The event is exercise-marked when ``exercise`` (part of a drill) or its dispatch is.
     """
     team = get_team(session, code, for_update=True)
+    exercise = exercise or team.drill_id is not None
+    if team.drill_id is not None:
+        open_drill(session, team.drill_id)
     check_transition(TRANSITIONS, f"team {code}", team.status, status)
     if dispatch_id is not None:
         dispatch = session.get(Dispatch, dispatch_id)
@@ -164,10 +195,15 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
     dispatch = session.get(Dispatch, dispatch_id)
     if dispatch is None:
         raise UnknownCodeError("dispatch", str(dispatch_id))
+    if dispatch.exercise:
+        refuse_if_closed(session, dispatch_id=dispatch_id)
     if dispatch.status not in HOLDING:
         msg = f"dispatch {dispatch_id} is {dispatch.status}: teams can only join a proposed, planned or dispatched one"
         raise ConflictError(msg)
     team = get_team(session, data.team, for_update=True)
+    if team.drill_id is not None and not dispatch.exercise:
+        msg = f"team {team.code} is an exercise team of drill {team.drill_id}: it cannot take a real dispatch"
+        raise ConflictError(msg)
     if team.status == "stood_down":
         msg = f"team {team.code} is stood down"
         raise ConflictError(msg)

@@ -117,7 +117,9 @@ def check_dispatch(session: Session, data: DispatchIn, codes: Codes | None = Non
     codes.station(session, data.station)
     lines: dict[str, float] = defaultdict(float)
     for n, line in enumerate(data.lines):
-        codes.item(session, line.item, field=f"lines[{n}].item")
+        codes.item(
+            session, line.item, f"lines[{n}].item", quantity=line.quantity, quantity_field=f"lines[{n}].quantity"
+        )
         lines[line.item] += line.quantity
     return DispatchDraft(data.request_id, bool(exercise), data.station, dict(sorted(lines.items())))
 

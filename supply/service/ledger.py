@@ -33,6 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from supply.core.errors import ConflictError, FieldError, UnknownCodeError
+from supply.core.items import check_whole
 from supply.service.audit import record
 from supply.service.models import Item, Movement, Station, StockLock, table_of, utcnow
 
@@ -87,12 +88,17 @@ def require_station(session: Session, code: str) -> Station:
     return station
 
 
-def require_item(session: Session, code: str, field: str = "item") -> Item:
+def require_item(
+    session: Session, code: str, field: str = "item", *, quantity: float | None = None, quantity_field: str = "quantity"
+) -> Item:
+    """The catalogue item ``code`` (else a :class:`FieldError` on ``field``); ``quantity`` whole if it is counted."""
     item = session.get(Item, code)
     if item is None:
         known = session.exec(select(Item.code)).all()
         msg = str(UnknownCodeError("item", code, known)) + f" (known: {', '.join(known)})"
         raise FieldError(field, msg)
+    if quantity is not None and (fraction := check_whole(code, item.unit, quantity)) is not None:
+        raise FieldError(quantity_field, fraction)
     return item
 
 
@@ -221,9 +227,9 @@ def _short(bal: Balance, station: str, item: str, exercise: bool, quantity: floa
     return bal
 
 
-def _checked(session: Session, station: str, item: str) -> None:
+def _checked(session: Session, station: str, item: str, quantity: float | None = None) -> None:
     require_station(session, station)
-    require_item(session, item)
+    require_item(session, item, quantity=quantity)
 
 
 def receive(
@@ -238,7 +244,7 @@ def receive(
     kind: str = RECEIPT,
 ) -> Movement:
     """Stock arrives at a station."""
-    _checked(session, station, item)
+    _checked(session, station, item, quantity)
     apply(session, [Change((station, item, exercise), quantity)])
     m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise)
     _audit(session, actor, m)
@@ -249,7 +255,7 @@ def issue(
     session: Session, actor: str, station: str, item: str, quantity: float, reason: str = "", *, exercise: bool = False
 ) -> Movement:
     """Stock leaves a station (consumed); :class:`ConflictError` if not enough is available."""
-    _checked(session, station, item)
+    _checked(session, station, item, quantity)
     apply(session, [Change((station, item, exercise), -quantity, need=quantity)])
     m = _add(session, actor, ISSUE, station, item, quantity, -quantity, reason=reason, exercise=exercise)
     _audit(session, actor, m)
@@ -268,7 +274,7 @@ def transfer(
     exercise: bool = False,
 ) -> list[Movement]:
     """Out of one station and into another in one step; the two legs share a ``transfer_ref``."""
-    _checked(session, source, item)
+    _checked(session, source, item, quantity)
     require_station(session, target)
     if source == target:
         raise FieldError("to", f"a transfer needs two different stations, got '{source}' twice")
@@ -308,6 +314,7 @@ def count(
 ) -> Movement | None:
     """Record a physical count: the difference from the books becomes an adjustment (or nothing)."""
     _checked(session, station, item)
+    require_item(session, item, quantity=counted, quantity_field="counted")
     bal = lock(session, [(station, item, exercise)])[(station, item, exercise)]
     diff = counted - bal.on_hand
     if abs(diff) <= _EPS:

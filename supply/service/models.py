@@ -140,6 +140,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)
     token_hash: str = Field(unique=True, index=True, max_length=64)
     created_at: datetime = ts_field()
+    token_expires_at: datetime | None = maybe_ts_field()  # None: never (users made before expiry existed)
+    revoked_at: datetime | None = maybe_ts_field()
 
 
 class SupportRequest(SQLModel, table=True):
@@ -252,4 +254,4 @@ class IdempotencyRecord(SQLModel, table=True):
     fingerprint: str = Field(max_length=64)
     status_code: int
     body: str
-    created_at: datetime = ts_field()
+    created_at: datetime = ts_field(index=True)

@@ -33,7 +33,9 @@ def create_request(session: Session, actor: str, data: RequestIn, factors: Facto
         raise UnknownCodeError("site", data.site, session.exec(select(Site.code)).all())
     if data.needs is not None:
         for code in data.needs:
-            ledger.require_item(session, code, field=f"needs.{code}")
+            ledger.require_item(
+                session, code, f"needs.{code}", quantity=data.needs[code], quantity_field=f"needs.{code}"
+            )
         needs, computed = dict(data.needs), False
     else:
         needs = compute_needs(

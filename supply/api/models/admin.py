@@ -18,19 +18,25 @@ class HealthPublic(Public):
 
 
 class UserPublic(Public):
+    """A user: never their token (stored hashed), but when it expires and whether it was revoked."""
+
     id: int
     name: str
     role: str
+    token_expires_at: LocalTime | None = Field(description="null: never (made before tokens expired)")
+    revoked: bool
 
     @classmethod
-    def of(cls, u: User) -> UserPublic:
-        return cls(id=id_of(u), name=u.name, role=u.role)
+    def of(cls, u: User, tz: ZoneInfo) -> UserPublic:
+        expires = local_iso(u.token_expires_at, tz)
+        return cls(id=id_of(u), name=u.name, role=u.role, token_expires_at=expires, revoked=u.revoked_at is not None)
 
 
 class UserCreatedPublic(UserPublic):
-    """A new user, with their bearer token: shown in this answer only (it is stored hashed)."""
+    """A new user, with their bearer token: shown in this answer only (stored hashed, never replayed)."""
 
-    token: str
+    token: str | None = Field(description="null in an idempotent replay: the token is never stored")
+    token_note: str | None = None
 
 
 class AuditEntryPublic(Public):

@@ -43,6 +43,7 @@ class Problem(BaseModel):
     kind: str | None = Field(default=None, description="what was not found: station, item, request… (404)")
     code: str | None = Field(default=None, description="the code that was not found (404)")
     suggestions: list[str] | None = Field(default=None, description="known codes close to the one given (404)")
+    request_id: str | None = Field(default=None, description="the id an unexpected error was logged under (500)")
 
 
 _WHY = {
@@ -52,8 +53,9 @@ _WHY = {
     404: "a code or id in the path or the body is unknown",
     405: "the method is never allowed here",
     409: "the change conflicts with the record (stock, status, a write at the same time)",
+    413: "the request body is larger than the max_body_bytes setting",
     422: "invalid input: every fault, with its field",
-    503: "the database is unreachable or not initialised ('jungong db init')",
+    503: "the database is unreachable, busy past the busy timeout (Retry-After), or not initialised",
 }
 
 
@@ -81,4 +83,4 @@ READ = problems(401, 403, 422, 503)
 #: A read of one thing named in the path.
 READ_ONE = problems(401, 403, 404, 422, 503)
 #: A write: as a read of one thing, a body that cannot be parsed, and a conflict with the record.
-WRITE = problems(400, 401, 403, 404, 409, 422, 503)
+WRITE = problems(400, 401, 403, 404, 409, 413, 422, 503)

@@ -31,6 +31,8 @@ class DrillPublic(Public):
     created_by: str
     created_at: LocalTime
     closed_at: LocalTime | None
+    progress: float | None = Field(default=None, description="share of the planning job done (0–1)")
+    error: str | None = Field(default=None, description="why planning failed or was cancelled")
 
     @classmethod
     def fields(cls, d: Drill, tz: ZoneInfo) -> dict[str, Any]:
@@ -45,6 +47,8 @@ class DrillPublic(Public):
             "created_by": d.created_by,
             "created_at": local_iso(d.created_at, tz),
             "closed_at": local_iso(d.closed_at, tz),
+            "progress": d.progress,
+            "error": d.error,
         }
 
     @classmethod
@@ -94,18 +98,13 @@ class DrillDispatchPublic(Public):
     status: str
 
 
-class DrillStartedPublic(DrillPublic):
-    """A drill just started: the planned units that got no request, and the dispatches proposed."""
-
-    units_without_request: list[str]
-    dispatches: list[DrillDispatchPublic]
-
-
 class DrillDetailPublic(DrillPublic):
-    """A drill with its command chain and procedure."""
+    """A drill with its command chain and procedure; once planned, its units without a request and dispatches."""
 
     members: list[MemberPublic]
     procedure: list[StepPublic]
+    units_without_request: list[str] = Field(default_factory=list)
+    dispatches: list[DrillDispatchPublic] = Field(default_factory=list)
 
 
 class OrderPublic(Public):

@@ -23,6 +23,7 @@ class TeamSummaryPublic(Public):
     vehicles: int
     capacity: dict[str, Number] = Field(description='what it brings, e.g. {"meals_per_hour": 100}')
     status: str
+    drill_id: int | None = Field(default=None, description="set for an exercise team a drill brought")
 
     @classmethod
     def summary(cls, t: Team) -> dict[str, object]:
@@ -36,6 +37,7 @@ class TeamSummaryPublic(Public):
             "vehicles": t.vehicles,
             "capacity": t.capacity,
             "status": t.status,
+            "drill_id": t.drill_id,
         }
 
     @classmethod

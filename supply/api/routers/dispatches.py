@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from supply.api.deps import CodeQuery, ExerciseQuery, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep, WriterDep
 from supply.api.models.common import READ, READ_ONE, WRITE
 from supply.api.models.requests import DispatchPublic
 from supply.core.types import MAX_ID
+from supply.drills.chain import refuse_if_closed
 from supply.service.dispatches import check_dispatch, check_status, move_dispatch, plan_dispatch
 from supply.service.inputs import DispatchIn, Status, StatusIn
 from supply.service.requests import dispatch_records, get_dispatch, list_dispatches
@@ -22,17 +24,25 @@ router = APIRouter(tags=["dispatches"])
 def post_dispatch(body: DispatchIn, w: WriterDep) -> Response:
     """Plan a dispatch: its lines are reserved at the station, or nothing is (409 when stock is short)."""
     plan = w.check(lambda s: check_dispatch(s, body, w.codes))
-    return w.run(body, lambda s: (201, DispatchPublic.of(plan_dispatch(s, w.actor, plan), w.tz)))
+
+    def run(s: Session) -> tuple[int, DispatchPublic]:
+        if plan.exercise:
+            refuse_if_closed(s, request_id=body.request_id)
+        return 201, DispatchPublic.of(plan_dispatch(s, w.actor, plan), w.tz)
+
+    return w.run(body, run)
 
 
 @router.post("/dispatches/{dispatch_id}/status", response_model=DispatchPublic, responses=WRITE)
 def post_status(dispatch_id: IdPath, body: StatusIn, w: WriterDep) -> Response:
     """planned → dispatched → delivered → closed, or cancelled from planned/dispatched (409 otherwise)."""
     lines = w.check(lambda s: check_status(s, dispatch_id))
-    return w.run(
-        body,
-        lambda s: (200, DispatchPublic.of(move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines), w.tz)),
-    )
+
+    def run(s: Session) -> tuple[int, DispatchPublic]:
+        refuse_if_closed(s, dispatch_id=dispatch_id)
+        return 200, DispatchPublic.of(move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines), w.tz)
+
+    return w.run(body, run)
 
 
 @router.get("/dispatches", responses=READ)

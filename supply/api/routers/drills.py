@@ -1,13 +1,14 @@
 """Live drills: start from the action plan, the command chain, unit times, board, review, close.
 
-This router is an edge: starting a drill runs its simulation (:mod:`simulation.action_plan`) and
-hands the plan, as plain JSON, to the core (:mod:`supply.drills.start`). A drill is never
+This router is an edge: starting a drill validates it, estimates its work (refused above the
+``drill_work_limit`` setting), writes it as ``planning`` and answers 202; its simulation
+(:mod:`simulation.action_plan`) runs as a job (:mod:`supply.api.drill_jobs`), never in the request. A drill is never
 deleted (``DELETE`` answers 405); it is closed.
 """
 
 from __future__ import annotations
 
-import tomllib
+import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -17,13 +18,13 @@ from sqlmodel import Session
 from supply.api.board_page import board_page
 from supply.api.deps import CodePath, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep
 from supply.api.drill_deps import MemberWriterDep, StarterWriterDep
+from supply.api.drill_jobs import process_id
 from supply.api.models.common import READ, READ_ONE, WRITE, problems
 from supply.api.models.drills import (
     BoardPublic,
     DrillDetailPublic,
     DrillDispatchPublic,
     DrillPublic,
-    DrillStartedPublic,
     MemberPublic,
     OrderPublic,
     PlanPublic,
@@ -31,12 +32,11 @@ from supply.api.models.drills import (
     UnitPublic,
 )
 from supply.api.models.review import ReviewPublic
-from supply.core.errors import InvalidArgumentError, NotAllowedError, UnknownCodeError
+from supply.core.errors import NotAllowedError, UnknownCodeError
 from supply.core.scenario import Scenario, load_scenario, scenario_from_text
 from supply.core.settings import Settings
-from supply.drills import board, chain, orders, procedure, start
-from supply.drills.review import review
-from supply.drills.teams import sync_teams
+from supply.drills import board, chain, jobs, orders, procedure, start
+from supply.drills.review import close_with_review, drill_review
 from supply.service.models import id_of
 
 router = APIRouter(tags=["drills"])
@@ -63,46 +63,46 @@ def drill_scenario(settings: Settings, body: start.DrillIn) -> Scenario:
             raise UnknownCodeError("drill scenario", body.scenario, known)
         return load_scenario(path)
     text = body.scenario_toml or ""
-    try:
-        meta = tomllib.loads(text).get("scenario", {})
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"scenario_toml: not valid TOML: {exc}"
-        raise InvalidArgumentError(msg) from None
-    base = meta.get("extends") if isinstance(meta, dict) else None
-    root = settings.scenarios_dir.resolve()
-    if base is not None and (not isinstance(base, str) or not (folder / base).resolve().is_relative_to(root)):
-        msg = "scenario_toml: scenario.extends may only name a file in the built-in scenarios folder"
-        raise InvalidArgumentError(msg)
-    return scenario_from_text(text, source="scenario_toml", base_dir=folder)
+    return scenario_from_text(text, source="scenario_toml", base_dir=folder, confine=settings.scenarios_dir)
 
 
-@router.post("/drills", status_code=201, response_model=DrillStartedPublic, responses=WRITE)
+@router.post("/drills", status_code=202, response_model=DrillPublic, responses=WRITE)
 def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep) -> Response:
-    """Start a live drill: its units become exercise support requests, the plan's dispatches are proposed."""
-    from simulation.action_plan import scenario_plan
-    from simulation.spec import drill_spec
+    """Start a live drill: answered at once (``planning``, 422 if invalid or too large to simulate).
+
+    Its plan is simulated outside the request; ``GET /drills/{id}`` (the ``Location``) shows its
+    progress, then ``open`` with its exercise support requests and proposed dispatches, or
+    ``failed`` with the reason.
+    """
+    from simulation.spec import check_work, drill_spec
 
     scenario = drill_scenario(runtime.settings, body)
     spec = drill_spec(scenario)
     reps = body.replications or min(spec.replications, LIVE_REPLICATIONS)
-    plan = scenario_plan(scenario, replications=reps, seed=body.seed)
-    factors, user = runtime.factors, w.user
+    check_work(spec, reps, runtime.settings.drill_work_limit, source=scenario.source)
+    job = {"replications": reps, "seed": body.seed}
+    owner = process_id()
 
-    def run(s: Session) -> tuple[int, DrillStartedPublic]:
-        sync_teams(s, scenario, w.actor)
-        drill, skipped = start.start_drill(
-            s, user, scenario, plan, factors, name=body.name, start_at=body.start_at, procedure=body.procedure
+    def run(s: Session) -> tuple[int, DrillPublic]:
+        drill = start.create_drill(
+            s, w.user, scenario, job=job, name=body.name, start_at=body.start_at, procedure=body.procedure, owner=owner
         )
-        dispatches = [
-            DrillDispatchPublic(id=id_of(d), request_id=d.request_id, station=d.station, status=d.status)
-            for d in board.drill_dispatches(s, id_of(drill))
-        ]
-        fields = DrillPublic.fields(drill, w.tz)
-        return 201, DrillStartedPublic.model_validate(
-            {**fields, "units_without_request": skipped, "dispatches": dispatches}
-        )
+        return 202, DrillPublic.of(drill, w.tz)
 
-    return w.run(body, run)
+    response = w.run(body, run)
+    drill_id = json.loads(response.body)["id"]
+    response.headers["Location"] = f"/drills/{drill_id}"
+    if response.headers.get("Idempotent-Replayed") != "true":
+        runtime.jobs.submit(drill_id)
+    return response
+
+
+@router.post("/drills/{drill_id}/cancel", response_model=DrillPublic, responses=WRITE)
+def post_cancel(drill_id: IdPath, w: MemberWriterDep, runtime: RuntimeDep) -> Response:
+    """Stop a drill's planning (its joint command or an admin): it becomes ``failed``, reason "cancelled by …"."""
+    response = w.run(None, lambda s: (200, DrillPublic.of(jobs.cancel(s, w.user, drill_id), w.tz)))
+    runtime.jobs.cancel(drill_id)
+    return response
 
 
 @router.get("/drills", responses=READ)
@@ -115,11 +115,17 @@ def get_drills(
 @router.get("/drills/{drill_id}", responses=READ_ONE)
 def get_drill(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> DrillDetailPublic:
     drill = chain.get_drill(session, drill_id)
+    job = drill.job or {}
     return DrillDetailPublic.model_validate(
         {
             **DrillPublic.fields(drill, runtime.tz),
             "members": [MemberPublic.of(m) for m in chain.members(session, drill_id)],
             "procedure": [StepPublic.of(p, runtime.tz) for p in procedure.procedure(session, drill)],
+            "units_without_request": job.get("units_without_request", []),
+            "dispatches": [
+                DrillDispatchPublic(id=id_of(d), request_id=d.request_id, station=d.station, status=d.status)
+                for d in board.drill_dispatches(session, id_of(drill))
+            ],
         }
     )
 
@@ -136,8 +142,8 @@ def delete_drill(drill_id: IdPath, session: SessionDep, _: Reader) -> None:
 
 @router.post("/drills/{drill_id}/close", response_model=DrillPublic, responses=WRITE)
 def post_close(drill_id: IdPath, w: MemberWriterDep) -> Response:
-    """Close the drill (joint command): everything after is read-only (409 if already closed)."""
-    return w.run(None, lambda s: (200, DrillPublic.of(chain.close_drill(s, w.user, drill_id), w.tz)))
+    """Close the drill (joint command): everything after is read-only, its review frozen (409 if already closed)."""
+    return w.run(None, lambda s: (200, DrillPublic.of(close_with_review(s, w.user, drill_id, w.tz), w.tz)))
 
 
 @router.get("/drills/{drill_id}/plan", response_model=PlanPublic, responses=_json_or_html("the action plan"))
@@ -247,7 +253,7 @@ def get_review(
     drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader, format: Format = "json"
 ) -> Response | dict:
     """The after-action review: reality against the simulated 95% bands (JSON, or HTML with plots)."""
-    rv = review(session, chain.get_drill(session, drill_id), runtime.tz)
+    rv = drill_review(session, chain.get_drill(session, drill_id), runtime.tz)
     if format == "html":
         from simulation.review_report import review_html
 

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import StringConstraints
 from sqlmodel import Session, col, select
 
 from maps.assets import ASSETS_URL, STATIC_DIR, asset_files
@@ -25,12 +26,15 @@ from supply.core.coverage import coverage, parse_thresholds
 from supply.core.errors import UnreachableError
 from supply.core.network import Disruptions, Network
 from supply.core.routing import fastest_route
+from supply.core.types import CLEAN
 from supply.service.auth import READERS
 from supply.service.models import Station, SupportRequest
 from supply.service.requests import list_dispatches
 from supply.service.stock import stock
 
 UNDER_WAY = ("planned", "dispatched")
+#: A query argument: short text without control characters.
+Arg = Annotated[str, StringConstraints(max_length=500), *CLEAN]
 ExerciseBook = Annotated[bool, Query(description="show the exercise (drill) book and drill dispatches")]
 
 assets = APIRouter(tags=["maps"])
@@ -83,12 +87,12 @@ def coverage_page(
     session: SessionDep,
     runtime: RuntimeDep,
     exercise: ExerciseBook = False,
-    minutes: Annotated[str, Query(description="Thresholds in minutes, e.g. 30,60,120.")] = "30,60,120",
-    close: Annotated[list[str] | None, Query(description="Close a link (name or A~B).")] = None,
-    offline: Annotated[list[str] | None, Query(description="Take a station offline.")] = None,
-    slow: Annotated[list[str] | None, Query(description="Slow a link: A~B=1.5.")] = None,
-    tiles: Annotated[str | None, Query(description="Tile URL template of a reachable tile server.")] = None,
-    assets: Annotated[str, Query(description="served (default) or inline.")] = "served",
+    minutes: Annotated[Arg, Query(description="Thresholds in minutes, e.g. 30,60,120.")] = "30,60,120",
+    close: Annotated[list[Arg] | None, Query(description="Close a link (name or A~B).")] = None,
+    offline: Annotated[list[Arg] | None, Query(description="Take a station offline.")] = None,
+    slow: Annotated[list[Arg] | None, Query(description="Slow a link: A~B=1.5.")] = None,
+    tiles: Annotated[Arg | None, Query(description="Tile URL template of a reachable tile server.")] = None,
+    assets: Annotated[Arg, Query(description="served (default) or inline.")] = "served",
 ) -> HTMLResponse:
     """The coverage map with the ledger's stock and the dispatches under way (read roles)."""
     thresholds = parse_thresholds(minutes)

@@ -14,6 +14,7 @@ fed on time) when the results give one, else ``served / (served + stockouts)``; 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ def drill_map_html(
     add_stations(
         m,
         net,
-        lambda code: _popup(net, code, stations.get(code), code == bottleneck),
+        lambda code: _popup(net, code, stations.get(code), code == bottleneck, _why(drill_results)),
         fill_for=lambda code: level_colour(levels.get(code)),
         ring_for=lambda code: BOTTLENECK if code == bottleneck else None,
     )
@@ -158,11 +159,19 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-def _popup(net: Network, code: str, record: Mapping[str, Any] | None, is_bottleneck: bool) -> str:
+def _why(results: Mapping[str, Any]) -> str:
+    """The bottleneck's resource and reason, in words (results from before issue 10 have none)."""
+    br = results.get("bottleneck_resource") or {}
+    what = str(br.get("resource", "")).replace("_", " ")
+    reason = str(results.get("bottleneck_reason", ""))
+    return html.escape(f"{what}: {reason}" if what else reason)
+
+
+def _popup(net: Network, code: str, record: Mapping[str, Any] | None, is_bottleneck: bool, why: str = "") -> str:
     base = station_popup(net, code, None, None)
     rows = []
     if is_bottleneck:
-        rows.append("<div class='jg-warn'>BOTTLENECK of the drill</div>")
+        rows.append(f"<div class='jg-warn'>BOTTLENECK of the drill</div><div>{why}</div>")
     if record:
         wait, util = record.get("mean_wait_minutes"), record.get("utilisation")
         rows.append("<b>In the drill</b><table>")

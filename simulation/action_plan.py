@@ -11,8 +11,10 @@
 * **expected stock draw per station and hour** — each unit draws ``headcount × meals/water per
   person`` and ``vehicles × diesel per vehicle`` in the hour it reaches its station; streams draw
   ``rate × headcount`` per hour while they run;
-* **risks** — the bottleneck station (:meth:`~.stats.DrillStats.bottleneck`) and the units
-  whose on-time share is under :data:`LATE_SHARE`;
+* **risks** — the bottleneck station and resource (:meth:`~.stats.DrillStats.bottleneck`), the
+  units whose on-time share is under :data:`LATE_SHARE` with their late cause, and the units that
+  cannot be served at all before they must leave (``feasible: false`` with ``infeasible_reason``,
+  :mod:`~.feasibility`): the document and the text list those first, never as a plain assignment;
 * **the 95% bands** the after-action review measures reality against: the 2.5th–97.5th
   percentiles *across replications* of the on-time share of the scheduled units, of each unit's
   minutes to fed and of each station's meals drawn (a band for one drill's outcome, not a
@@ -30,6 +32,7 @@ from __future__ import annotations
 import html
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -56,9 +59,17 @@ def _band(values: list[float]) -> dict:
 
 
 def action_plan(
-    scenario: Scenario, teams: list[dict], *, replications: int | None = None, seed: int | None = None
+    scenario: Scenario,
+    teams: list[dict],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """The action plan of ``scenario``'s drill; ``teams`` are plain dicts (code, station, kind, vehicles…)."""
+    """The action plan of ``scenario``'s drill; ``teams`` are plain dicts (code, station, kind, vehicles…).
+
+    ``progress(done, total)`` is called after each replication (it may raise to stop the run).
+    """
     spec = drill_spec(scenario)
     plan = compile_drill(scenario, spec)
     n = spec.replications if replications is None else replications
@@ -69,7 +80,13 @@ def action_plan(
         rec = run_replication(plan, ss, index)
         stats.add(rec)
         records.append(rec)
+        if progress is not None:
+            progress(index + 1, n)
+    result = stats.as_dict()
     units = _units(spec, plan, records)
+    for u in units:
+        s = result["units"][u["code"]]
+        u.update(feasible=s["feasible"], infeasible_reason=s["infeasible_reason"], late_cause=s["late_cause"])
     nunits = len(spec.units)
     per_rep_share = [
         sum(g.on_time for g in r.groups[:nunits]) / max(1, sum(g.arrivals for g in r.groups[:nunits])) for r in records
@@ -80,8 +97,7 @@ def action_plan(
         for k, st in enumerate(plan.stations)
     }
     bands = _bands(spec, plan, records)
-    bottleneck, why = stats.bottleneck()
-    stockouts = {c: s["stockouts"] for c, s in stats.as_dict()["stations"].items() if s["stockouts"]}
+    stockouts = {c: s["stockouts"] for c, s in result["stations"].items() if s["stockouts"]}
     return {
         "scenario": plan.name,
         "replications": n,
@@ -95,9 +111,11 @@ def action_plan(
         "meals_drawn": {c: b for c, b in meals_drawn.items() if b["mean"]},
         "bands": bands,
         "risks": {
-            "bottleneck": bottleneck,
-            "bottleneck_reason": why,
+            "bottleneck": result["bottleneck"],
+            "bottleneck_reason": result["bottleneck_reason"],
+            "bottleneck_resource": result["bottleneck_resource"],
             "late_units": [u["code"] for u in units if u["likely_late"]],
+            "infeasible_units": [u["code"] for u in units if not u["feasible"]],
             "stockouts": stockouts,
         },
     }
@@ -218,10 +236,16 @@ def _departures(teams: list[dict], units: list[dict]) -> list[dict]:
     return out
 
 
-def scenario_plan(scenario: Scenario, *, replications: int | None = None, seed: int | None = None) -> dict:
+def scenario_plan(
+    scenario: Scenario,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
     """:func:`action_plan` with the scenario's own ``[[teams]]``."""
     teams = [t.model_dump() for t in teams_from_scenario(scenario)]
-    return action_plan(scenario, teams, replications=replications, seed=seed)
+    return action_plan(scenario, teams, replications=replications, seed=seed, progress=progress)
 
 
 def clock(minute: float | None, start: datetime | None = None) -> str:
@@ -255,11 +279,17 @@ def _table(head: list[str], rows: list[list[str]], classes: list[str] | None = N
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def infeasible_first(units: list[dict]) -> list[dict]:
+    """Units that cannot be served before they must leave first, then the rest in plan order."""
+    return sorted(units, key=lambda u: u.get("feasible", True))
+
+
 def plan_html(plan: dict, start: datetime | None = None) -> str:
     """The action plan as one printable, self-contained HTML page (no scripts, no fetched assets)."""
     e = html.escape
     r = plan["risks"]
     sl = plan["service_level"]
+    ordered = infeasible_first(plan["units"])
     units = _table(
         [
             "unit",
@@ -278,7 +308,9 @@ def plan_html(plan: dict, start: datetime | None = None) -> str:
                 u["code"],
                 u["place"],
                 clock(u["arrive_minute"], start),
-                u["station"] or "nowhere",
+                (u["station"] or "nowhere")
+                if u.get("feasible", True)
+                else f"CANNOT BE SERVED: {u['infeasible_reason']}",
                 f"{u['station_share']:.0%}",
                 "—" if u["travel_minutes"] is None else f"{u['travel_minutes']:.0f}",
                 clock(u["at_station_minute"], start),
@@ -286,9 +318,9 @@ def plan_html(plan: dict, start: datetime | None = None) -> str:
                 clock(u["depart_minute"], start),
                 f"{u['on_time_share']:.0%}",
             ]
-            for u in plan["units"]
+            for u in ordered
         ],
-        ["late" if u["likely_late"] else "" for u in plan["units"]],
+        ["late" if u["likely_late"] else "" for u in ordered],
     )
     deps = (
         _table(
@@ -326,7 +358,13 @@ def plan_html(plan: dict, start: datetime | None = None) -> str:
         )
         for st, hours in plan["stock_draw"].items()
     )
-    late = ", ".join(r["late_units"]) or "none"
+    causes = {u["code"]: u.get("late_cause") for u in plan["units"]}
+    late = ", ".join(f"<b>{e(c)}</b>" + (f" ({e(causes[c])})" if causes.get(c) else "") for c in r["late_units"])
+    cannot = "".join(
+        f"<li class='late'>{e(u['code'])} cannot be served before it must leave: {e(u['infeasible_reason'])}</li>"
+        for u in ordered
+        if not u.get("feasible", True)
+    )
     band = sl["band95"]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Action plan — {e(plan["scenario"])}</title>
@@ -336,8 +374,8 @@ def plan_html(plan: dict, start: datetime | None = None) -> str:
 {plan["hours"]:g} h, target: everyone fed within {plan["target_minutes"]:g} minutes of arrival.
 EXERCISE — not a record of real operations.</p>
 <h2>Risks</h2>
-<ul><li>Bottleneck: <b>{e(str(r["bottleneck"]))}</b> — {e(r["bottleneck_reason"])}</li>
-<li>Units likely to be late (on time in under {LATE_SHARE:.0%} of replications): <b>{e(late)}</b></li>
+<ul>{cannot}<li>Bottleneck: <b>{e(str(r["bottleneck"]))}</b> — {e(r["bottleneck_reason"])}</li>
+<li>Units likely to be late (on time in under {LATE_SHARE:.0%} of replications): {late or "none"}</li>
 <li>On-time share of the scheduled units: {sl["mean"] if sl["mean"] is None else f"{sl['mean']:.0%}"}
 (95% band {band[0] if band[0] is None else f"{band[0]:.0%}"}–{band[1] if band[1] is None else f"{band[1]:.0%}"})</li>
 <li>Stock-outs per replication: {e(", ".join(f"{k}: {v}" for k, v in r["stockouts"].items()) or "none")}</li></ul>

@@ -39,8 +39,12 @@ def _row(metric: str, a: Welford, b: Welford) -> dict:
 
 
 def compare(a: DrillStats, b: DrillStats, *, names: tuple[str, str] = ("A", "B")) -> dict:
-    """Rows of comparable metrics (service level, per-station waits and use, per-unit on-time share)."""
-    rows = [_row("service_level", a.service_level, b.service_level)]
+    """Rows of comparable metrics (planned units on time, service level, per-station waits and use,
+    per-unit on-time share)."""
+    rows = [
+        _row("planned_units_on_time", a.planned, b.planned),
+        _row("service_level", a.service_level, b.service_level),
+    ]
     for code in [c for c in a.stations if c in b.stations]:
         sa, sb = a.stations[code], b.stations[code]
         if sa.wait.n or sb.wait.n:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.assumptions import assumed
 from simulation.distributions import Dist
 from simulation.spec import ConsumptionSpec, DrillSpec, MobileSpec, RestockSpec, drill_spec
 from supply.core.network import Disruptions, Network, build_network
@@ -48,6 +49,7 @@ class Arrival:
     dwell: float | None
     mobile: bool = False
     serve_at: int = -1
+    force: bool = False  # serve at ``serve_at`` whatever the policy (a change tried by ``improve``)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class CompiledDrill:
     consumption: ConsumptionSpec
     restock: RestockSpec
     mobile: MobileSpec
+    assumed: tuple[tuple[str, str], ...] = ()  # (key path, what was assumed): defaults the file did not set
 
     @property
     def nbins(self) -> int:
@@ -172,6 +175,7 @@ def compile_drill(scenario: Scenario, spec: DrillSpec | None = None) -> Compiled
         consumption=spec.consumption,
         restock=spec.restock,
         mobile=spec.mobile,
+        assumed=assumed(scenario, spec),
     )
 
 

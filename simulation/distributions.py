@@ -75,6 +75,30 @@ class Dist(Strict):
             return sum(params) / len(params)
         return params[0]  # fixed: the value; exponential and lognormal: the mean
 
+    @property
+    def long(self) -> float:
+        """A long draw, for sizing by hand so that the last of many is covered: the maximum where
+        there is one, else about the 95th percentile (3 means; mean + 2 sd for lognormal)."""
+        params = self._params(*REQUIRED[self.dist])
+        if self.dist in ("fixed", "uniform", "triangular"):
+            return params[-1]  # the value, or the high end
+        if self.dist == "exponential":
+            return 3.0 * params[0]
+        mean, sd = params
+        return mean + 2.0 * sd
+
+    def describe(self) -> str:
+        """In words, e.g. ``exponential, mean 20 min``."""
+        if self.dist == "fixed":
+            return f"fixed {self.value:g} min"
+        if self.dist == "exponential":
+            return f"exponential, mean {self.mean:g} min"
+        if self.dist == "uniform":
+            return f"uniform {self.low:g}–{self.high:g} min"
+        if self.dist == "triangular":
+            return f"triangular {self.low:g}–{self.mode:g}–{self.high:g} min (mean {self.expected:.0f})"
+        return f"lognormal, mean {self.mean:g} min, sd {self.sd:g}"
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` independent draws (minutes, ≥ 0)."""
         params = self._params(*REQUIRED[self.dist])

@@ -29,6 +29,7 @@ import numpy as np
 import simpy
 from simpy.resources.container import ContainerGet
 
+from simulation import budget
 from simulation.compiled import Arrival, CompiledDrill
 from simulation.records import GroupRecord, ReplicationRecord
 from simulation.station import Station
@@ -40,7 +41,19 @@ HIST_BINS = 144  # 12 hours in 5-minute bins; the last bin is open-ended
 class _Group:
     """Running totals of one group's arrivals."""
 
-    __slots__ = ("code", "counts", "people", "people_missed", "vehicles_missed", "fed_sum", "wait_sum", "stations")
+    __slots__ = (
+        "code",
+        "counts",
+        "people",
+        "people_missed",
+        "vehicles_missed",
+        "fed_sum",
+        "wait_sum",
+        "stations",
+        "budget_sum",
+        "budget_n",
+        "blame",
+    )
 
     def __init__(self, code: str) -> None:
         self.code = code
@@ -48,6 +61,9 @@ class _Group:
         self.people = self.people_missed = self.vehicles_missed = 0
         self.fed_sum = self.wait_sum = 0.0
         self.stations: dict[str, None] = {}
+        self.budget_sum = budget.zero()
+        self.budget_n = 0
+        self.blame = [0.0] * len(budget.CAUSES)
 
 
 #: What to do with ``k`` people or vehicles of a visit once their stock is drawn.
@@ -73,6 +89,13 @@ class _Visit:
         "wait_sum",
         "vehicle_wait",
         "closed",
+        "reached",
+        "people_resolved",
+        "wait_beyond",
+        "person",
+        "person_end",
+        "vehicle",
+        "vehicle_end",
     )
 
     def __init__(self, arrival: Arrival, station: Station, t0: float, deadline: float) -> None:
@@ -87,6 +110,29 @@ class _Visit:
         self.wait_sum = 0.0  # person-minutes waiting (seat and meal, or a field kitchen)
         self.vehicle_wait = 0.0  # vehicle-minutes waiting for a bay
         self.closed = False
+        self.reached = False  # troops at the station (on-site support)
+        self.people_resolved = 0  # people past the stock draw (the rest wait for a restock)
+        self.wait_beyond = 0.0  # of wait_sum, the minutes past the horizon (unfinished visits drop them)
+        # Time budgets (budget.BUDGET_KEYS) of the last person fed and last vehicle refuelled so
+        # far, and when they finished (inf: left unserved at the deadline).
+        self.person: budget.Budget | None = None
+        self.person_end = -math.inf
+        self.vehicle: budget.Budget | None = None
+        self.vehicle_end = -math.inf
+
+    def track(self, vehicle: bool, end: float, parts: dict[int, float]) -> None:
+        """Keep ``parts`` (budget index → minutes) as the last person's (vehicle's) budget if it
+        finished at ``end`` after the one kept so far; an unserved one (``inf``) always wins."""
+        if end < (self.vehicle_end if vehicle else self.person_end):
+            return
+        b = budget.zero()
+        b[budget.TRAVEL] = self.t1 - self.t0
+        for k, m in parts.items():
+            b[k] = max(0.0, m)
+        if vehicle:
+            self.vehicle, self.vehicle_end = b, end
+        else:
+            self.person, self.person_end = b, end
 
 
 class Model:
@@ -95,7 +141,7 @@ class Model:
     def __init__(self, plan: CompiledDrill, rng: np.random.Generator, index: int = 0) -> None:
         self.plan, self.rng, self.index = plan, rng, index
         self.env = simpy.Environment()
-        self.stations = [Station(self.env, s) for s in plan.stations]
+        self.stations = [Station(self.env, s, plan.horizon) for s in plan.stations]
         self.groups = [_Group(code) for code in plan.groups]
         self.hist = np.zeros(HIST_BINS, dtype=np.int64)
         self.fed_minutes: list[float] = []
@@ -149,7 +195,7 @@ class Model:
                 score = to[s] if self.plan.policy == "nearest" else to[s] + est
                 if a.dwell is not None:  # expected overrun of the dwell weighs heavily
                     score += 10.0 * max(0.0, to[s] + est + back[s] - a.dwell)
-                if self.plan.policy == "assigned" and s == a.serve_at:
+                if (self.plan.policy == "assigned" or a.force) and s == a.serve_at:
                     score = -math.inf
             if score < best_score:
                 best, best_score = s, score
@@ -194,6 +240,7 @@ class Model:
         if v.closed:
             return
         v.t1 = now
+        v.reached = True
         if now >= self.plan.warmup:
             st.arrivals += a.headcount
         c = self.plan.consumption
@@ -232,12 +279,32 @@ class Model:
 
     def _seat_people(self, v: _Visit, k: int) -> None:
         """Resolve ``k`` people through the seat pool and the kitchen (see SeatPool.serve)."""
-        st = v.station
-        if st.seats is not None:
+        st, now = v.station, self.env.now
+        v.people_resolved += k
+        stock_wait = now - v.t1
+        if st.seats is None:
+            v.track(False, math.inf, {budget.STOCK_WAIT: stock_wait, budget.SEAT_WAIT: self._end(v) - now})
+        else:
             meals = self.plan.meal.sample(self.rng, k).tolist()
-            fed, last, wait, seated, wait_unseated = st.seats.serve(
-                self.env.now, v.deadline, meals, st.kitchen, st.busy, st.queue, st.fed_at
+            pool = st.seats
+            fed, last, wait, seated, wait_unseated = pool.serve(
+                now, v.deadline, meals, st.kitchen, st.busy, st.queue, st.fed_at
             )
+            if pool.unfed_split is not None or fed:
+                if pool.unfed_split is not None:  # left unfed: the budget runs to the deadline
+                    (start, ready), finish, end = pool.unfed_split, v.deadline, math.inf
+                    ready = min(ready, finish)
+                else:
+                    start, ready, finish = pool.last_split
+                    end = finish
+                parts = {
+                    budget.STOCK_WAIT: stock_wait,
+                    budget.SEAT_WAIT: start - now,
+                    budget.KITCHEN_WAIT: ready - start,
+                    budget.MEAL: finish - ready,
+                }
+                v.track(False, end, parts)
+            v.wait_beyond += pool.beyond
             self.resolved_events += 3 * seated
             v.wait_sum += wait + wait_unseated
             if v.t1 >= self.plan.warmup:
@@ -257,12 +324,28 @@ class Model:
         self._settle(v)
 
     def _bay_vehicles(self, v: _Visit, k: int) -> None:
-        st = v.station
-        if st.bays is not None:
+        st, now = v.station, self.env.now
+        stock_wait = now - v.t1
+        if st.bays is None:
+            v.track(True, math.inf, {budget.STOCK_WAIT: stock_wait, budget.REFUEL_WAIT: self._end(v) - now})
+        else:
             times = self.plan.refuel.sample(self.rng, k).tolist()
-            done, last, wait, seated, wait_unseated = st.bays.serve(
-                self.env.now, v.deadline, times, None, st.bay_busy, None, None
-            )
+            pool = st.bays
+            done, last, wait, seated, wait_unseated = pool.serve(now, v.deadline, times, None, st.bay_busy, None, None)
+            if pool.unfed_split is not None:
+                start, ready = pool.unfed_split
+                v.track(
+                    True,
+                    math.inf,
+                    {budget.STOCK_WAIT: stock_wait, budget.REFUEL_WAIT: start - now, budget.REFUEL: v.deadline - start},
+                )
+            elif done:
+                start, _, finish = pool.last_split
+                v.track(
+                    True,
+                    finish,
+                    {budget.STOCK_WAIT: stock_wait, budget.REFUEL_WAIT: start - now, budget.REFUEL: finish - start},
+                )
             self.resolved_events += 3 * seated
             v.vehicle_wait += wait + wait_unseated + (self.env.now - v.t1) * k
             v.refuelled += done
@@ -314,6 +397,16 @@ class Model:
             if math.isfinite(v.deadline):  # only those handed a meal before the unit moves on
                 n = min(n, max(0, int((v.deadline - start) * rate + 1e-9)))
             v.wait_sum += n * (start - v.t0) + n * (n - 1) / 2 / rate
+            if v.closed:
+                pass
+            elif n < people:
+                v.track(
+                    False,
+                    math.inf,
+                    {budget.MOBILE_WAIT: min(start, v.deadline) - v.t0, budget.KITCHEN_WAIT: v.deadline - start},
+                )
+            elif n:
+                v.track(False, start + n / rate, {budget.MOBILE_WAIT: start - v.t0, budget.KITCHEN_WAIT: n / rate})
             yield env.timeout(n / rate)
             if not v.closed:
                 st.fed_at.extend([env.now] * n)
@@ -332,10 +425,19 @@ class Model:
                 ev.cancel()
         self._close(v, "missed", None)
 
+    def _end(self, v: _Visit) -> float:
+        """When whoever is still unserved stops waiting: the unit's deadline, else the horizon."""
+        return min(v.deadline, self.plan.horizon)
+
     def _close(self, v: _Visit, outcome: str, minutes: float | None) -> None:
         v.closed = True
         a, st = v.arrival, v.station
         g = self.groups[a.group]
+        if outcome == "missed":
+            # people held up by a stock-out waited from reaching the station until the unit left
+            blocked = a.headcount - v.people_resolved if v.reached else 0
+            v.wait_sum += blocked * (self.env.now - v.t1)
+        self._budget(v, g, outcome)
         g.counts[outcome] += 1
         g.people += a.headcount
         g.wait_sum += v.wait_sum
@@ -351,6 +453,42 @@ class Model:
             self.hist[min(int(minutes // HIST_WIDTH), HIST_BINS - 1)] += 1
             if a.rate_per_min == 0:
                 self.fed_minutes.append(minutes)
+
+    def _budget(self, v: _Visit, g: _Group, outcome: str) -> None:
+        """Add the arrival's time budget and the minutes beyond target it charges to each cause."""
+        a, now = v.arrival, self.env.now
+        if outcome == "missed":
+            for vehicle, short in ((False, v.fed < a.headcount), (True, v.refuelled < a.vehicles)):
+                if short and (v.vehicle_end if vehicle else v.person_end) != math.inf:
+                    v.track(vehicle, math.inf, self._unserved(v, vehicle, now))
+            chosen = v.person if v.fed < a.headcount else v.vehicle
+        else:
+            chosen = v.vehicle if v.vehicle_end > v.person_end else v.person
+        if chosen is None:
+            return
+        for i, m in enumerate(chosen):
+            g.budget_sum[i] += m
+        g.budget_n += 1
+        if outcome not in ("late", "missed"):
+            return
+        used = chosen if outcome == "missed" else v.person
+        if used is None:
+            return
+        back = a.dwell - (v.deadline - v.t0) if a.dwell is not None else 0.0
+        charged = budget.blame(used, missed=outcome == "missed", target=self.plan.target, back=back, mobile=a.mobile)
+        at = v.station.blame_units if a.rate_per_min == 0 else v.station.blame_walk_ins
+        for i, m in enumerate(charged):
+            g.blame[i] += m
+            at[i] += m
+
+    def _unserved(self, v: _Visit, vehicle: bool, end: float) -> dict[int, float]:
+        """Budget parts of a person (vehicle) still unserved at ``end`` with no seat (bay) decided yet."""
+        if v.arrival.mobile:
+            return {budget.MOBILE_WAIT: end - v.t0}
+        if not v.reached:
+            v.t1 = end  # still on the road: all of it was travel
+            return {}
+        return {budget.STOCK_WAIT: end - v.t1}
 
     # --- restock -------------------------------------------------------------------------
     def _reorder(self, st: Station, item: str) -> None:
@@ -382,9 +520,13 @@ class Model:
         for v in self.open:
             if not v.closed:
                 v.closed = True
-                g = self.groups[v.arrival.group]
+                a = v.arrival
+                g = self.groups[a.group]
                 g.counts["unfinished"] += 1
-                g.people += v.arrival.headcount
+                g.people += a.headcount
+                # their waits up to the horizon count as every other person's do
+                blocked = a.headcount - v.people_resolved if v.reached and not a.mobile else 0
+                g.wait_sum += v.wait_sum - v.wait_beyond + blocked * (end - v.t1)
         stations = tuple(st.record(plan.warmup, end, plan.bin_minutes, plan.nbins) for st in self.stations)
         groups = tuple(
             GroupRecord(
@@ -401,6 +543,9 @@ class Model:
                 g.fed_sum,
                 g.wait_sum,
                 tuple(g.stations),
+                tuple(g.budget_sum),
+                g.budget_n,
+                tuple(g.blame),
             )
             for g in self.groups
         )

@@ -29,6 +29,9 @@ class GroupRecord:
     minutes_to_fed_sum: float  # over served arrivals
     wait_sum: float  # person-minutes waiting for a seat and a meal (or a field kitchen)
     stations: tuple[str, ...]  # where its arrivals were served (in order of first use)
+    budget_sum: tuple[float, ...] = ()  # time budget of each arrival's last person (budget.BUDGET_KEYS), summed
+    budget_n: int = 0  # arrivals in budget_sum (all but the unfinished and those nowhere could serve)
+    blame: tuple[float, ...] = ()  # minutes beyond target charged to each of budget.CAUSES, summed
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,8 @@ class StationRecord:
     late_wait_sum: float  # person- and vehicle-minutes waited here by arrivals that were late or missed
     queue_series: tuple[float, ...]  # time-average queue per time bin
     stock_series: tuple[float, ...]  # meals in stock at the end of each time bin (nan: untracked)
+    blame_units: tuple[float, ...] = ()  # minutes beyond target of planned units charged here, per budget.CAUSES
+    blame_walk_ins: tuple[float, ...] = ()  # the same for walk-ins (stream arrivals)
     drawn: tuple[float, ...] = ()  # stock issued to units here, per item of plan.STOCK_ITEMS (tracked or not)
 
     @property

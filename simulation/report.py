@@ -1,7 +1,11 @@
 """A self-contained HTML report of a drill: tables and matplotlib plots inlined as base64 PNG.
 
 It opens with no network: no scripts, fonts or styles are fetched. Takes the plain results
-dict (:meth:`~.stats.DrillStats.as_dict`), so it can be rebuilt from saved JSON.
+dict (:meth:`~.stats.DrillStats.as_dict`), so it can be rebuilt from saved JSON. It reads top
+down as a planner asks: which planned units fail and why (a stacked time-budget bar per unit
+against the target), the bottleneck resource, the defaults assumed, what to change (with
+``--improve``), then the stations, walk-ins and the plots over time. A plot with nothing to
+show is replaced by a sentence saying so.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from pathlib import Path
 
 import matplotlib
 
+from simulation.budget import BUDGET_KEYS
+
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -20,7 +26,7 @@ _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}.bad{color:#b00}
-img{max-width:100%;border:1px solid #eee;margin:.5em 0}
+img{max-width:100%;border:1px solid #eee;margin:.5em 0}.note{color:#555}.big{font-size:1.15em}
 """
 
 
@@ -35,14 +41,23 @@ def _busy_stations(res: dict) -> list[str]:
     return [c for c, s in res["stations"].items() if s["units"]]
 
 
-def _series_plot(res: dict, key: str, ylabel: str, title: str) -> str:
+def _empty(sentence: str) -> str:
+    return f'<p class="note">{html.escape(sentence)}</p>'
+
+
+def _series_plot(res: dict, key: str, ylabel: str, title: str, empty: str) -> str:
     series = res["series"]
     hours = series["bin_minutes"] / 60
-    fig, ax = plt.subplots(figsize=(10, 3.6))
+    lines = {}
     for code in _busy_stations(res):
         ys = [float("nan") if y is None else y for y in series[key].get(code, [])]
-        if ys and any(y == y for y in ys):
-            ax.step([(i + 1) * hours for i in range(len(ys))], ys, where="pre", label=code)
+        if ys and any(y == y and y > 0 for y in ys):
+            lines[code] = ys
+    if not lines:
+        return _empty(empty)
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    for code, ys in lines.items():
+        ax.step([(i + 1) * hours for i in range(len(ys))], ys, where="pre", label=code)
     ax.set_xlabel("hour of the drill")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -53,14 +68,17 @@ def _series_plot(res: dict, key: str, ylabel: str, title: str) -> str:
 
 def _histogram(res: dict) -> str:
     hist = res["minutes_to_fed_histogram"]
-    w, counts = hist["bin_minutes"], hist["counts"]
+    n = max(res["replications"], 1)
+    w, counts = hist["bin_minutes"], [c / n for c in hist["counts"]]
+    if not any(counts):
+        return _empty("Nobody was fed in any replication: no distribution of minutes to fed to show.")
     fig, ax = plt.subplots(figsize=(10, 3.2))
     ax.bar([i * w for i in range(len(counts))], counts, width=w, align="edge", color="#4477aa")
     used = [i for i, c in enumerate(counts) if c]
     ax.set_xlim(0, max(res["target_minutes"], (used[-1] + 2) * w if used else w) * 1.05)
     ax.axvline(res["target_minutes"], color="#b00", linestyle="--", label=f"target {res['target_minutes']:g} min")
     ax.set_xlabel("minutes from arrival to fed (last bin: longer)")
-    ax.set_ylabel("arrivals, all replications")
+    ax.set_ylabel("arrivals per replication")
     ax.set_title("Distribution of minutes to fed")
     ax.legend()
     return _png(fig)
@@ -68,11 +86,57 @@ def _histogram(res: dict) -> str:
 
 def _service_by_station(res: dict) -> str:
     codes = [c for c in _busy_stations(res) if res["stations"][c]["service_level"] is not None]
+    if not codes:
+        return _empty("No station served any arrival: no service level by station to show.")
     fig, ax = plt.subplots(figsize=(10, 3.2))
-    ax.bar(codes, [res["stations"][c]["service_level"] for c in codes], color="#228833")
-    ax.set_ylim(0, 1)
+    bars = ax.bar(codes, [res["stations"][c]["service_level"] for c in codes], color="#228833")
+    ax.bar_label(bars, labels=[f"{res['stations'][c]['service_level']:.0%}" for c in codes], padding=2)
+    ax.set_ylim(0, 1.1)
     ax.set_ylabel("share served on time")
     ax.set_title("Service level by station")
+    return _png(fig)
+
+
+_COLOURS = {
+    "travel": "#999999",
+    "seat_wait": "#cc3311",
+    "kitchen_wait": "#ee7733",
+    "stock_wait": "#aa3377",
+    "meal": "#4477aa",
+    "refuel_wait": "#ccbb44",
+    "refuel": "#66ccee",
+    "mobile_wait": "#228833",
+}
+
+
+def _budget_plot(res: dict) -> str:
+    """One stacked bar per planned unit: where its last person's (vehicle's) minutes went, against the target."""
+    units = {c: u for c, u in res["units"].items() if u.get("planned") and u.get("time_budget")}
+    if not units:
+        return _empty("The drill has no planned units: no time budgets to show.")
+    codes = list(units)
+    fig, ax = plt.subplots(figsize=(10, 0.5 * len(codes) + 1.6))
+    left = [0.0] * len(codes)
+    for key in BUDGET_KEYS:
+        widths = [units[c]["time_budget"][key] for c in codes]
+        if any(widths):
+            ax.barh(codes, widths, left=left, color=_COLOURS[key], label=key.replace("_", " "))
+            left = [a + b for a, b in zip(left, widths, strict=True)]
+    for i, total in enumerate(left):
+        cause = units[codes[i]].get("late_cause")
+        ax.text(
+            total + 2,
+            i,
+            f"{total:.0f} min" + (f" — {cause.replace('_', ' ')}" if cause else ""),
+            va="center",
+            fontsize=8,
+        )
+    ax.axvline(res["target_minutes"], color="#b00", linestyle="--", label=f"target {res['target_minutes']:g} min")
+    ax.invert_yaxis()
+    ax.set_xlim(0, max([*left, res["target_minutes"]]) * 1.35)
+    ax.set_xlabel("minutes from arrival of the unit's last person fed (or vehicle refuelled, or left unserved)")
+    ax.set_title("Where each planned unit's time went (mean over replications)")
+    ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
     return _png(fig)
 
 
@@ -89,10 +153,65 @@ def _ci(d: dict, fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(d['mean'])} [{fmt.format(lo)}, {fmt.format(hi)}]"
 
 
-def render(res: dict, comparison: dict | None = None) -> str:
+def _headline(res: dict) -> list[str]:
+    """Planned units first, each late one with its cause; then walk-ins, the service level, the bottleneck."""
+    e = html.escape
+    planned = [c for c, u in res["units"].items() if u.get("planned")]
+    late = res.get("late_units", [])
+    items = []
+    for code in late:
+        u = res["units"][code]
+        if not u.get("feasible", True):
+            items.append(f"<li class='bad'><b>{e(code)}</b> cannot be served: {e(u['infeasible_reason'])}</li>")
+            continue
+        fate = f"missed in {u['missed_share']:.0%}" if u["missed_share"] else f"on time in {u['on_time_share']:.0%}"
+        cause = (u.get("late_cause") or "?").replace("_", " ")
+        items.append(f"<li><b>{e(code)}</b> ({fate}) — <b>{e(cause)}</b>: {e(u.get('late_reason') or '')}</li>")
+    walk = res.get("walk_ins_on_time")
+    br = res.get("bottleneck_resource") or {}
+    out = [
+        f"<p class='big'><b>Planned units on time: {len(planned) - len(late)} of {len(planned)}</b> (on time in at "
+        f"least 90% of replications); share per replication {_pct(res.get('planned_units_on_time'))}.</p>",
+        f"<ul>{''.join(items)}</ul>" if items else "",
+        "<p>"
+        + (f"Walk-ins on time (share of stream arrivals): {_pct(walk)}. " if walk else "")
+        + f"Service level, every arrival alike, walk-ins included: {_pct(res['service_level'])}.</p>",
+        f"<p><b>Bottleneck:</b> {e(str(res['bottleneck']))}"
+        + (f" — {e(br['resource'].replace('_', ' '))}" if br else "")
+        + f": {e(res['bottleneck_reason'])}.</p>",
+    ]
+    assumed = res.get("assumptions") or []
+    if assumed:
+        out.append("<h2>Assumed (not set in the drill file)</h2><ul>")
+        out += [f"<li{' class=bad' if a['drives'] else ''}>{e(a['text'])}</li>" for a in assumed]
+        out.append("</ul>")
+    return out
+
+
+def _pct(d: dict | None) -> str:
+    return "—" if d is None else _ci(d, "{:.1%}")
+
+
+def improvement_html(imp: dict) -> str:
+    """The ``jungong improve`` answer as a numbered list of actions with their effect."""
+    e = html.escape
+    base = imp["baseline"]["planned_units_on_time"]
+    items = "".join(
+        f"<li>{e(step['action'])}: planned units on time {_pct(step['planned_units_on_time'])}, "
+        f"gain {_ci(step['gain'], '{:+.1%}')} (paired, 95%)</li>"
+        for step in imp["steps"]
+    )
+    verdict = "reaches" if imp["reached"] else "does not reach"
+    return (
+        f"<h2>The smallest change that fixes it</h2><p>Goal: {imp['goal']:.0%} of planned units on time per "
+        f"replication (now {_pct(base)}). Same random numbers for every candidate.</p>"
+        f"<ol>{items}</ol><p>This {verdict} the goal.{' ' + e(imp.get('note', '')) if imp.get('note') else ''}</p>"
+    )
+
+
+def render(res: dict, comparison: dict | None = None, improvement: dict | None = None) -> str:
     """The report as one HTML string."""
     e = html.escape
-    sl = res["service_level"]
     station_rows = [
         [
             e(c),
@@ -110,6 +229,7 @@ def render(res: dict, comparison: dict | None = None) -> str:
             e(c),
             f"{u['arrivals']:g}",
             "—" if u["on_time_share"] is None else f"{u['on_time_share']:.0%}",
+            e((u.get("late_cause") or "").replace("_", " ")),
             "—" if u["mean_wait_minutes"] is None else f"{u['mean_wait_minutes']:.0f}",
             "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
             f"{u['missed_share']:.0%}" if u["missed_share"] is not None else "—",
@@ -125,8 +245,9 @@ def render(res: dict, comparison: dict | None = None) -> str:
         f"<h1>Drill rehearsal: {e(res['scenario'])}</h1>",
         f"<p>{res['replications']} replications, seed {res['seed']}, {res['hours']:g} hours, target "
         f"{res['target_minutes']:g} min, policy <b>{e(res['policy'])}</b>.</p>",
-        f"<p><b>Service level</b> (share of arrivals served on time): {_ci(sl, '{:.1%}')}. "
-        f"<b>Bottleneck:</b> {e(str(res['bottleneck']))} — {e(res['bottleneck_reason'])}.</p>",
+        *_headline(res),
+        _budget_plot(res),
+        improvement_html(improvement) if improvement else "",
         "<h2>Disruptions</h2><ul>"
         + "".join(f"<li>from minute {d['from_minute']:g}: {e(d['state'])}</li>" for d in res["disruptions"])
         + "</ul>",
@@ -141,6 +262,7 @@ def render(res: dict, comparison: dict | None = None) -> str:
                 "unit",
                 "arrivals",
                 "on time",
+                "late cause",
                 "wait, min",
                 "min to fed",
                 "missed",
@@ -151,8 +273,20 @@ def render(res: dict, comparison: dict | None = None) -> str:
             unit_rows,
         ),
         "<h2>Plots</h2>",
-        _series_plot(res, "queue", "people waiting", "Queue length over time (mean over replications)"),
-        _series_plot(res, "stock_meals", "meals in stock", "Meal stock over time (mean over replications)"),
+        _series_plot(
+            res,
+            "queue",
+            "people waiting",
+            "Queue length over time (mean over replications)",
+            "Nobody queued for a seat at any station: no queue to plot.",
+        ),
+        _series_plot(
+            res,
+            "stock_meals",
+            "meals in stock",
+            "Meal stock over time (mean over replications)",
+            "No station tracks its meal stock (untracked stock is unlimited): no stock to plot.",
+        ),
         _histogram(res),
         _service_by_station(res),
     ]
@@ -176,8 +310,8 @@ def render(res: dict, comparison: dict | None = None) -> str:
     return "\n".join(parts)
 
 
-def write_report(res: dict, path: str | Path, comparison: dict | None = None) -> Path:
+def write_report(res: dict, path: str | Path, comparison: dict | None = None, improvement: dict | None = None) -> Path:
     """Write the report; returns the path."""
     out = Path(path)
-    out.write_text(render(res, comparison), encoding="utf-8")
+    out.write_text(render(res, comparison, improvement), encoding="utf-8")
     return out

@@ -3,7 +3,7 @@
 Replication *i* always runs with ``SeedSequence(seed).spawn(n)[i]`` and records are added to
 the statistics in index order, so the results are identical whatever runs them: this process
 (``workers=1``), local worker processes (:class:`concurrent.futures.ProcessPoolExecutor`) or an
-existing Dask cluster (``dask.distributed``'s own executor, ``Client.get_executor()``).
+existing Dask cluster (``dask.distributed``'s own executor, ``Client.getexecutor()``).
 Replications travel in chunks, and at most a few chunks are in flight, so memory stays flat.
 """
 
@@ -63,10 +63,10 @@ def run_plan(
             if progress:
                 progress(done, replications)
         return stats
-    with _executor(workers, cluster, connect_timeout) as (executor, slots):
+    with open_executor(workers, cluster, connect_timeout) as (executor, slots):
         size = max(1, min(25, math.ceil(replications / (slots * 4))))
         chunks = iter([seeds[i : i + size] for i in range(0, replications, size)])
-        for records in _in_order(executor, plan, chunks, window=slots * 2):
+        for records in in_order(executor, plan, chunks, window=slots * 2):
             for rec in records:
                 stats.add(rec)
             done += len(records)
@@ -75,7 +75,7 @@ def run_plan(
     return stats
 
 
-def _in_order(
+def in_order(
     executor: Executor, plan: CompiledDrill, chunks: Iterator, window: int
 ) -> Iterator[list[ReplicationRecord]]:
     """Results chunk by chunk in submission order, with at most ``window`` chunks in flight."""
@@ -89,14 +89,28 @@ def _in_order(
 
 
 @contextmanager
-def _executor(workers: int, cluster: str | None, timeout: float) -> Iterator[tuple[Executor, int]]:
+def open_executor(workers: int, cluster: str | None, timeout: float) -> Iterator[tuple[Executor, int]]:
+    """A local process pool or the Dask cluster for one run: executor and slots, closed on exit."""
+    executor, slots, close = start_executor(workers, cluster, timeout)
+    try:
+        yield executor, slots
+    finally:
+        close()
+
+
+def start_executor(
+    workers: int, cluster: str | None, timeout: float = 10.0
+) -> tuple[Executor, int, Callable[[], None]]:
+    """A local process pool of ``workers`` (or the Dask cluster at ``cluster``): executor, slots, close.
+
+    Long-lived users (the API's drill planning jobs) keep it open; :func:`run_plan` opens one per run.
+    """
     if cluster is None:
         # fork: workers inherit the loaded modules and never re-run the caller's __main__
         # (``python -m supply.cli`` has no main guard); spawn where fork does not exist.
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            yield pool, workers
-        return
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        return pool, workers, lambda: pool.shutdown(wait=True, cancel_futures=True)
     from dask.distributed import Client
 
     try:
@@ -104,12 +118,9 @@ def _executor(workers: int, cluster: str | None, timeout: float) -> Iterator[tup
     except (OSError, TimeoutError, ValueError) as exc:
         msg = f"cannot reach the Dask cluster at {cluster}: {exc}"
         raise ClusterError(msg) from None
-    try:
-        slots = max(1, sum(client.nthreads().values()))
-        log.info("running on %s with %d worker threads", cluster, slots)
-        yield client.get_executor(pure=False), slots
-    finally:
-        client.close()
+    slots = max(1, sum(client.nthreads().values()))
+    log.info("running on %s with %d worker threads", cluster, slots)
+    return client.get_executor(pure=False), slots, client.close
 
 
 def run_drill(

@@ -17,8 +17,14 @@ from simulation.distributions import Dist, as_dist
 from supply.core.errors import Problem, ScenarioError
 from supply.core.factors import factors_from_scenario
 from supply.core.scenario import Scenario, problems_from_validation
-from supply.core.types import StockItem, Strict
+from supply.core.scenario_teams import teams_from_scenario
+from supply.core.types import MAX_ID, StockItem, Strict
 
+#: Bounds of a drill (a year-long horizon, a whole garrison per unit); the work limit (a setting) bounds the cost.
+MAX_HOURS = 24 * 366
+MAX_PEOPLE = 100_000
+MAX_VEHICLES = 10_000
+MAX_REPLICATIONS = 10_000
 ARRIVE_RE = re.compile(r"^D(\d+)\s+(\d{1,2}):(\d{2})$")
 
 
@@ -37,12 +43,12 @@ class UnitSpec(Strict):
     """A scheduled arrival (train, convoy, ship) at a site, or at a station's own door."""
 
     code: str
-    headcount: int = Field(ge=1)
-    vehicles: int = Field(default=0, ge=0)
+    headcount: int = Field(ge=1, le=MAX_PEOPLE)
+    vehicles: int = Field(default=0, ge=0, le=MAX_VEHICLES)
     site: str | None = None
     station: str | None = None
-    arrive: float = Field(ge=0)
-    dwell_minutes: float | None = Field(default=None, gt=0)
+    arrive: float = Field(ge=0, le=MAX_HOURS * 60)
+    dwell_minutes: float | None = Field(default=None, gt=0, le=MAX_HOURS * 60)
     support: Literal["station", "mobile"] = "station"
     serve_at: str | None = None
 
@@ -62,12 +68,12 @@ class StreamSpec(Strict):
     code: str | None = None
     station: str | None = None
     site: str | None = None
-    rate_per_hour: float = Field(gt=0)
-    headcount: int = Field(default=1, ge=1)
-    vehicles: int = Field(default=0, ge=0)
-    from_hour: float = Field(default=0, ge=0)
-    to_hour: float | None = Field(default=None, ge=0)
-    dwell_minutes: float | None = Field(default=None, gt=0)
+    rate_per_hour: float = Field(gt=0, le=10_000)
+    headcount: int = Field(default=1, ge=1, le=MAX_PEOPLE)
+    vehicles: int = Field(default=0, ge=0, le=MAX_VEHICLES)
+    from_hour: float = Field(default=0, ge=0, le=MAX_HOURS)
+    to_hour: float | None = Field(default=None, ge=0, le=MAX_HOURS)
+    dwell_minutes: float | None = Field(default=None, gt=0, le=MAX_HOURS * 60)
 
     @property
     def place(self) -> str:
@@ -155,19 +161,19 @@ class EventSpec(Strict):
 class DrillSpec(Strict):
     """A drill: horizon, target, arrivals, service times, disruptions. Keys are the file's contract."""
 
-    hours: float = Field(gt=0)
-    target_minutes: float = Field(default=45, gt=0)
-    replications: int = Field(default=200, ge=1)
-    seed: int = Field(default=0, ge=0)
-    warmup_hours: float = Field(default=0, ge=0)
+    hours: float = Field(gt=0, le=MAX_HOURS)
+    target_minutes: float = Field(default=45, gt=0, le=MAX_HOURS * 60)
+    replications: int = Field(default=200, ge=1, le=MAX_REPLICATIONS)
+    seed: int = Field(default=0, ge=0, le=MAX_ID)
+    warmup_hours: float = Field(default=0, ge=0, le=MAX_HOURS)
     policy: Literal["earliest", "nearest", "assigned"] = "earliest"
-    units: list[UnitSpec] = Field(default_factory=list)
-    streams: list[StreamSpec] = Field(default_factory=list)
+    units: list[UnitSpec] = Field(default_factory=list, max_length=20_000)
+    streams: list[StreamSpec] = Field(default_factory=list, max_length=1_000)
     service: ServiceSpec = ServiceSpec()
     consumption: ConsumptionSpec = ConsumptionSpec()
     restock: RestockSpec = RestockSpec()
     mobile: MobileSpec = MobileSpec()
-    events: list[EventSpec] = Field(default_factory=list)
+    events: list[EventSpec] = Field(default_factory=list, max_length=1_000)
 
     def stream_code(self, i: int) -> str:
         s = self.streams[i]
@@ -183,13 +189,47 @@ def drill_spec(scenario: Scenario) -> DrillSpec:
     if isinstance(raw.get("consumption", {}), dict):
         raw["consumption"] = {**consumption_defaults(scenario), **raw.get("consumption", {})}
     try:
+        teams_from_scenario(scenario)
+        team_problems: list[Problem] = []
+    except ScenarioError as exc:
+        team_problems = exc.problems
+    try:
         spec = DrillSpec.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(problems_from_validation(exc, src, prefix="drill")) from None
-    problems = [Problem(src, path, msg) for path, msg in _semantic_problems(spec, scenario)]
+        raise ScenarioError([*problems_from_validation(exc, src, prefix="drill"), *team_problems]) from None
+    problems = [Problem(src, path, msg) for path, msg in _semantic_problems(spec, scenario)] + team_problems
     if problems:
         raise ScenarioError(problems)
     return spec
+
+
+def work_estimate(spec: DrillSpec, replications: int | None = None) -> float:
+    """The simulated events a drill costs: replications × (people and vehicles arriving + disruptions).
+
+    Each person and vehicle is one process of the model (:mod:`simulation.model`), so this is
+    proportional to its run time and memory; a Poisson stream contributes its expected arrivals.
+    """
+    per_rep = float(sum(u.headcount + u.vehicles for u in spec.units) + len(spec.events))
+    for s in spec.streams:
+        hours = max((spec.hours if s.to_hour is None else s.to_hour) - s.from_hour, 0.0)
+        per_rep += s.rate_per_hour * hours * (s.headcount + s.vehicles)
+    return float(replications or spec.replications) * max(per_rep, 1.0)
+
+
+def check_work(spec: DrillSpec, replications: int | None, limit: float, *, source: str = "drill") -> float:
+    """Refuse (:class:`InvalidArgumentError`: 422 / exit 2) a drill whose :func:`work_estimate` exceeds ``limit``."""
+    from supply.core.errors import InvalidArgumentError
+
+    work = work_estimate(spec, replications)
+    if work > limit:
+        reps = replications or spec.replications
+        msg = (
+            f"{source}: the drill is too large to simulate: about {work:,.0f} simulated events "
+            f"({reps:,} replications × {work / reps:,.0f} people, vehicles and events), "
+            f"above the limit of {limit:,.0f} (setting JUNGONG_DRILL_WORK_LIMIT); use fewer replications or units"
+        )
+        raise InvalidArgumentError(msg)
+    return work
 
 
 def _unknown(kind: str, code: str, known: list[str]) -> str:

@@ -11,6 +11,7 @@ import math
 import numpy as np
 import simpy
 
+from simulation.budget import CAUSES
 from simulation.compiled import StationPlan
 from simulation.records import StationRecord
 from supply.core.types import STOCK_ITEMS
@@ -27,12 +28,19 @@ class SeatPool:
     operation per person. Start times are non-decreasing, which the kitchen relies on.
     """
 
-    __slots__ = ("capacity", "free", "free_sum")
+    __slots__ = ("capacity", "free", "free_sum", "horizon", "last_split", "unfed_split", "beyond")
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, horizon: float = math.inf) -> None:
         self.capacity = capacity
         self.free = [0.0] * capacity
         self.free_sum = 0.0
+        self.horizon = horizon
+        # Of the last :meth:`serve`: (start, ready, finish) of the person served last, (start,
+        # ready) of the last one left unserved at the deadline (or None), and the minutes of the
+        # waits that lie beyond the horizon (not observed by the drill).
+        self.last_split = (0.0, 0.0, 0.0)
+        self.unfed_split: tuple[float, float] | None = None
+        self.beyond = 0.0
 
     def serve(
         self,
@@ -56,7 +64,9 @@ class SeatPool:
         b_lo, b_hi = busy.lo, busy.hi
         served = seated = 0
         last = arrive
-        wait_seated = wait_unseated = 0.0
+        wait_seated = wait_unseated = beyond = 0.0
+        horizon = self.horizon
+        last_split, unfed = (arrive, arrive, arrive), None
         for d in durations:
             first = free[0]
             start = arrive if arrive > first else first
@@ -64,6 +74,9 @@ class SeatPool:
                 if queue is not None:
                     queue.add(arrive, deadline)
                 wait_unseated += deadline - arrive
+                if deadline > horizon:
+                    beyond += deadline - (arrive if arrive > horizon else horizon)
+                unfed = (deadline, deadline)
                 continue
             if queue is not None and start > arrive:
                 queue.lo.append(arrive)
@@ -78,12 +91,18 @@ class SeatPool:
                 b_hi.append(leave)
             seated += 1
             wait_seated += ready - arrive
+            if ready > horizon:
+                beyond += ready - (arrive if arrive > horizon else horizon)
             if finish <= deadline:
                 served += 1
                 if done_at is not None:
                     done_at.append(finish)
                 if finish > last:
                     last = finish
+                    last_split = (start, ready, finish)
+            else:
+                unfed = (start, ready)
+        self.last_split, self.unfed_split, self.beyond = last_split, unfed, beyond
         return served, last, wait_seated, seated, wait_unseated
 
     def backlog(self, now: float) -> float:
@@ -145,11 +164,11 @@ class Intervals:
 class Station:
     """One station's run-time state. Stocks of ``None`` are untracked (unlimited)."""
 
-    def __init__(self, env: simpy.Environment, plan: StationPlan) -> None:
+    def __init__(self, env: simpy.Environment, plan: StationPlan, horizon: float = math.inf) -> None:
         self.env = env
         self.plan = plan
-        self.seats = SeatPool(plan.seats) if plan.seats else None
-        self.bays = SeatPool(plan.refuel_bays) if plan.refuel_bays else None
+        self.seats = SeatPool(plan.seats, horizon) if plan.seats else None
+        self.bays = SeatPool(plan.refuel_bays, horizon) if plan.refuel_bays else None
         self.kitchens = simpy.Resource(env, plan.field_kitchens) if plan.field_kitchens else None
         self.kitchen = Kitchen(plan.meals_per_hour) if plan.meals_per_hour > 0 else None
         self.stock = {
@@ -169,6 +188,8 @@ class Station:
         self.units = 0
         self.units_on_time = 0
         self.late_wait_sum = 0.0
+        self.blame_units = [0.0] * len(CAUSES)  # minutes beyond target charged here, planned units
+        self.blame_walk_ins = [0.0] * len(CAUSES)  # the same for stream arrivals
         self.inbound = [0, 0]  # people and vehicles assigned here, still on their way
         self.drawn = dict.fromkeys(STOCK_ITEMS, 0.0)  # issued to units (not the hub's restock transfers)
 
@@ -261,6 +282,8 @@ class Station:
             units=self.units,
             units_on_time=self.units_on_time,
             late_wait_sum=self.late_wait_sum,
+            blame_units=tuple(self.blame_units),
+            blame_walk_ins=tuple(self.blame_walk_ins),
             queue_series=tuple(queue_bins.tolist()),
             stock_series=self.stock_series(bin_minutes, nbins),
             drawn=tuple(self.drawn[k] for k in STOCK_ITEMS),

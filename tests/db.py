@@ -4,6 +4,9 @@ A migrated database with the Guangzhou scenario and one user per role is built o
 and backend (a *template*); each test gets a fresh copy (a file copy on SQLite, ``CREATE
 DATABASE … TEMPLATE`` on PostgreSQL), so tests never see each other's writes. PostgreSQL
 databases are named ``jungong_test_<random>`` and dropped at the end of the run.
+
+Every test database is reconciled at teardown (:func:`assert_reconciled`): whatever a test
+wrote, concurrently or through a killed connection, the running balances must equal the ledger.
 """
 
 from __future__ import annotations
@@ -131,11 +134,27 @@ class Db:
         return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
 
 
+def assert_reconciled(url: str) -> None:
+    """The test oracle: every running balance equals the sums of its ledger (``jungong db reconcile``)."""
+    from supply.service.reconcile import reconcile
+
+    engine = make_engine(url)
+    try:
+        with write_session(engine) as s:
+            checked, found = reconcile(s)
+            s.rollback()
+    finally:
+        engine.dispose()
+    assert checked > 0 and not found, "balances differ from the ledger:\n" + "\n".join(m.describe() for m in found)
+
+
 @pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest) -> Db:
-    """A fresh database (Guangzhou scenario, one user per role) on each backend."""
+def db(request: pytest.FixtureRequest) -> Iterator[Db]:
+    """A fresh database (Guangzhou scenario, one user per role) on each backend; reconciled at teardown."""
     template: Template = request.getfixturevalue(f"{request.param}_template")
-    return Db(template.backend, template.make_copy(), template.tokens)
+    fresh = Db(template.backend, template.make_copy(), template.tokens)
+    yield fresh
+    assert_reconciled(fresh.url)
 
 
 @pytest.fixture
@@ -227,3 +246,21 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             proc.wait()
         log.close()
         assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
+    assert_reconciled(db.url)
+
+
+@pytest.fixture
+def session(db: Db) -> Iterator:
+    """A write session on a fresh database of each backend, for domain tests that call functions directly.
+
+    Domain functions never commit; the test sees its own writes through the one transaction and
+    the database copy is thrown away afterwards.
+    """
+    engine = make_engine(db.url)
+    s = write_session(engine)
+    try:
+        yield s
+    finally:
+        s.rollback()
+        s.close()
+        engine.dispose()

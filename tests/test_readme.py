@@ -55,6 +55,8 @@ def test_first_command_runs_the_main_job(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "service level" in proc.stdout
+    # the headline leads with the planned units, each late one named with its cause
+    assert proc.stdout.index("Planned units on time:") < proc.stdout.index("service level")
     for option in ("--report", "--map"):
         if option in args:
             written = tmp_path / args[args.index(option) + 1]

@@ -7,16 +7,24 @@ routers are passed in ``routers``. ``app_from_env`` is the uvicorn factory used 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from supply.api import console, docs, problems
 from supply.api.access_log import AccessLog
+from supply.api.limits import BodyLimit
+from supply.api.models.common import problem_schemas
 from supply.api.routers import admin, dispatches, drills, maps, reports, requests, stations, stock, teams
 from supply.api.runtime import Runtime
 from supply.core.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 #: The service's own routers, in the order the docs list them.
 ROUTERS: tuple[APIRouter, ...] = (
@@ -36,6 +44,7 @@ def create_app(
 ) -> FastAPI:
     """A new app on ``settings``' database (or ``engine``), with the extra ``routers``."""
     app = FastAPI(
+        lifespan=_lifespan,
         title="jungong — duty officers' service",
         version="1",
         description="Stock ledger, support requests and dispatches for Guangzhou's military supply stations (军供站). "
@@ -46,10 +55,37 @@ def create_app(
     app.add_middleware(AccessLog)
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
+    app.add_middleware(BodyLimit, limit=app.state.runtime.settings.max_body_bytes)
     for router in (*ROUTERS, maps.assets, maps.router, docs.router, *routers):
         app.include_router(router)
     console.install(app)
+    _with_problem_schemas(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Resume the drills' planning jobs a stopped server left behind; stop the job pool at shutdown."""
+    runtime: Runtime = app.state.runtime
+    try:
+        await run_in_threadpool(runtime.jobs.recover, runtime.engine)
+    except Exception as exc:  # an uninitialised or unreachable database: requests will say so
+        log.warning("could not look for drills left planning: %s", exc)
+    yield
+    runtime.jobs.close()
+
+
+def _with_problem_schemas(app: FastAPI) -> None:
+    """Add the problem document's schema to ``/openapi.json`` (the routes refer to it: see ``problems()``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        return app.openapi_schema  # type: ignore[return-value]  # set by build()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise the schema
 
 
 def app_from_env() -> FastAPI:

@@ -5,7 +5,10 @@ that never change, outside the write lock), then one transaction (``BEGIN IMMEDI
 SQLite) with the domain function and — when the request carries an ``Idempotency-Key`` — the
 stored first answer, so a retried POST returns that answer and records nothing new. The key is
 looked up inside the write transaction; two identical requests racing on PostgreSQL collide on
-the unique (user, key) index, and the loser replays the winner's answer.
+the unique (user, key) index, and the loser replays the winner's answer. An answer carrying a
+secret (a new user's token) is stored redacted (``redact=``), so no token is ever at rest;
+stored answers are kept for the ``idempotency_hours`` setting and then purged
+(:func:`supply.service.idempotency.purge`).
 
 Dependencies that do no I/O are ``async`` (FastAPI runs them on the event loop instead of
 handing each to a worker thread); those that query the database are plain functions.
@@ -15,13 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -30,6 +35,7 @@ from supply.api.access_log import note_user
 from supply.api.runtime import Runtime
 from supply.core.errors import ConflictError, InvalidArgumentError
 from supply.core.types import CODE_PATTERN, MAX_ID, When
+from supply.service import idempotency as expired
 from supply.service.auth import ADMINS, READERS, WRITERS, Caller, Role, authenticate, require
 from supply.service.db import read_session, write_session
 from supply.service.models import IdempotencyRecord, utcnow
@@ -97,7 +103,7 @@ IdempotencyKey = Annotated[
 T = TypeVar("T")
 _IDEM = IdempotencyRecord.__table__
 _STORED = select(_IDEM.c.fingerprint, _IDEM.c.method, _IDEM.c.path, _IDEM.c.status_code, _IDEM.c.body).where(
-    _IDEM.c.user_id == bindparam("uid"), _IDEM.c.key == bindparam("k")
+    _IDEM.c.user_id == bindparam("uid"), _IDEM.c.key == bindparam("k"), _IDEM.c.created_at >= bindparam("since")
 )
 _STORE = insert(_IDEM)
 
@@ -121,18 +127,30 @@ class Writer:
         with read_session(self.runtime.read_engine) as session:
             return fn(session)
 
-    def run(self, body: BaseModel | None, fn: Callable[[Session], tuple[int, Any]]) -> Response:
+    def run(
+        self,
+        body: BaseModel | None,
+        fn: Callable[[Session], tuple[int, Any]],
+        *,
+        redact: Callable[[Any], Any] | None = None,
+    ) -> Response:
+        """Run ``fn`` in one write transaction; it returns the status and the answer (a response model,
+        a list of them or None), which is stored under the caller's ``Idempotency-Key`` (as ``redact``
+        makes it, when the answer carries a secret)."""
         raw = body.model_dump_json(by_alias=True) if body is not None else ""
         fingerprint = hashlib.sha256(f"{self.method} {self.path} {raw}".encode()).hexdigest()
         session = write_session(self.runtime.engine)
         try:
-            if self.key and (stored := self._stored(session)) is not None:
-                return self._replay(stored, fingerprint)
-            status, payload = fn(session)
-            text = json.dumps(payload, ensure_ascii=False)
             if self.key:
+                if (stored := self._stored(session)) is not None:
+                    return self._replay(stored, fingerprint)
+                expired.forget(session.connection(), self.user.id, self.key, self._since())
+            status, payload = fn(session)
+            text = json.dumps(to_jsonable_python(payload, by_alias=True), ensure_ascii=False)
+            if self.key:
+                kept = text if redact is None else json.dumps(to_jsonable_python(redact(payload), by_alias=True))
                 row = {"user_id": self.user.id, "key": self.key, "method": self.method, "path": self.path}
-                extra = {"fingerprint": fingerprint, "status_code": status, "body": text, "created_at": utcnow()}
+                extra = {"fingerprint": fingerprint, "status_code": status, "body": kept, "created_at": utcnow()}
                 session.connection().execute(_STORE, {**row, **extra})
             session.commit()
         except IntegrityError:
@@ -143,6 +161,8 @@ class Writer:
             raise ConflictError(msg) from None
         finally:
             session.close()
+        if self.key:
+            self.runtime.purge_idempotency()
         return Response(text, status_code=status, media_type="application/json")
 
     def transact(self, fn: Callable[[Session], T]) -> T:
@@ -160,7 +180,11 @@ class Writer:
         return out
 
     def _stored(self, session: Session) -> Any:
-        return session.connection().execute(_STORED, {"uid": self.user.id, "k": self.key}).first()
+        args = {"uid": self.user.id, "k": self.key, "since": self._since()}
+        return session.connection().execute(_STORED, args).first()
+
+    def _since(self) -> Any:
+        return utcnow() - timedelta(hours=self.runtime.settings.idempotency_hours)
 
     def _replay(self, stored: Any, fingerprint: str) -> Response:
         if stored.fingerprint != fingerprint:
@@ -176,15 +200,21 @@ class Writer:
         )
 
 
-async def get_writer(runtime: RuntimeDep, user: Officer, request: Request, key: IdempotencyKey = None) -> Writer:
-    return Writer(runtime, user, request, key)
+def writer_for(roles: frozenset[Role]) -> Callable[..., Awaitable[Writer]]:
+    """A dependency giving a :class:`Writer` to a caller holding one of ``roles`` (else 401 / 403)."""
+
+    async def writer(
+        runtime: RuntimeDep,
+        request: Request,
+        user: Caller = Depends(require_role(roles)),  # a default, not Annotated: the closure's names are not global
+        key: IdempotencyKey = None,
+    ) -> Writer:
+        return Writer(runtime, user, request, key)
+
+    return writer
 
 
-WriterDep = Annotated[Writer, Depends(get_writer)]
-
-
-async def get_admin_writer(runtime: RuntimeDep, user: Admin, request: Request, key: IdempotencyKey = None) -> Writer:
-    return Writer(runtime, user, request, key)
-
-
-AdminWriterDep = Annotated[Writer, Depends(get_admin_writer)]
+#: Officers' writes (officer, admin).
+WriterDep = Annotated[Writer, Depends(writer_for(WRITERS))]
+#: Admins' writes.
+AdminWriterDep = Annotated[Writer, Depends(writer_for(ADMINS))]

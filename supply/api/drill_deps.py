@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from supply.api.deps import IdempotencyKey, Reader, RuntimeDep, Writer, require_role
-from supply.service.auth import Caller, Role
+from supply.api.deps import Writer, writer_for
+from supply.service.auth import READERS, Role
 
-
-async def get_member_writer(runtime: RuntimeDep, user: Reader, request: Request, key: IdempotencyKey = None) -> Writer:
-    return Writer(runtime, user, request, key)
-
-
-MemberWriterDep = Annotated[Writer, Depends(get_member_writer)]
-Starter = Annotated[Caller, Depends(require_role(frozenset({Role.officer, Role.commander, Role.admin})))]
-
-
-async def get_starter_writer(
-    runtime: RuntimeDep, user: Starter, request: Request, key: IdempotencyKey = None
-) -> Writer:
-    return Writer(runtime, user, request, key)
-
-
-StarterWriterDep = Annotated[Writer, Depends(get_starter_writer)]
+#: Who may start a drill.
+STARTERS = frozenset({Role.officer, Role.commander, Role.admin})
+#: Writes by any authenticated user; the domain checks their role in the drill.
+MemberWriterDep = Annotated[Writer, Depends(writer_for(READERS))]
+#: Starting a drill.
+StarterWriterDep = Annotated[Writer, Depends(writer_for(STARTERS))]

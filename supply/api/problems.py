@@ -1,17 +1,23 @@
-"""The one place errors become RFC 9457 ``application/problem+json`` responses."""
+"""The one place errors become RFC 9457 ``application/problem+json`` responses.
+
+An unexpected error is a 500 whose body carries a ``request_id``; the same id is logged with the
+error's traceback, so an operator finds the one from the other. A SQLite database busy beyond the
+busy timeout is a 503 with ``Retry-After``, like a lost connection.
+"""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from supply.core.errors import FieldError, JungongError, NotAuthenticatedError, UnknownCodeError
+from supply.core.errors import DatabaseBusyError, FieldError, JungongError, NotAuthenticatedError, UnknownCodeError
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -42,6 +48,8 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
             extra = {"kind": exc.kind, "code": exc.code, "suggestions": exc.suggestions}
         if isinstance(exc, NotAuthenticatedError):
             headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, DatabaseBusyError):
+            headers["Retry-After"] = "2"
     elif isinstance(exc, StarletteHTTPException):
         status, detail = exc.status_code, str(exc.detail)
         title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
@@ -51,12 +59,25 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database connection lost on %s %s: %s", request.method, request.url.path, exc.orig)
         status, title, detail = 503, "Database unavailable", "the database connection was lost; retry the request"
         headers["Retry-After"] = "1"
+    elif isinstance(exc, OperationalError) and _busy(exc):
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        status, title, detail = 503, "Database busy", "the database is busy with other writers; retry shortly"
+        headers["Retry-After"] = "2"
     else:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        status, title, detail = 500, "Internal error", "an unexpected error occurred; it has been logged"
+        request_id = uuid.uuid4().hex[:16]
+        # handlers run outside the ``except`` block: the traceback must be passed explicitly
+        log.error("unhandled error %s on %s %s", request_id, request.method, request.url.path, exc_info=exc)
+        status, title = 500, "Internal error"
+        detail = f"an unexpected error occurred; it has been logged as {request_id}"
+        extra = {"request_id": request_id}
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": request.url.path}
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _busy(exc: OperationalError) -> bool:
+    """SQLite's "database is locked" (the busy timeout ran out)."""
+    return "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig)
 
 
 def install(app: FastAPI) -> None:

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from supply.core.errors import JungongError
+from supply.api.drill_jobs import DrillJobs
+from supply.core.errors import NotInitialisedError
 from supply.core.factors import Factors, StockPolicy, factors_from_scenario, stock_policy
 from supply.core.network import Network, build_network
 from supply.core.scenario import Scenario
 from supply.core.settings import Settings
+from supply.service import idempotency
 from supply.service.db import make_engine, read_session, reader
 from supply.service.known_codes import Codes
+from supply.service.models import utcnow
 from supply.service.scenario_sync import stored_scenario
 
-
-class NotInitialisedError(JungongError):
-    """The database has no scenario yet: ``jungong db init`` was not run."""
-
-    title = "Database not initialised"
-    status = 503
+log = logging.getLogger(__name__)
 
 
 class Runtime:
@@ -30,15 +31,45 @@ class Runtime:
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
         self._engine = engine
+        self._purged_at: datetime | None = None
+        self._purge_lock = threading.Lock()
+
+    def purge_idempotency(self) -> None:
+        """Purge expired idempotency records, at most every ``PURGE_EVERY`` per process.
+
+        Runs after the request's own transaction committed, in batches of short transactions
+        (:func:`supply.service.idempotency.purge`), so other writers wait for one batch at most.
+        """
+        now = utcnow()
+        with self._purge_lock:
+            if self._purged_at is not None and now - self._purged_at < idempotency.PURGE_EVERY:
+                return
+            self._purged_at = now
+        before = now - timedelta(hours=self.settings.idempotency_hours)
+        try:
+            n = idempotency.purge(self.engine, before)
+        except Exception as exc:  # a purge that fails is retried at the next interval; never the request's fault
+            log.warning("idempotency purge failed (retried later): %s", exc)
+        else:
+            if n:
+                log.info("purged %d idempotency records older than %s", n, before.isoformat())
 
     @cached_property
     def engine(self) -> Engine:
-        return self._engine or make_engine(self.settings.resolved_database_url())
+        return self._engine or make_engine(
+            self.settings.resolved_database_url(), busy_seconds=self.settings.sqlite_busy_seconds
+        )
 
     @cached_property
     def read_engine(self) -> Engine:
         """The engine for reads outside a write (autocommit on PostgreSQL; see :func:`supply.service.db.reader`)."""
         return reader(self.engine)
+
+    @cached_property
+    def jobs(self) -> DrillJobs:
+        """Where drills' planning jobs run (a local process pool, or the Dask cluster of the settings)."""
+        url = self.engine.url.render_as_string(hide_password=False)
+        return DrillJobs(self.settings, url, self.settings.scenarios_dir / "drills")
 
     @cached_property
     def codes(self) -> Codes:

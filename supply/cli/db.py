@@ -1,4 +1,4 @@
-"""Database commands: ``db init``, ``users add``, ``serve``.
+"""Database commands: ``db init``, ``db reconcile``, ``users add``, ``serve``.
 
 Every command that touches the database takes ``--db URL``, else ``JUNGONG_DATABASE_URL``,
 else the default SQLite file in the data folder.
@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from supply.cli.common import DbOpt, ScenarioArg, database_url, load, session_for
+from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, database_url, echo_json, load, session_for
+from supply.core.errors import InvalidArgumentError
 from supply.core.settings import get_settings
 
 db_app = typer.Typer(help="The duty officers' database.", no_args_is_help=True)
@@ -41,6 +42,30 @@ def init_cmd(scenario: ScenarioArg = None, db: DbOpt = None) -> None:
     )
 
 
+@db_app.command("reconcile")
+def reconcile_cmd(
+    db: DbOpt = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Rebuild mismatched balances from the ledger.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Recompute every stock balance from the ledger; exit 1 on a mismatch (unless --repair fixed it)."""
+    from supply.service.reconcile import reconcile
+
+    with session_for(db, write=True, migrate=True) as session:
+        checked, found = reconcile(session, repair=repair)
+    if as_json:
+        report = {"checked": checked, "mismatches": [m.as_dict() for m in found], "repaired": repair and bool(found)}
+        echo_json(report)
+    else:
+        verb = "repaired" if repair else "mismatch"
+        for m in found:
+            typer.echo(f"{verb}: {m.describe()}")
+        done = f"{len(found)} repaired from the ledger" if repair else f"{len(found)} mismatched"
+        typer.echo(f"{checked} balances checked against the ledger: {done}")
+    if found and not repair:
+        raise typer.Exit(1)
+
+
 @users_app.command("add")
 def users_add_cmd(
     name: Annotated[str, typer.Argument(help="User name.")],
@@ -51,9 +76,35 @@ def users_add_cmd(
     from supply.service.auth import add_user
 
     with session_for(db, write=True, migrate=True) as session:
-        _, token = add_user(session, name, role)
-    typer.echo(f"user '{name}' ({role}) created; their token (shown once, stored hashed):")
+        user, token = add_user(session, name, role, token_days=get_settings().token_days)
+    expires = user.token_expires_at.isoformat() if user.token_expires_at else "never"
+    typer.echo(f"user '{name}' ({role}) created; their token (shown once, stored hashed, expires {expires}):")
     typer.echo(token)
+
+
+@users_app.command("revoke")
+def users_revoke_cmd(name: Annotated[str, typer.Argument(help="User name.")], db: DbOpt = None) -> None:
+    """Revoke a user's token: it stops working at once."""
+    from supply.service.auth import revoke_user
+
+    with session_for(db, write=True) as session:
+        revoke_user(session, name)
+    typer.echo(f"user '{name}': token revoked")
+
+
+@users_app.command("list")
+def users_list_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Every user: name, role, token expiry, revoked or not (never a token)."""
+    from supply.service.auth import list_users, user_dict
+
+    with session_for(db) as session:
+        rows = [user_dict(u) for u in list_users(session)]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        state = "revoked" if r["revoked"] else f"expires {r['token_expires_at'] or 'never'}"
+        typer.echo(f"{r['name']}\t{r['role']}\t{state}")
 
 
 def serve_cmd(
@@ -62,6 +113,12 @@ def serve_cmd(
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn's own messages")] = "warning",
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster", help="Plan drills on this Dask cluster (tcp://host:8786) instead of local processes."
+        ),
+    ] = None,
 ) -> None:
     """Serve the API and the web console with uvicorn (several worker processes share the database safely).
 
@@ -71,6 +128,11 @@ def serve_cmd(
     import uvicorn
 
     os.environ["JUNGONG_DATABASE_URL"] = database_url(db)  # the workers read their settings from here
+    if cluster is not None:
+        if not cluster.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            msg = f"--cluster '{cluster}': expected a scheduler address such as tcp://host:8786"
+            raise InvalidArgumentError(msg)
+        os.environ["JUNGONG_CLUSTER"] = cluster
     get_settings.cache_clear()
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"

@@ -11,16 +11,30 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from supply.cli import live
-from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, console, echo_json, err_console, load
+from supply.cli.common import (
+    DbOpt,
+    JsonOpt,
+    ScenarioArg,
+    check_output_paths,
+    check_size_options,
+    console,
+    echo_json,
+    err_console,
+    load,
+)
 from supply.core.errors import InvalidArgumentError, JungongError
 from supply.core.scenario import Scenario
+from supply.core.settings import get_settings
 
 if TYPE_CHECKING:
     from simulation.stats import DrillStats
 
 
 def register(app: typer.Typer) -> None:
+    from supply.cli.improve import improve_cmd
+
     app.command("drill")(drill_cmd)
+    app.command("improve")(improve_cmd)
 
 
 def _run(scenario: Scenario, label: str, replications: int, seed: int, workers: int, cluster: str | None) -> DrillStats:
@@ -70,13 +84,15 @@ def drill_cmd(
         typer.Option("--from-live", help="Simulate a live drill from now: current stock, units to come, teams.", min=1),
     ] = None,
     db: DbOpt = None,
+    improve: Annotated[
+        bool, typer.Option("--improve", help="Also search the smallest change that fixes it (see `improve`).")
+    ] = False,
 ) -> None:
     """Rehearse a drill: is every unit fed and refuelled in time, where is the bottleneck?"""
-    from simulation.spec import drill_spec
+    from simulation.spec import check_work, drill_spec
 
-    if replications is not None and replications < 1:
-        msg = f"--replications must be ≥ 1, got {replications}"
-        raise InvalidArgumentError(msg)
+    check_size_options(replications, seed)
+    check_output_paths(report=report, map=map_path)
     if workers is not None and workers < 1:
         msg = f"--workers must be ≥ 1, got {workers}"
         raise InvalidArgumentError(msg)
@@ -91,10 +107,12 @@ def drill_cmd(
     spec_a = drill_spec(sc_a)
     replications = spec_a.replications if replications is None else replications
     seed = spec_a.seed if seed is None else seed
+    limit = get_settings().drill_work_limit
+    check_work(spec_a, replications, limit, source=sc_a.source)
     sc_b = None
     if compare_with is not None:
         sc_b = load(compare_with)
-        drill_spec(sc_b)  # fail fast, before the long run of A
+        check_work(drill_spec(sc_b), replications, limit, source=sc_b.source)  # fail fast, before the long run of A
     res_a = _run(sc_a, "drill", replications, seed, workers, cluster)
     result = res_a.as_dict()
     comparison = None
@@ -103,13 +121,20 @@ def drill_cmd(
 
         res_b = _run(sc_b, "compare", replications, seed, workers, cluster)
         comparison = compare(res_a, res_b, names=(sc_a.source, sc_b.source))
+    improvement = None
+    if improve:
+        from simulation.improve import improve as search
+
+        improvement, _ = search(sc_a, replications=replications, seed=seed, workers=workers)
     if report is not None:
         from simulation.report import write_report
 
-        write_report(result, report, comparison)
+        write_report(result, report, comparison, improvement)
     if map_path is not None:
         _write_map(sc_a, result, map_path)
     if as_json:
+        if improvement is not None:
+            result["improve"] = improvement
         if comparison is None:
             echo_json(_trim(result))
         else:
@@ -119,6 +144,11 @@ def drill_cmd(
     if comparison is not None:
         _print_comparison(comparison)
     out = console()
+    if improvement is not None:
+        from supply.cli.improve import print_improvement
+
+        out.print()
+        print_improvement(improvement, out)
     if report is not None:
         out.print(f"report written to {report}")
     if map_path is not None:
@@ -139,55 +169,10 @@ def _write_map(scenario: Scenario, result: dict, path: Path) -> None:
     drill_map(scenario, result, path)
 
 
-def _ci(d: dict, pct: bool = False) -> str:
-    if d["mean"] is None:
-        return "—"
-    f = "{:.1%}" if pct else "{:.1f}"
-    return f"{f.format(d['mean'])} [{f.format(d['ci95'][0])}, {f.format(d['ci95'][1])}]"
-
-
 def _print(res: dict) -> None:
-    out = console()
-    out.print(
-        f"[bold]{res['scenario']}[/]: {res['replications']} replications, seed {res['seed']}, "
-        f"{res['hours']:g} h, target {res['target_minutes']:g} min, policy {res['policy']}"
-    )
-    out.print(f"service level (on time): {_ci(res['service_level'], pct=True)}")
-    out.print(f"bottleneck: [bold]{res['bottleneck']}[/] — {res['bottleneck_reason']}")
-    stations = Table(title="Stations")
-    for col in ("station", "mean wait, min [95% CI]", "seat use [95% CI]", "fed", "stock-outs", "on time"):
-        stations.add_column(col, justify="left" if col == "station" else "right")
-    for code, s in res["stations"].items():
-        if s["units"]:
-            on_time = "—" if s["service_level"] is None else f"{s['service_level']:.0%}"
-            stations.add_row(
-                code,
-                _ci(s["mean_wait_minutes"]),
-                _ci(s["utilisation"], pct=True),
-                f"{s['served']:.0f}",
-                f"{s['stockouts']:.2f}",
-                on_time,
-            )
-    out.print(stations)
-    units = Table(title="Units")
-    cols = ("arrivals", "on time", "wait, min", "min to fed", "missed", "people missed", "vehicles missed")
-    for col in ("unit", *cols, "served at"):
-        units.add_column(col, justify="left" if col in ("unit", "served at") else "right")
-    for code, u in res["units"].items():
-        share = u["on_time_share"]
-        units.add_row(
-            code,
-            f"{u['arrivals']:g}",
-            "—" if share is None else f"{share:.0%}",
-            "—" if u["mean_wait_minutes"] is None else f"{u['mean_wait_minutes']:.0f}",
-            "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
-            "—" if u["missed_share"] is None else f"{u['missed_share']:.0%}",
-            f"{u['people_missed']:.0f}",
-            f"{u['vehicles_missed']:.0f}",
-            ", ".join(u["stations"]),
-            style="red" if share is not None and share < 0.5 else None,
-        )
-    out.print(units)
+    from supply.cli.drill_text import print_result
+
+    print_result(res, console())
 
 
 def _print_comparison(cmp: dict) -> None:

@@ -11,8 +11,17 @@ from typing import Annotated
 
 import typer
 
-from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, console, echo_json, load, session_for
-from supply.core.errors import InvalidArgumentError
+from supply.cli.common import (
+    DbOpt,
+    JsonOpt,
+    ScenarioArg,
+    check_output_paths,
+    check_size_options,
+    console,
+    echo_json,
+    load,
+    session_for,
+)
 from supply.core.scenario import Scenario
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the self-contained HTML document here.")]
@@ -33,12 +42,15 @@ def plan_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The action plan of a drill: who serves whom, when teams leave, stock draw per hour, risks."""
-    from simulation.action_plan import clock, plan_html, scenario_plan
+    from simulation.action_plan import clock, infeasible_first, plan_html, scenario_plan
+    from simulation.spec import check_work, drill_spec
+    from supply.core.settings import get_settings
 
-    if replications is not None and replications < 1:
-        msg = f"--replications must be ≥ 1, got {replications}"
-        raise InvalidArgumentError(msg)
-    plan = scenario_plan(load(scenario), replications=replications, seed=seed)
+    check_size_options(replications, seed)
+    check_output_paths(out=out)
+    sc = load(scenario)
+    check_work(drill_spec(sc), replications, get_settings().drill_work_limit, source=sc.source)
+    plan = scenario_plan(sc, replications=replications, seed=seed)
     if out is not None:
         out.write_text(plan_html(plan), encoding="utf-8")
     if as_json:
@@ -46,8 +58,11 @@ def plan_cmd(
         return
     c = console()
     c.print(f"[bold]{plan['scenario']}[/]: action plan from {plan['replications']} replications")
-    for u in plan["units"]:
-        flag = " [red](likely late)[/]" if u["likely_late"] else ""
+    for u in infeasible_first(plan["units"]):
+        if not u["feasible"]:
+            c.print(f"  [red]{u['code']}: CANNOT BE SERVED[/] — {u['infeasible_reason']}")
+            continue
+        flag = f" [red](likely late: {u['late_cause']})[/]" if u["likely_late"] else ""
         c.print(
             f"  {u['code']}: arrives {clock(u['arrive_minute'])} at {u['place']}, served at "
             f"{u['station'] or 'nowhere'} ({u['on_time_share']:.0%} on time){flag}"
@@ -68,24 +83,28 @@ def review_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The after-action review: what happened against the simulated 95% bands, as HTML with plots."""
+    check_output_paths(out=out)
     from simulation.review_report import review_html
     from supply.core.settings import get_settings
     from supply.drills.chain import get_drill
-    from supply.drills.review import review
+    from supply.drills.review import drill_review
 
     with session_for(db) as session:
-        rv = review(session, get_drill(session, drill_id), get_settings().tz)
+        rv = drill_review(session, get_drill(session, drill_id), get_settings().tz)
     if out is not None:
         out.write_text(review_html(rv), encoding="utf-8")
     if as_json:
         echo_json(rv)
         return
     c = console()
-    share = rv["on_time_share"]
-    band = rv["simulated_on_time_share"]["band95"]
+    sim = rv["simulated_on_time_share"]
+
+    def pct(x: float | None) -> str:  # every share the same way: whole per cent, a dash for none
+        return "—" if x is None else f"{x:.0%}"
+
     c.print(
-        f"[bold]drill {drill_id}[/] ({rv['drill']['status']}): on time "
-        f"{'—' if share is None else f'{share:.0%}'}, simulated band {band[0]}–{band[1]}"
+        f"[bold]drill {drill_id}[/] ({rv['drill']['status']}): on time {pct(rv['on_time_share'])}, "
+        f"simulated {pct(sim['mean'])} (95% band {pct(sim['band95'][0])}–{pct(sim['band95'][1])})"
     )
     for f in rv["flags"]:
         c.print(f"  [red]•[/] {f}")

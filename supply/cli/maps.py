@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from supply.cli.common import CloseOpt, OfflineOpt, ScenarioArg, SlowOpt, console, network_for
+from supply.cli.common import CloseOpt, NoCacheOpt, OfflineOpt, ScenarioArg, SlowOpt, console, network_for
 from supply.core.coverage import coverage, parse_thresholds
 from supply.core.errors import InvalidArgumentError
 
@@ -34,12 +34,13 @@ def map_cmd(
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Map title (default: the scenario's name).")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path("coverage.html"),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """An offline coverage map: stations by tier, travel-time coverage areas, rings, gaps and disruptions."""
     from maps import coverage_map, drill_map_html
 
     thresholds = parse_thresholds(minutes)
-    net = network_for(scenario, close, offline, slow)
+    net = network_for(scenario, close, offline, slow, no_cache=no_cache)
     if drill is not None:
         html = drill_map_html(net, _read_json(drill), title=title, tiles=tiles, assets=assets)
         what = "drill map"

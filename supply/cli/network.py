@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,17 +13,19 @@ from rich.table import Table
 from supply.cli.common import (
     CloseOpt,
     JsonOpt,
+    NoCacheOpt,
     OfflineOpt,
     ScenarioArg,
     SlowOpt,
     console,
     echo_json,
+    err_console,
     fmt_minutes,
     network_for,
 )
 from supply.core.coverage import coverage, parse_thresholds
 from supply.core.errors import InvalidArgumentError
-from supply.core.robustness import robustness
+from supply.core.robustness import Progress, robustness
 from supply.core.routing import fastest_route
 from supply.core.siting import site_new_points
 
@@ -44,10 +48,11 @@ def coverage_cmd(
     slow: SlowOpt = None,
     tiers: TiersOpt = None,
     as_json: JsonOpt = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Which sites each station reaches within each threshold, per ring."""
     thresholds = parse_thresholds(minutes)
-    net = network_for(scenario, close, offline, slow)
+    net = network_for(scenario, close, offline, slow, no_cache=no_cache)
     result = coverage(net, thresholds, tiers=tiers.split(",") if tiers else None)
     if as_json:
         echo_json(result.as_dict())
@@ -66,7 +71,7 @@ def coverage_cmd(
         sites.add_column(col, justify="right" if col == "minutes" else "left")
     for s in sorted(result.sites, key=lambda s: (s.minutes is None, s.minutes or 0)):
         style = "red" if s.minutes is None or s.minutes > thresholds[-1] else None
-        sites.add_row(s.code, s.ring, s.station or "—", fmt_minutes(s.minutes), style=style)
+        sites.add_row(s.code, s.ring, s.station or "—", fmt_minutes(s.minutes, small=thresholds[0]), style=style)
     out.print(sites)
     for t in thresholds:
         missing = result.uncovered(t)
@@ -80,13 +85,14 @@ def route_cmd(
     close: CloseOpt = None,
     slow: SlowOpt = None,
     as_json: JsonOpt = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """The fastest route between two codes (exit 1 when there is none)."""
     if len(args) not in (2, 3):
         msg = f"route: expected [SCENARIO] FROM TO, got {len(args)} argument(s)"
         raise InvalidArgumentError(msg)
     *scenario, origin, destination = args
-    net = network_for(Path(scenario[0]) if scenario else None, close, None, slow)
+    net = network_for(Path(scenario[0]) if scenario else None, close, None, slow, no_cache=no_cache)
     route = fastest_route(net, origin, destination)
     if as_json:
         echo_json(route.as_dict())
@@ -105,11 +111,13 @@ def robustness_cmd(
     links: Annotated[bool, typer.Option(help="Also fail each link in turn.")] = True,
     top: Annotated[int, typer.Option(help="Rows to show in the table.")] = 15,
     as_json: JsonOpt = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """N-1: the coverage lost when each station or link alone fails, worst first."""
     (threshold,) = parse_thresholds([minutes])
-    net = network_for(scenario, close, offline)
-    result = robustness(net, threshold, links=links)
+    net = network_for(scenario, close, offline, no_cache=no_cache)
+    with link_progress() as step:
+        result = robustness(net, threshold, links=links, progress=step)
     if as_json:
         echo_json(result.as_dict())
         return
@@ -123,10 +131,28 @@ def robustness_cmd(
             f.ref,
             f.kind,
             str(len(f.sites_lost)),
-            f"{f.minutes_added:.0f}",
+            fmt_minutes(f.minutes_added, small=threshold),
             ", ".join(f.sites_lost[:8]) + (" …" if len(f.sites_lost) > 8 else ""),
         )
     console().print(table)
+
+
+@contextmanager
+def link_progress() -> Iterator[Progress]:
+    """A progress bar on stderr for long N-1 runs (a terminal only, gone when done); yields the callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
+
+    err = err_console()
+    columns = (TextColumn("N-1 over links"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Bar(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("links", total=None)
+
+        def step(done: int, total: int) -> None:
+            if done % 500 == 0 or done == total:
+                bar.update(task, completed=done, total=total)
+
+        yield step
 
 
 def site_cmd(
@@ -137,22 +163,25 @@ def site_cmd(
         str | None, typer.Option(help="Comma-separated candidate codes (default: every site and junction).")
     ] = None,
     as_json: JsonOpt = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Where to put K new support points to cover the most sites (MCLP)."""
     (threshold,) = parse_thresholds([minutes])
-    net = network_for(scenario)
+    net = network_for(scenario, no_cache=no_cache)
     result = site_new_points(net, add, threshold, candidates=candidates.split(",") if candidates else None)
     if as_json:
         echo_json(result.as_dict())
         return
     out = console()
     out.print(f"Within {threshold} min: {result.covered_before}/{result.sites} sites covered now.")
+    for note in result.notes:
+        out.print(f"Note: {note}.")
     out.print(
-        f"Greedy choice of {add}: {', '.join(result.chosen)} → {result.covered} covered "
+        f"Greedy choice of {result.k}: {', '.join(result.chosen) or 'none'} → {result.covered} covered "
         f"(newly: {', '.join(result.newly_covered) or 'none'})."
     )
     if result.optimum is not None:
         out.print(
             f"Exact optimum: {result.optimum} covered with "
-            f"{', '.join(result.optimal_choice or [])}; greedy gap {result.gap}."
+            f"{', '.join(result.optimal_choice or []) or 'none'}; greedy gap {result.gap}."
         )

@@ -132,3 +132,24 @@ class NotAllowedError(JungongError):
 
     title = "Method not allowed"
     status = 405
+
+
+class NotInitialisedError(JungongError):
+    """The database has no schema or no scenario yet, or an older schema: ``jungong db init`` was not run."""
+
+    title = "Database not initialised"
+    status = 503
+
+
+class DatabaseBusyError(JungongError):
+    """SQLite's write lock stayed taken past the busy timeout (the ``sqlite_busy_seconds`` setting): retry."""
+
+    title = "Database busy"
+    status = 503
+
+
+class DatabaseUnavailableError(JungongError):
+    """The database cannot be reached (a PostgreSQL server down, a SQLite file locked too long)."""
+
+    title = "Database unavailable"
+    status = 503

@@ -1,7 +1,7 @@
 """Planning factors: how much a transiting unit needs, with every default's public source.
 
 A scenario overrides any factor in its ``[factors]`` table and the stock policy in ``[stock]``;
-every default below names where it comes from (see ``PLANNING-FACTORS.md``).
+every default below names where it comes from (see ``docs/planning-factors.md`` in the repository).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ Climate = Literal["temperate", "tropical", "arid", "arctic"]
 
 #: Where each default comes from.
 SOURCES: dict[str, str] = {
-    "climate": "Guangzhou drills in summer: tropical column (PLANNING-FACTORS.md)",
+    "climate": "Guangzhou drills in summer: tropical column (docs/planning-factors.md)",
     "meals_per_person_per_stop": "PLA Daily rail move: each on-board meal is pre-assigned to one station stop",
     "meals_per_person_per_day": "three meals a day (ATP 5-0.2-1 field feeding: 2 hot meals + 1 ration)",
     "water_l_per_person_per_day": (

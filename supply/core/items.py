@@ -32,6 +32,23 @@ CATALOGUE: tuple[ItemSpec, ...] = (
 )
 
 
+#: Units measured, not counted: a quantity in these may be fractional (2.5 L); any other unit counts
+#: whole things (meals, kits, bed-nights), so a fraction of one is refused.
+MEASURED_UNITS = frozenset({"L", "l", "mL", "kg", "g", "t", "m", "m3", "km", "kWh", "h"})
+
+
+def countable(unit: str) -> bool:
+    """Whether items in ``unit`` are counted in whole numbers (see :data:`MEASURED_UNITS`)."""
+    return unit not in MEASURED_UNITS
+
+
+def check_whole(code: str, unit: str, quantity: float) -> str | None:
+    """A message if ``quantity`` of an item counted in ``unit`` is not a whole number, else ``None``."""
+    if countable(unit) and quantity != int(quantity):
+        return f"{code} is counted in whole {unit}: {quantity:g} is not a whole number"
+    return None
+
+
 def catalogue(scenario: Scenario | None = None) -> list[ItemSpec]:
     """The built-in catalogue plus the scenario's ``[[items]]`` (which may not redefine a code)."""
     items = list(CATALOGUE)

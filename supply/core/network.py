@@ -76,26 +76,38 @@ class Network:
 
     @cached_property
     def _edges_by_label(self) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
-        """Directed edges grouped by ``ref`` and by ``name``, built once (the graph is never mutated)."""
+        """Directed edges grouped by ``ref`` and by every label (``labels``, else ``name``), built once."""
         by_ref: dict[str, list[tuple[str, str]]] = {}
         by_name: dict[str, list[tuple[str, str]]] = {}
-        for u, v, data in self.graph.edges(data=True):
-            if data.get("ref"):
-                by_ref.setdefault(data["ref"], []).append((u, v))
-            if data.get("name"):
-                by_name.setdefault(data["name"], []).append((u, v))
+        for u, nbrs in self.graph.adjacency():
+            for v, data in nbrs.items():
+                if ref := data.get("ref"):
+                    by_ref.setdefault(ref, []).append((u, v))
+                for label in data.get("labels") or ((data["name"],) if data.get("name") else ()):
+                    by_name.setdefault(label, []).append((u, v))
         return by_ref, by_name
 
     def link_edges(self, ref: str) -> list[tuple[str, str]]:
-        """The directed edges a link reference names: a link name, or ``A~B`` in either order."""
+        """The directed edges a link reference names, both directions of a two-way link.
+
+        A link's ref or any of its names (an OSM street whose merged segments carry several names
+        is closed by each); ``A~B`` in either order; ``A>B``: the one direction A → B only.
+        """
         by_ref, by_name = self._edges_by_label
-        edges = list(by_ref.get(ref) or by_name.get(ref) or [])
+        edges = list(dict.fromkeys(by_ref.get(ref, []) + by_name.get(ref, [])))
         if not edges and "~" in ref:
             a, b = ref.split("~", 1)
-            edges = [e for e in ((a, b), (b, a)) if self.graph.has_edge(*e)]
+            edges = list(by_ref.get(f"{b}~{a}", [])) or [e for e in ((a, b), (b, a)) if self.graph.has_edge(*e)]
+        if not edges and ">" in ref:
+            a, b = ref.split(">", 1)
+            edges = [(a, b)] if self.graph.has_edge(a, b) else []
         if not edges:
             raise UnknownCodeError("link", ref, sorted(by_ref))
         return edges
+
+    def link_ref(self, a: str, b: str) -> str:
+        """The link the directed edge ``a → b`` belongs to: what N-1 fails and ``--close`` takes."""
+        return self.graph.edges[a, b].get("ref") or f"{a}~{b}"
 
     def disrupted(self, disruptions: Disruptions) -> Network:
         """A new network with ``disruptions`` applied on top of this one's."""

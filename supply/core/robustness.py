@@ -1,19 +1,26 @@
 """N-1 robustness: what coverage is lost when one station or one link alone fails.
 
-Stations: travel times from every station are computed once; dropping a station is then a
-minimum over the remaining rows, so all N-1 station cases cost one multi-source Dijkstra.
+Everything starts from one multi-source Dijkstra: the forest of fastest paths from the stations
+(:class:`~supply.core.graph_index.FastestForest`). Stations: dropping one changes only its own
+catchment (its tree), recomputed from the other stations' boundary, so all N-1 station cases
+together cost about one more Dijkstra.
 Links: only a link on some site's fastest path can change coverage (any other link leaves
-those paths intact), so only those are recomputed.
+those paths intact), and its failure can only lengthen the paths of the nodes below it in the
+fastest-path forest; so each such link recomputes that subtree alone
+(:class:`~supply.core.graph_index.FastestForest`), and only the sites in it are compared. A link
+is what closing it removes (:meth:`~supply.core.network.Network.link_edges`): a named street or
+a segment, both directions, the same in N-1 as in ``--close``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
 
 from supply.core.coverage import check_tiers
+from supply.core.graph_index import FastestForest
 from supply.core.network import Network
 
 
@@ -55,35 +62,38 @@ class RobustnessResult:
         }
 
 
+#: ``progress(done, total)``, called as link failures are computed (a CLI draws a bar with it).
+Progress = Callable[[int, int], None]
+
+
 def robustness(
-    network: Network, threshold: int = 60, *, tiers: list[str] | None = None, links: bool = True
+    network: Network,
+    threshold: int = 60,
+    *,
+    tiers: list[str] | None = None,
+    links: bool = True,
+    progress: Progress | None = None,
 ) -> RobustnessResult:
     """Every single failure, ranked worst first: sites lost, then sites cut off, then minutes added."""
     idx = network.index
     stations = network.station_codes(check_tiers(tiers))
     site_codes = [s.code for s in network.scenario.sites]
     cols = idx.rows(site_codes)
-    base = _nearest_rows(idx.matrix, idx.rows(stations), cols)
+    forest = idx.forest(stations) if stations else None
+    base = forest.dist[cols] if forest is not None else np.full(len(cols), np.inf)
     covered = base <= threshold
     failures = []
-    if stations:
-        table = dijkstra(idx.matrix, directed=True, indices=idx.rows(stations))[:, cols]
-        for i, code in enumerate(stations):
-            rest = np.delete(table, i, axis=0)
-            after = rest.min(axis=0) if len(rest) else np.full(len(cols), np.inf)
+    if forest is not None:
+        forest.watch(cols)
+        rows = idx.rows(stations).tolist()
+        for code, (hit, new) in zip(stations, forest.remove_many(((), [r]) for r in rows), strict=True):
+            after = base.copy()  # its catchment, recomputed from the other stations
+            after[hit] = new
             failures.append(_failure("station", code, site_codes, base, after, covered, threshold))
-    if links and stations:
-        for ref, edges in _links_on_fastest_paths(network, stations, cols).items():
-            after = _nearest_rows(idx.without_edges(edges), idx.rows(stations), cols)
-            failures.append(_failure("link", ref, site_codes, base, after, covered, threshold))
+        if links:
+            failures += _link_failures(network, forest, site_codes, cols, threshold, progress)
     failures.sort(key=lambda f: (-len(f.sites_lost), -len(f.sites_cut), -f.minutes_added, f.kind, f.ref))
     return RobustnessResult(threshold, int(covered.sum()), len(site_codes), failures)
-
-
-def _nearest_rows(matrix, sources: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    if len(sources) == 0:
-        return np.full(len(cols), np.inf)
-    return dijkstra(matrix, directed=True, indices=sources, min_only=True)[cols]
 
 
 def _failure(
@@ -100,25 +110,31 @@ def _codes(codes: list[str], mask: np.ndarray) -> list[str]:
     return [c for c, x in zip(codes, mask, strict=True) if x]
 
 
-def _links_on_fastest_paths(
-    network: Network, stations: list[str], cols: np.ndarray
-) -> dict[str, list[tuple[str, str]]]:
-    """Links (by ref, with both directions) that lie on some site's fastest path."""
+def _link_failures(
+    network: Network,
+    forest: FastestForest,
+    codes: list[str],
+    cols: np.ndarray,
+    threshold: int,
+    progress: Progress | None,
+) -> list[Failure]:
+    """The failure of every link on some site's fastest path, each recomputing only the nodes below it."""
     idx = network.index
-    _, pred, _ = dijkstra(
-        idx.matrix, directed=True, indices=idx.rows(stations), min_only=True, return_predecessors=True
-    )
-    used: set[tuple[int, int]] = set()
-    for c in cols:
-        node = int(c)
-        while pred[node] >= 0 and (int(pred[node]), node) not in used:
-            used.add((int(pred[node]), node))
-            node = int(pred[node])
-    out: dict[str, list[tuple[str, str]]] = {}
-    g = network.graph
-    for u, v in used:
-        a, b = idx.nodes[u], idx.nodes[v]
-        ref = g.edges[a, b].get("ref") or f"{a}~{b}"
-        if ref not in out:
-            out[ref] = network.link_edges(ref) if ref else [(a, b)]
+    base = forest.dist[cols]
+    refs: dict[str, None] = {}
+    for u, v in forest.on_paths_to(cols):
+        refs.setdefault(network.link_ref(idx.nodes[u], idx.nodes[v]))
+    out = []
+    failures = (([(idx.position[a], idx.position[b]) for a, b in network.link_edges(ref)], ()) for ref in refs)
+    for done, (ref, (hit, after)) in enumerate(zip(refs, forest.remove_many(failures), strict=True), 1):
+        if len(hit):
+            before = base[hit]
+            lost = (before <= threshold) & ~(after <= threshold)
+            finite = np.isfinite(after) & np.isfinite(before)
+            cut = np.isfinite(before) & ~np.isfinite(after)
+            picked = [codes[i] for i in hit.tolist()]
+            added = float(np.sum(after[finite] - before[finite]))
+            out.append(Failure("link", ref, _codes(picked, lost), added, _codes(picked, cut)))
+        if progress is not None:
+            progress(done, len(refs))
     return out

@@ -2,7 +2,12 @@
 
 ``load_scenario(path)`` is the one validated entry point. Every fault in a file is reported
 at once, each naming the file, the key path (``stations[3].tier``) and what is wrong, as a
-:class:`~supply.core.errors.ScenarioError`.
+:class:`~supply.core.errors.ScenarioError` — the cross-reference checks (links to unknown codes,
+duplicates) run on whatever records did validate, so one pass shows every fault. The text is
+read through :mod:`supply.core.toml_input` (bounded size and nesting, finite numbers).
+
+``scenario_from_text(..., confine=folder)`` (the API) keeps ``extends`` and ``graphml`` inside
+``folder``; its messages name files only relative to it, never a path outside.
 
 Sections owned by other layers (``drill``, ``teams``…) are kept here as raw tables and
 validated by their owners with :func:`problems_from_validation` so the format stays one.
@@ -10,16 +15,16 @@ validated by their owners with :func:`problems_from_validation` so the format st
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from supply.core.errors import Problem, ScenarioError
 from supply.core.geo import haversine_km
-from supply.core.types import CODE_RE, Strict
+from supply.core.toml_input import parse_toml
+from supply.core.types import CLEAN, CODE_RE, Name, Strict, Text, control_char
 from supply.core.validation import problems_from_validation
 
 Tier = Literal["hub", "wing", "point"]
@@ -32,7 +37,7 @@ RINGS: tuple[str, ...] = ("city", "region", "sea")
 
 class _Place(Strict):
     code: str
-    name: str = ""
+    name: Name = ""
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
 
@@ -89,7 +94,7 @@ class Link(Strict):
 
     a: str
     b: str
-    name: str | None = None
+    name: Name | None = None
     mode: Mode = "road"
     one_way: bool = False
     minutes: float | None = Field(default=None, gt=0)
@@ -107,9 +112,9 @@ _DETOUR: dict[Mode, float] = {"road": 1.35, "sea": 1.15}
 
 
 class ScenarioMeta(Strict):
-    name: str
+    name: Name
     illustrative: bool = False
-    description: str = ""
+    description: Annotated[str, StringConstraints(max_length=5000), *CLEAN] = ""
     detour: dict[Mode, float] = Field(default_factory=lambda: dict(_DETOUR))
     speeds_kmh: dict[str, float] = Field(
         default_factory=lambda: {
@@ -120,9 +125,12 @@ class ScenarioMeta(Strict):
             "sea_lane": 28.0,
         }
     )
-    graphml: str | None = Field(default=None, description="OSM road network (osmnx GraphML)")
+    graphml: Text | None = Field(default=None, description="OSM road network (osmnx GraphML)")
     connector_kmh: float = Field(default=20.0, gt=0, description="speed from a place to its road")
-    extends: str | None = Field(default=None, description="base scenario file whose network this one inherits")
+    snap_limit_m: float = Field(
+        default=500.0, gt=0, description="with graphml: a place farther than this from the road network is an error"
+    )
+    extends: Text | None = Field(default=None, description="base scenario file whose network this one inherits")
 
 
 class Scenario(Strict):
@@ -179,7 +187,8 @@ class Scenario(Strict):
         try:
             sc = cls.model_validate({**data, "source": source, "base_dir": str(base_dir)})
         except ValidationError as exc:
-            raise ScenarioError(problems_from_validation(exc, source)) from None
+            problems = problems_from_validation(exc, source)
+            raise ScenarioError([*problems, *_partial_cross_problems(data, source)]) from None
         problems = _semantic_problems(sc)
         if problems:
             raise ScenarioError(problems)
@@ -190,24 +199,79 @@ def _default_class(link: Link) -> str:
     return "sea_lane" if link.mode == "sea" else "arterial"
 
 
+_PLACE_MODELS: dict[str, type[_Place]] = {"stations": Station, "sites": Site, "junctions": Junction}
+
+
+def _partial_cross_problems(data: dict[str, Any], source: str) -> list[Problem]:
+    """The cross-reference checks on the records that validate, when others did not.
+
+    A code is known if any record carries it (valid or not), so a station with a bad tier is
+    not reported again as an unknown link end; only the faults the record checks cannot see are.
+    """
+    places: list[tuple[str, int, str]] = []
+    known: set[str] = set()
+    for section, model in _PLACE_MODELS.items():
+        for i, raw in enumerate(_records(data, section)):
+            if isinstance(raw.get("code"), str):
+                known.add(raw["code"])
+            try:
+                places.append((section, i, model.model_validate(raw).code))
+            except ValidationError:
+                continue
+    links = []
+    for i, raw in enumerate(_records(data, "links")):
+        try:
+            links.append((i, Link.model_validate(raw)))
+        except ValidationError:
+            continue
+    try:
+        meta: ScenarioMeta | None = ScenarioMeta.model_validate(data.get("scenario"))
+    except ValidationError:
+        meta = None
+    return _cross_problems(source, places, links, meta, known)
+
+
+def _records(data: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    rows = data.get(section)
+    return [r if isinstance(r, dict) else {} for r in rows] if isinstance(rows, list) else []
+
+
 def _semantic_problems(sc: Scenario) -> list[Problem]:
     """Cross-record checks: duplicates, dangling links, speeds, connectivity."""
-    src = sc.source
+    places = [(section, i, p.code) for section in _PLACE_MODELS for i, p in enumerate(getattr(sc, section))]
+    problems = _cross_problems(sc.source, places, list(enumerate(sc.links)), sc.scenario, None)
+    if problems:
+        return problems
+    if sc.scenario.graphml is None:
+        problems.extend(_connectivity_problems(sc))
+    return problems
+
+
+def _cross_problems(
+    src: str,
+    places: list[tuple[str, int, str]],
+    links: list[tuple[int, Link]],
+    meta: ScenarioMeta | None,
+    known: set[str] | None,
+) -> list[Problem]:
+    """Duplicate codes and link names, dangling or duplicate links, unknown road classes, bad factors.
+
+    ``known`` widens the codes a link may name (records that failed their own checks).
+    """
     problems: list[Problem] = []
     seen: dict[str, str] = {}
-    for section in ("stations", "sites", "junctions"):
-        for i, place in enumerate(getattr(sc, section)):
-            where = f"{section}[{i}].code"
-            if place.code in seen:
-                problems.append(Problem(src, where, f"duplicate code '{place.code}' (first at {seen[place.code]})"))
-            else:
-                seen[place.code] = where
+    for section, i, code in places:
+        where = f"{section}[{i}].code"
+        if code in seen:
+            problems.append(Problem(src, where, f"duplicate code '{code}' (first at {seen[code]})"))
+        else:
+            seen[code] = where
     names: dict[str, int] = {}
     pairs: dict[frozenset[str], int] = {}
-    for i, link in enumerate(sc.links):
+    for i, link in links:
         for end in ("a", "b"):
             code = getattr(link, end)
-            if code not in seen:
+            if code not in seen and code not in (known or ()):
                 problems.append(Problem(src, f"links[{i}].{end}", f"link to unknown code '{code}'"))
         if link.a == link.b:
             problems.append(Problem(src, f"links[{i}]", f"link from '{link.a}' to itself"))
@@ -231,23 +295,20 @@ def _semantic_problems(sc: Scenario) -> list[Problem]:
                 )
             )
         pairs.setdefault(pair, i)
-        if link.minutes is None and link.kmh is None:
+        if meta is not None and link.minutes is None and link.kmh is None:
             cls_ = link.road_class or _default_class(link)
-            if cls_ not in sc.scenario.speeds_kmh:
-                known = ", ".join(sorted(sc.scenario.speeds_kmh))
+            if cls_ not in meta.speeds_kmh:
+                classes = ", ".join(sorted(meta.speeds_kmh))
                 problems.append(
-                    Problem(src, f"links[{i}].road_class", f"unknown road_class '{cls_}': expected one of {known}")
+                    Problem(src, f"links[{i}].road_class", f"unknown road_class '{cls_}': expected one of {classes}")
                 )
-    for mode, factor in sc.scenario.detour.items():
-        if factor < 1:
-            problems.append(Problem(src, f"scenario.detour.{mode}", f"detour factor {factor} < 1"))
-    for cls_, kmh in sc.scenario.speeds_kmh.items():
-        if kmh <= 0:
-            problems.append(Problem(src, f"scenario.speeds_kmh.{cls_}", f"speed {kmh} must be > 0"))
-    if problems:
-        return problems
-    if sc.scenario.graphml is None:
-        problems.extend(_connectivity_problems(sc))
+    if meta is not None:
+        for mode, factor in meta.detour.items():
+            if factor < 1:
+                problems.append(Problem(src, f"scenario.detour.{mode}", f"detour factor {factor} < 1"))
+        for cls_, kmh in meta.speeds_kmh.items():
+            if kmh <= 0:
+                problems.append(Problem(src, f"scenario.speeds_kmh.{cls_}", f"speed {kmh} must be > 0"))
     return problems
 
 
@@ -283,55 +344,99 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
 
         path = get_settings().default_scenario
     path = Path(path)
-    data = _with_base(_read_toml(path, path, ""), path, (path.resolve(),))
-    return Scenario.from_dict(data, source=str(path), base_dir=path.parent)
+    data = _with_base(_read_toml(path, path, ""), path, (path.resolve(),), None)
+    return Scenario.from_dict(_with_graphml(data, path, None), source=str(path), base_dir=path.parent)
 
 
-def scenario_from_text(text: str, *, source: str, base_dir: Path) -> Scenario:
-    """Validate a scenario given as TOML text (an API body); ``extends`` is relative to ``base_dir``."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(source, "", f"not valid TOML: {exc}")]) from None
+def scenario_from_text(text: str, *, source: str, base_dir: Path, confine: Path | None = None) -> Scenario:
+    """Validate a scenario given as TOML text (an API body); ``extends`` is relative to ``base_dir``.
+
+    With ``confine``, ``extends`` and ``graphml`` must name files inside that folder.
+    """
     where = base_dir / Path(source).name
-    return Scenario.from_dict(_with_base(data, where, (where,)), source=source, base_dir=base_dir)
+    data = parse_toml(text, source)
+    data = _with_base(data, where, (where,), confine, shown=source)
+    return Scenario.from_dict(_with_graphml(data, where, confine, shown=source), source=source, base_dir=base_dir)
 
 
-def _read_toml(path: Path, source: Path, key: str) -> dict[str, Any]:
-    """Parse a TOML file; faults are reported against ``source`` at ``key`` (the referring key)."""
-    what = "file" if path == source else f"base scenario {path}"
+#: The longest chain of ``extends`` followed.
+MAX_EXTENDS = 8
+
+
+def _read_toml(path: Path, source: Path, key: str, shown: str | None = None) -> dict[str, Any]:
+    """Parse a TOML file; faults are reported against ``source`` (or ``shown``) at ``key`` (the referring key)."""
+    label = shown or str(source)
+    what = "file" if path == source else f"base scenario {path.name if shown else path}"
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > 4 * 5_000_000:  # the character limit's worst case in UTF-8
+            raise ScenarioError([Problem(label, key, f"{what} is too large")])
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([Problem(str(source), key, f"{what} not found")]) from None
+        raise ScenarioError([Problem(label, key, f"{what} not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(source), key, f"cannot read {what}: {exc}")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(str(source), key, f"{what}: not valid TOML: {exc}")]) from None
+        reason = type(exc).__name__ if shown else str(exc)
+        raise ScenarioError([Problem(label, key, f"cannot read {what}: {reason}")]) from None
+    return parse_toml(text, label, key, what)
 
 
-def _with_base(data: dict[str, Any], path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+def _inside(path: Path, confine: Path | None) -> bool:
+    return confine is None or path.is_relative_to(confine.resolve())
+
+
+def _path_value(value: Any, label: str, key: str) -> str | None:
+    """A file name given at ``key``: ``None`` if absent; a :class:`ScenarioError` if not plain text."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError([Problem(label, key, "must be a file name (text)")])
+    if (bad := control_char(value)) is not None:
+        raise ScenarioError([Problem(label, key, f"control character {bad} is not allowed in a file name")])
+    return value
+
+
+def _with_base(
+    data: dict[str, Any], path: Path, chain: tuple[Path, ...], confine: Path | None, shown: str | None = None
+) -> dict[str, Any]:
     """Resolve ``[scenario] extends = "base.toml"`` (relative to ``path``'s folder).
 
     The file inherits every top-level section it does not define itself (stations, sites,
     junctions, links, stock…) and the base's ``[scenario]`` keys it does not override; a
-    section it defines replaces the base's whole. Bases may extend further bases.
+    section it defines replaces the base's whole. Bases may extend further bases (at most
+    :data:`MAX_EXTENDS` deep), within ``confine`` when given.
     """
+    label = shown or str(path)
     meta = data.get("scenario")
-    if not isinstance(meta, dict) or not isinstance(base_name := meta.get("extends"), str):
+    base_name = _path_value(meta.get("extends"), label, "scenario.extends") if isinstance(meta, dict) else None
+    if base_name is None:
         return data
     base_path = (path.parent / base_name).resolve()
+    if not _inside(base_path, confine):
+        msg = "scenario.extends may only name a file in the scenarios folder"
+        raise ScenarioError([Problem(label, "scenario.extends", msg)])
     if base_path in chain:
-        cycle = " → ".join(str(p) for p in (*chain, base_path))
-        raise ScenarioError([Problem(str(path), "scenario.extends", f"extends cycle: {cycle}")])
-    base = _with_base(_read_toml(base_path, path, "scenario.extends"), base_path, (*chain, base_path))
+        names = (p.name if shown else str(p) for p in (*chain, base_path))
+        raise ScenarioError([Problem(label, "scenario.extends", f"extends cycle: {' → '.join(names)}")])
+    if len(chain) > MAX_EXTENDS:
+        raise ScenarioError([Problem(label, "scenario.extends", f"more than {MAX_EXTENDS} bases in a row")])
+    base = _read_toml(base_path, path, "scenario.extends", shown)
+    base = _with_base(base, base_path, (*chain, base_path), confine, shown)
     base_meta = dict(base.get("scenario", {}))
     if base_meta.get("graphml"):
         base_meta["graphml"] = str(base_path.parent / base_meta["graphml"])
     base_meta.pop("extends", None)
     merged = {**base, **data}
-    merged["scenario"] = {**base_meta, **meta}
+    merged["scenario"] = {**base_meta, **(meta if isinstance(meta, dict) else {})}
     return merged
+
+
+def _with_graphml(data: dict[str, Any], path: Path, confine: Path | None, shown: str | None = None) -> dict[str, Any]:
+    """Check ``[scenario] graphml`` names a file (inside ``confine`` when given) without revealing other paths."""
+    meta = data.get("scenario")
+    name = _path_value(meta.get("graphml"), shown or str(path), "scenario.graphml") if isinstance(meta, dict) else None
+    if name is not None and not _inside((path.parent / name).resolve(), confine):
+        msg = "scenario.graphml may only name a file in the scenarios folder"
+        raise ScenarioError([Problem(shown or str(path), "scenario.graphml", msg)])
+    return data
 
 
 def tier_counts(sc: Scenario) -> Counter[str]:

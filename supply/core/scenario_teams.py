@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, ValidationError
+from pydantic import Field, ValidationError
 
 from supply.core.errors import Problem, ScenarioError
 from supply.core.scenario import Scenario, problems_from_validation
-from supply.core.types import NUL_FREE, Code, Strict
+from supply.core.types import Code, ShortName, Strict
 
 KINDS = ("kitchen", "water", "fuel", "transport", "medical", "security")
 Kind = Literal["kitchen", "water", "fuel", "transport", "medical", "security"]
@@ -24,7 +24,7 @@ class TeamIn(Strict):
     """A team, as in a scenario's ``[[teams]]`` and the API's ``POST /teams``."""
 
     code: Code
-    name: Annotated[str, StringConstraints(max_length=120, pattern=NUL_FREE)] = ""
+    name: ShortName = ""
     station: Code
     kind: Kind
     headcount: int = Field(ge=1, le=10_000)

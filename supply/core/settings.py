@@ -34,6 +34,21 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir")
     timezone: str = Field(default="Asia/Shanghai", description="time zone for display")
     scenarios_dir: Path = Field(default=PROJECT_SCENARIOS, description="built-in scenarios")
+    token_days: float = Field(default=90, gt=0, le=3650, description="a new token is valid this many days")
+    idempotency_hours: float = Field(
+        default=72, gt=0, le=24 * 365, description="an Idempotency-Key's first answer is kept (and replayed) this long"
+    )
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000, description="larger request bodies get 413")
+    sqlite_busy_seconds: float = Field(
+        default=10, gt=0, le=600, description="a SQLite writer waits this long for the lock, then 503 + Retry-After"
+    )
+    drill_work_limit: float = Field(
+        default=5e7,
+        gt=0,
+        description="the most simulated events (replications × arrivals and events) a drill may cost",
+    )
+    drill_workers: int = Field(default=2, ge=1, le=64, description="processes of the server's drill planning pool")
+    cluster: str | None = Field(default=None, description="a Dask scheduler (tcp://host:8786) for drill planning")
 
     @property
     def tz(self) -> ZoneInfo:

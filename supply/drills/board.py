@@ -7,9 +7,9 @@ them with the drill's dispatches, orders, procedure and the exercise stock drawn
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
@@ -89,51 +89,48 @@ def stock_drawn(session: Session, drill_id: int) -> dict[str, dict[str, float]]:
     return {st: dict(items) for st, items in sorted(out.items())}
 
 
-def _iso(value: datetime | None, tz: ZoneInfo) -> str | None:
-    return None if value is None else value.astimezone(tz).isoformat()
+class DispatchBrief(NamedTuple):
+    """A dispatch in one line: which, from where, how far along."""
+
+    id: int
+    station: str
+    status: str
 
 
-def unit_dict(u: DrillUnit, tz: ZoneInfo, dispatches: list[dict]) -> dict:
-    return {
-        "code": u.code,
-        "request_id": u.request_id,
-        "station": u.station,
-        "planned": {
-            "arrive": _iso(u.planned_arrive_at, tz),
-            "fed": _iso(u.planned_fed_at, tz),
-            "depart": _iso(u.planned_depart_at, tz),
-        },
-        "actual": {
-            "arrived": _iso(u.arrived_at, tz),
-            "served": _iso(u.served_at, tz),
-            "departed": _iso(u.departed_at, tz),
-        },
-        "dispatches": dispatches,
-    }
+@dataclass(frozen=True)
+class TeamBrief:
+    """A team on the board: its status and since when (its last logged change)."""
+
+    team: Team
+    since: datetime | None
 
 
-def drill_dict(drill: Drill, tz: ZoneInfo) -> dict:
-    return {
-        "id": drill.id,
-        "name": drill.name,
-        "scenario": Path(drill.scenario_source).name,
-        "status": drill.status,
-        "exercise": True,
-        "start_at": _iso(drill.start_at, tz),
-        "created_by": drill.created_by,
-        "created_at": _iso(drill.created_at, tz),
-        "closed_at": _iso(drill.closed_at, tz),
-    }
+@dataclass(frozen=True)
+class Board:
+    """The command post's live board at ``now``, every time in UTC (the edge shows them in its zone).
+
+    ``stock[station][item]`` holds ``on_hand``, ``planned_draw_to_now`` and ``drawn``.
+    """
+
+    drill: Drill
+    now: datetime
+    elapsed_minutes: float
+    units: list[tuple[DrillUnit, list[DispatchBrief]]]
+    orders: list[orders.OrderView]
+    teams: list[TeamBrief]
+    stock: dict[str, dict[str, dict[str, float]]]
+    procedure: list[procedure.StepProgress]
+    members: list[chain.Member]
 
 
-def board(session: Session, drill: Drill, user: User, tz: ZoneInfo, *, now: datetime | None = None) -> dict:
+def board(session: Session, drill: Drill, user: User, *, now: datetime | None = None) -> Board:
     """The command post's live board: units planned vs actual, open orders, teams, stock vs plan."""
     now = now or utcnow()
     elapsed = (now - drill.start_at).total_seconds() / 60.0
-    by_request: dict[int, list[dict]] = defaultdict(list)
+    by_request: dict[int, list[DispatchBrief]] = defaultdict(list)
     for d in drill_dispatches(session, id_of(drill)):
-        by_request[d.request_id].append({"id": d.id, "station": d.station, "status": d.status})
-    units = [unit_dict(u, tz, by_request.get(u.request_id or 0, [])) for u in drill_units(session, id_of(drill))]
+        by_request[d.request_id].append(DispatchBrief(id_of(d), d.station, d.status))
+    units = [(u, by_request.get(u.request_id or 0, [])) for u in drill_units(session, id_of(drill))]
     stations = sorted(
         {u["station"] for u in drill.plan.get("units", []) if u["station"]} | set(drill.plan.get("stock_draw", {}))
     )
@@ -159,23 +156,14 @@ def board(session: Session, drill: Drill, user: User, tz: ZoneInfo, *, now: date
             for item in STOCK_ITEMS
         }
     open_orders = orders.visible_orders(session, id_of(drill), user, open_only=True)
-    return {
-        "drill": drill_dict(drill, tz),
-        "now": now.astimezone(tz).isoformat(),
-        "elapsed_minutes": round(elapsed, 1),
-        "units": units,
-        "orders": orders.order_dicts(session, open_orders, tz, now=now),
-        "teams": [
-            {
-                "code": t.code,
-                "station": t.station,
-                "kind": t.kind,
-                "status": t.status,
-                "since": _iso(last.get(t.code), tz),
-            }
-            for t in teams
-        ],
-        "stock": stock,
-        "procedure": procedure.procedure(session, drill, tz),
-        "members": chain.members(session, id_of(drill)),
-    }
+    return Board(
+        drill=drill,
+        now=now,
+        elapsed_minutes=round(elapsed, 1),
+        units=units,
+        orders=orders.order_views(session, open_orders, now=now),
+        teams=[TeamBrief(t, last.get(t.code)) for t in teams],
+        stock=stock,
+        procedure=procedure.procedure(session, drill),
+        members=chain.members(session, id_of(drill)),
+    )

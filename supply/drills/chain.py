@@ -17,16 +17,16 @@ A drill is never deleted: it is closed, after which its record is read-only.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from sqlmodel import Session, col, select
 
 from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
-from supply.core.types import NUL_FREE, Code
-from supply.drills.models import Drill, DrillMember, Team
+from supply.core.types import Code, UserName
+from supply.drills.models import Drill, DrillMember, DrillUnit, Team
 from supply.service.audit import record
-from supply.service.models import Station, User, id_of, utcnow
+from supply.service.models import Dispatch, Station, User, id_of, utcnow
 
 DrillRole = Literal["joint_command", "station_command", "team_leader"]
 
@@ -34,7 +34,7 @@ DrillRole = Literal["joint_command", "station_command", "team_leader"]
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user: Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=NUL_FREE)]
+    user: UserName
     role: DrillRole
     station: Code | None = None
     team: Code | None = None
@@ -66,9 +66,26 @@ def open_drill(session: Session, drill_id: int) -> Drill:
     """The drill, locked, if it is still open (its record is read-only once closed)."""
     drill = get_drill(session, drill_id, for_update=True)
     if drill.status != "open":
-        msg = f"drill {drill_id} is closed: its record is read-only"
+        msg = f"drill {drill_id} is {drill.status}: its record is read-only"
         raise ConflictError(msg)
     return drill
+
+
+def refuse_if_closed(session: Session, *, request_id: int | None = None, dispatch_id: int | None = None) -> None:
+    """:class:`ConflictError` if the support request (or the dispatch's request) belongs to a closed drill.
+
+    The drill row is read ``FOR SHARE`` on PostgreSQL, so a close cannot commit between this check
+    and the caller's write (SQLite's write transaction already holds the database).
+    """
+    q = select(Drill.id, Drill.status).join(DrillUnit, col(DrillUnit.drill_id) == Drill.id)
+    if dispatch_id is not None:
+        q = q.join(Dispatch, col(Dispatch.request_id) == DrillUnit.request_id).where(Dispatch.id == dispatch_id)
+    else:
+        q = q.where(DrillUnit.request_id == request_id)
+    row = session.exec(q.with_for_update(read=True, of=Drill)).first()
+    if row is not None and row[1] != "open":
+        msg = f"drill {row[0]} is {row[1]}: its record is read-only"
+        raise ConflictError(msg)
 
 
 def list_drills(session: Session, *, limit: int = 100, offset: int = 0) -> list[Drill]:
@@ -97,7 +114,7 @@ def add_member(session: Session, actor: User, drill_id: int, data: MemberIn) -> 
     require_joint(session, drill_id, actor, "appoint members")
     user = session.exec(select(User).where(User.name == data.user)).first()
     if user is None:
-        raise UnknownCodeError("user", data.user, session.exec(select(User.name)).all())
+        raise UnknownCodeError("user", data.user)  # no suggestions: user names are not for every reader
     if data.station is not None and session.get(Station, data.station) is None:
         raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
     if data.team is not None and session.get(Team, data.team) is None:
@@ -116,14 +133,23 @@ def add_joint_command(session: Session, drill_id: int, user: User) -> None:
     session.add(DrillMember(drill_id=drill_id, user_id=id_of(user), role="joint_command"))
 
 
-def members(session: Session, drill_id: int) -> list[dict]:
+class Member(NamedTuple):
+    """A user's role in a drill, by the user's name."""
+
+    user: str
+    role: str
+    station: str | None
+    team: str | None
+
+
+def members(session: Session, drill_id: int) -> list[Member]:
     q = (
         select(DrillMember, User.name)
         .join(User, col(User.id) == DrillMember.user_id)
         .where(DrillMember.drill_id == drill_id)
         .order_by(col(DrillMember.id))
     )
-    return [{"user": name, "role": m.role, "station": m.station, "team": m.team} for m, name in session.exec(q)]
+    return [Member(name, m.role, m.station, m.team) for m, name in session.exec(q)]
 
 
 def close_drill(session: Session, actor: User, drill_id: int) -> Drill:

@@ -7,7 +7,7 @@ exercise-marked rows about them. The status logs share :class:`~supply.service.m
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from supply.service.models import StatusEvent, UTCDateTime, json_field, maybe_ts_field, ts_field
@@ -25,6 +25,8 @@ class Team(SQLModel, table=True):
     capacity: dict[str, float] = json_field()
     status: str = Field(default="ready", max_length=12)
     created_at: datetime = ts_field()
+    #: Set for an exercise team a drill brought (its ``[[teams]]``): not a real team, never changed by drills.
+    drill_id: int | None = Field(default=None, foreign_key="drill.id", index=True)
 
 
 class TeamEvent(StatusEvent, table=True):
@@ -60,11 +62,17 @@ class Drill(SQLModel, table=True):
     scenario_source: str = Field(max_length=300)
     scenario: dict[str, Any] = json_field()  # the resolved scenario (``extends`` merged), as validated
     start_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    status: str = Field(default="open", max_length=8)
+    status: str = Field(default="open", max_length=12)  # planning → open → closed, or failed
     plan: dict[str, Any] = json_field()
     created_by: str = Field(max_length=80)
     created_at: datetime = ts_field()
     closed_at: datetime | None = maybe_ts_field()
+    #: The planning job: its inputs (replications, seed, procedure, name), while ``planning``.
+    job: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    progress: float | None = None  # share of the planning job done, 0–1
+    job_owner: str | None = Field(default=None, max_length=120)  # host:pid of the server process running the job
+    error: str | None = None  # why planning failed (or was cancelled)
+    review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # frozen at close
 
 
 class DrillMember(SQLModel, table=True):

@@ -8,9 +8,9 @@ own station's teams; only the recipient (the station's command, the team's leade
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import or_
@@ -22,6 +22,7 @@ from supply.core.types import Code, OrderText, Text, When
 from supply.drills.chain import is_joint, membership, open_drill
 from supply.drills.models import DrillMember, DrillOrder, OrderEvent, Team
 from supply.service.audit import record
+from supply.service.dispatches import StatusChange
 from supply.service.models import Station, User, id_of, utcnow
 
 OrderStatus = Literal["acknowledged", "in_progress", "done", "refused"]
@@ -185,37 +186,32 @@ def visible_orders(session: Session, drill_id: int, user: User, *, open_only: bo
     return list(session.exec(q.order_by(col(DrillOrder.id))))
 
 
-def order_dicts(session: Session, orders: list[DrillOrder], tz: ZoneInfo, *, now: datetime | None = None) -> list[dict]:
+@dataclass(frozen=True)
+class OrderView:
+    """An order with its log, and whether it is overdue at ``now``.
+
+    ``overdue_ack``: still issued after its ``ack_by``; ``late``: still open after its ``due_at``.
+    """
+
+    order: DrillOrder
+    history: list[StatusChange]
+    overdue_ack: bool
+    late: bool
+
+
+def order_views(session: Session, orders: list[DrillOrder], *, now: datetime | None = None) -> list[OrderView]:
+    """The orders with their logs (one query) and their overdue flags at ``now``."""
     now = now or utcnow()
     ids = [o.id for o in orders]
-    events: dict[int, list[OrderEvent]] = {i: [] for i in ids if i is not None}
+    events: dict[int, list[StatusChange]] = {i: [] for i in ids if i is not None}
     for ev in session.exec(select(OrderEvent).where(col(OrderEvent.order_id).in_(ids)).order_by(col(OrderEvent.id))):
-        events[ev.order_id].append(ev)
+        events[ev.order_id].append(StatusChange.of(ev))
     return [
-        {
-            "id": o.id,
-            "drill_id": o.drill_id,
-            "station": o.station,
-            "team": o.team,
-            "text": o.text,
-            "status": o.status,
-            "reason": o.reason,
-            "issued_by": o.issued_by,
-            "issued_at": o.issued_at.astimezone(tz).isoformat(),
-            "ack_by": o.ack_by.astimezone(tz).isoformat(),
-            "due_at": None if o.due_at is None else o.due_at.astimezone(tz).isoformat(),
-            "overdue_ack": o.status == "issued" and now > o.ack_by,
-            "late": o.status in OPEN_ORDERS and o.due_at is not None and now > o.due_at,
-            "history": [
-                {
-                    "at": e.at.astimezone(tz).isoformat(),
-                    "from": e.from_status,
-                    "to": e.to_status,
-                    "note": e.note,
-                    "actor": e.actor,
-                }
-                for e in events[o.id or 0]
-            ],
-        }
+        OrderView(
+            o,
+            events[o.id or 0],
+            overdue_ack=o.status == "issued" and now > o.ack_by,
+            late=o.status in OPEN_ORDERS and o.due_at is not None and now > o.due_at,
+        )
         for o in orders
     ]

@@ -6,8 +6,8 @@ start), so the review can set every step against its target.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
@@ -76,23 +76,27 @@ def mark_step(session: Session, actor: User, drill_id: int, step: str, at: datet
     return row
 
 
-def procedure(session: Session, drill: Drill, tz: ZoneInfo) -> list[dict]:
+@dataclass(frozen=True)
+class StepProgress:
+    """One procedure step: its target, when it was reached and how long it took against the target."""
+
+    step: str
+    target_minutes: float
+    actual_minutes: float | None
+    done_at: datetime | None
+    over_target: bool
+
+
+def procedure(session: Session, drill: Drill) -> list[StepProgress]:
     """Each step's actual minutes (from the previous step's time, the first from the drill's start) vs target."""
     rows = session.exec(select(DrillStep).where(DrillStep.drill_id == drill.id).order_by(col(DrillStep.seq)))
-    out: list[dict] = []
+    out: list[StepProgress] = []
     previous: datetime | None = drill.start_at
     for r in rows:
         actual = None
         if r.done_at is not None and previous is not None:
             actual = round((r.done_at - previous).total_seconds() / 60.0, 2)
-        out.append(
-            {
-                "step": r.step,
-                "target_minutes": r.target_minutes,
-                "actual_minutes": actual,
-                "done_at": None if r.done_at is None else r.done_at.astimezone(tz).isoformat(),
-                "over_target": actual is not None and actual > r.target_minutes,
-            }
-        )
+        over = actual is not None and actual > r.target_minutes
+        out.append(StepProgress(r.step, r.target_minutes, actual, r.done_at, over))
         previous = r.done_at
     return out

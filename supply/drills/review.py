@@ -19,21 +19,40 @@ percentiles across replications). A figure outside its band is flagged.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from supply.core.timefmt import local_iso
 from supply.drills import procedure
-from supply.drills.board import drill_dict, drill_units, stock_drawn
+from supply.drills.board import drill_units, stock_drawn
 from supply.drills.models import Drill, DrillOrder, OrderEvent
-from supply.service.models import id_of
+from supply.service.models import User, id_of
 
 
 def _outside(value: float | None, band: list | None) -> bool | None:
     if value is None or not band or band[0] is None:
         return None
     return bool(value < band[0] - 1e-9 or value > band[1] + 1e-9)
+
+
+def close_with_review(session: Session, actor: User, drill_id: int, tz: ZoneInfo) -> Drill:
+    """Close the drill (see :func:`~supply.drills.chain.close_drill`) and store its review as it stands: frozen."""
+    from supply.drills.chain import close_drill
+
+    drill = close_drill(session, actor, drill_id)
+    drill.review = review(session, drill, tz)
+    session.add(drill)
+    session.flush()
+    return drill
+
+
+def drill_review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
+    """The review stored when the drill closed, else (open, or closed before reviews were stored) computed now."""
+    return drill.review if drill.review is not None else review(session, drill, tz)
 
 
 def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
@@ -68,7 +87,8 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
     sl_band = plan["service_level"]["band95"]
     drawn = stock_drawn(session, id_of(drill))
     stock, stock_total = _stock(plan, drawn)
-    steps = _steps(procedure.procedure(session, drill, tz), plan, units_times(session, id_of(drill)))
+    progress = [{**asdict(p), "done_at": local_iso(p.done_at, tz)} for p in procedure.procedure(session, drill)]
+    steps = _steps(progress, plan, units_times(session, id_of(drill)))
     orders = list(session.exec(select(DrillOrder).where(DrillOrder.drill_id == drill.id)))
     ack_minutes = []
     for o in orders:
@@ -107,7 +127,7 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
         if s["outside_band"]
     ]
     return {
-        "drill": drill_dict(drill, tz),
+        "drill": _drill(drill, tz),
         "exercise": True,
         "target_minutes": target,
         "on_time_share": share,
@@ -129,6 +149,21 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
         },
         "flags": flags,
         "risks": plan["risks"],
+    }
+
+
+def _drill(drill: Drill, tz: ZoneInfo) -> dict:
+    """The drill's header, as ``GET /drills/{id}`` shows it (:class:`supply.api.models.drills.DrillPublic`)."""
+    return {
+        "id": drill.id,
+        "name": drill.name,
+        "scenario": Path(drill.scenario_source).name,
+        "status": drill.status,
+        "exercise": True,
+        "start_at": local_iso(drill.start_at, tz),
+        "created_by": drill.created_by,
+        "created_at": local_iso(drill.created_at, tz),
+        "closed_at": local_iso(drill.closed_at, tz),
     }
 
 

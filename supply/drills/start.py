@@ -1,10 +1,18 @@
-"""Starting a live drill from its action plan, recording what really happened, and the live board.
+"""Starting a live drill: written at once as ``planning``, completed from its action plan.
 
-:func:`start_drill` takes the action plan (plain JSON from :mod:`simulation.action_plan`, built by
-the edge) and writes, in one transaction: the drill, its procedure, its creator as joint
-command, one exercise-marked support request per planned unit (at its site), and one
-*proposed* dispatch per unit from the station the plan chose — nothing is reserved until an
-officer confirms it. Everything it writes is exercise-marked, so it never enters real reports.
+A drill starts in two parts, so no request waits for a simulation (see :mod:`supply.drills.jobs`):
+
+* :func:`create_drill` (the request, one transaction): the drill as ``planning``, with what its
+  planning job needs (replications, seed), its procedure, its creator as joint command and its own
+  exercise teams (:func:`~supply.drills.teams.drill_teams`: a drill never creates or changes a
+  real team). Its stations must exist in this database.
+* :func:`write_units` (the job, one transaction per batch of units, so no transaction holds the
+  write lock for long): one exercise-marked support request per planned unit (at its site) and
+  one *proposed* dispatch from the station the plan chose (nothing is reserved until an officer
+  confirms it). A batch skips units already written, so a resumed job never writes twice; then
+  :func:`~supply.drills.jobs.finish` opens the drill.
+
+Everything it writes is exercise-marked, so it never enters real reports.
 """
 
 from __future__ import annotations
@@ -18,10 +26,11 @@ from sqlmodel import Session, select
 from supply.core.errors import InvalidArgumentError
 from supply.core.factors import Factors
 from supply.core.scenario import Scenario
-from supply.core.types import MAX_ID, NUL_FREE, Name, When
+from supply.core.types import CLEAN, MAX_ID, Name, When, control_char
 from supply.drills import chain
 from supply.drills.models import Drill, DrillUnit
 from supply.drills.procedure import StepIn, add_steps
+from supply.drills.teams import drill_teams
 from supply.service.audit import record
 from supply.service.dispatches import create_dispatch
 from supply.service.inputs import DispatchIn, LineIn, RequestIn
@@ -39,7 +48,7 @@ class DrillIn(BaseModel):
     scenario: Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=SCENARIO_NAME)] | None = Field(
         default=None, description="a drill in the scenarios' drills/ folder, e.g. 'three-trains'"
     )
-    scenario_toml: Annotated[str, StringConstraints(min_length=1, max_length=200_000, pattern=NUL_FREE)] | None = None
+    scenario_toml: Annotated[str, StringConstraints(min_length=1, max_length=200_000), *CLEAN] | None = None
     name: Name = ""
     start_at: When | None = Field(default=None, description="minute 0 of the drill (D1 00:00); default: now")
     replications: int | None = Field(default=None, ge=1, le=500, description="simulation size (default: ≤ 100)")
@@ -54,61 +63,102 @@ class DrillIn(BaseModel):
         return self
 
 
-def check_plan_fits(session: Session, scenario: Scenario, plan: dict) -> None:
-    """The drill's stations and teams' stations must exist in this database; unit codes must fit its columns."""
-    for i, u in enumerate(plan["units"]):
-        code = u["code"]
-        if not 1 <= len(code) <= 40 or "\x00" in code:
-            msg = f"scenario {scenario.source}: drill.units[{i}].code must be 1–40 characters without NUL"
-            raise InvalidArgumentError(msg)
-        if u["headcount"] > 100_000 or u["vehicles"] > 10_000:
-            msg = f"scenario {scenario.source}: drill.units[{i}] is too large for one support request"
+def check_scenario_fits(session: Session, scenario: Scenario) -> None:
+    """The drill's units' and teams' stations must exist in this database; unit codes must fit its columns."""
+    drill = scenario.drill or {}
+    units = drill.get("units", []) if isinstance(drill.get("units"), list) else []
+    for i, u in enumerate(units):
+        code = u.get("code", "") if isinstance(u, dict) else ""
+        if not isinstance(code, str) or not 1 <= len(code) <= 40 or control_char(code):
+            msg = f"scenario {scenario.source}: drill.units[{i}].code must be 1–40 characters, no control characters"
             raise InvalidArgumentError(msg)
     known = set(session.exec(select(Station.code)).all())
-    wanted = {u["station"] for u in plan["units"] if u["station"]} | {t["station"] for t in plan["departures"]}
-    missing = sorted(wanted - known)
+    wanted = {u.get("station") for u in units if isinstance(u, dict) and isinstance(u.get("station"), str)}
+    wanted |= {u.get("serve_at") for u in units if isinstance(u, dict) and isinstance(u.get("serve_at"), str)}
+    wanted |= {t.get("station") for t in scenario.teams if isinstance(t.get("station"), str)}
+    missing = sorted(str(c) for c in wanted - known if c)
     if missing:
         msg = f"scenario {scenario.source}: stations {', '.join(missing)} are not in this database"
         raise InvalidArgumentError(msg)
 
 
-def start_drill(
+def create_drill(
     session: Session,
     actor: User,
     scenario: Scenario,
-    plan: dict,
-    factors: Factors,
     *,
+    job: dict,
     name: str = "",
     start_at: datetime | None = None,
     procedure: list[StepIn] | None = None,
-) -> tuple[Drill, list[str]]:
-    """Write the drill (see the module docstring); returns it and the units that got no request."""
-    check_plan_fits(session, scenario, plan)
-    start = start_at or utcnow()
+    owner: str | None = None,
+) -> Drill:
+    """Write the drill as ``planning`` (see the module docstring); ``job`` holds its planning inputs."""
+    check_scenario_fits(session, scenario)
+    title = name or str(scenario.scenario.name)
     drill = Drill(
-        name=(name or plan["scenario"]).replace("\x00", "")[:200],
+        name=title[:200],
         scenario_source=scenario.source[-300:],
         scenario=scenario.model_dump(mode="json"),
-        start_at=start,
-        plan=plan,
+        start_at=start_at or utcnow(),
+        plan={},
         created_by=actor.name,
+        status="planning",
+        job=job,
+        progress=0.0,
+        job_owner=owner,
     )
     session.add(drill)
     session.flush()
     chain.add_joint_command(session, id_of(drill), actor)
     add_steps(session, id_of(drill), procedure)
+    drill_teams(session, scenario, id_of(drill), actor.name)
+    record(
+        session,
+        actor.name,
+        "drill.start",
+        f"drill:{id_of(drill)}",
+        exercise=True,
+        detail={"scenario": scenario.source, "job": job},
+    )
+    session.flush()
+    return drill
+
+
+def check_plan_fits(session: Session, source: str, plan: dict) -> None:
+    """The plan's units must fit a support request; its stations must exist in this database."""
+    for i, u in enumerate(plan["units"]):
+        if u["headcount"] > 100_000 or u["vehicles"] > 10_000:
+            msg = f"scenario {source}: drill.units[{i}] is too large for one support request"
+            raise InvalidArgumentError(msg)
+    known = set(session.exec(select(Station.code)).all())
+    wanted = {u["station"] for u in plan["units"] if u["station"]} | {t["station"] for t in plan["departures"]}
+    missing = sorted(wanted - known)
+    if missing:
+        msg = f"scenario {source}: stations {', '.join(missing)} are not in this database"
+        raise InvalidArgumentError(msg)
+
+
+def write_units(session: Session, drill: Drill, actor: str, units: list[dict], factors: Factors) -> list[str]:
+    """One batch of the plan's units: requests, proposed dispatches, drill units; returns those without a request.
+
+    Units of this drill already written (a resumed job) are skipped.
+    """
+    done = set(session.exec(select(DrillUnit.code).where(DrillUnit.drill_id == id_of(drill))).all())
     sites = set(session.exec(select(Site.code)).all())
+    start = drill.start_at
     skipped = []
-    for u in plan["units"]:
+    for u in units:
+        if u["code"] in done:
+            continue
         req_id = None
         if u["place"] in sites:
-            req = create_request(session, actor.name, _request_in(id_of(drill), start, u), factors)
+            req = create_request(session, actor, _request_in(id_of(drill), start, u), factors)
             req_id = req.id
             lines = [LineIn(item=k, quantity=v) for k, v in sorted(req.needs.items()) if v > 0]
             if u["station"] and lines:
                 create_dispatch(
-                    session, actor.name, DispatchIn(request_id=req.id, station=u["station"], lines=lines), proposed=True
+                    session, actor, DispatchIn(request_id=req.id, station=u["station"], lines=lines), proposed=True
                 )
         else:
             skipped.append(u["code"])
@@ -123,16 +173,8 @@ def start_drill(
                 planned_depart_at=_at(start, u["depart_minute"]),
             )
         )
-    record(
-        session,
-        actor.name,
-        "drill.start",
-        f"drill:{drill.id}",
-        exercise=True,
-        detail={"scenario": scenario.source, "units": len(plan["units"]), "without_request": skipped},
-    )
     session.flush()
-    return drill, skipped
+    return skipped
 
 
 def _request_in(drill_id: int, start: datetime, u: dict) -> RequestIn:

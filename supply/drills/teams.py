@@ -9,13 +9,16 @@ capacity it brings (``{"meals_per_hour": 100}`` for a field kitchen team). Its s
 and every change is logged with its time (:class:`~supply.service.models.TeamEvent`). A dispatch may
 assign teams for a time window; a team's windows on live dispatches never overlap (the team row
 is locked first, so two officers cannot assign it twice at once on PostgreSQL either).
+
+A drill never creates or changes a real team (:func:`drill_teams`): its ``[[teams]]`` that name a
+known team refer to it as it is; the others become *exercise teams* of that drill (``drill_id``
+set), whose events are always exercise-marked and which no real dispatch may take.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
@@ -25,6 +28,7 @@ from supply.core.scenario import Scenario
 from supply.core.scenario_teams import TeamIn, teams_from_scenario
 from supply.core.transitions import check_transition
 from supply.core.types import MAX_ID, Code, Text, When
+from supply.drills.chain import open_drill, refuse_if_closed
 from supply.drills.models import DispatchTeam, Team, TeamEvent
 from supply.service.audit import record
 from supply.service.models import Dispatch, Station, utcnow
@@ -89,6 +93,29 @@ def upsert_team(session: Session, actor: str, data: TeamIn) -> Team:
     return team
 
 
+def drill_teams(session: Session, scenario: Scenario, drill_id: int, actor: str) -> list[str]:
+    """A drill's ``[[teams]]``: known codes are used as they are; new ones become this drill's exercise teams.
+
+    Returns the codes of the teams created. Nothing real is written or changed, and every audit
+    entry is exercise-marked.
+    """
+    created = []
+    for data in teams_from_scenario(scenario):
+        if session.get(Team, data.code) is not None:
+            continue
+        if session.get(Station, data.station) is None:
+            raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
+        fields = {**data.model_dump(), "name": data.name or data.code}
+        session.add(Team(**fields, drill_id=drill_id))
+        session.flush()
+        session.add(TeamEvent(team=data.code, to_status="ready", actor=actor, note=f"drill {drill_id}", exercise=True))
+        detail = {**fields, "drill_id": drill_id}
+        record(session, actor, "team.create", f"team:{data.code}", exercise=True, detail=detail)
+        created.append(data.code)
+    session.flush()
+    return created
+
+
 def sync_teams(session: Session, scenario: Scenario, actor: str) -> int:
     """Load a scenario's ``[[teams]]`` into the database; returns how many."""
     teams = teams_from_scenario(scenario)
@@ -128,6 +155,9 @@ def move_team(
     The event is exercise-marked when ``exercise`` (part of a drill) or its dispatch is.
     """
     team = get_team(session, code, for_update=True)
+    exercise = exercise or team.drill_id is not None
+    if team.drill_id is not None:
+        open_drill(session, team.drill_id)
     check_transition(TRANSITIONS, f"team {code}", team.status, status)
     if dispatch_id is not None:
         dispatch = session.get(Dispatch, dispatch_id)
@@ -165,10 +195,15 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
     dispatch = session.get(Dispatch, dispatch_id)
     if dispatch is None:
         raise UnknownCodeError("dispatch", str(dispatch_id))
+    if dispatch.exercise:
+        refuse_if_closed(session, dispatch_id=dispatch_id)
     if dispatch.status not in HOLDING:
         msg = f"dispatch {dispatch_id} is {dispatch.status}: teams can only join a proposed, planned or dispatched one"
         raise ConflictError(msg)
     team = get_team(session, data.team, for_update=True)
+    if team.drill_id is not None and not dispatch.exercise:
+        msg = f"team {team.code} is an exercise team of drill {team.drill_id}: it cannot take a real dispatch"
+        raise ConflictError(msg)
     if team.status == "stood_down":
         msg = f"team {team.code} is stood down"
         raise ConflictError(msg)
@@ -204,45 +239,14 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
     return row
 
 
-def team_dict(session: Session, team: Team, tz: ZoneInfo, *, log: bool = True) -> dict:
-    out = {
-        "code": team.code,
-        "name": team.name,
-        "station": team.station,
-        "kind": team.kind,
-        "headcount": team.headcount,
-        "vehicles": team.vehicles,
-        "capacity": team.capacity,
-        "status": team.status,
-    }
-    if log:
-        events = session.exec(select(TeamEvent).where(TeamEvent.team == team.code).order_by(col(TeamEvent.id)))
-        out["log"] = [
-            {
-                "at": e.at.astimezone(tz).isoformat(),
-                "from": e.from_status,
-                "to": e.to_status,
-                "note": e.note,
-                "actor": e.actor,
-                "dispatch_id": e.dispatch_id,
-                "exercise": e.exercise,
-            }
-            for e in events
-        ]
-        rows = session.exec(select(DispatchTeam).where(DispatchTeam.team == team.code).order_by(col(DispatchTeam.id)))
-        out["assignments"] = [assignment_dict(r, tz) for r in rows]
-    return out
+def team_log(session: Session, code: str) -> list[TeamEvent]:
+    """A team's status changes, oldest first."""
+    return list(session.exec(select(TeamEvent).where(TeamEvent.team == code).order_by(col(TeamEvent.id))))
 
 
-def assignment_dict(row: DispatchTeam, tz: ZoneInfo) -> dict:
-    return {
-        "id": row.id,
-        "dispatch_id": row.dispatch_id,
-        "team": row.team,
-        "start_at": row.start_at.astimezone(tz).isoformat(),
-        "end_at": row.end_at.astimezone(tz).isoformat(),
-        "exercise": row.exercise,
-    }
+def team_assignments(session: Session, code: str) -> list[DispatchTeam]:
+    """A team's windows on dispatches, oldest first."""
+    return list(session.exec(select(DispatchTeam).where(DispatchTeam.team == code).order_by(col(DispatchTeam.id))))
 
 
 def sync_scenario_with_teams(session: Session, scenario: Scenario, text: str, *, actor: str = "cli") -> dict[str, int]:

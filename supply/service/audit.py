@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -53,18 +52,3 @@ def entries(
     if until is not None:
         q = q.where(col(AuditEntry.at) < until)
     return list(session.exec(q.order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)))
-
-
-def as_dict(entry: AuditEntry, tz: ZoneInfo) -> dict[str, Any]:
-    """An entry for display: ``at`` in the display zone, ``at_utc`` as stored."""
-    return {
-        "id": entry.id,
-        "at": entry.at.astimezone(tz).isoformat(),
-        "at_utc": entry.at.isoformat(),
-        "actor": entry.actor,
-        "action": entry.action,
-        "target": entry.target,
-        "reason": entry.reason,
-        "exercise": entry.exercise,
-        "detail": entry.detail,
-    }

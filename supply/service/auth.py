@@ -1,23 +1,33 @@
 """Users, bearer tokens and roles.
 
 A token is 32 random bytes (``secrets``), shown once; only its SHA-256 is stored (tokens are
-high-entropy, so a fast hash is safe and lets the lookup be an index hit).
+high-entropy, so a fast hash is safe and lets the lookup be an index hit). A token expires
+after the ``token_days`` setting and can be revoked (``jungong users revoke NAME``,
+``POST /users/{name}/revoke``); either way it stops working at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from supply.core.errors import ConflictError, ForbiddenError, InvalidArgumentError, NotAuthenticatedError
+from supply.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidArgumentError,
+    NotAuthenticatedError,
+    UnknownCodeError,
+)
+from supply.core.types import control_char
 from supply.service.audit import record
-from supply.service.models import User, table_of
+from supply.service.models import User, table_of, utcnow
 
 
 class Role(StrEnum):
@@ -37,21 +47,22 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_user(session: Session, name: str, role: str, *, actor: str = "cli") -> tuple[User, str]:
-    """Create a user; returns it and its token (which is not stored)."""
+def add_user(session: Session, name: str, role: str, *, actor: str = "cli", token_days: float = 90) -> tuple[User, str]:
+    """Create a user; returns it and its token (which is not stored), valid ``token_days`` days."""
     if role not in Role.__members__:
         msg = f"unknown role '{role}': expected one of {', '.join(Role)}"
         raise InvalidArgumentError(msg)
-    if not name.strip() or len(name) > 80:
-        msg = "user name must be 1–80 characters"
+    if not name.strip() or len(name) > 80 or control_char(name):
+        msg = "user name must be 1–80 characters, without control characters"
         raise InvalidArgumentError(msg)
     if session.exec(select(User).where(User.name == name)).first():
         msg = f"user '{name}' already exists"
         raise ConflictError(msg)
     token = "jg_" + secrets.token_urlsafe(32)
-    user = User(name=name, role=role, token_hash=hash_token(token))
+    expires = utcnow() + timedelta(days=token_days)
+    user = User(name=name, role=role, token_hash=hash_token(token), token_expires_at=expires)
     session.add(user)
-    record(session, actor, "user.add", f"user:{name}", detail={"role": role})
+    record(session, actor, "user.add", f"user:{name}", detail={"role": role, "expires_at": expires.isoformat()})
     try:
         session.flush()
     except IntegrityError:
@@ -69,7 +80,8 @@ class Caller(NamedTuple):
 
 
 _USERS = table_of(User)
-_CALLER = select(_USERS.c.id, _USERS.c.name, _USERS.c.role).where(_USERS.c.token_hash == bindparam("token_hash"))
+_COLUMNS = (_USERS.c.id, _USERS.c.name, _USERS.c.role, _USERS.c.token_expires_at, _USERS.c.revoked_at)
+_CALLER = select(*_COLUMNS).where(_USERS.c.token_hash == bindparam("token_hash"))  # type: ignore[call-overload]
 
 
 def authenticate(conn: Connection, authorization: str | None) -> Caller:
@@ -82,7 +94,49 @@ def authenticate(conn: Connection, authorization: str | None) -> Caller:
     if row is None:
         msg = "invalid token"
         raise NotAuthenticatedError(msg)
-    return Caller(*row)
+    if row.revoked_at is not None:
+        msg = "this token was revoked"
+        raise NotAuthenticatedError(msg)
+    if row.token_expires_at is not None and _aware(row.token_expires_at) <= utcnow():
+        msg = "this token has expired: ask an admin for a new user"
+        raise NotAuthenticatedError(msg)
+    return Caller(row.id, row.name, row.role)
+
+
+def _aware(value: datetime) -> datetime:
+    """Core selects bypass the ORM's UTC type on SQLite: naive values are UTC."""
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def revoke_user(session: Session, name: str, *, actor: str = "cli") -> User:
+    """Revoke a user's token (it stops working at once); unknown names are an :class:`UnknownCodeError`."""
+    user = session.exec(select(User).where(User.name == name).with_for_update()).first()
+    if user is None:
+        raise UnknownCodeError("user", name)
+    if user.revoked_at is None:
+        user.revoked_at = utcnow()
+        session.add(user)
+        record(session, actor, "user.revoke", f"user:{name}")
+        session.flush()
+    return user
+
+
+def user_dict(user: User) -> dict:
+    """A user as listed (never the token or its hash)."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "role": user.role,
+        "created_at": user.created_at.isoformat(),
+        "token_expires_at": user.token_expires_at.isoformat() if user.token_expires_at else None,
+        "revoked": user.revoked_at is not None,
+    }
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.id))))
 
 
 def require(user: Caller, allowed: frozenset[Role]) -> Caller:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session
 
-from supply.core.errors import InvalidArgumentError
+from supply.core.errors import DatabaseBusyError, InvalidArgumentError
 
 if sys.platform == "win32":  # pragma: no cover - not POSIX: SQLite's own busy handler queues writers
     fcntl = None
@@ -50,17 +51,41 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``, configured for concurrent writers."""
+def make_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs: Any) -> Engine:
+    """An engine for ``url``, configured for concurrent writers (SQLite writers wait ``busy_seconds`` at most)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, **kwargs)
+        return _sqlite_engine(url, busy_seconds, **kwargs)
     # No ping per checkout (a round trip on every request): a connection found dead fails its
     # request with a DBAPIError the API answers as 503 "retry", and SQLAlchemy then discards the
     # whole pool, so the next request reconnects.
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 30)
     return create_engine(url, **kwargs)
+
+
+def existing_engine(url: str) -> Engine:
+    """An engine on a database that must already be initialised; creates nothing (no SQLite file, no folder).
+
+    Raises :class:`~supply.core.errors.NotInitialisedError` (run ``jungong db init``) or
+    :class:`~supply.core.errors.DatabaseUnavailableError`.
+    """
+    from supply.core.errors import NotInitialisedError
+    from supply.service.migrate import check_initialised
+
+    url = normalise_url(url)
+    parsed = make_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(str(file)).is_file():
+        msg = f"no database at {parsed.database}: run `jungong db init` first (or pass --db URL)"
+        raise NotInitialisedError(msg)
+    engine = make_engine(url)
+    try:
+        check_initialised(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
 
 
 def reader(engine: Engine) -> Engine:
@@ -72,18 +97,18 @@ def reader(engine: Engine) -> Engine:
     return engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+def _sqlite_engine(url: str, busy_seconds: float, **kwargs: Any) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}, **kwargs)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_seconds}, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
         # NORMAL in WAL mode syncs the WAL at checkpoints, not at every commit: a commit survives any
         # crash of the application (or a kill of the server) — it is in the WAL file the OS holds —
@@ -97,7 +122,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get(_IMMEDIATE, False)
         if immediate and lock_path:
-            _queue(conn, lock_path)
+            _queue(conn, lock_path, busy_seconds)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     @event.listens_for(engine, "commit")
@@ -108,18 +133,29 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def _queue(conn: Any, lock_path: str) -> None:
-    """Wait in line for the write lock (an OS file lock: woken at once, unlike SQLite's busy polling).
+def _queue(conn: Any, lock_path: str, busy_seconds: float) -> None:
+    """Wait for the write lock (an OS file lock), at most ``busy_seconds``: then :class:`DatabaseBusyError`.
 
     SQLite's busy handler sleeps in growing steps (up to 100 ms) while another process writes,
-    which shows up as p99 latency; an ``flock`` queue hands the lock over immediately.
+    which shows up as p99 latency; polling the ``flock`` in steps of at most 2 ms hands the lock
+    over almost at once, and unlike a blocking ``flock`` the wait has an end (503 + Retry-After).
     """
     if fcntl is None:
         return
     fd = conn.info.get("jungong_lock_fd")
     if fd is None:
         fd = conn.info["jungong_lock_fd"] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    deadline, pause = time.monotonic() + busy_seconds, 0.0002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                msg = f"the database is busy: another writer held it for more than {busy_seconds:g} s; retry"
+                raise DatabaseBusyError(msg) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
     conn.info["jungong_locked"] = True
 
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
@@ -62,6 +62,42 @@ _NEW_DISPATCH, _NEW_LINES, _NEW_EVENT = insert(_DISPATCH), insert(_LINE), insert
 ORIGINS = origins(TRANSITIONS)
 
 
+class StatusChange(NamedTuple):
+    """One step of a status log (dispatch, team or order): when, from, to, why and who."""
+
+    at: datetime
+    from_status: str | None
+    to_status: str
+    note: str
+    actor: str
+
+    @classmethod
+    def of(cls, event: Any) -> StatusChange:
+        """From anything with the log's columns as attributes (an ORM row or a Core row)."""
+        return cls(event.at, event.from_status, event.to_status, event.note, event.actor)
+
+
+@dataclass(frozen=True)
+class DispatchRecord:
+    """A dispatch as recorded: its row's facts, its lines ``(item, quantity)`` and its status log, oldest first."""
+
+    id: int
+    request_id: int
+    station: str
+    status: str
+    exercise: bool
+    created_by: str
+    created_at: datetime
+    lines: list[tuple[str, float]]
+    history: list[StatusChange]
+
+    @classmethod
+    def of(cls, d: Any, lines: list[tuple[str, float]], events: list[Any]) -> DispatchRecord:
+        """From anything with the dispatch's columns as attributes, its lines and its events."""
+        history = [StatusChange.of(ev) for ev in events]
+        return cls(d.id, d.request_id, d.station, d.status, d.exercise, d.created_by, d.created_at, lines, history)
+
+
 @dataclass(frozen=True)
 class DispatchDraft:
     """A checked new dispatch: its request and book, its station and its lines summed per item."""
@@ -81,7 +117,9 @@ def check_dispatch(session: Session, data: DispatchIn, codes: Codes | None = Non
     codes.station(session, data.station)
     lines: dict[str, float] = defaultdict(float)
     for n, line in enumerate(data.lines):
-        codes.item(session, line.item, field=f"lines[{n}].item")
+        codes.item(
+            session, line.item, f"lines[{n}].item", quantity=line.quantity, quantity_field=f"lines[{n}].quantity"
+        )
         lines[line.item] += line.quantity
     return DispatchDraft(data.request_id, bool(exercise), data.station, dict(sorted(lines.items())))
 
@@ -91,10 +129,10 @@ def create_dispatch(session: Session, actor: str, data: DispatchIn, *, proposed:
     return _record(session, actor, check_dispatch(session, data), "proposed" if proposed else "planned")[0].id
 
 
-def plan_dispatch(session: Session, actor: str, plan: DispatchDraft, tz: ZoneInfo) -> dict:
+def plan_dispatch(session: Session, actor: str, plan: DispatchDraft) -> DispatchRecord:
     """Record a dispatch and reserve its lines, or nothing (:class:`ConflictError` when stock is short)."""
     d, event = _record(session, actor, plan, "planned")
-    return dispatch_dict(d, list(plan.lines.items()), [event], tz)
+    return DispatchRecord.of(d, list(plan.lines.items()), [event])
 
 
 def _record(session: Session, actor: str, plan: DispatchDraft, status: str) -> tuple[SimpleNamespace, SimpleNamespace]:
@@ -131,8 +169,8 @@ def check_status(session: Session, dispatch_id: int) -> list[tuple[str, float]]:
 
 
 def move_dispatch(
-    session: Session, actor: str, dispatch_id: int, status: str, note: str, lines: list[tuple[str, float]], tz: ZoneInfo
-) -> dict:
+    session: Session, actor: str, dispatch_id: int, status: str, note: str, lines: list[tuple[str, float]]
+) -> DispatchRecord:
     """Move a dispatch along its lifecycle (``lines`` from :func:`check_status`); 409 on an illegal move.
 
     The dispatch row is locked before its status is read, so two officers delivering the same
@@ -160,28 +198,4 @@ def move_dispatch(
     elif current != "proposed" and status in ("delivered", "cancelled"):
         delivered = status == "delivered"
         ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered)
-    return dispatch_dict(SimpleNamespace(**{**d._mapping, "status": status}), lines, history, tz)
-
-
-def dispatch_dict(d: Any, lines: list[tuple[str, float]], events: list, tz: ZoneInfo) -> dict:
-    """The API's shape of a dispatch: ``d`` and each event are anything with the columns as attributes."""
-    return {
-        "id": d.id,
-        "request_id": d.request_id,
-        "station": d.station,
-        "status": d.status,
-        "exercise": d.exercise,
-        "created_by": d.created_by,
-        "created_at": d.created_at.astimezone(tz).isoformat(),
-        "lines": [{"item": item, "quantity": qty} for item, qty in lines],
-        "history": [
-            {
-                "at": ev.at.astimezone(tz).isoformat(),
-                "from": ev.from_status,
-                "to": ev.to_status,
-                "note": ev.note,
-                "actor": ev.actor,
-            }
-            for ev in events
-        ],
-    }
+    return DispatchRecord.of(SimpleNamespace(**{**d._mapping, "status": status}), lines, history)

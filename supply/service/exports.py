@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from supply.core.timefmt import local_iso
 from supply.service.models import Station, SupportRequest
-from supply.service.requests import dispatch_dicts, list_dispatches
+from supply.service.requests import dispatch_records, list_dispatches
 from supply.service.stock import stock
 
 STOCK_COLUMNS = ("station", "item", "unit", "on_hand", "reserved", "available", "days_of_supply", "book")
@@ -71,15 +72,20 @@ def dispatches_csv(
     ids = {d.request_id for d in dispatches}
     reqs = {r.id: r for r in session.exec(select(SupportRequest).where(col(SupportRequest.id).in_(ids)))}
     rows: list[dict[str, Any]] = []
-    for d in dispatch_dicts(session, dispatches, tz):
-        req, last = reqs[d["request_id"]], d["history"][-1]
+    for d in dispatch_records(session, dispatches):
+        req, last = reqs[d.request_id], d.history[-1]
         base = {
-            **d,
-            "dispatch_id": d["id"],
+            "dispatch_id": d.id,
+            "request_id": d.request_id,
             "unit": req.unit,
             "site": req.site,
-            "last_change_at": last["at"],
-            "last_change_by": last["actor"],
+            "station": d.station,
+            "status": d.status,
+            "exercise": d.exercise,
+            "created_at": local_iso(d.created_at, tz),
+            "created_by": d.created_by,
+            "last_change_at": local_iso(last.at, tz),
+            "last_change_by": last.actor,
         }
-        rows.extend({**base, **line} for line in d["lines"])
+        rows.extend({**base, "item": item, "quantity": qty} for item, qty in d.lines)
     return _csv(DISPATCH_COLUMNS, rows)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from supply.core.types import MAX_ID, NUL_FREE, Code, Reason, Text, When
+from supply.core.types import MAX_ID, Code, Reason, Text, UnitName, When
 
-Quantity = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
+#: The smallest quantity recorded (a millilitre, a gram): below it a number is noise (``5e-324``).
+MIN_QUANTITY = 0.001
+#: A quantity: a JSON number (never a string or a boolean), finite, positive, at most a billion;
+#: items counted in whole units (meals, kits) also refuse fractions (checked against the catalogue).
+Quantity = Annotated[float, Field(ge=MIN_QUANTITY, le=1e9, allow_inf_nan=False, strict=True)]
 Mode = Literal["train", "high_speed_train", "convoy", "ship", "aircraft"]
 Priority = Literal["routine", "priority", "urgent"]
 Status = Literal["proposed", "planned", "dispatched", "delivered", "closed", "cancelled"]
@@ -41,7 +45,7 @@ class TransferIn(_In):
 
 class CountIn(_In):
     item: Code
-    counted: float = Field(ge=0, le=1e9, allow_inf_nan=False)
+    counted: float = Field(ge=0, le=1e9, allow_inf_nan=False, strict=True)
     reason: Text = ""
     exercise: bool = False
 
@@ -53,7 +57,7 @@ class ReversalIn(_In):
 class RequestIn(_In):
     """A support request (保障需求), shaped like a movement-plan line."""
 
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=NUL_FREE)]
+    unit: UnitName
     headcount: int = Field(gt=0, le=100_000)
     special_diets: dict[Code, Annotated[int, Field(ge=0, le=100_000)]] = Field(
         default_factory=dict, examples=[{"halal": 12, "sick": 3}]

@@ -10,10 +10,14 @@ draws on, or passes for, real stock. Balances per (station, item, book):
     on_hand   = Σ on_hand_delta        reserved = Σ reserved_delta
     available = on_hand − reserved     days of supply = on_hand ÷ mean daily consumption
 
-Writers serialise per (station, item, book) before reading a balance: SQLite through
-``BEGIN IMMEDIATE`` (:func:`supply.service.db.write_session`), PostgreSQL through ``SELECT … FOR UPDATE``
-on a :class:`~supply.service.models.StockLock` row. So two officers drawing the last stock at once
-cannot both see it available.
+The ledger is the truth; the sums are kept as running balances on the book's
+:class:`~supply.service.models.StockLock` row, changed in the same transaction as each movement,
+so a write or a stock read costs the same after years of history. Each change is one
+``UPDATE stocklock SET on_hand = on_hand + Δ … [WHERE on_hand − reserved ≥ asked] RETURNING``:
+it locks the row (PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds the database, see
+:func:`supply.service.db.write_session`), checks availability and moves the balance at once, so
+two officers drawing the last stock at once cannot both see it available. Rows change in a fixed
+order (no deadlocks). :func:`supply.service.reconcile.reconcile` checks balances against the ledger.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from supply.core.errors import ConflictError, FieldError, InsufficientStockError, UnknownCodeError
+from supply.core.items import check_whole
 from supply.service.audit import record
 from supply.service.models import Item, Movement, Station, StockLock, table_of, utcnow
 
@@ -44,18 +49,26 @@ _EPS = 1e-9
 _MOVES, _LOCKS = table_of(Movement), table_of(StockLock)
 # Statements built once (SQL construction costs more than running them); parameters at execution.
 _APPEND = insert(_MOVES)
-_BOOK = (_MOVES.c.station == bindparam("b_station")) & (_MOVES.c.exercise == bindparam("b_exercise"))
-_BALANCES = (
-    select(_MOVES.c.item, func.sum(_MOVES.c.on_hand_delta), func.sum(_MOVES.c.reserved_delta))
-    .where(_BOOK, _MOVES.c.item.in_(bindparam("b_items", expanding=True)))
-    .group_by(_MOVES.c.item)
+_ROW = (
+    (_LOCKS.c.station == bindparam("l_station"))
+    & (_LOCKS.c.item == bindparam("l_item"))
+    & (_LOCKS.c.exercise == bindparam("l_exercise"))
 )
-_LOCK_ROW = (
-    select(_LOCKS.c.station)
-    .where(_LOCKS.c.station == bindparam("l_station"), _LOCKS.c.item == bindparam("l_item"))
-    .where(_LOCKS.c.exercise == bindparam("l_exercise"))
-    .with_for_update()
+_BALANCES = select(_LOCKS.c.item, _LOCKS.c.on_hand, _LOCKS.c.reserved).where(
+    _LOCKS.c.station == bindparam("b_station"),
+    _LOCKS.c.exercise == bindparam("b_exercise"),
+    _LOCKS.c.item.in_(bindparam("b_items", expanding=True)),
 )
+_LOCK_ROW = select(_LOCKS.c.on_hand, _LOCKS.c.reserved).where(_ROW).with_for_update()
+#: Move a balance: locks the row, changes it and answers the new balance, in one statement.
+_BUMP = (
+    update(_LOCKS)
+    .where(_ROW)
+    .values(on_hand=_LOCKS.c.on_hand + bindparam("d_on_hand"), reserved=_LOCKS.c.reserved + bindparam("d_reserved"))
+    .returning(_LOCKS.c.on_hand, _LOCKS.c.reserved)
+)
+#: The same, only if at least ``d_need`` is available (no row back: short, or no row yet).
+_BUMP_IF = _BUMP.where(_LOCKS.c.on_hand - _LOCKS.c.reserved + _EPS >= bindparam("d_need"))
 
 
 @dataclass(frozen=True)
@@ -75,37 +88,91 @@ def require_station(session: Session, code: str) -> Station:
     return station
 
 
-def require_item(session: Session, code: str, field: str = "item") -> Item:
+def require_item(
+    session: Session, code: str, field: str = "item", *, quantity: float | None = None, quantity_field: str = "quantity"
+) -> Item:
+    """The catalogue item ``code`` (else a :class:`FieldError` on ``field``); ``quantity`` whole if it is counted."""
     item = session.get(Item, code)
     if item is None:
         known = session.exec(select(Item.code)).all()
         msg = str(UnknownCodeError("item", code, known)) + f" (known: {', '.join(known)})"
         raise FieldError(field, msg)
+    if quantity is not None and (fraction := check_whole(code, item.unit, quantity)) is not None:
+        raise FieldError(quantity_field, fraction)
     return item
 
 
-def lock(session: Session, keys: Iterable[tuple[str, str, bool]]) -> None:
-    """Serialise writers on each (station, item, book), in a fixed order (no deadlocks)."""
-    keys = sorted(set(keys))
-    if session.get_bind().dialect.name != "postgresql":
-        return  # SQLite: the transaction already holds the database's write lock
-    conn = session.connection()
-    for s, i, e in keys:
-        key = {"l_station": s, "l_item": i, "l_exercise": e}
-        if conn.execute(_LOCK_ROW, key).first() is None:  # rows are made at db init; this is a new pair
-            row = {"station": s, "item": i, "exercise": e}
-            conn.execute(pg_insert(_LOCKS).values([row]).on_conflict_do_nothing())
-            conn.execute(_LOCK_ROW, key).one()
+Key = tuple[str, str, bool]  # (station, item, exercise): one book of one item at one station
 
 
-def ensure_lock_rows(session: Session, keys: Iterable[tuple[str, str, bool]]) -> None:
-    """Create the lock rows up front (at ``db init``) on either database."""
+@dataclass(frozen=True)
+class Change:
+    """What one movement does to one book's balances; ``need``: the availability it requires first."""
+
+    key: Key
+    on_hand: float
+    reserved: float = 0.0
+    need: float | None = None
+
+
+def _row(key: Key) -> dict[str, object]:
+    return {"l_station": key[0], "l_item": key[1], "l_exercise": key[2]}
+
+
+def _make_rows(session: Session, keys: Iterable[Key]) -> None:
     rows = [{"station": s, "item": i, "exercise": e} for s, i, e in sorted(set(keys))]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    ins = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(ins(StockLock).values(rows).on_conflict_do_nothing())
+    if rows:
+        ins = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.connection().execute(ins(_LOCKS).values(rows).on_conflict_do_nothing())
+
+
+def lock(session: Session, keys: Iterable[Key]) -> dict[Key, Balance]:
+    """Lock each book's row, in a fixed order (no deadlocks), and answer its balance."""
+    conn, out = session.connection(), {}
+    for key in sorted(set(keys)):
+        row = conn.execute(_LOCK_ROW, _row(key)).first()
+        if row is None:  # rows are made at db init; this is a new pair
+            _make_rows(session, [key])
+            row = conn.execute(_LOCK_ROW, _row(key)).one()
+        out[key] = Balance(float(row.on_hand), float(row.reserved))
+    return out
+
+
+def ensure_lock_rows(session: Session, keys: Iterable[Key]) -> None:
+    """Create the balance rows up front (at ``db init``) on either database."""
+    _make_rows(session, keys)
+
+
+def apply(session: Session, changes: Iterable[Change]) -> dict[Key, Balance]:
+    """Move balances in key order, each checked and changed in one statement; the new balances.
+
+    :class:`ConflictError` names the first book (in key order) short of its ``need``; the changes
+    this call already made are given back first, so a failed call changes nothing.
+    """
+    conn, out = session.connection(), {}
+    done: list[Change] = []
+    for ch in sorted(changes, key=lambda c: c.key):
+        params = {**_row(ch.key), "d_on_hand": ch.on_hand, "d_reserved": ch.reserved}
+        row = conn.execute(_BUMP if ch.need is None else _BUMP_IF, {**params, "d_need": ch.need}).first()
+        if row is None:  # short, or no row yet: lock (making the row), say why, or move it now
+            if ch.need is not None:
+                try:
+                    _short(lock(session, [ch.key])[ch.key], *ch.key, ch.need)
+                except ConflictError:
+                    _undo(conn, done)  # all or none, even for a caller that goes on after the error
+                    raise
+            else:
+                _make_rows(session, [ch.key])
+            row = conn.execute(_BUMP, params).one()
+        done.append(ch)
+        out[ch.key] = Balance(float(row.on_hand), float(row.reserved))
+    return out
+
+
+def _undo(conn: Any, done: list[Change]) -> None:
+    """Give back the balance changes already made by a call that then found a book short."""
+    for ch in reversed(done):
+        conn.execute(_BUMP, {**_row(ch.key), "d_on_hand": -ch.on_hand, "d_reserved": -ch.reserved})
 
 
 def balance(session: Session, station: str, item: str, exercise: bool) -> Balance:
@@ -113,13 +180,11 @@ def balance(session: Session, station: str, item: str, exercise: bool) -> Balanc
 
 
 def balances(session: Session, station: str, items: Iterable[str], exercise: bool) -> dict[str, Balance]:
-    """The balances of several items of one station's book, in one query."""
-    if session.new:
-        session.flush()  # movements added through the ORM in this transaction count too
+    """The balances of several items of one station's book, in one query (read from the running balances)."""
     out = {item: Balance() for item in items}
     params = {"b_station": station, "b_exercise": exercise, "b_items": sorted(out)}
     for item, on_hand, reserved in session.connection().execute(_BALANCES, params):
-        out[item] = Balance(float(on_hand or 0.0), float(reserved or 0.0))
+        out[item] = Balance(float(on_hand), float(reserved))
     return out
 
 
@@ -153,10 +218,6 @@ def _add(
     return m
 
 
-def _require_available(session: Session, station: str, item: str, exercise: bool, quantity: float) -> Balance:
-    return _short(balance(session, station, item, exercise), station, item, exercise, quantity)
-
-
 def _short(bal: Balance, station: str, item: str, exercise: bool, quantity: float) -> Balance:
     """``bal``, or :class:`ConflictError` when it has less than ``quantity`` available."""
     if bal.available + _EPS < quantity:
@@ -164,9 +225,9 @@ def _short(bal: Balance, station: str, item: str, exercise: bool, quantity: floa
     return bal
 
 
-def _checked(session: Session, station: str, item: str) -> None:
+def _checked(session: Session, station: str, item: str, quantity: float | None = None) -> None:
     require_station(session, station)
-    require_item(session, item)
+    require_item(session, item, quantity=quantity)
 
 
 def receive(
@@ -181,7 +242,8 @@ def receive(
     kind: str = RECEIPT,
 ) -> Movement:
     """Stock arrives at a station."""
-    _checked(session, station, item)
+    _checked(session, station, item, quantity)
+    apply(session, [Change((station, item, exercise), quantity)])
     m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise)
     _audit(session, actor, m)
     return m
@@ -191,9 +253,8 @@ def issue(
     session: Session, actor: str, station: str, item: str, quantity: float, reason: str = "", *, exercise: bool = False
 ) -> Movement:
     """Stock leaves a station (consumed); :class:`ConflictError` if not enough is available."""
-    _checked(session, station, item)
-    lock(session, [(station, item, exercise)])
-    _require_available(session, station, item, exercise, quantity)
+    _checked(session, station, item, quantity)
+    apply(session, [Change((station, item, exercise), -quantity, need=quantity)])
     m = _add(session, actor, ISSUE, station, item, quantity, -quantity, reason=reason, exercise=exercise)
     _audit(session, actor, m)
     return m
@@ -211,12 +272,12 @@ def transfer(
     exercise: bool = False,
 ) -> list[Movement]:
     """Out of one station and into another in one step; the two legs share a ``transfer_ref``."""
-    _checked(session, source, item)
+    _checked(session, source, item, quantity)
     require_station(session, target)
     if source == target:
         raise FieldError("to", f"a transfer needs two different stations, got '{source}' twice")
-    lock(session, [(source, item, exercise), (target, item, exercise)])
-    _require_available(session, source, item, exercise, quantity)
+    legs = [Change((source, item, exercise), -quantity, need=quantity), Change((target, item, exercise), quantity)]
+    apply(session, legs)
     ref = str(uuid.uuid4())
     out = _add(
         session,
@@ -260,8 +321,8 @@ def count(
 ) -> Movement | None:
     """Record a physical count: the difference from the books becomes an adjustment (or nothing)."""
     _checked(session, station, item)
-    lock(session, [(station, item, exercise)])
-    bal = balance(session, station, item, exercise)
+    require_item(session, item, quantity=counted, quantity_field="counted")
+    bal = lock(session, [(station, item, exercise)])[(station, item, exercise)]
     diff = counted - bal.on_hand
     if abs(diff) <= _EPS:
         record(
@@ -275,6 +336,7 @@ def count(
         )
         return None
     why = f"count: {counted:g} counted, {bal.on_hand:g} on the books" + (f"; {reason}" if reason else "")
+    apply(session, [Change((station, item, exercise), diff)])
     m = _add(session, actor, ADJUSTMENT, station, item, abs(diff), diff, reason=why, exercise=exercise)
     _audit(session, actor, m, extra={"counted": counted})
     return m
@@ -296,8 +358,9 @@ def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list
     for m in legs:
         if session.exec(select(Movement.id).where(Movement.reversal_of == m.id)).first() is not None:
             raise ConflictError(f"movement {m.id} has already been reversed")
-        if m.on_hand_delta > 0:  # undoing stock coming in takes it out again
-            _require_available(session, m.station, m.item, m.exercise, m.on_hand_delta)
+    # undoing stock coming in takes it out again: that much must be available
+    undo = [Change((m.station, m.item, m.exercise), -m.on_hand_delta, -m.reserved_delta) for m in legs]
+    apply(session, [Change(c.key, c.on_hand, c.reserved, -c.on_hand if c.on_hand < 0 else None) for c in undo])
     out = []
     for m in legs:
         r = _add(
@@ -325,10 +388,7 @@ def reserve(
     session: Session, actor: str, dispatch_id: int, lines: dict[str, float], station: str, exercise: bool
 ) -> None:
     """Reserve every line of a dispatch, or none (:class:`ConflictError` names the first short item)."""
-    lock(session, [(station, item, exercise) for item in lines])
-    bals = balances(session, station, lines, exercise)
-    for item, qty in sorted(lines.items()):
-        _short(bals[item], station, item, exercise, qty)
+    apply(session, [Change((station, item, exercise), 0.0, qty, need=qty) for item, qty in lines.items()])
     _append(session, actor, RESERVE, dispatch_id, station, exercise, [(i, q, 0.0, q) for i, q in sorted(lines.items())])
 
 
@@ -343,8 +403,8 @@ def settle(
     delivered: bool,
 ) -> None:
     """Turn a dispatch's reservations into issues (delivered) or give them back (cancelled)."""
-    lock(session, [(station, item, exercise) for item in lines])
     rows = [(i, q, -q if delivered else 0.0, -q) for i, q in sorted(lines.items())]
+    apply(session, [Change((station, i, exercise), on_hand, reserved) for i, _, on_hand, reserved in rows])
     _append(session, actor, DELIVERY if delivered else RELEASE, dispatch_id, station, exercise, rows)
 
 

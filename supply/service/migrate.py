@@ -15,11 +15,18 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database's schema up to ``revision`` (idempotent)."""
+    """Bring the database's schema up to ``revision`` (idempotent); an unreachable server is a clear error."""
+    from sqlalchemy.exc import OperationalError
+
+    from supply.core.errors import DatabaseUnavailableError
+
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    except OperationalError as exc:
+        raise DatabaseUnavailableError(_unreachable(engine, exc)) from None
 
 
 def revise(engine: Engine, message: str) -> None:
@@ -28,3 +35,41 @@ def revise(engine: Engine, message: str) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.revision(cfg, message=message, autogenerate=True)
+
+
+def head_revision(engine: Engine) -> str | None:
+    """The newest revision the code knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def check_initialised(engine: Engine) -> None:
+    """Raise :class:`NotInitialisedError` unless the database is migrated to the code's head revision.
+
+    A SQLite file that does not exist is never created here (the caller checks before connecting);
+    a server that cannot be reached is a :class:`DatabaseUnavailableError`.
+    """
+    from alembic.migration import MigrationContext
+    from sqlalchemy.exc import OperationalError
+
+    from supply.core.errors import DatabaseUnavailableError, NotInitialisedError
+
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise DatabaseUnavailableError(_unreachable(engine, exc)) from None
+    if current is None:
+        msg = f"the database at {where} is not initialised: run `jungong db init` first"
+        raise NotInitialisedError(msg)
+    if current != head_revision(engine):
+        msg = f"the database at {where} has an older schema ({current}): run `jungong db init` to upgrade it"
+        raise NotInitialisedError(msg)
+
+
+def _unreachable(engine: Engine, exc: Exception) -> str:
+    where = engine.url.render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines() or ["no answer"]
+    return f"cannot reach the database at {where}: {reason[0]}"

@@ -1,8 +1,10 @@
 """Database tables (SQLModel). The stock ledger (:class:`Movement`) is append-only.
 
-Balances are never stored: on hand and reserved are sums of movement deltas. A
-:class:`StockLock` row per (station, item, book) exists only to serialise writers on
-PostgreSQL (``SELECT … FOR UPDATE``); SQLite serialises writers with ``BEGIN IMMEDIATE``.
+The ledger is the truth: on hand and reserved are sums of movement deltas. The
+:class:`StockLock` row per (station, item, book) carries those sums as running balances,
+updated in the same transaction as each movement (so writes and stock reads cost the same at
+any history size); it is also the row writers lock on PostgreSQL (SQLite serialises writers
+with ``BEGIN IMMEDIATE``). ``jungong db reconcile`` checks the two agree.
 Times are stored in UTC (:class:`UTCDateTime`) and shown in the configured zone.
 """
 
@@ -119,11 +121,17 @@ class ReorderLevel(SQLModel, table=True):
 
 
 class StockLock(SQLModel, table=True):
-    """One row per (station, item, book): the row writers lock on PostgreSQL. Holds no data."""
+    """One row per (station, item, book): its running balances, and the row writers lock on PostgreSQL.
+
+    ``on_hand`` and ``reserved`` always equal the sums of the book's movement deltas (the
+    invariant :mod:`supply.service.reconcile` checks); only :mod:`supply.service.ledger` writes them.
+    """
 
     station: str = Field(primary_key=True, foreign_key="station.code", max_length=40)
     item: str = Field(primary_key=True, foreign_key="item.code", max_length=40)
     exercise: bool = Field(primary_key=True)
+    on_hand: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    reserved: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class User(SQLModel, table=True):
@@ -132,6 +140,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)
     token_hash: str = Field(unique=True, index=True, max_length=64)
     created_at: datetime = ts_field()
+    token_expires_at: datetime | None = maybe_ts_field()  # None: never (users made before expiry existed)
+    revoked_at: datetime | None = maybe_ts_field()
 
 
 class SupportRequest(SQLModel, table=True):
@@ -194,7 +204,10 @@ class Movement(SQLModel, table=True):
     ``quantity`` is the magnitude as entered.
     """
 
-    __table_args__ = (Index("ix_movement_book", "station", "item", "exercise"),)
+    __table_args__ = (
+        Index("ix_movement_book", "station", "item", "exercise"),
+        Index("ix_movement_window", "station", "exercise", "at"),  # a station's recent consumption
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = ts_field(index=True)
@@ -241,4 +254,4 @@ class IdempotencyRecord(SQLModel, table=True):
     fingerprint: str = Field(max_length=64)
     status_code: int
     body: str
-    created_at: datetime = ts_field()
+    created_at: datetime = ts_field(index=True)

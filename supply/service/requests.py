@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlmodel import Session, col, select
@@ -20,7 +19,7 @@ from supply.core.network import Network
 from supply.core.routing import travel_minutes
 from supply.service import ledger
 from supply.service.audit import record
-from supply.service.dispatches import dispatch_dict
+from supply.service.dispatches import DispatchRecord
 from supply.service.inputs import DispatchIn, LineIn, RequestIn
 from supply.service.models import Dispatch, DispatchEvent, DispatchLine, Site, Station, SupportRequest, utcnow
 
@@ -34,7 +33,9 @@ def create_request(session: Session, actor: str, data: RequestIn, factors: Facto
         raise UnknownCodeError("site", data.site, session.exec(select(Site.code)).all())
     if data.needs is not None:
         for code in data.needs:
-            ledger.require_item(session, code, field=f"needs.{code}")
+            ledger.require_item(
+                session, code, f"needs.{code}", quantity=data.needs[code], quantity_field=f"needs.{code}"
+            )
         needs, computed = dict(data.needs), False
     else:
         needs = compute_needs(
@@ -192,7 +193,7 @@ def _lines(session: Session, ids: list[int | None]) -> dict[int | None, list[Dis
     return out
 
 
-def dispatch_dicts(session: Session, dispatches: list[Dispatch], tz: ZoneInfo) -> list[dict]:
+def dispatch_records(session: Session, dispatches: list[Dispatch]) -> list[DispatchRecord]:
     """Dispatches with their lines and status history, in three queries."""
     ids = [d.id for d in dispatches]
     lines = _lines(session, ids)
@@ -201,27 +202,4 @@ def dispatch_dicts(session: Session, dispatches: list[Dispatch], tz: ZoneInfo) -
         select(DispatchEvent).where(col(DispatchEvent.dispatch_id).in_(ids)).order_by(col(DispatchEvent.id))
     ):
         events[ev.dispatch_id].append(ev)
-    return [dispatch_dict(d, [(ln.item, ln.quantity) for ln in lines[d.id]], events[d.id], tz) for d in dispatches]
-
-
-def request_dict(session: Session, req: SupportRequest, tz: ZoneInfo) -> dict:
-    return {
-        "id": req.id,
-        "unit": req.unit,
-        "headcount": req.headcount,
-        "special_diets": req.special_diets,
-        "vehicles": req.vehicles,
-        "mode": req.mode,
-        "site": req.site,
-        "arrive_at": req.arrive_at.astimezone(tz).isoformat(),
-        "dwell_minutes": req.dwell_minutes,
-        "priority": req.priority,
-        "received_at": req.received_at.astimezone(tz).isoformat(),
-        "notice_minutes": round((req.arrive_at - req.received_at).total_seconds() / 60.0, 1),
-        "needs": req.needs,
-        "needs_computed": req.needs_computed,
-        "remaining": remaining_needs(session, req),
-        "exercise": req.exercise,
-        "note": req.note,
-        "created_by": req.created_by,
-    }
+    return [DispatchRecord.of(d, [(ln.item, ln.quantity) for ln in lines[d.id]], events[d.id]) for d in dispatches]

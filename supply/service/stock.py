@@ -1,44 +1,55 @@
-"""Reading the ledger: stock per station, alerts and ledger lines (see :mod:`supply.service.ledger`)."""
+"""Reading the ledger: stock per station, alerts and ledger lines (see :mod:`supply.service.ledger`).
+
+Balances come from the running balances (one row per book), consumption from a bounded window
+of recent movements (``ix_movement_window`` / ``ix_movement_at``): neither grows with history.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from supply.service.ledger import CONSUMING, REVERSAL, Balance, require_station
-from supply.service.models import Item, Movement, ReorderLevel, utcnow
+from supply.service.models import Item, Movement, ReorderLevel, StockLock, utcnow
 
 
-def _consumption(session: Session, exercise: bool, since: datetime, station: str | None = None):
-    """{(station, item): stock consumed since ``since``}, net of reversed consumption."""
+def _consumption(session: Session, exercise: bool, since: datetime, stations: list[str]):
+    """{(station, item): stock consumed since ``since`` at ``stations``}, net of reversed consumption.
+
+    Two queries over the window alone, each a range scan of ``ix_movement_window`` (station,
+    book, time) per station: the consuming movements, and the (few) reversals in it joined to
+    what they reverse by primary key; neither touches older history.
+    """
     orig = aliased(Movement)
-    q = (
+    recent = and_(col(Movement.station).in_(stations), col(Movement.exercise) == exercise, col(Movement.at) >= since)
+    used = (
         select(Movement.station, Movement.item, func.sum(Movement.on_hand_delta))
-        .outerjoin(orig, col(Movement.reversal_of) == orig.id)
-        .where(Movement.exercise == exercise, col(Movement.at) >= since)
-        .where(
-            or_(col(Movement.kind).in_(CONSUMING), and_(col(Movement.kind) == REVERSAL, col(orig.kind).in_(CONSUMING)))
-        )
+        .where(recent, col(Movement.kind).in_(CONSUMING))
         .group_by(Movement.station, Movement.item)
     )
-    if station is not None:
-        q = q.where(Movement.station == station)
-    return {(s, i): -float(v) for s, i, v in session.exec(q)}
+    undone = (
+        select(Movement.station, Movement.item, func.sum(Movement.on_hand_delta))
+        .join(orig, col(Movement.reversal_of) == orig.id)
+        .where(recent, Movement.kind == REVERSAL, col(orig.kind).in_(CONSUMING))
+        .group_by(Movement.station, Movement.item)
+    )
+    out: dict[tuple[str, str], float] = {}
+    for q in (used, undone):
+        for s, i, v in session.exec(q):
+            out[(s, i)] = out.get((s, i), 0.0) - float(v)
+    return out
 
 
 def _balances(session: Session, exercise: bool, station: str | None = None) -> dict[tuple[str, str], Balance]:
-    q = (
-        select(Movement.station, Movement.item, func.sum(Movement.on_hand_delta), func.sum(Movement.reserved_delta))
-        .where(Movement.exercise == exercise)
-        .group_by(Movement.station, Movement.item)
+    q = select(StockLock.station, StockLock.item, StockLock.on_hand, StockLock.reserved).where(
+        StockLock.exercise == exercise
     )
     if station is not None:
-        q = q.where(Movement.station == station)
+        q = q.where(StockLock.station == station)
     return {(s, i): Balance(float(o), float(r)) for s, i, o, r in session.exec(q)}
 
 
@@ -52,7 +63,7 @@ def stock(
     require_station(session, station)
     now = now or utcnow()
     bals = _balances(session, exercise, station)
-    used = _consumption(session, exercise, now - timedelta(days=window_days), station)
+    used = _consumption(session, exercise, now - timedelta(days=window_days), [station])
     rows = []
     for item in session.exec(select(Item).order_by(Item.code)):
         bal = bals.get((station, item.code), Balance())
@@ -87,7 +98,8 @@ def alerts(
     """Stations below their reorder level, or with fewer days of supply than the threshold."""
     now = now or utcnow()
     bals = _balances(session, exercise)
-    used = _consumption(session, exercise, now - timedelta(days=window_days))
+    stations = sorted({s for s, _ in bals})
+    used = _consumption(session, exercise, now - timedelta(days=window_days), stations)
     out = []
     for lvl in session.exec(select(ReorderLevel).order_by(ReorderLevel.station, ReorderLevel.item)):
         bal = bals.get((lvl.station, lvl.item), Balance())
@@ -144,22 +156,3 @@ def movements(
     if kinds is not None:
         q = q.where(col(Movement.kind).in_(list(kinds)))
     return list(session.exec(q.order_by(col(Movement.id).desc()).offset(offset).limit(limit)))
-
-
-def movement_dict(m: Movement, tz: ZoneInfo) -> dict:
-    return {
-        "id": m.id,
-        "at": m.at.astimezone(tz).isoformat(),
-        "kind": m.kind,
-        "station": m.station,
-        "item": m.item,
-        "quantity": m.quantity,
-        "on_hand_delta": m.on_hand_delta,
-        "reserved_delta": m.reserved_delta,
-        "reason": m.reason,
-        "actor": m.actor,
-        "exercise": m.exercise,
-        "reversal_of": m.reversal_of,
-        "transfer_ref": m.transfer_ref,
-        "dispatch_id": m.dispatch_id,
-    }

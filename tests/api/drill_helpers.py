@@ -64,3 +64,24 @@ def at(start: datetime, minute: float) -> str:
 
 def drill_body(start: datetime, **extra) -> dict:
     return {"scenario_toml": SMALL_DRILL, "start_at": start.isoformat(), "replications": 20, **extra}
+
+
+def wait_planned(client, drill_id: int, headers: dict | None = None, timeout: float = 120) -> dict:  # type: ignore[no-untyped-def]
+    """Poll ``GET /drills/{id}`` until its planning job is over (``open`` or ``failed``); the drill."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        drill = client.get(f"/drills/{drill_id}", headers=headers or {}).json()
+        if drill["status"] != "planning":
+            return drill
+        assert time.monotonic() < deadline, f"drill {drill_id} still planning after {timeout} s: {drill}"
+        time.sleep(0.05)
+
+
+def post_drill(client, body: dict, headers: dict | None = None) -> dict:  # type: ignore[no-untyped-def]
+    """Start a drill (202 + Location) and wait for its plan: the drill as ``GET /drills/{id}`` shows it."""
+    r = client.post("/drills", json=body, headers=headers or {})
+    assert r.status_code == 202, r.text
+    assert r.json()["status"] == "planning" and r.headers["Location"] == f"/drills/{r.json()['id']}"
+    return wait_planned(client, r.json()["id"], headers)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from supply.core.scenario import load_scenario
 from tests.conftest import ROOT
 from tests.db import cli_env
 
@@ -110,7 +111,9 @@ def test_db_init_users_add_and_default_url(tmp_path, tiny_path):
     res = run_cli(tmp_path, "db", "init", str(tiny_path), env=env)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "data" / "jungong.db").exists()  # default: a SQLite file in the data folder
-    assert "3 stations" in res.stdout and "4 opening-stock movements" in res.stdout
+    sc = load_scenario(tiny_path)
+    opening = 2 * sum(len(st.stock) for st in sc.stations)  # each opening line, in the real and exercise books
+    assert f"{len(sc.stations)} stations" in res.stdout and f"{opening} opening-stock movements" in res.stdout
     again = run_cli(tmp_path, "db", "init", str(tiny_path), env=env)
     assert "0 opening-stock movements" in again.stdout
     res = run_cli(tmp_path, "users", "add", "wang", "--role", "officer", env=env)

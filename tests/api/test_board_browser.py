@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.api.drill_helpers import at, drill_body, start_at
+from tests.api.drill_helpers import at, drill_body, post_drill, start_at
 from tools.chromium import chromium_path
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def test_board_page_refreshes_and_keeps_the_last_board_offline(live, client_for)
     db = live.db
     joint = client_for("commander")
     s = start_at(30)
-    d = joint.post("/drills", json=drill_body(s, replications=5)).json()["id"]
+    d = post_drill(joint, drill_body(s, replications=5))["id"]
     joint.post(f"/drills/{d}/orders", json={"team": "T-MED", "text": "stand by at GZ-RAIL", "ack_within_minutes": 0})
     with chromium_page(live.base) as b:
         page = b.page

@@ -145,14 +145,16 @@ def test_commander_reads_without_write_controls_and_is_refused_a_post(live, brow
     assert page.locator("text=Reverse").count() == 0
     shot(page, "6-commander", backend)
     csrf = page.input_value("form[data-form=signout] input[name=csrf]")
-    answer = page.request.post(f"{live.base}/console/stations/{STATION}/receipt",
-                               form={"csrf": csrf, "item": "water_l", "quantity": "5"})  # fmt: skip
+    answer = page.request.post(
+        f"{live.base}/console/stations/{STATION}/receipt", form={"csrf": csrf, "item": "water_l", "quantity": "5"}
+    )
     assert answer.status == 403
     assert 'data-status="403"' in answer.text() and "无权操作" in answer.text()  # no Accept-Language: Chinese
     # no session, no CSRF: refused too
     page.context.clear_cookies()
-    answer = page.request.post(f"{live.base}/console/stations/{STATION}/receipt",
-                               form={"item": "water_l", "quantity": "5"}, max_redirects=0)  # fmt: skip
+    answer = page.request.post(
+        f"{live.base}/console/stations/{STATION}/receipt", form={"item": "water_l", "quantity": "5"}, max_redirects=0
+    )
     assert answer.status in (401, 403)
     clean(b)
 
@@ -212,7 +214,9 @@ def test_officer_serves_a_request_from_the_options_to_delivery(live, browser):
     assert re.search(r"/console/dispatches/\d+$", page.url)
     assert page.inner_text("[data-field=status]") == "planned"
     assert sorted(page.eval_on_selector_all("[data-step]", "fs => fs.map(f => f.dataset.step)")) == [
-        "cancelled", "dispatched"]  # fmt: skip
+        "cancelled",
+        "dispatched",
+    ]
     for step in ("dispatched", "delivered"):
         with page.expect_navigation():
             page.click(f"form[data-step={step}] button")
@@ -254,8 +258,12 @@ def test_command_post_board_live_then_stale(live, browser):
     shot(page, "11-board-live", backend)
 
     # U1 arrives: the next refresh shows it, on the map and on the timeline
-    httpx.post(f"{live.base}/drills/{d}/units/U1/times", json={"arrived_at": at(s, 2)},
-               headers=db.headers("commander"), timeout=30).raise_for_status()  # fmt: skip
+    httpx.post(
+        f"{live.base}/drills/{d}/units/U1/times",
+        json={"arrived_at": at(s, 2)},
+        headers=db.headers("commander"),
+        timeout=30,
+    ).raise_for_status()
     page.evaluate(refresh)
     page.wait_for_function("() => document.querySelector('.tl-row[data-unit=U1]').dataset.state === 'arrived'")
     hhmm = datetime.fromisoformat(at(s, 2)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")

@@ -49,9 +49,15 @@ def test_compiled_catalogues_match_their_sources(lang):
 
 @pytest.mark.parametrize(
     ("header", "cookie", "expected"),
-    [("zh-CN,zh;q=0.9", None, "zh-CN"), ("en-US,en;q=0.9", None, "en"), ("fr-FR", None, "zh-CN"),
-     ("en;q=0.3, zh;q=0.8", None, "zh-CN"), ("zh-CN", "en", "en"), ("", None, "zh-CN")],
-)  # fmt: skip
+    [
+        ("zh-CN,zh;q=0.9", None, "zh-CN"),
+        ("en-US,en;q=0.9", None, "en"),
+        ("fr-FR", None, "zh-CN"),
+        ("en;q=0.3, zh;q=0.8", None, "zh-CN"),
+        ("zh-CN", "en", "en"),
+        ("", None, "zh-CN"),
+    ],
+)
 def test_language_from_accept_language_then_the_switch(client, header, cookie, expected):
     if cookie:
         client.cookies.set(i18n.LANG_COOKIE, cookie, path="/console")

@@ -7,6 +7,9 @@ import io
 
 import pytest
 
+from supply.core.scenario import load_scenario
+from tests.conftest import GUANGZHOU
+
 REQUEST = {
     "unit": "Unit 81 (military train K-781)",
     "headcount": 800,
@@ -66,7 +69,8 @@ def test_bad_requests(client, db, over, status, field):
 def test_options_ranked_by_eta_with_cover_and_shortfall(client, db):
     req = make_request(client, db, needs={"meals": 3000, "medical_kits": 100})
     opts = client.get(f"/requests/{req['id']}/options", headers=db.headers()).json()
-    assert len(opts) == 10 and opts[0]["station"] == "GZ-HUB"  # the hub is beside Guangzhou Railway Station
+    assert sorted(o["station"] for o in opts) == sorted(s.code for s in load_scenario(GUANGZHOU).stations)
+    assert opts[0]["station"] == "GZ-HUB"  # the hub is beside Guangzhou Railway Station
     etas = [o["eta_minutes"] for o in opts]
     assert etas == sorted(etas)
     for o in opts:
@@ -183,6 +187,9 @@ def test_dispatch_log_filters(client, db):
 def test_stock_csv_export(client, db):
     text = client.get("/reports/stock.csv", headers=db.headers("commander")).text
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == 10 * 6
+    sc = load_scenario(GUANGZHOU)
+    items = {item for st in sc.stations for item in st.stock}
+    assert {(r["station"], r["item"]) for r in rows} == {(st.code, item) for st in sc.stations for item in items}
+    assert len(rows) == len(sc.stations) * len(items)  # one row each, no duplicates
     hub = next(r for r in rows if r["station"] == "GZ-HUB" and r["item"] == "water_l")
     assert (hub["on_hand"], hub["days_of_supply"], hub["book"]) == ("300000.0", "unbounded", "real")

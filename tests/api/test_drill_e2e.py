@@ -12,7 +12,7 @@ from datetime import datetime
 
 import httpx
 
-from tests.api.drill_helpers import NEEDS, at, drill_body, start_at
+from tests.api.drill_helpers import NEEDS, at, drill_body, post_drill, start_at
 from tests.conftest import ROOT
 from tests.db import cli_env
 
@@ -38,9 +38,7 @@ def test_a_drill_through_the_real_server(live, client_for, tmp_path):
     s = start_at(60)
 
     # start: the plan's units become exercise requests, its dispatches are proposed
-    r = joint.post("/drills", json=drill_body(s))
-    assert r.status_code == 201, r.text
-    drill = r.json()
+    drill = post_drill(joint, drill_body(s))
     d = drill["id"]
     d1, d2 = (x["id"] for x in drill["dispatches"])
     for body in (
@@ -198,9 +196,8 @@ def test_concurrent_assignments_of_one_team_never_overlap(live):
     team = {"code": "CONC-TEAM", "station": "GZE-PT", "kind": "transport", "headcount": 4, "vehicles": 1}
     assert httpx.post(f"{live.base}/teams", json=team, headers=h).status_code == 201
     s = start_at(10)
-    drill = httpx.post(
-        f"{live.base}/drills", json=drill_body(s, replications=5), headers=db.headers("commander"), timeout=60
-    ).json()
+    with httpx.Client(base_url=live.base, timeout=60) as c:
+        drill = post_drill(c, drill_body(s, replications=5), db.headers("commander"))
     req = drill["dispatches"][0]["request_id"]
     line = {"request_id": req, "station": "GZE-PT", "lines": [{"item": "water_l", "quantity": 1}]}
     ids = [httpx.post(f"{live.base}/dispatches", json=line, headers=h).json()["id"] for _ in range(8)]

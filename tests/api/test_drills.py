@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.api.drill_helpers import NEEDS, at, drill_body, start_at
+from tests.api.drill_helpers import NEEDS, at, drill_body, post_drill, start_at
 
 UNKNOWN_SITE = """[scenario]
 extends = "../guangzhou.toml"
@@ -23,9 +23,9 @@ arrive = 10
 
 def start(client, db, **extra):
     s = start_at()
-    r = client.post("/drills", json=drill_body(s, **extra), headers=db.headers("commander"))
-    assert r.status_code == 201, r.text
-    return r.json(), s
+    drill = post_drill(client, drill_body(s, **extra), db.headers("commander"))
+    assert drill["status"] == "open", drill
+    return drill, s
 
 
 def available(client, db, station: str, item: str, exercise: bool) -> float:
@@ -183,11 +183,13 @@ def test_teams_never_overlap_and_log_their_status(client, db):
         ("on_task", "returning"),
     ]
     assert log[2]["exercise"] is True and datetime.fromisoformat(log[2]["at"]) == datetime.fromisoformat(at(s, 125))
-    assert [e["exercise"] for e in log] == [False, True, True, True]  # a team leader reports for their drill
-    # officers report for a named drill (exercise) or for real operations
-    client.post("/teams/T-KITCHEN/status", json={"status": "stood_down", "drill_id": d}, headers=h)
-    client.post("/teams/T-KITCHEN/status", json={"status": "ready"}, headers=h)
-    assert [e["exercise"] for e in client.get("/teams/T-KITCHEN", headers=h).json()["log"]] == [False, True, False]
+    assert [e["exercise"] for e in log] == [True, True, True, True]  # the drill's own team: exercise throughout
+    # officers report a real team's status for a named drill (exercise) or for real operations
+    real = {"code": "R-KITCHEN", "station": "GZ-HUB", "kind": "kitchen", "headcount": 8}
+    assert client.post("/teams", json=real, headers=h).status_code == 201
+    client.post("/teams/R-KITCHEN/status", json={"status": "stood_down", "drill_id": d}, headers=h)
+    client.post("/teams/R-KITCHEN/status", json={"status": "ready"}, headers=h)
+    assert [e["exercise"] for e in client.get("/teams/R-KITCHEN", headers=h).json()["log"]] == [False, True, False]
     assert (
         client.post("/teams/T-KITCHEN/status", json={"status": "en_route", "drill_id": 999}, headers=h).status_code
         == 404
@@ -262,7 +264,7 @@ def test_db_init_loads_a_scenarios_teams(db, tmp_path):
             teams = {t.code: (t.station, t.kind, t.status) for t in s.exec(select(Team))}
     finally:
         engine.dispose()
-    assert counts["teams"] == 3
+    assert counts["teams"] == len(teams)
     assert teams == {
         "HUB-KITCHEN-1": ("GZ-HUB", "kitchen", "ready"),
         "HUB-MED-1": ("GZ-HUB", "medical", "ready"),
@@ -315,13 +317,13 @@ def test_a_drill_that_cannot_be_recorded_is_refused_cleanly(client, db):
         "/drills", json={**drill_body(start_at()), "scenario_toml": long_code}, headers=db.headers("commander")
     )
     assert r.status_code == 422 and "1–40 characters" in r.json()["detail"]
-    r = client.post(
-        "/drills",
-        json=drill_body(start_at().replace(year=2100, month=12, day=31, hour=23)),
-        headers=db.headers("commander"),
-    )
-    assert r.status_code == 422 and "cannot become a support request" in r.json()["detail"]
     assert client.get("/drills", headers=db.headers()).json() == []
+    # found by the planning job: the drill fails with the reason, and records no unit
+    drill = post_drill(
+        client, drill_body(start_at().replace(year=2100, month=12, day=31, hour=23)), db.headers("commander")
+    )
+    assert drill["status"] == "failed" and "cannot become a support request" in drill["error"]
+    assert drill["dispatches"] == [] and client.get("/requests", headers=db.headers()).json() == []
 
 
 def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client, db):
@@ -332,9 +334,7 @@ def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client
     body["scenario_toml"] += (
         "\n[drill.service]\nmeal_minutes = 20\nrefuel_minutes = 10\n[drill.consumption]\nwater_l_per_person = 3.8\n"
     )
-    r = client.post("/drills", json=body, headers=db.headers("commander"))
-    assert r.status_code == 201, r.text
-    drill, s = r.json(), datetime.fromisoformat(body["start_at"])
+    drill, s = post_drill(client, body, db.headers("commander")), datetime.fromisoformat(body["start_at"])
     d, h = drill["id"], db.headers()
     for dispatch in (x["id"] for x in drill["dispatches"]):
         for status in ("planned", "dispatched", "delivered"):

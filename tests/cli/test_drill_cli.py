@@ -71,10 +71,15 @@ def test_tables_and_report(tmp_path):
     out = tmp_path / "drill.html"
     res = run(drill_file(tmp_path, DRILL, seats=30), "-w", "1", "--report", out)
     assert res.exit_code == 0, res.output
+    assert res.stdout.lstrip().splitlines()[1].startswith("Planned units on time: ")
     assert "service level (on time)" in res.stdout and "bottleneck: H" in res.stdout
     assert "TRAIN" in res.stdout and f"report written to {out}" in res.stdout.replace("\n", "")
+    assert max(len(line) for line in res.stdout.splitlines()) <= 80 and "…" not in res.stdout
     page = out.read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 4  # queue, stock, minutes to fed, by station
+    # time budgets, queue, minutes to fed, by station; the untracked stock is a sentence, not an empty plot
+    assert page.count("data:image/png;base64,") == 4
+    assert "No station tracks its meal stock" in page
+    assert page.index("Planned units on time") < page.index("<h2>Stations</h2>")
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page)  # nothing fetched from a network
     assert "Queue length over time" not in page  # titles live in the images, not the HTML
     assert "<h2>Units</h2>" in page and "TRAIN" in page
@@ -193,3 +198,34 @@ def test_report_renders_in_chromium_with_no_network(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert shot.stat().st_size > 50_000  # tables and four plots, not a blank page
+
+
+def test_improve_json_text_and_report(tmp_path):
+    from tests.simulation.binding import bays_case
+
+    path = bays_case(tmp_path)
+    res = runner.invoke(app, ["improve", str(path), "-n", "6", "-w", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["steps"][0]["change"] == {"station": "H", "resource": "refuel_bays", "add": 3} and data["reached"]
+    assert set(data["steps"][0]) >= {"change", "planned_units_on_time", "gain"}
+    out = tmp_path / "improve.html"
+    text = runner.invoke(app, ["improve", str(path), "-n", "6", "-w", "1", "--report", str(out)])
+    assert text.exit_code == 0, text.output
+    assert " 1. add 3 refuel bays at H" in text.stdout and "Goal reached with 1 change(s)." in text.stdout
+    assert "The smallest change that fixes it" in out.read_text(encoding="utf-8")
+    drill = run(path, "-n", "6", "-w", "1", "--improve", "--report", tmp_path / "drill.html")
+    assert drill.exit_code == 0, drill.output
+    assert "add 3 refuel bays at H" in drill.stdout
+    assert "add 3 refuel bays at H" in (tmp_path / "drill.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--goal", "0"], "--goal must be a share in (0, 1]"), (["-n", "0"], "--replications must be ≥ 1")],
+)
+def test_improve_bad_options_exit_2(tmp_path, args, message):
+    from tests.simulation.binding import bays_case
+
+    res = runner.invoke(app, ["improve", str(bays_case(tmp_path)), *args])
+    assert res.exit_code == 2 and message in res.stderr and "Traceback" not in res.output

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from maps.assets import outside_urls
 from supply.cli import app
+from supply.core.scenario import load_scenario
 
 runner = CliRunner()
 
@@ -31,7 +32,7 @@ def test_map_writes_a_self_contained_page(tmp_path):
     html = out.read_text(encoding="utf-8")
     assert outside_urls(html) == []
     assert "closed J-HUMEN~NS-WING; GZS-PT offline" in html  # the title names the disruptions
-    assert html.count("jg-tier-") == 10  # ten stations
+    assert html.count("jg-tier-") == len(load_scenario(None).stations)  # one marker per station
     assert layer("Coverage ≤ 30 min") in html and layer("Coverage ≤ 120 min") in html
 
 

@@ -38,6 +38,7 @@ SCENARIO = """
 name = "osm"
 graphml = "roads.graphml"
 connector_kmh = 30
+snap_limit_m = 2000  # OFF is 1 km from its road
 
 [[stations]]
 code = "H"

@@ -65,8 +65,11 @@ def test_exact_equals_brute_force_and_greedy_within_bound(seed):
     already = rng.random(n_s) < 0.2
     opt = brute_force(reach, already, k)
     exact = exact_mclp(reach, already, k)
-    assert len(exact) == min(k, n_c)
+    assert len(exact) <= min(k, n_c)
     assert int((already | reach[exact].any(axis=0)).sum()) == opt
+    for j in exact:  # never padded: every pick covers a site no other pick does
+        rest = [i for i in exact if i != j]
+        assert int((already | reach[rest].any(axis=0)).sum()) < opt
     greedy = greedy_mclp(reach, already, k)
     got = int((already | reach[greedy].any(axis=0)).sum())
     gained, best_gain = got - already.sum(), opt - already.sum()
@@ -75,10 +78,10 @@ def test_exact_equals_brute_force_and_greedy_within_bound(seed):
 
 def test_greedy_can_miss_and_the_gap_is_reported():
     # classic trap: one big set overlaps two disjoint sets that together cover more
-    reach = np.array([[1, 1, 1, 1, 0, 0], [1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]], dtype=bool)
+    reach = np.array([[0, 1, 1, 1, 1, 0], [1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]], dtype=bool)
     already = np.zeros(6, dtype=bool)
-    assert greedy_mclp(reach, already, 2) == [0, 2]
-    assert exact_mclp(reach, already, 2) == [1, 2]
+    assert greedy_mclp(reach, already, 2) == [0, 1]  # 4, then 1 more: 5
+    assert exact_mclp(reach, already, 2) == [1, 2]  # 3 + 3: 6
 
 
 def test_site_new_points_on_network(net):
@@ -92,3 +95,25 @@ def test_site_new_points_on_network(net):
         site_new_points(net, 0)
     with pytest.raises(UnknownCodeError, match="unknown station or site 'NOPE'"):
         site_new_points(net, 1, candidates=["NOPE"])
+
+
+def test_siting_input_is_cleaned_and_never_padded(net):
+    """Tiny network: candidates given twice, a station offered, k beyond the candidates."""
+    with pytest.raises(InvalidArgumentError, match=r"--candidates: H, W are already stations"):
+        site_new_points(net, 1, candidates=["S-REG", "H", "W"])
+    cut = net.disrupted(Disruptions(offline=("P", "W")))
+    result = site_new_points(cut, 50, 30, candidates=["S-REG", "S-REG", "SEA1", "S-CITY"])
+    assert (result.k_asked, result.k, result.candidates) == (50, 3, 3)  # deduplicated, then capped
+    assert result.optimum == 3 and sorted(result.optimal_choice) == ["S-REG", "SEA1"]  # S-CITY adds nothing
+    assert sorted(result.chosen) == ["S-REG", "SEA1"]
+    d = result.as_dict()
+    assert d["k"] == 3 and d["k_asked"] == 50
+    assert d["notes"] == [
+        "only 3 candidate(s): 50 new points asked, 3 sought",
+        "2 new point(s) suffice: no other candidate covers another site",
+    ]
+
+
+def test_exact_and_greedy_pick_nothing_when_nothing_is_left_to_cover():
+    reach = np.array([[1, 0], [0, 1]], dtype=bool)
+    assert exact_mclp(reach, np.ones(2, dtype=bool), 2) == [] == greedy_mclp(reach, np.ones(2, dtype=bool), 2)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from maps import coverage_map, drill_map_html
@@ -27,13 +30,50 @@ def test_disruptions_drawn_and_named(scenario):
     assert html.count("jg-closed") == 1 and html.count("jg-slowed") == 1
 
 
+def _site_features(html: str) -> dict[str, dict]:
+    """The sites' GeoJSON properties drawn on a map, by code."""
+    props = (json.loads(m) for m in re.findall(r'"properties": (\{[^{}]*\})', html))
+    return {p["code"]: p for p in props if "ring" in p and "station" in p}
+
+
 def test_coverage_computed_with_the_disruptions(scenario):
+    """NS-WING offline: exactly the ten sites it was nearest to change station, each to a farther one.
+
+    Nansha's sites and the estuary fall back to PY-PT (Panyu), Dongguan to HP-PT (Huangpu port);
+    of them NS-PORT, S-HUMEN and S-NS-ANCH, within 60 min of the wing, are now beyond it. Every
+    other site keeps its station and its minutes.
+    """
     net = build_network(scenario)
     cut = net.disrupted(Disruptions(offline=("NS-WING",)))
-    before, after = coverage(net, (60,)), coverage(cut, (60,))
-    assert len(after.uncovered(60)) > len(before.uncovered(60))
-    html = coverage_map(cut, after)
-    assert f"{len(after.uncovered(60))} of {len(after.sites)} sites beyond 60 min" in html
+    before = {s.code: s for s in coverage(net, (60,)).sites}
+    after_result = coverage(cut, (60,))
+    after = {s.code: s for s in after_result.sites}
+    changed = {c: (before[c].station, after[c].station) for c in before if before[c] != after[c]}
+    to_panyu = [
+        "NS-PORT",
+        "R-DONGCHONG",
+        "D-NANSHA",
+        "C-SHENZHEN",
+        "S-HUMEN",
+        "S-NS-ANCH",
+        "S-LINGDING",
+        "S-SZ-WEST",
+        "S-MOUTH",
+    ]
+    assert changed == {**{c: ("NS-WING", "PY-PT") for c in to_panyu}, "C-DONGGUAN": ("NS-WING", "HP-PT")}
+    assert all(after[c].minutes > before[c].minutes for c in changed)
+    newly_uncovered = set(after_result.uncovered(60)) - set(coverage(net, (60,)).uncovered(60))
+    assert newly_uncovered == {"NS-PORT", "S-HUMEN", "S-NS-ANCH"}
+
+    html = coverage_map(cut, after_result)
+    drawn = _site_features(html)
+    assert set(drawn) == set(after)
+    for code in changed:
+        assert drawn[code]["station"] == after[code].station
+        assert drawn[code]["minutes"] == f"{after[code].minutes:.0f} min"
+    for code in newly_uncovered:
+        assert drawn[code]["colour"] == drawn["C-SHENZHEN"]["colour"]  # drawn as beyond the last threshold
+    assert f"{len(after_result.uncovered(60))} of {len(after)} sites beyond 60 min" in html
 
 
 def test_popup_stock_days_of_supply_and_coverage(scenario):

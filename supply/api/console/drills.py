@@ -23,6 +23,7 @@ from maps.basemap import districts
 from supply.api.console.render import render
 from supply.api.console.session import User
 from supply.api.deps import IdPath, RuntimeDep, SessionDep
+from supply.api.models.drills import BoardPublic, DrillPublic
 from supply.api.routers import drills as drill_routes
 from supply.api.routers import maps as map_routes
 from supply.drills import board, chain
@@ -35,7 +36,10 @@ REFRESH_SECONDS = 15
 @router.get("/drills")
 def drills_view(request: Request, session: SessionDep, runtime: RuntimeDep, user: User):
     """Every drill, newest first."""
-    rows = [board.drill_dict(d, runtime.tz) for d in chain.list_drills(session, limit=100)]
+    rows = [
+        DrillPublic.of(d, runtime.tz).model_dump(mode="json", by_alias=True)
+        for d in chain.list_drills(session, limit=100)
+    ]
     return render(request, "drills.html", rows=rows)
 
 
@@ -49,8 +53,9 @@ def _unit_state(u: dict) -> str:
 
 def _timeline(units: list[dict], now: datetime) -> dict[str, Any]:
     """Each unit's planned and actual spans as percentages of the drill's window, for the timeline's bars."""
-    moments = [datetime.fromisoformat(v) for u in units for part in ("planned", "actual")
-               for v in u[part].values() if v] + [now]  # fmt: skip
+    moments = [
+        datetime.fromisoformat(v) for u in units for part in ("planned", "actual") for v in u[part].values() if v
+    ] + [now]
     start, end = min(moments), max(moments)
     span = max((end - start).total_seconds(), 60.0)
 
@@ -63,9 +68,17 @@ def _timeline(units: list[dict], now: datetime) -> dict[str, Any]:
         fed_plan, fed_real = p["fed"], a["served"]
         late = bool(fed_plan and ((fed_real and fed_real > fed_plan) or (not fed_real and now.isoformat() > fed_plan)))
         end_actual = a["departed"] or (now.isoformat() if a["arrived"] else None)
-        rows.append({"code": u["code"], "station": u["station"], "late": late, "state": _unit_state(u),
-                     "plan": (pos(p["arrive"]), pos(p["fed"]), pos(p["depart"])),
-                     "actual": (pos(a["arrived"]), pos(a["served"]), pos(end_actual)), "unit": u})  # fmt: skip
+        rows.append(
+            {
+                "code": u["code"],
+                "station": u["station"],
+                "late": late,
+                "state": _unit_state(u),
+                "plan": (pos(p["arrive"]), pos(p["fed"]), pos(p["depart"])),
+                "actual": (pos(a["arrived"]), pos(a["served"]), pos(end_actual)),
+                "unit": u,
+            }
+        )
     return {"start": start, "end": end, "now": pos(now.isoformat()), "rows": rows}
 
 
@@ -74,25 +87,39 @@ def _map_data(session: Session, b: dict, plan: dict) -> str:
     places = {u["code"]: u.get("place") for u in plan.get("units", [])}
     sites = {s.code: s for s in session.exec(select(Site))}
     used = {st for st in b["stock"]} | {u["station"] for u in b["units"] if u["station"]}
-    stations = [{"code": s.code, "name": s.name, "tier": s.tier, "lat": s.lat, "lon": s.lon, "used": s.code in used}
-                for s in session.exec(select(Station).order_by(Station.code))]  # fmt: skip
+    stations = [
+        {"code": s.code, "name": s.name, "tier": s.tier, "lat": s.lat, "lon": s.lon, "used": s.code in used}
+        for s in session.exec(select(Station).order_by(Station.code))
+    ]
     units = []
     for u in b["units"]:
         site = sites.get(places.get(u["code"]) or "")
         if site is not None:
-            units.append({"code": u["code"], "site": site.code, "site_name": site.name, "lat": site.lat,
-                          "lon": site.lon, "station": u["station"], "state": _unit_state(u)})  # fmt: skip
-    data = {"stations": stations, "units": units, "districts": districts(),
-            "disruptions": plan.get("disruptions", [])}  # fmt: skip
+            units.append(
+                {
+                    "code": u["code"],
+                    "site": site.code,
+                    "site_name": site.name,
+                    "lat": site.lat,
+                    "lon": site.lon,
+                    "station": u["station"],
+                    "state": _unit_state(u),
+                }
+            )
+    data = {"stations": stations, "units": units, "districts": districts(), "disruptions": plan.get("disruptions", [])}
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _board(request: Request, session: Session, runtime: Any, user: Any, drill_id: int) -> dict[str, Any]:
     drill = chain.get_drill(session, drill_id)
-    b = board.board(session, drill, user, runtime.tz)
+    b = BoardPublic.of(board.board(session, drill, user), runtime.tz).model_dump(mode="json", by_alias=True)
     now = datetime.fromisoformat(b["now"])
-    return {"b": b, "timeline": _timeline(b["units"], now), "map_json": _map_data(session, b, drill.plan),
-            "refresh": REFRESH_SECONDS}  # fmt: skip
+    return {
+        "b": b,
+        "timeline": _timeline(b["units"], now),
+        "map_json": _map_data(session, b, drill.plan),
+        "refresh": REFRESH_SECONDS,
+    }
 
 
 @router.get("/drills/{drill_id}")

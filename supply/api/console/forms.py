@@ -119,11 +119,15 @@ def domain_errors(exc: JungongError, lang: Lang, *, fields: Mapping[str, str] | 
     fields = fields or {}
     if isinstance(exc, InsufficientStockError):
         msg = lang.gettext("Not enough {item} available at {station}: {available} available, {asked} asked.")
-        return {"quantity": msg.format(item=exc.item, station=exc.station, available=lang.num(exc.available),
-                                       asked=lang.num(exc.asked))}  # fmt: skip
+        return {
+            "quantity": msg.format(
+                item=exc.item, station=exc.station, available=lang.num(exc.available), asked=lang.num(exc.asked)
+            )
+        }
     if isinstance(exc, UnknownCodeError):
-        msg = lang.gettext("Unknown {kind} '{code}'.").format(kind=lang.gettext(_KINDS.get(exc.kind, exc.kind)),
-                                                               code=exc.code)  # fmt: skip
+        msg = lang.gettext("Unknown {kind} '{code}'.").format(
+            kind=lang.gettext(_KINDS.get(exc.kind, exc.kind)), code=exc.code
+        )
         if exc.suggestions:
             msg += " " + lang.gettext("Did you mean: {codes}?").format(codes=", ".join(exc.suggestions))
         return {fields.get(exc.kind, FORM): msg}

@@ -62,8 +62,11 @@ class Lang:
         """A number as the locale writes it (at most ``digits`` decimals); ``—`` for none."""
         if value is None:
             return "—"
-        return format_decimal(round(value, digits), format=f"#,##0.{'#' * digits}" if digits else "#,##0",
-                              locale=Locale.parse(self.locale))  # fmt: skip
+        return format_decimal(
+            round(value, digits),
+            format=f"#,##0.{'#' * digits}" if digits else "#,##0",
+            locale=Locale.parse(self.locale),
+        )
 
 
 def choose(conn: HTTPConnection) -> Lang:
@@ -86,16 +89,43 @@ def choose(conn: HTTPConnection) -> Lang:
 
 #: Words the templates translate from data (roles, tiers, ledger kinds, statuses): listed here for extraction.
 VOCABULARY = (
-    N_("officer"), N_("planner"), N_("commander"), N_("admin"), N_("team_leader"),
-    N_("hub"), N_("wing"), N_("point"),
-    N_("receipt"), N_("issue"), N_("transfer"), N_("count"), N_("transfer_out"), N_("transfer_in"),
-    N_("adjustment"), N_("reversal"), N_("opening"), N_("reserve"), N_("release"), N_("delivery"),
-    N_("proposed"), N_("planned"), N_("dispatched"), N_("delivered"), N_("closed"), N_("cancelled"),
-)  # fmt: skip
+    N_("officer"),
+    N_("planner"),
+    N_("commander"),
+    N_("admin"),
+    N_("team_leader"),
+    N_("hub"),
+    N_("wing"),
+    N_("point"),
+    N_("receipt"),
+    N_("issue"),
+    N_("transfer"),
+    N_("count"),
+    N_("transfer_out"),
+    N_("transfer_in"),
+    N_("adjustment"),
+    N_("reversal"),
+    N_("opening"),
+    N_("reserve"),
+    N_("release"),
+    N_("delivery"),
+    N_("proposed"),
+    N_("planned"),
+    N_("dispatched"),
+    N_("delivered"),
+    N_("closed"),
+    N_("cancelled"),
+)
 #: Request fields' values shown translated (their codes are what is stored and sent).
 REQUEST_VOCABULARY = (
-    N_("train"), N_("high_speed_train"), N_("convoy"), N_("ship"), N_("aircraft"),
-    N_("routine"), N_("priority"), N_("urgent"),
-)  # fmt: skip
+    N_("train"),
+    N_("high_speed_train"),
+    N_("convoy"),
+    N_("ship"),
+    N_("aircraft"),
+    N_("routine"),
+    N_("priority"),
+    N_("urgent"),
+)
 #: A drill unit's state on the board.
 UNIT_STATES = (N_("expected"), N_("arrived"), N_("fed"), N_("departed"), N_("open"))

@@ -20,23 +20,36 @@ from supply.api.console.i18n import choose
 from supply.api.console.render import render
 from supply.api.console.session import Officer, User
 from supply.api.deps import IdPath, RuntimeDep, SessionDep, Writer
+from supply.api.models.requests import DispatchPublic, RequestPublic
 from supply.core.errors import JungongError
 from supply.service.dispatches import TRANSITIONS, check_dispatch, check_status, move_dispatch, plan_dispatch
 from supply.service.inputs import Mode, Priority, RequestIn, Status, StatusIn
 from supply.service.models import Site
 from supply.service.requests import (
     create_request,
-    dispatch_dicts,
     dispatch_from_option,
+    dispatch_records,
     get_dispatch,
     get_request,
     list_dispatches,
     list_requests,
     options,
-    request_dict,
+    remaining_needs,
 )
 
 router = APIRouter()
+
+
+def request_dict(session: Session, req: Any, tz: Any) -> dict[str, Any]:
+    """A request as the JSON API shows it (the templates read the same keys)."""
+    return RequestPublic.of(req, remaining_needs(session, req), tz).model_dump(mode="json", by_alias=True)
+
+
+def dispatch_dicts(session: Session, rows: list[Any], tz: Any) -> list[dict[str, Any]]:
+    """Dispatches as the JSON API shows them (lines and history included)."""
+    return [DispatchPublic.of(d, tz).model_dump(mode="json", by_alias=True) for d in dispatch_records(session, rows)]
+
+
 Book = Annotated[Literal["all", "real", "exercise"], Query()]
 BOOKS = {"all": None, "real": False, "exercise": True}
 MODES = Mode.__args__
@@ -44,13 +57,31 @@ PRIORITIES = Priority.__args__
 STATUSES = Status.__args__
 
 
-def requests_page(request: Request, session: Session, runtime: Any, book: str = "all", *, status: int = 200,
-                  values: dict[str, Any] | None = None, errors: dict[str, str] | None = None):  # fmt: skip
+def requests_page(
+    request: Request,
+    session: Session,
+    runtime: Any,
+    book: str = "all",
+    *,
+    status: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+):
     rows = [request_dict(session, r, runtime.tz) for r in list_requests(session, exercise=BOOKS[book], limit=100)]
     sites = list(session.exec(select(Site).order_by(Site.code)))
     defaults = {"mode": "train", "priority": "routine", "dwell_minutes": "30", "vehicles": "0"}
-    return render(request, "requests.html", status=status, rows=rows, book=book, sites=sites, modes=MODES,
-                  priorities=PRIORITIES, values=values or defaults, errors=errors or {})  # fmt: skip
+    return render(
+        request,
+        "requests.html",
+        status=status,
+        rows=rows,
+        book=book,
+        sites=sites,
+        modes=MODES,
+        priorities=PRIORITIES,
+        values=values or defaults,
+        errors=errors or {},
+    )
 
 
 @router.get("/requests")
@@ -86,14 +117,22 @@ def post_request(request: Request, session: SessionDep, runtime: RuntimeDep, use
     return requests_page(request, session, runtime, status=422, values=form, errors=errors)
 
 
-def request_page(request: Request, session: Session, runtime: Any, request_id: int, *, status: int = 200,
-                 errors: dict[str, str] | None = None):  # fmt: skip
+def request_page(
+    request: Request,
+    session: Session,
+    runtime: Any,
+    request_id: int,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+):
     req = get_request(session, request_id)
     shown = request_dict(session, req, runtime.tz)
     ranked = options(session, runtime.network, req)
     sent = dispatch_dicts(session, list_dispatches(session, request_id=request_id, limit=100), runtime.tz)
-    return render(request, "request.html", status=status, req=shown, options=ranked, dispatches=sent,
-                  errors=errors or {})  # fmt: skip
+    return render(
+        request, "request.html", status=status, req=shown, options=ranked, dispatches=sent, errors=errors or {}
+    )
 
 
 @router.get("/requests/{request_id}")
@@ -103,37 +142,54 @@ def request_view(request_id: IdPath, request: Request, session: SessionDep, runt
 
 
 @router.post("/requests/{request_id}/plan")
-def post_plan(request_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer,
-              form: Form):  # fmt: skip
+def post_plan(
+    request_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form
+):
     """Plan a dispatch from one option: its station, carrying what it covers of the remaining needs."""
     lang = choose(request)
     w = Writer(runtime, user, request, None)
     try:
         body = dispatch_from_option(session, runtime.network, get_request(session, request_id), form.get("station", ""))
         draft = w.check(lambda s: check_dispatch(s, body, w.codes))
-        planned = w.transact(lambda s: plan_dispatch(s, w.actor, draft, w.tz))
-        return RedirectResponse(f"/console/dispatches/{planned['id']}", status_code=303)
+        planned = w.transact(lambda s: plan_dispatch(s, w.actor, draft))
+        return RedirectResponse(f"/console/dispatches/{planned.id}", status_code=303)
     except JungongError as exc:
         errors = domain_errors(exc, lang)
     return request_page(request, session, runtime, request_id, status=422, errors=errors)
 
 
 @router.get("/dispatches")
-def dispatches_view(request: Request, session: SessionDep, runtime: RuntimeDep, user: User, book: Book = "all",
-                    status: Annotated[Status | Literal[""] | None, Query()] = None):  # fmt: skip
+def dispatches_view(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: User,
+    book: Book = "all",
+    status: Annotated[Status | Literal[""] | None, Query()] = None,
+):
     """The dispatch log, newest first, filtered by status and by book."""
-    rows = dispatch_dicts(session, list_dispatches(session, status=status or None, exercise=BOOKS[book], limit=200),
-                          runtime.tz)  # fmt: skip
+    rows = dispatch_dicts(
+        session, list_dispatches(session, status=status or None, exercise=BOOKS[book], limit=200), runtime.tz
+    )
     return render(request, "dispatches.html", rows=rows, book=book, chosen=status, statuses=STATUSES)
 
 
-def dispatch_page(request: Request, session: Session, runtime: Any, dispatch_id: int, *, status: int = 200,
-                  values: dict[str, Any] | None = None, errors: dict[str, str] | None = None):  # fmt: skip
+def dispatch_page(
+    request: Request,
+    session: Session,
+    runtime: Any,
+    dispatch_id: int,
+    *,
+    status: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+):
     d = dispatch_dicts(session, [get_dispatch(session, dispatch_id)], runtime.tz)[0]
     req = request_dict(session, get_request(session, d["request_id"]), runtime.tz)
     steps = sorted(TRANSITIONS[d["status"]], key=STATUSES.index)
-    return render(request, "dispatch.html", status=status, d=d, req=req, steps=steps, values=values or {},
-                  errors=errors or {})  # fmt: skip
+    return render(
+        request, "dispatch.html", status=status, d=d, req=req, steps=steps, values=values or {}, errors=errors or {}
+    )
 
 
 @router.get("/dispatches/{dispatch_id}")
@@ -143,13 +199,19 @@ def dispatch_view(dispatch_id: IdPath, request: Request, session: SessionDep, ru
 
 
 @router.post("/dispatches/{dispatch_id}/status")
-def post_status(dispatch_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer,
-                form: Form):  # fmt: skip
+def post_status(
+    dispatch_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form
+):
     """Move a dispatch one step (reserve → issue on delivery, release on cancel), as the API does."""
     w = Writer(runtime, user, request, None)
     lines = w.check(lambda s: check_status(s, dispatch_id))
-    moved, errors = submit(request, w, StatusIn, form, lambda s, body: move_dispatch(
-        s, w.actor, dispatch_id, body.status, body.note, lines, w.tz))  # fmt: skip
+    moved, errors = submit(
+        request,
+        w,
+        StatusIn,
+        form,
+        lambda s, body: move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines),
+    )
     if moved is not None:
         return RedirectResponse(f"/console/dispatches/{dispatch_id}", status_code=303)
     return dispatch_page(request, session, runtime, dispatch_id, status=422, values=form, errors=errors)

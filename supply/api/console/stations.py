@@ -37,9 +37,15 @@ def stations_page(request: Request, session: SessionDep, runtime: RuntimeDep, us
     """Every station: tier, stock against reorder level and days of supply, alerts highlighted."""
     policy = runtime.policy
     levels = reorder_levels(session)
-    flagged = {(a["station"], a["item"]): a["kind"] for a in alerts(
-        session, exercise=exercise, threshold_days=policy.days_of_supply_threshold,
-        window_days=policy.consumption_window_days)}  # fmt: skip
+    flagged = {
+        (a["station"], a["item"]): a["kind"]
+        for a in alerts(
+            session,
+            exercise=exercise,
+            threshold_days=policy.days_of_supply_threshold,
+            window_days=policy.consumption_window_days,
+        )
+    }
     rows = []
     for st in session.exec(select(Station).order_by(Station.code)):
         lines = stock(session, st.code, exercise=exercise, window_days=policy.consumption_window_days)
@@ -48,8 +54,9 @@ def stations_page(request: Request, session: SessionDep, runtime: RuntimeDep, us
             line["alert"] = flagged.get((st.code, line["item"]))
         rows.append({"station": st, "lines": lines, "alerts": sum(1 for x in lines if x["alert"])})
     items = [line["item"] for line in rows[0]["lines"]] if rows else []
-    return render(request, "stations.html", rows=rows, items=items, exercise=exercise,
-                  threshold=policy.days_of_supply_threshold)  # fmt: skip
+    return render(
+        request, "stations.html", rows=rows, items=items, exercise=exercise, threshold=policy.days_of_supply_threshold
+    )
 
 
 def station_page(
@@ -73,21 +80,36 @@ def station_page(
     for line in lines:
         line["level"] = levels.get((code, line["item"]))
     moves = movements(session, station=code, exercise=exercise, limit=50)
-    reversed_ids = {m.reversal_of for m in movements(session, station=code, exercise=exercise, kinds=[ledger.REVERSAL],
-                                                     limit=1000)}  # fmt: skip
-    reversible = {m.id for m in moves if m.kind not in (*ledger.DISPATCH_KINDS, ledger.REVERSAL)
-                  and m.id not in reversed_ids}  # fmt: skip
+    reversed_ids = {
+        m.reversal_of for m in movements(session, station=code, exercise=exercise, kinds=[ledger.REVERSAL], limit=1000)
+    }
+    reversible = {
+        m.id for m in moves if m.kind not in (*ledger.DISPATCH_KINDS, ledger.REVERSAL) and m.id not in reversed_ids
+    }
     return render(
-        request, "station.html", status=status, station=station, lines=lines, moves=moves, reversible=reversible,
-        reversed_ids=reversed_ids, exercise=exercise, items=list(session.exec(select(Item).order_by(Item.code))),
+        request,
+        "station.html",
+        status=status,
+        station=station,
+        lines=lines,
+        moves=moves,
+        reversible=reversible,
+        reversed_ids=reversed_ids,
+        exercise=exercise,
+        items=list(session.exec(select(Item).order_by(Item.code))),
         others=[s for s in session.exec(select(Station.code).order_by(Station.code)) if s != code],
-        form=form, values=values or {}, errors=errors or {}, confirm=confirm, done=request.query_params.get("done"),
-    )  # fmt: skip
+        form=form,
+        values=values or {},
+        errors=errors or {},
+        confirm=confirm,
+        done=request.query_params.get("done"),
+    )
 
 
 @router.get("/stations/{code}")
-def station_view(code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User,
-                 exercise: Book = False):  # fmt: skip
+def station_view(
+    code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User, exercise: Book = False
+):
     return station_page(request, session, runtime, code, exercise)
 
 
@@ -102,12 +124,18 @@ def _movement(kind: str):
     def post(code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form):
         exercise = form["exercise"] = flag(form.get("exercise"))
         w = Writer(runtime, user, request, None)
-        m, errors = submit(request, w, MovementIn, form, lambda s, body: act(
-            s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise))  # fmt: skip
+        m, errors = submit(
+            request,
+            w,
+            MovementIn,
+            form,
+            lambda s, body: act(s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise),
+        )
         if m is not None:
             return _done(code, exercise, f"{kind}:{m.id}")
-        return station_page(request, session, runtime, code, exercise, status=422, form=kind, values=form,
-                            errors=errors)  # fmt: skip
+        return station_page(
+            request, session, runtime, code, exercise, status=422, form=kind, values=form, errors=errors
+        )
 
     post.__name__ = f"post_{kind}"
     post.__doc__ = f"Record a {kind} from the console's form."
@@ -119,24 +147,32 @@ router.post("/stations/{code}/issue")(_movement("issue"))
 
 
 @router.post("/stations/{code}/transfer")
-def post_transfer(code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer,
-                  form: Form):  # fmt: skip
+def post_transfer(
+    code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form
+):
     """Move stock from this station to another (both legs at once)."""
     exercise = form["exercise"] = flag(form.get("exercise"))
     form["from"] = code
     w = Writer(runtime, user, request, None)
-    legs, errors = submit(request, w, TransferIn, form, lambda s, body: ledger.transfer(
-        s, w.actor, code, body.to, body.item, body.quantity, body.reason, exercise=body.exercise),
-        fields={"item": "item", "station": "to"})  # fmt: skip
+    legs, errors = submit(
+        request,
+        w,
+        TransferIn,
+        form,
+        lambda s, body: ledger.transfer(
+            s, w.actor, code, body.to, body.item, body.quantity, body.reason, exercise=body.exercise
+        ),
+        fields={"item": "item", "station": "to"},
+    )
     if legs:
         return _done(code, exercise, f"transfer:{legs[0].id}")
-    return station_page(request, session, runtime, code, exercise, status=422, form="transfer", values=form,
-                        errors=errors)  # fmt: skip
+    return station_page(
+        request, session, runtime, code, exercise, status=422, form="transfer", values=form, errors=errors
+    )
 
 
 @router.post("/stations/{code}/count")
-def post_count(code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer,
-               form: Form):  # fmt: skip
+def post_count(code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form):
     """A physical count: first show the adjustment it will post, then post it when confirmed."""
     lang = choose(request)
     exercise = form["exercise"] = flag(form.get("exercise"))
@@ -146,30 +182,48 @@ def post_count(code: CodePath, request: Request, session: SessionDep, runtime: R
             try:
                 bal = ledger.count_preview(session, code, body.item, body.counted, exercise=exercise)
                 preview = {"on_hand": bal.on_hand, "counted": body.counted, "difference": body.counted - bal.on_hand}
-                return station_page(request, session, runtime, code, exercise, form="count", values=form,
-                                    confirm=preview)  # fmt: skip
+                return station_page(
+                    request, session, runtime, code, exercise, form="count", values=form, confirm=preview
+                )
             except JungongError as exc:
                 errors = domain_errors(exc, lang, fields={"item": "item"})
     else:
         w = Writer(runtime, user, request, None)
-        done, errors = submit(request, w, CountIn, form, lambda s, body: [ledger.count(
-            s, w.actor, code, body.item, body.counted, body.reason, exercise=body.exercise)])  # fmt: skip
+        done, errors = submit(
+            request,
+            w,
+            CountIn,
+            form,
+            lambda s, body: [
+                ledger.count(s, w.actor, code, body.item, body.counted, body.reason, exercise=body.exercise)
+            ],
+        )
         if done is not None:
             return _done(code, exercise, f"count:{done[0].id}" if done[0] is not None else "count:0")
-    return station_page(request, session, runtime, code, exercise, status=422, form="count", values=form,
-                        errors=errors)  # fmt: skip
+    return station_page(request, session, runtime, code, exercise, status=422, form="count", values=form, errors=errors)
 
 
 @router.post("/movements/{movement_id}/reversal")
-def post_reversal(movement_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer,
-                  form: Form):  # fmt: skip
+def post_reversal(
+    movement_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form
+):
     """Reverse a ledger line (a reason is required); back to the station it was on."""
     exercise = flag(form.get("exercise"))
     w = Writer(runtime, user, request, None)
-    legs, errors = submit(request, w, ReversalIn, form,
-                          lambda s, body: ledger.reverse(s, w.actor, movement_id, body.reason))  # fmt: skip
+    legs, errors = submit(
+        request, w, ReversalIn, form, lambda s, body: ledger.reverse(s, w.actor, movement_id, body.reason)
+    )
     if legs:
         return _done(legs[0].station, exercise, f"reversal:{legs[0].id}")
     values = {**form, "movement": movement_id}
-    return station_page(request, session, runtime, form.get("station", ""), exercise, status=422,
-                        form=f"reversal-{movement_id}", values=values, errors=errors)  # fmt: skip
+    return station_page(
+        request,
+        session,
+        runtime,
+        form.get("station", ""),
+        exercise,
+        status=422,
+        form=f"reversal-{movement_id}",
+        values=values,
+        errors=errors,
+    )

@@ -5,31 +5,47 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from sqlmodel import Session
 
 from supply.api.deps import CodeQuery, ExerciseQuery, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep, WriterDep
+from supply.api.models.common import READ, READ_ONE, WRITE
+from supply.api.models.requests import DispatchPublic
 from supply.core.types import MAX_ID
+from supply.drills.chain import refuse_if_closed
 from supply.service.dispatches import check_dispatch, check_status, move_dispatch, plan_dispatch
 from supply.service.inputs import DispatchIn, Status, StatusIn
-from supply.service.requests import dispatch_dicts, get_dispatch, list_dispatches
+from supply.service.requests import dispatch_records, get_dispatch, list_dispatches
 
 router = APIRouter(tags=["dispatches"])
 
 
-@router.post("/dispatches", status_code=201, responses={409: {"description": "not enough stock available"}})
-def post_dispatch(body: DispatchIn, w: WriterDep):
-    """Plan a dispatch: its lines are reserved at the station, or nothing is (409)."""
+@router.post("/dispatches", status_code=201, response_model=DispatchPublic, responses=WRITE)
+def post_dispatch(body: DispatchIn, w: WriterDep) -> Response:
+    """Plan a dispatch: its lines are reserved at the station, or nothing is (409 when stock is short)."""
     plan = w.check(lambda s: check_dispatch(s, body, w.codes))
-    return w.run(body, lambda s: (201, plan_dispatch(s, w.actor, plan, w.tz)))
+
+    def run(s: Session) -> tuple[int, DispatchPublic]:
+        if plan.exercise:
+            refuse_if_closed(s, request_id=body.request_id)
+        return 201, DispatchPublic.of(plan_dispatch(s, w.actor, plan), w.tz)
+
+    return w.run(body, run)
 
 
-@router.post("/dispatches/{dispatch_id}/status", responses={409: {"description": "illegal transition"}})
-def post_status(dispatch_id: IdPath, body: StatusIn, w: WriterDep):
-    """planned → dispatched → delivered → closed, or cancelled from planned/dispatched."""
+@router.post("/dispatches/{dispatch_id}/status", response_model=DispatchPublic, responses=WRITE)
+def post_status(dispatch_id: IdPath, body: StatusIn, w: WriterDep) -> Response:
+    """planned → dispatched → delivered → closed, or cancelled from planned/dispatched (409 otherwise)."""
     lines = w.check(lambda s: check_status(s, dispatch_id))
-    return w.run(body, lambda s: (200, move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines, w.tz)))
+
+    def run(s: Session) -> tuple[int, DispatchPublic]:
+        refuse_if_closed(s, dispatch_id=dispatch_id)
+        return 200, DispatchPublic.of(move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines), w.tz)
+
+    return w.run(body, run)
 
 
-@router.get("/dispatches")
+@router.get("/dispatches", responses=READ)
 def get_dispatches(
     session: SessionDep,
     runtime: RuntimeDep,
@@ -40,14 +56,14 @@ def get_dispatches(
     request_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> list[dict]:
+) -> list[DispatchPublic]:
     """The dispatch log, newest first."""
     rows = list_dispatches(
         session, status=status, station=station, exercise=exercise, request_id=request_id, limit=limit, offset=offset
     )
-    return dispatch_dicts(session, rows, runtime.tz)
+    return [DispatchPublic.of(d, runtime.tz) for d in dispatch_records(session, rows)]
 
 
-@router.get("/dispatches/{dispatch_id}")
-def get_one_dispatch(dispatch_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> dict:
-    return dispatch_dicts(session, [get_dispatch(session, dispatch_id)], runtime.tz)[0]
+@router.get("/dispatches/{dispatch_id}", responses=READ_ONE)
+def get_one_dispatch(dispatch_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> DispatchPublic:
+    return DispatchPublic.of(dispatch_records(session, [get_dispatch(session, dispatch_id)])[0], runtime.tz)

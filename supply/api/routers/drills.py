@@ -1,30 +1,54 @@
 """Live drills: start from the action plan, the command chain, unit times, board, review, close.
 
-This router is an edge: starting a drill runs its simulation (:mod:`simulation.action_plan`) and
-hands the plan, as plain JSON, to the core (:mod:`supply.drills.start`). A drill is never
+This router is an edge: starting a drill validates it, estimates its work (refused above the
+``drill_work_limit`` setting), writes it as ``planning`` and answers 202; its simulation
+(:mod:`simulation.action_plan`) runs as a job (:mod:`supply.api.drill_jobs`), never in the request. A drill is never
 deleted (``DELETE`` answers 405); it is closed.
 """
 
 from __future__ import annotations
 
-import tomllib
+import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from supply.api.board_page import board_page
 from supply.api.deps import CodePath, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep
 from supply.api.drill_deps import MemberWriterDep, StarterWriterDep
-from supply.core.errors import InvalidArgumentError, NotAllowedError, UnknownCodeError
+from supply.api.drill_jobs import process_id
+from supply.api.models.common import READ, READ_ONE, WRITE, problems
+from supply.api.models.drills import (
+    BoardPublic,
+    DrillDetailPublic,
+    DrillDispatchPublic,
+    DrillPublic,
+    MemberPublic,
+    OrderPublic,
+    PlanPublic,
+    StepPublic,
+    UnitPublic,
+)
+from supply.api.models.review import ReviewPublic
+from supply.core.errors import NotAllowedError, UnknownCodeError
 from supply.core.scenario import Scenario, load_scenario, scenario_from_text
 from supply.core.settings import Settings
-from supply.drills import board, chain, orders, procedure, start
-from supply.drills.review import review
-from supply.drills.teams import sync_teams
+from supply.drills import board, chain, jobs, orders, procedure, start
+from supply.drills.review import close_with_review, drill_review
+from supply.service.models import id_of
 
 router = APIRouter(tags=["drills"])
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or a self-contained HTML page")]
+
+
+#: A JSON document, or the same as a self-contained HTML page with ``?format=html``.
+def _json_or_html(what: str) -> dict[int | str, dict]:
+    html = {"text/html": {"schema": {"type": "string"}}}
+    return {200: {"description": f"{what} (JSON, or HTML with ?format=html)", "content": html}, **READ_ONE}
+
+
 #: Default simulation size for a live drill's plan (the request waits for it).
 LIVE_REPLICATIONS = 100
 
@@ -39,78 +63,91 @@ def drill_scenario(settings: Settings, body: start.DrillIn) -> Scenario:
             raise UnknownCodeError("drill scenario", body.scenario, known)
         return load_scenario(path)
     text = body.scenario_toml or ""
-    try:
-        meta = tomllib.loads(text).get("scenario", {})
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"scenario_toml: not valid TOML: {exc}"
-        raise InvalidArgumentError(msg) from None
-    base = meta.get("extends") if isinstance(meta, dict) else None
-    root = settings.scenarios_dir.resolve()
-    if base is not None and (not isinstance(base, str) or not (folder / base).resolve().is_relative_to(root)):
-        msg = "scenario_toml: scenario.extends may only name a file in the built-in scenarios folder"
-        raise InvalidArgumentError(msg)
-    return scenario_from_text(text, source="scenario_toml", base_dir=folder)
+    return scenario_from_text(text, source="scenario_toml", base_dir=folder, confine=settings.scenarios_dir)
 
 
-@router.post("/drills", status_code=201, responses={422: {"description": "invalid scenario"}})
-def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep):
-    """Start a live drill: its units become exercise support requests, the plan's dispatches are proposed."""
-    from simulation.action_plan import scenario_plan
-    from simulation.spec import drill_spec
+@router.post("/drills", status_code=202, response_model=DrillPublic, responses=WRITE)
+def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep) -> Response:
+    """Start a live drill: answered at once (``planning``, 422 if invalid or too large to simulate).
+
+    Its plan is simulated outside the request; ``GET /drills/{id}`` (the ``Location``) shows its
+    progress, then ``open`` with its exercise support requests and proposed dispatches, or
+    ``failed`` with the reason.
+    """
+    from simulation.spec import check_work, drill_spec
 
     scenario = drill_scenario(runtime.settings, body)
     spec = drill_spec(scenario)
     reps = body.replications or min(spec.replications, LIVE_REPLICATIONS)
-    plan = scenario_plan(scenario, replications=reps, seed=body.seed)
-    factors, user = runtime.factors, w.user
+    check_work(spec, reps, runtime.settings.drill_work_limit, source=scenario.source)
+    job = {"replications": reps, "seed": body.seed}
+    owner = process_id()
 
-    def run(s):
-        sync_teams(s, scenario, w.actor)
-        drill, skipped = start.start_drill(
-            s, user, scenario, plan, factors, name=body.name, start_at=body.start_at, procedure=body.procedure
+    def run(s: Session) -> tuple[int, DrillPublic]:
+        drill = start.create_drill(
+            s, w.user, scenario, job=job, name=body.name, start_at=body.start_at, procedure=body.procedure, owner=owner
         )
-        out = board.drill_dict(drill, w.tz)
-        out["units_without_request"] = skipped
-        out["dispatches"] = [
-            {"id": d.id, "request_id": d.request_id, "station": d.station, "status": d.status}
-            for d in board.drill_dispatches(s, drill.id)
-        ]
-        return 201, out
+        return 202, DrillPublic.of(drill, w.tz)
 
-    return w.run(body, run)
-
-
-@router.get("/drills")
-def get_drills(session: SessionDep, runtime: RuntimeDep, _: Reader, limit: Limit = 100, offset: Offset = 0):
-    return [board.drill_dict(d, runtime.tz) for d in chain.list_drills(session, limit=limit, offset=offset)]
+    response = w.run(body, run)
+    drill_id = json.loads(response.body)["id"]
+    response.headers["Location"] = f"/drills/{drill_id}"
+    if response.headers.get("Idempotent-Replayed") != "true":
+        runtime.jobs.submit(drill_id)
+    return response
 
 
-@router.get("/drills/{drill_id}")
-def get_drill(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> dict:
+@router.post("/drills/{drill_id}/cancel", response_model=DrillPublic, responses=WRITE)
+def post_cancel(drill_id: IdPath, w: MemberWriterDep, runtime: RuntimeDep) -> Response:
+    """Stop a drill's planning (its joint command or an admin): it becomes ``failed``, reason "cancelled by …"."""
+    response = w.run(None, lambda s: (200, DrillPublic.of(jobs.cancel(s, w.user, drill_id), w.tz)))
+    runtime.jobs.cancel(drill_id)
+    return response
+
+
+@router.get("/drills", responses=READ)
+def get_drills(
+    session: SessionDep, runtime: RuntimeDep, _: Reader, limit: Limit = 100, offset: Offset = 0
+) -> list[DrillPublic]:
+    return [DrillPublic.of(d, runtime.tz) for d in chain.list_drills(session, limit=limit, offset=offset)]
+
+
+@router.get("/drills/{drill_id}", responses=READ_ONE)
+def get_drill(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> DrillDetailPublic:
     drill = chain.get_drill(session, drill_id)
-    return {
-        **board.drill_dict(drill, runtime.tz),
-        "members": chain.members(session, drill_id),
-        "procedure": procedure.procedure(session, drill, runtime.tz),
-    }
+    job = drill.job or {}
+    return DrillDetailPublic.model_validate(
+        {
+            **DrillPublic.fields(drill, runtime.tz),
+            "members": [MemberPublic.of(m) for m in chain.members(session, drill_id)],
+            "procedure": [StepPublic.of(p, runtime.tz) for p in procedure.procedure(session, drill)],
+            "units_without_request": job.get("units_without_request", []),
+            "dispatches": [
+                DrillDispatchPublic(id=id_of(d), request_id=d.request_id, station=d.station, status=d.status)
+                for d in board.drill_dispatches(session, id_of(drill))
+            ],
+        }
+    )
 
 
-@router.delete("/drills/{drill_id}", status_code=405, responses={405: {"description": "never allowed"}})
-def delete_drill(drill_id: IdPath, session: SessionDep, _: Reader):
-    """A drill cannot be deleted: close it, and its record stays."""
+@router.delete(
+    "/drills/{drill_id}", status_code=405, response_class=Response, responses=problems(401, 403, 404, 405, 422, 503)
+)
+def delete_drill(drill_id: IdPath, session: SessionDep, _: Reader) -> None:
+    """A drill cannot be deleted: close it, and its record stays (always a 405 problem)."""
     chain.get_drill(session, drill_id)
     msg = f"drill {drill_id} cannot be deleted: close it (POST /drills/{drill_id}/close); its record stays"
     raise NotAllowedError(msg)
 
 
-@router.post("/drills/{drill_id}/close", responses={409: {"description": "already closed"}})
-def post_close(drill_id: IdPath, w: MemberWriterDep):
-    """Close the drill (joint command): everything after is read-only."""
-    return w.run(None, lambda s: (200, board.drill_dict(chain.close_drill(s, w.user, drill_id), w.tz)))
+@router.post("/drills/{drill_id}/close", response_model=DrillPublic, responses=WRITE)
+def post_close(drill_id: IdPath, w: MemberWriterDep) -> Response:
+    """Close the drill (joint command): everything after is read-only, its review frozen (409 if already closed)."""
+    return w.run(None, lambda s: (200, DrillPublic.of(close_with_review(s, w.user, drill_id, w.tz), w.tz)))
 
 
-@router.get("/drills/{drill_id}/plan", response_model=None)
-def get_plan(drill_id: IdPath, session: SessionDep, _: Reader, format: Format = "json"):
+@router.get("/drills/{drill_id}/plan", response_model=PlanPublic, responses=_json_or_html("the action plan"))
+def get_plan(drill_id: IdPath, session: SessionDep, _: Reader, format: Format = "json") -> Response | PlanPublic:
     """The action plan the drill started from (JSON, or a printable HTML page)."""
     from simulation.action_plan import plan_html
 
@@ -120,99 +157,103 @@ def get_plan(drill_id: IdPath, session: SessionDep, _: Reader, format: Format = 
     return drill.plan
 
 
-@router.post("/drills/{drill_id}/members", status_code=201)
-def post_member(drill_id: IdPath, body: chain.MemberIn, w: MemberWriterDep):
-    """Appoint a user as joint command, a station's command or a team's leader (joint command only)."""
+@router.post("/drills/{drill_id}/members", status_code=201, response_model=list[MemberPublic], responses=WRITE)
+def post_member(drill_id: IdPath, body: chain.MemberIn, w: MemberWriterDep) -> Response:
+    """Appoint a user as joint command, a station's command or a team's leader (joint command only); all members."""
 
-    def run(s):
+    def run(s: Session) -> tuple[int, list[MemberPublic]]:
         chain.add_member(s, w.user, drill_id, body)
-        return 201, chain.members(s, drill_id)
+        return 201, [MemberPublic.of(m) for m in chain.members(s, drill_id)]
 
     return w.run(body, run)
 
 
-@router.get("/drills/{drill_id}/members")
-def get_members(drill_id: IdPath, session: SessionDep, _: Reader) -> list[dict]:
+@router.get("/drills/{drill_id}/members", responses=READ_ONE)
+def get_members(drill_id: IdPath, session: SessionDep, _: Reader) -> list[MemberPublic]:
     chain.get_drill(session, drill_id)
-    return chain.members(session, drill_id)
+    return [MemberPublic.of(m) for m in chain.members(session, drill_id)]
 
 
-@router.post("/drills/{drill_id}/orders", status_code=201, responses={403: {"description": "not in the chain"}})
-def post_order(drill_id: IdPath, body: orders.OrderIn, w: MemberWriterDep):
+@router.post("/drills/{drill_id}/orders", status_code=201, response_model=OrderPublic, responses=WRITE)
+def post_order(drill_id: IdPath, body: orders.OrderIn, w: MemberWriterDep) -> Response:
     """Issue an order to a station (joint command) or a team (joint command, or its station's command)."""
 
-    def run(s):
+    def run(s: Session) -> tuple[int, OrderPublic]:
         order = orders.issue_order(s, w.user, drill_id, body)
-        return 201, orders.order_dicts(s, [order], w.tz)[0]
+        return 201, OrderPublic.of(orders.order_views(s, [order])[0], w.tz)
 
     return w.run(body, run)
 
 
-@router.get("/drills/{drill_id}/orders")
+@router.get("/drills/{drill_id}/orders", responses=READ_ONE)
 def get_orders(
     drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Reader, open_only: bool = False
-) -> list[dict]:
+) -> list[OrderPublic]:
     """The orders the caller may see (a team leader: their team's; a station command: their station's)."""
     chain.get_drill(session, drill_id)
     visible = orders.visible_orders(session, drill_id, user, open_only=open_only)
-    return orders.order_dicts(session, visible, runtime.tz)
+    return [OrderPublic.of(v, runtime.tz) for v in orders.order_views(session, visible)]
 
 
-@router.post("/drills/{drill_id}/orders/{order_id}/status", responses={409: {"description": "illegal step"}})
-def post_order_status(drill_id: IdPath, order_id: IdPath, body: orders.OrderStatusIn, w: MemberWriterDep):
-    """The recipient acknowledges, starts, finishes or refuses (with a reason) an order."""
+@router.post("/drills/{drill_id}/orders/{order_id}/status", response_model=OrderPublic, responses=WRITE)
+def post_order_status(drill_id: IdPath, order_id: IdPath, body: orders.OrderStatusIn, w: MemberWriterDep) -> Response:
+    """The recipient acknowledges, starts, finishes or refuses (with a reason) an order (409 on an illegal step)."""
 
-    def run(s):
+    def run(s: Session) -> tuple[int, OrderPublic]:
         order = orders.move_order(s, w.user, drill_id, order_id, body)
-        return 200, orders.order_dicts(s, [order], w.tz)[0]
+        return 200, OrderPublic.of(orders.order_views(s, [order])[0], w.tz)
 
     return w.run(body, run)
 
 
-@router.post("/drills/{drill_id}/steps/{step}")
-def post_step(drill_id: IdPath, step: CodePath, body: procedure.StepDoneIn, w: MemberWriterDep):
-    """Record that the procedure reached a step (joint command)."""
+@router.post("/drills/{drill_id}/steps/{step}", response_model=list[StepPublic], responses=WRITE)
+def post_step(drill_id: IdPath, step: CodePath, body: procedure.StepDoneIn, w: MemberWriterDep) -> Response:
+    """Record that the procedure reached a step (joint command); the whole procedure."""
 
-    def run(s):
+    def run(s: Session) -> tuple[int, list[StepPublic]]:
         procedure.mark_step(s, w.user, drill_id, step, body.at)
-        return 200, procedure.procedure(s, chain.get_drill(s, drill_id), w.tz)
+        return 200, [StepPublic.of(p, w.tz) for p in procedure.procedure(s, chain.get_drill(s, drill_id))]
 
     return w.run(body, run)
 
 
-@router.get("/drills/{drill_id}/procedure")
-def get_procedure(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> list[dict]:
+@router.get("/drills/{drill_id}/procedure", responses=READ_ONE)
+def get_procedure(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> list[StepPublic]:
     """Each step's actual duration against its target."""
-    return procedure.procedure(session, chain.get_drill(session, drill_id), runtime.tz)
+    return [StepPublic.of(p, runtime.tz) for p in procedure.procedure(session, chain.get_drill(session, drill_id))]
 
 
-@router.post("/drills/{drill_id}/units/{code}/times")
-def post_unit_times(drill_id: IdPath, code: CodePath, body: board.UnitTimesIn, w: MemberWriterDep):
+@router.post("/drills/{drill_id}/units/{code}/times", response_model=UnitPublic, responses=WRITE)
+def post_unit_times(drill_id: IdPath, code: CodePath, body: board.UnitTimesIn, w: MemberWriterDep) -> Response:
     """Record when a unit really arrived, was fed (the last of it) and left."""
 
-    def run(s):
+    def run(s: Session) -> tuple[int, UnitPublic]:
         unit = board.record_unit_times(s, w.user, drill_id, code, body)
-        return 200, board.unit_dict(unit, w.tz, [])
+        return 200, UnitPublic.of(unit, [], w.tz)
 
     return w.run(body, run)
 
 
-@router.get("/drills/{drill_id}/board")
-def get_board(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Reader) -> dict:
+@router.get("/drills/{drill_id}/board", responses=READ_ONE)
+def get_board(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Reader) -> BoardPublic:
     """Units planned vs actual, the caller's open orders (overdue flagged), teams, stock vs the plan."""
-    return board.board(session, chain.get_drill(session, drill_id), user, runtime.tz)
+    return BoardPublic.of(board.board(session, chain.get_drill(session, drill_id), user), runtime.tz)
 
 
-@router.get("/drills/{drill_id}/board.html", response_class=HTMLResponse)
+@router.get("/drills/{drill_id}/board.html", response_class=HTMLResponse, responses=problems(422))
 def get_board_page(drill_id: IdPath) -> HTMLResponse:
     """The command post's page: refreshes itself from ``/board`` and keeps the last board when offline."""
     return HTMLResponse(board_page(drill_id))
 
 
-@router.get("/drills/{drill_id}/review", response_model=None)
-def get_review(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader, format: Format = "json"):
+@router.get(
+    "/drills/{drill_id}/review", response_model=ReviewPublic, responses=_json_or_html("the after-action review")
+)
+def get_review(
+    drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader, format: Format = "json"
+) -> Response | dict:
     """The after-action review: reality against the simulated 95% bands (JSON, or HTML with plots)."""
-    rv = review(session, chain.get_drill(session, drill_id), runtime.tz)
+    rv = drill_review(session, chain.get_drill(session, drill_id), runtime.tz)
     if format == "html":
         from simulation.review_report import review_html
 

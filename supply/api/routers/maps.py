@@ -15,26 +15,33 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import StringConstraints
 from sqlmodel import Session, col, select
 
 from maps.assets import ASSETS_URL, STATIC_DIR, asset_files
 from maps.coverage_map import coverage_map
 from supply.api.deps import RuntimeDep, SessionDep, require_role
+from supply.api.models.common import READ_ONE
 from supply.core.coverage import coverage, parse_thresholds
 from supply.core.errors import UnreachableError
 from supply.core.network import Disruptions, Network
 from supply.core.routing import fastest_route
+from supply.core.types import CLEAN
 from supply.service.auth import READERS
 from supply.service.models import Station, SupportRequest
 from supply.service.requests import list_dispatches
 from supply.service.stock import stock
 
 UNDER_WAY = ("planned", "dispatched")
+#: A query argument: short text without control characters.
+Arg = Annotated[str, StringConstraints(max_length=500), *CLEAN]
 ExerciseBook = Annotated[bool, Query(description="show the exercise (drill) book and drill dispatches")]
 
 assets = APIRouter(tags=["maps"])
 router = APIRouter(tags=["maps"], dependencies=[Depends(require_role(READERS))])
 _ASSET_FILES = frozenset(asset_files())
+#: The page, or a problem (an unknown code is 404, a bad threshold 422).
+MAP = {200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "the map page"}, **READ_ONE}
 
 
 @assets.get(ASSETS_URL + "/{name:path}", include_in_schema=False)
@@ -75,17 +82,17 @@ def dispatch_routes(session: Session, net: Network, *, exercise: bool = False) -
     return routes
 
 
-@router.get("/maps/coverage", response_class=HTMLResponse, summary="Coverage map (HTML)")
+@router.get("/maps/coverage", response_class=HTMLResponse, summary="Coverage map (HTML)", responses=MAP)
 def coverage_page(
     session: SessionDep,
     runtime: RuntimeDep,
     exercise: ExerciseBook = False,
-    minutes: Annotated[str, Query(description="Thresholds in minutes, e.g. 30,60,120.")] = "30,60,120",
-    close: Annotated[list[str] | None, Query(description="Close a link (name or A~B).")] = None,
-    offline: Annotated[list[str] | None, Query(description="Take a station offline.")] = None,
-    slow: Annotated[list[str] | None, Query(description="Slow a link: A~B=1.5.")] = None,
-    tiles: Annotated[str | None, Query(description="Tile URL template of a reachable tile server.")] = None,
-    assets: Annotated[str, Query(description="served (default) or inline.")] = "served",
+    minutes: Annotated[Arg, Query(description="Thresholds in minutes, e.g. 30,60,120.")] = "30,60,120",
+    close: Annotated[list[Arg] | None, Query(description="Close a link (name or A~B).")] = None,
+    offline: Annotated[list[Arg] | None, Query(description="Take a station offline.")] = None,
+    slow: Annotated[list[Arg] | None, Query(description="Slow a link: A~B=1.5.")] = None,
+    tiles: Annotated[Arg | None, Query(description="Tile URL template of a reachable tile server.")] = None,
+    assets: Annotated[Arg, Query(description="served (default) or inline.")] = "served",
 ) -> HTMLResponse:
     """The coverage map with the ledger's stock and the dispatches under way (read roles)."""
     thresholds = parse_thresholds(minutes)

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from supply.api.deps import BookQuery, CodeQuery, Reader, RuntimeDep, SessionDep
+from supply.api.models.common import READ
 from supply.service.exports import dispatches_csv, stock_csv
 from supply.service.inputs import Status
 
 router = APIRouter(tags=["reports"])
-CSV = {200: {"content": {"text/csv": {}}, "description": "CSV"}}
+CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}, **READ}
 
 
 @router.get("/reports/stock.csv", response_class=Response, responses=CSV)

@@ -6,6 +6,8 @@ from fastapi import APIRouter
 from sqlmodel import select
 
 from supply.api.deps import BookQuery, CodePath, Reader, RuntimeDep, SessionDep
+from supply.api.models.common import READ, READ_ONE
+from supply.api.models.stock import StationPublic, StockRowPublic
 from supply.service.ledger import require_station
 from supply.service.models import Station
 from supply.service.stock import stock
@@ -13,22 +15,18 @@ from supply.service.stock import stock
 router = APIRouter(tags=["stations"])
 
 
-def _station(s: Station) -> dict:
-    return {"code": s.code, "name": s.name, "tier": s.tier, "lat": s.lat, "lon": s.lon, "capacity": s.capacity}
-
-
-@router.get("/stations")
-def list_stations(session: SessionDep, _: Reader) -> list[dict]:
+@router.get("/stations", responses=READ)
+def list_stations(session: SessionDep, _: Reader) -> list[StationPublic]:
     """Every station with its capacity and tier."""
-    return [_station(s) for s in session.exec(select(Station).order_by(Station.code))]
+    return [StationPublic.of(s) for s in session.exec(select(Station).order_by(Station.code))]
 
 
-@router.get("/stations/{code}")
-def get_station(code: CodePath, session: SessionDep, _: Reader) -> dict:
-    return _station(require_station(session, code))
+@router.get("/stations/{code}", responses=READ_ONE)
+def get_station(code: CodePath, session: SessionDep, _: Reader) -> StationPublic:
+    return StationPublic.of(require_station(session, code))
 
 
-@router.get("/stations/{code}/stock")
+@router.get("/stations/{code}/stock", response_model=list[StockRowPublic], responses=READ_ONE)
 def station_stock(
     code: CodePath, session: SessionDep, runtime: RuntimeDep, _: Reader, exercise: BookQuery = False
 ) -> list[dict]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
+from sqlmodel import Session
 
 from supply.api.deps import (
     BookQuery,
@@ -18,75 +20,89 @@ from supply.api.deps import (
     WhenQuery,
     WriterDep,
 )
+from supply.api.models.common import READ, WRITE
+from supply.api.models.stock import AlertPublic, MovementPublic
 from supply.service import ledger
 from supply.service.inputs import CountIn, MovementIn, ReversalIn, TransferIn
-from supply.service.stock import alerts, movement_dict, movements
+from supply.service.stock import alerts, movements
 
 router = APIRouter(tags=["stock"])
-CREATED = {201: {"description": "the movement(s) recorded"}, 409: {"description": "not enough stock available"}}
+NULL = {"type": "null"}
+#: A write answering with the movement(s) it recorded; 409 when not enough stock is available.
+CREATED = {201: {"description": "the movement(s) recorded"}, **WRITE}
 
 
-@router.post("/stations/{code}/receipts", status_code=201, responses=CREATED)
-def post_receipt(code: CodePath, body: MovementIn, w: WriterDep):
+@router.post("/stations/{code}/receipts", status_code=201, response_model=MovementPublic, responses=CREATED)
+def post_receipt(code: CodePath, body: MovementIn, w: WriterDep) -> Response:
     """Stock received at a station."""
-    return w.run(
-        body,
-        lambda s: (
-            201,
-            movement_dict(
-                ledger.receive(s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise), w.tz
-            ),
-        ),
-    )
+
+    def act(s: Session) -> tuple[int, MovementPublic]:
+        m = ledger.receive(s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise)
+        return 201, MovementPublic.of(m, w.tz)
+
+    return w.run(body, act)
 
 
-@router.post("/stations/{code}/issues", status_code=201, responses=CREATED)
-def post_issue(code: CodePath, body: MovementIn, w: WriterDep):
+@router.post("/stations/{code}/issues", status_code=201, response_model=MovementPublic, responses=CREATED)
+def post_issue(code: CodePath, body: MovementIn, w: WriterDep) -> Response:
     """Stock issued from a station; 409 when not enough is available."""
-    return w.run(
-        body,
-        lambda s: (
-            201,
-            movement_dict(
-                ledger.issue(s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise), w.tz
-            ),
-        ),
-    )
+
+    def act(s: Session) -> tuple[int, MovementPublic]:
+        m = ledger.issue(s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise)
+        return 201, MovementPublic.of(m, w.tz)
+
+    return w.run(body, act)
 
 
-@router.post("/transfers", status_code=201, responses=CREATED)
-def post_transfer(body: TransferIn, w: WriterDep):
+@router.post("/transfers", status_code=201, response_model=list[MovementPublic], responses=CREATED)
+def post_transfer(body: TransferIn, w: WriterDep) -> Response:
     """Out of one station and into another, atomically: both legs."""
 
-    def act(s):
+    def act(s: Session) -> tuple[int, list[MovementPublic]]:
         legs = ledger.transfer(
             s, w.actor, body.from_, body.to, body.item, body.quantity, body.reason, exercise=body.exercise
         )
-        return 201, [movement_dict(m, w.tz) for m in legs]
+        return 201, [MovementPublic.of(m, w.tz) for m in legs]
 
     return w.run(body, act)
 
 
-@router.post("/stations/{code}/counts", status_code=201, responses={200: {"description": "count matches: null"}})
-def post_count(code: CodePath, body: CountIn, w: WriterDep):
+@router.post(
+    "/stations/{code}/counts",
+    status_code=201,
+    response_model=MovementPublic,
+    responses={
+        200: {
+            "description": "the count matches the book: null",
+            "content": {"application/json": {"schema": {"type": "null"}}},
+        },
+        201: {"description": "the difference, recorded as an adjustment"},
+        **WRITE,
+    },
+)
+def post_count(code: CodePath, body: CountIn, w: WriterDep) -> Response:
     """A physical count; the difference is recorded as an adjustment (``null`` with 200 when it matches)."""
 
-    def act(s):
+    def act(s: Session) -> tuple[int, MovementPublic | None]:
         m = ledger.count(s, w.actor, code, body.item, body.counted, body.reason, exercise=body.exercise)
-        return (200, None) if m is None else (201, movement_dict(m, w.tz))
+        return (200, None) if m is None else (201, MovementPublic.of(m, w.tz))
 
     return w.run(body, act)
 
 
-@router.post("/movements/{movement_id}/reversal", status_code=201, responses=CREATED)
-def post_reversal(movement_id: IdPath, body: ReversalIn, w: WriterDep):
+@router.post(
+    "/movements/{movement_id}/reversal", status_code=201, response_model=list[MovementPublic], responses=CREATED
+)
+def post_reversal(movement_id: IdPath, body: ReversalIn, w: WriterDep) -> Response:
     """Correct a mistake by appending the opposite movement (both legs of a transfer)."""
-    return w.run(
-        body, lambda s: (201, [movement_dict(m, w.tz) for m in ledger.reverse(s, w.actor, movement_id, body.reason)])
-    )
+
+    def act(s: Session) -> tuple[int, list[MovementPublic]]:
+        return 201, [MovementPublic.of(m, w.tz) for m in ledger.reverse(s, w.actor, movement_id, body.reason)]
+
+    return w.run(body, act)
 
 
-@router.get("/ledger")
+@router.get("/ledger", responses=READ)
 def get_ledger(
     session: SessionDep,
     runtime: RuntimeDep,
@@ -98,15 +114,15 @@ def get_ledger(
     exercise: ExerciseQuery = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> list[dict]:
+) -> list[MovementPublic]:
     """Movements, newest first; page with ``limit`` and ``offset``."""
     rows = movements(
         session, station=station, item=item, since=since, until=until, exercise=exercise, limit=limit, offset=offset
     )
-    return [movement_dict(m, runtime.tz) for m in rows]
+    return [MovementPublic.of(m, runtime.tz) for m in rows]
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=list[AlertPublic], responses=READ)
 def get_alerts(session: SessionDep, runtime: RuntimeDep, _: Reader, exercise: BookQuery = False) -> list[dict]:
     """Stations below their reorder level or with fewer days of supply than the scenario's threshold."""
     p = runtime.policy

@@ -2,49 +2,61 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter
+from fastapi.responses import Response
+from sqlmodel import Session
 
 from supply.api.deps import CodePath, CodeQuery, IdPath, Reader, RuntimeDep, SessionDep, WriterDep
 from supply.api.drill_deps import MemberWriterDep
+from supply.api.models.common import READ, READ_ONE, WRITE
+from supply.api.models.teams import AssignmentPublic, TeamPublic, TeamSummaryPublic
 from supply.drills.chain import team_report_drill
+from supply.drills.models import Team
 from supply.drills.teams import (
     AssignIn,
     TeamIn,
     TeamStatusIn,
     assign,
-    assignment_dict,
     get_team,
     list_teams,
     move_team,
-    team_dict,
+    team_assignments,
+    team_log,
     upsert_team,
 )
 
 router = APIRouter(tags=["teams"])
 
 
-@router.post("/teams", status_code=201)
-def post_team(body: TeamIn, w: WriterDep):
+def _team(session: Session, team: Team, tz: ZoneInfo) -> TeamPublic:
+    """The team with its log and assignments, read in ``session``."""
+    return TeamPublic.full(team, team_log(session, team.code), team_assignments(session, team.code), tz)
+
+
+@router.post("/teams", status_code=201, response_model=TeamPublic, responses=WRITE)
+def post_team(body: TeamIn, w: WriterDep) -> Response:
     """Create a team (or update its description: station, kind, headcount, vehicles, capacity)."""
-    return w.run(body, lambda s: (201, team_dict(s, upsert_team(s, w.actor, body), w.tz)))
+    return w.run(body, lambda s: (201, _team(s, upsert_team(s, w.actor, body), w.tz)))
 
 
-@router.get("/teams")
-def get_teams(session: SessionDep, runtime: RuntimeDep, _: Reader, station: CodeQuery = None) -> list[dict]:
-    return [team_dict(session, t, runtime.tz, log=False) for t in list_teams(session, station=station)]
+@router.get("/teams", responses=READ)
+def get_teams(session: SessionDep, _: Reader, station: CodeQuery = None) -> list[TeamSummaryPublic]:
+    return [TeamSummaryPublic.of(t) for t in list_teams(session, station=station)]
 
 
-@router.get("/teams/{code}")
-def get_one_team(code: CodePath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> dict:
+@router.get("/teams/{code}", responses=READ_ONE)
+def get_one_team(code: CodePath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> TeamPublic:
     """A team with its status log (times) and its dispatch assignments."""
-    return team_dict(session, get_team(session, code), runtime.tz)
+    return _team(session, get_team(session, code), runtime.tz)
 
 
-@router.post("/teams/{code}/status", responses={409: {"description": "illegal status change"}})
-def post_team_status(code: CodePath, body: TeamStatusIn, w: MemberWriterDep):
-    """ready → en_route → on_task → returning → ready, or stood_down; officers or the team's leader."""
+@router.post("/teams/{code}/status", response_model=TeamPublic, responses=WRITE)
+def post_team_status(code: CodePath, body: TeamStatusIn, w: MemberWriterDep) -> Response:
+    """ready → en_route → on_task → returning → ready, or stood_down; officers or the team's leader (409 otherwise)."""
 
-    def run(s):
+    def run(s: Session) -> tuple[int, TeamPublic]:
         drill = team_report_drill(s, w.user, code, body.drill_id)
         team = move_team(
             s,
@@ -56,12 +68,12 @@ def post_team_status(code: CodePath, body: TeamStatusIn, w: MemberWriterDep):
             dispatch_id=body.dispatch_id,
             exercise=drill is not None,
         )
-        return 200, team_dict(s, team, w.tz)
+        return 200, _team(s, team, w.tz)
 
     return w.run(body, run)
 
 
-@router.post("/dispatches/{dispatch_id}/teams", status_code=201, responses={409: {"description": "overlap"}})
-def post_dispatch_team(dispatch_id: IdPath, body: AssignIn, w: WriterDep):
-    """Assign a team to a dispatch for a window; a team's windows on live dispatches never overlap."""
-    return w.run(body, lambda s: (201, assignment_dict(assign(s, w.actor, dispatch_id, body), w.tz)))
+@router.post("/dispatches/{dispatch_id}/teams", status_code=201, response_model=AssignmentPublic, responses=WRITE)
+def post_dispatch_team(dispatch_id: IdPath, body: AssignIn, w: WriterDep) -> Response:
+    """Assign a team to a dispatch for a window; a team's windows on live dispatches never overlap (409)."""
+    return w.run(body, lambda s: (201, AssignmentPublic.of(assign(s, w.actor, dispatch_id, body), w.tz)))

@@ -1,0 +1,69 @@
+"""Where a unit's time went, and which resource made it late.
+
+**Time budget.** For each arrival the model follows its *last* person to be fed (or its last
+vehicle refuelled, when that is later, or the person or vehicle still unserved when the unit had
+to move on) and splits that one's minutes from arrival into :data:`BUDGET_KEYS`:
+
+* ``travel`` — site to station (0 at the station's door or on mobile support);
+* ``stock_wait`` — at the station, waiting for a restock after a stock-out;
+* ``seat_wait`` — waiting for a dining seat; ``kitchen_wait`` — seated, waiting for a meal the
+  kitchen has not cooked yet (on mobile support: the field kitchen's hand-out line);
+* ``meal`` — eating; ``refuel_wait`` — a vehicle waiting for a bay; ``refuel`` — refuelling;
+* ``mobile_wait`` — a field kitchen being free and on its way to the site.
+
+The parts add up to that person's (vehicle's) minutes from arrival to fed (refuelled), or to
+the minute the unit had to move on.
+
+**Cause.** The minutes *beyond target* are charged to :data:`CAUSES` by :func:`blame`: for a
+late arrival, the part of the excess that travel and service alone already make (``travel +
+meal > target``) goes to ``travel``, the rest to the waits in proportion to their size; for a
+missed one (moved on unserved) every minute its last unserved person or vehicle lost to a wait
+is charged to that wait's resource, travel there and back to ``travel``, and if nothing was
+waited for and nothing travelled, the service itself to ``dwell`` (the stop is shorter than the
+service). A unit's ``late_cause`` is the cause charged the most minutes over replications.
+"""
+
+from __future__ import annotations
+
+#: The parts of the time budget, in the order of the records' tuples.
+BUDGET_KEYS = ("travel", "seat_wait", "kitchen_wait", "stock_wait", "meal", "refuel_wait", "refuel", "mobile_wait")
+#: The resources a late or missed unit is charged to, in the order of the records' tuples.
+CAUSES = ("travel", "seats", "kitchen", "stock", "refuel_bays", "field_kitchens", "dwell")
+
+TRAVEL, SEAT_WAIT, KITCHEN_WAIT, STOCK_WAIT, MEAL, REFUEL_WAIT, REFUEL, MOBILE_WAIT = range(8)
+_WAIT_CAUSE = {SEAT_WAIT: 1, KITCHEN_WAIT: 2, STOCK_WAIT: 3, REFUEL_WAIT: 4, MOBILE_WAIT: 5}
+_MOBILE_WAIT_CAUSE = {SEAT_WAIT: 1, KITCHEN_WAIT: 5, STOCK_WAIT: 3, REFUEL_WAIT: 4, MOBILE_WAIT: 5}
+
+Budget = list[float]
+
+
+def zero() -> Budget:
+    return [0.0] * len(BUDGET_KEYS)
+
+
+def blame(budget: Budget, *, missed: bool, target: float, back: float, mobile: bool) -> list[float]:
+    """Minutes charged to each of :data:`CAUSES` for one late or missed arrival (module docstring)."""
+    out = [0.0] * len(CAUSES)
+    causes = _MOBILE_WAIT_CAUSE if mobile else _WAIT_CAUSE
+    waits = {k: budget[k] for k in causes if budget[k] > 0}
+    total_wait = sum(waits.values())
+    if missed:
+        for k, w in waits.items():
+            out[causes[k]] += w
+        out[0] += budget[TRAVEL] + back
+        if total_wait <= 0 and out[0] <= 0:
+            out[6] += budget[MEAL] + budget[REFUEL] or 1.0
+        return out
+    excess = sum(budget) - target
+    if excess <= 0:
+        return out
+    base = budget[TRAVEL] + budget[MEAL] + budget[REFUEL]
+    travel_part = min(excess, max(0.0, base - target)) if budget[TRAVEL] > 0 else 0.0
+    out[0] += travel_part
+    rest = excess - travel_part
+    if rest > 0 and total_wait > 0:
+        for k, w in waits.items():
+            out[causes[k]] += rest * w / total_wait
+    elif rest > 0:
+        out[0 if budget[TRAVEL] > 0 else 6] += rest
+    return out

@@ -1,0 +1,80 @@
+"""Why a unit is late, in the words a planner uses: the resource, its size, and the demand on it.
+
+:func:`resource_reason` turns a (station, resource, unit) found by the statistics into one
+sentence with the figures a planner checks by hand, e.g. "1 refuel bay at R: C-1's 30 vehicles
+need 390 bay-minutes within a 90-minute stop". Everything is read from the compiled drill.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simulation.compiled import CompiledDrill
+from simulation.feasibility import Feasibility
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{n:g} {word}" + ("" if n == 1 else "s")
+
+
+def resource_reason(
+    plan: CompiledDrill, station: str | None, cause: str, unit: str | None, feas: Feasibility | None = None
+) -> str:
+    """One sentence naming the binding resource at ``station`` and the demand ``unit`` put on it."""
+    if feas is not None and not feas.feasible and feas.reason:
+        return feas.reason
+    codes = [s.code for s in plan.stations]
+    st = plan.stations[codes.index(station)] if station in codes else None
+    gi = plan.groups.index(unit) if unit in plan.groups else -1
+    a = next((x for x in plan.arrivals if x.group == gi), None)
+    if st is None or a is None:
+        return f"{cause} at {station}"
+    who = unit if a.rate_per_min == 0 else f"walk-ins {unit}"
+    stop = f"a {a.dwell:g}-minute stop" if a.dwell is not None else "no set stop"
+    target = f"the {plan.target:g}-min target"
+    people, meal, refuel = a.headcount, plan.meal.expected, plan.refuel.expected
+    if cause == "seats":
+        sittings = math.ceil(people / st.seats) if st.seats else 0
+        return (
+            f"{_plural(st.seats, 'seat')} at {st.code}: {who}'s {people} troops need {people * meal:.0f} seat-minutes, "
+            f"{sittings} sittings of {meal:.0f} min, against {target}"
+        )
+    if cause == "refuel_bays":
+        return (
+            f"{_plural(st.refuel_bays, 'refuel bay')} at {st.code}: {who}'s {a.vehicles} vehicles need "
+            f"{a.vehicles * refuel:.0f} bay-minutes within {stop}"
+        )
+    if cause == "kitchen":
+        return (
+            f"the kitchen at {st.code} cooks {st.meals_per_hour:g} meals an hour: {who}'s {people} troops need "
+            f"{people / st.meals_per_hour * 60:.0f} min of cooking against {target}"
+        )
+    if cause == "stock":
+        return (
+            f"stock ran out at {st.code}: a restock takes {plan.restock.lead_hours:g} h from the hub "
+            f"({plan.restock.depot_lead_hours:g} h for the hub itself)"
+        )
+    if cause == "field_kitchens":
+        rate, per = plan.mobile.meals_per_hour_per_kitchen, plan.mobile.people_per_kitchen
+        sent = min(st.field_kitchens, math.ceil(people / per))
+        return (
+            f"{st.code} sends {sent} of its {_plural(st.field_kitchens, 'field kitchen')} (one per {per} people): "
+            f"{who}'s {people} troops need {people / rate:.1f} kitchen-hours at {rate:g} meals an hour, "
+            f"{people / rate / max(sent, 1):.1f} h with {sent}, against {target}"
+        )
+    if cause == "dwell":
+        if a.dwell is not None and a.dwell < max(meal, refuel if a.vehicles else 0.0):
+            return f"{who} stops {a.dwell:g} min, shorter than its own service ({meal:.0f}-min meal)"
+        return f"{who}'s own service outlasts {target} with no wait: meals {plan.meal.describe()}"
+    ep = plan.epoch_at(a.arrive)
+    there = float(ep.to_station[a.place, codes.index(st.code)])
+    back = float(ep.from_station[codes.index(st.code), a.place])
+    if there + meal > plan.target:
+        return (
+            f"{who} is served at {st.code}, {there:.0f} min from {plan.places[a.place]}: the drive and a "
+            f"{meal:.0f}-min meal alone exceed {target}"
+        )
+    return (
+        f"{who} is served at {st.code}, {there:.0f} min from {plan.places[a.place]}: {there + back:.0f} min "
+        f"there and back within {stop}"
+    )

@@ -1,0 +1,84 @@
+"""A drill's planning job: ``planning`` → ``open``, or ``failed`` with the reason; progress; cancel; recovery.
+
+``POST /drills`` writes the drill as ``planning`` (:func:`supply.drills.start.create_drill`) and
+answers at once; the job (run outside the request workers, see :mod:`supply.api.drill_jobs`)
+simulates the plan, writes the units in batches and opens the drill. Each step of the job is a
+conditional UPDATE on a drill still ``planning``, so a cancelled job learns it at its next step and
+writes nothing more::
+
+    planning ──► open ──► closed
+        └──► failed (reason: an error, a cancel, a server stopped mid-job)
+
+A job records its owner (``host:pid`` of the server process that runs it). A server process
+starting up claims the ``planning`` drills whose owner is gone (:func:`claim_orphans`) and runs
+them again: the simulation is deterministic (same seed) and units already written are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from supply.core.errors import ConflictError
+from supply.drills.chain import get_drill, require_joint
+from supply.drills.models import Drill
+from supply.service.audit import record
+from supply.service.models import User, table_of, utcnow
+
+_DRILL = table_of(Drill)
+
+
+def _planning(drill_id: int) -> Any:
+    return update(_DRILL).where(_DRILL.c.id == drill_id, _DRILL.c.status == "planning")
+
+
+def set_progress(session: Session, drill_id: int, share: float) -> bool:
+    """Record the job's progress; ``False`` if the drill is no longer planning (cancelled: stop)."""
+    result = session.connection().execute(_planning(drill_id).values(progress=round(min(max(share, 0.0), 1.0), 4)))
+    return result.rowcount == 1
+
+
+def fail(session: Session, drill_id: int, reason: str) -> bool:
+    """Mark a planning drill failed with ``reason``; ``False`` if it was not planning any more."""
+    values = {"status": "failed", "error": reason[:2000], "job_owner": None}
+    return session.connection().execute(_planning(drill_id).values(**values)).rowcount == 1
+
+
+def finish(session: Session, drill_id: int, plan: dict, without_request: list[str]) -> bool:
+    """Open the drill with its plan; ``False`` if it was cancelled meanwhile."""
+    drill = get_drill(session, drill_id)
+    job = {**(drill.job or {}), "units_without_request": without_request}
+    values = {"status": "open", "plan": plan, "progress": 1.0, "job": job, "job_owner": None}
+    return session.connection().execute(_planning(drill_id).values(**values)).rowcount == 1
+
+
+def cancel(session: Session, actor: User, drill_id: int) -> Drill:
+    """Stop a drill's planning job (its joint command or an admin); 409 unless it is planning."""
+    drill = get_drill(session, drill_id, for_update=True)
+    require_joint(session, drill_id, actor, "cancel its planning")
+    if drill.status != "planning":
+        msg = f"drill {drill_id} is {drill.status}: only a drill still planning can be cancelled"
+        raise ConflictError(msg)
+    fail(session, drill_id, f"cancelled by {actor.name} at {utcnow().isoformat(timespec='seconds')}")
+    record(session, actor.name, "drill.cancel", f"drill:{drill_id}", exercise=True)
+    session.flush()
+    session.refresh(drill)
+    return drill
+
+
+def claim_orphans(session: Session, me: str, alive: Callable[[str], bool]) -> list[int]:
+    """Take over the planning drills whose owner is gone; returns their ids (each claimed by one process)."""
+    q = select(Drill.id, Drill.job_owner).where(Drill.status == "planning").order_by(col(Drill.id))
+    claimed: list[int] = []
+    for drill_id, owner in session.exec(q).all():
+        if drill_id is None:
+            continue
+        if owner is not None and alive(owner):
+            continue
+        stmt = _planning(drill_id).where(_DRILL.c.job_owner.is_(None) if owner is None else _DRILL.c.job_owner == owner)
+        if session.connection().execute(stmt.values(job_owner=me)).rowcount == 1:
+            claimed.append(drill_id)
+    return claimed

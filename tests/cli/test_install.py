@@ -1,0 +1,85 @@
+"""A non-editable install works: the wheel carries the data, and ``jungong`` finds them from any folder.
+
+Builds the wheel from a copy of the project (``pip wheel --no-deps``, so nothing is written into
+the tree), checks what it carries — the built-in scenarios as ``supply.scenarios``, the maps'
+vendored assets and base-map data, the Alembic migrations — then installs it, without
+dependencies, into a throwaway venv that sees this interpreter's packages, and runs
+``jungong coverage``, ``jungong drill`` and ``jungong db init`` from an empty folder. The venv's own copy must be
+the one imported (not an editable install of the repository).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from maps.assets import STATIC_DIR, asset_files
+from supply.core.scenario import load_scenario
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+_SKIP = shutil.ignore_patterns(
+    ".git", "build", "dist", "*.egg-info", "__pycache__", "test-artifacts", ".*_cache", ".venv", "*.db", "*.html"
+)
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    res = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stdout[-2000:]}\n{res.stderr[-4000:]}"
+    return res
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("wheel")
+    src = tmp / "src"
+    shutil.copytree(ROOT, src, ignore=_SKIP)
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(src)], cwd=tmp)
+    (found,) = (tmp / "dist").glob("jungong-*.whl")
+    return found
+
+
+def test_the_wheel_carries_scenarios_map_assets_and_migrations(wheel: Path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    scenarios = ROOT / "scenarios"
+    shipped = {p.relative_to(scenarios).as_posix() for p in scenarios.rglob("*") if p.suffix in (".toml", ".md")}
+    assert shipped and {f"supply/scenarios/{n}" for n in shipped} <= names
+    assert {f"maps/static/{n}" for n in asset_files()} <= names
+    assert {f"maps/static/{p.relative_to(STATIC_DIR).as_posix()}" for p in STATIC_DIR.rglob("*.js")} <= names
+    data = ROOT / "maps" / "data"
+    assert {f"maps/data/{p.name}" for p in data.glob("*.geojson")} <= names
+    migrations = ROOT / "supply" / "service" / "migrations"
+    wanted = {p.relative_to(ROOT).as_posix() for p in migrations.rglob("*") if p.suffix in (".py", ".mako")}
+    assert wanted and wanted <= names
+    assert not any(n.startswith(("tests/", "bench/", "scenarios/")) for n in names)
+
+
+def test_installed_jungong_finds_the_built_in_scenarios_from_another_folder(wheel: Path, tmp_path: Path):
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    py = env_dir / "bin" / "python"
+    _run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)], cwd=tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("JUNGONG_")}
+    env["JUNGONG_DATA_DIR"] = str(tmp_path / "data")
+    where = _run([str(py), "-c", "import supply, maps; print(supply.__file__); print(maps.__file__)"], elsewhere, env)
+    assert all(line.startswith(str(env_dir)) for line in where.stdout.split()), where.stdout
+
+    jungong = str(env_dir / "bin" / "jungong")
+    res = _run([jungong, "coverage", "--json"], elsewhere, env)
+    sites = {s["code"] for s in json.loads(res.stdout)["sites"]}
+    assert sites == {s.code for s in load_scenario(None).sites}
+    res = _run([jungong, "drill", "--replications", "2", "--workers", "1", "--json"], elsewhere, env)
+    assert json.loads(res.stdout)["replications"] == 2
+    res = _run([jungong, "db", "init", "--db", f"sqlite:///{tmp_path / 'x.db'}"], elsewhere, env)
+    assert f"{len(load_scenario(None).stations)} stations" in res.stdout
+    assert list(elsewhere.iterdir()) == []  # nothing written where it was run

@@ -101,7 +101,7 @@ def test_officer_records_stock_counts_and_reverses(live, browser):
     assert page.eval_on_selector("form[data-form=issue] [name=item]", "e => e.value") == "water_l"
     assert figure(page, "water_l", "on_hand") == before + 1000
     post_form(page, "receipt", item="water_l", quantity="-5")
-    assert page.inner_text("form[data-form=receipt] [data-error=quantity]") == "Must be more than 0."
+    assert page.inner_text("form[data-form=receipt] [data-error=quantity]") == "Must be at least 0.001."
     shot(page, "3-errors", backend)
 
     post_form(page, "transfer", to=OTHER, item="water_l", quantity="100", reason="to the north wing")
@@ -233,12 +233,12 @@ def test_command_post_board_live_then_stale(live, browser):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from tests.api.drill_helpers import at, drill_body, start_at
+    from tests.api.drill_helpers import at, drill_body, post_drill, start_at
 
     db = live.db
     s = start_at(30)
     with httpx.Client(base_url=live.base, headers=db.headers("commander"), timeout=120) as joint:
-        d = joint.post("/drills", json=drill_body(s, replications=5)).json()["id"]
+        d = post_drill(joint, drill_body(s, replications=5))["id"]
         order = {"team": "T-MED", "text": "stand by at GZ-RAIL", "ack_within_minutes": 0}
         joint.post(f"/drills/{d}/orders", json=order).raise_for_status()
     b = browser()

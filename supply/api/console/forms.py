@@ -87,9 +87,9 @@ def pairs(value: str, lang: Lang) -> tuple[dict[str, str], str | None]:
 
 def parse(model: type[M], form: Mapping[str, Any], lang: Lang) -> tuple[M | None, dict[str, str]]:
     """``model`` built from the form's fields, or ``None`` and one message per faulty field."""
-    data = {k: v for k, v in form.items() if k in model.model_fields or _alias(model, k)}
-    try:
-        return model.model_validate(data), {}
+    data = {k: _as_text(v) for k, v in form.items() if k in model.model_fields or _alias(model, k)}
+    try:  # a form's fields are text: validated as such, as JSON bodies are (the API refuses "5" for 5)
+        return model.model_validate_strings(data), {}
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for e in exc.errors():
@@ -97,6 +97,19 @@ def parse(model: type[M], form: Mapping[str, Any], lang: Lang) -> tuple[M | None
             field = {"from_": "from"}.get(field, field)
             errors.setdefault(field, _pydantic_message(e, lang))
         return None, errors
+
+
+def _as_text(value: Any) -> Any:
+    """Form values as the text they were typed as (booleans and numbers the console derived included)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_text(v) for v in value]
+    return value
 
 
 def _alias(model: type[BaseModel], key: str) -> bool:
@@ -107,7 +120,8 @@ def _pydantic_message(e: Any, lang: Lang) -> str:
     template = _PYDANTIC.get(e["type"])
     if template is None:
         return e["msg"]
-    ctx = {k: (lang.num(v) if isinstance(v, int | float) else v) for k, v in (e.get("ctx") or {}).items()}
+    # a bound is shown in full (0.001 must not read as 0)
+    ctx = {k: (lang.num(v, 6) if isinstance(v, int | float) else v) for k, v in (e.get("ctx") or {}).items()}
     try:
         return lang.gettext(template).format(**ctx)
     except (KeyError, IndexError):

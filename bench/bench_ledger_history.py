@@ -142,7 +142,7 @@ def drive(clients: list, writes: int, reads: int) -> list[dict[str, list[float]]
         ("write", writes, lambda c, h: c.post(f"/stations/{STATION}/issues", json=ISSUE, headers=h)),
         ("stock", reads, lambda c, h: c.get(f"/stations/{STATION}/stock", headers=h)),
         ("alerts", reads, lambda c, h: c.get("/alerts", headers=h)),
-    ]  # fmt: skip
+    ]
     for name, times, call in calls:
         for _ in range(5):  # warm up
             for c, h in clients:
@@ -203,8 +203,14 @@ def bench_backend(console: Console, backend: str, movements: int, writes: int, r
     for name in ("write", "stock", "alerts"):
         empty, full = lat[0][name], lat[1][name]
         ratio = statistics.median(full) / statistics.median(empty)
-        table.add_row(name, f"{statistics.median(empty):.1f}", f"{pct(empty, 99):.1f}",
-                      f"{statistics.median(full):.1f}", f"{pct(full, 99):.1f}", f"{ratio:.2f}×")  # fmt: skip
+        table.add_row(
+            name,
+            f"{statistics.median(empty):.1f}",
+            f"{pct(empty, 99):.1f}",
+            f"{statistics.median(full):.1f}",
+            f"{pct(full, 99):.1f}",
+            f"{ratio:.2f}×",
+        )
     console.print(table)
     write_ratio = statistics.median(lat[1]["write"]) / statistics.median(lat[0]["write"])
     stock_p50 = statistics.median(lat[1]["stock"])

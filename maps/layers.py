@@ -31,6 +31,7 @@ from maps.symbols import (
 )
 from supply.core.coverage import CoverageResult
 from supply.core.network import Network
+from supply.core.scenario import Station
 
 PANES = {"jg-base": 250, "jg-areas": 350, "jg-links": 380, "jg-disruptions": 410}
 
@@ -71,7 +72,40 @@ def add_stations(
                 tooltip=f"{st.code} {st.name}" + (" — OFFLINE" if offline else ""),
                 popup=folium.Popup(popup_for(st.code), max_width=360),
             ).add_to(group)
+            add_station_label(group, st, network.scenario.stations, size)
         group.add_to(m)
+
+
+#: Within this many degrees, two stations' labels would collide on the same side.
+_NEAR_LAT, _NEAR_LON = 0.05, 0.1
+
+
+def label_side(st: Station, stations: Sequence[Station]) -> str:
+    """``"right"`` of the symbol, unless a neighbour sits just east of it (then ``"left"``): crowds stay legible."""
+    for other in stations:
+        if other.code != st.code and abs(other.lat - st.lat) < _NEAR_LAT and 0 <= other.lon - st.lon < _NEAR_LON:
+            return "left"
+    return "right"
+
+
+def add_station_label(group: folium.FeatureGroup, st: Station, stations: Sequence[Station], size: int) -> None:
+    """The station's code and short name, always shown beside its symbol (not only in the popup)."""
+    side = label_side(st, stations)
+    short = escape(st.name.split(" (")[0])
+    width = 12 + 7 * max(len(st.code), len(short))
+    gap = size // 2 + 3
+    anchor = (-gap, 8) if side == "right" else (width + gap, 8)
+    folium.Marker(
+        [st.lat, st.lon],
+        icon=folium.DivIcon(
+            html=f"<b>{escape(st.code)}</b><br><span>{short}</span>",
+            class_name=f"jg-station-label jg-label-{side}",
+            icon_size=(width, 30),
+            icon_anchor=anchor,
+        ),
+        interactive=False,
+        pane="jg-labels",
+    ).add_to(group)
 
 
 def _swatch_html(tier: str) -> str:

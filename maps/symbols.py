@@ -128,6 +128,10 @@ html body .leaflet-container, .jg-box {{ font-family: "Helvetica Neue", Arial, "
 .jg-station {{ background: none; border: none; }}
 .jg-label {{ background: none; border: none; color: #6d6d6d; font-size: 11px; white-space: nowrap;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff; }}
+.jg-station-label {{ background: none; border: none; color: #1d2733; font-size: 11px; line-height: 13px;
+  white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }}
+.jg-station-label span {{ font-size: 10px; color: #3d4b5c; }}
+.jg-label-left {{ text-align: right; }}
 .jg-popup table {{ border-collapse: collapse; margin: 2px 0 4px; }}
 .jg-popup td, .jg-popup th {{ padding: 1px 6px 1px 0; text-align: left; font-size: 12px; }}
 .jg-popup h4 {{ margin: 0 0 4px; font-size: 14px; }}

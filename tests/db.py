@@ -188,6 +188,7 @@ class Live:
 
     base: str
     db: Db
+    log: Path  # the server's stdout and stderr
 
 
 @pytest.fixture
@@ -235,7 +236,7 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             if time.monotonic() > deadline:
                 pytest.fail("server did not start within 60 s")
             time.sleep(0.1)
-        yield Live(base, db)
+        yield Live(base, db, log_path)
     finally:
         proc.terminate()
         try:

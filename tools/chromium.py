@@ -46,8 +46,13 @@ class Session:
 
 
 @contextmanager
-def chromium_page(origin: str | None = None, *, width: int = 1400, height: int = 950) -> Iterator[Session]:
-    """A fresh headless Chromium (own profile) with one page; ``origin`` (``http://127.0.0.1:port``) is allowed."""
+def chromium_page(
+    origin: str | None = None, *, width: int = 1400, height: int = 950, locale: str | None = None
+) -> Iterator[Session]:
+    """A fresh headless Chromium (own profile) with one page; ``origin`` (``http://127.0.0.1:port``) is allowed.
+
+    ``locale`` (``"en-US"``, ``"zh-CN"``) sets the browser's language and so its ``Accept-Language``.
+    """
     from playwright.sync_api import sync_playwright
 
     exe = chromium_path()
@@ -62,6 +67,7 @@ def chromium_page(origin: str | None = None, *, width: int = 1400, height: int =
             args=CHROMIUM_ARGS,
             viewport={"width": width, "height": height},
             service_workers="block",
+            **({"locale": locale} if locale else {}),
         )
         try:
             page = context.pages[0] if context.pages else context.new_page()

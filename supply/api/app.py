@@ -16,7 +16,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from supply.api import problems
+from supply.api import console, docs, problems
+from supply.api.access_log import AccessLog
 from supply.api.limits import BodyLimit
 from supply.api.models.common import problem_schemas
 from supply.api.routers import admin, dispatches, drills, maps, reports, requests, stations, stock, teams
@@ -48,12 +49,16 @@ def create_app(
         version="1",
         description="Stock ledger, support requests and dispatches for Guangzhou's military supply stations (军供站). "
         "Authenticate with 'Authorization: Bearer <token>'; errors are RFC 9457 problem+json.",
+        docs_url=None,  # served offline by supply.api.docs instead of FastAPI's CDN pages
+        redoc_url=None,
     )
+    app.add_middleware(AccessLog)
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
     app.add_middleware(BodyLimit, limit=app.state.runtime.settings.max_body_bytes)
-    for router in (*ROUTERS, maps.assets, maps.router, *routers):
+    for router in (*ROUTERS, maps.assets, maps.router, docs.router, *routers):
         app.include_router(router)
+    console.install(app)
     _with_problem_schemas(app)
     return app
 

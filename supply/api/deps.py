@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.responses import Response
@@ -31,6 +31,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from supply.api.access_log import note_user
 from supply.api.runtime import Runtime
 from supply.core.errors import ConflictError, InvalidArgumentError
 from supply.core.types import CODE_PATTERN, MAX_ID, When
@@ -57,11 +58,15 @@ _bearer = HTTPBearer(auto_error=False, description="a token from 'jungong users 
 
 
 def current_user(
-    runtime: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    runtime: RuntimeDep,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
     with runtime.read_engine.connect() as conn:
-        return authenticate(conn, header)
+        caller = authenticate(conn, header)
+    note_user(request, caller.name)
+    return caller
 
 
 def require_role(allowed: frozenset[Role]) -> Callable[[Caller], Any]:
@@ -95,6 +100,7 @@ IdempotencyKey = Annotated[
 ]
 
 
+T = TypeVar("T")
 _IDEM = IdempotencyRecord.__table__
 _STORED = select(_IDEM.c.fingerprint, _IDEM.c.method, _IDEM.c.path, _IDEM.c.status_code, _IDEM.c.body).where(
     _IDEM.c.user_id == bindparam("uid"), _IDEM.c.key == bindparam("k"), _IDEM.c.created_at >= bindparam("since")
@@ -158,6 +164,20 @@ class Writer:
         if self.key:
             self.runtime.purge_idempotency()
         return Response(text, status_code=status, media_type="application/json")
+
+    def transact(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in one write transaction and commit; its result (the console's forms: no stored answer)."""
+        session = write_session(self.runtime.engine)
+        try:
+            out = fn(session)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            msg = "the change clashes with a record written at the same time; retry"
+            raise ConflictError(msg) from None
+        finally:
+            session.close()
+        return out
 
     def _stored(self, session: Session) -> Any:
         args = {"uid": self.user.id, "k": self.key, "since": self._since()}

@@ -53,10 +53,15 @@ class BodyLimit:
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: dict, send: Any) -> None:
-        body = json.dumps({
-            "type": "about:blank", "title": "Content too large", "status": 413, "instance": scope.get("path", ""),
-            "detail": f"the request body is larger than {self.limit:,} bytes (setting JUNGONG_MAX_BODY_BYTES)",
-        }).encode()  # fmt: skip
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Content too large",
+                "status": 413,
+                "instance": scope.get("path", ""),
+                "detail": f"the request body is larger than {self.limit:,} bytes (setting JUNGONG_MAX_BODY_BYTES)",
+            }
+        ).encode()
         headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

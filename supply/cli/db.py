@@ -112,7 +112,7 @@ def serve_cmd(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
-    log_level: Annotated[str, typer.Option("--log-level")] = "warning",
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn's own messages")] = "warning",
     cluster: Annotated[
         str | None,
         typer.Option(
@@ -120,7 +120,11 @@ def serve_cmd(
         ),
     ] = None,
 ) -> None:
-    """Serve the API with uvicorn (several worker processes share the database safely)."""
+    """Serve the API and the web console with uvicorn (several worker processes share the database safely).
+
+    Prints where it listens (the console's and the docs' URLs) and logs one line per request
+    (method, path, status, milliseconds, user) at info level on stderr.
+    """
     import uvicorn
 
     os.environ["JUNGONG_DATABASE_URL"] = database_url(db)  # the workers read their settings from here
@@ -130,6 +134,9 @@ def serve_cmd(
             raise InvalidArgumentError(msg)
         os.environ["JUNGONG_CLUSTER"] = cluster
     get_settings.cache_clear()
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{port}"
+    typer.echo(f"jungong serving on {base}\n  console:  {base}/console/\n  API docs: {base}/docs  (and {base}/redoc)")
     uvicorn.run(
         "supply.api.app:app_from_env",
         factory=True,
@@ -137,5 +144,23 @@ def serve_cmd(
         port=port,
         workers=workers,
         log_level=log_level,
+        log_config=_log_config(),
         access_log=False,
     )
+
+
+def _log_config() -> dict:
+    """uvicorn's logging plus the request log (``jungong.access``, info) on stderr, one line each."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["request"] = {"format": "%(asctime)s %(levelname)s %(message)s"}
+    config["handlers"]["request"] = {
+        "formatter": "request",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["jungong"] = {"handlers": ["request"], "level": "INFO", "propagate": False}
+    return config

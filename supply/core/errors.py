@@ -88,6 +88,15 @@ class ConflictError(JungongError):
     exit_code = 1
 
 
+class InsufficientStockError(ConflictError):
+    """A movement asks for more than a station has available; carries the figures for any edge to word."""
+
+    def __init__(self, station: str, item: str, asked: float, available: float, *, exercise: bool = False) -> None:
+        self.station, self.item, self.asked, self.available, self.exercise = station, item, asked, available, exercise
+        book = "exercise" if exercise else "real"
+        super().__init__(f"not enough {item} at {station} ({book} book): {asked:g} asked, {available:g} available")
+
+
 class ClusterError(JungongError):
     """A Dask cluster named on the command line (``--cluster``) cannot be reached."""
 

@@ -127,10 +127,16 @@ def _snap(g: nx.DiGraph, scenario: Scenario, ids: list[str], lats: np.ndarray, l
         for i, (place, j) in enumerate(zip(places, nearest.tolist(), strict=True)):
             km = haversine_km(place.lat, place.lon, lats[j], lons[j])
             if km * 1000 > limit:
-                problems.append(Problem(scenario.source, f"{key}[{i}]", (
-                    f"{place.code} is {km * 1000:,.0f} m from the nearest road of the road network "
-                    f"(limit scenario.snap_limit_m = {limit:g} m): check its lat/lon, or the GraphML's extent"
-                )))  # fmt: skip
+                problems.append(
+                    Problem(
+                        scenario.source,
+                        f"{key}[{i}]",
+                        (
+                            f"{place.code} is {km * 1000:,.0f} m from the nearest road of the road network "
+                            f"(limit scenario.snap_limit_m = {limit:g} m): check its lat/lon, or the GraphML's extent"
+                        ),
+                    )
+                )
                 continue
             attrs = {
                 "minutes": km / kmh * 60.0,

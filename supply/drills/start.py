@@ -83,24 +83,44 @@ def check_scenario_fits(session: Session, scenario: Scenario) -> None:
 
 
 def create_drill(
-    session: Session, actor: User, scenario: Scenario, *, job: dict, name: str = "",
-    start_at: datetime | None = None, procedure: list[StepIn] | None = None, owner: str | None = None,
-) -> Drill:  # fmt: skip
+    session: Session,
+    actor: User,
+    scenario: Scenario,
+    *,
+    job: dict,
+    name: str = "",
+    start_at: datetime | None = None,
+    procedure: list[StepIn] | None = None,
+    owner: str | None = None,
+) -> Drill:
     """Write the drill as ``planning`` (see the module docstring); ``job`` holds its planning inputs."""
     check_scenario_fits(session, scenario)
     title = name or str(scenario.scenario.name)
     drill = Drill(
-        name=title[:200], scenario_source=scenario.source[-300:], scenario=scenario.model_dump(mode="json"),
-        start_at=start_at or utcnow(), plan={}, created_by=actor.name, status="planning", job=job, progress=0.0,
+        name=title[:200],
+        scenario_source=scenario.source[-300:],
+        scenario=scenario.model_dump(mode="json"),
+        start_at=start_at or utcnow(),
+        plan={},
+        created_by=actor.name,
+        status="planning",
+        job=job,
+        progress=0.0,
         job_owner=owner,
-    )  # fmt: skip
+    )
     session.add(drill)
     session.flush()
     chain.add_joint_command(session, id_of(drill), actor)
     add_steps(session, id_of(drill), procedure)
     drill_teams(session, scenario, id_of(drill), actor.name)
-    record(session, actor.name, "drill.start", f"drill:{id_of(drill)}", exercise=True,
-           detail={"scenario": scenario.source, "job": job})  # fmt: skip
+    record(
+        session,
+        actor.name,
+        "drill.start",
+        f"drill:{id_of(drill)}",
+        exercise=True,
+        detail={"scenario": scenario.source, "job": job},
+    )
     session.flush()
     return drill
 
@@ -137,15 +157,22 @@ def write_units(session: Session, drill: Drill, actor: str, units: list[dict], f
             req_id = req.id
             lines = [LineIn(item=k, quantity=v) for k, v in sorted(req.needs.items()) if v > 0]
             if u["station"] and lines:
-                create_dispatch(session, actor, DispatchIn(request_id=req.id, station=u["station"], lines=lines),
-                                proposed=True)  # fmt: skip
+                create_dispatch(
+                    session, actor, DispatchIn(request_id=req.id, station=u["station"], lines=lines), proposed=True
+                )
         else:
             skipped.append(u["code"])
-        session.add(DrillUnit(
-            drill_id=id_of(drill), code=u["code"], request_id=req_id, station=u["station"],
-            planned_arrive_at=start + timedelta(minutes=u["arrive_minute"]),
-            planned_fed_at=_at(start, u["fed_minute"]), planned_depart_at=_at(start, u["depart_minute"]),
-        ))  # fmt: skip
+        session.add(
+            DrillUnit(
+                drill_id=id_of(drill),
+                code=u["code"],
+                request_id=req_id,
+                station=u["station"],
+                planned_arrive_at=start + timedelta(minutes=u["arrive_minute"]),
+                planned_fed_at=_at(start, u["fed_minute"]),
+                planned_depart_at=_at(start, u["depart_minute"]),
+            )
+        )
     session.flush()
     return skipped
 

@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from supply.core.errors import ConflictError, FieldError, UnknownCodeError
+from supply.core.errors import ConflictError, FieldError, InsufficientStockError, UnknownCodeError
 from supply.core.items import check_whole
 from supply.service.audit import record
 from supply.service.models import Item, Movement, Station, StockLock, table_of, utcnow
@@ -221,9 +221,7 @@ def _add(
 def _short(bal: Balance, station: str, item: str, exercise: bool, quantity: float) -> Balance:
     """``bal``, or :class:`ConflictError` when it has less than ``quantity`` available."""
     if bal.available + _EPS < quantity:
-        book = "exercise" if exercise else "real"
-        msg = f"not enough {item} at {station} ({book} book): {quantity:g} asked, {max(bal.available, 0):g} available"
-        raise ConflictError(msg)
+        raise InsufficientStockError(station, item, quantity, max(bal.available, 0), exercise=exercise)
     return bal
 
 
@@ -307,6 +305,15 @@ def transfer(
     )
     _audit(session, actor, out, extra={"to": target})
     return [out, into]
+
+
+def count_preview(session: Session, station: str, item: str, counted: float, *, exercise: bool = False) -> Balance:
+    """What a count of ``counted`` would post, before it is confirmed: the books' balance now.
+
+    The adjustment :func:`count` records is ``counted − on_hand`` of the balance at that moment.
+    """
+    _checked(session, station, item)
+    return balance(session, station, item, exercise)
 
 
 def count(

@@ -93,10 +93,15 @@ def reconcile(session: Session, *, repair: bool = False) -> tuple[int, list[Mism
             found.append(Mismatch(station, item, bool(exercise), stored[0], stored[1], want[0], want[1]))
     if repair and found:
         rows = [
-            {"station": m.station, "item": m.item, "exercise": m.exercise, "on_hand": m.ledger_on_hand,
-             "reserved": m.ledger_reserved}
+            {
+                "station": m.station,
+                "item": m.item,
+                "exercise": m.exercise,
+                "on_hand": m.ledger_on_hand,
+                "reserved": m.ledger_reserved,
+            }
             for m in found
-        ]  # fmt: skip
+        ]
         stmt = (pg_insert if postgres else sqlite_insert)(_LOCKS).values(rows)
         excluded = stmt.excluded
         conn.execute(

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlmodel import Session, col, select
 
-from supply.core.errors import UnknownCodeError
+from supply.core.errors import ConflictError, UnknownCodeError
 from supply.core.factors import Factors, compute_needs
 from supply.core.network import Network
 from supply.core.routing import travel_minutes
 from supply.service import ledger
 from supply.service.audit import record
 from supply.service.dispatches import DispatchRecord
-from supply.service.inputs import RequestIn
+from supply.service.inputs import DispatchIn, LineIn, RequestIn
 from supply.service.models import Dispatch, DispatchEvent, DispatchLine, Site, Station, SupportRequest, utcnow
 
 #: Statuses whose lines still count against a request's needs.
@@ -136,6 +136,22 @@ def options(session: Session, network: Network, req: SupportRequest, *, now: dat
         )
     out.sort(key=lambda o: (not o["reachable"], o["eta_minutes"] or 0.0, o["station"]))
     return out
+
+
+def dispatch_from_option(session: Session, network: Network, req: SupportRequest, station: str) -> DispatchIn:
+    """The dispatch that carries what ``station``'s option covers of the request's remaining needs.
+
+    "Plan from this option" in one step: the lines are the option's ``covers`` (never more than is
+    available, never more than is still needed). :class:`ConflictError` when it covers nothing.
+    """
+    option = next((o for o in options(session, network, req) if o["station"] == station), None)
+    if option is None:
+        raise UnknownCodeError("station", station, [o["station"] for o in options(session, network, req)])
+    lines = [LineIn(item=item, quantity=qty) for item, qty in sorted(option["covers"].items()) if qty > 0]
+    if not lines:
+        msg = f"{station} has nothing available that request {req.id} still needs"
+        raise ConflictError(msg)
+    return DispatchIn(request_id=req.id, station=station, lines=lines)
 
 
 def get_dispatch(session: Session, dispatch_id: int, *, for_update: bool = False) -> Dispatch:

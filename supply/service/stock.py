@@ -82,6 +82,11 @@ def stock(
     return rows
 
 
+def reorder_levels(session: Session) -> dict[tuple[str, str], float]:
+    """{(station, item): reorder level} as loaded from the scenario."""
+    return {(r.station, r.item): r.level for r in session.exec(select(ReorderLevel))}
+
+
 def alerts(
     session: Session,
     *,

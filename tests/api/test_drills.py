@@ -190,10 +190,16 @@ def test_teams_never_overlap_and_log_their_status(client, db):
     client.post("/teams/R-KITCHEN/status", json={"status": "stood_down", "drill_id": d}, headers=h)
     client.post("/teams/R-KITCHEN/status", json={"status": "ready"}, headers=h)
     assert [e["exercise"] for e in client.get("/teams/R-KITCHEN", headers=h).json()["log"]] == [False, True, False]
-    assert client.post("/teams/T-KITCHEN/status", json={"status": "en_route", "drill_id": 999},
-                       headers=h).status_code == 404  # fmt: skip
-    assert client.post("/teams", json={"code": "X", "station": "NOPE", "kind": "water", "headcount": 3},
-                       headers=h).status_code == 404  # fmt: skip
+    assert (
+        client.post("/teams/T-KITCHEN/status", json={"status": "en_route", "drill_id": 999}, headers=h).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/teams", json={"code": "X", "station": "NOPE", "kind": "water", "headcount": 3}, headers=h
+        ).status_code
+        == 404
+    )
 
 
 def test_procedure_actual_against_target(client, db):
@@ -313,8 +319,9 @@ def test_a_drill_that_cannot_be_recorded_is_refused_cleanly(client, db):
     assert r.status_code == 422 and "1–40 characters" in r.json()["detail"]
     assert client.get("/drills", headers=db.headers()).json() == []
     # found by the planning job: the drill fails with the reason, and records no unit
-    drill = post_drill(client, drill_body(start_at().replace(year=2100, month=12, day=31, hour=23)),
-                       db.headers("commander"))  # fmt: skip
+    drill = post_drill(
+        client, drill_body(start_at().replace(year=2100, month=12, day=31, hour=23)), db.headers("commander")
+    )
     assert drill["status"] == "failed" and "cannot become a support request" in drill["error"]
     assert drill["dispatches"] == [] and client.get("/requests", headers=db.headers()).json() == []
 

@@ -151,7 +151,7 @@ def test_a_closed_drill_is_frozen(client, db):
         client.post(f"/dispatches/{d2}/status", json={"status": "cancelled"}, headers=officer),
         client.post(
             f"/dispatches/{d2}/teams", json={"team": "T-MED", "start_at": at(s, 0), "end_at": at(s, 9)}, headers=officer
-        ),  # fmt: skip
+        ),
         client.post("/teams/T-MED/status", json={"status": "en_route"}, headers=officer),
         client.post(f"/drills/{drill['id']}/steps/notice_received", json={}, headers=joint),
         client.post(f"/drills/{drill['id']}/units/U1/times", json={"arrived_at": at(s, 1)}, headers=joint),
@@ -279,8 +279,9 @@ def test_quantities_are_strict_finite_and_whole_when_counted(client, db):
 def test_request_bodies_above_the_limit_get_413(client, db):
     """Probe 9: no request-body size limit."""
     body = b'{"item": "meals", "quantity": 1, "reason": "' + b"x" * 2_000_000 + b'"}'
-    r = client.post("/stations/GZ-HUB/receipts", content=body,
-                    headers={**db.headers(), "Content-Type": "application/json"})  # fmt: skip
+    r = client.post(
+        "/stations/GZ-HUB/receipts", content=body, headers={**db.headers(), "Content-Type": "application/json"}
+    )
     assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
     assert "1,000,000" in r.json()["detail"]
 

@@ -69,8 +69,11 @@ def test_drill_routes_by_role_in_the_drill(client, db):
     for creator in ("commander", "officer"):
         drills[creator] = post_drill(client, drill_body(s), db.headers(creator))["id"]
     # planner-1 leads team T-MED in drill A
-    r = client.post(f"/drills/{drills['commander']}/members", json={"user": "planner-1", "role": "team_leader",
-                    "team": "T-MED"}, headers=db.headers("commander"))  # fmt: skip
+    r = client.post(
+        f"/drills/{drills['commander']}/members",
+        json={"user": "planner-1", "role": "team_leader", "team": "T-MED"},
+        headers=db.headers("commander"),
+    )
     assert r.status_code == 201
     for creator, d in drills.items():
         for role in ROLES:
@@ -90,15 +93,23 @@ def test_drill_routes_by_role_in_the_drill(client, db):
             cancel = client.post(f"/drills/{d}/cancel", headers=h)  # the drill is open: nothing to cancel
             assert cancel.status_code == (409 if joint else 403), (creator, role, cancel.text)
     # team status: officers and admins for any team; a team leader for their own team only
-    for role, team, ok in (("planner", "T-MED", True), ("planner", "T-KITCHEN", False), ("commander", "T-MED", False),
-                           ("officer", "T-KITCHEN", True), ("admin", "T-KITCHEN", True)):  # fmt: skip
+    for role, team, ok in (
+        ("planner", "T-MED", True),
+        ("planner", "T-KITCHEN", False),
+        ("commander", "T-MED", False),
+        ("officer", "T-KITCHEN", True),
+        ("admin", "T-KITCHEN", True),
+    ):
         r = client.post(f"/teams/{team}/status", json={"status": "stood_down"}, headers=db.headers(role))
         assert (r.status_code in (200, 409)) if ok else r.status_code == 403, (role, team, r.text)
     # an order's recipient moves it; nobody else
     order = client.get(f"/drills/{drills['commander']}/orders", headers=db.headers("commander")).json()[0]
     for role in ("planner", "officer"):
-        r = client.post(f"/drills/{drills['commander']}/orders/{order['id']}/status",
-                        json={"status": "acknowledged"}, headers=db.headers(role))  # fmt: skip
+        r = client.post(
+            f"/drills/{drills['commander']}/orders/{order['id']}/status",
+            json={"status": "acknowledged"},
+            headers=db.headers(role),
+        )
         assert r.status_code == 403, (role, r.text)
     # closing: the drill's joint command or an admin
     for creator, d in drills.items():

@@ -67,8 +67,9 @@ def test_review_on_an_uninitialised_database_creates_nothing(tmp_path):
     """`jungong review 1` without --db, as the README shows it, printed a traceback and created a database."""
     env = cli_env(tmp_path)
     for args in (["review", "1"], ["users", "list"], ["users", "revoke", "x"], ["drill", "--from-live", "1"]):
-        r = subprocess.run([sys.executable, "-m", "supply.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                           text=True, timeout=120)  # fmt: skip
+        r = subprocess.run(
+            [sys.executable, "-m", "supply.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
         assert r.returncode == 2 and "jungong db init" in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
     assert not (tmp_path / "data").exists()
 
@@ -91,16 +92,38 @@ def test_users_list_and_revoke(tmp_path):
 
 
 # --- fuzz: TOML documents built from scenario-like keys and hostile values -------------------------
-KEYS = st.sampled_from(["scenario", "stations", "sites", "links", "drill", "teams", "extends", "graphml", "hours",
-                        "code", "tier", "lat", "lon", "units", "a", "b", "minutes", "name", "headcount"])  # fmt: skip
+KEYS = st.sampled_from(
+    [
+        "scenario",
+        "stations",
+        "sites",
+        "links",
+        "drill",
+        "teams",
+        "extends",
+        "graphml",
+        "hours",
+        "code",
+        "tier",
+        "lat",
+        "lon",
+        "units",
+        "a",
+        "b",
+        "minutes",
+        "name",
+        "headcount",
+    ]
+)
 SCALARS = st.one_of(
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
     st.text(max_size=20),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
-                      max_leaves=25)  # fmt: skip
+VALUES = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4), max_leaves=25
+)
 DOCUMENTS = st.dictionaries(KEYS, VALUES, max_size=6)
 
 

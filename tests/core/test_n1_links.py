@@ -87,8 +87,12 @@ def test_forest_subtree_removal_equals_a_full_recompute():
     forest.watch(everything)
     for u, v in forest.on_paths_to(idx.rows([s.code for s in net.scenario.sites]))[:40]:
         below = forest.below([(u, v)])
-        full = dijkstra(idx.without_edges([(idx.nodes[u], idx.nodes[v])]), directed=True,
-                        indices=idx.rows(net.station_codes()), min_only=True)  # fmt: skip
+        full = dijkstra(
+            idx.without_edges([(idx.nodes[u], idx.nodes[v])]),
+            directed=True,
+            indices=idx.rows(net.station_codes()),
+            min_only=True,
+        )
         hit, new = forest.remove([(u, v)])
         np.testing.assert_array_equal(hit, np.sort(below))
         np.testing.assert_allclose(new, full[hit])

@@ -22,8 +22,14 @@ from supply.core.scenario import load_scenario
 from tests.conftest import write
 from tests.core.test_n1_links import brute_force
 
-NODES = {1: (113.00, 23.00), 2: (113.01, 23.00), 3: (113.02, 23.00), 4: (113.03, 23.00), 5: (113.02, 23.01),
-         6: (113.00, 23.0005)}  # fmt: skip
+NODES = {
+    1: (113.00, 23.00),
+    2: (113.01, 23.00),
+    3: (113.02, 23.00),
+    4: (113.03, 23.00),
+    5: (113.02, 23.01),
+    6: (113.00, 23.0005),
+}
 
 
 def graphml(path, edges=None, nodes=NODES):

@@ -108,8 +108,10 @@ def test_siting_input_is_cleaned_and_never_padded(net):
     assert sorted(result.chosen) == ["S-REG", "SEA1"]
     d = result.as_dict()
     assert d["k"] == 3 and d["k_asked"] == 50
-    assert d["notes"] == ["only 3 candidate(s): 50 new points asked, 3 sought",
-                          "2 new point(s) suffice: no other candidate covers another site"]  # fmt: skip
+    assert d["notes"] == [
+        "only 3 candidate(s): 50 new points asked, 3 sought",
+        "2 new point(s) suffice: no other candidate covers another site",
+    ]
 
 
 def test_exact_and_greedy_pick_nothing_when_nothing_is_left_to_cover():

@@ -44,10 +44,17 @@ def test_reconcile_finds_a_planted_mismatch_and_repairs_it(db, tmp_path):
     engine = make_engine(db.url)
     try:
         with engine.begin() as c:  # an operator's restore gone wrong, in raw SQL
-            c.execute(text("UPDATE stocklock SET on_hand = on_hand + 7, reserved = 2 WHERE station = 'GZ-HUB' "
-                           "AND item = 'meals' AND exercise = :f"), {"f": False})  # fmt: skip
-            c.execute(text("DELETE FROM stocklock WHERE station = 'NS-WING' AND item = 'water_l' AND exercise = :f"),
-                      {"f": False})  # fmt: skip
+            c.execute(
+                text(
+                    "UPDATE stocklock SET on_hand = on_hand + 7, reserved = 2 WHERE station = 'GZ-HUB' "
+                    "AND item = 'meals' AND exercise = :f"
+                ),
+                {"f": False},
+            )
+            c.execute(
+                text("DELETE FROM stocklock WHERE station = 'NS-WING' AND item = 'water_l' AND exercise = :f"),
+                {"f": False},
+            )
         with write_session(engine) as s:
             _, found = reconcile(s)
             s.rollback()
@@ -89,10 +96,12 @@ def test_migration_fills_balances_from_an_existing_ledger(tmp_path):
             moves = [("receipt", 0, 100, 0), ("issue", 0, -30, 0), ("reserve", 0, 0, 12), ("receipt", 1, 5, 0)]
             for kind, ex, on_hand, reserved in moves:
                 c.execute(
-                    text("INSERT INTO movement (at, kind, station, item, exercise, quantity, on_hand_delta, "
-                         "reserved_delta, reason, actor) VALUES (:at, :k, 'S', 'meals', :ex, 1, :o, :r, '', 't')"),
+                    text(
+                        "INSERT INTO movement (at, kind, station, item, exercise, quantity, on_hand_delta, "
+                        "reserved_delta, reason, actor) VALUES (:at, :k, 'S', 'meals', :ex, 1, :o, :r, '', 't')"
+                    ),
                     {"at": at, "k": kind, "ex": ex, "o": on_hand, "r": reserved},
-                )  # fmt: skip
+                )
         upgrade(engine)
         with write_session(engine) as s:
             assert ledger.balance(s, "S", "meals", False) == ledger.Balance(70.0, 12.0)

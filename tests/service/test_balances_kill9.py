@@ -24,22 +24,35 @@ def test_balances_equal_the_ledger_after_kill_9_mid_writes(db, tmp_path):
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "supply.cli", "serve", "--db", db.url, "--port", str(port), "--workers", "2"],
-        cwd=ROOT, env=cli_env(tmp_path), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=cli_env(tmp_path),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     h = db.headers()
     written, stop = [], threading.Event()
 
     def officer(n: int) -> None:
         with httpx.Client(base_url=base, timeout=5) as c:
-            req = c.post("/requests", headers=h, json={"unit": f"u{n}", "headcount": 10, "site": "D-CONGHUA",
-                                                     "arrive_at": "2030-01-01T08:00:00+08:00"}).json()  # fmt: skip
+            req = c.post(
+                "/requests",
+                headers=h,
+                json={"unit": f"u{n}", "headcount": 10, "site": "D-CONGHUA", "arrive_at": "2030-01-01T08:00:00+08:00"},
+            ).json()
             while not stop.is_set():
                 try:
                     c.post("/stations/GZ-HUB/receipts", headers=h, json={"item": "meals", "quantity": 3})
-                    c.post("/transfers", headers=h, json={"from": "GZ-HUB", "to": "NS-WING", "item": "meals",
-                                                         "quantity": 2})  # fmt: skip
-                    body = {"request_id": req["id"], "station": "GZ-HUB", "lines": [{"item": "meals", "quantity": 1},
-                            {"item": "water_l", "quantity": 5}]}  # fmt: skip
+                    c.post(
+                        "/transfers",
+                        headers=h,
+                        json={"from": "GZ-HUB", "to": "NS-WING", "item": "meals", "quantity": 2},
+                    )
+                    body = {
+                        "request_id": req["id"],
+                        "station": "GZ-HUB",
+                        "lines": [{"item": "meals", "quantity": 1}, {"item": "water_l", "quantity": 5}],
+                    }
                     d = c.post("/dispatches", headers=h, json=body).json()
                     for status in ("dispatched", "delivered"):
                         c.post(f"/dispatches/{d['id']}/status", headers=h, json={"status": status})

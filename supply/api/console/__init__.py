@@ -1,0 +1,33 @@
+"""The web console: server-rendered pages for duty officers and the command post, under ``/console``.
+
+Another edge beside the JSON API, on the same roles and the same domain functions: page handlers
+parse a form, call one domain function and render a Jinja2 template (``templates/``); no business
+rule lives here. htmx (vendored, ``static/htmx``) does the partial updates; every page works with
+no outside network. Languages: :mod:`supply.api.console.i18n`; sessions and CSRF:
+:mod:`supply.api.console.session`; errors as pages: :mod:`supply.api.console.errors`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from supply.api.console import drills, errors, home, operations, stations
+from supply.api.console.session import PREFIX
+
+STATIC = __path__[0] + "/static"
+
+
+def router() -> APIRouter:
+    """Every console page under ``/console``."""
+    r = APIRouter(prefix=PREFIX, include_in_schema=False)
+    for part in (home.router, stations.router, operations.router, drills.router):
+        r.include_router(part)
+    return r
+
+
+def install(app: FastAPI) -> None:
+    """Add the console's pages, its static files and its error pages to ``app``."""
+    app.include_router(router())
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
+    errors.install(app)

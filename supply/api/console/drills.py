@@ -1,0 +1,152 @@
+"""The command post's board in the console: ``/console/drills`` and ``/console/drills/{id}``.
+
+The page is the board of :func:`supply.drills.board.board` (the same as ``GET /drills/{id}/board``)
+rendered server-side: a map of the drill (stations, units at their sites coloured by status),
+a timeline of every planned unit (arrival → fed → departure, plan against actual, late in red),
+open orders with overdue acknowledgements, procedure steps against targets and stock against
+the plan, all in the service's one labelled time zone. htmx re-fetches the board fragment
+(``/console/drills/{id}/board``) every :data:`REFRESH_SECONDS`; when the server cannot be
+reached the last board stays on screen under a banner giving its age (``static/console.js``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session, select
+
+from maps.basemap import districts
+from supply.api.console.render import render
+from supply.api.console.session import User
+from supply.api.deps import IdPath, RuntimeDep, SessionDep
+from supply.api.models.drills import BoardPublic, DrillPublic
+from supply.api.routers import drills as drill_routes
+from supply.api.routers import maps as map_routes
+from supply.drills import board, chain
+from supply.service.models import Site, Station
+
+router = APIRouter()
+REFRESH_SECONDS = 15
+
+
+@router.get("/drills")
+def drills_view(request: Request, session: SessionDep, runtime: RuntimeDep, user: User):
+    """Every drill, newest first."""
+    rows = [
+        DrillPublic.of(d, runtime.tz).model_dump(mode="json", by_alias=True)
+        for d in chain.list_drills(session, limit=100)
+    ]
+    return render(request, "drills.html", rows=rows)
+
+
+def _unit_state(u: dict) -> str:
+    actual = u["actual"]
+    for key, state in (("departed", "departed"), ("served", "fed"), ("arrived", "arrived")):
+        if actual[key]:
+            return state
+    return "expected"
+
+
+def _timeline(units: list[dict], now: datetime) -> dict[str, Any]:
+    """Each unit's planned and actual spans as percentages of the drill's window, for the timeline's bars."""
+    moments = [
+        datetime.fromisoformat(v) for u in units for part in ("planned", "actual") for v in u[part].values() if v
+    ] + [now]
+    start, end = min(moments), max(moments)
+    span = max((end - start).total_seconds(), 60.0)
+
+    def pos(value: str | None) -> float | None:
+        return None if not value else round((datetime.fromisoformat(value) - start).total_seconds() / span * 100, 2)
+
+    rows = []
+    for u in units:
+        p, a = u["planned"], u["actual"]
+        fed_plan, fed_real = p["fed"], a["served"]
+        late = bool(fed_plan and ((fed_real and fed_real > fed_plan) or (not fed_real and now.isoformat() > fed_plan)))
+        end_actual = a["departed"] or (now.isoformat() if a["arrived"] else None)
+        rows.append(
+            {
+                "code": u["code"],
+                "station": u["station"],
+                "late": late,
+                "state": _unit_state(u),
+                "plan": (pos(p["arrive"]), pos(p["fed"]), pos(p["depart"])),
+                "actual": (pos(a["arrived"]), pos(a["served"]), pos(end_actual)),
+                "unit": u,
+            }
+        )
+    return {"start": start, "end": end, "now": pos(now.isoformat()), "rows": rows}
+
+
+def _map_data(session: Session, b: dict, plan: dict) -> str:
+    """The map's data as JSON (read by ``console.js``; a data block, not a script)."""
+    places = {u["code"]: u.get("place") for u in plan.get("units", [])}
+    sites = {s.code: s for s in session.exec(select(Site))}
+    used = {st for st in b["stock"]} | {u["station"] for u in b["units"] if u["station"]}
+    stations = [
+        {"code": s.code, "name": s.name, "tier": s.tier, "lat": s.lat, "lon": s.lon, "used": s.code in used}
+        for s in session.exec(select(Station).order_by(Station.code))
+    ]
+    units = []
+    for u in b["units"]:
+        site = sites.get(places.get(u["code"]) or "")
+        if site is not None:
+            units.append(
+                {
+                    "code": u["code"],
+                    "site": site.code,
+                    "site_name": site.name,
+                    "lat": site.lat,
+                    "lon": site.lon,
+                    "station": u["station"],
+                    "state": _unit_state(u),
+                }
+            )
+    data = {"stations": stations, "units": units, "districts": districts(), "disruptions": plan.get("disruptions", [])}
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+def _board(request: Request, session: Session, runtime: Any, user: Any, drill_id: int) -> dict[str, Any]:
+    drill = chain.get_drill(session, drill_id)
+    b = BoardPublic.of(board.board(session, drill, user), runtime.tz).model_dump(mode="json", by_alias=True)
+    now = datetime.fromisoformat(b["now"])
+    return {
+        "b": b,
+        "timeline": _timeline(b["units"], now),
+        "map_json": _map_data(session, b, drill.plan),
+        "refresh": REFRESH_SECONDS,
+    }
+
+
+@router.get("/drills/{drill_id}")
+def drill_view(drill_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User):
+    """The command post's board, refreshing itself."""
+    return render(request, "board.html", **_board(request, session, runtime, user, drill_id))
+
+
+@router.get("/drills/{drill_id}/board")
+def board_fragment(drill_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User):
+    """The board alone (what htmx swaps in on each refresh)."""
+    return render(request, "board_fragment.html", **_board(request, session, runtime, user, drill_id))
+
+
+@router.get("/drills/{drill_id}/plan")
+def plan_document(drill_id: IdPath, session: SessionDep, user: User) -> HTMLResponse:
+    """The printable action plan the drill started from (the API's ``/drills/{id}/plan?format=html``)."""
+    return drill_routes.get_plan(drill_id, session, user, "html")
+
+
+@router.get("/drills/{drill_id}/review")
+def review_document(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: User) -> HTMLResponse:
+    """The after-action review with its plots (the API's ``/drills/{id}/review?format=html``)."""
+    return drill_routes.get_review(drill_id, session, runtime, user, "html")
+
+
+@router.get("/map")
+def coverage_map_page(session: SessionDep, runtime: RuntimeDep, user: User, exercise: bool = False) -> HTMLResponse:
+    """The coverage map with live stock and dispatches under way (the API's ``/maps/coverage``)."""
+    return map_routes.coverage_page(session, runtime, exercise, "30,60,120", None, None, None, None, "served")

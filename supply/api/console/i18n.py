@@ -1,0 +1,131 @@
+"""The console's languages: Simplified Chinese (default) and English, through Babel/gettext catalogues.
+
+The catalogues are ``locale/<lang>/LC_MESSAGES/console.po`` beside this module, compiled to ``.mo``
+files that are committed (a CI machine or a wheel has them without a build step; a test checks
+that each ``.mo`` matches its ``.po``). ``tools/console_messages.sh`` re-extracts and recompiles.
+
+The language is, in order: the ``jg_lang`` cookie (the page's switch), the best match of the
+request's ``Accept-Language``, else Chinese. Codes (station, item, unit codes) and numbers are
+never translated; numbers are formatted by Babel for the chosen locale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.core import negotiate_locale
+from babel.numbers import format_decimal
+from babel.support import Translations
+from starlette.requests import HTTPConnection
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "console"
+#: Locale id -> the ``<html lang>`` value.
+LANGUAGES = {"zh_CN": "zh-CN", "en": "en"}
+DEFAULT = "zh_CN"
+LANG_COOKIE = "jg_lang"
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention's marker for strings translated later)
+    """Mark ``message`` for extraction; it is translated where it is shown."""
+    return message
+
+
+@cache
+def translations(locale: str) -> Translations:
+    return Translations.load(str(LOCALE_DIR), [locale], domain=DOMAIN)
+
+
+@dataclass(frozen=True)
+class Lang:
+    """One request's language: its gettext functions and number format."""
+
+    locale: str
+
+    @property
+    def html_lang(self) -> str:
+        return LANGUAGES[self.locale]
+
+    def gettext(self, message: str, **values: object) -> str:
+        """``message`` translated, then filled with ``%(name)s`` ``values`` (Jinja's new-style gettext)."""
+        text = translations(self.locale).gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
+        text = translations(self.locale).ngettext(singular, plural, n)
+        return text % {"num": n, **values}
+
+    def num(self, value: float | None, digits: int = 2) -> str:
+        """A number as the locale writes it (at most ``digits`` decimals); ``—`` for none."""
+        if value is None:
+            return "—"
+        return format_decimal(
+            round(value, digits),
+            format=f"#,##0.{'#' * digits}" if digits else "#,##0",
+            locale=Locale.parse(self.locale),
+        )
+
+
+def choose(conn: HTTPConnection) -> Lang:
+    """The request's language: the switch's cookie, else ``Accept-Language``, else Chinese."""
+    chosen = conn.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return Lang(chosen)
+    wanted = []
+    for part in conn.headers.get("accept-language", "").split(","):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            continue
+        if tag:
+            wanted.append((weight, tag.replace("-", "_")))
+    preferred = [tag for _, tag in sorted(wanted, key=lambda w: -w[0])]
+    return Lang(negotiate_locale(preferred, list(LANGUAGES), aliases={"zh": "zh_CN", "en": "en"}) or DEFAULT)
+
+
+#: Words the templates translate from data (roles, tiers, ledger kinds, statuses): listed here for extraction.
+VOCABULARY = (
+    N_("officer"),
+    N_("planner"),
+    N_("commander"),
+    N_("admin"),
+    N_("team_leader"),
+    N_("hub"),
+    N_("wing"),
+    N_("point"),
+    N_("receipt"),
+    N_("issue"),
+    N_("transfer"),
+    N_("count"),
+    N_("transfer_out"),
+    N_("transfer_in"),
+    N_("adjustment"),
+    N_("reversal"),
+    N_("opening"),
+    N_("reserve"),
+    N_("release"),
+    N_("delivery"),
+    N_("proposed"),
+    N_("planned"),
+    N_("dispatched"),
+    N_("delivered"),
+    N_("closed"),
+    N_("cancelled"),
+)
+#: Request fields' values shown translated (their codes are what is stored and sent).
+REQUEST_VOCABULARY = (
+    N_("train"),
+    N_("high_speed_train"),
+    N_("convoy"),
+    N_("ship"),
+    N_("aircraft"),
+    N_("routine"),
+    N_("priority"),
+    N_("urgent"),
+)
+#: A drill unit's state on the board.
+UNIT_STATES = (N_("expected"), N_("arrived"), N_("fed"), N_("departed"), N_("open"))

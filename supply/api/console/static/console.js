@@ -1,0 +1,87 @@
+// The console's own script (no inline scripts: the pages' CSP allows only files from the app).
+// Live pages (the command post board) refresh through htmx; when the server cannot be reached the
+// last state stays on screen and a banner says it is stale, with its age.
+(function () {
+  "use strict";
+  function ageText(el, seconds) {
+    var unit = seconds < 120 ? [seconds, el.dataset.sec] : [Math.round(seconds / 60), el.dataset.min];
+    return el.dataset.staleText.replace("{age}", unit[0] + " " + unit[1]);
+  }
+  function tick() {
+    document.querySelectorAll("[data-live]").forEach(function (box) {
+      var banner = document.getElementById(box.dataset.banner);
+      if (!banner) return;
+      var last = Number(box.dataset.lastOk || Date.now());
+      var failing = box.dataset.failing === "1";
+      banner.hidden = !failing;
+      if (failing) banner.textContent = ageText(banner, Math.round((Date.now() - last) / 1000));
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var box = e.detail.target.closest("[data-live]");
+    if (box) { box.dataset.lastOk = String(Date.now()); box.dataset.failing = "0"; tick(); }
+  });
+  function failed(e) {
+    var box = e.detail.elt && e.detail.elt.closest ? e.detail.elt.closest("[data-live]") : null;
+    if (box) { box.dataset.failing = "1"; tick(); }
+  }
+  document.addEventListener("htmx:sendError", failed);
+  document.addEventListener("htmx:responseError", failed);
+  // The board's map: outlines (no tiles: offline), stations labelled, units at their sites by state.
+  var STATE_COLOURS = {expected: "#8a94a3", arrived: "#d08700", fed: "#1e6b35", departed: "#1f5fa8"};
+  var map = null, unitsLayer = null;
+  function mapData() {
+    var el = document.getElementById("board-map-data");
+    return el ? JSON.parse(el.textContent) : null;
+  }
+  function drawUnits(data) {
+    if (!map) return;
+    if (unitsLayer) unitsLayer.remove();
+    unitsLayer = L.layerGroup().addTo(map);
+    var bySite = {};
+    data.units.forEach(function (u) { (bySite[u.site] = bySite[u.site] || []).push(u); });
+    Object.keys(bySite).forEach(function (site) {
+      var group = bySite[site];
+      group.forEach(function (u, i) {
+        // units at one site side by side, so none hides another
+        var at = map.containerPointToLatLng(map.latLngToContainerPoint([u.lat, u.lon]).add([i * 16, 0]));
+        L.circleMarker(at, {radius: 8, color: "#fff", weight: 2, fillOpacity: 0.95,
+          fillColor: STATE_COLOURS[u.state] || "#888", className: "jg-unit jg-unit-" + u.state})
+          .bindPopup(u.code + " · " + u.state + " · " + u.site_name).addTo(unitsLayer);
+      });
+      var text = group.map(function (u) { return u.code + " " + u.state; }).join(" · ");
+      L.tooltip({permanent: true, direction: "right", offset: [group.length * 16, 0], className: "jg-label unit"})
+        .setLatLng([group[0].lat, group[0].lon]).setContent(site + ": " + text).addTo(unitsLayer);
+    });
+  }
+  function drawMap() {
+    var box = document.getElementById("board-map"), data = mapData();
+    if (!box || !data || typeof L === "undefined") return;
+    map = L.map(box, {zoomControl: true, attributionControl: false}).setView([23.13, 113.3], 9);
+    L.geoJSON(data.districts, {style: {color: "#7c8a9a", weight: 1, fillColor: "#f4f1e8", fillOpacity: 1}}).addTo(map);
+    var bounds = [];
+    data.stations.forEach(function (s) {
+      var marker = L.circleMarker([s.lat, s.lon], {radius: s.tier === "hub" ? 8 : (s.tier === "wing" ? 7 : 5),
+        color: "#14324f", weight: 2, fillColor: s.used ? "#14324f" : "#fff", fillOpacity: 1,
+        className: "jg-station"}).addTo(map);
+      marker.bindTooltip(s.code, {permanent: true, direction: "left", className: "jg-label"});
+      marker.bindPopup(s.code + " · " + s.name);
+      if (s.used) bounds.push([s.lat, s.lon]);
+    });
+    data.units.forEach(function (u) { bounds.push([u.lat, u.lon]); });
+    if (bounds.length) map.fitBounds(bounds, {padding: [80, 80], maxZoom: 11});
+    drawUnits(data);
+  }
+  document.addEventListener("htmx:afterSwap", function () { var d = mapData(); if (d) drawUnits(d); });
+  document.addEventListener("DOMContentLoaded", function () {
+    var legend = document.getElementById("board-map-legend");
+    if (legend) Object.keys(STATE_COLOURS).forEach(function (k) {
+      var dot = legend.querySelector("[data-state=" + k + "]"); if (dot) dot.style.background = STATE_COLOURS[k];
+    });
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-live]").forEach(function (b) { b.dataset.lastOk = String(Date.now()); });
+    setInterval(tick, 1000);
+  });
+  window.addEventListener("load", drawMap);
+})();

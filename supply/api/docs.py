@@ -1,0 +1,72 @@
+"""The API's documentation pages, offline: ``/docs`` (Swagger UI) and ``/redoc`` (ReDoc).
+
+FastAPI's defaults load both from a CDN, which leaves the pages blank on a closed network. Here
+they load the vendored files in ``supply/api/static/docs/`` (exact versions and licences in its
+README) from ``/docs/assets/``. A Content-Security-Policy allowing only the app's own origin
+backs that up: ReDoc's bundle hard-codes one outside image (its "Redocly" logo, hidden when it
+fails to load), which the browser now refuses without sending anything.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+
+STATIC = Path(__file__).parent / "static" / "docs"
+ASSETS_URL = "/docs/assets"
+_FILES = frozenset(
+    p.relative_to(STATIC).as_posix() for p in STATIC.rglob("*") if p.is_file() and p.suffix in {".js", ".css", ".png"}
+)
+TITLE = "jungong — duty officers' service"
+#: Everything from the app's own origin; inline scripts and styles (both pages start from one inline
+#: script; ReDoc styles by injecting <style>), blob: workers (ReDoc's search) and data: images.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/docs")
+def swagger_ui() -> HTMLResponse:
+    """Swagger UI on the app's own OpenAPI document, from vendored files."""
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title=f"{TITLE} — API docs",
+        swagger_js_url=f"{ASSETS_URL}/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS_URL}/swagger-ui/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS_URL}/swagger-ui/favicon-32x32.png",
+        # no "validatorUrl": Swagger UI would otherwise send the spec to validator.swagger.io
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+    page.headers["Content-Security-Policy"] = CSP
+    return page
+
+
+@router.get("/redoc")
+def redoc() -> HTMLResponse:
+    """ReDoc on the app's own OpenAPI document, from vendored files, without Google Fonts."""
+    page = get_redoc_html(
+        openapi_url="/openapi.json",
+        title=f"{TITLE} — API reference",
+        redoc_js_url=f"{ASSETS_URL}/redoc/redoc.standalone.js",
+        redoc_favicon_url=f"{ASSETS_URL}/swagger-ui/favicon-32x32.png",
+        with_google_fonts=False,
+    )
+    page.headers["Content-Security-Policy"] = CSP
+    return page
+
+
+@router.get(ASSETS_URL + "/{name:path}")
+def asset(name: str) -> FileResponse:
+    """One vendored file (a fixed list: nothing outside the folder is reachable)."""
+    if name not in _FILES:
+        raise HTTPException(status_code=404, detail=f"no docs asset '{name}'")
+    media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(STATIC / name, media_type=media, headers={"Cache-Control": "public, max-age=86400"})

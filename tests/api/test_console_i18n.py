@@ -1,0 +1,75 @@
+"""The console's catalogues: complete, current and compiled; the language follows the browser and the switch."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
+
+from supply.api.console import i18n
+
+CONSOLE = i18n.LOCALE_DIR.parent
+METHODS = [("templates/**.html", "jinja2"), ("**.py", "python")]
+OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+
+
+def _po(lang: str):
+    with (i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "console.po").open("rb") as f:
+        return read_po(f, locale=lang)
+
+
+def test_every_message_in_the_code_is_in_both_catalogues_and_translated_to_chinese():
+    found = {
+        m[2]
+        for m in extract_from_dir(
+            CONSOLE, METHODS, OPTIONS, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+        )
+    }
+    found = {m if isinstance(m, str) else m[0] for m in found}
+    zh, en = _po("zh_CN"), _po("en")
+    missing = sorted(m for m in found if m not in zh or not zh[m].string)
+    assert missing == [], f"run tools/console_messages.sh and translate: {missing}"
+    assert sorted(m for m in found if m not in en) == []
+
+
+@pytest.mark.parametrize("lang", list(i18n.LANGUAGES))
+def test_compiled_catalogues_match_their_sources(lang):
+    buf = BytesIO()
+    write_mo(buf, _po(lang))
+    with (i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "console.mo").open("rb") as f:
+        committed = read_mo(f)
+    fresh = read_mo(BytesIO(buf.getvalue()))
+    assert {m.id: m.string for m in committed if m.id} == {m.id: m.string for m in fresh if m.id}, (
+        "run tools/console_messages.sh compile"
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "cookie", "expected"),
+    [
+        ("zh-CN,zh;q=0.9", None, "zh-CN"),
+        ("en-US,en;q=0.9", None, "en"),
+        ("fr-FR", None, "zh-CN"),
+        ("en;q=0.3, zh;q=0.8", None, "zh-CN"),
+        ("zh-CN", "en", "en"),
+        ("", None, "zh-CN"),
+    ],
+)
+def test_language_from_accept_language_then_the_switch(client, header, cookie, expected):
+    if cookie:
+        client.cookies.set(i18n.LANG_COOKIE, cookie, path="/console")
+    page = client.get("/console/", headers={"Accept-Language": header})
+    assert f'<html lang="{expected}">' in page.text
+    assert ("登录" in page.text) == (expected == "zh-CN")
+
+
+def test_numbers_follow_the_locale_and_codes_stay_as_they_are():
+    assert i18n.Lang("en").num(12345.678) == "12,345.68"
+    assert i18n.Lang("zh_CN").num(12345.5, 1) == "12,345.5"
+    assert (
+        i18n.Lang("zh_CN").gettext("Unknown {kind} '{code}'.").format(kind="物资", code="water_l")
+        == "未知物资“water_l”。"
+    )

@@ -1,0 +1,62 @@
+"""The API docs with the network unplugged, and what ``jungong serve`` says: URLs and one line per request."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+import pytest
+
+from tests.maps.conftest import ARTIFACTS
+from tools.chromium import chromium_path
+
+
+def test_serve_prints_its_urls_and_logs_each_request(live):
+    httpx.get(f"{live.base}/stations", headers=live.db.headers("planner"), timeout=30).raise_for_status()
+    httpx.get(f"{live.base}/stations/NOPE", headers=live.db.headers("planner"), timeout=30)
+    httpx.get(f"{live.base}/health", timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        text = live.log.read_text()
+        if "GET /health 200" in text and "GET /stations/NOPE 404" in text:
+            break
+        time.sleep(0.1)
+    assert f"console:  {live.base}/console/" in text and f"API docs: {live.base}/docs" in text
+    assert re.search(r"INFO GET /stations 200 \d+\.\d ms planner-1$", text, re.M), text[-2000:]
+    assert re.search(r"INFO GET /stations/NOPE 404 \d+\.\d ms planner-1$", text, re.M)
+    assert re.search(r"INFO GET /health 200 \d+\.\d ms -$", text, re.M)
+
+
+def test_docs_pages_do_not_name_a_cdn(client):
+    for path in ("/docs", "/redoc"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        assert "cdn." not in page.text and "fonts.googleapis" not in page.text and "tiangolo" not in page.text
+        for url in re.findall(r'(?:src|href|spec-url)="([^"]+)"', page.text):
+            assert url.startswith("/"), url
+            assert client.get(url).status_code == 200, url
+    assert client.get("/docs/assets/../app.py").status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("path", "ready"), [("/docs", ".opblock-summary-path"), ("/redoc", ".api-content h2")])
+def test_docs_render_in_a_browser_with_no_outside_network(live, path, ready):
+    if not chromium_path():
+        pytest.fail("Chromium is not installed (apt-get install chromium); browser tests need it")
+    from tools.chromium import chromium_page
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with chromium_page(live.base) as b:
+        b.page.goto(f"{live.base}{path}")
+        b.page.wait_for_selector(ready, timeout=30_000)
+        text = b.page.inner_text("body")
+        assert "/stations/{code}/receipts" in text or "Stock received at a station" in text
+        b.page.screenshot(path=str(ARTIFACTS / f"docs{path.replace('/', '-')}-{live.db.backend}.png"))
+        assert b.outside == [], b.outside
+        # ReDoc's bundle names one outside image (its logo); the page's CSP refuses it unsent
+        logo = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+        errors = [e for e in b.errors if not (logo in e and "Content Security Policy" in e)]
+        failed = [f for f in b.failed if f != f"{logo}: csp"]
+        assert failed == [] and errors == [], (b.failed, b.errors)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Re-extract the console's messages, merge them into the zh_CN and en catalogues and compile the .mo
+# files (committed, so an install needs no build step). Translate new entries in the .po files between
+# `extract` and `compile`: ./tools/console_messages.sh update; edit; ./tools/console_messages.sh compile
+set -euo pipefail
+cd "$(dirname "$0")/../supply/api/console"
+step=${1:-all}
+if [[ $step == update || $step == all ]]; then
+  pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --project jungong -o locale/console.pot .
+  for lang in zh_CN en; do
+    if [[ -f locale/$lang/LC_MESSAGES/console.po ]]; then
+      pybabel -q update -D console -i locale/console.pot -d locale -l "$lang" --no-fuzzy-matching --ignore-obsolete
+    else
+      pybabel -q init -D console -i locale/console.pot -d locale -l "$lang"
+    fi
+  done
+fi
+if [[ $step == compile || $step == all ]]; then
+  pybabel -q compile -D console -d locale --statistics
+fi

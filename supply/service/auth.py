@@ -81,7 +81,7 @@ class Caller(NamedTuple):
 
 _USERS = table_of(User)
 _COLUMNS = (_USERS.c.id, _USERS.c.name, _USERS.c.role, _USERS.c.token_expires_at, _USERS.c.revoked_at)
-_CALLER = select(*_COLUMNS).where(_USERS.c.token_hash == bindparam("token_hash"))  # type: ignore[call-overload]
+_CALLER = select(*_COLUMNS).where(_USERS.c.token_hash == bindparam("token_hash"))  # type: ignore[call-overload]  # sqlmodel.select has no overload for a column list built at run time
 
 
 def authenticate(conn: Connection, authorization: str | None) -> Caller:

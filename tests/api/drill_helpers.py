@@ -66,7 +66,7 @@ def drill_body(start: datetime, **extra) -> dict:
     return {"scenario_toml": SMALL_DRILL, "start_at": start.isoformat(), "replications": 20, **extra}
 
 
-def wait_planned(client, drill_id: int, headers: dict | None = None, timeout: float = 120) -> dict:  # type: ignore[no-untyped-def]
+def wait_planned(client, drill_id: int, headers: dict | None = None, timeout: float = 120) -> dict:
     """Poll ``GET /drills/{id}`` until its planning job is over (``open`` or ``failed``); the drill."""
     import time
 
@@ -79,7 +79,7 @@ def wait_planned(client, drill_id: int, headers: dict | None = None, timeout: fl
         time.sleep(0.05)
 
 
-def post_drill(client, body: dict, headers: dict | None = None) -> dict:  # type: ignore[no-untyped-def]
+def post_drill(client, body: dict, headers: dict | None = None) -> dict:
     """Start a drill (202 + Location) and wait for its plan: the drill as ``GET /drills/{id}`` shows it."""
     r = client.post("/drills", json=body, headers=headers or {})
     assert r.status_code == 202, r.text

@@ -18,7 +18,7 @@ from tests.api.drill_helpers import SMALL_DRILL, at, drill_body, post_drill, sta
 REAL_TEAM = {"code": "R-WATER", "name": "Hub water team", "station": "GZ-HUB", "kind": "water", "headcount": 5}
 
 
-def sql(db, query: str, **params):  # type: ignore[no-untyped-def]
+def sql(db, query: str, **params):
     engine = make_engine(db.url)
     try:
         with engine.begin() as conn:
@@ -186,7 +186,7 @@ def test_unexpected_errors_log_their_traceback_and_a_request_id(client, db, capl
     """Probe 7: unexpected errors were logged as 'NoneType: None'."""
     from supply.api.routers import stations
 
-    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def boom(*args, **kwargs):
         msg = "kaboom"
         raise RuntimeError(msg)
 

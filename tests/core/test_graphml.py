@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import networkx as nx
 import pytest
 
 from supply.core.coverage import coverage
@@ -11,62 +10,30 @@ from supply.core.network import build_network
 from supply.core.routing import fastest_route
 from supply.core.scenario import load_scenario
 from tests.conftest import write
+from tests.core.osm_files import osm_scenario, two_way, write_graphml
+
+NODES = {1: (113.00, 23.00), 2: (113.10, 23.00), 3: (113.20, 23.00), 4: (113.10, 23.20)}
+ROADS = [
+    (1, 2, {"length": 10000, "highway": "primary", "name": "Primary Rd"}),  # 50 km/h → 12 min
+    (1, 2, {"length": 10000, "highway": "motorway", "speed_kph": 100}),  # parallel, faster: 6 min
+    *two_way(2, 3, length=10000, highway="primary", travel_time=300),  # travel_time wins: 5 min
+    (2, 1, {"length": 10000, "highway": "residential"}),  # 25 km/h → 24 min
+    (2, 4, {"length": 30000, "highway": "unknown_class"}),  # default 30 km/h → 60 min
+    (4, 2, {"length": 30000, "maxspeed": "60"}),  # 30 min
+]
 
 
 def write_osm_graphml(path):
     """A tiny road graph shaped like osmnx's output: MultiDiGraph, string attributes, x/y."""
-    g = nx.MultiDiGraph(crs="epsg:4326")
-    nodes = {1: (113.00, 23.00), 2: (113.10, 23.00), 3: (113.20, 23.00), 4: (113.10, 23.20)}
-    for n, (x, y) in nodes.items():
-        g.add_node(n, x=str(x), y=str(y), street_count="2")
-
-    def road(u, v, **attrs):
-        g.add_edge(u, v, **{k: str(val) for k, val in attrs.items()})
-
-    road(1, 2, length=10000, highway="primary", name="Primary Rd")  # 50 km/h → 12 min
-    road(1, 2, length=10000, highway="motorway", speed_kph=100)  # parallel, faster: 6 min
-    road(2, 3, length=10000, highway="primary", travel_time=300)  # travel_time wins: 5 min
-    road(3, 2, length=10000, highway="primary", travel_time=300)
-    road(2, 1, length=10000, highway="residential")  # 25 km/h → 24 min
-    road(2, 4, length=30000, highway="unknown_class")  # default 30 km/h → 60 min
-    road(4, 2, length=30000, maxspeed="60")  # 30 min
-    nx.write_graphml(g, path)
+    write_graphml(path, NODES, ROADS, street_count=2)
 
 
-SCENARIO = """
-[scenario]
-name = "osm"
-graphml = "roads.graphml"
-connector_kmh = 30
-snap_limit_m = 2000  # OFF is 1 km from its road
-
-[[stations]]
-code = "H"
-tier = "hub"
-lat = 23.0
-lon = 113.0
-
-[[sites]]
-code = "EAST"
-kind = "road"
-ring = "city"
-lat = 23.0
-lon = 113.2
-
-[[sites]]
-code = "NORTH"
-kind = "district"
-ring = "city"
-lat = 23.2
-lon = 113.1
-
-[[sites]]
-code = "OFF"
-kind = "district"
-ring = "city"
-lat = 23.009
-lon = 113.2
-"""
+SCENARIO = osm_scenario(
+    [("H", "hub", 23.0, 113.0)],
+    [("EAST", "road", 23.0, 113.2), ("NORTH", "district", 23.2, 113.1), ("OFF", "district", 23.009, 113.2)],
+    connector_kmh=30,
+    snap_limit_m=2000,  # OFF is 1 km from its road
+)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ strongly connected component), not into the pocket.
 
 from __future__ import annotations
 
-import networkx as nx
 import pytest
 
 from supply.core.errors import ScenarioError, UnknownCodeError
@@ -20,6 +19,7 @@ from supply.core.robustness import robustness
 from supply.core.routing import fastest_route
 from supply.core.scenario import load_scenario
 from tests.conftest import write
+from tests.core.osm_files import osm_scenario, two_way, write_graphml
 from tests.core.test_n1_links import brute_force
 
 NODES = {
@@ -33,60 +33,27 @@ NODES = {
 
 
 def graphml(path, edges=None, nodes=NODES):
-    g = nx.MultiDiGraph(crs="epsg:4326")
-    for n, (x, y) in nodes.items():
-        g.add_node(n, x=str(x), y=str(y))
-
-    def road(u, v, two_way=True, **attrs):
-        for a, b in ((u, v), (v, u)) if two_way else ((u, v),):
-            g.add_edge(a, b, **{k: str(val) for k, val in attrs.items()})
-
     if edges is None:
-        road(1, 2, length=1000, highway="residential")  # 25 km/h: 2.4 min
-        road(2, 3, length=1000, name="['Alpha Rd', 'Beta St']", maxspeed="25 mph")  # 40.2 km/h: 1.49 min
-        road(3, 4, length=1000, name="Alpha Rd", maxspeed="['50', '30']")  # averaged 40 km/h: 1.5 min
-        road(2, 5, length=3000, highway="['secondary', 'residential']")  # the first class: 40 km/h, 4.5 min
-        road(5, 4, length=3000, travel_time=300)  # 5 min
-        road(1, 6, two_way=False, length=60)
+        roads = [
+            *two_way(1, 2, length=1000, highway="residential"),  # 25 km/h: 2.4 min
+            *two_way(2, 3, length=1000, name="['Alpha Rd', 'Beta St']", maxspeed="25 mph"),  # 40.2 km/h: 1.49 min
+            *two_way(3, 4, length=1000, name="Alpha Rd", maxspeed="['50', '30']"),  # averaged 40 km/h: 1.5 min
+            *two_way(2, 5, length=3000, highway="['secondary', 'residential']"),  # the first class: 40 km/h, 4.5 min
+            *two_way(5, 4, length=3000, travel_time=300),  # 5 min
+            (1, 6, {"length": 60}),  # one way
+        ]
     else:
-        for u, v, two_way in edges:
-            road(u, v, two_way, length=1000)
-    nx.write_graphml(g, path)
+        roads = []
+        for u, v, both in edges:
+            roads += two_way(u, v, length=1000) if both else [(u, v, {"length": 1000})]
+    write_graphml(path, nodes, roads)
 
 
-SCENARIO = """
-[scenario]
-name = "osm"
-graphml = "roads.graphml"
-connector_kmh = 30
-
-[[stations]]
-code = "H"
-tier = "hub"
-lat = 23.0
-lon = 113.0
-
-[[sites]]
-code = "E"
-kind = "district"
-ring = "city"
-lat = 23.0
-lon = 113.03
-
-[[sites]]
-code = "M"
-kind = "district"
-ring = "city"
-lat = 23.01
-lon = 113.02
-
-[[sites]]
-code = "P"
-kind = "district"
-ring = "city"
-lat = 23.0006
-lon = 113.0
-"""
+SCENARIO = osm_scenario(
+    [("H", "hub", 23.0, 113.0)],
+    [("E", "district", 23.0, 113.03), ("M", "district", 23.01, 113.02), ("P", "district", 23.0006, 113.0)],
+    connector_kmh=30,
+)
 
 
 @pytest.fixture

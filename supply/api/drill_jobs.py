@@ -17,8 +17,10 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -73,8 +75,12 @@ class DrillJobs:
                 self._executor, _, self._close = start_executor(self.settings.drill_workers, self.settings.cluster)
             return self._executor
 
+    def run(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Run ``fn(*args)`` on the same workers (background analyses share the drills' pool)."""
+        return self._pool().submit(fn, *args)
+
     def submit(self, drill_id: int) -> None:
-        future = self._pool().submit(run_job, self.url, drill_id, str(self.base_dir))
+        future = self.run(run_job, self.url, drill_id, str(self.base_dir))
         self._futures[drill_id] = future
         future.add_done_callback(lambda f, d=drill_id: self._done(d, f))
 

@@ -17,7 +17,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from supply.core.errors import DatabaseBusyError, FieldError, JungongError, NotAuthenticatedError, UnknownCodeError
+from supply.core.errors import (
+    DatabaseBusyError,
+    FieldError,
+    JungongError,
+    NotAuthenticatedError,
+    ServerBusyError,
+    TooManyJobsError,
+    UnknownCodeError,
+)
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -50,6 +58,8 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
             headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, DatabaseBusyError):
             headers["Retry-After"] = "2"
+        if isinstance(exc, TooManyJobsError | ServerBusyError):
+            headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, StarletteHTTPException):
         status, detail = exc.status_code, str(exc.detail)
         title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"

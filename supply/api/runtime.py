@@ -6,14 +6,18 @@ import logging
 import threading
 from datetime import datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from supply.api.analysis_jobs import AnalysisJobs
 from supply.api.drill_jobs import DrillJobs
+from supply.core.analyses import AnalysisStore
 from supply.core.errors import NotInitialisedError
 from supply.core.factors import Factors, StockPolicy, factors_from_scenario, stock_policy
-from supply.core.network import Network, build_network
+from supply.core.network import Network
+from supply.core.network_cache import cache_key, cached_network
 from supply.core.scenario import Scenario
 from supply.core.settings import Settings
 from supply.service import idempotency
@@ -33,6 +37,7 @@ class Runtime:
         self._engine = engine
         self._purged_at: datetime | None = None
         self._purge_lock = threading.Lock()
+        self._network_key: tuple[tuple, str] | None = None
 
     def purge_idempotency(self) -> None:
         """Purge expired idempotency records, at most every ``PURGE_EVERY`` per process.
@@ -91,7 +96,32 @@ class Runtime:
 
     @cached_property
     def network(self) -> Network:
-        return build_network(self.scenario)
+        """The stored scenario's network, through the compiled-network cache of the data folder."""
+        return cached_network(self.scenario, self.settings.network_cache_dir)
+
+    @cached_property
+    def analyses(self) -> AnalysisStore:
+        """Background analyses' states and results (``<data dir>/analyses``, shared by the host's processes)."""
+        return AnalysisStore(self.settings.data_dir / "analyses", self.settings.analysis_keep)
+
+    @cached_property
+    def analysis_jobs(self) -> AnalysisJobs:
+        """Analyses run on the drills' job pool (:attr:`jobs`)."""
+        return AnalysisJobs(self.jobs)
+
+    def network_key(self) -> str:
+        """The content hash of the network's inputs, recomputed only when the road file changes (size, time)."""
+        scenario = self.scenario
+        stamp: tuple = ()
+        if scenario.scenario.graphml:
+            st = (Path(scenario.base_dir) / scenario.scenario.graphml).stat()
+            stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+        known = self._network_key
+        if known is not None and known[0] == stamp:
+            return known[1]
+        key = cache_key(scenario)
+        self._network_key = (stamp, key)
+        return key
 
     @cached_property
     def factors(self) -> Factors:

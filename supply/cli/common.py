@@ -65,7 +65,7 @@ def network_for(
     from supply.core.network_cache import cached_network
 
     disruptions = Disruptions.parse(close, offline, slow)
-    cache_dir = None if no_cache else get_settings().data_dir / "cache" / "networks"
+    cache_dir = None if no_cache else get_settings().network_cache_dir
     return cached_network(load(scenario), cache_dir).disrupted(disruptions)
 
 

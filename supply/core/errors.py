@@ -153,3 +153,27 @@ class DatabaseUnavailableError(JungongError):
 
     title = "Database unavailable"
     status = 503
+
+
+class TooManyJobsError(JungongError):
+    """A caller already has as many background analyses queued or running as one user may (retry later)."""
+
+    title = "Too many requests"
+    status = 429
+    exit_code = 1
+
+    def __init__(self, message: str, retry_after: int = 10) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class ServerBusyError(JungongError):
+    """The server runs as many background analyses as it may at once (retry later)."""
+
+    title = "Server busy"
+    status = 503
+    exit_code = 1
+
+    def __init__(self, message: str, retry_after: int = 10) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)

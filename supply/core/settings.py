@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     )
     drill_workers: int = Field(default=2, ge=1, le=64, description="processes of the server's drill planning pool")
     cluster: str | None = Field(default=None, description="a Dask scheduler (tcp://host:8786) for drill planning")
+    analysis_jobs: int = Field(
+        default=4, ge=1, le=256, description="background analyses (coverage, N-1, maps) queued or running at once"
+    )
+    analysis_jobs_per_user: int = Field(
+        default=2, ge=1, le=256, description="background analyses one user may have queued or running at once"
+    )
+    analysis_keep: int = Field(default=200, ge=1, le=100_000, description="finished analyses kept for reuse")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -57,6 +64,11 @@ class Settings(BaseSettings):
     @property
     def default_scenario(self) -> Path:
         return self.scenarios_dir / "guangzhou.toml"
+
+    @property
+    def network_cache_dir(self) -> Path:
+        """Where compiled road networks are cached (:mod:`supply.core.network_cache`)."""
+        return self.data_dir / "cache" / "networks"
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to ``sqlite:///<data_dir>/jungong.db``."""

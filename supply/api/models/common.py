@@ -55,7 +55,9 @@ _WHY = {
     409: "the change conflicts with the record (stock, status, a write at the same time)",
     413: "the request body is larger than the max_body_bytes setting",
     422: "invalid input: every fault, with its field",
-    503: "the database is unreachable, busy past the busy timeout (Retry-After), or not initialised",
+    429: "the caller has as many background analyses queued or running as one user may (Retry-After)",
+    503: "the database is unreachable, busy past the busy timeout (Retry-After), or not initialised; "
+    "or the server runs as many background analyses as it may (Retry-After)",
 }
 
 

@@ -1,0 +1,123 @@
+"""Background network analyses: run in the drills' worker pool, never in a request.
+
+``POST /analyses`` records the analysis (:class:`supply.core.analyses.AnalysisStore`) and hands
+:func:`run_analysis` to the app's job pool (:meth:`supply.api.drill_jobs.DrillJobs.run`: the same
+local processes, or the Dask cluster of ``JUNGONG_CLUSTER``). The job loads the network through
+the on-disk compiled-network cache (:mod:`supply.core.network_cache`: no GraphML parsed twice),
+applies the disruptions, computes what ``jungong coverage --json`` / ``jungong robustness --json``
+print (a ``map`` also draws the coverage map, its assets served by the API), records its progress
+at most twice a second — which is also where it learns it was cancelled — and stores the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from supply.api.drill_jobs import DrillJobs
+from supply.core.analyses import AnalysisArgs, AnalysisStore, Cancelled
+from supply.core.errors import JungongError
+from supply.core.scenario import Scenario
+
+log = logging.getLogger(__name__)
+#: Share of the progress reached once the network is loaded and disrupted.
+LOADED = 0.1
+#: Seconds between two progress records.
+EVERY = 0.5
+
+
+class AnalysisJobs:
+    """Submits analyses to the app's job pool and drops those cancelled before they start."""
+
+    def __init__(self, jobs: DrillJobs) -> None:
+        self.jobs = jobs
+        self._futures: dict[str, Future] = {}
+
+    def submit(self, store: AnalysisStore, state: dict[str, Any], scenario: Scenario, cache_dir: Path) -> None:
+        analysis_id, run = state["id"], state["run"]
+        args = state["arguments"]
+        future = self.jobs.run(
+            run_analysis, str(store.folder), store.keep, analysis_id, run, scenario, str(cache_dir), args
+        )
+        self._futures[analysis_id] = future
+        future.add_done_callback(lambda f: self._done(store, analysis_id, run, f))
+
+    def _done(self, store: AnalysisStore, analysis_id: str, run: str, future: Future) -> None:
+        self._futures.pop(analysis_id, None)
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if exc is not None:  # the worker itself died (killed, out of memory): the analysis must not hang
+            log.error("analysis %s: its job crashed", analysis_id, exc_info=exc)
+            store.fail(analysis_id, run, f"the job's worker stopped ({type(exc).__name__})")
+
+    def cancel(self, analysis_id: str) -> None:
+        """Drop a job not yet started (one running stops at its next progress record)."""
+        future = self._futures.get(analysis_id)
+        if future is not None:
+            future.cancel()
+
+
+def run_analysis(
+    folder: str, keep: int, analysis_id: str, run: str, scenario: Scenario, cache_dir: str, arguments: dict
+) -> str:
+    """Run one analysis (in a worker process) and store its result; returns its final status."""
+    store = AnalysisStore(Path(folder), keep)
+    if not store.begin(analysis_id, run):
+        return "cancelled"
+    try:
+        result, html = _analyse(store, analysis_id, run, scenario, Path(cache_dir), arguments)
+    except Cancelled:
+        return "cancelled"
+    except JungongError as exc:
+        reason = str(exc)
+    except Exception as exc:  # the job's last resort: the analysis must not hang in "running"
+        error_id = uuid.uuid4().hex[:16]
+        log.error("analysis %s failed (%s)", analysis_id, error_id, exc_info=exc)
+        reason = f"the analysis failed unexpectedly ({type(exc).__name__}); it has been logged as {error_id}"
+    else:
+        return "done" if store.finish(analysis_id, run, result, html) else "cancelled"
+    store.fail(analysis_id, run, reason)
+    return "failed"
+
+
+def _analyse(
+    store: AnalysisStore, analysis_id: str, run: str, scenario: Scenario, cache_dir: Path, arguments: dict
+) -> tuple[dict, str | None]:
+    from supply.core.coverage import coverage
+    from supply.core.network_cache import cached_network
+    from supply.core.robustness import robustness
+
+    args = AnalysisArgs.parse(
+        arguments["kind"],
+        arguments["minutes"],
+        close=arguments["close"],
+        offline=arguments["offline"],
+        slow=arguments["slow"],
+        tiers=arguments["tiers"],
+        links=arguments["links"],
+    )
+    net = cached_network(scenario, cache_dir).disrupted(args.disruptions)
+    store.progress(analysis_id, run, LOADED)
+    tiers = list(args.tiers) or None
+    if args.kind == "robustness":
+        last = [time.monotonic()]
+
+        def step(done: int, total: int) -> None:
+            if time.monotonic() - last[0] >= EVERY:
+                last[0] = time.monotonic()
+                store.progress(analysis_id, run, LOADED + (1 - LOADED) * done / total)
+
+        return robustness(net, args.minutes[0], tiers=tiers, links=args.links, progress=step).as_dict(), None
+    result = coverage(net, args.minutes, tiers=tiers)
+    if args.kind == "coverage":
+        return result.as_dict(), None
+    from maps.assets import ASSETS_URL
+    from maps.coverage_map import coverage_map
+
+    store.progress(analysis_id, run, 0.5)
+    return result.as_dict(), coverage_map(net, result, assets="served", assets_url=ASSETS_URL)

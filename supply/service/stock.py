@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
+from sqlalchemy import select as sa_select  # five columns: more than sqlmodel's select is typed for
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -28,7 +29,7 @@ def _consumption(session: Session, exercise: bool, since: datetime, stations: li
     """
     orig = aliased(Movement)
     window = (
-        select(Movement.station, Movement.item, Movement.kind, Movement.on_hand_delta, Movement.reversal_of)
+        sa_select(Movement.station, Movement.item, Movement.kind, Movement.on_hand_delta, Movement.reversal_of)
         .where(
             col(Movement.station).in_(stations),
             col(Movement.exercise) == exercise,

@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
-from sqlalchemy import select as sa_select  # five columns: more than sqlmodel's select is typed for
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from supply.service.ledger import CONSUMING, REVERSAL, Balance, require_station
-from supply.service.models import Item, Movement, ReorderLevel, StockLock, utcnow
+from supply.service.models import Item, Movement, ReorderLevel, StockLock, table_of, utcnow
 
 
 def _consumption(session: Session, exercise: bool, since: datetime, stations: list[str]):
@@ -28,13 +28,14 @@ def _consumption(session: Session, exercise: bool, since: datetime, stations: li
     for its order and reads every station's whole history to save sorting the window's rows.)
     """
     orig = aliased(Movement)
+    m = table_of(Movement)
     window = (
-        sa_select(Movement.station, Movement.item, Movement.kind, Movement.on_hand_delta, Movement.reversal_of)
+        sa_select(m.c.station, m.c.item, m.c.kind, m.c.on_hand_delta, m.c.reversal_of)
         .where(
-            col(Movement.station).in_(stations),
-            col(Movement.exercise) == exercise,
-            col(Movement.at) >= since,
-            col(Movement.kind).in_((*CONSUMING, REVERSAL)),
+            m.c.station.in_(stations),
+            m.c.exercise == exercise,
+            m.c.at >= since,
+            m.c.kind.in_((*CONSUMING, REVERSAL)),
         )
         .cte("recent")
         .prefix_with("MATERIALIZED")

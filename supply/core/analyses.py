@@ -334,6 +334,14 @@ class AnalysisStore:
 
         return self._change(analysis_id, run, failed)
 
+    def abandon(self, owner: str) -> int:
+        """Mark ``owner``'s queued and running analyses failed (its server is stopping); how many."""
+        with self._locked():
+            mine = [s for s in self._states() if s["status"] in ACTIVE and s["owner"] == owner]
+            for state in mine:
+                self._finish(state, "failed", error=f"the server process running it ({owner}) stopped")
+        return len(mine)
+
     def cancel(self, analysis_id: str, user: str, *, admin: bool) -> dict[str, Any]:
         """Cancel a queued or running analysis (whoever started it, or an admin); 409 once finished."""
         with self._locked():

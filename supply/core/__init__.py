@@ -1,5 +1,6 @@
 """The network model planners use: plain data, no database or web.
 
 The scenario file and its validation, the value types, the network (networkx) and its compiled
-CSR index, routing, coverage, N-1 robustness, siting, planning factors and the item catalogue.
+CSR index (cached on disk), routing, coverage, N-1 robustness, siting, the background analyses'
+states and results (files, no database), planning factors and the item catalogue.
 """

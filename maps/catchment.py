@@ -89,11 +89,24 @@ def catchments(
     for t in sorted(thresholds):
         shapes, owners = _shapes(xy, dist, src, coo.row, coo.col, coo.data, t, kmh / 60.0)
         for owner in np.unique(owners):
-            geom = shapely.union_all(shapes[owners == owner]).simplify(simplify_km)
+            geom = _union(shapes[owners == owner]).simplify(simplify_km)
             if geom.is_empty:
                 continue
             out.append(Catchment(t, index.nodes[owner], proj.to_lonlat(geom), round(geom.area, 1)))
     return out
+
+
+#: Snap-rounding grid (km) of the fallback union: 1 m, far below what a city map shows.
+GRID_KM = 0.001
+
+
+def _union(shapes: np.ndarray) -> BaseGeometry:
+    """The union of ``shapes``; GEOS's floating overlay can hit a topology conflict on a city's
+    hundreds of thousands of hulls, and then the union is redone snap-rounded to :data:`GRID_KM`."""
+    try:
+        return shapely.union_all(shapes)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapes, grid_size=GRID_KM)
 
 
 def _shapes(

@@ -25,7 +25,7 @@ router = APIRouter(tags=["analyses"])
 AnalysisId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the analysis's id")]
 #: Answered at once (done) or accepted (queued, running); refused: too many, server busy, bad input.
 POST = {
-    200: {"description": "an identical analysis of the same network is done: its result"},
+    200: {"model": AnalysisPublic, "description": "an identical analysis of the same network is done: its result"},
     **problems(400, 401, 403, 404, 413, 422, 429, 503),
 }
 MAP_PAGE = {

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from supply.api.deps import Reader, RuntimeDep
 from supply.api.drill_jobs import owner_alive, process_id
 from supply.api.models.analyses import AnalysisIn, AnalysisPublic
-from supply.api.models.common import READ_ONE, problems
+from supply.api.models.common import READ_ONE, WRITE, problems
 from supply.core.analyses import AnalysisArgs
 from supply.service.auth import Role
 
@@ -26,7 +26,7 @@ AnalysisId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the ana
 #: Answered at once (done) or accepted (queued, running); refused: too many, server busy, bad input.
 POST = {
     200: {"model": AnalysisPublic, "description": "an identical analysis of the same network is done: its result"},
-    **problems(400, 401, 403, 404, 413, 422, 429, 503),
+    **problems(400, 401, 403, 404, 409, 413, 422, 429, 503),
 }
 MAP_PAGE = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "the coverage map page"},
@@ -92,9 +92,7 @@ def get_analysis_map(analysis_id: AnalysisId, _: Reader, runtime: RuntimeDep) ->
     return FileResponse(runtime.analyses.map_path(analysis_id), media_type="text/html")
 
 
-@router.post(
-    "/analyses/{analysis_id}/cancel", response_model=AnalysisPublic, responses=problems(401, 403, 404, 409, 422, 503)
-)
+@router.post("/analyses/{analysis_id}/cancel", response_model=AnalysisPublic, responses=WRITE)
 def post_cancel_analysis(analysis_id: AnalysisId, user: Reader, runtime: RuntimeDep) -> AnalysisPublic:
     """Cancel a queued or running analysis (whoever started it, or an admin); it stops at its next progress step."""
     state = runtime.analyses.cancel(analysis_id, user.name, admin=user.role == Role.admin)

@@ -37,6 +37,8 @@ WRITE_ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("post", "/drills/{drill_id}/orders/{order_id}/status"): None,
     ("post", "/drills/{drill_id}/steps/{step}"): None,
     ("post", "/drills/{drill_id}/units/{code}/times"): None,
+    ("post", "/analyses"): set(ROLES),  # analyses write nothing to the books: every reader may run them
+    ("post", "/analyses/{analysis_id}/cancel"): None,  # whoever started it, or an admin
 }
 
 

@@ -103,7 +103,7 @@ def test_every_text_field_refuses_control_characters(client, db, value):
         assert r.status_code == 422, (where, r.status_code, r.text)
         assert r.headers["content-type"] == "application/problem+json", where
         errors = r.json().get("errors") or []
-        name = path[-1] if not isinstance(path[-1], int) else path[-2]
+        name = path[-1] if not isinstance(path[-1], int) else f"{path[-2]}[{path[-1]}]"  # a list of texts
         mine = [e for e in errors if e["field"].endswith(str(name))]
         assert mine, (where, errors)
         checked += 1

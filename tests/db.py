@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,19 +207,17 @@ def client_for(live: Live) -> Iterator[Callable[[str], httpx.Client]]:
         client.close()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """``jungong serve --workers 2`` on a free loopback port, on a fresh database of each backend."""
-    template: Template = request.getfixturevalue(f"{request.param}_template")
-    db = Db(template.backend, template.make_copy(), template.tokens)
-    tmp_path = tmp_path_factory.mktemp(f"server-{request.param}")
+@contextmanager
+def serving(url: str, folder: Path, **env: str) -> Iterator[tuple[str, Path]]:
+    """``jungong serve --workers 2`` on ``url`` and a free loopback port (``env``: extra settings);
+    yields its base URL and log file, and at the end stops it and checks it logged no traceback."""
     port = free_port()
-    log_path = tmp_path / "server.log"
+    log_path = folder / "server.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "supply.cli", "serve", "--db", db.url, "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "supply.cli", "serve", "--db", url, "--port", str(port), "--workers", "2"],
         cwd=ROOT,
-        env=cli_env(tmp_path),
+        env=cli_env(folder, **env),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -236,16 +235,25 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             if time.monotonic() > deadline:
                 pytest.fail("server did not start within 60 s")
             time.sleep(0.1)
-        yield Live(base, db, log_path)
+        yield base, log_path
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
         log.close()
         assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """``jungong serve --workers 2`` on a free loopback port, on a fresh database of each backend."""
+    template: Template = request.getfixturevalue(f"{request.param}_template")
+    db = Db(template.backend, template.make_copy(), template.tokens)
+    with serving(db.url, tmp_path_factory.mktemp(f"server-{request.param}")) as (base, log_path):
+        yield Live(base, db, log_path)
     assert_reconciled(db.url)
 
 

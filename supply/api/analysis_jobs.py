@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from supply.api.drill_jobs import DrillJobs
+from supply.api.drill_jobs import DrillJobs, failure_reason
 from supply.core.analyses import AnalysisArgs, AnalysisStore, Cancelled
-from supply.core.errors import JungongError
 from supply.core.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -73,16 +71,10 @@ def run_analysis(
         result, html = _analyse(store, analysis_id, run, scenario, Path(cache_dir), arguments)
     except Cancelled:
         return "cancelled"
-    except JungongError as exc:
-        reason = str(exc)
     except Exception as exc:  # the job's last resort: the analysis must not hang in "running"
-        error_id = uuid.uuid4().hex[:16]
-        log.error("analysis %s failed (%s)", analysis_id, error_id, exc_info=exc)
-        reason = f"the analysis failed unexpectedly ({type(exc).__name__}); it has been logged as {error_id}"
-    else:
-        return "done" if store.finish(analysis_id, run, result, html) else "cancelled"
-    store.fail(analysis_id, run, reason)
-    return "failed"
+        store.fail(analysis_id, run, failure_reason(exc, f"analysis {analysis_id}"))
+        return "failed"
+    return "done" if store.finish(analysis_id, run, result, html) else "cancelled"
 
 
 def _analyse(

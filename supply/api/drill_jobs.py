@@ -115,6 +115,16 @@ class DrillJobs:
             self._executor = self._close = None
 
 
+def failure_reason(exc: Exception, what: str) -> str:
+    """A job's failure in words: an error of ours says itself; anything else is logged with its
+    traceback under an id the reason names (``what``: the job, e.g. "drill 3: planning")."""
+    if isinstance(exc, JungongError):
+        return str(exc)
+    error_id = uuid.uuid4().hex[:16]
+    log.error("%s failed (%s)", what, error_id, exc_info=exc)
+    return f"{what} failed unexpectedly ({type(exc).__name__}); it has been logged as {error_id}"
+
+
 def run_job(url: str, drill_id: int, base_dir: str) -> str:
     """Plan one drill (in a worker process): simulate, write its units in batches, open it.
 
@@ -130,12 +140,8 @@ def run_job(url: str, drill_id: int, base_dir: str) -> str:
         return "open"
     except Cancelled:
         return "cancelled"
-    except JungongError as exc:
-        reason = str(exc)
     except Exception as exc:  # the job's last resort: the drill must not hang in "planning"
-        error_id = uuid.uuid4().hex[:16]
-        log.error("drill %d: planning failed (%s)", drill_id, error_id, exc_info=exc)
-        reason = f"planning failed unexpectedly ({type(exc).__name__}); it has been logged as {error_id}"
+        reason = failure_reason(exc, f"drill {drill_id}: planning")
     try:
         with write_session(engine) as session:
             jobs.fail(session, drill_id, reason)

@@ -22,8 +22,7 @@ from supply.core.errors import (
     FieldError,
     JungongError,
     NotAuthenticatedError,
-    ServerBusyError,
-    TooManyJobsError,
+    RetryLaterError,
     UnknownCodeError,
 )
 
@@ -58,7 +57,7 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
             headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, DatabaseBusyError):
             headers["Retry-After"] = "2"
-        if isinstance(exc, TooManyJobsError | ServerBusyError):
+        if isinstance(exc, RetryLaterError):
             headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, StarletteHTTPException):
         status, detail = exc.status_code, str(exc.detail)

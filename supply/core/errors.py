@@ -155,25 +155,25 @@ class DatabaseUnavailableError(JungongError):
     status = 503
 
 
-class TooManyJobsError(JungongError):
+class RetryLaterError(JungongError):
+    """Refused for now, for want of room: the caller may retry after ``retry_after`` seconds."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, retry_after: int = 10) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class TooManyJobsError(RetryLaterError):
     """A caller already has as many background analyses queued or running as one user may (retry later)."""
 
     title = "Too many requests"
     status = 429
-    exit_code = 1
-
-    def __init__(self, message: str, retry_after: int = 10) -> None:
-        self.retry_after = retry_after
-        super().__init__(message)
 
 
-class ServerBusyError(JungongError):
+class ServerBusyError(RetryLaterError):
     """The server runs as many background analyses as it may at once (retry later)."""
 
     title = "Server busy"
     status = 503
-    exit_code = 1
-
-    def __init__(self, message: str, retry_after: int = 10) -> None:
-        self.retry_after = retry_after
-        super().__init__(message)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import shutil
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from supply.core.scenario import load_scenario
 from supply.core.settings import Settings
 from supply.service.db import make_engine, write_session
 from supply.service.scenario_sync import sync_scenario
-from tests.db import BACKENDS, ROOT, Template, cli_env, free_port
+from tests.db import BACKENDS, Template, serving
 
 SIDE = 126  # 15,876 road nodes
 
@@ -55,43 +53,15 @@ def server(request: pytest.FixtureRequest, city, tmp_path: Path):
         sync_scenario(s, load_scenario(scenario_path), scenario_path.read_text(encoding="utf-8"), actor="test")
         s.commit()
     engine.dispose()
-    port, log_path = free_port(), tmp_path / "server.log"
-    env = cli_env(tmp_path, JUNGONG_DATA_DIR=str(data), JUNGONG_ANALYSIS_JOBS="1", JUNGONG_ANALYSIS_JOBS_PER_USER="1")
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "supply.cli", "serve", "--db", url, "--port", str(port), "--workers", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, log_path.read_text()
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "server did not start within 60 s"
-                time.sleep(0.1)
-            clients = {
-                role: httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120)
-                for role, token in template.tokens.items()
-            }
-            yield clients
-            for c in clients.values():
-                c.close()
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
+    caps = {"JUNGONG_ANALYSIS_JOBS": "1", "JUNGONG_ANALYSIS_JOBS_PER_USER": "1"}
+    with serving(url, tmp_path, JUNGONG_DATA_DIR=str(data), **caps) as (base, _):
+        clients = {
+            role: httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120)
+            for role, token in template.tokens.items()
+        }
+        yield clients
+        for c in clients.values():
+            c.close()
 
 
 def timed(client: httpx.Client, path: str) -> float:

@@ -185,7 +185,7 @@ def move_dispatch(
     else:
         d = conn.execute(_LOCKED, {"d_id": dispatch_id}).one()
         current = d.status
-        check_transition(TRANSITIONS, f"dispatch {dispatch_id}", current, status)
+        check_transition(TRANSITIONS, "dispatch", dispatch_id, current, status)
         conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
     conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, **event})

@@ -22,12 +22,16 @@ def _po(lang: str):
 
 
 def test_every_message_in_the_code_is_in_both_catalogues_and_translated_to_chinese():
+    """The console's messages and the domain's worded errors (``ConflictError.worded("…", …)``)."""
     found = {
         m[2]
         for m in extract_from_dir(
             CONSOLE, METHODS, OPTIONS, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
         )
     }
+    # the domain's worded errors, which the console shows translated
+    for package in ("drills", "core", "service"):
+        found |= {m[2] for m in extract_from_dir(CONSOLE.parent.parent / package, keywords={"worded": None})}
     found = {m if isinstance(m, str) else m[0] for m in found}
     zh, en = _po("zh_CN"), _po("en")
     missing = sorted(m for m in found if m not in zh or not zh[m].string)

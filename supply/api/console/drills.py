@@ -20,13 +20,15 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
 from maps.basemap import districts
+from supply.api.console.i18n import N_, choose
 from supply.api.console.render import render
 from supply.api.console.session import User
 from supply.api.deps import IdPath, RuntimeDep, SessionDep
 from supply.api.models.drills import BoardPublic, DrillPublic
 from supply.api.routers import drills as drill_routes
 from supply.api.routers import maps as map_routes
-from supply.drills import board, chain
+from supply.drills import board, chain, orders
+from supply.drills.rights import Rights, rights
 from supply.service.models import Site, Station
 
 router = APIRouter()
@@ -119,13 +121,69 @@ def _board(request: Request, session: Session, runtime: Any, user: Any, drill_id
         "timeline": _timeline(b["units"], now),
         "map_json": _map_data(session, b, drill.plan),
         "refresh": REFRESH_SECONDS,
+        "may": rights(session, drill_id, user),
+        "order_steps": ORDER_STEPS,
+        "order_words": ORDER_WORDS,
+        "form": "",
+        "values": {},
+        "errors": {},
     }
+
+
+#: What the board says after each of its forms was recorded.
+DONE = {
+    "unit": N_("Recorded: the unit's time."),
+    "order": N_("Recorded: the order was issued."),
+    "order-status": N_("Recorded: the order moved on."),
+    "step": N_("Recorded: the procedure step."),
+}
+#: The unit times the board's form records, by the API's field names.
+EVENTS = (("arrived_at", N_("arrived")), ("served_at", N_("fed")), ("departed_at", N_("departed")))
+
+
+#: The steps the board offers an order's recipient (refusing, which needs a reason, stays with the API).
+ORDER_STEPS = {status: tuple(sorted(nxt - {"refused"})) for status, nxt in orders.ORDER_TRANSITIONS.items()}
+ORDER_WORDS = {"acknowledged": N_("Acknowledge"), "in_progress": N_("Start"), "done": N_("Complete")}
+
+
+def _controls(request: Request, may: Rights, b: dict[str, Any]) -> dict[str, Any]:
+    """The choices the board's forms offer this user (see :mod:`supply.api.console.command`)."""
+    lang = choose(request)
+    stations = sorted({u["station"] for u in b["units"] if u["station"]} | set(b["stock"]))
+    recipients = [(f"station:{s}", f"{lang.gettext('station')} {s}") for s in stations if may.joint]
+    recipients += [(f"team:{t}", f"{lang.gettext('team')} {t}") for t in may.teams]
+    return {
+        "units": [(u["code"], f"{u['code']} → {u['station'] or '—'}") for u in b["units"]],
+        "events": [(k, lang.gettext(w)) for k, w in EVENTS],
+        "recipients": recipients,
+        "steps": [(p["step"], p["step"]) for p in b["procedure"] if not p["done_at"]],
+        "done": {k: lang.gettext(v) for k, v in DONE.items()},
+    }
+
+
+def board_page(
+    request: Request,
+    session: Session,
+    runtime: Any,
+    user: Any,
+    drill_id: int,
+    *,
+    status: int = 200,
+    form: str = "",
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+):
+    """The board with its command post controls; after a faulty POST, with that form's values and errors."""
+    ctx = _board(request, session, runtime, user, drill_id)
+    ctx.update(form=form, values=values or {}, errors=errors or {})
+    controls = _controls(request, ctx["may"], ctx["b"])
+    return render(request, "board.html", status=status, done=request.query_params.get("done"), controls=controls, **ctx)
 
 
 @router.get("/drills/{drill_id}")
 def drill_view(drill_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User):
-    """The command post's board, refreshing itself."""
-    return render(request, "board.html", **_board(request, session, runtime, user, drill_id))
+    """The command post's board, refreshing itself, with the controls the user's role in the drill allows."""
+    return board_page(request, session, runtime, user, drill_id)
 
 
 @router.get("/drills/{drill_id}/board")

@@ -21,6 +21,8 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 from starlette.requests import HTTPConnection
 
+from supply.core.errors import JungongError
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "console"
 #: Locale id -> the ``<html lang>`` value.
@@ -57,6 +59,22 @@ class Lang:
     def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
         text = translations(self.locale).ngettext(singular, plural, n)
         return text % {"num": n, **values}
+
+    def word(self, value: object) -> object:
+        """A word of the domain's vocabulary (a status, a role, a kind) translated; anything else (codes,
+        numbers, names) as it is."""
+        return self.gettext(value) if isinstance(value, str) and value in WORDS else value
+
+    def message(self, exc: JungongError) -> str:
+        """A domain error in this language: its wording (:meth:`JungongError.worded`) through the catalogue,
+        its words translated and its codes and numbers as they are; else its message as written."""
+        if exc.template is None:
+            return str(exc)
+        values = {
+            k: ", ".join(str(self.word(w)) for w in v.split(", ")) if isinstance(v, str) else v
+            for k, v in exc.values.items()
+        }
+        return self.gettext(exc.template).format(**values)
 
     def num(self, value: float | None, digits: int = 2) -> str:
         """A number as the locale writes it (at most ``digits`` decimals); ``—`` for none."""
@@ -129,3 +147,24 @@ REQUEST_VOCABULARY = (
 )
 #: A drill unit's state on the board.
 UNIT_STATES = (N_("expected"), N_("arrived"), N_("fed"), N_("departed"), N_("open"))
+#: A drill's, an order's and a team's statuses, and the kinds of record a refusal names.
+STATUS_VOCABULARY = (
+    N_("planning"),
+    N_("failed"),
+    N_("issued"),
+    N_("acknowledged"),
+    N_("in_progress"),
+    N_("done"),
+    N_("refused"),
+    N_("ready"),
+    N_("en_route"),
+    N_("on_task"),
+    N_("returning"),
+    N_("stood_down"),
+    N_("none (final)"),
+    N_("dispatch"),
+    N_("order"),
+    N_("team"),
+)
+#: Every word translated where it comes from data (:meth:`Lang.word`).
+WORDS = frozenset(VOCABULARY + REQUEST_VOCABULARY + UNIT_STATES + STATUS_VOCABULARY)

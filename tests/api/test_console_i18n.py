@@ -77,3 +77,13 @@ def test_numbers_follow_the_locale_and_codes_stay_as_they_are():
         i18n.Lang("zh_CN").gettext("Unknown {kind} '{code}'.").format(kind="物资", code="water_l")
         == "未知物资“water_l”。"
     )
+
+
+def test_items_show_by_name_and_unit_in_both_languages():
+    from supply.core.items import CATALOGUE
+
+    assert {spec.name for spec in CATALOGUE} == set(i18n.ITEM_NAMES), "list every built-in item's name"
+    meals = next(spec for spec in CATALOGUE if spec.code == "meals")
+    assert i18n.Lang("en").item(meals, "meals") == "Hot meals (份)"
+    assert i18n.Lang("zh_CN").item(meals, "meals") == "热食 (份)"
+    assert i18n.Lang("en").item(None, "custom_kit") == "custom_kit"

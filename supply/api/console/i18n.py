@@ -22,6 +22,7 @@ from babel.support import Translations
 from starlette.requests import HTTPConnection
 
 from supply.core.errors import JungongError
+from supply.core.items import ItemSpec
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "console"
@@ -75,6 +76,14 @@ class Lang:
             for k, v in exc.values.items()
         }
         return self.gettext(exc.template).format(**values)
+
+    def item(self, spec: ItemSpec | None, code: str) -> str:
+        """An item as people call it, with its unit: ``热食 (份)``, ``Hot meals (份)``; its code if unknown.
+
+        A built-in item's name is translated (:data:`ITEM_NAMES`); a scenario's own item keeps its name."""
+        if spec is None:
+            return code
+        return f"{self.gettext(spec.name)} ({spec.unit})"
 
     def num(self, value: float | None, digits: int = 2) -> str:
         """A number as the locale writes it (at most ``digits`` decimals); ``—`` for none."""
@@ -168,3 +177,12 @@ STATUS_VOCABULARY = (
 )
 #: Every word translated where it comes from data (:meth:`Lang.word`).
 WORDS = frozenset(VOCABULARY + REQUEST_VOCABULARY + UNIT_STATES + STATUS_VOCABULARY)
+#: The built-in catalogue's item names (:data:`supply.core.items.CATALOGUE`), translated as items are shown.
+ITEM_NAMES = (
+    N_("hot meals (热食)"),
+    N_("drinking water (饮用水)"),
+    N_("diesel (柴油)"),
+    N_("field rations (野战口粮)"),
+    N_("medical kits (医疗包)"),
+    N_("bed-nights (床位)"),
+)

@@ -21,15 +21,14 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter
 from pydantic import BaseModel
+from sqlmodel import Session
 
+from supply.api.console.context import Ctx, Posted
 from supply.api.console.drills import EVENTS, board_page
-from supply.api.console.forms import Form, local_time, submit
-from supply.api.console.i18n import choose
-from supply.api.console.session import User
-from supply.api.deps import IdPath, RuntimeDep, SessionDep, Writer
+from supply.api.console.forms import local_time, submit
+from supply.api.deps import IdPath
 from supply.drills import board, orders, procedure
 
 router = APIRouter()
@@ -41,17 +40,13 @@ def _moment(value: str, runtime: Any) -> str:
 
 
 def _post(
-    request: Request,
-    session: Any,
-    runtime: Any,
-    user: Any,
+    c: Ctx,
     drill_id: int,
-    *,
     kind: str,
-    form: Mapping[str, Any],
     model: type[BaseModel],
     data: Mapping[str, Any],
     act: Callable[[Any, Any], object],
+    *,
     fields: Mapping[str, str] | None = None,
     errors: dict[str, str] | None = None,
     done: str = "",
@@ -60,113 +55,73 @@ def _post(
     board with the faults beside the form ``kind``'s fields (422); ``fields`` names which field a
     fault on a model's field (or an unknown code's kind) belongs to; ``done`` what the board then says."""
     fields = fields or {}
+    recorded = None
     if not errors:
-        recorded, errors = submit(request, Writer(runtime, user, request, None), model, data, act, fields=fields)
-        if recorded is not None:
-            return RedirectResponse(f"/console/drills/{drill_id}?done={done or kind}#command", status_code=303)
-    errors = {fields.get(k, k): v for k, v in errors.items()}
-    return board_page(
-        request, session, runtime, user, drill_id, status=422, form=kind, values=dict(form), errors=errors
+        recorded, errors = submit(c.request, c.writer, model, data, act, fields=fields)
+    shown = {fields.get(k, k): v for k, v in errors.items()}
+    return c.outcome(
+        recorded,
+        lambda _: f"/console/drills/{drill_id}?done={done or kind}#command",
+        lambda: board_page(c, drill_id, status=422, form=kind, values=dict(c.form), errors=shown),
     )
 
 
 @router.post("/drills/{drill_id}/units")
-def post_unit_time(
-    drill_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User, form: Form
-):
+def post_unit_time(drill_id: IdPath, c: Posted):
     """Record when a unit arrived, was fed (the last of it) or left."""
-    event, unit = form.get("event", ""), form.get("unit", "")
+    event, unit = c.form.get("event", ""), c.form.get("unit", "")
     errors = {}
     if event not in dict(EVENTS):
-        lang = choose(request)
-        words = ", ".join(lang.gettext(w) for _, w in EVENTS)
-        errors["event"] = lang.gettext("Choose one of: {expected}.").format(expected=words)
-    return _post(
-        request,
-        session,
-        runtime,
-        user,
-        drill_id,
-        kind="unit",
-        form=form,
-        model=board.UnitTimesIn,
-        data={event: _moment(form.get("at", ""), runtime)},
-        act=lambda s, body: board.record_unit_times(s, user, drill_id, unit, body),
-        fields={event: "at", "unit": "unit"},
-        errors=errors,
-    )
+        words = ", ".join(c.lang.gettext(w) for _, w in EVENTS)
+        errors["event"] = c.lang.gettext("Choose one of: {expected}.").format(expected=words)
+    data = {event: _moment(c.form.get("at", ""), c.runtime)}
+
+    def act(s: Session, body: Any) -> object:
+        return board.record_unit_times(s, c.user, drill_id, unit, body)
+
+    return _post(c, drill_id, "unit", board.UnitTimesIn, data, act, fields={event: "at"}, errors=errors)
 
 
 @router.post("/drills/{drill_id}/orders")
-def post_order(drill_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User, form: Form):
+def post_order(drill_id: IdPath, c: Posted):
     """Issue an order to a station or a team (``to`` is ``station:CODE`` or ``team:CODE``)."""
-    kind, _, code = form.get("to", "").partition(":")
-    data: dict[str, Any] = {k: form[k] for k in ("text", "ack_within_minutes") if form.get(k, "") != ""}
-    if form.get("due_at", "").strip():
-        data["due_at"] = local_time(form["due_at"], runtime.tz)
+    kind, _, code = c.form.get("to", "").partition(":")
+    data: dict[str, Any] = {k: c.form[k] for k in ("text", "ack_within_minutes") if c.form.get(k, "") != ""}
+    if c.form.get("due_at", "").strip():
+        data["due_at"] = local_time(c.form["due_at"], c.runtime.tz)
     errors = {}
     if kind in ("station", "team") and code:
         data[kind] = code
     else:
-        errors["to"] = choose(request).gettext("This field is required.")
-    return _post(
-        request,
-        session,
-        runtime,
-        user,
-        drill_id,
-        kind="order",
-        form=form,
-        model=orders.OrderIn,
-        data=data,
-        act=lambda s, body: orders.issue_order(s, user, drill_id, body),
-        fields={"station": "to", "team": "to"},
-        errors=errors,
-    )
+        errors["to"] = c.lang.gettext("This field is required.")
+
+    def act(s: Session, body: Any) -> object:
+        return orders.issue_order(s, c.user, drill_id, body)
+
+    return _post(c, drill_id, "order", orders.OrderIn, data, act, fields={"station": "to", "team": "to"}, errors=errors)
 
 
 @router.post("/drills/{drill_id}/orders/{order_id}/status")
-def post_order_status(
-    drill_id: IdPath,
-    order_id: IdPath,
-    request: Request,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    user: User,
-    form: Form,
-):
+def post_order_status(drill_id: IdPath, order_id: IdPath, c: Posted):
     """The order's recipient acknowledges, starts or completes it."""
-    return _post(
-        request,
-        session,
-        runtime,
-        user,
-        drill_id,
-        kind=f"order-{order_id}",
-        done="order-status",
-        form=form,
-        model=orders.OrderStatusIn,
-        data={k: v for k, v in form.items() if k in ("status", "reason")},
-        act=lambda s, body: orders.move_order(s, user, drill_id, order_id, body),
-        fields={"reason": "status", "_form": "status"},
-    )
+    data = {k: v for k, v in c.form.items() if k in ("status", "reason")}
+
+    def act(s: Session, body: Any) -> object:
+        return orders.move_order(s, c.user, drill_id, order_id, body)
+
+    fields = {"reason": "status", "_form": "status"}
+    return _post(c, drill_id, f"order-{order_id}", orders.OrderStatusIn, data, act, fields=fields, done="order-status")
 
 
 @router.post("/drills/{drill_id}/steps")
-def post_step(drill_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User, form: Form):
+def post_step(drill_id: IdPath, c: Posted):
     """Record that the procedure reached a step (the joint command)."""
-    step = form.get("step", "")
-    data = {"at": local_time(form["at"], runtime.tz)} if form.get("at", "").strip() else {}
+    step = c.form.get("step", "")
+    data = {"at": local_time(c.form["at"], c.runtime.tz)} if c.form.get("at", "").strip() else {}
+
+    def act(s: Session, body: Any) -> object:
+        return procedure.mark_step(s, c.user, drill_id, step, body.at)
+
     return _post(
-        request,
-        session,
-        runtime,
-        user,
-        drill_id,
-        kind="step",
-        form=form,
-        model=procedure.StepDoneIn,
-        data=data,
-        act=lambda s, body: procedure.mark_step(s, user, drill_id, step, body.at),
-        fields={"procedure step": "step", "_form": "step"},
+        c, drill_id, "step", procedure.StepDoneIn, data, act, fields={"procedure step": "step", "_form": "step"}
     )

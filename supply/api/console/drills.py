@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
 from maps.basemap import districts
+from supply.api.console.context import Ctx, Page
 from supply.api.console.i18n import N_, choose
 from supply.api.console.render import render
 from supply.api.console.session import User
@@ -162,10 +163,7 @@ def _controls(request: Request, may: Rights, b: dict[str, Any]) -> dict[str, Any
 
 
 def board_page(
-    request: Request,
-    session: Session,
-    runtime: Any,
-    user: Any,
+    c: Ctx,
     drill_id: int,
     *,
     status: int = 200,
@@ -174,16 +172,17 @@ def board_page(
     errors: dict[str, str] | None = None,
 ):
     """The board with its command post controls; after a faulty POST, with that form's values and errors."""
-    ctx = _board(request, session, runtime, user, drill_id)
+    ctx = _board(c.request, c.session, c.runtime, c.user, drill_id)
     ctx.update(form=form, values=values or {}, errors=errors or {})
-    controls = _controls(request, ctx["may"], ctx["b"])
-    return render(request, "board.html", status=status, done=request.query_params.get("done"), controls=controls, **ctx)
+    controls = _controls(c.request, ctx["may"], ctx["b"])
+    done = c.request.query_params.get("done")
+    return render(c.request, "board.html", status=status, done=done, controls=controls, **ctx)
 
 
 @router.get("/drills/{drill_id}")
-def drill_view(drill_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User):
+def drill_view(drill_id: IdPath, c: Page):
     """The command post's board, refreshing itself, with the controls the user's role in the drill allows."""
-    return board_page(request, session, runtime, user, drill_id)
+    return board_page(c, drill_id)
 
 
 @router.get("/drills/{drill_id}/board")

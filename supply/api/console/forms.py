@@ -168,9 +168,17 @@ def submit(
     body, errors = parse(model, form, lang)
     if body is None:
         return None, errors
+    return attempt(lang, lambda: writer.transact(lambda s: act(s, body)), fields=fields)
+
+
+def attempt(
+    lang: Lang, act: Callable[[], R], *, fields: Mapping[str, str] | None = None
+) -> tuple[R | None, dict[str, str]]:
+    """``(act(), {})``, or ``(None, {field: message})`` when the domain refused it. A refusal of the
+    user's role is not a field's fault: it goes on to the 403 error page, as the API answers 403."""
     try:
-        return writer.transact(lambda s: act(s, body)), {}
+        return act(), {}
     except ForbiddenError:
-        raise  # not a field's fault: the error page (403), as the API answers
+        raise
     except JungongError as exc:
         return None, domain_errors(exc, lang, fields=fields)

@@ -22,7 +22,7 @@ def _po(lang: str):
 
 
 def test_every_message_in_the_code_is_in_both_catalogues_and_translated_to_chinese():
-    """The console's messages and the domain's worded errors (``ConflictError.worded("…", …)``)."""
+    """The console's messages, the domain's worded errors (``ConflictError.worded("…", …)``) and the maps' words."""
     found = {
         m[2]
         for m in extract_from_dir(
@@ -32,6 +32,9 @@ def test_every_message_in_the_code_is_in_both_catalogues_and_translated_to_chine
     # the domain's worded errors, which the console shows translated
     for package in ("drills", "core", "service"):
         found |= {m[2] for m in extract_from_dir(CONSOLE.parent.parent / package, keywords={"worded": None})}
+    # the maps' words, which the console's coverage map shows translated
+    maps = CONSOLE.parent.parent.parent / "maps"
+    found |= {m[2] for m in extract_from_dir(maps, keywords={"tr": None, "tr_mark": None})}
     found = {m if isinstance(m, str) else m[0] for m in found}
     zh, en = _po("zh_CN"), _po("en")
     missing = sorted(m for m in found if m not in zh or not zh[m].string)

@@ -19,15 +19,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
-from maps.basemap import districts
+from maps.basemap import NO_BASE_NOTE, base_kind, districts
 from supply.api.console.context import Ctx, Page
-from supply.api.console.i18n import N_, choose
+from supply.api.console.i18n import N_, Lang, choose
 from supply.api.console.render import render
 from supply.api.console.session import User
 from supply.api.deps import IdPath, RuntimeDep, SessionDep
 from supply.api.models.drills import BoardPublic, DrillPublic
 from supply.api.routers import drills as drill_routes
 from supply.api.routers import maps as map_routes
+from supply.core.network import Network
 from supply.drills import board, chain, orders
 from supply.drills.rights import Rights, rights
 from supply.service.models import Site, Station
@@ -85,7 +86,7 @@ def _timeline(units: list[dict], now: datetime) -> dict[str, Any]:
     return {"start": start, "end": end, "now": pos(now.isoformat()), "rows": rows}
 
 
-def _map_data(session: Session, b: dict, plan: dict) -> str:
+def _map_data(session: Session, b: dict, plan: dict, network: Network, lang: Lang) -> str:
     """The map's data as JSON (read by ``console.js``; a data block, not a script)."""
     places = {u["code"]: u.get("place") for u in plan.get("units", [])}
     sites = {s.code: s for s in session.exec(select(Site))}
@@ -109,7 +110,15 @@ def _map_data(session: Session, b: dict, plan: dict) -> str:
                     "state": _unit_state(u),
                 }
             )
-    data = {"stations": stations, "units": units, "districts": districts(), "disruptions": plan.get("disruptions", [])}
+    kind = base_kind(network)
+    base = {"shipped": districts, "outline": lambda: network.scenario.outline_geojson}.get(kind, lambda: None)()
+    data = {
+        "stations": stations,
+        "units": units,
+        "districts": base,
+        "base_note": lang.gettext(NO_BASE_NOTE) if kind == "none" else "",
+        "disruptions": plan.get("disruptions", []),
+    }
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
@@ -120,7 +129,7 @@ def _board(request: Request, session: Session, runtime: Any, user: Any, drill_id
     return {
         "b": b,
         "timeline": _timeline(b["units"], now),
-        "map_json": _map_data(session, b, drill.plan),
+        "map_json": _map_data(session, b, drill.plan, runtime.network, choose(request)),
         "refresh": REFRESH_SECONDS,
         "may": rights(session, drill_id, user),
         "order_steps": ORDER_STEPS,
@@ -204,6 +213,9 @@ def review_document(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, 
 
 
 @router.get("/map")
-def coverage_map_page(session: SessionDep, runtime: RuntimeDep, user: User, exercise: bool = False) -> HTMLResponse:
-    """The coverage map with live stock and dispatches under way (the API's ``/maps/coverage``)."""
-    return map_routes.coverage_page(session, runtime, exercise, "30,60,120", None, None, None, None, "served")
+def coverage_map_page(c: Page, exercise: bool = False) -> HTMLResponse:
+    """The coverage map with live stock and dispatches under way (the API's ``/maps/coverage``), in the
+    user's language."""
+    tr = c.lang.gettext
+    page = map_routes.coverage_html(c.session, c.runtime, exercise, "30,60,120", None, None, None, None, "served", tr)
+    return HTMLResponse(page, headers={"Content-Language": c.lang.html_lang, "Vary": "Accept-Language, Cookie"})

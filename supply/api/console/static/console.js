@@ -58,7 +58,15 @@
     var box = document.getElementById("board-map"), data = mapData();
     if (!box || !data || typeof L === "undefined") return;
     map = L.map(box, {zoomControl: true, attributionControl: false}).setView([23.13, 113.3], 9);
-    L.geoJSON(data.districts, {style: {color: "#7c8a9a", weight: 1, fillColor: "#f4f1e8", fillOpacity: 1}}).addTo(map);
+    if (data.districts) {
+      L.geoJSON(data.districts, {style: {color: "#7c8a9a", weight: 1, fillColor: "#f4f1e8", fillOpacity: 1}}).addTo(map);
+    } else {
+      box.classList.add("no-base");
+    }
+    if (data.base_note) {  // no base map for this area: say how to add one
+      var note = document.getElementById("board-map-note");
+      if (note) { note.textContent = data.base_note; note.hidden = false; }
+    }
     var bounds = [];
     data.stations.forEach(function (s) {
       var marker = L.circleMarker([s.lat, s.lon], {radius: s.tier === "hub" ? 8 : (s.tier === "wing" ? 7 : 5),

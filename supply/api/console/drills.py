@@ -108,6 +108,7 @@ def _map_data(session: Session, b: dict, plan: dict, network: Network, lang: Lan
                     "lon": site.lon,
                     "station": u["station"],
                     "state": _unit_state(u),
+                    "state_label": lang.gettext(_unit_state(u)),
                 }
             )
     kind = base_kind(network)
@@ -130,6 +131,7 @@ def _board(request: Request, session: Session, runtime: Any, user: Any, drill_id
         "b": b,
         "timeline": _timeline(b["units"], now),
         "map_json": _map_data(session, b, drill.plan, runtime.network, choose(request)),
+        "step_name": lambda step: step_name(choose(request), step),
         "refresh": REFRESH_SECONDS,
         "may": rights(session, drill_id, user),
         "order_steps": ORDER_STEPS,
@@ -156,6 +158,12 @@ ORDER_STEPS = {status: tuple(sorted(nxt - {"refused"})) for status, nxt in order
 ORDER_WORDS = {"acknowledged": N_("Acknowledge"), "in_progress": N_("Start"), "done": N_("Complete")}
 
 
+def step_name(lang: Lang, step: str) -> str:
+    """A procedure step by its name where the catalogue has one, with its code (what the API takes)."""
+    word = lang.word(step)
+    return f"{word} ({step})" if word != step else step
+
+
 def _controls(request: Request, may: Rights, b: dict[str, Any]) -> dict[str, Any]:
     """The choices the board's forms offer this user (see :mod:`supply.api.console.command`)."""
     lang = choose(request)
@@ -166,7 +174,7 @@ def _controls(request: Request, may: Rights, b: dict[str, Any]) -> dict[str, Any
         "units": [(u["code"], f"{u['code']} → {u['station'] or '—'}") for u in b["units"]],
         "events": [(k, lang.gettext(w)) for k, w in EVENTS],
         "recipients": recipients,
-        "steps": [(p["step"], p["step"]) for p in b["procedure"] if not p["done_at"]],
+        "steps": [(p["step"], step_name(lang, p["step"])) for p in b["procedure"] if not p["done_at"]],
         "done": {k: lang.gettext(v) for k, v in DONE.items()},
     }
 

@@ -175,8 +175,23 @@ STATUS_VOCABULARY = (
     N_("order"),
     N_("team"),
 )
+#: Team kinds (:data:`supply.core.scenario_teams.KINDS`) and the default procedure's steps
+#: (:data:`supply.drills.procedure.DEFAULT_PROCEDURE`; a step's code is shown beside its name).
+TEAM_AND_STEP_VOCABULARY = (
+    N_("kitchen"),
+    N_("water"),
+    N_("fuel"),
+    N_("transport"),
+    N_("medical"),
+    N_("security"),
+    N_("notice_received"),
+    N_("plan_approved"),
+    N_("teams_alerted"),
+    N_("serving"),
+    N_("reported"),
+)
 #: Every word translated where it comes from data (:meth:`Lang.word`).
-WORDS = frozenset(VOCABULARY + REQUEST_VOCABULARY + UNIT_STATES + STATUS_VOCABULARY)
+WORDS = frozenset(VOCABULARY + REQUEST_VOCABULARY + UNIT_STATES + STATUS_VOCABULARY + TEAM_AND_STEP_VOCABULARY)
 #: The built-in catalogue's item names (:data:`supply.core.items.CATALOGUE`), translated as items are shown.
 ITEM_NAMES = (
     N_("hot meals (热食)"),

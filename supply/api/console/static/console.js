@@ -47,9 +47,9 @@
         var at = map.containerPointToLatLng(map.latLngToContainerPoint([u.lat, u.lon]).add([i * 16, 0]));
         L.circleMarker(at, {radius: 8, color: "#fff", weight: 2, fillOpacity: 0.95,
           fillColor: STATE_COLOURS[u.state] || "#888", className: "jg-unit jg-unit-" + u.state})
-          .bindPopup(u.code + " · " + u.state + " · " + u.site_name).addTo(unitsLayer);
+          .bindPopup(u.code + " · " + u.state_label + " · " + u.site_name).addTo(unitsLayer);
       });
-      var text = group.map(function (u) { return u.code + " " + u.state; }).join(" · ");
+      var text = group.map(function (u) { return u.code + " " + u.state_label; }).join(" · ");
       L.tooltip({permanent: true, direction: "right", offset: [group.length * 16, 0], className: "jg-label unit"})
         .setLatLng([group[0].lat, group[0].lon]).setContent(site + ": " + text).addTo(unitsLayer);
     });

@@ -130,6 +130,8 @@ def test_refusals_on_the_board_speak_chinese(live, browser):
     page.click("form[data-form=signin] button")
     page.wait_for_url(re.compile(r"/console/stations$"))
     page.goto(board)
+    assert "确认" in page.inner_text(f"tr[data-order='{order}']")  # the team leader's button, in Chinese
+    shot(page, "17-board-zh-team-leader", db.backend)
     csrf = page.input_value("form[data-form=signout] input[name=csrf]")
     # an issued order cannot be completed at once: 422, worded in Chinese, statuses translated, the id as is
     answer = page.request.post(f"{board}/orders/{order}/status", form={"csrf": csrf, "status": "done"})

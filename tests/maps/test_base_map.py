@@ -137,3 +137,28 @@ def test_an_outline_cannot_be_smuggled_in_as_a_table(tmp_path):
 
 def test_the_note_names_both_ways():
     assert "--tiles" in NO_BASE_NOTE and "outline" in NO_BASE_NOTE
+
+
+@pytest.mark.browser
+def test_outside_the_delta_in_a_browser(tmp_path, browser_session, artifacts):
+    """What a reader sees: the stations on a plain background, the note, no district labels, no sea lane."""
+    from tools.chromium import file_url
+
+    path = tmp_path / "harbin.html"
+    path.write_text(_map(_scenario(tmp_path)), encoding="utf-8")
+    with browser_session() as s:
+        s.page.goto(file_url(path))
+        s.page.wait_for_function("window.jungongMap !== undefined")
+        note = s.page.inner_text("#jg-note")
+        assert "No base map for this area" in note and "--tiles" in note and "outline" in note
+        assert s.page.is_visible("#jg-note")
+        assert s.page.locator(".leaflet-marker-pane .jg-station").count() == 2
+        assert s.page.locator("path.jg-sea-lane").count() == 0
+        assert "越秀" not in s.page.inner_text("body") and "sea lane" not in s.page.inner_text("#jg-legend")
+        popup_stock = s.page.evaluate(
+            "() => Object.values(window.jungongMap._layers).filter(l => l.getPopup && l.getPopup())"
+            ".map(l => l.getPopup().getContent()).map(c => typeof c === 'string' ? c : c.innerHTML).join(' ')"
+        )
+        assert "Hot meals 热食 (份)" in popup_stock
+        s.page.screenshot(path=str(artifacts / "map-outside-the-delta.png"))
+        assert s.outside == [] and s.errors == [] and s.failed == []

@@ -160,6 +160,8 @@ def import_bundle(session: Session, data: bytes, *, only_origin: str | None = No
     unacked = dict(peer.acked).get("movement", 0)
     before = {uid for c in merge.conflicts(session) for uid in [c.rejected["uid"]]}
     conn = session.connection()
+    if session.get_bind().dialect.name == "sqlite":  # a large bundle touches many index pages: keep them in memory
+        conn.exec_driver_sql("PRAGMA cache_size = -32768")  # 32 MiB for this connection (default 2 MiB)
     new_moves: list[dict[str, Any]] = []
     touched: dict[str, set[Any]] = defaultdict(set)
     for spec in specs:
@@ -234,7 +236,7 @@ def _apply_table(
             continue
         _map_refs(conn, spec, rows_now)
         lines = {r["uid"]: r.pop("lines") for r in rows_now} if spec.name == "dispatch" else {}
-        conn.execute(insert(t), rows_now)
+        bulk_insert(conn, t, rows_now)
         if lines:
             ids = _ids_of(conn, t, set(lines))
             values = [
@@ -247,6 +249,26 @@ def _apply_table(
     if spec.log is not None:
         touched[spec.name].update(r[spec.log.record_column] for r in fresh)
     return len(fresh), skipped
+
+
+def bulk_insert(conn: Any, t: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows that share their keys, as one ``executemany`` of the statement Core compiles once.
+
+    Each value goes through its column type's own bind processor (UTC datetimes, JSON, booleans):
+    what ``conn.execute(insert(t), rows)`` does, without building its parameters row by row
+    through the compiler (the greater part of the cost for 100,000 rows).
+    """
+    if not rows:
+        return
+    dialect, keys = conn.dialect, list(rows[0])
+    compiled = insert(t).compile(dialect=dialect, column_keys=keys)
+    procs = {k: t.c[k].type.bind_processor(dialect) for k in keys}
+    converted = [{k: (p(r[k]) if (p := procs[k]) is not None else r[k]) for k in keys} for r in rows]
+    if compiled.positional:
+        order = compiled.positiontup or []
+        conn.exec_driver_sql(compiled.string, [tuple(r[k] for k in order) for r in converted])
+    else:
+        conn.exec_driver_sql(compiled.string, converted)
 
 
 def _map_refs(conn: Any, spec: Synced, rows: list[dict[str, Any]]) -> None:

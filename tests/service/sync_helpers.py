@@ -104,11 +104,11 @@ def sync(engines: dict[str, Engine], node: str, *, push: bool = True, pull: bool
         apply(engines[node], export(engines[CENTRE], node))
 
 
-def new_dispatch(session: Session, station: str, item: str, qty: float) -> int:
+def new_dispatch(session: Session, station: str, item: str, qty: float, *, site: str = "S-CITY") -> int:
     data = RequestIn(
         unit="Unit 81",
         headcount=10,
-        site="S-CITY",
+        site=site,
         arrive_at=datetime(2030, 5, 1, 4, tzinfo=UTC),
         needs={item: qty},
     )

@@ -305,3 +305,50 @@ def test_status_events_carry_the_head_they_were_made_on(net):
     with read_session(net["H"]) as s:
         causes = set(s.connection().execute(select(moves.c.cause).where(moves.c.dispatch_id == d)).scalars())
     assert causes == {events[0][0], events[2][0]}  # the reservation and the delivery
+
+
+# --- a PostgreSQL centre and a SQLite node ------------------------------------------------------------
+
+
+def test_a_postgres_centre_and_a_sqlite_node_converge(db, tmp_path: Path):
+    """The centre in practice: PostgreSQL (and SQLite, the same test); a node of GZ-HUB as a SQLite file."""
+    from supply.core.scenario import load_scenario
+    from supply.drills.teams import sync_scenario_with_teams
+    from supply.service.migrate import upgrade
+    from supply.service.sync import public_key_pem, trust_key
+    from tests.conftest import GUANGZHOU
+
+    with passphrase():
+        net = {CENTRE: make_engine(db.url), "GZ-HUB": make_engine(f"sqlite:///{tmp_path / 'hub.db'}")}
+        upgrade(net["GZ-HUB"])
+        with write_session(net["GZ-HUB"]) as s:
+            text = GUANGZHOU.read_text(encoding="utf-8")
+            sync_scenario_with_teams(s, load_scenario(GUANGZHOU), text, actor="test", node="GZ-HUB")
+            node_key = public_key_pem(s)
+            s.commit()
+        with write_session(net[CENTRE]) as s:
+            centre_key = public_key_pem(s)
+            trust_key(s, "GZ-HUB", node_key)
+            d = new_dispatch(s, "GZ-HUB", "meals", 40, site="GZE-RAIL")
+            s.commit()
+        with write_session(net["GZ-HUB"]) as s:
+            trust_key(s, CENTRE, centre_key)
+            s.commit()
+        uid = _uid(net[CENTRE], d)
+        sync(net, "GZ-HUB")
+        _move(net["GZ-HUB"], _by_uid(net["GZ-HUB"], uid), "dispatched")  # apart, on both sides
+        _move(net[CENTRE], d, "cancelled")
+        with write_session(net["GZ-HUB"]) as s:
+            ledger.issue(s, "officer", "GZ-HUB", "water_l", 100)
+            s.commit()
+        for _ in range(2):
+            sync(net, "GZ-HUB")
+        try:
+            first, second = held(net[CENTRE]), held(net["GZ-HUB"])
+            assert first == second
+            assert first["status"][uid] == ("GZ-HUB", "dispatched")
+            with read_session(net[CENTRE]) as s:
+                assert [c.rejected["origin"] for c in list_conflicts(s)] == [CENTRE]
+        finally:
+            for engine in net.values():
+                engine.dispose()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import text
 
@@ -9,6 +12,7 @@ from supply.service.db import make_engine
 from supply.service.migrate import upgrade
 from supply.service.models import opening_uid
 from tests.conftest import TINY
+from tests.db import BACKENDS, _pg_admin_conn, pg_reachable
 
 BEFORE_SYNC = "d4e8a1b2c3f4"  # 0004, the last revision without global ids
 AT = "2030-05-01 04:00:00"
@@ -22,7 +26,7 @@ def _old_rows(conn, node: str | None) -> None:
     conn.execute(text("INSERT INTO site VALUES ('S-CITY', 'City', 'district', 'city', 23.0, 113.0)"))
     move = (
         "INSERT INTO movement (at, kind, station, item, exercise, quantity, on_hand_delta, reserved_delta, reason,"
-        " actor) VALUES (:at, :kind, 'H', 'meals', 0, :q, :d, :r, '', 'cli')"
+        " actor) VALUES (:at, :kind, 'H', 'meals', FALSE, :q, :d, :r, '', 'cli')"
     )
     conn.execute(
         text(move),
@@ -36,14 +40,14 @@ def _old_rows(conn, node: str | None) -> None:
         text(
             "INSERT INTO support_request (unit, headcount, special_diets, vehicles, mode, site, arrive_at, "
             "dwell_minutes, priority, received_at, needs, needs_computed, exercise, note, created_by, created_at) "
-            "VALUES ('U', 10, '{}', 0, 'rail', 'S-CITY', :at, 30, 'normal', :at, '{}', 0, 0, '', 'wang', :at)"
+            "VALUES ('U', 10, '{}', 0, 'rail', 'S-CITY', :at, 30, 'normal', :at, '{}', FALSE, FALSE, '', 'wang', :at)"
         ),
         {"at": AT},
     )
     conn.execute(
         text(
             "INSERT INTO dispatch (request_id, station, status, exercise, created_by, created_at)"
-            " VALUES (1, 'H', 'dispatched', 0, 'wang', :at)"
+            " VALUES (1, 'H', 'dispatched', FALSE, 'wang', :at)"
         ),
         {"at": AT},
     )
@@ -55,15 +59,33 @@ def _old_rows(conn, node: str | None) -> None:
     conn.execute(
         text(
             "INSERT INTO audit_entry (at, actor, action, target, reason, exercise, detail)"
-            " VALUES (:at, 'wang', 'x', 'y', '', 0, '{}')"
+            " VALUES (:at, 'wang', 'x', 'y', '', FALSE, '{}')"
         ),
         {"at": AT},
     )
 
 
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """An empty database on each backend (PostgreSQL: one made for this test, dropped after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    if not pg_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    conn, user = _pg_admin_conn()
+    name = f"jungong_sync_migration_{uuid.uuid4().hex[:8]}"
+    conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://{user}@127.0.0.1:5432/{name}"
+    finally:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+
 @pytest.mark.parametrize("node", [None, "H"])
-def test_migration_0005_gives_old_rows_uids_origins_and_parents(tmp_path, node):
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+def test_migration_0005_gives_old_rows_uids_origins_and_parents(empty_url, node):
+    engine = make_engine(empty_url)
     upgrade(engine, BEFORE_SYNC)
     with engine.begin() as conn:
         _old_rows(conn, node)

@@ -252,7 +252,7 @@ def _apply_table(
 
 
 def bulk_insert(conn: Any, t: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT many rows that share their keys, as one ``executemany`` of the statement Core compiles once.
+    """INSERT many rows that share their keys; on SQLite one ``executemany`` of the statement Core compiles once.
 
     Each value goes through its column type's own bind processor (UTC datetimes, JSON, booleans):
     what ``conn.execute(insert(t), rows)`` does, without building its parameters row by row
@@ -261,6 +261,9 @@ def bulk_insert(conn: Any, t: Table, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     dialect, keys = conn.dialect, list(rows[0])
+    if dialect.name != "sqlite":  # psycopg adapts JSON and types itself, and batches with insertmanyvalues
+        conn.execute(insert(t), rows)
+        return
     compiled = insert(t).compile(dialect=dialect, column_keys=keys)
     procs = {k: t.c[k].type.bind_processor(dialect) for k in keys}
     converted = [{k: (p(r[k]) if (p := procs[k]) is not None else r[k]) for k in keys} for r in rows]

@@ -210,6 +210,11 @@ def test_a_node_may_push_only_its_own_records(net):
     relayed = export(net[CENTRE], "H")  # the centre's bundle carries centre and W records
     with write_session(net["H"]) as s, pytest.raises(SyncRefusedError, match="only its own"):
         import_bundle(s, relayed, only_origin="centre")
+    apply(net["H"], relayed)  # H now holds W's records too, yet sends the centre only its own
+    with write_session(net[CENTRE]) as s:
+        report = import_bundle(s, export(net["H"], CENTRE), only_origin="H")
+        s.commit()
+    assert report.applied > 0
 
 
 # --- the CLI: signatures, and nothing applied when refused ---------------------------------------------

@@ -5,7 +5,8 @@ side acknowledged. An export carries the rows after the peer's acknowledgement u
 highest id committed when it was taken: on PostgreSQL the tables are locked in SHARE mode first,
 which waits for writers in flight, so no lower id can commit later), and what this database
 received from that peer. Import is idempotent by uid anyway: a row already held is skipped.
-The centre relays every record to every node (a star), so every database converges.
+A node sends only its own records; the centre relays every record to every node (a star), so
+every database converges.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlmodel import Session
 
 from supply.core.errors import SyncRefusedError
-from supply.service.models import DispatchLine, SyncAlert, SyncPeer, UTCDateTime, table_of, utcnow
+from supply.service.models import CENTRE, DispatchLine, SyncAlert, SyncPeer, UTCDateTime, table_of, utcnow
 from supply.service.sync import merge
 from supply.service.sync.bundle import pack, unpack
 from supply.service.sync.identity import node_code
@@ -96,6 +97,8 @@ def export_bundle(session: Session, *, for_node: str | None = None) -> bytes:
         q = select(t).where(t.c.id > acked.get(spec.name, 0), t.c.id <= top)
         if for_node:
             q = q.where(t.c.origin != for_node)
+        if me != CENTRE:  # a node sends its own records; the centre relays everyone's
+            q = q.where(t.c.origin == me)
         if spec.only is not None:
             q = q.where(spec.only)  # type: ignore[arg-type]  # a SQL condition registered with the table
         rows = list(conn.execute(q.order_by(t.c.id)).mappings())

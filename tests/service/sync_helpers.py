@@ -26,6 +26,7 @@ from supply.service.migrate import upgrade
 from supply.service.models import Dispatch, DispatchEvent, Movement, StockLock, table_of
 from supply.service.requests import create_request
 from supply.service.sync import export_bundle, import_bundle, public_key_pem, trust_key
+from tests.conftest import write
 
 PASSPHRASE = "test passphrase, not a secret"
 CENTRE = "centre"
@@ -71,6 +72,13 @@ def build(folder: Path, scenario: Path, nodes: tuple[str, ...]) -> None:
                 trust_key(s, other, keys[other])
             s.commit()
         engine.dispose()
+
+
+def template(folder: Path, scenario_text: str, nodes: tuple[str, ...]) -> Path:
+    """The databases every test of a module copies: built once in ``folder`` from ``scenario_text``."""
+    with passphrase():
+        build(folder, write(folder, scenario_text, "scenario.toml"), nodes)
+    return folder
 
 
 def copy(template: Path, folder: Path, names: tuple[str, ...]) -> dict[str, Engine]:

@@ -28,7 +28,6 @@ from tests.service.sync_helpers import (
     CENTRE,
     PASSPHRASE,
     apply,
-    build,
     copy,
     export,
     held,
@@ -36,6 +35,7 @@ from tests.service.sync_helpers import (
     passphrase,
     sync,
 )
+from tests.service.sync_helpers import template as databases
 
 NODES = ("H", "W")
 runner = CliRunner()
@@ -43,10 +43,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("sync-template")
-    with passphrase():
-        build(folder, write(folder, TINY, "tiny.toml"), NODES)
-    return folder
+    return databases(tmp_path_factory.mktemp("sync-template"), TINY, NODES)
 
 
 @pytest.fixture

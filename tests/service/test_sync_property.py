@@ -25,8 +25,9 @@ from supply.service.dispatches import check_status, move_dispatch
 from supply.service.models import Dispatch, DispatchEvent, Movement, table_of
 from supply.service.reconcile import reconcile
 from supply.service.sync import list_conflicts
-from tests.conftest import TINY, write
-from tests.service.sync_helpers import CENTRE, apply, build, copy, export, held, new_dispatch, passphrase, sync
+from tests.conftest import TINY
+from tests.service.sync_helpers import CENTRE, apply, copy, export, held, new_dispatch, passphrase, sync
+from tests.service.sync_helpers import template as databases
 
 NODES = ("H", "W")
 DBS = (CENTRE, *NODES)
@@ -38,10 +39,7 @@ SCENARIO = TINY.replace("lat = 22.8\nlon = 113.4\n", "lat = 22.8\nlon = 113.4\n[
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("sync-property")
-    with passphrase():
-        build(folder, write(folder, SCENARIO, "tiny.toml"), NODES)
-    return folder
+    return databases(tmp_path_factory.mktemp("sync-property"), SCENARIO, NODES)
 
 
 def _station(db: str, drawn: str) -> str:

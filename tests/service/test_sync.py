@@ -354,3 +354,30 @@ def test_a_postgres_centre_and_a_sqlite_node_converge(db, tmp_path: Path):
         finally:
             for engine in net.values():
                 engine.dispose()
+
+
+def test_concurrent_team_status_changes_the_station_node_wins(net):
+    from supply.core.scenario_teams import TeamIn
+    from supply.drills.teams import move_team, upsert_team
+
+    for engine in net.values():  # the same team made on each database: one creation event everywhere
+        with write_session(engine) as s:
+            upsert_team(s, "admin", TeamIn(code="K1", station="H", kind="kitchen", headcount=6))
+            s.commit()
+    with write_session(net[CENTRE]) as s:
+        move_team(s, "officer", "K1", "stood_down")
+        s.commit()
+    with write_session(net["H"]) as s:
+        move_team(s, "officer", "K1", "en_route")
+        s.commit()
+    report = apply(net[CENTRE], export(net["H"], CENTRE))
+    assert [(c.table, c.record, c.rejected["to_status"]) for c in report.conflicts] == [("team", "K1", "stood_down")]
+    _full_sync(net)
+    state = _same_everywhere(net)
+    standing = [e for e in state["team_events"].values() if e[0] == "K1" and not e[3]]
+    assert [e[2] for e in standing] == ["ready", "en_route"]
+    from supply.drills.teams import get_team
+
+    for engine in net.values():
+        with read_session(engine) as s:
+            assert get_team(s, "K1").status == "en_route"

@@ -20,6 +20,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlmodel import Session
 
 from supply.core.errors import SyncRefusedError
+from supply.service import ledger
 from supply.service.models import CENTRE, DispatchLine, SyncAlert, SyncPeer, UTCDateTime, table_of, utcnow
 from supply.service.sync import merge
 from supply.service.sync.bundle import pack, unpack
@@ -141,6 +142,10 @@ def _table(name: str) -> Table:
 def import_bundle(session: Session, data: bytes, *, only_origin: str | None = None) -> SyncReport:
     """Verify and apply a bundle in the caller's transaction; nothing is applied if it is refused.
 
+    Refusals found before any write (signature, sender, shape) raise first; one found while
+    applying (a record pointing at one held nowhere) raises too, and the caller's rollback undoes
+    what was written.
+
     ``only_origin``: refuse a bundle carrying any record that ``only_origin`` did not create (a node
     syncing over the API may push only its own station's records).
     """
@@ -161,7 +166,7 @@ def import_bundle(session: Session, data: bytes, *, only_origin: str | None = No
     peer = session.get(SyncPeer, sender)
     assert peer is not None  # the signature was verified against this peer's key
     unacked = dict(peer.acked).get("movement", 0)
-    before = {uid for c in merge.conflicts(session) for uid in [c.rejected["uid"]]}
+    before = {c.rejected["uid"] for c in merge.conflicts(session)}
     conn = session.connection()
     if session.get_bind().dialect.name == "sqlite":  # a large bundle touches many index pages: keep them in memory
         conn.exec_driver_sql("PRAGMA cache_size = -32768")  # 32 MiB for this connection (default 2 MiB)
@@ -173,8 +178,6 @@ def import_bundle(session: Session, data: bytes, *, only_origin: str | None = No
             added, held = _apply_table(conn, spec, part, new_moves, touched)
             report.applied += added
             report.skipped += held
-    from supply.service import ledger
-
     ledger.apply(session, merge.book_changes(new_moves))
     for spec in specs:
         if spec.log is not None and touched[spec.name]:
@@ -197,6 +200,9 @@ def _check_shape(body: dict[str, Any], specs: list[Synced], sender: str, only_or
         if not isinstance(part, dict) or part.get("columns") != want or not isinstance(part.get("rows"), list):
             msg = f"bundle from '{sender}': table '{spec.name}' does not have this schema's columns"
             raise SyncRefusedError(msg)
+        if not all(isinstance(r, list) and len(r) == len(want) for r in part["rows"]):
+            msg = f"bundle from '{sender}': a row of table '{spec.name}' does not have {len(want)} values"
+            raise SyncRefusedError(msg)
         if only_origin is not None:
             at = want.index("origin")
             other = next((r[at] for r in part["rows"] if r[at] != only_origin), None)
@@ -218,7 +224,11 @@ def _apply_table(
     for r in fresh:
         for c in stamps:
             if r[c] is not None:
-                r[c] = datetime.fromisoformat(r[c])
+                try:
+                    r[c] = datetime.fromisoformat(r[c])
+                except (TypeError, ValueError):
+                    msg = f"bundle {spec.name}.{c} of {r['uid']}: {r[c]!r} is not a time"
+                    raise SyncRefusedError(msg) from None
         if spec.log is not None:
             r["rejected"] = False  # decided here, by the merge rules, not by the sender
     skipped = len(rows) - len(fresh)

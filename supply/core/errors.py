@@ -166,3 +166,17 @@ class DatabaseUnavailableError(JungongError):
 
     title = "Database unavailable"
     status = 503
+
+
+class SyncRefusedError(JungongError):
+    """A sync bundle is refused before anything of it is applied: unsigned, tampered, untrusted, not for here."""
+
+    title = "Sync bundle refused"
+    status = 422
+
+
+class SyncSetupError(JungongError):
+    """This database cannot sign bundles: no passphrase for its key (``JUNGONG_SYNC_PASSPHRASE``), or a wrong one."""
+
+    title = "Sync not set up"
+    status = 503

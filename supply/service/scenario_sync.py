@@ -20,7 +20,7 @@ from supply.core.scenario import Scenario, read_outline
 from supply.core.scenario_teams import teams_from_scenario
 from supply.service import ledger
 from supply.service.audit import record
-from supply.service.models import Item, Meta, Movement, ReorderLevel, Site, Station
+from supply.service.models import Item, Meta, Movement, ReorderLevel, Site, Station, opening_uid
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def sync_scenario(session: Session, scenario: Scenario, text: str, *, actor: str
                         "opening stock from the scenario",
                         exercise=book,
                         kind=ledger.OPENING,
+                        seed=opening_uid(text, st.code, item, book),
                     )
                     opened += 1
     record(

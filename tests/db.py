@@ -207,21 +207,39 @@ def client_for(live: Live) -> Iterator[Callable[[str], httpx.Client]]:
         client.close()
 
 
+@dataclass
+class Server:
+    """A running ``jungong serve`` process (see :func:`serve`); ``stop()`` ends it as an operator would."""
+
+    live: Live
+    proc: subprocess.Popen
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
 @contextmanager
-def serving(url: str, folder: Path, **env: str) -> Iterator[tuple[str, Path]]:
-    """``jungong serve --workers 2`` on ``url`` and a free loopback port (``env``: extra settings);
-    yields its base URL and log file, and at the end stops it and checks it logged no traceback."""
+def serve(db: Db, tmp_path: Path, **env: str) -> Iterator[Server]:
+    """``jungong serve --workers 2`` on a free loopback port over ``db`` (``env``: extra settings), stopped
+    (if still running) on exit; its log must hold no traceback."""
     port = free_port()
-    log_path = folder / "server.log"
+    log_path = tmp_path / "server.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "supply.cli", "serve", "--db", url, "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "supply.cli", "serve", "--db", db.url, "--port", str(port), "--workers", "2"],
         cwd=ROOT,
-        env=cli_env(folder, **env),
+        env=cli_env(tmp_path, **env),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    server = Server(Live(base, db, log_path), proc)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -235,14 +253,9 @@ def serving(url: str, folder: Path, **env: str) -> Iterator[tuple[str, Path]]:
             if time.monotonic() > deadline:
                 pytest.fail("server did not start within 60 s")
             time.sleep(0.1)
-        yield base, log_path
+        yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop()
         log.close()
         assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
 
@@ -252,9 +265,16 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     """``jungong serve --workers 2`` on a free loopback port, on a fresh database of each backend."""
     template: Template = request.getfixturevalue(f"{request.param}_template")
     db = Db(template.backend, template.make_copy(), template.tokens)
-    with serving(db.url, tmp_path_factory.mktemp(f"server-{request.param}")) as (base, log_path):
-        yield Live(base, db, log_path)
+    with serve(db, tmp_path_factory.mktemp(f"server-{request.param}")) as server:
+        yield server.live
     assert_reconciled(db.url)
+
+
+@pytest.fixture
+def own_server(db: Db, tmp_path: Path) -> Iterator[Server]:
+    """A server of the test's own on a fresh database of each backend, which the test may stop."""
+    with serve(db, tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

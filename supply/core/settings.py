@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         default=2, ge=1, le=256, description="background analyses one user may have queued or running at once"
     )
     analysis_keep: int = Field(default=200, ge=1, le=100_000, description="finished analyses kept for reuse")
+    sync_passphrase: SecretStr | None = Field(
+        default=None, description="encrypts this database's sync signing key at rest; needed to sign bundles"
+    )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -31,8 +31,10 @@ from supply.core.types import MAX_ID, Code, Text, When
 from supply.drills.chain import open_drill, refuse_if_closed
 from supply.drills.models import DispatchTeam, Team, TeamEvent
 from supply.service.audit import record
-from supply.service.models import Dispatch, Station, utcnow
+from supply.service.models import CENTRE, Dispatch, Station, seed_uid, table_of, utcnow
 from supply.service.scenario_sync import sync_scenario
+from supply.service.sync.identity import head_uid, set_node
+from supply.service.sync.keys import ensure_key
 
 TeamStatus = Literal["ready", "en_route", "on_task", "returning", "stood_down"]
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -82,7 +84,10 @@ def upsert_team(session: Session, actor: str, data: TeamIn) -> Team:
         team = Team(**fields)
         session.add(team)
         session.flush()
-        session.add(TeamEvent(team=team.code, to_status=team.status, actor=actor, note="created"))
+        # the same uid on every database that creates the team (the centre and nodes load one scenario)
+        created = TeamEvent(team=team.code, to_status=team.status, actor=actor, note="created")
+        created.uid, created.origin = seed_uid("team-created", team.code), CENTRE
+        session.add(created)
         record(session, actor, "team.create", f"team:{team.code}", detail=fields)
     else:
         for key, value in fields.items():
@@ -158,7 +163,7 @@ def move_team(
     exercise = exercise or team.drill_id is not None
     if team.drill_id is not None:
         open_drill(session, team.drill_id)
-    check_transition(TRANSITIONS, f"team {code}", team.status, status)
+    check_transition(TRANSITIONS, "team", code, team.status, status)
     if dispatch_id is not None:
         dispatch = session.get(Dispatch, dispatch_id)
         if dispatch is None:
@@ -166,6 +171,7 @@ def move_team(
         exercise = exercise or dispatch.exercise
     event = TeamEvent(
         team=code,
+        parent=head_uid(session, table_of(TeamEvent), "team", code),
         at=at or utcnow(),
         from_status=team.status,
         to_status=status,
@@ -240,8 +246,9 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
 
 
 def team_log(session: Session, code: str) -> list[TeamEvent]:
-    """A team's status changes, oldest first."""
-    return list(session.exec(select(TeamEvent).where(TeamEvent.team == code).order_by(col(TeamEvent.id))))
+    """A team's standing status changes, oldest first (one rejected by sync is listed with the conflicts)."""
+    q = select(TeamEvent).where(TeamEvent.team == code, col(TeamEvent.rejected).is_(False))
+    return list(session.exec(q.order_by(col(TeamEvent.id))))
 
 
 def team_assignments(session: Session, code: str) -> list[DispatchTeam]:
@@ -249,11 +256,19 @@ def team_assignments(session: Session, code: str) -> list[DispatchTeam]:
     return list(session.exec(select(DispatchTeam).where(DispatchTeam.team == code).order_by(col(DispatchTeam.id))))
 
 
-def sync_scenario_with_teams(session: Session, scenario: Scenario, text: str, *, actor: str = "cli") -> dict[str, int]:
+def sync_scenario_with_teams(
+    session: Session, scenario: Scenario, text: str, *, actor: str = "cli", node: str | None = None
+) -> dict[str, int]:
     """Load the scenario into the database (stations, sites, items, stock; then its teams) in one transaction.
 
     Returns the counts of what changed, ``teams`` included; see :func:`supply.service.scenario_sync.sync_scenario`.
+    ``node``: make (or keep) this database the node of that station, with its signing key (see
+    :mod:`supply.service.sync`); set before anything is recorded, so every record made here says so.
     """
+    if node is not None:
+        set_node(session, node, [st.code for st in scenario.stations])
     counts = sync_scenario(session, scenario, text, actor=actor)
     counts["teams"] = sync_teams(session, scenario, actor)
+    if node is not None:
+        ensure_key(session)
     return counts

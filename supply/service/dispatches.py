@@ -31,7 +31,8 @@ from supply.service import ledger
 from supply.service.audit import record
 from supply.service.inputs import DispatchIn
 from supply.service.known_codes import Codes
-from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, table_of, utcnow
+from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, new_uid, table_of, utcnow
+from supply.service.sync.identity import head_uid
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "proposed": frozenset({"planned", "cancelled"}),
@@ -56,7 +57,10 @@ _MOVE = (
     .values(status=bindparam("d_status"))
     .returning(*_DISPATCH.c)
 )
-_HISTORY = select(_EVENT).where(_EVENT.c.dispatch_id == bindparam("d_id")).order_by(_EVENT.c.id)
+#: A dispatch's standing status changes (a change rejected by sync is listed with the conflicts instead).
+_HISTORY = (
+    select(_EVENT).where(_EVENT.c.dispatch_id == bindparam("d_id"), _EVENT.c.rejected.is_(False)).order_by(_EVENT.c.id)
+)
 _NEW_DISPATCH, _NEW_LINES, _NEW_EVENT = insert(_DISPATCH), insert(_LINE), insert(_EVENT)
 #: For each status, the statuses it may be reached from.
 ORIGINS = origins(TRANSITIONS)
@@ -150,12 +154,13 @@ def _record(session: Session, actor: str, plan: DispatchDraft, status: str) -> t
     d.id = key[0]
     conn.execute(_NEW_LINES, [{"dispatch_id": d.id, "item": i, "quantity": q} for i, q in plan.lines.items()])
     event = SimpleNamespace(at=now, from_status=None, to_status=status, note="", actor=actor)
-    conn.execute(_NEW_EVENT, {"dispatch_id": d.id, **vars(event)})
+    cause = new_uid()
+    conn.execute(_NEW_EVENT, {"dispatch_id": d.id, "uid": cause, "parent": None, **vars(event)})
     detail = {"request_id": plan.request_id, "station": plan.station, "lines": plan.lines}
     action = "dispatch.propose" if status == "proposed" else "dispatch.create"
     record(session, actor, action, f"dispatch:{d.id}", exercise=plan.exercise, detail=detail)
     if status == "planned":  # last: the stock rows stay locked (PostgreSQL) only from here to the commit
-        ledger.reserve(session, actor, d.id, plan.lines, plan.station, plan.exercise)
+        ledger.reserve(session, actor, d.id, plan.lines, plan.station, plan.exercise, cause=cause)
     return d, event
 
 
@@ -185,17 +190,18 @@ def move_dispatch(
     else:
         d = conn.execute(_LOCKED, {"d_id": dispatch_id}).one()
         current = d.status
-        check_transition(TRANSITIONS, f"dispatch {dispatch_id}", current, status)
+        check_transition(TRANSITIONS, "dispatch", dispatch_id, current, status)
         conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
-    conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, **event})
+    cause, parent = new_uid(), head_uid(session, _EVENT, "dispatch_id", dispatch_id)
+    conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, "uid": cause, "parent": parent, **event})
     target, detail = f"dispatch:{dispatch_id}", {"from": current, "to": status}
     record(session, actor, f"dispatch.{status}", target, reason=note, exercise=d.exercise, detail=detail)
     history = list(conn.execute(_HISTORY, {"d_id": dispatch_id}))
     # last: the stock rows stay locked (PostgreSQL) only from here to the commit
     if current == "proposed" and status == "planned":
-        ledger.reserve(session, actor, dispatch_id, dict(lines), d.station, d.exercise)
+        ledger.reserve(session, actor, dispatch_id, dict(lines), d.station, d.exercise, cause=cause)
     elif current != "proposed" and status in ("delivered", "cancelled"):
         delivered = status == "delivered"
-        ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered)
+        ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered, cause=cause)
     return DispatchRecord.of(SimpleNamespace(**{**d._mapping, "status": status}), lines, history)

@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 from supply.core.errors import ConflictError, FieldError, InsufficientStockError, UnknownCodeError
 from supply.core.items import check_whole
 from supply.service.audit import record
-from supply.service.models import Item, Movement, Station, StockLock, table_of, utcnow
+from supply.service.models import CENTRE, Item, Movement, Station, StockLock, table_of, utcnow
 
 #: Movement kinds and what they do.
 RECEIPT, ISSUE, TRANSFER_OUT, TRANSFER_IN = "receipt", "issue", "transfer_out", "transfer_in"
@@ -240,12 +240,18 @@ def receive(
     *,
     exercise: bool = False,
     kind: str = RECEIPT,
+    seed: str | None = None,
 ) -> Movement:
-    """Stock arrives at a station."""
+    """Stock arrives at a station.
+
+    ``seed``: the deterministic uid of a record every database loads alike (opening stock): it is
+    recorded as the centre's, so the centre and its nodes hold one identical movement.
+    """
     _checked(session, station, item, quantity)
     apply(session, [Change((station, item, exercise), quantity)])
-    m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise)
-    _audit(session, actor, m)
+    ids: dict[str, Any] = {"uid": seed, "origin": CENTRE} if seed else {}
+    m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise, **ids)
+    _audit(session, actor, m, seed=seed)
     return m
 
 
@@ -385,11 +391,22 @@ def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list
 
 
 def reserve(
-    session: Session, actor: str, dispatch_id: int, lines: dict[str, float], station: str, exercise: bool
+    session: Session,
+    actor: str,
+    dispatch_id: int,
+    lines: dict[str, float],
+    station: str,
+    exercise: bool,
+    *,
+    cause: str | None = None,
 ) -> None:
-    """Reserve every line of a dispatch, or none (:class:`ConflictError` names the first short item)."""
+    """Reserve every line of a dispatch, or none (:class:`ConflictError` names the first short item).
+
+    ``cause``: the uid of the status event that reserves (sync gives the stock back if it is rejected).
+    """
     apply(session, [Change((station, item, exercise), 0.0, qty, need=qty) for item, qty in lines.items()])
-    _append(session, actor, RESERVE, dispatch_id, station, exercise, [(i, q, 0.0, q) for i, q in sorted(lines.items())])
+    rows = [(i, q, 0.0, q) for i, q in sorted(lines.items())]
+    _append(session, actor, RESERVE, dispatch_id, station, exercise, rows, cause)
 
 
 def settle(
@@ -401,11 +418,12 @@ def settle(
     exercise: bool,
     *,
     delivered: bool,
+    cause: str | None = None,
 ) -> None:
     """Turn a dispatch's reservations into issues (delivered) or give them back (cancelled)."""
     rows = [(i, q, -q if delivered else 0.0, -q) for i, q in sorted(lines.items())]
     apply(session, [Change((station, i, exercise), on_hand, reserved) for i, _, on_hand, reserved in rows])
-    _append(session, actor, DELIVERY if delivered else RELEASE, dispatch_id, station, exercise, rows)
+    _append(session, actor, DELIVERY if delivered else RELEASE, dispatch_id, station, exercise, rows, cause)
 
 
 def _append(
@@ -416,6 +434,7 @@ def _append(
     station: str,
     exercise: bool,
     rows: list[tuple[str, float, float, float]],
+    cause: str | None = None,
 ) -> None:
     """A dispatch's movements as plain INSERTs: ``rows`` are (item, quantity, on-hand delta, reserved delta)."""
     at, reason = utcnow(), f"dispatch {dispatch_id}"
@@ -434,17 +453,25 @@ def _append(
             "reversal_of": None,
             "transfer_ref": None,
             "dispatch_id": dispatch_id,
+            "cause": cause,
         }
         for item, qty, on_hand, reserved in rows
     ]
     session.connection().execute(_APPEND, values)
 
 
-def _audit(session: Session, actor: str, m: Movement, extra: dict | None = None) -> None:
+def _audit(session: Session, actor: str, m: Movement, extra: dict | None = None, seed: str | None = None) -> None:
     session.flush()  # assigns the id the audit entry points at
     detail = {"kind": m.kind, "station": m.station, "item": m.item, "quantity": m.quantity, **(extra or {})}
     if m.reversal_of:
         detail["reversal_of"] = m.reversal_of
     record(
-        session, actor, f"movement.{m.kind}", f"movement:{m.id}", reason=m.reason, exercise=m.exercise, detail=detail
+        session,
+        actor,
+        f"movement.{m.kind}",
+        f"movement:{m.id}",
+        reason=m.reason,
+        exercise=m.exercise,
+        detail=detail,
+        seed=seed,
     )

@@ -25,7 +25,7 @@ from supply.core.scenario import load_scenario
 from supply.core.settings import Settings
 from supply.service.db import make_engine, write_session
 from supply.service.scenario_sync import sync_scenario
-from tests.db import BACKENDS, Template, serving
+from tests.db import BACKENDS, Db, Template, serve
 
 SIDE = 126  # 15,876 road nodes
 
@@ -47,17 +47,17 @@ def server(request: pytest.FixtureRequest, city, tmp_path: Path):
     data = tmp_path / "data"  # its own analyses; the compiled network copied from the city's cache
     shutil.copytree(cached, data)
     template: Template = request.getfixturevalue(f"{request.param}_template")
-    url = template.make_copy()
-    engine = make_engine(url)
+    db = Db(template.backend, template.make_copy(), template.tokens)
+    engine = make_engine(db.url)
     with write_session(engine) as s:
         sync_scenario(s, load_scenario(scenario_path), scenario_path.read_text(encoding="utf-8"), actor="test")
         s.commit()
     engine.dispose()
     caps = {"JUNGONG_ANALYSIS_JOBS": "1", "JUNGONG_ANALYSIS_JOBS_PER_USER": "1"}
-    with serving(url, tmp_path, JUNGONG_DATA_DIR=str(data), **caps) as (base, _):
+    with serve(db, tmp_path, JUNGONG_DATA_DIR=str(data), **caps) as server:
         clients = {
-            role: httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120)
-            for role, token in template.tokens.items()
+            role: httpx.Client(base_url=server.live.base, headers=db.headers(role), timeout=120)
+            for role in template.tokens
         }
         yield clients
         for c in clients.values():

@@ -34,6 +34,8 @@ from tests.conftest import GUANGZHOU, ROOT
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 ROLES = ("officer", "planner", "commander", "admin")
+#: The station of the template's node user ``node-1`` (token ``tokens["node"]``), a station's sync node.
+NODE_STATION = "NS-WING"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -72,6 +74,7 @@ def _load(url: str) -> dict[str, str]:
         with write_session(engine) as s:
             sync_scenario_with_teams(s, load_scenario(GUANGZHOU), GUANGZHOU.read_text(encoding="utf-8"), actor="test")
             tokens = {role: add_user(s, f"{role}-1", role, actor="test")[1] for role in ROLES}
+            tokens["node"] = add_user(s, "node-1", "node", station=NODE_STATION, actor="test")[1]
             s.commit()
     finally:
         engine.dispose()

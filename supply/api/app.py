@@ -55,7 +55,9 @@ def create_app(
     app.add_middleware(AccessLog)
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
-    app.add_middleware(BodyLimit, limit=app.state.runtime.settings.max_body_bytes)
+    limits = app.state.runtime.settings
+    sync_limit = {"/sync/": (limits.max_sync_bytes, "JUNGONG_MAX_SYNC_BYTES")}
+    app.add_middleware(BodyLimit, limit=limits.max_body_bytes, wider=sync_limit)
     for router in (*ROUTERS, maps.assets, maps.router, docs.router, *routers):
         app.include_router(router)
     console.install(app)

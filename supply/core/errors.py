@@ -153,3 +153,18 @@ class DatabaseUnavailableError(JungongError):
 
     title = "Database unavailable"
     status = 503
+
+
+class CentreUnreachableError(JungongError):
+    """``jungong sync run``: the centre cannot be reached, or answered 5xx (retried with backoff, then exit 1)."""
+
+    title = "Centre unreachable"
+    status = 503
+    exit_code = 1
+
+
+class SyncRejectedError(JungongError):
+    """``jungong sync run``: the centre refused a sync request (4xx: token, role, bundle); not retried."""
+
+    title = "Sync refused by the centre"
+    status = 502

@@ -155,6 +155,20 @@ class DatabaseUnavailableError(JungongError):
     status = 503
 
 
+class SyncRefusedError(JungongError):
+    """A sync bundle is refused before anything of it is applied: unsigned, tampered, untrusted, not for here."""
+
+    title = "Sync bundle refused"
+    status = 422
+
+
+class SyncSetupError(JungongError):
+    """This database cannot sign bundles: no passphrase for its key (``JUNGONG_SYNC_PASSPHRASE``), or a wrong one."""
+
+    title = "Sync not set up"
+    status = 503
+
+
 class CentreUnreachableError(JungongError):
     """``jungong sync run``: the centre cannot be reached, or answered 5xx (retried with backoff, then exit 1)."""
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     )
     drill_workers: int = Field(default=2, ge=1, le=64, description="processes of the server's drill planning pool")
     cluster: str | None = Field(default=None, description="a Dask scheduler (tcp://host:8786) for drill planning")
+    sync_passphrase: SecretStr | None = Field(
+        default=None, description="encrypts this database's sync signing key at rest; needed to sign bundles"
+    )
 
     @property
     def tz(self) -> ZoneInfo:

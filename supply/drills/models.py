@@ -7,10 +7,18 @@ exercise-marked rows about them. The status logs share :class:`~supply.service.m
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint, select
 from sqlmodel import Field, SQLModel
 
-from supply.service.models import StatusEvent, UTCDateTime, json_field, maybe_ts_field, ts_field
+from supply.service.models import (
+    StatusEvent,
+    UTCDateTime,
+    json_field,
+    maybe_ts_field,
+    origin_field,
+    ts_field,
+    uid_field,
+)
 
 
 class Team(SQLModel, table=True):
@@ -114,6 +122,8 @@ class DrillOrder(SQLModel, table=True):
     __tablename__ = "drill_order"
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: str | None = uid_field()
+    origin: str | None = origin_field()
     drill_id: int = Field(foreign_key="drill.id", index=True)
     station: str | None = Field(default=None, foreign_key="station.code", max_length=40)
     team: str | None = Field(default=None, foreign_key="team.code", max_length=40)
@@ -147,3 +157,17 @@ class DrillStep(SQLModel, table=True):
     target_minutes: float
     done_at: datetime | None = maybe_ts_field()
     actor: str | None = Field(default=None, max_length=80)
+
+
+def _register_synced() -> None:
+    """Team status changes travel in sync bundles (real teams only: a drill's exercise teams stay local)."""
+    from supply.service.models import table_of
+    from supply.service.sync.tables import StatusLog, Synced, register
+
+    team, events = table_of(Team), table_of(TeamEvent)
+    real = events.c.team.in_(select(team.c.code).where(team.c.drill_id.is_(None)))
+    log = StatusLog("team", team, "code", "station")
+    register(Synced("team_event", events, 40, refs={"dispatch_id": "dispatch"}, log=log, only=real))
+
+
+_register_synced()

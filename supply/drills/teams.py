@@ -31,8 +31,9 @@ from supply.core.types import MAX_ID, Code, Text, When
 from supply.drills.chain import open_drill, refuse_if_closed
 from supply.drills.models import DispatchTeam, Team, TeamEvent
 from supply.service.audit import record
-from supply.service.models import Dispatch, Station, utcnow
+from supply.service.models import Dispatch, Station, seed_uid, table_of, utcnow
 from supply.service.scenario_sync import sync_scenario
+from supply.service.sync.identity import head_uid
 
 TeamStatus = Literal["ready", "en_route", "on_task", "returning", "stood_down"]
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -82,7 +83,10 @@ def upsert_team(session: Session, actor: str, data: TeamIn) -> Team:
         team = Team(**fields)
         session.add(team)
         session.flush()
-        session.add(TeamEvent(team=team.code, to_status=team.status, actor=actor, note="created"))
+        # the same uid on every database that creates the team (the centre and nodes load one scenario)
+        created = TeamEvent(team=team.code, to_status=team.status, actor=actor, note="created")
+        created.uid = seed_uid("team-created", team.code)
+        session.add(created)
         record(session, actor, "team.create", f"team:{team.code}", detail=fields)
     else:
         for key, value in fields.items():
@@ -166,6 +170,7 @@ def move_team(
         exercise = exercise or dispatch.exercise
     event = TeamEvent(
         team=code,
+        parent=head_uid(session, table_of(TeamEvent), "team", code),
         at=at or utcnow(),
         from_status=team.status,
         to_status=status,

@@ -31,7 +31,8 @@ from supply.service import ledger
 from supply.service.audit import record
 from supply.service.inputs import DispatchIn
 from supply.service.known_codes import Codes
-from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, table_of, utcnow
+from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, new_uid, table_of, utcnow
+from supply.service.sync.identity import head_uid
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "proposed": frozenset({"planned", "cancelled"}),
@@ -150,12 +151,13 @@ def _record(session: Session, actor: str, plan: DispatchDraft, status: str) -> t
     d.id = key[0]
     conn.execute(_NEW_LINES, [{"dispatch_id": d.id, "item": i, "quantity": q} for i, q in plan.lines.items()])
     event = SimpleNamespace(at=now, from_status=None, to_status=status, note="", actor=actor)
-    conn.execute(_NEW_EVENT, {"dispatch_id": d.id, **vars(event)})
+    cause = new_uid()
+    conn.execute(_NEW_EVENT, {"dispatch_id": d.id, "uid": cause, "parent": None, **vars(event)})
     detail = {"request_id": plan.request_id, "station": plan.station, "lines": plan.lines}
     action = "dispatch.propose" if status == "proposed" else "dispatch.create"
     record(session, actor, action, f"dispatch:{d.id}", exercise=plan.exercise, detail=detail)
     if status == "planned":  # last: the stock rows stay locked (PostgreSQL) only from here to the commit
-        ledger.reserve(session, actor, d.id, plan.lines, plan.station, plan.exercise)
+        ledger.reserve(session, actor, d.id, plan.lines, plan.station, plan.exercise, cause=cause)
     return d, event
 
 
@@ -188,14 +190,15 @@ def move_dispatch(
         check_transition(TRANSITIONS, f"dispatch {dispatch_id}", current, status)
         conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
-    conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, **event})
+    cause, parent = new_uid(), head_uid(session, _EVENT, "dispatch_id", dispatch_id)
+    conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, "uid": cause, "parent": parent, **event})
     target, detail = f"dispatch:{dispatch_id}", {"from": current, "to": status}
     record(session, actor, f"dispatch.{status}", target, reason=note, exercise=d.exercise, detail=detail)
     history = list(conn.execute(_HISTORY, {"d_id": dispatch_id}))
     # last: the stock rows stay locked (PostgreSQL) only from here to the commit
     if current == "proposed" and status == "planned":
-        ledger.reserve(session, actor, dispatch_id, dict(lines), d.station, d.exercise)
+        ledger.reserve(session, actor, dispatch_id, dict(lines), d.station, d.exercise, cause=cause)
     elif current != "proposed" and status in ("delivered", "cancelled"):
         delivered = status == "delivered"
-        ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered)
+        ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered, cause=cause)
     return DispatchRecord.of(SimpleNamespace(**{**d._mapping, "status": status}), lines, history)

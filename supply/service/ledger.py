@@ -240,11 +240,12 @@ def receive(
     *,
     exercise: bool = False,
     kind: str = RECEIPT,
+    uid: str | None = None,
 ) -> Movement:
-    """Stock arrives at a station."""
+    """Stock arrives at a station (``uid``: a deterministic global id, for opening stock; else a new one)."""
     _checked(session, station, item, quantity)
     apply(session, [Change((station, item, exercise), quantity)])
-    m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise)
+    m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise, uid=uid)
     _audit(session, actor, m)
     return m
 
@@ -385,11 +386,22 @@ def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list
 
 
 def reserve(
-    session: Session, actor: str, dispatch_id: int, lines: dict[str, float], station: str, exercise: bool
+    session: Session,
+    actor: str,
+    dispatch_id: int,
+    lines: dict[str, float],
+    station: str,
+    exercise: bool,
+    *,
+    cause: str | None = None,
 ) -> None:
-    """Reserve every line of a dispatch, or none (:class:`ConflictError` names the first short item)."""
+    """Reserve every line of a dispatch, or none (:class:`ConflictError` names the first short item).
+
+    ``cause``: the uid of the status event that reserves (sync gives the stock back if it is rejected).
+    """
     apply(session, [Change((station, item, exercise), 0.0, qty, need=qty) for item, qty in lines.items()])
-    _append(session, actor, RESERVE, dispatch_id, station, exercise, [(i, q, 0.0, q) for i, q in sorted(lines.items())])
+    rows = [(i, q, 0.0, q) for i, q in sorted(lines.items())]
+    _append(session, actor, RESERVE, dispatch_id, station, exercise, rows, cause)
 
 
 def settle(
@@ -401,11 +413,12 @@ def settle(
     exercise: bool,
     *,
     delivered: bool,
+    cause: str | None = None,
 ) -> None:
     """Turn a dispatch's reservations into issues (delivered) or give them back (cancelled)."""
     rows = [(i, q, -q if delivered else 0.0, -q) for i, q in sorted(lines.items())]
     apply(session, [Change((station, i, exercise), on_hand, reserved) for i, _, on_hand, reserved in rows])
-    _append(session, actor, DELIVERY if delivered else RELEASE, dispatch_id, station, exercise, rows)
+    _append(session, actor, DELIVERY if delivered else RELEASE, dispatch_id, station, exercise, rows, cause)
 
 
 def _append(
@@ -416,6 +429,7 @@ def _append(
     station: str,
     exercise: bool,
     rows: list[tuple[str, float, float, float]],
+    cause: str | None = None,
 ) -> None:
     """A dispatch's movements as plain INSERTs: ``rows`` are (item, quantity, on-hand delta, reserved delta)."""
     at, reason = utcnow(), f"dispatch {dispatch_id}"
@@ -434,6 +448,7 @@ def _append(
             "reversal_of": None,
             "transfer_ref": None,
             "dispatch_id": dispatch_id,
+            "cause": cause,
         }
         for item, qty, on_hand, reserved in rows
     ]

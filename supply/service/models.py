@@ -8,6 +8,7 @@ with ``BEGIN IMMEDIATE``). ``jungong db reconcile`` checks the two agree.
 Times are stored in UTC (:class:`UTCDateTime`) and shown in the configured zone.
 """
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
@@ -72,6 +73,64 @@ def json_field() -> Any:
     return Field(default_factory=dict, sa_type=JSON, nullable=False)
 
 
+#: The node code of a database initialised without ``--node``.
+CENTRE = "centre"
+#: Where a connection keeps the node code of its database, once read (see :func:`origin_default`).
+NODE_INFO_KEY = "jungong_node"
+
+
+def new_uid() -> str:
+    """A new global id: 36-character UUID text, unique across the centre and every node."""
+    return str(uuid.uuid4())
+
+
+def origin_default(context: Any) -> str:
+    """The column default of ``origin``: this database's node code (Meta ``node``), else ``centre``.
+
+    Read once per connection with a plain cursor (inserts that run as ``executemany`` call this per row)
+    and kept in the connection's ``info``; :func:`supply.service.sync.identity.set_node` refreshes it.
+    """
+    info = context.root_connection.info
+    if NODE_INFO_KEY not in info:
+        cursor = context.root_connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT value FROM meta WHERE key = 'node'")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        info[NODE_INFO_KEY] = row[0] if row else CENTRE
+    return str(info[NODE_INFO_KEY])
+
+
+#: The namespace of the deterministic uids of seed records (the same on every database loaded from one scenario).
+SEED_NAMESPACE = uuid.UUID("6b1f3c2e-8d4a-5e7f-9a0b-1c2d3e4f5a6b")
+
+
+def seed_uid(*parts: object) -> str:
+    """A deterministic uid for a record every database makes alike (opening stock, a team's creation)."""
+    return str(uuid.uuid5(SEED_NAMESPACE, "/".join(str(p) for p in parts)))
+
+
+def opening_uid(scenario_text: str, station: str, item: str, exercise: bool) -> str:
+    """The uid of a book's opening stock: the centre and a node loaded from one scenario record it once."""
+    import hashlib
+
+    digest = hashlib.sha256(scenario_text.encode()).hexdigest()
+    return seed_uid("opening", digest, station, item, "exercise" if exercise else "real")
+
+
+def uid_field() -> Any:
+    """A record's global id (filled on insert, ORM or Core alike); local integer ids stay for humans."""
+    return Field(
+        default=None, max_length=36, unique=True, index=True, nullable=False, sa_column_kwargs={"default": new_uid}
+    )
+
+
+def origin_field() -> Any:
+    """Where a record was created: ``centre`` or a node's station code (filled on insert)."""
+    return Field(default=None, max_length=40, nullable=False, sa_column_kwargs={"default": origin_default})
+
+
 class StatusEvent(SQLModel):
     """The shape shared by the append-only status logs (dispatches, teams, orders): who moved what, when."""
 
@@ -81,6 +140,12 @@ class StatusEvent(SQLModel):
     to_status: str = Field(max_length=12)
     note: str = ""
     actor: str = Field(max_length=80)
+    uid: str | None = uid_field()
+    origin: str | None = origin_field()
+    #: The uid of the record's head event this change was made on (``None``: the first event).
+    parent: str | None = Field(default=None, max_length=36)
+    #: Set when a concurrent change by the record's owner won (see :mod:`supply.service.sync.merge`): kept, not applied.
+    rejected: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class Meta(SQLModel, table=True):
@@ -151,6 +216,8 @@ class SupportRequest(SQLModel, table=True):
     __tablename__ = "support_request"
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: str | None = uid_field()
+    origin: str | None = origin_field()
     unit: str = Field(max_length=120)
     headcount: int
     special_diets: dict[str, int] = json_field()
@@ -173,6 +240,8 @@ class Dispatch(SQLModel, table=True):
     """One station serving (part of) one request. Status history is in :class:`DispatchEvent`."""
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: str | None = uid_field()
+    origin: str | None = origin_field()
     request_id: int = Field(foreign_key="support_request.id", index=True)
     station: str = Field(foreign_key="station.code", max_length=40, index=True)
     status: str = Field(max_length=12, index=True)
@@ -224,6 +293,10 @@ class Movement(SQLModel, table=True):
     reversal_of: int | None = Field(default=None, foreign_key="movement.id", unique=True)
     transfer_ref: str | None = Field(default=None, max_length=36, index=True)
     dispatch_id: int | None = Field(default=None, foreign_key="dispatch.id", index=True)
+    uid: str | None = uid_field()
+    origin: str | None = origin_field()
+    #: The uid of the status event that made this movement (a dispatch's reserve, delivery or release).
+    cause: str | None = Field(default=None, max_length=36, index=True)
 
 
 class AuditEntry(SQLModel, table=True):
@@ -232,6 +305,8 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: str | None = uid_field()
+    origin: str | None = origin_field()
     at: datetime = ts_field(index=True)
     actor: str = Field(max_length=80)
     action: str = Field(max_length=40)
@@ -256,3 +331,33 @@ class IdempotencyRecord(SQLModel, table=True):
     status_code: int
     body: str
     created_at: datetime = ts_field(index=True)
+
+
+class SyncPeer(SQLModel, table=True):
+    """Another database this one syncs with: its trusted public key and what each side has acknowledged.
+
+    ``received``: per table, the highest of the peer's local ids this database has imported;
+    ``acked``: per table, the highest of this database's local ids the peer said it imported.
+    """
+
+    __tablename__ = "sync_peer"
+
+    node: str = Field(primary_key=True, max_length=40)
+    public_key: str | None = None
+    trusted_at: datetime | None = maybe_ts_field()
+    received: dict[str, int] = json_field()
+    acked: dict[str, int] = json_field()
+
+
+class SyncAlert(SQLModel, table=True):
+    """Stock drawn from one book on both sides while apart left it below zero available: the movements involved."""
+
+    __tablename__ = "sync_alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = ts_field()
+    station: str = Field(max_length=40)
+    item: str = Field(max_length=40)
+    exercise: bool = False
+    available: float
+    movements: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)

@@ -19,7 +19,7 @@ from supply.core.scenario import Scenario
 from supply.core.scenario_teams import teams_from_scenario
 from supply.service import ledger
 from supply.service.audit import record
-from supply.service.models import Item, Meta, Movement, ReorderLevel, Site, Station
+from supply.service.models import Item, Meta, Movement, ReorderLevel, Site, Station, opening_uid
 
 CAPACITY_KEYS = ("seats", "meals_per_hour", "beds", "refuel_bays", "field_kitchens", "water_trucks", "fuel_trucks")
 BOOKS = (False, True)
@@ -79,6 +79,7 @@ def sync_scenario(session: Session, scenario: Scenario, text: str, *, actor: str
                         "opening stock from the scenario",
                         exercise=book,
                         kind=ledger.OPENING,
+                        uid=opening_uid(text, st.code, item, book),
                     )
                     opened += 1
     record(

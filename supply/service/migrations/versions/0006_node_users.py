@@ -1,7 +1,7 @@
 """node users: a sync node's user is bound to its station (issue 14)
 
 Revision ID: e6a14b0d5e01
-Revises: d4e8a1b2c3f4
+Revises: e5f9b2c3d4a5
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e6a14b0d5e01"
-down_revision = "d4e8a1b2c3f4"
+down_revision = "e5f9b2c3d4a5"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,313 @@
+"""Export what a peer has not acknowledged; import a peer's bundle: union by uid, then the merge rules.
+
+Per peer and per table, :class:`~supply.service.models.SyncPeer` keeps the highest local id each
+side acknowledged. An export carries the rows after the peer's acknowledgement up to ``upto`` (the
+highest id committed when it was taken: on PostgreSQL the tables are locked in SHARE mode first,
+which waits for writers in flight, so no lower id can commit later), and what this database
+received from that peer. Import is idempotent by uid anyway: a row already held is skipped.
+The centre relays every record to every node (a star), so every database converges.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, func, insert, select
+from sqlmodel import Session
+
+from supply.core.errors import SyncRefusedError
+from supply.service.models import DispatchLine, SyncAlert, SyncPeer, UTCDateTime, table_of, utcnow
+from supply.service.sync import merge
+from supply.service.sync.bundle import pack, unpack
+from supply.service.sync.identity import node_code
+from supply.service.sync.tables import Synced, synced
+
+_LINES = table_of(DispatchLine)
+_CHUNK = 500  # uids per IN (...) list: well under SQLite's bound-parameter limit
+FORMAT = 1
+
+
+@dataclass
+class SyncReport:
+    """What an import did: records applied, records already held (skipped), conflicts and stock alerts found."""
+
+    applied: int = 0
+    skipped: int = 0
+    conflicts: list[merge.ConflictView] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    origin: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "applied": self.applied,
+            "skipped": self.skipped,
+            "conflicts": [c.as_dict() for c in self.conflicts],
+            "alerts": self.alerts,
+            "from": self.origin,
+        }
+
+
+def _columns(t: Table) -> list[str]:
+    return [c.name for c in t.c if c.name != "id"]
+
+
+def _chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+def _uids_of(conn: Any, t: Table, ids: set[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for part in _chunks(sorted(ids)):
+        out.update(conn.execute(select(t.c.id, t.c.uid).where(t.c.id.in_(part))).tuples())
+    return out
+
+
+def _ids_of(conn: Any, t: Table, uids: set[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in _chunks(sorted(uids)):
+        out.update(conn.execute(select(t.c.uid, t.c.id).where(t.c.uid.in_(part))).tuples())
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def export_bundle(session: Session, *, for_node: str | None = None) -> bytes:
+    """A signed, compressed bundle of what ``for_node`` has not acknowledged (everything when ``None``)."""
+    me = node_code(session)
+    if for_node == me:
+        msg = f"--for '{for_node}' is this database itself"
+        raise SyncRefusedError(msg)
+    conn, specs = session.connection(), synced()
+    if session.get_bind().dialect.name == "postgresql":  # waits for writers in flight: no lower id commits later
+        names = ", ".join([s.table.name for s in specs] + [_LINES.name])
+        conn.exec_driver_sql(f"LOCK TABLE {names} IN SHARE MODE")
+    peer = session.get(SyncPeer, for_node) if for_node else None
+    acked = dict(peer.acked) if peer else {}
+    tables: dict[str, Any] = {}
+    upto: dict[str, int] = {}
+    for spec in specs:
+        t = spec.table
+        upto[spec.name] = top = conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()
+        q = select(t).where(t.c.id > acked.get(spec.name, 0), t.c.id <= top)
+        if for_node:
+            q = q.where(t.c.origin != for_node)
+        if spec.only is not None:
+            q = q.where(spec.only)  # type: ignore[arg-type]  # a SQL condition registered with the table
+        rows = list(conn.execute(q.order_by(t.c.id)).mappings())
+        tables[spec.name] = _encode(conn, spec, rows)
+    body = {
+        "format": FORMAT,
+        "from": me,
+        "for": for_node,
+        "created_at": utcnow().isoformat(),
+        "after": acked,
+        "upto": upto,
+        "acks": dict(peer.received) if peer else {},
+        "tables": tables,
+    }
+    return pack(session, me, body)
+
+
+def _encode(conn: Any, spec: Synced, rows: list[Any]) -> dict[str, Any]:
+    columns = _columns(spec.table)
+    maps = {}
+    for column, target in spec.refs.items():
+        ids = {r[column] for r in rows if r[column] is not None}
+        maps[column] = _uids_of(conn, _table(target), ids) if ids else {}
+    out = [[maps[c].get(r[c]) if c in maps and r[c] is not None else _plain(r[c]) for c in columns] for r in rows]
+    if spec.name == "dispatch":
+        lines: dict[int, list[list[Any]]] = defaultdict(list)
+        for part in _chunks([r["id"] for r in rows]):
+            q = select(_LINES.c.dispatch_id, _LINES.c.item, _LINES.c.quantity).where(_LINES.c.dispatch_id.in_(part))
+            for d, item, qty in conn.execute(q.order_by(_LINES.c.id)):
+                lines[d].append([item, qty])
+        columns = [*columns, "lines"]
+        out = [[*row, lines[r["id"]]] for row, r in zip(out, rows, strict=True)]
+    return {"columns": columns, "rows": out}
+
+
+def _table(name: str) -> Table:
+    return next(s.table for s in synced() if s.name == name)
+
+
+def import_bundle(session: Session, data: bytes, *, only_origin: str | None = None) -> SyncReport:
+    """Verify and apply a bundle in the caller's transaction; nothing is applied if it is refused.
+
+    ``only_origin``: refuse a bundle carrying any record that ``only_origin`` did not create (a node
+    syncing over the API may push only its own station's records).
+    """
+    body = unpack(session, data)
+    me, sender = node_code(session), body["from"]
+    if sender == me:
+        msg = f"this bundle was made by this database ('{me}')"
+        raise SyncRefusedError(msg)
+    if body.get("for") not in (None, me):
+        msg = f"this bundle was made for '{body['for']}', and this database is '{me}'"
+        raise SyncRefusedError(msg)
+    if body.get("format") != FORMAT:
+        msg = f"bundle from '{sender}' has format {body.get('format')!r}; this version reads format {FORMAT}"
+        raise SyncRefusedError(msg)
+    specs = synced()
+    _check_shape(body, specs, sender, only_origin)
+    report = SyncReport(origin=sender)
+    peer = session.get(SyncPeer, sender)
+    assert peer is not None  # the signature was verified against this peer's key
+    unacked = dict(peer.acked).get("movement", 0)
+    before = {uid for c in merge.conflicts(session) for uid in [c.rejected["uid"]]}
+    conn = session.connection()
+    new_moves: list[dict[str, Any]] = []
+    touched: dict[str, set[Any]] = defaultdict(set)
+    for spec in specs:
+        part = body["tables"].get(spec.name)
+        if part:
+            added, held = _apply_table(conn, spec, part, new_moves, touched)
+            report.applied += added
+            report.skipped += held
+    from supply.service import ledger
+
+    ledger.apply(session, merge.book_changes(new_moves))
+    for spec in specs:
+        if spec.log is not None and touched[spec.name]:
+            merge.resolve(session, spec, touched[spec.name])
+    merge.compensate(session)
+    after = merge.conflicts(session)
+    report.conflicts = [c for c in after if c.rejected["uid"] not in before]
+    report.alerts = _alerts(session, new_moves, sender, unacked)
+    _acknowledge(session, peer, body, me)
+    return report
+
+
+def _check_shape(body: dict[str, Any], specs: list[Synced], sender: str, only_origin: str | None) -> None:
+    """Every table part well formed (columns of this schema), and of ``only_origin`` when asked: before any write."""
+    for spec in specs:
+        part = body["tables"].get(spec.name)
+        if part is None:
+            continue
+        want = _columns(spec.table) + (["lines"] if spec.name == "dispatch" else [])
+        if not isinstance(part, dict) or part.get("columns") != want or not isinstance(part.get("rows"), list):
+            msg = f"bundle from '{sender}': table '{spec.name}' does not have this schema's columns"
+            raise SyncRefusedError(msg)
+        if only_origin is not None:
+            at = want.index("origin")
+            other = next((r[at] for r in part["rows"] if r[at] != only_origin), None)
+            if other is not None:
+                msg = f"bundle from '{sender}' carries {spec.name} records of '{other}': a node may sync only its own"
+                raise SyncRefusedError(msg)
+
+
+def _apply_table(
+    conn: Any, spec: Synced, part: dict[str, Any], new_moves: list[dict[str, Any]], touched: dict[str, set[Any]]
+) -> tuple[int, int]:
+    t, columns = spec.table, part["columns"]
+    uid_at = columns.index("uid")
+    rows = part["rows"]
+    held = set(_ids_of(conn, t, {r[uid_at] for r in rows}))
+    fresh = [dict(zip(columns, r, strict=True)) for r in rows if r[uid_at] not in held]
+    fresh = list({r["uid"]: r for r in fresh}.values())  # one row per uid, even in a malformed bundle
+    stamps = [c for c in columns if c in t.c and isinstance(t.c[c].type, UTCDateTime)]
+    for r in fresh:
+        for c in stamps:
+            if r[c] is not None:
+                r[c] = datetime.fromisoformat(r[c])
+        if spec.log is not None:
+            r["rejected"] = False  # decided here, by the merge rules, not by the sender
+    skipped = len(rows) - len(fresh)
+    if spec.log is not None and spec.log.record_key != "id":  # a record named by code (a team): held here?
+        rec = spec.log.record_table
+        codes = {r[spec.log.record_column] for r in fresh}
+        known = set(
+            conn.execute(select(rec.c[spec.log.record_key]).where(rec.c[spec.log.record_key].in_(codes))).scalars()
+        )
+        skipped += sum(1 for r in fresh if r[spec.log.record_column] not in known)
+        fresh = [r for r in fresh if r[spec.log.record_column] in known]
+    # a movement may reverse another of the same bundle: originals first, then what points at them
+    passes = [fresh]
+    if "reversal_of" in spec.refs:
+        passes = [[r for r in fresh if r["reversal_of"] is None], [r for r in fresh if r["reversal_of"] is not None]]
+    for rows_now in passes:
+        if not rows_now:
+            continue
+        _map_refs(conn, spec, rows_now)
+        lines = {r["uid"]: r.pop("lines") for r in rows_now} if spec.name == "dispatch" else {}
+        conn.execute(insert(t), rows_now)
+        if lines:
+            ids = _ids_of(conn, t, set(lines))
+            values = [
+                {"dispatch_id": ids[u], "item": item, "quantity": qty} for u, ls in lines.items() for item, qty in ls
+            ]
+            if values:
+                conn.execute(insert(_LINES), values)
+    if spec.name == "movement":
+        new_moves += fresh
+    if spec.log is not None:
+        touched[spec.name].update(r[spec.log.record_column] for r in fresh)
+    return len(fresh), skipped
+
+
+def _map_refs(conn: Any, spec: Synced, rows: list[dict[str, Any]]) -> None:
+    """Turn the uids a row points with into this database's ids; a uid held nowhere refuses the bundle."""
+    for column, target in spec.refs.items():
+        uids = {r[column] for r in rows if r[column] is not None}
+        if not uids:
+            continue
+        ids = _ids_of(conn, _table(target), uids)
+        missing = sorted(uids - set(ids))
+        if missing:
+            msg = (
+                f"bundle {spec.name}.{column} points at {target} {missing[0]}, which neither it nor this database holds"
+            )
+            raise SyncRefusedError(msg)
+        for r in rows:
+            if r[column] is not None:
+                r[column] = ids[r[column]]
+
+
+def _alerts(session: Session, new_moves: list[dict[str, Any]], sender: str, unacked: int) -> list[dict[str, Any]]:
+    """Books drawn on both sides while apart and left below zero available: one alert each, with the movements."""
+    from supply.service.models import Movement
+
+    keys = {(m["station"], m["item"], bool(m["exercise"])) for m in new_moves}
+    out = []
+    imported = [m["uid"] for m in new_moves]
+    moves = table_of(Movement)
+    for key, available in merge.negative_books(session, keys).items():
+        theirs = merge.drawing(session, key, moves.c.uid.in_(imported)) if imported else []
+        ours = merge.drawing(session, key, (moves.c.id > unacked) & (moves.c.origin != sender))
+        alert = SyncAlert(station=key[0], item=key[1], exercise=key[2], available=available, movements=ours + theirs)
+        session.add(alert)
+        out.append(
+            {
+                "station": key[0],
+                "item": key[1],
+                "exercise": key[2],
+                "kind": "negative_available_after_sync",
+                "available": available,
+                "movements": ours + theirs,
+            }
+        )
+    session.flush()
+    return out
+
+
+def _acknowledge(session: Session, peer: SyncPeer, body: dict[str, Any], me: str) -> None:
+    received = dict(peer.received)
+    for name, top in body.get("upto", {}).items():
+        received[name] = max(received.get(name, 0), int(top))
+    peer.received = received
+    if body.get("for") == me:
+        acked = dict(peer.acked)
+        for name, top in body.get("acks", {}).items():
+            acked[name] = max(acked.get(name, 0), int(top))
+        peer.acked = acked
+    session.add(peer)
+    session.flush()
+
+
+def list_conflicts(session: Session) -> list[merge.ConflictView]:
+    """Every conflict: the record, the version that stands and the one kept as rejected, who and when."""
+    return merge.conflicts(session)

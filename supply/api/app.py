@@ -20,7 +20,7 @@ from supply.api import console, docs, problems
 from supply.api.access_log import AccessLog
 from supply.api.limits import BodyLimit
 from supply.api.models.common import problem_schemas
-from supply.api.routers import admin, dispatches, drills, maps, reports, requests, stations, stock, teams
+from supply.api.routers import admin, dispatches, drills, maps, reports, requests, stations, stock, sync, teams
 from supply.api.runtime import Runtime
 from supply.core.settings import Settings, get_settings
 
@@ -36,6 +36,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     teams.router,
     drills.router,
+    sync.router,
 )
 
 

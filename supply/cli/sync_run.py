@@ -1,0 +1,97 @@
+"""``jungong sync run``: a node syncs with the centre over HTTP — once, or whenever it answers (``--watch``).
+
+Registered on the ``sync`` group of :mod:`supply.cli.sync`; the rounds, the backoff and the HTTP
+calls are :mod:`supply.service.sync.online`'s.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from supply.cli.common import DbOpt, JsonOpt, database_url, echo_json
+from supply.core.errors import CentreUnreachableError
+
+
+def run_cmd(
+    centre: Annotated[str, typer.Option("--with", help="The centre's address: http://host:port.")],
+    token: Annotated[
+        str,
+        typer.Option(
+            "--token",
+            envvar="JUNGONG_SYNC_TOKEN",
+            help="The node user's token (or JUNGONG_SYNC_TOKEN).",
+            show_default=False,
+        ),
+    ],
+    db: DbOpt = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep syncing: a round every --interval s whenever the centre answers.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=1, max=86400, help="Seconds between rounds with --watch.")
+    ] = 60,
+    attempts: Annotated[
+        int, typer.Option("--attempts", min=1, max=100, help="Attempts per round before giving up (not with --watch).")
+    ] = 5,
+    delay: Annotated[float, typer.Option("--delay", min=0.1, max=600, help="First retry after this many seconds.")] = 1,
+    max_delay: Annotated[
+        float, typer.Option("--max-delay", min=0.1, max=3600, help="Retries back off, doubling, up to this.")
+    ] = 60,
+    as_json: JsonOpt = False,
+) -> None:
+    """Push this node's records to the centre, then pull what it has not got; retry with backoff."""
+    from supply.service.db import existing_engine
+    from supply.service.migrate import check_initialised
+    from supply.service.sync.online import Centre, retrying, sync_round
+
+    engine = existing_engine(database_url(db))
+    client = Centre(centre, token)
+    try:
+        check_initialised(engine)
+        while True:
+            try:
+                (pushed, pulled), tries = retrying(
+                    lambda: sync_round(engine, client),
+                    attempts=None if watch else attempts,
+                    delay=delay,
+                    max_delay=max_delay,
+                    say=_say,
+                )
+            except CentreUnreachableError:
+                if not watch:
+                    raise
+            else:
+                _report(pushed, pulled, tries, centre, as_json=as_json)
+            if not watch:
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        _say("stopped")
+    finally:
+        client.close()
+        engine.dispose()
+
+
+def _say(line: str) -> None:
+    stamp = datetime.now(UTC).strftime("%H:%M:%S")
+    typer.echo(f"{stamp} UTC sync: {line}", err=True)
+
+
+def _report(pushed: dict[str, Any], pulled: dict[str, Any], tries: int, centre: str, *, as_json: bool) -> None:
+    if as_json:
+        echo_json({"pushed": pushed, "pulled": pulled, "attempts": tries})
+        return
+    typer.echo(
+        f"synced with {centre} (attempt {tries}): "
+        f"pushed — the centre applied {pushed['applied']}, skipped {pushed['skipped']} it already had, "
+        f"{len(pushed['conflicts'])} conflicts; "
+        f"pulled — this node applied {pulled['applied']}, skipped {pulled['skipped']}, "
+        f"{len(pulled['conflicts'])} conflicts"
+    )
+    for side, report in (("centre", pushed), ("node", pulled)):
+        for c in report["conflicts"]:
+            typer.echo(f"conflict ({side}): {c}")

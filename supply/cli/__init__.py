@@ -14,6 +14,7 @@ from supply.cli import drill as drill_commands
 from supply.cli import live as live_commands
 from supply.cli import maps as map_commands
 from supply.cli import network as network_commands
+from supply.cli import sync as sync_commands
 from supply.cli.common import err_console
 from supply.core.errors import JungongError, ScenarioError
 
@@ -45,6 +46,7 @@ map_commands.register(app)
 drill_commands.register(app)
 db_commands.register(app)
 live_commands.register(app)
+sync_commands.register(app)
 
 
 def main() -> None:

@@ -27,7 +27,18 @@ def register(app: typer.Typer) -> None:
 
 
 @db_app.command("init")
-def init_cmd(scenario: ScenarioArg = None, db: DbOpt = None) -> None:
+def init_cmd(
+    scenario: ScenarioArg = None,
+    db: DbOpt = None,
+    node: Annotated[
+        str | None,
+        typer.Option(
+            "--node",
+            help="Make this database the node of one station (works cut off, syncs with the centre); "
+            "needs JUNGONG_SYNC_PASSPHRASE for its signing key.",
+        ),
+    ] = None,
+) -> None:
     """Create or upgrade the schema and load the scenario's stations, sites and opening stock."""
     from supply.drills.teams import sync_scenario_with_teams
 
@@ -35,9 +46,10 @@ def init_cmd(scenario: ScenarioArg = None, db: DbOpt = None) -> None:
     text = Path(sc.source).read_text(encoding="utf-8")
     with session_for(db, write=True, migrate=True) as session:
         where = session.get_bind().url.render_as_string(hide_password=True)
-        counts = sync_scenario_with_teams(session, sc, text)
+        counts = sync_scenario_with_teams(session, sc, text, node=node)
+    role = f"the node of station {node}" if node else "ready"
     typer.echo(
-        f"database ready at {where}: {counts['stations']} stations, "
+        f"database {role} at {where}: {counts['stations']} stations, "
         f"{counts['sites']} sites, {counts['items']} items, {counts['opening_movements']} opening-stock movements"
     )
 

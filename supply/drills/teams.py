@@ -31,9 +31,10 @@ from supply.core.types import MAX_ID, Code, Text, When
 from supply.drills.chain import open_drill, refuse_if_closed
 from supply.drills.models import DispatchTeam, Team, TeamEvent
 from supply.service.audit import record
-from supply.service.models import Dispatch, Station, seed_uid, table_of, utcnow
+from supply.service.models import CENTRE, Dispatch, Station, seed_uid, table_of, utcnow
 from supply.service.scenario_sync import sync_scenario
-from supply.service.sync.identity import head_uid
+from supply.service.sync.identity import head_uid, set_node
+from supply.service.sync.keys import ensure_key
 
 TeamStatus = Literal["ready", "en_route", "on_task", "returning", "stood_down"]
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -85,7 +86,7 @@ def upsert_team(session: Session, actor: str, data: TeamIn) -> Team:
         session.flush()
         # the same uid on every database that creates the team (the centre and nodes load one scenario)
         created = TeamEvent(team=team.code, to_status=team.status, actor=actor, note="created")
-        created.uid = seed_uid("team-created", team.code)
+        created.uid, created.origin = seed_uid("team-created", team.code), CENTRE
         session.add(created)
         record(session, actor, "team.create", f"team:{team.code}", detail=fields)
     else:
@@ -254,11 +255,19 @@ def team_assignments(session: Session, code: str) -> list[DispatchTeam]:
     return list(session.exec(select(DispatchTeam).where(DispatchTeam.team == code).order_by(col(DispatchTeam.id))))
 
 
-def sync_scenario_with_teams(session: Session, scenario: Scenario, text: str, *, actor: str = "cli") -> dict[str, int]:
+def sync_scenario_with_teams(
+    session: Session, scenario: Scenario, text: str, *, actor: str = "cli", node: str | None = None
+) -> dict[str, int]:
     """Load the scenario into the database (stations, sites, items, stock; then its teams) in one transaction.
 
     Returns the counts of what changed, ``teams`` included; see :func:`supply.service.scenario_sync.sync_scenario`.
+    ``node``: make (or keep) this database the node of that station, with its signing key (see
+    :mod:`supply.service.sync`); set before anything is recorded, so every record made here says so.
     """
+    if node is not None:
+        set_node(session, node, [st.code for st in scenario.stations])
     counts = sync_scenario(session, scenario, text, actor=actor)
     counts["teams"] = sync_teams(session, scenario, actor)
+    if node is not None:
+        ensure_key(session)
     return counts

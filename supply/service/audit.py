@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from supply.service.models import AuditEntry, table_of, utcnow
+from supply.service.models import CENTRE, AuditEntry, seed_uid, table_of, utcnow
 
 _INSERT = insert(table_of(AuditEntry))  # built once: executing a ready statement skips SQL construction
 
@@ -22,12 +22,16 @@ def record(
     reason: str = "",
     exercise: bool | None = None,
     detail: dict[str, Any] | None = None,
+    seed: str | None = None,
 ) -> None:
     """Add one audit entry (not committed: it lands with the change it describes).
 
-    A plain INSERT on the session's connection: no ORM object, no flush.
+    A plain INSERT on the session's connection: no ORM object, no flush. ``seed``: the entry is
+    about a record every database loads alike (opening stock): its uid derives from it, the centre's.
     """
     row = {"at": utcnow(), "actor": actor, "action": action, "target": target, "reason": reason}
+    if seed is not None:
+        row |= {"uid": seed_uid("audit", seed), "origin": CENTRE}
     session.connection().execute(_INSERT, {**row, "exercise": exercise, "detail": detail or {}})
 
 

@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 from supply.core.errors import ConflictError, FieldError, InsufficientStockError, UnknownCodeError
 from supply.core.items import check_whole
 from supply.service.audit import record
-from supply.service.models import Item, Movement, Station, StockLock, table_of, utcnow
+from supply.service.models import CENTRE, Item, Movement, Station, StockLock, table_of, utcnow
 
 #: Movement kinds and what they do.
 RECEIPT, ISSUE, TRANSFER_OUT, TRANSFER_IN = "receipt", "issue", "transfer_out", "transfer_in"
@@ -240,13 +240,18 @@ def receive(
     *,
     exercise: bool = False,
     kind: str = RECEIPT,
-    uid: str | None = None,
+    seed: str | None = None,
 ) -> Movement:
-    """Stock arrives at a station (``uid``: a deterministic global id, for opening stock; else a new one)."""
+    """Stock arrives at a station.
+
+    ``seed``: the deterministic uid of a record every database loads alike (opening stock): it is
+    recorded as the centre's, so the centre and its nodes hold one identical movement.
+    """
     _checked(session, station, item, quantity)
     apply(session, [Change((station, item, exercise), quantity)])
-    m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise, uid=uid)
-    _audit(session, actor, m)
+    ids: dict[str, Any] = {"uid": seed, "origin": CENTRE} if seed else {}
+    m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise, **ids)
+    _audit(session, actor, m, seed=seed)
     return m
 
 
@@ -455,11 +460,18 @@ def _append(
     session.connection().execute(_APPEND, values)
 
 
-def _audit(session: Session, actor: str, m: Movement, extra: dict | None = None) -> None:
+def _audit(session: Session, actor: str, m: Movement, extra: dict | None = None, seed: str | None = None) -> None:
     session.flush()  # assigns the id the audit entry points at
     detail = {"kind": m.kind, "station": m.station, "item": m.item, "quantity": m.quantity, **(extra or {})}
     if m.reversal_of:
         detail["reversal_of"] = m.reversal_of
     record(
-        session, actor, f"movement.{m.kind}", f"movement:{m.id}", reason=m.reason, exercise=m.exercise, detail=detail
+        session,
+        actor,
+        f"movement.{m.kind}",
+        f"movement:{m.id}",
+        reason=m.reason,
+        exercise=m.exercise,
+        detail=detail,
+        seed=seed,
     )

@@ -79,7 +79,7 @@ def sync_scenario(session: Session, scenario: Scenario, text: str, *, actor: str
                         "opening stock from the scenario",
                         exercise=book,
                         kind=ledger.OPENING,
-                        uid=opening_uid(text, st.code, item, book),
+                        seed=opening_uid(text, st.code, item, book),
                     )
                     opened += 1
     record(

@@ -61,14 +61,14 @@ def _chunks(values: list[Any]) -> list[list[Any]]:
 def _uids_of(conn: Any, t: Table, ids: set[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for part in _chunks(sorted(ids)):
-        out.update(conn.execute(select(t.c.id, t.c.uid).where(t.c.id.in_(part))).tuples())
+        out.update((i, u) for i, u in conn.execute(select(t.c.id, t.c.uid).where(t.c.id.in_(part))))
     return out
 
 
 def _ids_of(conn: Any, t: Table, uids: set[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for part in _chunks(sorted(uids)):
-        out.update(conn.execute(select(t.c.uid, t.c.id).where(t.c.uid.in_(part))).tuples())
+        out.update((u, i) for u, i in conn.execute(select(t.c.uid, t.c.id).where(t.c.uid.in_(part))))
     return out
 
 

@@ -92,12 +92,18 @@ def _fill() -> None:
         if not ids:
             continue
         uids = {i: str(uuid.uuid4()) for i in ids}
+        seeded = []  # opening stock: the uid (and origin) a database loading the same scenario gives it
         if table == "movement" and scenario is not None:
             opening = sa.text("SELECT id, station, item, exercise FROM movement WHERE kind = 'opening'")
             for i, station, item, exercise in conn.execute(opening):
                 uids[i] = opening_uid(scenario, station, item, bool(exercise))
-        stmt = sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(uid=sa.bindparam("b_uid"), origin=node)
-        conn.execute(stmt, [{"b_id": i, "b_uid": u} for i, u in uids.items()])
+                seeded.append(i)
+        origins = dict.fromkeys(uids, node)
+        if table == "movement" and scenario is not None:
+            origins.update(dict.fromkeys(seeded, "centre"))
+        stmt = sa.update(t).where(t.c.id == sa.bindparam("b_id"))
+        stmt = stmt.values(uid=sa.bindparam("b_uid"), origin=sa.bindparam("b_origin"))
+        conn.execute(stmt, [{"b_id": i, "b_uid": u, "b_origin": origins[i]} for i, u in uids.items()])
         if table in EVENTS:
             record = EVENTS[table]
             rows = conn.execute(sa.text(f"SELECT id, {record} FROM {table} ORDER BY id"))  # noqa: S608 - fixed names

@@ -13,7 +13,13 @@ from typing import Annotated, Any
 import typer
 
 from supply.cli.common import DbOpt, JsonOpt, database_url, echo_json
+from supply.cli.sync import alert_line, describe
 from supply.core.errors import CentreUnreachableError
+
+
+def register(sync_app: typer.Typer) -> None:
+    """Add ``run`` to the ``sync`` group."""
+    sync_app.command("run")(run_cmd)
 
 
 def run_cmd(
@@ -44,6 +50,7 @@ def run_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Push this node's records to the centre, then pull what it has not got; retry with backoff."""
+    import supply.drills.models  # noqa: F401 - registers the drills' synced tables
     from supply.service.db import existing_engine
     from supply.service.migrate import check_initialised
     from supply.service.sync.online import Centre, retrying, sync_round
@@ -92,6 +99,8 @@ def _report(pushed: dict[str, Any], pulled: dict[str, Any], tries: int, centre: 
         f"pulled — this node applied {pulled['applied']}, skipped {pulled['skipped']}, "
         f"{len(pulled['conflicts'])} conflicts"
     )
-    for side, report in (("centre", pushed), ("node", pulled)):
+    for side, report in (("at the centre", pushed), ("here", pulled)):
         for c in report["conflicts"]:
-            typer.echo(f"conflict ({side}): {c}")
+            typer.echo(f"conflict {side}: {describe(c)}")
+        for a in report.get("alerts", []):
+            typer.echo(f"alert {side}: {alert_line(a)}")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from supply.service.ledger import CONSUMING, REVERSAL, Balance, require_station
-from supply.service.models import Item, Movement, ReorderLevel, StockLock, utcnow
+from supply.service.models import Item, Movement, ReorderLevel, StockLock, SyncAlert, utcnow
 
 
 def _consumption(session: Session, exercise: bool, since: datetime, stations: list[str]):
@@ -126,6 +126,29 @@ def alerts(
                     "on_hand": on_hand,
                     "days_of_supply": round(on_hand / daily, 2),
                     "threshold_days": threshold_days,
+                    "exercise": exercise,
+                }
+            )
+    return out + _sync_alerts(session, exercise, bals)
+
+
+def _sync_alerts(session: Session, exercise: bool, bals: dict[tuple[str, str], Balance]) -> list[dict]:
+    """Books a sync left below zero available (drawn on both sides while apart), while they still are."""
+    latest: dict[tuple[str, str], SyncAlert] = {}
+    q = select(SyncAlert).where(SyncAlert.exercise == exercise).order_by(col(SyncAlert.id))
+    for alert in session.exec(q):
+        latest[(alert.station, alert.item)] = alert
+    out = []
+    for (station, item), alert in sorted(latest.items()):
+        available = bals.get((station, item), Balance()).available
+        if available < 0:
+            out.append(
+                {
+                    "station": station,
+                    "item": item,
+                    "kind": "negative_available_after_sync",
+                    "available": available,
+                    "movements": alert.movements,
                     "exercise": exercise,
                 }
             )

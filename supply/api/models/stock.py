@@ -100,4 +100,15 @@ class DaysOfSupplyAlertPublic(Public):
     exercise: bool
 
 
-AlertPublic = Annotated[ReorderAlertPublic | DaysOfSupplyAlertPublic, Field(discriminator="kind")]
+class SyncAlertPublic(Public):
+    """Stock drawn from one book on both sides while apart (a node cut off) left it below zero available."""
+
+    station: str
+    item: str
+    kind: Literal["negative_available_after_sync"]
+    available: Number
+    movements: list[str] = Field(description="uids of the movements that drew on the book while apart")
+    exercise: bool
+
+
+AlertPublic = Annotated[ReorderAlertPublic | DaysOfSupplyAlertPublic | SyncAlertPublic, Field(discriminator="kind")]

@@ -102,11 +102,13 @@ def trust_key(session: Session, node: str, pem: bytes) -> None:
 def verify(session: Session, node: str, data: bytes, signature: bytes) -> None:
     """:class:`SyncRefusedError` unless ``signature`` is ``node``'s (a trusted peer) over ``data``."""
     peer = session.get(SyncPeer, node)
-    if peer is None or not peer.public_key:
+    own = session.get(Meta, _PUBLIC) if node == node_code(session) else None
+    pem = own.value if own is not None else peer.public_key if peer is not None else None
+    if not pem:
         msg = f"bundle from '{node}', whose key this database does not trust: run `jungong sync trust --node {node}`"
         raise SyncRefusedError(msg)
     try:
-        _load_public(peer.public_key.encode(), f"the trusted key of '{node}'").verify(signature, data)
+        _load_public(pem.encode(), f"the trusted key of '{node}'").verify(signature, data)
     except InvalidSignature:
         msg = f"bundle from '{node}': its signature does not match its content (tampered, or signed by another key)"
         raise SyncRefusedError(msg) from None

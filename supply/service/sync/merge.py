@@ -181,7 +181,7 @@ def _conflicts_of(conn: Any, events: Table, log: StatusLog, only: set[str] | Non
     ).all()
     by_record: dict[Any, list[Any]] = defaultdict(list)
     for e in rows:
-        by_record[e[log.record_column]].append(e)
+        by_record[getattr(e, log.record_column)].append(e)
     uid_col = rec.c.uid if "uid" in rec.c else rec.c[log.record_key]
     q = select(rec.c[log.record_key], uid_col, rec.c[log.owner_column]).where(
         rec.c[log.record_key].in_(list(by_record))

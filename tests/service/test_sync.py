@@ -1,0 +1,307 @@
+"""Sync by bundle between a centre and station nodes (SQLite files): convergence, conflicts, alerts, signatures.
+
+Every database is built and changed through the domain; bundles go through the same functions
+``jungong sync export``/``import`` call, and the CLI checks run the real command.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from supply.cli import app
+from supply.core.errors import SyncRefusedError
+from supply.core.settings import get_settings
+from supply.service import ledger
+from supply.service.db import make_engine, read_session, write_session
+from supply.service.dispatches import check_status, move_dispatch
+from supply.service.models import Dispatch, Movement, table_of
+from supply.service.reconcile import reconcile
+from supply.service.stock import alerts
+from supply.service.sync import list_conflicts, node_code
+from tests.conftest import TINY, write
+from tests.service.sync_helpers import (
+    CENTRE,
+    PASSPHRASE,
+    apply,
+    build,
+    copy,
+    export,
+    held,
+    new_dispatch,
+    passphrase,
+    sync,
+)
+
+NODES = ("H", "W")
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sync-template")
+    with passphrase():
+        build(folder, write(folder, TINY, "tiny.toml"), NODES)
+    return folder
+
+
+@pytest.fixture
+def net(template: Path, tmp_path: Path):
+    with passphrase():
+        engines = copy(template, tmp_path, (CENTRE, *NODES))
+        yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+def _by_uid(engine, uid: str) -> int:
+    with read_session(engine) as s:
+        return s.connection().execute(select(Dispatch.id).where(Dispatch.uid == uid)).scalar_one()
+
+
+def _uid(engine, dispatch_id: int) -> str:
+    with read_session(engine) as s:
+        return s.connection().execute(select(Dispatch.uid).where(Dispatch.id == dispatch_id)).scalar_one()
+
+
+def _move(engine, dispatch_id: int, status: str) -> None:
+    with write_session(engine) as s:
+        move_dispatch(s, "officer", dispatch_id, status, "", check_status(s, dispatch_id))
+        s.commit()
+
+
+def _full_sync(net) -> None:
+    for node in NODES:
+        sync(net, node, pull=False)
+    for node in NODES:
+        sync(net, node, push=False)
+
+
+def _same_everywhere(net) -> dict:
+    states = {name: held(engine) for name, engine in net.items()}
+    first = states[CENTRE]
+    for name, state in states.items():
+        for part in first:
+            assert state[part] == first[part], (name, part)
+        with write_session(net[name]) as s:
+            assert reconcile(s)[1] == [], name
+    return first
+
+
+def test_a_node_knows_its_station_and_the_seed_stock_is_never_doubled(net):
+    with read_session(net["H"]) as s:
+        assert node_code(s) == "H"
+        opening = s.exec(select(Movement.uid, Movement.origin).where(Movement.kind == "opening")).all()
+    with read_session(net[CENTRE]) as s:
+        assert node_code(s) == CENTRE
+        assert sorted(s.exec(select(Movement.uid, Movement.origin).where(Movement.kind == "opening")).all()) == sorted(
+            opening
+        )
+    with write_session(net["H"]) as s:
+        ledger.receive(s, "officer", "H", "meals", 10)
+        s.commit()
+    _full_sync(net)
+    state = _same_everywhere(net)
+    assert state["balances"][("H", "meals", False)] == (1010.0, 0.0)  # 1000 opening (once) + 10
+
+
+def test_concurrent_changes_to_one_dispatch_owner_wins_and_the_other_is_kept(net):
+    with write_session(net[CENTRE]) as s:
+        centre_id = new_dispatch(s, "H", "meals", 100)
+        s.commit()
+    uid = _uid(net[CENTRE], centre_id)
+    sync(net, "H")
+    node_id = _by_uid(net["H"], uid)
+    # apart: the station dispatches it, the centre cancels it
+    _move(net["H"], node_id, "dispatched")
+    _move(net[CENTRE], centre_id, "cancelled")
+    report = apply(net[CENTRE], export(net["H"], CENTRE))
+    assert len(report.conflicts) == 1
+    conflict = report.conflicts[0].as_dict()
+    assert conflict["table"] == "dispatch" and conflict["record_uid"] == uid and conflict["owner"] == "H"
+    assert conflict["standing"]["to_status"] == "dispatched" and conflict["standing"]["origin"] == "H"
+    assert conflict["rejected"]["to_status"] == "cancelled" and conflict["rejected"]["origin"] == CENTRE
+    _full_sync(net)
+    state = _same_everywhere(net)
+    assert state["status"][uid] == ("H", "dispatched")
+    assert state["balances"][("H", "meals", False)] == (1000.0, 100.0)  # the cancel's release given back
+    for engine in net.values():
+        with read_session(engine) as s:
+            assert [c.rejected["to_status"] for c in list_conflicts(s)] == ["cancelled"]
+    # the dispatch goes on from the standing version, on any database
+    _move(net[CENTRE], centre_id, "delivered")
+    _full_sync(net)
+    state = _same_everywhere(net)
+    assert state["status"][uid] == ("H", "delivered")
+    assert state["balances"][("H", "meals", False)] == (900.0, 0.0)
+
+
+def test_importing_twice_or_out_of_order_changes_nothing_more(net):
+    with write_session(net[CENTRE]) as s:
+        ledger.receive(s, "officer", "W", "meals", 5)
+        s.commit()
+    first = export(net[CENTRE], "H")
+    with write_session(net[CENTRE]) as s:
+        ledger.issue(s, "officer", "H", "meals", 7)
+        new_dispatch(s, "H", "water_l", 50)
+        s.commit()
+    second = export(net[CENTRE], "H")
+    apply(net["H"], second)
+    once = held(net["H"])
+    again = apply(net["H"], first)
+    assert again.applied == 0 and again.skipped > 0
+    assert apply(net["H"], second).applied == 0
+    assert held(net["H"]) == once
+    assert once["balances"][("H", "meals", False)] == (993.0, 0.0)
+    assert once["balances"][("W", "meals", False)] == (5.0, 0.0)
+
+
+def test_acknowledged_records_are_not_sent_again(net):
+    with write_session(net["W"]) as s:
+        ledger.receive(s, "officer", "W", "meals", 3)
+        s.commit()
+    sync(net, "W")
+    sync(net, "W")  # the centre now knows W has everything it sent
+    report = apply(net["W"], export(net[CENTRE], "W"))
+    assert (report.applied, report.skipped) == (0, 0)
+    assert json.dumps(report.as_dict())  # the JSON the CLI prints
+
+
+def test_stock_drawn_on_both_sides_while_apart_is_an_alert_naming_the_movements(net):
+    with write_session(net["H"]) as s:
+        mine = ledger.issue(s, "officer", "H", "meals", 700).uid
+        s.commit()
+    with write_session(net[CENTRE]) as s:
+        theirs = ledger.issue(s, "officer", "H", "meals", 600).uid
+        s.commit()
+    report = apply(net[CENTRE], export(net["H"], CENTRE))
+    assert [(a["station"], a["item"], a["available"]) for a in report.alerts] == [("H", "meals", -300.0)]
+    assert set(report.alerts[0]["movements"]) == {mine, theirs}
+    with read_session(net[CENTRE]) as s:
+        shown = [a for a in alerts(s) if a["kind"] == "negative_available_after_sync"]
+    assert shown and set(shown[0]["movements"]) == {mine, theirs}
+    _full_sync(net)
+    assert _same_everywhere(net)["balances"][("H", "meals", False)] == (-300.0, 0.0)
+
+
+def test_a_bundle_made_for_another_database_or_by_this_one_is_refused(net):
+    data = export(net[CENTRE], "W")
+    before = held(net["H"])
+    with pytest.raises(SyncRefusedError, match="made for 'W'"), write_session(net["H"]) as s:
+        from supply.service.sync import import_bundle
+
+        import_bundle(s, data)
+    with pytest.raises(SyncRefusedError, match="made by this database"), write_session(net[CENTRE]) as s:
+        import_bundle(s, data)
+    assert held(net["H"]) == before
+
+
+def test_a_node_may_push_only_its_own_records(net):
+    from supply.service.sync import import_bundle
+
+    sync(net, "W")
+    with write_session(net["H"]) as s:
+        ledger.receive(s, "officer", "H", "meals", 1)
+        s.commit()
+    relayed = export(net[CENTRE], "H")  # the centre's bundle carries centre and W records
+    with write_session(net["H"]) as s, pytest.raises(SyncRefusedError, match="only its own"):
+        import_bundle(s, relayed, only_origin="centre")
+
+
+# --- the CLI: signatures, and nothing applied when refused ---------------------------------------------
+
+
+def _invoke(args: list[str], env: dict[str, str | None]):
+    get_settings.cache_clear()  # the command reads its settings from this environment
+    try:
+        return runner.invoke(app, args, env=env)
+    finally:
+        get_settings.cache_clear()
+
+
+def _cli(*args: str, code: int = 0) -> str:
+    result = _invoke(list(args), {"JUNGONG_SYNC_PASSPHRASE": PASSPHRASE})
+    assert result.exit_code == code, (args, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.output
+
+
+def _counts(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    with read_session(engine) as s:
+        n = len(s.exec(select(Movement.id)).all()), len(s.exec(select(Dispatch.id)).all())
+    engine.dispose()
+    return n
+
+
+def test_cli_sync_by_file_and_refusals(tmp_path: Path):
+    tiny = write(tmp_path, TINY, "tiny.toml")
+    centre, node, other = (f"sqlite:///{tmp_path / n}.db" for n in ("centre", "h", "w"))
+    _cli("db", "init", str(tiny), "--db", centre)
+    assert "node of station H" in _cli("db", "init", str(tiny), "--node", "H", "--db", node)
+    _cli("db", "init", str(tiny), "--node", "W", "--db", other)
+    for url, name in ((centre, "c"), (node, "h"), (other, "w")):
+        _cli("sync", "key", "--db", url, "-o", str(tmp_path / f"{name}.pem"))
+    _cli("sync", "trust", "--db", node, "--node", "centre", str(tmp_path / "c.pem"))
+    _cli("sync", "trust", "--db", centre, "--node", "H", str(tmp_path / "h.pem"))
+    engine = make_engine(centre)
+    with write_session(engine) as s:
+        new_dispatch(s, "H", "meals", 10)
+        s.commit()
+    engine.dispose()
+    bundle = tmp_path / "c.bundle"
+    _cli("sync", "export", "--db", centre, "-o", str(bundle), "--for", "H")
+    raw = bundle.read_bytes()
+    before = _counts(node)
+
+    unsigned = tmp_path / "unsigned.bundle"
+    unsigned.write_bytes(raw.replace(raw.split(b"\n")[1], json.dumps({"from": "centre"}).encode(), 1))
+    assert "unsigned" in _cli("sync", "import", "--db", node, str(unsigned), code=2)
+    tampered = tmp_path / "tampered.bundle"
+    tampered.write_bytes(raw[:-5] + bytes([raw[-5] ^ 1]) + raw[-4:])
+    assert "signature does not match" in _cli("sync", "import", "--db", node, str(tampered), code=2)
+    from_w = tmp_path / "w.bundle"
+    _cli("sync", "export", "--db", other, "-o", str(from_w), "--for", "centre")
+    assert "does not trust" in _cli("sync", "import", "--db", node, str(from_w), code=2)
+    assert "not a jungong sync bundle" in _cli("sync", "import", "--db", node, str(tiny), code=2)
+    assert _counts(node) == before  # nothing of a refused bundle applied
+
+    out = json.loads(_cli("sync", "import", "--db", node, str(bundle), "--json"))
+    assert set(out) >= {"applied", "skipped", "conflicts"} and out["applied"] > 0 and out["conflicts"] == []
+    assert _counts(node) == (before[0] + 1, before[1] + 1)  # the dispatch and its reservation
+    again = json.loads(_cli("sync", "import", "--db", node, str(bundle), "--json"))
+    assert again["applied"] == 0 and again["skipped"] == out["applied"] + out["skipped"]
+    assert json.loads(_cli("sync", "conflicts", "--db", node, "--json")) == []
+
+
+def test_a_node_needs_the_passphrase_for_its_key(tmp_path: Path):
+    tiny = write(tmp_path, TINY, "tiny.toml")
+    result = _invoke(
+        ["db", "init", str(tiny), "--node", "H", "--db", f"sqlite:///{tmp_path}/n.db"],
+        {"JUNGONG_SYNC_PASSPHRASE": None},
+    )
+    assert result.exit_code == 2 and "JUNGONG_SYNC_PASSPHRASE" in result.output
+    assert "not a station" in _cli(
+        "db", "init", str(tiny), "--node", "NOPE", "--db", f"sqlite:///{tmp_path}/m.db", code=2
+    )
+
+
+def test_status_events_carry_the_head_they_were_made_on(net):
+    with write_session(net["H"]) as s:
+        d = new_dispatch(s, "H", "meals", 1)
+        s.commit()
+    _move(net["H"], d, "dispatched")
+    _move(net["H"], d, "delivered")
+    events = sorted(
+        held(net["H"])["events"].items(), key=lambda kv: ["planned", "dispatched", "delivered"].index(kv[1][3])
+    )
+    assert events[0][1][1] is None
+    assert events[1][1][1] == events[0][0] and events[2][1][1] == events[1][0]
+    moves = table_of(Movement)
+    with read_session(net["H"]) as s:
+        causes = set(s.connection().execute(select(moves.c.cause).where(moves.c.dispatch_id == d)).scalars())
+    assert causes == {events[0][0], events[2][0]}  # the reservation and the delivery

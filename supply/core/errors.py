@@ -170,7 +170,7 @@ class SyncSetupError(JungongError):
 
 
 class CentreUnreachableError(JungongError):
-    """``jungong sync run``: the centre cannot be reached, or answered 5xx (retried with backoff, then exit 1)."""
+    """``jungong sync run``: the centre cannot be reached or answered 502/503/504 (retried with backoff; exit 1)."""
 
     title = "Centre unreachable"
     status = 503
@@ -178,7 +178,7 @@ class CentreUnreachableError(JungongError):
 
 
 class SyncRejectedError(JungongError):
-    """``jungong sync run``: the centre refused a sync request (4xx: token, role, bundle); not retried."""
+    """``jungong sync run``: the centre refused a request (4xx: token, role, bundle) or failed (500); not retried."""
 
     title = "Sync refused by the centre"
     status = 502

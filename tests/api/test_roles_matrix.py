@@ -37,6 +37,7 @@ WRITE_ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("post", "/drills/{drill_id}/orders/{order_id}/status"): None,
     ("post", "/drills/{drill_id}/steps/{step}"): None,
     ("post", "/drills/{drill_id}/units/{code}/times"): None,
+    ("post", "/sync/push"): {"admin"},  # and a station's node (tests/api/test_sync_api.py)
 }
 
 

@@ -46,20 +46,19 @@ def test_push_then_pull_converges_and_repeats_change_nothing(client, db, node):
     opening = _meals(db.url)
     assert _meals(node) == opening  # both loaded the same scenario: the same opening stock, the same uids
     _receive(node, 120)
-    push = client.post(
-        "/sync/push",
-        content=in_session(node, lambda s: export_bundle(s, for_node="centre")),
-        headers={**db.headers("node"), **OCTET},
-    )
+    bundle = in_session(node, lambda s: export_bundle(s, for_node="centre"))
+    push = client.post("/sync/push", content=bundle, headers={**db.headers("node"), **OCTET})
     assert push.status_code == 200, push.text
     report = push.json()
     assert report["applied"] >= 2 and report["from"] == NODE_STATION  # the receipt, its audit entry…
     assert _meals(db.url) == opening + 120  # …and the opening stock not doubled
     assert report["conflicts"] == [] and report["alerts"] == []
-    again = client.post(
-        "/sync/push", content=in_session(node, lambda s: export_bundle(s)), headers={**db.headers("node"), **OCTET}
-    )
-    assert again.json()["applied"] == 0  # everything it carries, the centre holds already
+    again = client.post("/sync/push", content=bundle, headers={**db.headers("node"), **OCTET})
+    assert (again.json()["applied"], again.json()["skipped"]) == (0, report["applied"] + report["skipped"])
+    assert _meals(db.url) == opening + 120  # the same bundle twice: nothing more
+    everything = in_session(node, lambda s: export_bundle(s))  # the centre's records too: not a node's to push
+    refused = client.post("/sync/push", content=everything, headers={**db.headers("node"), **OCTET})
+    assert refused.status_code == 422 and "only its own" in refused.json()["detail"]
 
     _receive(db.url, 7, station="GZ-HUB")
     pull = client.get("/sync/pull", headers=db.headers("node"))

@@ -19,7 +19,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlmodel import Session
 
 from supply.core.errors import SyncRefusedError
-from supply.service.models import DispatchLine, SyncAlert, SyncPeer, UTCDateTime, table_of, utcnow
+from supply.service.models import CENTRE, DispatchLine, SyncAlert, SyncPeer, UTCDateTime, table_of, utcnow
 from supply.service.sync import merge
 from supply.service.sync.bundle import pack, unpack
 from supply.service.sync.identity import node_code
@@ -96,6 +96,8 @@ def export_bundle(session: Session, *, for_node: str | None = None) -> bytes:
         q = select(t).where(t.c.id > acked.get(spec.name, 0), t.c.id <= top)
         if for_node:
             q = q.where(t.c.origin != for_node)
+        if for_node == CENTRE and me != CENTRE:  # a node sends the centre its own records: it got the rest from it
+            q = q.where(t.c.origin == me)
         if spec.only is not None:
             q = q.where(spec.only)  # type: ignore[arg-type]  # a SQL condition registered with the table
         rows = list(conn.execute(q.order_by(t.c.id)).mappings())

@@ -6,10 +6,11 @@ acknowledged, import it (a second transaction). Every step is idempotent — the
 records it already holds, by their global id — so a round cut anywhere (the link drops, the
 centre stops) is simply run again, and nothing is lost or doubled.
 
-A round that cannot reach the centre, or that the centre answers with a 5xx (busy, restarting,
-database lost), is retried with exponential backoff (``delay``, ``2·delay``, ``4·delay``… up to
+A round that cannot reach the centre, or that the centre answers with 502, 503 or 504 (busy,
+restarting, database lost), is retried with exponential backoff (``delay``, ``2·delay``, ``4·delay``… up to
 ``max_delay``), each attempt reported by ``say``. A refusal (4xx: a bad token, a role that may
-not sync, a bundle refused) is not retried: it is a :class:`~supply.core.errors.SyncRejectedError`.
+not sync, a bundle refused) is not retried: it is a :class:`~supply.core.errors.SyncRejectedError`,
+and so is a 500 (the centre's own fault, logged there under the id the answer gives).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from supply.service.db import write_session
 #: The centre's node code: a node pushes to, and pulls from, the centre (a star).
 CENTRE = "centre"
 BUNDLE_MEDIA_TYPE = "application/octet-stream"
+#: Answers worth retrying: a proxy without its centre, the centre busy or restarting, a gateway timeout.
+_TRANSIENT = frozenset({502, 503, 504})
 T = TypeVar("T")
 
 
@@ -74,10 +77,10 @@ class Centre:
         except httpx.TransportError as exc:
             msg = f"the centre at {self.base} cannot be reached ({_reason(exc)})"
             raise CentreUnreachableError(msg) from None
-        if answer.status_code >= 500:
+        if answer.status_code in _TRANSIENT:
             msg = f"the centre at {self.base} answered {answer.status_code} on {path}: {_detail(answer)}"
             raise CentreUnreachableError(msg)
-        if answer.status_code >= 400:
+        if answer.status_code >= 400:  # a refusal, or the centre's own fault (500: its log has the id): not retried
             msg = f"the centre at {self.base} refused {method} {path} ({answer.status_code}): {_detail(answer)}"
             raise SyncRejectedError(msg)
         return answer

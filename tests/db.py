@@ -252,6 +252,20 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     assert_reconciled(db.url)
 
 
+SYNC_PASSPHRASE = "test-sync-passphrase"
+
+
+@pytest.fixture
+def sync_passphrase(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``JUNGONG_SYNC_PASSPHRASE`` set for this test (sync signing keys are encrypted at rest with it)."""
+    from supply.core.settings import get_settings
+
+    monkeypatch.setenv("JUNGONG_SYNC_PASSPHRASE", SYNC_PASSPHRASE)
+    get_settings.cache_clear()
+    yield SYNC_PASSPHRASE
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def session(db: Db) -> Iterator:
     """A write session on a fresh database of each backend, for domain tests that call functions directly.

@@ -6,15 +6,17 @@ calls are :mod:`supply.service.sync.online`'s.
 
 from __future__ import annotations
 
-import time
+from contextlib import closing
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from supply.cli.common import DbOpt, JsonOpt, database_url, echo_json
 from supply.cli.sync import alert_line, describe
-from supply.core.errors import CentreUnreachableError
+
+if TYPE_CHECKING:  # the database stack loads only when the command runs
+    from supply.service.sync.online import RoundReport
 
 
 def register(sync_app: typer.Typer) -> None:
@@ -53,34 +55,27 @@ def run_cmd(
     import supply.drills.models  # noqa: F401 - registers the drills' synced tables
     from supply.service.db import existing_engine
     from supply.service.migrate import check_initialised
-    from supply.service.sync.online import Centre, retrying, sync_round
+    from supply.service.sync.online import Centre, keep_syncing
 
-    engine = existing_engine(database_url(db))
-    client = Centre(centre, token)
-    try:
-        check_initialised(engine)
-        while True:
-            try:
-                (pushed, pulled), tries = retrying(
-                    lambda: sync_round(engine, client),
-                    attempts=None if watch else attempts,
-                    delay=delay,
-                    max_delay=max_delay,
-                    say=_say,
-                )
-            except CentreUnreachableError:
-                if not watch:
-                    raise
-            else:
-                _report(pushed, pulled, tries, centre, as_json=as_json)
-            if not watch:
-                return
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        _say("stopped")
-    finally:
-        client.close()
-        engine.dispose()
+    with closing(Centre(centre, token)) as client:  # its address and token checked before the database opens
+        engine = existing_engine(database_url(db))
+        try:
+            check_initialised(engine)
+            keep_syncing(
+                engine,
+                client,
+                watch=watch,
+                interval=interval,
+                attempts=attempts,
+                delay=delay,
+                max_delay=max_delay,
+                say=_say,
+                done=lambda r: _report(r, centre, as_json=as_json),
+            )
+        except KeyboardInterrupt:
+            _say("stopped")
+        finally:
+            engine.dispose()
 
 
 def _say(line: str) -> None:
@@ -88,10 +83,11 @@ def _say(line: str) -> None:
     typer.echo(f"{stamp} UTC sync: {line}", err=True)
 
 
-def _report(pushed: dict[str, Any], pulled: dict[str, Any], tries: int, centre: str, *, as_json: bool) -> None:
+def _report(done: RoundReport, centre: str, *, as_json: bool) -> None:
     if as_json:
-        echo_json({"pushed": pushed, "pulled": pulled, "attempts": tries})
+        echo_json(done.as_dict())
         return
+    pushed, pulled, tries = done.pushed, done.pulled, done.attempts
     typer.echo(
         f"synced with {centre} (attempt {tries}): "
         f"pushed — the centre applied {pushed['applied']}, skipped {pushed['skipped']} it already had, "

@@ -170,7 +170,7 @@ class SyncSetupError(JungongError):
 
 
 class CentreUnreachableError(JungongError):
-    """``jungong sync run``: the centre cannot be reached or answered 502/503/504 (retried with backoff; exit 1)."""
+    """``jungong sync run``: the centre cannot be reached or answered 409/502/503/504 (retried; exit 1)."""
 
     title = "Centre unreachable"
     status = 503

@@ -4,26 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from supply.core.scenario import load_scenario
-from supply.core.settings import get_settings
 from supply.drills.teams import sync_scenario_with_teams
 from supply.service.db import make_engine, write_session
 from supply.service.migrate import upgrade
-from supply.service.sync import ensure_key, public_key_pem, set_node, trust_key
+from supply.service.sync import public_key_pem, trust_key
 from tests.conftest import GUANGZHOU
-
-PASSPHRASE = "test-sync-passphrase"
-
-
-@pytest.fixture
-def passphrase(monkeypatch: pytest.MonkeyPatch):
-    """``JUNGONG_SYNC_PASSPHRASE`` set for this process (the signing keys are encrypted with it)."""
-    monkeypatch.setenv("JUNGONG_SYNC_PASSPHRASE", PASSPHRASE)
-    get_settings.cache_clear()
-    yield PASSPHRASE
-    get_settings.cache_clear()
 
 
 def make_node(folder: Path, station: str) -> str:
@@ -33,10 +19,8 @@ def make_node(folder: Path, station: str) -> str:
     try:
         upgrade(engine)
         with write_session(engine) as s:
-            scenario = load_scenario(GUANGZHOU)
-            set_node(s, station, [st.code for st in scenario.stations])
-            sync_scenario_with_teams(s, scenario, GUANGZHOU.read_text(encoding="utf-8"))
-            ensure_key(s)
+            text = GUANGZHOU.read_text(encoding="utf-8")
+            sync_scenario_with_teams(s, load_scenario(GUANGZHOU), text, node=station)
             s.commit()
     finally:
         engine.dispose()

@@ -12,7 +12,7 @@ from sqlmodel import select
 from supply.service import ledger
 from supply.service.models import Movement
 from supply.service.sync import export_bundle, import_bundle
-from tests.api.sync_helpers import in_session, make_node, passphrase, trade_keys  # noqa: F401 - a fixture
+from tests.api.sync_helpers import in_session, make_node, trade_keys
 from tests.db import NODE_STATION
 
 OCTET = {"Content-Type": "application/octet-stream"}
@@ -28,7 +28,7 @@ def _count(url: str) -> int:
 
 
 @pytest.fixture
-def node(db, tmp_path, passphrase):  # noqa: F811 - the fixture imported above
+def node(db, tmp_path, sync_passphrase):
     url = make_node(tmp_path, NODE_STATION)
     trade_keys(db.url, url, NODE_STATION)
     return url

@@ -31,9 +31,9 @@ from sqlalchemy import select
 
 from supply.service import ledger
 from supply.service.models import Dispatch, Movement, StockLock, table_of
-from tests.api.sync_helpers import PASSPHRASE, in_session
+from tests.api.sync_helpers import in_session
 from tests.conftest import ROOT
-from tests.db import NODE_STATION, assert_reconciled, cli_env, free_port
+from tests.db import NODE_STATION, SYNC_PASSPHRASE, assert_reconciled, cli_env, free_port
 
 NORTH = "N-WING"
 SHANGHAI = timezone(timedelta(hours=8))
@@ -93,7 +93,7 @@ def _ledger(url: str) -> tuple[set[str], dict[tuple, tuple[float, float]]]:
 @pytest.mark.postgres
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
 def test_a_node_works_cut_off_then_everything_converges(db, tmp_path):
-    env = cli_env(tmp_path, JUNGONG_SYNC_PASSPHRASE=PASSPHRASE)
+    env = cli_env(tmp_path, JUNGONG_SYNC_PASSPHRASE=SYNC_PASSPHRASE)
 
     def cli(*args: str, code: int = 0) -> subprocess.CompletedProcess:
         done = subprocess.run(

@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from supply.api.deps import CodeQuery, RuntimeDep, SessionDep, Writer, require_role, writer_for
-from supply.api.models.common import READ, problems
+from supply.api.models.common import READ, WRITE, problems
 from supply.api.models.sync import BUNDLE_MEDIA_TYPE, ConflictPublic, SyncReportPublic
 from supply.core.errors import ForbiddenError, InvalidArgumentError
 from supply.service.auth import READERS, SYNCERS, Caller, Role
@@ -38,10 +38,15 @@ BundleBody = Annotated[
         description="a bundle as `jungong sync export` writes it (signed, compressed)",
     ),
 ]
-BUNDLE = {200: {"description": "the bundle (signed, compressed)", "content": {BUNDLE_MEDIA_TYPE: {}}}}
+BUNDLE = {
+    200: {
+        "description": "the bundle (signed, compressed)",
+        "content": {BUNDLE_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
-@router.post("/push", response_model=SyncReportPublic, responses=problems(401, 403, 413, 422, 503))
+@router.post("/push", response_model=SyncReportPublic, responses=WRITE)
 def push(body: BundleBody, w: SyncWriter) -> SyncReportPublic:
     """Apply a node's bundle: ``{"applied", "skipped", "conflicts"}``. Refused whole (nothing applied) if
     unsigned, tampered, signed by an untrusted key — or, for a node, carrying another station's records."""

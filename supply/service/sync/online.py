@@ -6,11 +6,12 @@ acknowledged, import it (a second transaction). Every step is idempotent — the
 records it already holds, by their global id — so a round cut anywhere (the link drops, the
 centre stops) is simply run again, and nothing is lost or doubled.
 
-A round that cannot reach the centre, or that the centre answers with 502, 503 or 504 (busy,
-restarting, database lost), is retried with exponential backoff (``delay``, ``2·delay``, ``4·delay``… up to
-``max_delay``), each attempt reported by ``say``. A refusal (4xx: a bad token, a role that may
-not sync, a bundle refused) is not retried: it is a :class:`~supply.core.errors.SyncRejectedError`,
-and so is a 500 (the centre's own fault, logged there under the id the answer gives).
+A round that cannot reach the centre, or that the centre answers with 409 (a write that clashed
+with another) or 502, 503, 504 (busy, restarting, database lost), is retried with exponential
+backoff (``delay``, ``2·delay``, ``4·delay``… up to ``max_delay``), each attempt reported by ``say``.
+A refusal (4xx: a bad token, a role that may not sync, a bundle refused) is not retried: it is a
+:class:`~supply.core.errors.SyncRejectedError`, and so is a 500 (the centre's own fault, logged
+there under the id the answer gives).
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from sqlalchemy import Engine
 
 from supply.core.errors import CentreUnreachableError, InvalidArgumentError, SyncRejectedError
 from supply.service.db import write_session
+from supply.service.sync.exchange import SyncReport
 
 #: The centre's node code: a node pushes to, and pulls from, the centre (a star).
 CENTRE = "centre"
 BUNDLE_MEDIA_TYPE = "application/octet-stream"
-#: Answers worth retrying: a proxy without its centre, the centre busy or restarting, a gateway timeout.
-_TRANSIENT = frozenset({502, 503, 504})
+#: Answers worth retrying: a write that clashed with another (409), a proxy without its centre, the
+#: centre busy or restarting, a gateway timeout.
+_TRANSIENT = frozenset({409, 502, 503, 504})
 T = TypeVar("T")
 
 
@@ -103,7 +106,10 @@ def _detail(answer: httpx.Response) -> str:
 
 
 def sync_round(engine: Engine, centre: Centre) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Push this node's bundle to the centre, then pull and import the centre's (two transactions)."""
+    """Push this node's bundle to the centre, then pull and import the centre's (two transactions).
+
+    The transactions are the round's own (not the caller's): the network call sits between them.
+    """
     from supply.service.sync import export_bundle, import_bundle
 
     with write_session(engine) as session:
@@ -117,12 +123,39 @@ def sync_round(engine: Engine, centre: Centre) -> tuple[dict[str, Any], dict[str
     return pushed, report_dict(report)
 
 
-def report_dict(report: Any) -> dict[str, Any]:
-    """A :class:`SyncReport` as the JSON ``{"applied", "skipped", "conflicts"}``."""
-    if hasattr(report, "as_dict"):
-        return report.as_dict()
-    conflicts = [c.as_dict() if hasattr(c, "as_dict") else c for c in report.conflicts]
-    return {"applied": report.applied, "skipped": report.skipped, "conflicts": conflicts}
+def report_dict(report: SyncReport) -> dict[str, Any]:
+    """A :class:`SyncReport` as its JSON ``{"applied", "skipped", "conflicts", "alerts", "from"}``."""
+    return report.as_dict()
+
+
+def keep_syncing(
+    engine: Engine,
+    centre: Centre,
+    *,
+    watch: bool,
+    interval: float,
+    attempts: int,
+    delay: float,
+    max_delay: float,
+    say: Callable[[str], None],
+    done: Callable[[RoundReport], None],
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """One round, retried with backoff (``attempts`` at most); with ``watch``, a round every ``interval``
+    seconds for ever, each retried for as long as the centre stays away. ``done`` gets each round's report."""
+    while True:
+        (pushed, pulled), tries = retrying(
+            lambda: sync_round(engine, centre),
+            attempts=None if watch else attempts,
+            delay=delay,
+            max_delay=max_delay,
+            say=say,
+            sleep=sleep,
+        )
+        done(RoundReport(pushed, pulled, tries))
+        if not watch:
+            return
+        sleep(interval)
 
 
 def retrying(

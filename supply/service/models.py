@@ -8,6 +8,8 @@ with ``BEGIN IMMEDIATE``). ``jungong db reconcile`` checks the two agree.
 Times are stored in UTC (:class:`UTCDateTime`) and shown in the configured zone.
 """
 
+import os
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
@@ -80,8 +82,16 @@ NODE_INFO_KEY = "jungong_node"
 
 
 def new_uid() -> str:
-    """A new global id: 36-character UUID text, unique across the centre and every node."""
-    return str(uuid.uuid4())
+    """A new global id: 36-character UUID text, unique across the centre and every node.
+
+    A version-7 UUID (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Ids made later
+    sort later, so the unique index on ``uid`` grows at its end (a bulk import of a bundle inserts in
+    order instead of all over the B-tree), and 74 random bits keep two databases from ever colliding.
+    """
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & (2**48 - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64 | 0b10 << 62 | (rand & (2**62 - 1))
+    return str(uuid.UUID(int=value))
 
 
 def origin_default(context: Any) -> str:

@@ -26,6 +26,7 @@ from supply.service.migrate import upgrade
 from supply.service.models import Dispatch, DispatchEvent, Movement, StockLock, table_of
 from supply.service.requests import create_request
 from supply.service.sync import export_bundle, import_bundle, public_key_pem, trust_key
+from tests.conftest import write
 
 PASSPHRASE = "test passphrase, not a secret"
 CENTRE = "centre"
@@ -73,6 +74,13 @@ def build(folder: Path, scenario: Path, nodes: tuple[str, ...]) -> None:
         engine.dispose()
 
 
+def template(folder: Path, scenario_text: str, nodes: tuple[str, ...]) -> Path:
+    """The databases every test of a module copies: built once in ``folder`` from ``scenario_text``."""
+    with passphrase():
+        build(folder, write(folder, scenario_text, "scenario.toml"), nodes)
+    return folder
+
+
 def copy(template: Path, folder: Path, names: tuple[str, ...]) -> dict[str, Engine]:
     """Fresh copies of the template databases: an engine on each."""
     out = {}
@@ -104,11 +112,11 @@ def sync(engines: dict[str, Engine], node: str, *, push: bool = True, pull: bool
         apply(engines[node], export(engines[CENTRE], node))
 
 
-def new_dispatch(session: Session, station: str, item: str, qty: float) -> int:
+def new_dispatch(session: Session, station: str, item: str, qty: float, *, site: str = "S-CITY") -> int:
     data = RequestIn(
         unit="Unit 81",
         headcount=10,
-        site="S-CITY",
+        site=site,
         arrive_at=datetime(2030, 5, 1, 4, tzinfo=UTC),
         needs={item: qty},
     )

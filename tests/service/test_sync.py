@@ -28,7 +28,6 @@ from tests.service.sync_helpers import (
     CENTRE,
     PASSPHRASE,
     apply,
-    build,
     copy,
     export,
     held,
@@ -36,6 +35,7 @@ from tests.service.sync_helpers import (
     passphrase,
     sync,
 )
+from tests.service.sync_helpers import template as databases
 
 NODES = ("H", "W")
 runner = CliRunner()
@@ -43,10 +43,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("sync-template")
-    with passphrase():
-        build(folder, write(folder, TINY, "tiny.toml"), NODES)
-    return folder
+    return databases(tmp_path_factory.mktemp("sync-template"), TINY, NODES)
 
 
 @pytest.fixture
@@ -210,6 +207,11 @@ def test_a_node_may_push_only_its_own_records(net):
     relayed = export(net[CENTRE], "H")  # the centre's bundle carries centre and W records
     with write_session(net["H"]) as s, pytest.raises(SyncRefusedError, match="only its own"):
         import_bundle(s, relayed, only_origin="centre")
+    apply(net["H"], relayed)  # H now holds W's records too, yet sends the centre only its own
+    with write_session(net[CENTRE]) as s:
+        report = import_bundle(s, export(net["H"], CENTRE), only_origin="H")
+        s.commit()
+    assert report.applied > 0
 
 
 # --- the CLI: signatures, and nothing applied when refused ---------------------------------------------
@@ -305,3 +307,77 @@ def test_status_events_carry_the_head_they_were_made_on(net):
     with read_session(net["H"]) as s:
         causes = set(s.connection().execute(select(moves.c.cause).where(moves.c.dispatch_id == d)).scalars())
     assert causes == {events[0][0], events[2][0]}  # the reservation and the delivery
+
+
+# --- a PostgreSQL centre and a SQLite node ------------------------------------------------------------
+
+
+def test_a_postgres_centre_and_a_sqlite_node_converge(db, tmp_path: Path):
+    """The centre in practice: PostgreSQL (and SQLite, the same test); a node of GZ-HUB as a SQLite file."""
+    from supply.core.scenario import load_scenario
+    from supply.drills.teams import sync_scenario_with_teams
+    from supply.service.migrate import upgrade
+    from supply.service.sync import public_key_pem, trust_key
+    from tests.conftest import GUANGZHOU
+
+    with passphrase():
+        net = {CENTRE: make_engine(db.url), "GZ-HUB": make_engine(f"sqlite:///{tmp_path / 'hub.db'}")}
+        upgrade(net["GZ-HUB"])
+        with write_session(net["GZ-HUB"]) as s:
+            text = GUANGZHOU.read_text(encoding="utf-8")
+            sync_scenario_with_teams(s, load_scenario(GUANGZHOU), text, actor="test", node="GZ-HUB")
+            node_key = public_key_pem(s)
+            s.commit()
+        with write_session(net[CENTRE]) as s:
+            centre_key = public_key_pem(s)
+            trust_key(s, "GZ-HUB", node_key)
+            d = new_dispatch(s, "GZ-HUB", "meals", 40, site="GZE-RAIL")
+            s.commit()
+        with write_session(net["GZ-HUB"]) as s:
+            trust_key(s, CENTRE, centre_key)
+            s.commit()
+        uid = _uid(net[CENTRE], d)
+        sync(net, "GZ-HUB")
+        _move(net["GZ-HUB"], _by_uid(net["GZ-HUB"], uid), "dispatched")  # apart, on both sides
+        _move(net[CENTRE], d, "cancelled")
+        with write_session(net["GZ-HUB"]) as s:
+            ledger.issue(s, "officer", "GZ-HUB", "water_l", 100)
+            s.commit()
+        for _ in range(2):
+            sync(net, "GZ-HUB")
+        try:
+            first, second = held(net[CENTRE]), held(net["GZ-HUB"])
+            assert first == second
+            assert first["status"][uid] == ("GZ-HUB", "dispatched")
+            with read_session(net[CENTRE]) as s:
+                assert [c.rejected["origin"] for c in list_conflicts(s)] == [CENTRE]
+        finally:
+            for engine in net.values():
+                engine.dispose()
+
+
+def test_concurrent_team_status_changes_the_station_node_wins(net):
+    from supply.core.scenario_teams import TeamIn
+    from supply.drills.teams import move_team, upsert_team
+
+    for engine in net.values():  # the same team made on each database: one creation event everywhere
+        with write_session(engine) as s:
+            upsert_team(s, "admin", TeamIn(code="K1", station="H", kind="kitchen", headcount=6))
+            s.commit()
+    with write_session(net[CENTRE]) as s:
+        move_team(s, "officer", "K1", "stood_down")
+        s.commit()
+    with write_session(net["H"]) as s:
+        move_team(s, "officer", "K1", "en_route")
+        s.commit()
+    report = apply(net[CENTRE], export(net["H"], CENTRE))
+    assert [(c.table, c.record, c.rejected["to_status"]) for c in report.conflicts] == [("team", "K1", "stood_down")]
+    _full_sync(net)
+    state = _same_everywhere(net)
+    standing = [e for e in state["team_events"].values() if e[0] == "K1" and not e[3]]
+    assert [e[2] for e in standing] == ["ready", "en_route"]
+    from supply.drills.teams import get_team
+
+    for engine in net.values():
+        with read_session(engine) as s:
+            assert get_team(s, "K1").status == "en_route"

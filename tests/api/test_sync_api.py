@@ -6,6 +6,8 @@ The centre is the test database (SQLite and PostgreSQL); the node a SQLite file 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -130,3 +132,16 @@ def test_bundles_over_the_sync_limit_are_413(db, tmp_path):
         small = c.post("/sync/push", content=b"x" * 1_500, headers={**db.headers("node"), **OCTET})
         assert small.status_code == 422  # under the sync limit though over the JSON one: read, and refused as no bundle
     app.state.runtime.engine.dispose()
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("lang", "title", "none"), [("zh-CN", "同步冲突", "没有冲突"), ("en", "Sync conflicts", "No conflicts")]
+)
+def test_the_console_lists_conflicts_in_both_languages(client, db, lang, title, none):
+    page = client.get("/console/", headers={"Accept-Language": lang})
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.post("/console/signin", data={"token": db.tokens["planner"], "csrf": csrf})
+    shown = client.get("/console/sync/conflicts", headers={"Accept-Language": lang})
+    assert shown.status_code == 200 and title in shown.text and none in shown.text
+    assert 'href="/console/sync/conflicts"' in client.get("/console/stations", headers={"Accept-Language": lang}).text

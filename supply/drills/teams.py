@@ -246,8 +246,9 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
 
 
 def team_log(session: Session, code: str) -> list[TeamEvent]:
-    """A team's status changes, oldest first."""
-    return list(session.exec(select(TeamEvent).where(TeamEvent.team == code).order_by(col(TeamEvent.id))))
+    """A team's standing status changes, oldest first (one rejected by sync is listed with the conflicts)."""
+    q = select(TeamEvent).where(TeamEvent.team == code, col(TeamEvent.rejected).is_(False))
+    return list(session.exec(q.order_by(col(TeamEvent.id))))
 
 
 def team_assignments(session: Session, code: str) -> list[DispatchTeam]:

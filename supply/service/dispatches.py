@@ -57,7 +57,10 @@ _MOVE = (
     .values(status=bindparam("d_status"))
     .returning(*_DISPATCH.c)
 )
-_HISTORY = select(_EVENT).where(_EVENT.c.dispatch_id == bindparam("d_id")).order_by(_EVENT.c.id)
+#: A dispatch's standing status changes (a change rejected by sync is listed with the conflicts instead).
+_HISTORY = (
+    select(_EVENT).where(_EVENT.c.dispatch_id == bindparam("d_id"), _EVENT.c.rejected.is_(False)).order_by(_EVENT.c.id)
+)
 _NEW_DISPATCH, _NEW_LINES, _NEW_EVENT = insert(_DISPATCH), insert(_LINE), insert(_EVENT)
 #: For each status, the statuses it may be reached from.
 ORIGINS = origins(TRANSITIONS)

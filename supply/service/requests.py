@@ -194,12 +194,13 @@ def _lines(session: Session, ids: list[int | None]) -> dict[int | None, list[Dis
 
 
 def dispatch_records(session: Session, dispatches: list[Dispatch]) -> list[DispatchRecord]:
-    """Dispatches with their lines and status history, in three queries."""
+    """Dispatches with their lines and status history (the standing changes: a rejected one is a sync conflict)."""
     ids = [d.id for d in dispatches]
     lines = _lines(session, ids)
     events: dict[int | None, list[DispatchEvent]] = defaultdict(list)
+    standing = col(DispatchEvent.rejected).is_(False)
     for ev in session.exec(
-        select(DispatchEvent).where(col(DispatchEvent.dispatch_id).in_(ids)).order_by(col(DispatchEvent.id))
+        select(DispatchEvent).where(col(DispatchEvent.dispatch_id).in_(ids), standing).order_by(col(DispatchEvent.id))
     ):
         events[ev.dispatch_id].append(ev)
     return [DispatchRecord.of(d, [(ln.item, ln.quantity) for ln in lines[d.id]], events[d.id]) for d in dispatches]

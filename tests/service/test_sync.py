@@ -21,6 +21,7 @@ from supply.service.db import make_engine, read_session, write_session
 from supply.service.dispatches import check_status, move_dispatch
 from supply.service.models import Dispatch, Movement, table_of
 from supply.service.reconcile import reconcile
+from supply.service.requests import dispatch_records
 from supply.service.stock import alerts
 from supply.service.sync import list_conflicts, node_code
 from tests.conftest import TINY, write
@@ -129,6 +130,9 @@ def test_concurrent_changes_to_one_dispatch_owner_wins_and_the_other_is_kept(net
     for engine in net.values():
         with read_session(engine) as s:
             assert [c.rejected["to_status"] for c in list_conflicts(s)] == ["cancelled"]
+    with read_session(net[CENTRE]) as s:  # the history shows what stands; the rejected change is a conflict
+        (record,) = dispatch_records(s, [s.get(Dispatch, centre_id)])
+    assert [h.to_status for h in record.history] == ["planned", "dispatched"]
     # the dispatch goes on from the standing version, on any database
     _move(net[CENTRE], centre_id, "delivered")
     _full_sync(net)

@@ -30,7 +30,8 @@ from supply.core.errors import (
 )
 from supply.core.types import control_char
 from supply.service.audit import record
-from supply.service.models import Station, User, table_of, utcnow
+from supply.service.ledger import require_station
+from supply.service.models import User, table_of, utcnow
 
 
 class Role(StrEnum):
@@ -95,9 +96,7 @@ def _check_station(session: Session, role: str, station: str | None) -> None:
     if not station:
         msg = "a node user needs its station: the station code whose records it syncs (--station CODE)"
         raise InvalidArgumentError(msg)
-    if session.get(Station, station) is None:
-        known = session.exec(select(Station.code)).all()
-        raise UnknownCodeError("station", station, known)
+    require_station(session, station)
 
 
 class Caller(NamedTuple):

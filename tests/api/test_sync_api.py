@@ -84,6 +84,8 @@ def test_only_nodes_and_admins_sync(client, db, node):
     admin = client.get("/sync/pull", headers=db.headers("admin"))
     assert admin.status_code == 422 and "?node=" in admin.json()["detail"]
     assert client.get("/sync/pull", params={"node": NODE_STATION}, headers=db.headers("admin")).status_code == 200
+    unknown = client.get("/sync/pull", params={"node": "NS-WNG"}, headers=db.headers("admin"))
+    assert unknown.status_code == 404 and "NS-WING" in unknown.json()["suggestions"]
     other = client.get("/sync/pull", params={"node": "GZ-HUB"}, headers=db.headers("node"))
     assert other.status_code == 403
 

@@ -26,6 +26,7 @@ from supply.api.models.common import READ, WRITE, problems
 from supply.api.models.sync import BUNDLE_MEDIA_TYPE, ConflictPublic, SyncReportPublic
 from supply.core.errors import ForbiddenError, InvalidArgumentError
 from supply.service.auth import READERS, SYNCERS, Caller, Role
+from supply.service.ledger import require_station
 from supply.service.sync import SyncReport, export_bundle, import_bundle, list_conflicts
 
 router = APIRouter(prefix="/sync", tags=["sync"])
@@ -48,8 +49,9 @@ BUNDLE = {
 
 @router.post("/push", response_model=SyncReportPublic, responses=WRITE)
 def push(body: BundleBody, w: SyncWriter) -> SyncReportPublic:
-    """Apply a node's bundle: ``{"applied", "skipped", "conflicts"}``. Refused whole (nothing applied) if
-    unsigned, tampered, signed by an untrusted key — or, for a node, carrying another station's records."""
+    """Apply a node's bundle: ``{"applied", "skipped", "conflicts", "alerts", "from"}``. Refused whole
+    (nothing applied) if unsigned, tampered, signed by an untrusted key — or, for a node user, made by
+    another node or carrying another station's records."""
     if not body:
         msg = "the body is empty: send the bundle `jungong sync export` writes, as application/octet-stream"
         raise InvalidArgumentError(msg)
@@ -69,7 +71,12 @@ def push(body: BundleBody, w: SyncWriter) -> SyncReportPublic:
 def pull(w: SyncWriter, node: CodeQuery = None) -> Response:
     """The bundle of what the calling node has not acknowledged (an admin names the node with ``?node=``)."""
     peer = _peer(w.user, node)
-    data = w.transact(lambda s: export_bundle(s, for_node=peer))
+
+    def act(session: Session) -> bytes:
+        require_station(session, peer)  # 404 for a node no station is
+        return export_bundle(session, for_node=peer)
+
+    data = w.transact(act)
     disposition = {"Content-Disposition": f'attachment; filename="{peer}.bundle"'}
     return Response(data, media_type=BUNDLE_MEDIA_TYPE, headers=disposition)
 

@@ -95,7 +95,8 @@ def main() -> None:
             )
         with write_session(engines["centre"]) as s:
             s.connection().execute(insert(table_of(Movement)), rows)
-            ledger.apply(s, book_changes(rows))
+            keys = ("station", "item", "exercise", "on_hand_delta", "reserved_delta")
+            ledger.apply(s, book_changes(tuple(r[k] for k in keys) for r in rows))
             s.commit()
 
         t0 = time.perf_counter()

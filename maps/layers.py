@@ -15,7 +15,7 @@ import folium
 import shapely
 from shapely.geometry import MultiPoint, mapping
 
-from maps.basemap import city_outline
+from maps.basemap import base_kind, city_outline
 from maps.catchment import Catchment
 from maps.symbols import (
     CLOSED,
@@ -189,12 +189,15 @@ def _rounded(geom: shapely.Geometry) -> dict:
 
 
 def add_rings(m: folium.Map, network: Network) -> None:
-    """The three rings as areas (city: Guangzhou's outline; region, sea: hulls of their sites) and the sea lanes."""
-    city = city_outline()
+    """The rings as areas (city: Guangzhou's outline where the shipped base map covers the scenario, else
+    the hull of its city sites; region, sea: hulls of their sites) and the sea lanes; only rings with places."""
     pts = {ring: [(s.lon, s.lat) for s in network.scenario.sites if s.ring == ring] for ring in RING_STYLE}
-    sea_nodes = {u for u, v, mode in network.graph.edges(data="mode") if mode == "sea"}
-    pts["sea"] += [(network.graph.nodes[n]["lon"], network.graph.nodes[n]["lat"]) for n in sea_nodes]
-    shapes = {"city": city}
+    pts["sea"] += sea_points(network)
+    shapes = {}
+    if base_kind(network) == "shipped":
+        shapes["city"] = city_outline()
+    elif pts["city"]:
+        shapes["city"] = MultiPoint(pts["city"]).convex_hull.buffer(0.03)
     if pts["region"]:
         shapes["region"] = MultiPoint(pts["region"] + pts["city"]).convex_hull.buffer(0.05)
     if pts["sea"]:
@@ -219,6 +222,22 @@ def add_rings(m: folium.Map, network: Network) -> None:
         if ring == "sea":
             _add_links(group, network, lambda mode: mode == "sea", SEA_LANE, "jg-sea-lane")
         group.add_to(m)
+
+
+def sea_points(network: Network) -> list[tuple[float, float]]:
+    """(lon, lat) of every place on a sea link: none means the scenario has no sea to draw or explain."""
+    nodes = {u for u, _v, mode in network.graph.edges(data="mode") if mode == "sea"}
+    return [(network.graph.nodes[n]["lon"], network.graph.nodes[n]["lat"]) for n in sorted(nodes)]
+
+
+def drawn_rings(network: Network) -> list[str]:
+    """The rings :func:`add_rings` draws for ``network`` (for the legend)."""
+    rings = [r for r in RING_STYLE if any(s.ring == r for s in network.scenario.sites)]
+    if base_kind(network) == "shipped" and "city" not in rings:
+        rings.insert(0, "city")
+    if sea_points(network) and "sea" not in rings:
+        rings.append("sea")
+    return rings
 
 
 def add_links(m: folium.Map, network: Network) -> None:

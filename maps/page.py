@@ -15,9 +15,10 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from maps.assets import ASSETS_URL, check_mode, offline_html, use_local_assets
-from maps.basemap import add_base_map
+from maps.basemap import NO_BASE_NOTE, add_base_map, add_outline, base_kind
 from maps.layers import add_panes
-from maps.symbols import PAGE_CSS, legend_html, title_html
+from maps.symbols import NO_SEA_CSS, PAGE_CSS, legend_html, note_html, title_html
+from maps.words import Tr, same
 from supply.core.errors import InvalidArgumentError
 from supply.core.network import Network
 
@@ -42,8 +43,11 @@ def check_tiles(url: str | None) -> str | None:
     return url
 
 
-def new_map(network: Network, *, tiles: str | None, assets: str, assets_url: str = ASSETS_URL) -> folium.Map:
-    """An empty offline map fitted to the network, with the base map (and tiles if given)."""
+def new_map(
+    network: Network, *, tiles: str | None, assets: str, assets_url: str = ASSETS_URL, tr: Tr = same
+) -> folium.Map:
+    """An empty offline map fitted to the network, with the base map (and tiles if given); where the
+    shipped base map does not reach and no tiles are given, a note saying how to add one."""
     check_mode(assets)
     check_tiles(tiles)
     lats = [d["lat"] for _, d in network.graph.nodes(data=True)]
@@ -59,7 +63,15 @@ def new_map(network: Network, *, tiles: str | None, assets: str, assets_url: str
     if tiles:
         folium.TileLayer(tiles=tiles, attr=f"tiles: {urlsplit(tiles).hostname or 'local'}", name="Tiles").add_to(m)
     add_panes(m)
-    add_base_map(m, with_tiles=bool(tiles))
+    kind = base_kind(network)
+    if kind == "shipped":
+        add_base_map(m, with_tiles=bool(tiles))
+    elif kind == "outline" and network.scenario.outline_geojson:
+        add_outline(m, network.scenario.outline_geojson, with_tiles=bool(tiles))
+    if kind != "shipped":  # the background is land or nothing here, not the delta's sea
+        _figure(m).header.add_child(Element(f"<style>{NO_SEA_CSS}</style>"), name="jg_no_sea")
+    if kind == "none" and not tiles:
+        _figure(m).html.add_child(Element(note_html(tr(NO_BASE_NOTE))), name="jg_note")
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
     return m
 

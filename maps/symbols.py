@@ -107,6 +107,15 @@ def swatch(colour: str, kind: str = "fill", **extra: str) -> str:
     return f"<svg width='16' height='14'>{rect}</svg>"
 
 
+def note_html(text: str) -> str:
+    """A note across the bottom of the map (what is missing and how to add it)."""
+    return f"<div id='jg-note' class='jg-box' role='note'>{escape(text)}</div>"
+
+
+#: A map with no sea drawn: a neutral background instead of the delta's sea colour.
+NO_SEA_CSS = "html body .leaflet-container { background: #eceff1; }"
+
+
 def title_html(title: str, subtitle: str = "") -> str:
     sub = f"<div class='jg-sub'>{escape(subtitle)}</div>" if subtitle else ""
     return f"<div id='jg-title' class='jg-box'><div class='jg-t'>{escape(title)}</div>{sub}</div>"
@@ -118,6 +127,8 @@ html body .leaflet-container, .jg-box {{ font-family: "Helvetica Neue", Arial, "
   "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }}
 .jg-box {{ position: absolute; z-index: 1000; background: rgba(255,255,255,0.93); border-radius: 6px;
   box-shadow: 0 1px 5px rgba(0,0,0,0.35); padding: 6px 10px; font-size: 12px; line-height: 1.35; }}
+#jg-note {{ bottom: 24px; left: 50%; transform: translateX(-50%); max-width: 70%; background: #fff8e1;
+  border: 1px solid #f0b400; font-size: 13px; }}
 #jg-title {{ top: 10px; left: 50%; transform: translateX(-50%); text-align: center; max-width: 60%; }}
 #jg-title .jg-t {{ font-size: 16px; font-weight: bold; }}
 #jg-title .jg-sub {{ font-size: 12px; color: #444; }}

@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,12 +210,27 @@ def client_for(live: Live) -> Iterator[Callable[[str], httpx.Client]]:
         client.close()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """``jungong serve --workers 2`` on a free loopback port, on a fresh database of each backend."""
-    template: Template = request.getfixturevalue(f"{request.param}_template")
-    db = Db(template.backend, template.make_copy(), template.tokens)
-    tmp_path = tmp_path_factory.mktemp(f"server-{request.param}")
+@dataclass
+class Server:
+    """A running ``jungong serve`` process (see :func:`serve`); ``stop()`` ends it as an operator would."""
+
+    live: Live
+    proc: subprocess.Popen
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@contextmanager
+def serve(db: Db, tmp_path: Path) -> Iterator[Server]:
+    """``jungong serve --workers 2`` on a free loopback port over ``db``, stopped (if still running) on exit;
+    its log must hold no traceback."""
     port = free_port()
     log_path = tmp_path / "server.log"
     log = log_path.open("w")
@@ -226,6 +242,7 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    server = Server(Live(base, db, log_path), proc)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -239,16 +256,20 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             if time.monotonic() > deadline:
                 pytest.fail("server did not start within 60 s")
             time.sleep(0.1)
-        yield Live(base, db, log_path)
+        yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop()
         log.close()
         assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """``jungong serve --workers 2`` on a free loopback port, on a fresh database of each backend."""
+    template: Template = request.getfixturevalue(f"{request.param}_template")
+    db = Db(template.backend, template.make_copy(), template.tokens)
+    with serve(db, tmp_path_factory.mktemp(f"server-{request.param}")) as server:
+        yield server.live
     assert_reconciled(db.url)
 
 
@@ -264,6 +285,13 @@ def sync_passphrase(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
     yield SYNC_PASSPHRASE
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def own_server(db: Db, tmp_path: Path) -> Iterator[Server]:
+    """A server of the test's own on a fresh database of each backend, which the test may stop."""
+    with serve(db, tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

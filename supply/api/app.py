@@ -48,8 +48,10 @@ def create_app(
         lifespan=_lifespan,
         title="jungong — duty officers' service",
         version="1",
+        # Markdown (ReDoc and Swagger UI render it): a bare <token> would be read as an HTML tag and vanish
         description="Stock ledger, support requests and dispatches for Guangzhou's military supply stations (军供站). "
-        "Authenticate with 'Authorization: Bearer <token>'; errors are RFC 9457 problem+json.",
+        "Authenticate with the header `Authorization: Bearer <token>`; errors are RFC 9457 problem+json.\n\n"
+        "# Authentication\n\n<!-- ReDoc-Inject: <security-definitions> -->",
         docs_url=None,  # served offline by supply.api.docs instead of FastAPI's CDN pages
         redoc_url=None,
     )

@@ -54,7 +54,16 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-_bearer = HTTPBearer(auto_error=False, description="a token from 'jungong users add NAME --role ROLE'")
+#: Named and worded for the docs pages: ReDoc and Swagger UI show "Bearer <token>" as the header to send.
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    bearerFormat="opaque token",
+    description=(
+        "Send the header `Authorization: Bearer <token>`, with a token from "
+        "`jungong users add NAME --role ROLE` (its role decides what it may do)."
+    ),
+)
 
 
 def current_user(

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from supply.api.drill_jobs import DrillJobs
 from supply.core.errors import NotInitialisedError
 from supply.core.factors import Factors, StockPolicy, factors_from_scenario, stock_policy
+from supply.core.items import ItemSpec, catalogue
 from supply.core.network import Network, build_network
 from supply.core.scenario import Scenario
 from supply.core.settings import Settings
@@ -88,6 +89,11 @@ class Runtime:
             msg = "the database has no scenario: run 'jungong db init' first"
             raise NotInitialisedError(msg)
         return sc
+
+    @cached_property
+    def items(self) -> dict[str, ItemSpec]:
+        """The item catalogue (built-in and the scenario's ``[[items]]``) by code: names and units."""
+        return {spec.code: spec for spec in catalogue(self.scenario)}
 
     @cached_property
     def network(self) -> Network:

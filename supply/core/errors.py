@@ -7,8 +7,10 @@ response (API) in exactly one place at each edge. Every class says when it is ra
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Self
 
 
 class JungongError(Exception):
@@ -20,6 +22,17 @@ class JungongError(Exception):
     status = 400
     #: Short title for problem responses.
     title = "Bad request"
+    #: The message's wording with ``{name}`` placeholders and the values filled in (see :meth:`worded`).
+    template: str | None = None
+    values: Mapping[str, object] = MappingProxyType({})
+
+    @classmethod
+    def worded(cls, template: str, **values: object) -> Self:
+        """The error with the message ``template.format(**values)``, keeping both: an edge that speaks
+        another language (the console's catalogues) translates the wording and fills in the same values."""
+        exc = cls(template.format(**values))
+        exc.template, exc.values = template, MappingProxyType(values)
+        return exc
 
 
 @dataclass(frozen=True)

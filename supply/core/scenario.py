@@ -15,6 +15,7 @@ validated by their owners with :func:`problems_from_validation` so the format st
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -131,6 +132,10 @@ class ScenarioMeta(Strict):
         default=500.0, gt=0, description="with graphml: a place farther than this from the road network is an error"
     )
     extends: Text | None = Field(default=None, description="base scenario file whose network this one inherits")
+    outline: Text | None = Field(
+        default=None,
+        description="a GeoJSON outline file in this scenario's folder, drawn as the maps' base (not inherited)",
+    )
 
 
 class Scenario(Strict):
@@ -150,6 +155,8 @@ class Scenario(Strict):
     drill: dict[str, Any] | None = None
     teams: list[dict[str, Any]] = Field(default_factory=list)
     source: str = Field(default="<scenario>", exclude=True)
+    #: The GeoJSON of ``[scenario] outline``, read and checked when the file was loaded.
+    outline_geojson: dict[str, Any] | None = Field(default=None, exclude=True)
     base_dir: str = Field(default=".", exclude=True)
 
     # --- lookups -------------------------------------------------------------------------
@@ -185,7 +192,8 @@ class Scenario(Strict):
     def from_dict(cls, data: dict[str, Any], *, source: str = "<scenario>", base_dir: str | Path = ".") -> Scenario:
         """Validate a parsed TOML document; raise :class:`ScenarioError` with every problem."""
         try:
-            sc = cls.model_validate({**data, "source": source, "base_dir": str(base_dir)})
+            # the outline's GeoJSON comes from its file (read_outline), never from the TOML itself
+            sc = cls.model_validate({**data, "source": source, "base_dir": str(base_dir), "outline_geojson": None})
         except ValidationError as exc:
             problems = problems_from_validation(exc, source)
             raise ScenarioError([*problems, *_partial_cross_problems(data, source)]) from None
@@ -345,7 +353,9 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         path = get_settings().default_scenario
     path = Path(path)
     data = _with_base(_read_toml(path, path, ""), path, (path.resolve(),), None)
-    return Scenario.from_dict(_with_graphml(data, path, None), source=str(path), base_dir=path.parent)
+    outline = read_outline(data, path, None)
+    sc = Scenario.from_dict(_with_graphml(data, path, None), source=str(path), base_dir=path.parent)
+    return sc.model_copy(update={"outline_geojson": outline}) if outline else sc
 
 
 def scenario_from_text(text: str, *, source: str, base_dir: Path, confine: Path | None = None) -> Scenario:
@@ -356,7 +366,9 @@ def scenario_from_text(text: str, *, source: str, base_dir: Path, confine: Path 
     where = base_dir / Path(source).name
     data = parse_toml(text, source)
     data = _with_base(data, where, (where,), confine, shown=source)
-    return Scenario.from_dict(_with_graphml(data, where, confine, shown=source), source=source, base_dir=base_dir)
+    outline = read_outline(data, where, confine, shown=source)
+    sc = Scenario.from_dict(_with_graphml(data, where, confine, shown=source), source=source, base_dir=base_dir)
+    return sc.model_copy(update={"outline_geojson": outline}) if outline else sc
 
 
 #: The longest chain of ``extends`` followed.
@@ -424,6 +436,7 @@ def _with_base(
     if base_meta.get("graphml"):
         base_meta["graphml"] = str(base_path.parent / base_meta["graphml"])
     base_meta.pop("extends", None)
+    base_meta.pop("outline", None)  # a file of the base's folder: each scenario names its own
     merged = {**base, **data}
     merged["scenario"] = {**base_meta, **(meta if isinstance(meta, dict) else {})}
     return merged
@@ -437,6 +450,47 @@ def _with_graphml(data: dict[str, Any], path: Path, confine: Path | None, shown:
         msg = "scenario.graphml may only name a file in the scenarios folder"
         raise ScenarioError([Problem(shown or str(path), "scenario.graphml", msg)])
     return data
+
+
+#: The largest outline file read (bytes), and the GeoJSON types it may hold.
+MAX_OUTLINE_BYTES = 20_000_000
+_GEOJSON_TYPES = frozenset(
+    {"FeatureCollection", "Feature", "Polygon", "MultiPolygon", "LineString", "MultiLineString", "GeometryCollection"}
+)
+
+
+def read_outline(
+    data: dict[str, Any], path: Path, confine: Path | None, shown: str | None = None
+) -> dict[str, Any] | None:
+    """The GeoJSON named by ``[scenario] outline``, or ``None``: a file in the scenario's own folder
+    (and inside ``confine`` when given) holding a FeatureCollection, a Feature or a geometry."""
+    label = shown or str(path)
+    meta = data.get("scenario")
+    name = _path_value(meta.get("outline"), label, "scenario.outline") if isinstance(meta, dict) else None
+    if name is None:
+        return None
+    folder = path.parent.resolve()
+    target = (folder / name).resolve()
+    if not target.is_relative_to(folder) or not _inside(target, confine):
+        msg = f"scenario.outline may only name a file in the scenario's folder ({name!r} is outside it)"
+        raise ScenarioError([Problem(label, "scenario.outline", msg)])
+    try:
+        if target.stat().st_size > MAX_OUTLINE_BYTES:
+            raise ScenarioError(
+                [Problem(label, "scenario.outline", f"{name} is larger than {MAX_OUTLINE_BYTES:,} bytes")]
+            )
+        geo = json.loads(target.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        msg = f"outline file {name} not found beside the scenario"
+        raise ScenarioError([Problem(label, "scenario.outline", msg)]) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        msg = f"{name} is not readable GeoJSON ({type(exc).__name__}): write it as a FeatureCollection of polygons"
+        raise ScenarioError([Problem(label, "scenario.outline", msg)]) from None
+    if not isinstance(geo, dict) or geo.get("type") not in _GEOJSON_TYPES:
+        kinds = ", ".join(sorted(_GEOJSON_TYPES))
+        msg = f"{name} is not a GeoJSON outline: its top-level 'type' must be one of {kinds}"
+        raise ScenarioError([Problem(label, "scenario.outline", msg)])
+    return geo
 
 
 def tier_counts(sc: Scenario) -> Counter[str]:

@@ -19,14 +19,20 @@ from supply.core.errors import ConflictError
 Transitions = Mapping[str, frozenset[str]]
 
 
-def check_transition(table: Transitions, what: str, current: str, target: str) -> None:
-    """Raise :class:`ConflictError` unless ``table`` lets ``what`` (e.g. ``"team GZ-K1"``) go
+def check_transition(table: Transitions, kind: str, ident: object, current: str, target: str) -> None:
+    """Raise :class:`ConflictError` unless ``table`` lets ``kind ident`` (e.g. ``"team", "GZ-K1"``) go
     from ``current`` to ``target``; the message lists the statuses it may become instead."""
     allowed = table.get(current, frozenset())
     if target not in allowed:
         choices = ", ".join(sorted(allowed)) or "none (final)"
-        msg = f"{what} is {current}: cannot become {target} (allowed: {choices})"
-        raise ConflictError(msg)
+        raise ConflictError.worded(
+            "{kind} {ident} is {current}: cannot become {target} (allowed: {choices})",
+            kind=kind,
+            ident=ident,
+            current=current,
+            target=target,
+            choices=choices,
+        )
 
 
 def origins(table: Transitions) -> dict[str, list[str]]:

@@ -18,6 +18,7 @@ from supply.core.errors import ForbiddenError, InvalidArgumentError, UnknownCode
 from supply.core.types import STOCK_ITEMS, When
 from supply.drills import chain, orders, procedure
 from supply.drills.models import Drill, DrillUnit, Team, TeamEvent
+from supply.drills.rights import may_record_units
 from supply.service import ledger
 from supply.service.audit import record
 from supply.service.models import Dispatch, Movement, User, id_of, utcnow
@@ -45,11 +46,10 @@ def drill_units(session: Session, drill_id: int) -> list[DrillUnit]:
 def record_unit_times(session: Session, actor: User, drill_id: int, code: str, data: UnitTimesIn) -> DrillUnit:
     """Record when a unit really arrived, was fed and left (officers, the joint or a station command)."""
     chain.open_drill(session, drill_id)
-    m = chain.membership(session, drill_id, actor)
-    allowed = actor.role in ("officer", "admin") or (m is not None and m.role in ("joint_command", "station_command"))
-    if not allowed:
-        msg = f"only officers and the drill's commands record unit times (drill {drill_id})"
-        raise ForbiddenError(msg)
+    if not may_record_units(actor, chain.membership(session, drill_id, actor)):
+        raise ForbiddenError.worded(
+            "only officers and the drill's commands record unit times (drill {drill})", drill=drill_id
+        )
     unit = session.exec(select(DrillUnit).where(DrillUnit.drill_id == drill_id, DrillUnit.code == code)).first()
     if unit is None:
         known = session.exec(select(DrillUnit.code).where(DrillUnit.drill_id == drill_id)).all()
@@ -59,8 +59,7 @@ def record_unit_times(session: Session, actor: User, drill_id: int, code: str, d
         if value is not None:
             setattr(unit, key, value)
     if unit.arrived_at and unit.served_at and unit.served_at < unit.arrived_at:
-        msg = f"unit {code}: served_at is before arrived_at"
-        raise InvalidArgumentError(msg)
+        raise InvalidArgumentError.worded("unit {unit}: served_at is before arrived_at", unit=code)
     session.add(unit)
     record(
         session,

@@ -66,8 +66,9 @@ def open_drill(session: Session, drill_id: int) -> Drill:
     """The drill, locked, if it is still open (its record is read-only once closed)."""
     drill = get_drill(session, drill_id, for_update=True)
     if drill.status != "open":
-        msg = f"drill {drill_id} is {drill.status}: its record is read-only"
-        raise ConflictError(msg)
+        raise ConflictError.worded(
+            "drill {drill} is {status}: its record is read-only", drill=drill_id, status=drill.status
+        )
     return drill
 
 
@@ -84,8 +85,7 @@ def refuse_if_closed(session: Session, *, request_id: int | None = None, dispatc
         q = q.where(DrillUnit.request_id == request_id)
     row = session.exec(q.with_for_update(read=True, of=Drill)).first()
     if row is not None and row[1] != "open":
-        msg = f"drill {row[0]} is {row[1]}: its record is read-only"
-        raise ConflictError(msg)
+        raise ConflictError.worded("drill {drill} is {status}: its record is read-only", drill=row[0], status=row[1])
 
 
 def list_drills(session: Session, *, limit: int = 100, offset: int = 0) -> list[Drill]:

@@ -20,7 +20,8 @@ from supply.core.errors import ForbiddenError, UnknownCodeError
 from supply.core.transitions import check_transition
 from supply.core.types import Code, OrderText, Text, When
 from supply.drills.chain import is_joint, membership, open_drill
-from supply.drills.models import DrillMember, DrillOrder, OrderEvent, Team
+from supply.drills.models import DrillOrder, OrderEvent, Team
+from supply.drills.rights import answers, may_order_team
 from supply.service.audit import record
 from supply.service.dispatches import StatusChange
 from supply.service.models import Station, User, id_of, utcnow
@@ -91,14 +92,15 @@ def issue_order(
         if session.get(Station, data.station) is None:
             raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
         if not joint:
-            msg = "only the joint command issues orders to stations"
-            raise ForbiddenError(msg)
+            raise ForbiddenError.worded("only the joint command issues orders to stations")
     else:
         station = _team_station(session, data.team or "")
-        m = membership(session, drill_id, actor)
-        if not joint and not (m is not None and m.role == "station_command" and m.station == station):
-            msg = f"only the joint command or {station}'s station command may order team {data.team}"
-            raise ForbiddenError(msg)
+        if not may_order_team(joint, membership(session, drill_id, actor), station):
+            raise ForbiddenError.worded(
+                "only the joint command or {station}'s station command may order team {team}",
+                station=station,
+                team=data.team,
+            )
     order = DrillOrder(
         drill_id=drill_id,
         station=data.station,
@@ -132,23 +134,19 @@ def get_order(session: Session, drill_id: int, order_id: int, *, for_update: boo
     return order
 
 
-def is_recipient(session: Session, order: DrillOrder, member: DrillMember | None) -> bool:
-    if member is None:
-        return False
-    if order.station is not None:
-        return member.role == "station_command" and member.station == order.station
-    return member.role == "team_leader" and member.team == order.team
-
-
 def move_order(session: Session, actor: User, drill_id: int, order_id: int, data: OrderStatusIn) -> DrillOrder:
     """The recipient acknowledges, starts, finishes or refuses an order."""
     open_drill(session, drill_id)
     order = get_order(session, drill_id, order_id, for_update=True)
-    if not is_recipient(session, order, membership(session, drill_id, actor)):
-        to = f"station {order.station}'s command" if order.station else f"team {order.team}'s leader"
-        msg = f"only {to} may answer order {order_id}"
-        raise ForbiddenError(msg)
-    check_transition(ORDER_TRANSITIONS, f"order {order_id}", order.status, data.status)
+    if not answers(membership(session, drill_id, actor), order.station, order.team):
+        if order.station:
+            raise ForbiddenError.worded(
+                "only station {station}'s command may answer order {order}", station=order.station, order=order_id
+            )
+        raise ForbiddenError.worded(
+            "only team {team}'s leader may answer order {order}", team=order.team, order=order_id
+        )
+    check_transition(ORDER_TRANSITIONS, "order", order_id, order.status, data.status)
     session.add(
         OrderEvent(
             order_id=order_id, from_status=order.status, to_status=data.status, note=data.reason, actor=actor.name

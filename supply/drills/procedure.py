@@ -60,8 +60,7 @@ def mark_step(session: Session, actor: User, drill_id: int, step: str, at: datet
         known = session.exec(select(DrillStep.step).where(DrillStep.drill_id == drill_id)).all()
         raise UnknownCodeError("procedure step", step, known)
     if row.done_at is not None:
-        msg = f"step {step} was already reached at {row.done_at.isoformat()}"
-        raise ConflictError(msg)
+        raise ConflictError.worded("step {step} was already reached at {at}", step=step, at=row.done_at.isoformat())
     row.done_at, row.actor = at or utcnow(), actor.name
     session.add(row)
     record(

@@ -163,7 +163,7 @@ def move_team(
     exercise = exercise or team.drill_id is not None
     if team.drill_id is not None:
         open_drill(session, team.drill_id)
-    check_transition(TRANSITIONS, f"team {code}", team.status, status)
+    check_transition(TRANSITIONS, "team", code, team.status, status)
     if dispatch_id is not None:
         dispatch = session.get(Dispatch, dispatch_id)
         if dispatch is None:

@@ -190,7 +190,7 @@ def move_dispatch(
     else:
         d = conn.execute(_LOCKED, {"d_id": dispatch_id}).one()
         current = d.status
-        check_transition(TRANSITIONS, f"dispatch {dispatch_id}", current, status)
+        check_transition(TRANSITIONS, "dispatch", dispatch_id, current, status)
         conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
     cause, parent = new_uid(), head_uid(session, _EVENT, "dispatch_id", dispatch_id)

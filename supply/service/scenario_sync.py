@@ -8,6 +8,7 @@ double-counts. The scenario's text is kept in the database so the server plans o
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -15,11 +16,13 @@ from sqlmodel import Session, select
 from supply.core.errors import Problem, ScenarioError
 from supply.core.factors import factors_from_scenario, stock_policy
 from supply.core.items import catalogue
-from supply.core.scenario import Scenario
+from supply.core.scenario import Scenario, read_outline
 from supply.core.scenario_teams import teams_from_scenario
 from supply.service import ledger
 from supply.service.audit import record
 from supply.service.models import Item, Meta, Movement, ReorderLevel, Site, Station, opening_uid
+
+log = logging.getLogger(__name__)
 
 CAPACITY_KEYS = ("seats", "meals_per_hour", "beds", "refuel_bays", "field_kitchens", "water_trucks", "fuel_trucks")
 BOOKS = (False, True)
@@ -111,6 +114,11 @@ def stored_scenario(session: Session) -> Scenario | None:
         return None
     source = session.get(Meta, "scenario_source")
     base = session.get(Meta, "scenario_base_dir")
-    return Scenario.from_dict(
-        tomllib.loads(text.value), source=source.value if source else "<database>", base_dir=base.value if base else "."
-    )
+    data = tomllib.loads(text.value)
+    sc = Scenario.from_dict(data, source=source.value if source else "<database>", base_dir=base.value if base else ".")
+    try:  # the outline file is read again from the scenario's folder (the database keeps its name only)
+        outline = read_outline(data, Path(sc.base_dir) / Path(sc.source).name, None)
+    except ScenarioError as exc:
+        log.warning("the scenario's outline is not drawn: %s", exc)
+        outline = None
+    return sc.model_copy(update={"outline_geojson": outline}) if outline else sc

@@ -38,6 +38,7 @@ def browser(live):
 
 
 def shot(page, name: str, backend: str) -> None:
+    page.evaluate("() => window.scrollTo(0, 0)")  # a full-page shot of a scrolled page misplaces sticky headers
     page.screenshot(path=str(ARTIFACTS / f"console-{name}-{backend}.png"), full_page=True)
 
 

@@ -22,12 +22,19 @@ def _po(lang: str):
 
 
 def test_every_message_in_the_code_is_in_both_catalogues_and_translated_to_chinese():
+    """The console's messages, the domain's worded errors (``ConflictError.worded("…", …)``) and the maps' words."""
     found = {
         m[2]
         for m in extract_from_dir(
             CONSOLE, METHODS, OPTIONS, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
         )
     }
+    # the domain's worded errors, which the console shows translated
+    for package in ("drills", "core", "service"):
+        found |= {m[2] for m in extract_from_dir(CONSOLE.parent.parent / package, keywords={"worded": None})}
+    # the maps' words, which the console's coverage map shows translated
+    maps = CONSOLE.parent.parent.parent / "maps"
+    found |= {m[2] for m in extract_from_dir(maps, keywords={"tr": None, "tr_mark": None})}
     found = {m if isinstance(m, str) else m[0] for m in found}
     zh, en = _po("zh_CN"), _po("en")
     missing = sorted(m for m in found if m not in zh or not zh[m].string)
@@ -73,3 +80,13 @@ def test_numbers_follow_the_locale_and_codes_stay_as_they_are():
         i18n.Lang("zh_CN").gettext("Unknown {kind} '{code}'.").format(kind="物资", code="water_l")
         == "未知物资“water_l”。"
     )
+
+
+def test_items_show_by_name_and_unit_in_both_languages():
+    from supply.core.items import CATALOGUE
+
+    assert {spec.name for spec in CATALOGUE} == set(i18n.ITEM_NAMES), "list every built-in item's name"
+    meals = next(spec for spec in CATALOGUE if spec.code == "meals")
+    assert i18n.Lang("en").item(meals, "meals") == "Hot meals (份)"
+    assert i18n.Lang("zh_CN").item(meals, "meals") == "热食 (份)"
+    assert i18n.Lang("en").item(None, "custom_kit") == "custom_kit"

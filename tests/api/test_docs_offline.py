@@ -53,6 +53,9 @@ def test_docs_render_in_a_browser_with_no_outside_network(live, path, ready):
         b.page.wait_for_selector(ready, timeout=30_000)
         text = b.page.inner_text("body")
         assert "/stations/{code}/receipts" in text or "Stock received at a station" in text
+        if path == "/redoc":  # the bearer scheme, worded as the header to send
+            assert "Authorization: Bearer <token>" in text, text[:2000]
+            assert re.search(r"HTTP Authorization Scheme:?\s*bearer", text), text[:2000]
         b.page.screenshot(path=str(ARTIFACTS / f"docs{path.replace('/', '-')}-{live.db.backend}.png"))
         assert b.outside == [], b.outside
         # ReDoc's bundle names one outside image (its logo); the page's CSP refuses it unsent

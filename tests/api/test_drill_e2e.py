@@ -109,8 +109,8 @@ def test_a_drill_through_the_real_server(live, client_for, tmp_path):
     assert [o["id"] for o in board["orders"]] == [o2["id"]]  # the open ones
     assert board["stock"]["GZ-HUB"]["meals"]["drawn"] == 300.0
     assert {t["code"]: t["status"] for t in board["teams"]}["T-MED"] == "on_task"
-    page = httpx.get(f"{live.base}/drills/{d}/board.html")
-    assert page.status_code == 200 and "setInterval" in page.text and "src=" not in page.text
+    page = httpx.get(f"{live.base}/drills/{d}/board.html")  # the console's board now
+    assert page.status_code == 308 and page.headers["location"] == f"/console/drills/{d}"
 
     # close: read-only, never deleted
     assert joint.post(f"/drills/{d}/close").json()["status"] == "closed"

@@ -83,7 +83,9 @@ def test_popup_stock_days_of_supply_and_coverage(scenario):
     popup = station_popup(net, "GZ-HUB", result, live)
     assert scenario.station("GZ-HUB").name in popup
     assert "seats</td><td>1,500" in popup
-    assert "meals</td><td>900 · 0.5 days of supply" in popup and "diesel_l</td><td>40,000" in popup
+    # items by name with their unit, not by code
+    assert "Hot meals 热食 (份)</td><td>900 · 0.5 days of supply" in popup
+    assert "Diesel 柴油 (L)</td><td>40,000" in popup and ">meals<" not in popup
     served = [s.code for s in result.sites if s.station == "GZ-HUB" and s.minutes <= 30]
     assert f"≤ 30 min</td><td>{len(served)} site(s) {served[0]}" in popup
     opening = station_popup(net, "GZ-HUB", result, None)

@@ -31,8 +31,8 @@ def test_coverage_page_with_live_stock_and_dispatches(north_wing):
     assert 'src="/maps/assets/leaflet/leaflet.js"' in html
     assert "GZS-PT offline" in html
     assert "Stock on hand (live)" in html
-    on_hand, days = f"{north_wing.meals_on_hand:,.0f} 份", f"{north_wing.days_of_supply:.1f} days of supply"
-    assert f"meals</td><td>{on_hand} · {days}" in html
+    on_hand, days = f"{north_wing.meals_on_hand:,.0f}", f"{north_wing.days_of_supply:.1f} days of supply"
+    assert f"Hot meals 热食 (份)</td><td>{on_hand} · {days}" in html
     assert "unbounded (no consumption)" in html  # the stations and items nothing was drawn from
     assert north_wing.dispatch_label in html
 

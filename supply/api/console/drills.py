@@ -19,14 +19,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
-from maps.basemap import districts
+from maps.basemap import NO_BASE_NOTE, base_kind, districts
+from supply.api.console.context import Ctx, Page
+from supply.api.console.i18n import N_, Lang, choose
 from supply.api.console.render import render
 from supply.api.console.session import User
 from supply.api.deps import IdPath, RuntimeDep, SessionDep
 from supply.api.models.drills import BoardPublic, DrillPublic
 from supply.api.routers import drills as drill_routes
 from supply.api.routers import maps as map_routes
-from supply.drills import board, chain
+from supply.core.network import Network
+from supply.drills import board, chain, orders
+from supply.drills.rights import Rights, rights
 from supply.service.models import Site, Station
 
 router = APIRouter()
@@ -82,7 +86,7 @@ def _timeline(units: list[dict], now: datetime) -> dict[str, Any]:
     return {"start": start, "end": end, "now": pos(now.isoformat()), "rows": rows}
 
 
-def _map_data(session: Session, b: dict, plan: dict) -> str:
+def _map_data(session: Session, b: dict, plan: dict, network: Network, lang: Lang) -> str:
     """The map's data as JSON (read by ``console.js``; a data block, not a script)."""
     places = {u["code"]: u.get("place") for u in plan.get("units", [])}
     sites = {s.code: s for s in session.exec(select(Site))}
@@ -104,9 +108,18 @@ def _map_data(session: Session, b: dict, plan: dict) -> str:
                     "lon": site.lon,
                     "station": u["station"],
                     "state": _unit_state(u),
+                    "state_label": lang.gettext(_unit_state(u)),
                 }
             )
-    data = {"stations": stations, "units": units, "districts": districts(), "disruptions": plan.get("disruptions", [])}
+    kind = base_kind(network)
+    base = {"shipped": districts, "outline": lambda: network.scenario.outline_geojson}.get(kind, lambda: None)()
+    data = {
+        "stations": stations,
+        "units": units,
+        "districts": base,
+        "base_note": lang.gettext(NO_BASE_NOTE) if kind == "none" else "",
+        "disruptions": plan.get("disruptions", []),
+    }
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
@@ -117,15 +130,76 @@ def _board(request: Request, session: Session, runtime: Any, user: Any, drill_id
     return {
         "b": b,
         "timeline": _timeline(b["units"], now),
-        "map_json": _map_data(session, b, drill.plan),
+        "map_json": _map_data(session, b, drill.plan, runtime.network, choose(request)),
+        "step_name": lambda step: step_name(choose(request), step),
         "refresh": REFRESH_SECONDS,
+        "may": rights(session, drill_id, user),
+        "order_steps": ORDER_STEPS,
+        "order_words": ORDER_WORDS,
+        "form": "",
+        "values": {},
+        "errors": {},
     }
 
 
+#: What the board says after each of its forms was recorded.
+DONE = {
+    "unit": N_("Recorded: the unit's time."),
+    "order": N_("Recorded: the order was issued."),
+    "order-status": N_("Recorded: the order moved on."),
+    "step": N_("Recorded: the procedure step."),
+}
+#: The unit times the board's form records, by the API's field names.
+EVENTS = (("arrived_at", N_("arrived")), ("served_at", N_("fed")), ("departed_at", N_("departed")))
+
+
+#: The steps the board offers an order's recipient (refusing, which needs a reason, stays with the API).
+ORDER_STEPS = {status: tuple(sorted(nxt - {"refused"})) for status, nxt in orders.ORDER_TRANSITIONS.items()}
+ORDER_WORDS = {"acknowledged": N_("Acknowledge"), "in_progress": N_("Start"), "done": N_("Complete")}
+
+
+def step_name(lang: Lang, step: str) -> str:
+    """A procedure step by its name where the catalogue has one, with its code (what the API takes)."""
+    word = lang.word(step)
+    return f"{word} ({step})" if word != step else step
+
+
+def _controls(request: Request, may: Rights, b: dict[str, Any]) -> dict[str, Any]:
+    """The choices the board's forms offer this user (see :mod:`supply.api.console.command`)."""
+    lang = choose(request)
+    stations = sorted({u["station"] for u in b["units"] if u["station"]} | set(b["stock"]))
+    recipients = [(f"station:{s}", f"{lang.gettext('station')} {s}") for s in stations if may.joint]
+    recipients += [(f"team:{t}", f"{lang.gettext('team')} {t}") for t in may.teams]
+    return {
+        "units": [(u["code"], f"{u['code']} → {u['station'] or '—'}") for u in b["units"]],
+        "events": [(k, lang.gettext(w)) for k, w in EVENTS],
+        "recipients": recipients,
+        "steps": [(p["step"], step_name(lang, p["step"])) for p in b["procedure"] if not p["done_at"]],
+        "done": {k: lang.gettext(v) for k, v in DONE.items()},
+    }
+
+
+def board_page(
+    c: Ctx,
+    drill_id: int,
+    *,
+    status: int = 200,
+    form: str = "",
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+):
+    """The board with its command post controls; after a faulty POST, with that form's values and errors."""
+    ctx = _board(c.request, c.session, c.runtime, c.user, drill_id)
+    ctx.update(form=form, values=values or {}, errors=errors or {})
+    controls = _controls(c.request, ctx["may"], ctx["b"])
+    done = c.request.query_params.get("done")
+    return render(c.request, "board.html", status=status, done=done, controls=controls, **ctx)
+
+
 @router.get("/drills/{drill_id}")
-def drill_view(drill_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User):
-    """The command post's board, refreshing itself."""
-    return render(request, "board.html", **_board(request, session, runtime, user, drill_id))
+def drill_view(drill_id: IdPath, c: Page):
+    """The command post's board, refreshing itself, with the controls the user's role in the drill allows."""
+    return board_page(c, drill_id)
 
 
 @router.get("/drills/{drill_id}/board")
@@ -147,6 +221,9 @@ def review_document(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, 
 
 
 @router.get("/map")
-def coverage_map_page(session: SessionDep, runtime: RuntimeDep, user: User, exercise: bool = False) -> HTMLResponse:
-    """The coverage map with live stock and dispatches under way (the API's ``/maps/coverage``)."""
-    return map_routes.coverage_page(session, runtime, exercise, "30,60,120", None, None, None, None, "served")
+def coverage_map_page(c: Page, exercise: bool = False) -> HTMLResponse:
+    """The coverage map with live stock and dispatches under way (the API's ``/maps/coverage``), in the
+    user's language."""
+    tr = c.lang.gettext
+    page = map_routes.coverage_html(c.session, c.runtime, exercise, "30,60,120", None, None, None, None, "served", tr)
+    return HTMLResponse(page, headers={"Content-Language": c.lang.html_lang, "Vary": "Accept-Language, Cookie"})

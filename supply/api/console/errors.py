@@ -47,9 +47,10 @@ def console_error(request: Request, exc: Exception) -> Response:
     status = problem.status_code
     lang = choose(request)
     title = lang.gettext(_TITLES.get(status, _OTHER))
-    explain = lang.gettext(_EXPLAIN[status]) if status in _EXPLAIN else ""
-    # the domain's own words only where no translated explanation says it better
-    detail = str(exc) if isinstance(exc, JungongError) and not explain else ""
+    worded = isinstance(exc, JungongError) and exc.template is not None
+    explain = lang.gettext(_EXPLAIN[status]) if status in _EXPLAIN and not worded else ""
+    # the domain's own words (translated where worded) unless a translated explanation says it better
+    detail = lang.message(exc) if isinstance(exc, JungongError) and not explain else ""
     return render(request, "error.html", status=status, title=title, explain=explain, detail=detail, code=status)
 
 

@@ -22,7 +22,7 @@ from supply.api.console.i18n import N_, Lang
 from supply.api.console.i18n import choose as choose_lang
 from supply.api.console.session import check_csrf
 from supply.api.deps import Writer
-from supply.core.errors import FieldError, InsufficientStockError, JungongError, UnknownCodeError
+from supply.core.errors import FieldError, ForbiddenError, InsufficientStockError, JungongError, UnknownCodeError
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -146,8 +146,8 @@ def domain_errors(exc: JungongError, lang: Lang, *, fields: Mapping[str, str] | 
             msg += " " + lang.gettext("Did you mean: {codes}?").format(codes=", ".join(exc.suggestions))
         return {fields.get(exc.kind, FORM): msg}
     if isinstance(exc, FieldError):
-        return {exc.field: str(exc)}
-    return {FORM: str(exc)}
+        return {exc.field: lang.message(exc)}
+    return {FORM: lang.message(exc)}
 
 
 def submit(
@@ -168,7 +168,17 @@ def submit(
     body, errors = parse(model, form, lang)
     if body is None:
         return None, errors
+    return attempt(lang, lambda: writer.transact(lambda s: act(s, body)), fields=fields)
+
+
+def attempt(
+    lang: Lang, act: Callable[[], R], *, fields: Mapping[str, str] | None = None
+) -> tuple[R | None, dict[str, str]]:
+    """``(act(), {})``, or ``(None, {field: message})`` when the domain refused it. A refusal of the
+    user's role is not a field's fault: it goes on to the 403 error page, as the API answers 403."""
     try:
-        return writer.transact(lambda s: act(s, body)), {}
+        return act(), {}
+    except ForbiddenError:
+        raise
     except JungongError as exc:
         return None, domain_errors(exc, lang, fields=fields)

@@ -21,6 +21,9 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 from starlette.requests import HTTPConnection
 
+from supply.core.errors import JungongError
+from supply.core.items import ItemSpec
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "console"
 #: Locale id -> the ``<html lang>`` value.
@@ -57,6 +60,30 @@ class Lang:
     def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
         text = translations(self.locale).ngettext(singular, plural, n)
         return text % {"num": n, **values}
+
+    def word(self, value: object) -> object:
+        """A word of the domain's vocabulary (a status, a role, a kind) translated; anything else (codes,
+        numbers, names) as it is."""
+        return self.gettext(value) if isinstance(value, str) and value in WORDS else value
+
+    def message(self, exc: JungongError) -> str:
+        """A domain error in this language: its wording (:meth:`JungongError.worded`) through the catalogue,
+        its words translated and its codes and numbers as they are; else its message as written."""
+        if exc.template is None:
+            return str(exc)
+        values = {
+            k: ", ".join(str(self.word(w)) for w in v.split(", ")) if isinstance(v, str) else v
+            for k, v in exc.values.items()
+        }
+        return self.gettext(exc.template).format(**values)
+
+    def item(self, spec: ItemSpec | None, code: str) -> str:
+        """An item as people call it, with its unit: ``热食 (份)``, ``Hot meals (份)``; its code if unknown.
+
+        A built-in item's name is translated (:data:`ITEM_NAMES`); a scenario's own item keeps its name."""
+        if spec is None:
+            return code
+        return f"{self.gettext(spec.name)} ({spec.unit})"
 
     def num(self, value: float | None, digits: int = 2) -> str:
         """A number as the locale writes it (at most ``digits`` decimals); ``—`` for none."""
@@ -129,3 +156,48 @@ REQUEST_VOCABULARY = (
 )
 #: A drill unit's state on the board.
 UNIT_STATES = (N_("expected"), N_("arrived"), N_("fed"), N_("departed"), N_("open"))
+#: A drill's, an order's and a team's statuses, and the kinds of record a refusal names.
+STATUS_VOCABULARY = (
+    N_("planning"),
+    N_("failed"),
+    N_("issued"),
+    N_("acknowledged"),
+    N_("in_progress"),
+    N_("done"),
+    N_("refused"),
+    N_("ready"),
+    N_("en_route"),
+    N_("on_task"),
+    N_("returning"),
+    N_("stood_down"),
+    N_("none (final)"),
+    N_("dispatch"),
+    N_("order"),
+    N_("team"),
+)
+#: Team kinds (:data:`supply.core.scenario_teams.KINDS`) and the default procedure's steps
+#: (:data:`supply.drills.procedure.DEFAULT_PROCEDURE`; a step's code is shown beside its name).
+TEAM_AND_STEP_VOCABULARY = (
+    N_("kitchen"),
+    N_("water"),
+    N_("fuel"),
+    N_("transport"),
+    N_("medical"),
+    N_("security"),
+    N_("notice_received"),
+    N_("plan_approved"),
+    N_("teams_alerted"),
+    N_("serving"),
+    N_("reported"),
+)
+#: Every word translated where it comes from data (:meth:`Lang.word`).
+WORDS = frozenset(VOCABULARY + REQUEST_VOCABULARY + UNIT_STATES + STATUS_VOCABULARY + TEAM_AND_STEP_VOCABULARY)
+#: The built-in catalogue's item names (:data:`supply.core.items.CATALOGUE`), translated as items are shown.
+ITEM_NAMES = (
+    N_("hot meals (热食)"),
+    N_("drinking water (饮用水)"),
+    N_("diesel (柴油)"),
+    N_("field rations (野战口粮)"),
+    N_("medical kits (医疗包)"),
+    N_("bed-nights (床位)"),
+)

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Query
 from sqlmodel import Session, select
 
-from supply.api.console.forms import FORM, Form, domain_errors, flag, local_time, pairs, parse, submit
-from supply.api.console.i18n import choose
+from supply.api.console.context import Ctx, OfficerPost, Page
+from supply.api.console.forms import FORM, flag, local_time, pairs, parse, submit
 from supply.api.console.render import render
-from supply.api.console.session import Officer, User
-from supply.api.deps import IdPath, RuntimeDep, SessionDep, Writer
+from supply.api.deps import IdPath
 from supply.api.models.requests import DispatchPublic, RequestPublic
-from supply.core.errors import JungongError
 from supply.service.dispatches import TRANSITIONS, check_dispatch, check_status, move_dispatch, plan_dispatch
 from supply.service.inputs import Mode, Priority, RequestIn, Status, StatusIn
 from supply.service.models import Site
@@ -55,23 +52,23 @@ BOOKS = {"all": None, "real": False, "exercise": True}
 MODES = Mode.__args__
 PRIORITIES = Priority.__args__
 STATUSES = Status.__args__
+#: An unknown site is the request form's ``site`` field's fault.
+SITE = {"site": "site"}
 
 
 def requests_page(
-    request: Request,
-    session: Session,
-    runtime: Any,
+    c: Ctx,
     book: str = "all",
     *,
     status: int = 200,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ):
-    rows = [request_dict(session, r, runtime.tz) for r in list_requests(session, exercise=BOOKS[book], limit=100)]
-    sites = list(session.exec(select(Site).order_by(Site.code)))
+    rows = [request_dict(c.session, r, c.runtime.tz) for r in list_requests(c.session, exercise=BOOKS[book], limit=100)]
+    sites = list(c.session.exec(select(Site).order_by(Site.code)))
     defaults = {"mode": "train", "priority": "routine", "dwell_minutes": "30", "vehicles": "0"}
     return render(
-        request,
+        c.request,
         "requests.html",
         status=status,
         rows=rows,
@@ -85,133 +82,123 @@ def requests_page(
 
 
 @router.get("/requests")
-def requests_view(request: Request, session: SessionDep, runtime: RuntimeDep, user: User, book: Book = "all"):
+def requests_view(c: Page, book: Book = "all"):
     """Support requests, newest first, filtered by book; an officer also gets the request form."""
-    return requests_page(request, session, runtime, book)
+    return requests_page(c, book)
 
 
 @router.post("/requests")
-def post_request(request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form):
+def post_request(c: OfficerPost):
     """Record a support request (needs from the planning factors) and show its options."""
-    lang = choose(request)
+    form, lang = c.form, c.lang
     data: dict[str, Any] = {k: v for k, v in form.items() if k != "special_diets" and v != ""}
     data["exercise"] = flag(form.get("exercise"))
     if "arrive_at" in data:
-        data["arrive_at"] = local_time(data["arrive_at"], runtime.tz)
+        data["arrive_at"] = local_time(data["arrive_at"], c.runtime.tz)
     diets, diet_error = pairs(form.get("special_diets", ""), lang)
     data["special_diets"] = diets
     body, errors = parse(RequestIn, data, lang)
     if diet_error:
         errors["special_diets"] = diet_error
+    req = None
     if body is not None and not errors:
-        w = Writer(runtime, user, request, None)
-        factors = runtime.factors
-        try:
-            req = w.transact(lambda s: create_request(s, w.actor, body, factors))
-            return RedirectResponse(f"/console/requests/{req.id}", status_code=303)
-        except JungongError as exc:
-            errors = domain_errors(exc, lang, fields={"site": "site"})
+        w, factors = c.writer, c.runtime.factors
+        req, errors = c.attempt(
+            lambda: w.transact(lambda s: create_request(s, w.actor, body, factors)), fields={"site": "site"}
+        )
     errors = {("special_diets" if k.startswith("special_diets") else k): v for k, v in errors.items()}
     if FORM in errors and "headcount" not in errors and "special_diets" in form:
         errors["special_diets"] = errors.pop(FORM)
-    return requests_page(request, session, runtime, status=422, values=form, errors=errors)
+    return c.outcome(
+        req, lambda r: f"/console/requests/{r.id}", lambda: requests_page(c, status=422, values=form, errors=errors)
+    )
 
 
-def request_page(
-    request: Request,
-    session: Session,
-    runtime: Any,
-    request_id: int,
-    *,
-    status: int = 200,
-    errors: dict[str, str] | None = None,
-):
-    req = get_request(session, request_id)
-    shown = request_dict(session, req, runtime.tz)
-    ranked = options(session, runtime.network, req)
-    sent = dispatch_dicts(session, list_dispatches(session, request_id=request_id, limit=100), runtime.tz)
+def request_page(c: Ctx, request_id: int, *, status: int = 200, errors: dict[str, str] | None = None):
+    req = get_request(c.session, request_id)
+    shown = request_dict(c.session, req, c.runtime.tz)
+    ranked = options(c.session, c.runtime.network, req)
+    sent = dispatch_dicts(c.session, list_dispatches(c.session, request_id=request_id, limit=100), c.runtime.tz)
     return render(
-        request, "request.html", status=status, req=shown, options=ranked, dispatches=sent, errors=errors or {}
+        c.request, "request.html", status=status, req=shown, options=ranked, dispatches=sent, errors=errors or {}
     )
 
 
 @router.get("/requests/{request_id}")
-def request_view(request_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User):
+def request_view(request_id: IdPath, c: Page):
     """A request, what is still needed, the stations ranked by ETA and its dispatches."""
-    return request_page(request, session, runtime, request_id)
+    return request_page(c, request_id)
 
 
 @router.post("/requests/{request_id}/plan")
-def post_plan(
-    request_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form
-):
+def post_plan(request_id: IdPath, c: OfficerPost):
     """Plan a dispatch from one option: its station, carrying what it covers of the remaining needs."""
-    lang = choose(request)
-    w = Writer(runtime, user, request, None)
-    try:
-        body = dispatch_from_option(session, runtime.network, get_request(session, request_id), form.get("station", ""))
+    w = c.writer
+
+    def plan() -> Any:
+        req = get_request(c.session, request_id)
+        body = dispatch_from_option(c.session, c.runtime.network, req, c.form.get("station", ""))
         draft = w.check(lambda s: check_dispatch(s, body, w.codes))
-        planned = w.transact(lambda s: plan_dispatch(s, w.actor, draft))
-        return RedirectResponse(f"/console/dispatches/{planned.id}", status_code=303)
-    except JungongError as exc:
-        errors = domain_errors(exc, lang)
-    return request_page(request, session, runtime, request_id, status=422, errors=errors)
+        return w.transact(lambda s: plan_dispatch(s, w.actor, draft))
+
+    planned, errors = c.attempt(plan)
+    return c.outcome(
+        planned,
+        lambda d: f"/console/dispatches/{d.id}",
+        lambda: request_page(c, request_id, status=422, errors=errors),
+    )
 
 
 @router.get("/dispatches")
 def dispatches_view(
-    request: Request,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    user: User,
+    c: Page,
     book: Book = "all",
     status: Annotated[Status | Literal[""] | None, Query()] = None,
 ):
     """The dispatch log, newest first, filtered by status and by book."""
+    tz = c.runtime.tz
     rows = dispatch_dicts(
-        session, list_dispatches(session, status=status or None, exercise=BOOKS[book], limit=200), runtime.tz
+        c.session, list_dispatches(c.session, status=status or None, exercise=BOOKS[book], limit=200), tz
     )
-    return render(request, "dispatches.html", rows=rows, book=book, chosen=status, statuses=STATUSES)
+    return render(c.request, "dispatches.html", rows=rows, book=book, chosen=status, statuses=STATUSES)
 
 
 def dispatch_page(
-    request: Request,
-    session: Session,
-    runtime: Any,
+    c: Ctx,
     dispatch_id: int,
     *,
     status: int = 200,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ):
-    d = dispatch_dicts(session, [get_dispatch(session, dispatch_id)], runtime.tz)[0]
-    req = request_dict(session, get_request(session, d["request_id"]), runtime.tz)
+    d = dispatch_dicts(c.session, [get_dispatch(c.session, dispatch_id)], c.runtime.tz)[0]
+    req = request_dict(c.session, get_request(c.session, d["request_id"]), c.runtime.tz)
     steps = sorted(TRANSITIONS[d["status"]], key=STATUSES.index)
     return render(
-        request, "dispatch.html", status=status, d=d, req=req, steps=steps, values=values or {}, errors=errors or {}
+        c.request, "dispatch.html", status=status, d=d, req=req, steps=steps, values=values or {}, errors=errors or {}
     )
 
 
 @router.get("/dispatches/{dispatch_id}")
-def dispatch_view(dispatch_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: User):
+def dispatch_view(dispatch_id: IdPath, c: Page):
     """A dispatch: its lines, its history and the steps it may take next."""
-    return dispatch_page(request, session, runtime, dispatch_id)
+    return dispatch_page(c, dispatch_id)
 
 
 @router.post("/dispatches/{dispatch_id}/status")
-def post_status(
-    dispatch_id: IdPath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form
-):
+def post_status(dispatch_id: IdPath, c: OfficerPost):
     """Move a dispatch one step (reserve → issue on delivery, release on cancel), as the API does."""
-    w = Writer(runtime, user, request, None)
+    w = c.writer
     lines = w.check(lambda s: check_status(s, dispatch_id))
     moved, errors = submit(
-        request,
+        c.request,
         w,
         StatusIn,
-        form,
+        c.form,
         lambda s, body: move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines),
     )
-    if moved is not None:
-        return RedirectResponse(f"/console/dispatches/{dispatch_id}", status_code=303)
-    return dispatch_page(request, session, runtime, dispatch_id, status=422, values=form, errors=errors)
+    return c.outcome(
+        moved,
+        lambda _: f"/console/dispatches/{dispatch_id}",
+        lambda: dispatch_page(c, dispatch_id, status=422, values=c.form, errors=errors),
+    )

@@ -2,7 +2,8 @@
 
 Templates get ``_``/``gettext``/``ngettext`` of the request's language (Jinja's i18n extension
 resolves them from the context), ``num`` (Babel's number format), ``when`` (a time in the
-service's one time zone, whose name every page shows), the signed-in ``user``, ``can_write``
+service's one time zone, whose name every page shows), ``item_name`` (an item by its name and
+unit: codes only where a code is what the user types), the signed-in ``user``, ``can_write``
 (whether to show write controls at all) and ``csrf`` for the forms.
 """
 
@@ -54,8 +55,12 @@ def page_context(request: Request, **ctx: Any) -> dict[str, Any]:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         return moment.astimezone(tz).strftime(fmt)
 
+    def item_name(code: str) -> str:
+        return lang.item(runtime.items.get(code), code)
+
     return {
         "request": request,
+        "item_name": item_name,
         "lang": lang,
         "_": lang.gettext,
         "gettext": lang.gettext,

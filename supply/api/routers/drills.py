@@ -12,10 +12,9 @@ import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from supply.api.board_page import board_page
 from supply.api.deps import CodePath, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep
 from supply.api.drill_deps import MemberWriterDep, StarterWriterDep
 from supply.api.drill_jobs import process_id
@@ -240,10 +239,22 @@ def get_board(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: 
     return BoardPublic.of(board.board(session, chain.get_drill(session, drill_id), user), runtime.tz)
 
 
-@router.get("/drills/{drill_id}/board.html", response_class=HTMLResponse, responses=problems(422))
-def get_board_page(drill_id: IdPath) -> HTMLResponse:
-    """The command post's page: refreshes itself from ``/board`` and keeps the last board when offline."""
-    return HTMLResponse(board_page(drill_id))
+@router.get(
+    "/drills/{drill_id}/board.html",
+    status_code=308,
+    response_class=RedirectResponse,
+    responses={
+        308: {
+            "description": "the console's board",
+            "headers": {"Location": {"description": "/console/drills/{id}", "schema": {"type": "string"}}},
+        },
+        **problems(422),
+    },
+)
+def get_board_page(drill_id: IdPath) -> RedirectResponse:
+    """The command post's page is the console's board (``/console/drills/{id}``: sign-in, controls, offline
+    banner); the JSON board stays at ``/drills/{id}/board``."""
+    return RedirectResponse(f"/console/drills/{drill_id}", status_code=308)
 
 
 @router.get(

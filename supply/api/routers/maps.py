@@ -20,8 +20,10 @@ from sqlmodel import Session, col, select
 
 from maps.assets import ASSETS_URL, STATIC_DIR, asset_files
 from maps.coverage_map import coverage_map
+from maps.words import Tr, same
 from supply.api.deps import RuntimeDep, SessionDep, require_role
 from supply.api.models.common import READ_ONE
+from supply.api.runtime import Runtime
 from supply.core.coverage import coverage, parse_thresholds
 from supply.core.errors import UnreachableError
 from supply.core.network import Disruptions, Network
@@ -95,10 +97,26 @@ def coverage_page(
     assets: Annotated[Arg, Query(description="served (default) or inline.")] = "served",
 ) -> HTMLResponse:
     """The coverage map with the ledger's stock and the dispatches under way (read roles)."""
+    return HTMLResponse(coverage_html(session, runtime, exercise, minutes, close, offline, slow, tiles, assets))
+
+
+def coverage_html(
+    session: Session,
+    runtime: Runtime,
+    exercise: bool,
+    minutes: str,
+    close: list[str] | None,
+    offline: list[str] | None,
+    slow: list[str] | None,
+    tiles: str | None,
+    assets: str,
+    tr: Tr = same,
+) -> str:
+    """The coverage map's page (``tr`` translates its words: the console passes the user's language)."""
     thresholds = parse_thresholds(minutes)
     net = runtime.network.disrupted(Disruptions.parse(close, offline, slow))
     result = coverage(net, thresholds)
-    html = coverage_map(
+    return coverage_map(
         net,
         result,
         stock=live_stock(session, runtime.policy.consumption_window_days, exercise=exercise),
@@ -106,5 +124,5 @@ def coverage_page(
         tiles=tiles,
         assets=assets,
         assets_url=ASSETS_URL,
+        tr=tr,
     )
-    return HTMLResponse(html)

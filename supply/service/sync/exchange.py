@@ -170,7 +170,7 @@ def import_bundle(session: Session, data: bytes, *, only_origin: str | None = No
     conn = session.connection()
     if session.get_bind().dialect.name == "sqlite":  # a large bundle touches many index pages: keep them in memory
         conn.exec_driver_sql("PRAGMA cache_size = -32768")  # 32 MiB for this connection (default 2 MiB)
-    new_moves: list[dict[str, Any]] = []
+    new_moves: list[Moved] = []
     touched: dict[str, set[Any]] = defaultdict(set)
     for spec in specs:
         part = body["tables"].get(spec.name)
@@ -211,86 +211,109 @@ def _check_shape(body: dict[str, Any], specs: list[Synced], sender: str, only_or
                 raise SyncRefusedError(msg)
 
 
+Moved = tuple[str, str, bool, float, float, str]  # (station, item, exercise, on-hand Δ, reserved Δ, uid)
+
+
 def _apply_table(
-    conn: Any, spec: Synced, part: dict[str, Any], new_moves: list[dict[str, Any]], touched: dict[str, set[Any]]
+    conn: Any, spec: Synced, part: dict[str, Any], new_moves: list[Moved], touched: dict[str, set[Any]]
 ) -> tuple[int, int]:
-    t, columns = spec.table, part["columns"]
-    uid_at = columns.index("uid")
+    """Insert a table's rows this database does not hold yet; (rows applied, rows already held or skipped).
+
+    Rows stay lists in the bundle's column order (no dict per row): 100,000 movements in a few seconds.
+    """
+    t, columns = spec.table, list(part["columns"])
+    at = {c: n for n, c in enumerate(columns)}
     rows = part["rows"]
-    held = set(_ids_of(conn, t, {r[uid_at] for r in rows}))
-    fresh = [dict(zip(columns, r, strict=True)) for r in rows if r[uid_at] not in held]
-    fresh = list({r["uid"]: r for r in fresh}.values())  # one row per uid, even in a malformed bundle
-    stamps = [c for c in columns if c in t.c and isinstance(t.c[c].type, UTCDateTime)]
+    held = set(_ids_of(conn, t, {r[at["uid"]] for r in rows}))
+    seen: set[str] = set()
+    fresh = []
+    for r in rows:  # one row per uid, even in a malformed bundle
+        uid = r[at["uid"]]
+        if uid not in held and uid not in seen:
+            seen.add(uid)
+            fresh.append(list(r))
+    stamps = [at[c] for c in columns if c in t.c and isinstance(t.c[c].type, UTCDateTime)]
     for r in fresh:
-        for c in stamps:
-            if r[c] is not None:
+        for n in stamps:
+            if r[n] is not None:
                 try:
-                    r[c] = datetime.fromisoformat(r[c])
+                    r[n] = datetime.fromisoformat(r[n])
                 except (TypeError, ValueError):
-                    msg = f"bundle {spec.name}.{c} of {r['uid']}: {r[c]!r} is not a time"
+                    msg = f"bundle {spec.name}.{columns[n]} of {r[at['uid']]}: {r[n]!r} is not a time"
                     raise SyncRefusedError(msg) from None
         if spec.log is not None:
-            r["rejected"] = False  # decided here, by the merge rules, not by the sender
+            r[at["rejected"]] = False  # decided here, by the merge rules, not by the sender
     skipped = len(rows) - len(fresh)
-    if spec.log is not None and spec.log.record_key != "id":  # a record named by code (a team): held here?
-        rec = spec.log.record_table
-        codes = {r[spec.log.record_column] for r in fresh}
-        known = set(
-            conn.execute(select(rec.c[spec.log.record_key]).where(rec.c[spec.log.record_key].in_(codes))).scalars()
+    log = spec.log
+    if log is not None and log.record_key != "id":  # a record named by code (a team): held here?
+        rec, n = log.record_table, at[log.record_column]
+        codes = {r[n] for r in fresh}
+        known = set(conn.execute(select(rec.c[log.record_key]).where(rec.c[log.record_key].in_(codes))).scalars())
+        skipped += sum(1 for r in fresh if r[n] not in known)
+        fresh = [r for r in fresh if r[n] in known]
+    if spec.name == "movement":
+        station, item, exercise, on_hand, reserved, uid = (
+            at[c] for c in ("station", "item", "exercise", "on_hand_delta", "reserved_delta", "uid")
         )
-        skipped += sum(1 for r in fresh if r[spec.log.record_column] not in known)
-        fresh = [r for r in fresh if r[spec.log.record_column] in known]
+        new_moves += [(r[station], r[item], bool(r[exercise]), r[on_hand], r[reserved], r[uid]) for r in fresh]
+    lines: dict[str, list[list[Any]]] = {}
+    if spec.name == "dispatch":  # a dispatch's lines travel in it, as its last column
+        lines = {r[at["uid"]]: r.pop() for r in fresh}
+        columns.pop()
     # a movement may reverse another of the same bundle: originals first, then what points at them
     passes = [fresh]
     if "reversal_of" in spec.refs:
-        passes = [[r for r in fresh if r["reversal_of"] is None], [r for r in fresh if r["reversal_of"] is not None]]
+        n = at["reversal_of"]
+        passes = [[r for r in fresh if r[n] is None], [r for r in fresh if r[n] is not None]]
     for rows_now in passes:
-        if not rows_now:
-            continue
-        _map_refs(conn, spec, rows_now)
-        lines = {r["uid"]: r.pop("lines") for r in rows_now} if spec.name == "dispatch" else {}
-        bulk_insert(conn, t, rows_now)
-        if lines:
-            ids = _ids_of(conn, t, set(lines))
-            values = [
-                {"dispatch_id": ids[u], "item": item, "quantity": qty} for u, ls in lines.items() for item, qty in ls
-            ]
-            if values:
-                conn.execute(insert(_LINES), values)
-    if spec.name == "movement":
-        new_moves += fresh
-    if spec.log is not None:
-        touched[spec.name].update(r[spec.log.record_column] for r in fresh)
+        if rows_now:
+            _map_refs(conn, spec, at, rows_now)
+            if log is not None:  # the records whose status logs grew (local ids, mapped just now)
+                touched[spec.name].update(r[at[log.record_column]] for r in rows_now)
+            bulk_insert(conn, t, columns, rows_now)
+    if lines:
+        ids = _ids_of(conn, t, set(lines))
+        values = [{"dispatch_id": ids[u], "item": item, "quantity": qty} for u, ls in lines.items() for item, qty in ls]
+        if values:
+            conn.execute(insert(_LINES), values)
     return len(fresh), skipped
 
 
-def bulk_insert(conn: Any, t: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT many rows that share their keys; on SQLite one ``executemany`` of the statement Core compiles once.
+def bulk_insert(conn: Any, t: Table, keys: list[str], rows: list[list[Any]]) -> None:
+    """INSERT rows given as lists of values in ``keys`` order; on SQLite one ``executemany`` of the
+    statement Core compiles once.
 
     Each value goes through its column type's own bind processor (UTC datetimes, JSON, booleans):
     what ``conn.execute(insert(t), rows)`` does, without building its parameters row by row
-    through the compiler (the greater part of the cost for 100,000 rows).
+    through the compiler (the greater part of the cost for 100,000 rows). ``rows`` are changed.
     """
     if not rows:
         return
-    dialect, keys = conn.dialect, list(rows[0])
+    dialect = conn.dialect
     if dialect.name != "sqlite":  # psycopg adapts JSON and types itself, and batches with insertmanyvalues
-        conn.execute(insert(t), rows)
+        conn.execute(insert(t), [dict(zip(keys, r, strict=True)) for r in rows])
         return
     compiled = insert(t).compile(dialect=dialect, column_keys=keys)
-    procs = {k: t.c[k].type.bind_processor(dialect) for k in keys}
-    converted = [{k: (p(r[k]) if (p := procs[k]) is not None else r[k]) for k in keys} for r in rows]
+    procs = [(n, p) for n, k in enumerate(keys) if (p := t.c[k].type.bind_processor(dialect)) is not None]
+    for r in rows:
+        for n, p in procs:
+            r[n] = p(r[n])
     if compiled.positional:
-        order = compiled.positiontup or []
-        conn.exec_driver_sql(compiled.string, [tuple(r[k] for k in order) for r in converted])
+        order = [keys.index(k) for k in compiled.positiontup or []]
+        if order == list(range(len(keys))):
+            params: list[Any] = [tuple(r) for r in rows]
+        else:
+            params = [tuple(r[n] for n in order) for r in rows]
     else:
-        conn.exec_driver_sql(compiled.string, converted)
+        params = [dict(zip(keys, r, strict=True)) for r in rows]
+    conn.exec_driver_sql(compiled.string, params)
 
 
-def _map_refs(conn: Any, spec: Synced, rows: list[dict[str, Any]]) -> None:
+def _map_refs(conn: Any, spec: Synced, at: dict[str, int], rows: list[list[Any]]) -> None:
     """Turn the uids a row points with into this database's ids; a uid held nowhere refuses the bundle."""
     for column, target in spec.refs.items():
-        uids = {r[column] for r in rows if r[column] is not None}
+        n = at[column]
+        uids = {r[n] for r in rows if r[n] is not None}
         if not uids:
             continue
         ids = _ids_of(conn, _table(target), uids)
@@ -301,17 +324,17 @@ def _map_refs(conn: Any, spec: Synced, rows: list[dict[str, Any]]) -> None:
             )
             raise SyncRefusedError(msg)
         for r in rows:
-            if r[column] is not None:
-                r[column] = ids[r[column]]
+            if r[n] is not None:
+                r[n] = ids[r[n]]
 
 
-def _alerts(session: Session, new_moves: list[dict[str, Any]], sender: str, unacked: int) -> list[dict[str, Any]]:
+def _alerts(session: Session, new_moves: list[Moved], sender: str, unacked: int) -> list[dict[str, Any]]:
     """Books drawn on both sides while apart and left below zero available: one alert each, with the movements."""
     from supply.service.models import Movement
 
-    keys = {(m["station"], m["item"], bool(m["exercise"])) for m in new_moves}
+    keys = {(m[0], m[1], m[2]) for m in new_moves}
     out = []
-    imported = [m["uid"] for m in new_moves]
+    imported = [m[5] for m in new_moves]
     moves = table_of(Movement)
     for key, available in merge.negative_books(session, keys).items():
         theirs = merge.drawing(session, key, moves.c.uid.in_(imported)) if imported else []

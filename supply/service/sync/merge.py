@@ -113,17 +113,21 @@ def compensate(session: Session) -> int:
         for m in rows
     ]
     conn.execute(insert(_MOVES), values)
-    ledger.apply(session, book_changes(values))
+    keys = ("station", "item", "exercise", "on_hand_delta", "reserved_delta")
+    ledger.apply(session, book_changes(tuple(v[k] for k in keys) for v in values))
     return len(values)
 
 
-def book_changes(movements: Iterable[dict[str, Any]]) -> list[ledger.Change]:
-    """The balance changes of ``movements`` summed per book (no availability asked: they are facts)."""
+def book_changes(movements: Iterable[tuple[Any, ...]]) -> list[ledger.Change]:
+    """The balance changes of movements ``(station, item, exercise, on-hand Δ, reserved Δ, …)`` summed per book.
+
+    No availability is asked: movements are facts.
+    """
     sums: dict[ledger.Key, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for m in movements:
-        s = sums[(m["station"], m["item"], bool(m["exercise"]))]
-        s[0] += m["on_hand_delta"]
-        s[1] += m["reserved_delta"]
+    for station, item, exercise, on_hand, reserved, *_ in movements:
+        s = sums[(station, item, bool(exercise))]
+        s[0] += on_hand
+        s[1] += reserved
     return [ledger.Change(key, on_hand, reserved) for key, (on_hand, reserved) in sums.items()]
 
 

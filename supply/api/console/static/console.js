@@ -47,9 +47,9 @@
         var at = map.containerPointToLatLng(map.latLngToContainerPoint([u.lat, u.lon]).add([i * 16, 0]));
         L.circleMarker(at, {radius: 8, color: "#fff", weight: 2, fillOpacity: 0.95,
           fillColor: STATE_COLOURS[u.state] || "#888", className: "jg-unit jg-unit-" + u.state})
-          .bindPopup(u.code + " · " + u.state + " · " + u.site_name).addTo(unitsLayer);
+          .bindPopup(u.code + " · " + u.state_label + " · " + u.site_name).addTo(unitsLayer);
       });
-      var text = group.map(function (u) { return u.code + " " + u.state; }).join(" · ");
+      var text = group.map(function (u) { return u.code + " " + u.state_label; }).join(" · ");
       L.tooltip({permanent: true, direction: "right", offset: [group.length * 16, 0], className: "jg-label unit"})
         .setLatLng([group[0].lat, group[0].lon]).setContent(site + ": " + text).addTo(unitsLayer);
     });
@@ -58,7 +58,15 @@
     var box = document.getElementById("board-map"), data = mapData();
     if (!box || !data || typeof L === "undefined") return;
     map = L.map(box, {zoomControl: true, attributionControl: false}).setView([23.13, 113.3], 9);
-    L.geoJSON(data.districts, {style: {color: "#7c8a9a", weight: 1, fillColor: "#f4f1e8", fillOpacity: 1}}).addTo(map);
+    if (data.districts) {
+      L.geoJSON(data.districts, {style: {color: "#7c8a9a", weight: 1, fillColor: "#f4f1e8", fillOpacity: 1}}).addTo(map);
+    } else {
+      box.classList.add("no-base");
+    }
+    if (data.base_note) {  // no base map for this area: say how to add one
+      var note = document.getElementById("board-map-note");
+      if (note) { note.textContent = data.base_note; note.hidden = false; }
+    }
     var bounds = [];
     data.stations.forEach(function (s) {
       var marker = L.circleMarker([s.lat, s.lon], {radius: s.tier === "hub" ? 8 : (s.tier === "wing" ? 7 : 5),

@@ -33,7 +33,7 @@ from supply.service import ledger
 from supply.service.models import Dispatch, Movement, StockLock, table_of
 from tests.api.sync_helpers import in_session
 from tests.conftest import ROOT
-from tests.db import NODE_STATION, SYNC_PASSPHRASE, assert_reconciled, cli_env, free_port
+from tests.db import NODE_STATION, SYNC_PASSPHRASE, assert_reconciled, cli_env, free_port, stop_process, wait_until_up
 
 NORTH = "N-WING"
 SHANGHAI = timezone(timedelta(hours=8))
@@ -53,25 +53,11 @@ class Server:
         cmd = [sys.executable, "-m", "supply.cli", "serve", "--db", self.url, "--port", str(self.port)]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         out.close()
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.proc.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start within 60 s"
-            time.sleep(0.1)
+        wait_until_up(self.proc, self.base, self.log)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc)
         self.proc = None
 
 

@@ -35,6 +35,8 @@ from tests.conftest import GUANGZHOU, ROOT
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 ROLES = ("officer", "planner", "commander", "admin")
+#: The station of the template's node user ``node-1`` (token ``tokens["node"]``), a station's sync node.
+NODE_STATION = "NS-WING"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -73,6 +75,7 @@ def _load(url: str) -> dict[str, str]:
         with write_session(engine) as s:
             sync_scenario_with_teams(s, load_scenario(GUANGZHOU), GUANGZHOU.read_text(encoding="utf-8"), actor="test")
             tokens = {role: add_user(s, f"{role}-1", role, actor="test")[1] for role in ROLES}
+            tokens["node"] = add_user(s, "node-1", "node", station=NODE_STATION, actor="test")[1]
             s.commit()
     finally:
         engine.dispose()
@@ -215,13 +218,34 @@ class Server:
     proc: subprocess.Popen
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
+
+
+def wait_until_up(proc: subprocess.Popen, base: str, log_path: Path) -> None:
+    """Wait (60 s at most) until the server at ``base`` answers ``/health``; fail with its log if it exits."""
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited: {log_path.read_text()}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail("server did not start within 60 s")
+        time.sleep(0.1)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """End a server process as an operator would (SIGTERM; SIGKILL after 15 s), if it still runs."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @contextmanager
@@ -241,18 +265,7 @@ def serve(db: Db, tmp_path: Path, **env: str) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     server = Server(Live(base, db, log_path), proc)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not start within 60 s")
-            time.sleep(0.1)
+        wait_until_up(proc, base, log_path)
         yield server
     finally:
         server.stop()
@@ -268,6 +281,20 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     with serve(db, tmp_path_factory.mktemp(f"server-{request.param}")) as server:
         yield server.live
     assert_reconciled(db.url)
+
+
+SYNC_PASSPHRASE = "test-sync-passphrase"
+
+
+@pytest.fixture
+def sync_passphrase(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``JUNGONG_SYNC_PASSPHRASE`` set for this test (sync signing keys are encrypted at rest with it)."""
+    from supply.core.settings import get_settings
+
+    monkeypatch.setenv("JUNGONG_SYNC_PASSPHRASE", SYNC_PASSPHRASE)
+    get_settings.cache_clear()
+    yield SYNC_PASSPHRASE
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -20,7 +20,19 @@ from supply.api import console, docs, problems
 from supply.api.access_log import AccessLog
 from supply.api.limits import BodyLimit
 from supply.api.models.common import problem_schemas
-from supply.api.routers import admin, analyses, dispatches, drills, maps, reports, requests, stations, stock, teams
+from supply.api.routers import (
+    admin,
+    analyses,
+    dispatches,
+    drills,
+    maps,
+    reports,
+    requests,
+    stations,
+    stock,
+    sync,
+    teams,
+)
 from supply.api.runtime import Runtime
 from supply.core.settings import Settings, get_settings
 
@@ -37,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     teams.router,
     drills.router,
     analyses.router,
+    sync.router,
 )
 
 
@@ -58,7 +71,9 @@ def create_app(
     app.add_middleware(AccessLog)
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
-    app.add_middleware(BodyLimit, limit=app.state.runtime.settings.max_body_bytes)
+    limits = app.state.runtime.settings
+    sync_limit = {"/sync/": (limits.max_sync_bytes, "JUNGONG_MAX_SYNC_BYTES")}
+    app.add_middleware(BodyLimit, limit=limits.max_body_bytes, wider=sync_limit)
     for router in (*ROUTERS, maps.assets, maps.router, docs.router, *routers):
         app.include_router(router)
     console.install(app)

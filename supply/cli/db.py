@@ -81,16 +81,20 @@ def reconcile_cmd(
 @users_app.command("add")
 def users_add_cmd(
     name: Annotated[str, typer.Argument(help="User name.")],
-    role: Annotated[str, typer.Option("--role", help="officer | planner | commander | admin")] = "officer",
+    role: Annotated[str, typer.Option("--role", help="officer | planner | commander | admin | node")] = "officer",
+    station: Annotated[
+        str | None, typer.Option("--station", help="A node user's station: the only records it may sync.")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Create a user and print their token once, alone on the last line."""
     from supply.service.auth import add_user
 
     with session_for(db, write=True, migrate=True) as session:
-        user, token = add_user(session, name, role, token_days=get_settings().token_days)
+        user, token = add_user(session, name, role, station=station, token_days=get_settings().token_days)
     expires = user.token_expires_at.isoformat() if user.token_expires_at else "never"
-    typer.echo(f"user '{name}' ({role}) created; their token (shown once, stored hashed, expires {expires}):")
+    bound = f" for station {station}" if station else ""
+    typer.echo(f"user '{name}' ({role}{bound}) created; their token (shown once, stored hashed, expires {expires}):")
     typer.echo(token)
 
 
@@ -116,7 +120,8 @@ def users_list_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         return
     for r in rows:
         state = "revoked" if r["revoked"] else f"expires {r['token_expires_at'] or 'never'}"
-        typer.echo(f"{r['name']}\t{r['role']}\t{state}")
+        role = f"{r['role']} {r['station']}" if r["station"] else r["role"]
+        typer.echo(f"{r['name']}\t{role}\t{state}")
 
 
 def serve_cmd(

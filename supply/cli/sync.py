@@ -73,13 +73,9 @@ def import_cmd(
         f"{len(report.conflicts)} conflicts, {len(report.alerts)} stock alerts"
     )
     for c in report.conflicts:
-        typer.echo(f"conflict: {_describe(c.as_dict())}")
+        typer.echo(f"conflict: {describe(c.as_dict())}")
     for a in report.alerts:
-        book = "exercise" if a["exercise"] else "real"
-        typer.echo(
-            f"alert: {a['station']}/{a['item']} ({book} book) available {a['available']:g} after sync "
-            f"(on hand minus reserved); movements: {', '.join(a['movements'])}"
-        )
+        typer.echo(f"alert: {alert_line(a)}")
 
 
 @sync_app.command("key")
@@ -121,11 +117,21 @@ def conflicts_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         echo_json(rows)
         return
     for c in rows:
-        typer.echo(_describe(c))
+        typer.echo(describe(c))
     typer.echo(f"{len(rows)} conflicts")
 
 
-def _describe(c: dict) -> str:
+def alert_line(a: dict) -> str:
+    """A stock alert of an import in one line: the book, what is available, the movements that drew on it."""
+    book = "exercise" if a["exercise"] else "real"
+    return (
+        f"{a['station']}/{a['item']} ({book} book) available {a['available']:g} after sync "
+        f"(on hand minus reserved); movements: {', '.join(a['movements'])}"
+    )
+
+
+def describe(c: dict) -> str:
+    """A conflict in one line: the record, the version that stands and the one rejected."""
     r, s = c["rejected"], c["standing"]
     stands = f"{s['to_status']} by {s['actor']}@{s['origin']} at {s['at']}" if s else "nothing"
     return (

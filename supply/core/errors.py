@@ -204,3 +204,18 @@ class SyncSetupError(JungongError):
 
     title = "Sync not set up"
     status = 503
+
+
+class CentreUnreachableError(JungongError):
+    """``jungong sync run``: the centre cannot be reached or answered 409/502/503/504 (retried; exit 1)."""
+
+    title = "Centre unreachable"
+    status = 503
+    exit_code = 1
+
+
+class SyncRejectedError(JungongError):
+    """``jungong sync run``: the centre refused a request (4xx: token, role, bundle) or failed (500); not retried."""
+
+    title = "Sync refused by the centre"
+    status = 502

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         default=72, gt=0, le=24 * 365, description="an Idempotency-Key's first answer is kept (and replayed) this long"
     )
     max_body_bytes: int = Field(default=1_000_000, ge=1_000, description="larger request bodies get 413")
+    max_sync_bytes: int = Field(
+        default=64_000_000, ge=1_000, description="larger sync bundles pushed to /sync/push get 413 (carry a file)"
+    )
     sqlite_busy_seconds: float = Field(
         default=10, gt=0, le=600, description="a SQLite writer waits this long for the lock, then 503 + Retry-After"
     )

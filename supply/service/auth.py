@@ -4,6 +4,9 @@ A token is 32 random bytes (``secrets``), shown once; only its SHA-256 is stored
 high-entropy, so a fast hash is safe and lets the lookup be an index hit). A token expires
 after the ``token_days`` setting and can be revoked (``jungong users revoke NAME``,
 ``POST /users/{name}/revoke``); either way it stops working at once.
+
+A ``node`` user is a station's sync node (issue 14): bound to one station (``station``), it may
+only push and pull that station's records under ``/sync/`` — it reads and writes nothing else.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from supply.core.errors import (
 )
 from supply.core.types import control_char
 from supply.service.audit import record
+from supply.service.ledger import require_station
 from supply.service.models import User, table_of, utcnow
 
 
@@ -35,23 +39,33 @@ class Role(StrEnum):
     planner = "planner"  # reads everything
     commander = "commander"  # read-only
     admin = "admin"  # everything, users
+    node = "node"  # a station's sync node: pushes and pulls its own station's records (/sync/) only
 
 
 #: Roles allowed to write stock movements, requests and dispatches.
 WRITERS = frozenset({Role.officer, Role.admin})
-READERS = frozenset(Role)
+#: The people's roles: every one reads everything (a node is a machine account: /sync/ only).
+READERS = frozenset(Role) - {Role.node}
 ADMINS = frozenset({Role.admin})
+#: Roles that may sync (push a bundle): a station's node (its own records only) or an admin (any bundle).
+SYNCERS = frozenset({Role.node, Role.admin})
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_user(session: Session, name: str, role: str, *, actor: str = "cli", token_days: float = 90) -> tuple[User, str]:
-    """Create a user; returns it and its token (which is not stored), valid ``token_days`` days."""
+def add_user(
+    session: Session, name: str, role: str, *, station: str | None = None, actor: str = "cli", token_days: float = 90
+) -> tuple[User, str]:
+    """Create a user; returns it and its token (which is not stored), valid ``token_days`` days.
+
+    A ``node`` user needs its ``station`` (a known station code); no other role takes one.
+    """
     if role not in Role.__members__:
         msg = f"unknown role '{role}': expected one of {', '.join(Role)}"
         raise InvalidArgumentError(msg)
+    _check_station(session, role, station)
     if not name.strip() or len(name) > 80 or control_char(name):
         msg = "user name must be 1–80 characters, without control characters"
         raise InvalidArgumentError(msg)
@@ -60,9 +74,10 @@ def add_user(session: Session, name: str, role: str, *, actor: str = "cli", toke
         raise ConflictError(msg)
     token = "jg_" + secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(days=token_days)
-    user = User(name=name, role=role, token_hash=hash_token(token), token_expires_at=expires)
+    user = User(name=name, role=role, station=station, token_hash=hash_token(token), token_expires_at=expires)
     session.add(user)
-    record(session, actor, "user.add", f"user:{name}", detail={"role": role, "expires_at": expires.isoformat()})
+    detail = {"role": role, "expires_at": expires.isoformat()} | ({"station": station} if station else {})
+    record(session, actor, "user.add", f"user:{name}", detail=detail)
     try:
         session.flush()
     except IntegrityError:
@@ -71,16 +86,37 @@ def add_user(session: Session, name: str, role: str, *, actor: str = "cli", toke
     return user, token
 
 
+def _check_station(session: Session, role: str, station: str | None) -> None:
+    """A node user is bound to one known station; the other roles are not bound to any."""
+    if role != Role.node:
+        if station is not None:
+            msg = f"only a node user is bound to a station (role '{role}' takes no station)"
+            raise InvalidArgumentError(msg)
+        return
+    if not station:
+        msg = "a node user needs its station: the station code whose records it syncs (--station CODE)"
+        raise InvalidArgumentError(msg)
+    require_station(session, station)
+
+
 class Caller(NamedTuple):
-    """Who is calling: the user's id, name and role."""
+    """Who is calling: the user's id, name and role (and a node's station)."""
 
     id: int
     name: str
     role: str
+    station: str | None = None
 
 
 _USERS = table_of(User)
-_COLUMNS = (_USERS.c.id, _USERS.c.name, _USERS.c.role, _USERS.c.token_expires_at, _USERS.c.revoked_at)
+_COLUMNS = (
+    _USERS.c.id,
+    _USERS.c.name,
+    _USERS.c.role,
+    _USERS.c.station,
+    _USERS.c.token_expires_at,
+    _USERS.c.revoked_at,
+)
 _CALLER = select(*_COLUMNS).where(_USERS.c.token_hash == bindparam("token_hash"))  # type: ignore[call-overload]  # sqlmodel.select has no overload for a column list built at run time
 
 
@@ -100,7 +136,7 @@ def authenticate(conn: Connection, authorization: str | None) -> Caller:
     if row.token_expires_at is not None and _aware(row.token_expires_at) <= utcnow():
         msg = "this token has expired: ask an admin for a new user"
         raise NotAuthenticatedError(msg)
-    return Caller(row.id, row.name, row.role)
+    return Caller(row.id, row.name, row.role, row.station)
 
 
 def _aware(value: datetime) -> datetime:
@@ -129,6 +165,7 @@ def user_dict(user: User) -> dict:
         "id": user.id,
         "name": user.name,
         "role": user.role,
+        "station": user.station,
         "created_at": user.created_at.isoformat(),
         "token_expires_at": user.token_expires_at.isoformat() if user.token_expires_at else None,
         "revoked": user.revoked_at is not None,

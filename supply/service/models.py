@@ -213,6 +213,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=80)
     role: str = Field(max_length=20)
+    station: str | None = Field(default=None, max_length=40)  # a node user's station (role "node"), else None
     token_hash: str = Field(unique=True, index=True, max_length=64)
     created_at: datetime = ts_field()
     token_expires_at: datetime | None = maybe_ts_field()  # None: never (users made before expiry existed)

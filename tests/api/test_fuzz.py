@@ -25,7 +25,7 @@ CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conform
 
 
 @pytest.fixture
-def api_schema(db, tmp_path):
+def api_schema(db, tmp_path, sync_passphrase):  # the centre can sign bundles (/sync/pull)
     app = create_app(Settings(database_url=db.url, data_dir=tmp_path))
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     app.state.runtime.engine.dispose()

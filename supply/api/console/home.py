@@ -14,7 +14,7 @@ from supply.api.console.i18n import LANG_COOKIE, LANGUAGES, choose
 from supply.api.console.render import render
 from supply.api.deps import RuntimeDep
 from supply.core.errors import NotAuthenticatedError
-from supply.service.auth import authenticate
+from supply.service.auth import READERS, authenticate
 
 router = APIRouter()
 HOME = "/console/stations"
@@ -46,12 +46,15 @@ def signin(request: Request, runtime: RuntimeDep, form: Form):
     lang = choose(request)
     try:
         with runtime.read_engine.connect() as conn:
-            authenticate(conn, f"Bearer {token}")
+            caller = authenticate(conn, f"Bearer {token}")
     except NotAuthenticatedError:
         msg = lang.gettext("This token is not valid (or no longer valid). Ask your administrator for a new one.")
         if not token:
             msg = lang.gettext("This field is required.")
         return render(request, "signin.html", status=401, next=_local(form.get("next")), errors={"token": msg})
+    if caller.role not in READERS:
+        msg = lang.gettext("This is a sync node's token: it syncs its station's records and opens no page.")
+        return render(request, "signin.html", status=403, next=_local(form.get("next")), errors={"token": msg})
     response = RedirectResponse(_local(form.get("next")), status_code=303)
     sessions.start(response, token)
     return response

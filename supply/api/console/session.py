@@ -3,7 +3,8 @@
 Signing in checks the token exactly as the API does (:func:`supply.service.auth.authenticate`)
 and keeps it in an HttpOnly, SameSite=Strict cookie; every page checks it again, so the session
 ends when the token stops being valid (revoked or expired) and with sign-out. Roles are the
-API's: every POST needs a writer's role (:data:`supply.service.auth.WRITERS`).
+API's: every POST needs a writer's role (:data:`supply.service.auth.WRITERS`); a ``node`` user's token
+(a station's sync node) opens no page.
 
 CSRF: a random value in a second cookie (``jg_csrf``, set on the first page) must come back in
 every form's hidden ``csrf`` field (double submit). A page on another origin can neither read the
@@ -22,7 +23,7 @@ from fastapi.responses import Response
 from supply.api.access_log import note_user
 from supply.api.deps import RuntimeDep
 from supply.core.errors import ForbiddenError, NotAuthenticatedError
-from supply.service.auth import WRITERS, Caller, authenticate, require
+from supply.service.auth import READERS, WRITERS, Caller, authenticate, require
 
 SESSION_COOKIE = "jg_session"
 CSRF_COOKIE = "jg_csrf"
@@ -70,6 +71,7 @@ def signed_in(runtime: RuntimeDep, request: Request) -> Caller:
             msg = "the session has ended: sign in again"
             raise SignInRequired(msg) from None
     note_user(request, caller.name)
+    require(caller, READERS)  # a node's token syncs (/sync/) and opens no page
     request.state.caller = caller
     return caller
 

@@ -23,13 +23,15 @@ class UserPublic(Public):
     id: int
     name: str
     role: str
+    station: str | None = Field(default=None, description="a node user's station; null otherwise")
     token_expires_at: LocalTime | None = Field(description="null: never (made before tokens expired)")
     revoked: bool
 
     @classmethod
     def of(cls, u: User, tz: ZoneInfo) -> UserPublic:
         expires = local_iso(u.token_expires_at, tz)
-        return cls(id=id_of(u), name=u.name, role=u.role, token_expires_at=expires, revoked=u.revoked_at is not None)
+        revoked = u.revoked_at is not None
+        return cls(id=id_of(u), name=u.name, role=u.role, station=u.station, token_expires_at=expires, revoked=revoked)
 
 
 class UserCreatedPublic(UserPublic):

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from supply.api.deps import Admin, AdminWriterDep, ExerciseQuery, Limit, Offset, RuntimeDep, SessionDep, WhenQuery
 from supply.api.models.admin import AuditEntryPublic, HealthPublic, UserCreatedPublic, UserPublic
 from supply.api.models.common import READ, WRITE
-from supply.core.types import TEXT_PATTERN, UserName
+from supply.core.types import TEXT_PATTERN, Code, UserName
 from supply.service.audit import entries
 from supply.service.auth import Role, add_user, list_users, revoke_user
 
@@ -23,6 +23,7 @@ class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: UserName
     role: Role
+    station: Code | None = Field(default=None, description="a node user's station (role 'node' only)")
 
 
 @router.get("/health", tags=["health"])
@@ -59,7 +60,9 @@ def post_user(body: UserIn, w: AdminWriterDep, runtime: RuntimeDep) -> Response:
     """Create a user; the token is in this answer only (409 if the name is taken; a replay says it was shown once)."""
 
     def act(s: Session) -> tuple[int, UserCreatedPublic]:
-        user, token = add_user(s, body.name, body.role.value, actor=w.actor, token_days=runtime.settings.token_days)
+        user, token = add_user(
+            s, body.name, body.role.value, station=body.station, actor=w.actor, token_days=runtime.settings.token_days
+        )
         return 201, UserCreatedPublic.model_validate({**UserPublic.of(user, w.tz).model_dump(), "token": token})
 
     return w.run(body, act, redact=_without_token)

@@ -47,9 +47,9 @@ def init_cmd(
     with session_for(db, write=True, migrate=True) as session:
         where = session.get_bind().url.render_as_string(hide_password=True)
         counts = sync_scenario_with_teams(session, sc, text, node=node)
-    role = f"the node of station {node}" if node else "ready"
+    role = f"node database of station {node}" if node else "database"
     typer.echo(
-        f"database {role} at {where}: {counts['stations']} stations, "
+        f"{role} ready at {where}: {counts['stations']} stations, "
         f"{counts['sites']} sites, {counts['items']} items, {counts['opening_movements']} opening-stock movements"
     )
 

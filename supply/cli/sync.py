@@ -8,6 +8,7 @@ tampered or untrusted: nothing of it is applied); ``sync key`` / ``sync trust`` 
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ import typer
 
 from supply.cli.common import DbOpt, JsonOpt, check_output_paths, echo_json, session_for
 from supply.core.errors import InvalidArgumentError
+from supply.core.settings import get_settings
 
 sync_app = typer.Typer(help="Sync the centre and station nodes: bundles, keys, conflicts.", no_args_is_help=True)
 
@@ -130,12 +132,18 @@ def alert_line(a: dict) -> str:
     )
 
 
+def _when(at: str) -> str:
+    """A stored UTC time as the operator reads it: minutes, in the configured zone, with the zone named."""
+    settings = get_settings()
+    return f"{datetime.fromisoformat(at).astimezone(settings.tz):%Y-%m-%d %H:%M} ({settings.timezone})"
+
+
 def describe(c: dict) -> str:
     """A conflict in one line: the record, the version that stands and the one rejected."""
     r, s = c["rejected"], c["standing"]
-    stands = f"{s['to_status']} by {s['actor']}@{s['origin']} at {s['at']}" if s else "nothing"
+    stands = f"{s['to_status']} by {s['actor']}@{s['origin']} at {_when(s['at'])}" if s else "nothing"
     return (
         f"{c['table']} {c['record']} (owner {c['owner']}): stands {stands}; "
-        f"rejected {r['to_status']} by {r['actor']}@{r['origin']} at {r['at']}"
+        f"rejected {r['to_status']} by {r['actor']}@{r['origin']} at {_when(r['at'])}"
         + (f" (+{c['later_rejected']} later changes on it)" if c["later_rejected"] else "")
     )

@@ -201,6 +201,17 @@ def test_a_bundle_made_for_another_database_or_by_this_one_is_refused(net):
     assert held(net["H"]) == before
 
 
+def test_a_bundle_that_unpacks_beyond_the_cap_is_refused_whole(net, monkeypatch: pytest.MonkeyPatch):
+    from supply.service.sync import bundle, import_bundle
+
+    data = export(net[CENTRE], "W")
+    before = held(net["W"])
+    monkeypatch.setattr(bundle, "MAX_UNPACKED", 1024)
+    with pytest.raises(SyncRefusedError, match="unpacks to more than"), write_session(net["W"]) as s:
+        import_bundle(s, data)
+    assert held(net["W"]) == before
+
+
 def test_a_node_may_push_only_its_own_records(net):
     from supply.service.sync import import_bundle
 
@@ -248,7 +259,7 @@ def test_cli_sync_by_file_and_refusals(tmp_path: Path):
     tiny = write(tmp_path, TINY, "tiny.toml")
     centre, node, other = (f"sqlite:///{tmp_path / n}.db" for n in ("centre", "h", "w"))
     _cli("db", "init", str(tiny), "--db", centre)
-    assert "node of station H" in _cli("db", "init", str(tiny), "--node", "H", "--db", node)
+    assert "node database of station H ready" in _cli("db", "init", str(tiny), "--node", "H", "--db", node)
     _cli("db", "init", str(tiny), "--node", "W", "--db", other)
     for url, name in ((centre, "c"), (node, "h"), (other, "w")):
         _cli("sync", "key", "--db", url, "-o", str(tmp_path / f"{name}.pem"))

@@ -20,6 +20,9 @@ from supply.core.errors import SyncRefusedError
 from supply.service.sync.keys import sign, verify
 
 MAGIC = b"JUNGONG-SYNC/1\n"
+#: The largest content a bundle may unpack to: a few million records, well within memory to parse.
+#: Only trusted senders reach decompression, but a bug on their side must not exhaust this one.
+MAX_UNPACKED = 512 * 1024 * 1024
 
 
 def _signed(sender: str, content: bytes) -> bytes:
@@ -58,7 +61,12 @@ def unpack(session: Session, data: bytes) -> dict[str, Any]:
         raise SyncRefusedError(msg) from None
     verify(session, sender, _signed(sender, content), signature)
     try:
-        body = json.loads(zlib.decompress(content))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(content, MAX_UNPACKED)
+        if inflater.unconsumed_tail:
+            msg = f"bundle from '{sender}' unpacks to more than {MAX_UNPACKED // 2**20} MiB: split it (sync more often)"
+            raise SyncRefusedError(msg)
+        body = json.loads(raw)
     except (zlib.error, ValueError):  # signed yet unreadable: written by something that is not jungong
         msg = f"bundle from '{sender}': signed, but its content is not a readable bundle"
         raise SyncRefusedError(msg) from None

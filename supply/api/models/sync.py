@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from supply.api.models.common import LocalTime, Number, Public
+from supply.api.models.common import LocalTime, Public
+from supply.api.models.stock import SyncAlertPublic
 from supply.core.timefmt import local_iso
 
 #: The media type of a sync bundle in a request or answer body.
@@ -49,17 +50,6 @@ class ConflictPublic(Public):
         d = view.as_dict()
         standing = ChangePublic.of(d["standing"], tz) if d["standing"] else None
         return cls.model_validate({**d, "standing": standing, "rejected": ChangePublic.of(d["rejected"], tz)})
-
-
-class SyncAlertPublic(Public):
-    """A book drawn on both sides while apart and left with less than nothing available."""
-
-    station: str
-    item: str
-    exercise: bool
-    kind: str = Field(description="negative_available_after_sync")
-    available: Number = Field(description="on hand − reserved after the merge (below zero)")
-    movements: list[str] = Field(description="the global ids of the movements that drew on it")
 
 
 class SyncReportPublic(Public):

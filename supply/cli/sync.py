@@ -72,7 +72,7 @@ def import_cmd(
         return
     typer.echo(
         f"from {report.origin}: {report.applied} records applied, {report.skipped} already held (skipped), "
-        f"{len(report.conflicts)} conflicts, {len(report.alerts)} stock alerts"
+        f"{_count(len(report.conflicts), 'conflict')}, {_count(len(report.alerts), 'stock alert')}"
     )
     for c in report.conflicts:
         typer.echo(f"conflict: {describe(c.as_dict())}")
@@ -120,7 +120,7 @@ def conflicts_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         return
     for c in rows:
         typer.echo(describe(c))
-    typer.echo(f"{len(rows)} conflicts")
+    typer.echo(f"{_count(len(rows), 'conflict')} (changes kept as rejected, each beside the version that stands)")
 
 
 def alert_line(a: dict) -> str:
@@ -130,6 +130,10 @@ def alert_line(a: dict) -> str:
         f"{a['station']}/{a['item']} ({book} book) available {a['available']:g} after sync "
         f"(on hand minus reserved); movements: {', '.join(a['movements'])}"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _when(at: str) -> str:

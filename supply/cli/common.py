@@ -30,6 +30,11 @@ OfflineOpt = Annotated[
 ]
 SlowOpt = Annotated[list[str] | None, typer.Option("--slow", help="Slow a link by a factor: A~B=1.5. Repeatable.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+ReplicationsOpt = Annotated[
+    int | None, typer.Option("--replications", "-n", help="Replications (default: the drill's own).")
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed (default: the drill's own).")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w", help="Local worker processes (default: all CPUs).")]
 NoCacheOpt = Annotated[
     bool,
     typer.Option("--no-cache", help="Build the road network afresh (no compiled-network cache)."),

@@ -14,7 +14,10 @@ from supply.cli import live
 from supply.cli.common import (
     DbOpt,
     JsonOpt,
+    ReplicationsOpt,
     ScenarioArg,
+    SeedOpt,
+    WorkersOpt,
     check_output_paths,
     check_size_options,
     console,
@@ -63,13 +66,9 @@ def _run(scenario: Scenario, label: str, replications: int, seed: int, workers: 
 
 def drill_cmd(
     scenario: ScenarioArg = None,
-    replications: Annotated[
-        int | None, typer.Option("--replications", "-n", help="Replications (default: the drill's own).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the drill's own).")] = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", help="Local worker processes (default: all CPUs).")
-    ] = None,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    workers: WorkersOpt = None,
     cluster: Annotated[
         str | None, typer.Option("--cluster", help="Run on an existing Dask cluster, e.g. tcp://host:8786.")
     ] = None,

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from supply.cli.common import JsonOpt, ScenarioArg, console, echo_json, load
+from supply.cli.common import JsonOpt, ReplicationsOpt, ScenarioArg, SeedOpt, WorkersOpt, console, echo_json, load
 from supply.core.errors import InvalidArgumentError
 
 GoalOpt = Annotated[float, typer.Option("--goal", help="Share of planned units on time to reach, per replication.")]
@@ -21,13 +21,9 @@ def improve_cmd(
     scenario: ScenarioArg = None,
     goal: GoalOpt = 0.9,
     max_steps: StepsOpt = 5,
-    replications: Annotated[
-        int | None, typer.Option("--replications", "-n", help="Replications (default: the drill's own).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the drill's own).")] = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", help="Local worker processes (default: all CPUs).")
-    ] = None,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    workers: WorkersOpt = None,
     as_json: JsonOpt = False,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the drill report, with the changes, here.")

@@ -14,7 +14,9 @@ import typer
 from supply.cli.common import (
     DbOpt,
     JsonOpt,
+    ReplicationsOpt,
     ScenarioArg,
+    SeedOpt,
     check_output_paths,
     check_size_options,
     console,
@@ -34,10 +36,8 @@ def register(app: typer.Typer) -> None:
 
 def plan_cmd(
     scenario: ScenarioArg = None,
-    replications: Annotated[
-        int | None, typer.Option("--replications", "-n", help="Replications (default: the drill's own).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the drill's own).")] = None,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -2,10 +2,13 @@
 
 Builds the wheel from a copy of the project (``pip wheel --no-deps``, so nothing is written into
 the tree), checks what it carries — the built-in scenarios as ``supply.scenarios``, the maps'
-vendored assets and base-map data, the Alembic migrations — then installs it, without
-dependencies, into a throwaway venv that sees this interpreter's packages, and runs
-``jungong coverage``, ``jungong drill`` and ``jungong db init`` from an empty folder. The venv's own copy must be
-the one imported (not an editable install of the repository).
+vendored assets and base-map data, the Alembic migrations — then installs it **with the
+dependencies it declares** into a throwaway venv isolated from this interpreter's packages (no
+``system_site_packages``: a dependency missing from ``pyproject.toml`` fails here, whichever
+interpreter runs the tests), and runs ``jungong coverage``, ``jungong drill`` and ``jungong db init``
+from an empty folder. The venv's own copy must be the one imported (not an editable install of
+the repository). pip resolves the dependencies from the indexes it is configured with (its cache
+makes a second run quick).
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ _SKIP = shutil.ignore_patterns(
 )
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    res = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stdout[-2000:]}\n{res.stderr[-4000:]}"
+def _run(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None, *, ok: int = 0, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    res = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert res.returncode == ok, f"{' '.join(cmd)}\n{res.stdout[-2000:]}\n{res.stderr[-4000:]}"
     return res
 
 
@@ -64,13 +69,15 @@ def test_the_wheel_carries_scenarios_map_assets_and_migrations(wheel: Path):
 
 def test_installed_jungong_finds_the_built_in_scenarios_from_another_folder(wheel: Path, tmp_path: Path):
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    venv.create(env_dir, system_site_packages=False, with_pip=False)
     py = env_dir / "bin" / "python"
-    _run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)], cwd=tmp_path)
+    _run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", str(wheel)], cwd=tmp_path, timeout=900)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("JUNGONG_")}
     env["JUNGONG_DATA_DIR"] = str(tmp_path / "data")
+    isolated = _run([str(py), "-c", "import pytest"], elsewhere, env, ok=1)
+    assert "No module named 'pytest'" in isolated.stderr  # the test runner's packages are not seen there
     where = _run([str(py), "-c", "import supply, maps; print(supply.__file__); print(maps.__file__)"], elsewhere, env)
     assert all(line.startswith(str(env_dir)) for line in where.stdout.split()), where.stdout
 

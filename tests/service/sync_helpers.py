@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 import supply.drills.models  # noqa: F401 - registers the drills' synced tables
 from supply.core.factors import Factors
-from supply.core.scenario import load_scenario
+from supply.core.scenario import Scenario, load_scenario
 from supply.core.settings import get_settings
 from supply.drills.models import TeamEvent
 from supply.drills.teams import sync_scenario_with_teams
@@ -52,19 +52,40 @@ def url(folder: Path, name: str) -> str:
     return f"sqlite:///{folder / name}.db"
 
 
+def init_database(db_url: str, scenario: Scenario, text: str, node: str | None = None) -> None:
+    """The database at ``db_url`` as ``jungong db init [--node NODE]`` makes it: migrated, ``scenario`` loaded.
+
+    ``text`` is the scenario file's text; ``node`` makes it that station's node (``None``: the centre).
+    """
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        with write_session(engine) as s:
+            sync_scenario_with_teams(s, scenario, text, node=node)
+            s.commit()
+    finally:
+        engine.dispose()
+
+
+def in_session(db_url: str, fn):
+    """``fn(session)`` in one committed write transaction on ``db_url``."""
+    engine = make_engine(db_url)
+    try:
+        with write_session(engine) as s:
+            out = fn(s)
+            s.commit()
+            return out
+    finally:
+        engine.dispose()
+
+
 def build(folder: Path, scenario: Path, nodes: tuple[str, ...]) -> None:
     """``centre.db`` and one ``<NODE>.db`` per node in ``folder``, loaded from ``scenario``, keys trusted both ways."""
     sc = load_scenario(scenario)
     text = scenario.read_text(encoding="utf-8")
-    keys = {}
     for name in (CENTRE, *nodes):
-        engine = make_engine(url(folder, name))
-        upgrade(engine)
-        with write_session(engine) as s:
-            sync_scenario_with_teams(s, sc, text, node=None if name == CENTRE else name)
-            keys[name] = public_key_pem(s)
-            s.commit()
-        engine.dispose()
+        init_database(url(folder, name), sc, text, node=None if name == CENTRE else name)
+    keys = {name: in_session(url(folder, name), public_key_pem) for name in (CENTRE, *nodes)}
     for name in (CENTRE, *nodes):
         engine = make_engine(url(folder, name))
         with write_session(engine) as s:

@@ -35,6 +35,7 @@ from supply.drills.teams import sync_scenario_with_teams
 from supply.service.auth import add_user
 from supply.service.db import make_engine, write_session
 from supply.service.migrate import upgrade
+from tests import processes
 from tests.conftest import GUANGZHOU, ROOT
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -261,14 +262,8 @@ def wait_until_up(proc: subprocess.Popen, base: str, log_path: Path) -> None:
 
 
 def stop_process(proc: subprocess.Popen) -> None:
-    """End a server process as an operator would (SIGTERM; SIGKILL after 15 s), if it still runs."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """End a server as an operator would (SIGTERM to it and its workers; SIGKILL after a bounded wait)."""
+    processes.stop(proc)
 
 
 @contextmanager
@@ -277,14 +272,8 @@ def serve(db: Db, tmp_path: Path, **env: str) -> Iterator[Server]:
     (if still running) on exit; its log must hold no traceback."""
     port = free_port()
     log_path = tmp_path / "server.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "supply.cli", "serve", "--db", db.url, "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env=cli_env(tmp_path, **env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    cmd = [sys.executable, "-m", "supply.cli", "serve", "--db", db.url, "--port", str(port), "--workers", "2"]
+    proc = processes.start(cmd, log_path, cli_env(tmp_path, **env))
     base = f"http://127.0.0.1:{port}"
     server = Server(Live(base, db, log_path), proc)
     try:
@@ -292,7 +281,6 @@ def serve(db: Db, tmp_path: Path, **env: str) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
-        log.close()
         assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
 
 

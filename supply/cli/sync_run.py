@@ -6,8 +6,12 @@ calls are :mod:`supply.service.sync.online`'s.
 
 from __future__ import annotations
 
-from contextlib import closing
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -61,21 +65,43 @@ def run_cmd(
         engine = existing_engine(database_url(db))
         try:
             check_initialised(engine)
-            keep_syncing(
-                engine,
-                client,
-                watch=watch,
-                interval=interval,
-                attempts=attempts,
-                delay=delay,
-                max_delay=max_delay,
-                say=_say,
-                done=lambda r: _report(r, centre, as_json=as_json),
-            )
-        except KeyboardInterrupt:
-            _say("stopped")
+            with _stop_on_signals() as stop:
+                stopped = keep_syncing(
+                    engine,
+                    client,
+                    watch=watch,
+                    interval=interval,
+                    attempts=attempts,
+                    delay=delay,
+                    max_delay=max_delay,
+                    say=_say,
+                    done=lambda r: _report(r, centre, as_json=as_json),
+                    stop=stop,
+                )
+            if stopped:
+                _say("stopped")
+        except KeyboardInterrupt:  # a second Ctrl-C: cut the round short (it is simply run again next time)
+            _say("stopped during a round")
         finally:
             engine.dispose()
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by the first SIGINT (Ctrl-C) or SIGTERM (a service manager's stop): the sync stops
+    waiting at once, after the round under way. A second SIGINT interrupts that round too."""
+    stop = threading.Event()
+
+    def first(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    before = {sig: signal.signal(sig, first) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def _say(line: str) -> None:

@@ -21,7 +21,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from sqlalchemy import select
 
 from supply.service import ledger
 from supply.service.models import Dispatch, Movement, StockLock, table_of
+from tests import processes
 from tests.api.sync_helpers import in_session
 from tests.conftest import ROOT
 from tests.db import NODE_STATION, SYNC_PASSPHRASE, assert_reconciled, cli_env, free_port, stop_process, wait_until_up
@@ -49,10 +49,8 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        out = self.log.open("a")
         cmd = [sys.executable, "-m", "supply.cli", "serve", "--db", self.url, "--port", str(self.port)]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        out.close()
+        self.proc = processes.start(cmd, self.log, self.env)
         wait_until_up(self.proc, self.base, self.log)
 
     def stop(self) -> None:
@@ -162,41 +160,38 @@ def test_a_node_works_cut_off_then_everything_converges(db, tmp_path):
 
         # -- `--watch` waits for the centre and syncs as soon as it answers ----------------------------
         watch_log = tmp_path / "watch.log"
-        with watch_log.open("w") as out:
-            watch = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "supply.cli",
-                    "sync",
-                    "run",
-                    "--db",
-                    nodes[NODE_STATION],
-                    "--with",
-                    centre.base,
-                    "--token",
-                    tokens[NODE_STATION],
-                    "--watch",
-                    "--interval",
-                    "1",
-                    "--delay",
-                    "0.2",
-                    "--max-delay",
-                    "0.5",
-                    "--json",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-        _wait_for(watch, watch_log, "cannot be reached")
+        watch = processes.start(
+            [
+                sys.executable,
+                "-m",
+                "supply.cli",
+                "sync",
+                "run",
+                "--db",
+                nodes[NODE_STATION],
+                "--with",
+                centre.base,
+                "--token",
+                tokens[NODE_STATION],
+                "--watch",
+                "--interval",
+                "1",
+                "--delay",
+                "0.2",
+                "--max-delay",
+                "0.5",
+                "--json",
+            ],
+            watch_log,
+            env,
+        )
+        processes.wait_for_text(watch, watch_log, "cannot be reached")
         centre.start()
-        _wait_for(watch, watch_log, '"pushed"')
-        watch.send_signal(signal.SIGINT)
-        assert watch.wait(timeout=30) == 0, watch_log.read_text()
+        processes.wait_for_text(watch, watch_log, '"pushed"')
+        watch.send_signal(signal.SIGINT)  # Ctrl-C: it ends the round under way, then stops
+        assert watch.wait(timeout=processes.READY_S) == 0, watch_log.read_text()
         text = watch_log.read_text()
+        assert "sync: stopped" in text
         assert "Traceback" not in text
         report = json.loads(text[text.index("{") : text.index("\n}\n") + 2])
 
@@ -250,20 +245,12 @@ def test_a_node_works_cut_off_then_everything_converges(db, tmp_path):
         at_centre.close()
         at_nansha.close()
     finally:
-        if watch is not None and watch.poll() is None:
-            watch.kill()
-            watch.wait()
+        if watch is not None:
+            processes.stop(watch)
         centre.stop()
         nansha.stop()
     for log in ("centre.log", "nansha.log"):
         assert "Traceback" not in (tmp_path / log).read_text()
-
-
-def _wait_for(proc: subprocess.Popen, log: Path, text: str) -> None:
-    deadline = time.monotonic() + 60
-    while text not in log.read_text():
-        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.2)
 
 
 def _console(base: str, token: str, path: str) -> str:

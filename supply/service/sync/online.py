@@ -16,7 +16,7 @@ there under the id the answer gives).
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -139,23 +139,32 @@ def keep_syncing(
     max_delay: float,
     say: Callable[[str], None],
     done: Callable[[RoundReport], None],
-    sleep: Callable[[float], None] = time.sleep,
-) -> None:
+    stop: threading.Event | None = None,
+) -> bool:
     """One round, retried with backoff (``attempts`` at most); with ``watch``, a round every ``interval``
-    seconds for ever, each retried for as long as the centre stays away. ``done`` gets each round's report."""
-    while True:
-        (pushed, pulled), tries = retrying(
+    seconds for ever, each retried for as long as the centre stays away. ``done`` gets each round's report.
+
+    ``stop`` (set from a signal handler, say) ends the waiting between rounds and retries at once; a
+    round under way is finished first, so what it pushed is also reported. Returns whether it stopped so.
+    """
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        outcome = retrying(
             lambda: sync_round(engine, centre),
             attempts=None if watch else attempts,
             delay=delay,
             max_delay=max_delay,
             say=say,
-            sleep=sleep,
+            stop=stop,
         )
+        if outcome is None:
+            break
+        (pushed, pulled), tries = outcome
         done(RoundReport(pushed, pulled, tries))
         if not watch:
-            return
-        sleep(interval)
+            return False
+        stop.wait(interval)
+    return True
 
 
 def retrying(
@@ -165,12 +174,14 @@ def retrying(
     delay: float,
     max_delay: float,
     say: Callable[[str], None],
-    sleep: Callable[[float], None] = time.sleep,
-) -> tuple[T, int]:
+    stop: threading.Event | None = None,
+) -> tuple[T, int] | None:
     """``step()``, retried with exponential backoff while the centre is unreachable; its result and the attempts made.
 
     ``attempts=None`` retries for ever (``--watch``); else the last failure is raised after ``attempts``.
+    ``None`` when ``stop`` was set while waiting to retry.
     """
+    stop = stop or threading.Event()
     attempt = 0
     wait = delay
     while True:
@@ -183,5 +194,6 @@ def retrying(
                 say(f"attempt {attempt}{of}: {exc}; giving up")
                 raise
             say(f"attempt {attempt}{of}: {exc}; retrying in {wait:g} s")
-            sleep(wait)
+            if stop.wait(wait):
+                return None
             wait = min(wait * 2, max_delay)

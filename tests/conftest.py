@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,24 @@ def write(tmp_path: Path, text: str, name: str = "scenario.toml") -> Path:
 @pytest.fixture
 def tiny_path(tmp_path: Path) -> Path:
     return write(tmp_path, TINY, "tiny.toml")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Chromium for this test process (each pytest-xdist worker has its own), started at
+    its first browser test; every page opens in a fresh context, as a new profile would."""
+    from tools.chromium import chromium_browser, chromium_path
+
+    if not chromium_path():
+        pytest.fail("Chromium is not installed (apt-get install chromium); browser tests need it")
+    with chromium_browser() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser_session(chromium: object) -> Callable:
+    """``browser_session(origin=None, locale=…)``: a context manager giving a fresh page (a
+    :class:`tools.chromium.Session`) in the shared Chromium, recording every request."""
+    from tools.chromium import chromium_page
+
+    return functools.partial(chromium_page, browser=chromium)

@@ -1,5 +1,8 @@
 """Headless Debian Chromium driven over CDP by Playwright (no browser download), recording every request.
 
+One Chromium (:func:`chromium_browser`) serves many pages, each in a fresh context of its own — its
+own cookies, storage and cache, as a new profile would have — so a test suite starts it once.
+
 Used by the browser tests and ``bench/bench_map.py``. Any request to a host other than the page's
 own origin (``file://`` pages: none at all) is recorded and aborted, so an outside fetch can neither
 succeed nor go unnoticed.
@@ -9,12 +12,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -46,50 +52,70 @@ class Session:
 
 
 @contextmanager
-def chromium_page(
-    origin: str | None = None, *, width: int = 1400, height: int = 950, locale: str | None = None
-) -> Iterator[Session]:
-    """A fresh headless Chromium (own profile) with one page; ``origin`` (``http://127.0.0.1:port``) is allowed.
-
-    ``locale`` (``"en-US"``, ``"zh-CN"``) sets the browser's language and so its ``Accept-Language``.
-    """
+def chromium_browser() -> Iterator[Browser]:
+    """One headless Chromium process (Debian's), for many :func:`chromium_page` calls to share."""
     from playwright.sync_api import sync_playwright
 
     exe = chromium_path()
     if not exe:
         msg = "Chromium not found: install Debian's chromium or set JUNGONG_CHROMIUM"
         raise RuntimeError(msg)
-    with tempfile.TemporaryDirectory(prefix="jungong-chromium-") as profile, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile,
-            executable_path=exe,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": width, "height": height},
-            service_workers="block",
-            **({"locale": locale} if locale else {}),
-        )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         try:
-            page = context.pages[0] if context.pages else context.new_page()
-            session = Session(page)
-
-            def route(r):
-                url = r.request.url
-                parts = urlsplit(url)
-                if parts.scheme in _LOCAL_SCHEMES or (origin and f"{parts.scheme}://{parts.netloc}" == origin):
-                    r.continue_()
-                else:
-                    session.outside.append(url)
-                    r.abort("blockedbyclient")
-
-            context.route("**/*", route)
-            page.on("request", lambda req: session.requests.append(req.url))
-            page.on("requestfailed", lambda req: session.failed.append(f"{req.url}: {req.failure}"))
-            page.on("pageerror", lambda exc: session.errors.append(str(exc)))
-            page.on("console", lambda msg: session.errors.append(msg.text) if msg.type == "error" else None)
-            yield session
+            yield browser
         finally:
-            context.close()
+            browser.close()
+
+
+@contextmanager
+def chromium_page(
+    origin: str | None = None,
+    *,
+    width: int = 1400,
+    height: int = 950,
+    locale: str | None = None,
+    browser: Browser | None = None,
+) -> Iterator[Session]:
+    """A fresh browser context (its own cookies, storage and cache: a new profile) with one page;
+    ``origin`` (``http://127.0.0.1:port``) is allowed, every other host is recorded and refused.
+
+    ``locale`` (``"en-US"``, ``"zh-CN"``) sets the browser's language and so its ``Accept-Language``.
+    ``browser`` (from :func:`chromium_browser`) is shared; without it a Chromium is started for this page.
+    """
+    if browser is None:
+        with (
+            chromium_browser() as own,
+            chromium_page(origin, width=width, height=height, locale=locale, browser=own) as s,
+        ):
+            yield s
+        return
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        service_workers="block",
+        **({"locale": locale} if locale else {}),
+    )
+    try:
+        page = context.new_page()
+        session = Session(page)
+
+        def route(r):
+            url = r.request.url
+            parts = urlsplit(url)
+            if parts.scheme in _LOCAL_SCHEMES or (origin and f"{parts.scheme}://{parts.netloc}" == origin):
+                r.continue_()
+            else:
+                session.outside.append(url)
+                r.abort("blockedbyclient")
+
+        context.route("**/*", route)
+        page.on("request", lambda req: session.requests.append(req.url))
+        page.on("requestfailed", lambda req: session.failed.append(f"{req.url}: {req.failure}"))
+        page.on("pageerror", lambda exc: session.errors.append(str(exc)))
+        page.on("console", lambda msg: session.errors.append(msg.text) if msg.type == "error" else None)
+        yield session
+    finally:
+        context.close()
 
 
 def file_url(path: Path) -> str:

@@ -15,15 +15,11 @@ import pytest
 from tests.api.drill_helpers import at, drill_body, post_drill, start_at
 from tests.api.test_console_browser import shot, sign_in
 from tests.maps.conftest import ARTIFACTS
-from tools.chromium import chromium_path
 
 pytestmark = pytest.mark.browser
 
 
-def test_board_keeps_the_last_state_when_the_server_stops(own_server):
-    if not chromium_path():
-        pytest.fail("Chromium is not installed (apt-get install chromium); browser tests need it")
-    from tools.chromium import chromium_page
+def test_board_keeps_the_last_state_when_the_server_stops(own_server, browser_session):
 
     live, db = own_server.live, own_server.live.db
     s = start_at(30)
@@ -38,7 +34,7 @@ def test_board_keeps_the_last_state_when_the_server_stops(own_server):
         assert joint.get(f"/drills/{d}/board").json()["drill"]["id"] == d
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with chromium_page(live.base) as b:
+    with browser_session(live.base) as b:
         page = b.page
         sign_in(page, live.base, db.tokens["commander"])
         page.goto(f"{live.base}/drills/{d}/board.html")

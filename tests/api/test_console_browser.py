@@ -12,23 +12,18 @@ import httpx
 import pytest
 
 from tests.maps.conftest import ARTIFACTS
-from tools.chromium import chromium_path
 
 pytestmark = pytest.mark.browser
 STATION, OTHER = "GZN-PT", "N-WING"
 
 
 @pytest.fixture
-def browser(live):
-    if not chromium_path():
-        pytest.fail("Chromium is not installed (apt-get install chromium); browser tests need it")
-    from tools.chromium import chromium_page
-
+def browser(live, browser_session):
     ARTIFACTS.mkdir(exist_ok=True)
     opened = []
 
     def open_(locale: str = "en-US"):
-        cm = chromium_page(live.base, locale=locale)
+        cm = browser_session(live.base, locale=locale)
         opened.append(cm)
         return cm.__enter__()
 

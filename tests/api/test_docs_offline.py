@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from tests.maps.conftest import ARTIFACTS
-from tools.chromium import chromium_path
 
 
 def test_serve_prints_its_urls_and_logs_each_request(live):
@@ -42,13 +41,10 @@ def test_docs_pages_do_not_name_a_cdn(client):
 
 @pytest.mark.browser
 @pytest.mark.parametrize(("path", "ready"), [("/docs", ".opblock-summary-path"), ("/redoc", ".api-content h2")])
-def test_docs_render_in_a_browser_with_no_outside_network(live, path, ready):
-    if not chromium_path():
-        pytest.fail("Chromium is not installed (apt-get install chromium); browser tests need it")
-    from tools.chromium import chromium_page
+def test_docs_render_in_a_browser_with_no_outside_network(live, browser_session, path, ready):
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with chromium_page(live.base) as b:
+    with browser_session(live.base) as b:
         b.page.goto(f"{live.base}{path}")
         b.page.wait_for_selector(ready, timeout=30_000)
         text = b.page.inner_text("body")

@@ -1,4 +1,5 @@
-"""Fixtures for the map tests: a tile server stand-in on loopback, a Chromium page.
+"""Fixtures for the map tests: a tile server stand-in on loopback, where screenshots go (the shared
+Chromium page, ``browser_session``, is the root conftest's).
 
 The API's maps are tested on the product's app through the real server of ``tests/db.py`` (``live``).
 """
@@ -15,7 +16,6 @@ import httpx
 import pytest
 
 from maps.assets import STATIC_DIR
-from tools.chromium import chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -53,16 +53,6 @@ def tile_server() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser_session():
-    """A fresh headless Chromium page recording its requests (skipped only if Chromium is absent)."""
-    if not chromium_path():
-        pytest.fail("Chromium is not installed (apt-get install chromium); browser tests need it")
-    from tools.chromium import chromium_page
-
-    return chromium_page
 
 
 @pytest.fixture(scope="session")

@@ -149,9 +149,9 @@ def drill_cmd(
         out.print()
         print_improvement(improvement, out)
     if report is not None:
-        out.print(f"report written to {report}")
+        out.print(f"report written to {report}", soft_wrap=True)
     if map_path is not None:
-        out.print(f"map written to {map_path}")
+        out.print(f"map written to {map_path}", soft_wrap=True)
 
 
 def _trim(result: dict) -> dict:

@@ -56,7 +56,7 @@ def improve_cmd(
     out = console()
     print_improvement(result, out)
     if report is not None:
-        out.print(f"report written to {report}")
+        out.print(f"report written to {report}", soft_wrap=True)
 
 
 def _pct(d: dict) -> str:

@@ -73,7 +73,7 @@ def plan_cmd(
     c.print(f"bottleneck: [bold]{r['bottleneck']}[/] — {r['bottleneck_reason']}")
     c.print(f"likely late: {', '.join(r['late_units']) or 'none'}")
     if out is not None:
-        c.print(f"action plan written to {out}")
+        c.print(f"action plan written to {out}", soft_wrap=True)
 
 
 def review_cmd(
@@ -111,7 +111,7 @@ def review_cmd(
     if not rv["flags"]:
         c.print("  everything within the simulated bands and targets")
     if out is not None:
-        c.print(f"review written to {out}")
+        c.print(f"review written to {out}", soft_wrap=True)
 
 
 def from_live(drill_id: int, db: str | None) -> Scenario:

@@ -54,7 +54,8 @@ def map_cmd(
     except OSError as exc:
         msg = f"-o {output}: cannot write: {exc.strerror or exc}"
         raise InvalidArgumentError(msg) from None
-    console().print(f"wrote {what} to {output} ({len(html.encode()) / 1024:,.0f} KiB)")
+    # soft_wrap: the path stays on one line, whatever its length, so that it can be copied
+    console().print(f"wrote {what} to {output} ({len(html.encode()) / 1024:,.0f} KiB)", soft_wrap=True)
 
 
 def _read_json(path: Path) -> dict:

@@ -25,10 +25,12 @@ def run(*args):
 
 
 def test_map_writes_a_self_contained_page(tmp_path):
-    out = tmp_path / "coverage.html"
+    folder = tmp_path / "commanders-maps-for-the-typhoon-drill-of-the-nansha-wing"  # a long path: never broken
+    folder.mkdir()
+    out = folder / "coverage.html"
     res = run("map", "--offline", "GZS-PT", "--close", "J-HUMEN~NS-WING", "-o", out)
     assert res.exit_code == 0, res.output
-    assert "wrote coverage map" in res.stdout and str(out.name) in res.stdout
+    assert "wrote coverage map" in res.stdout and f" to {out} (" in res.stdout, res.stdout
     html = out.read_text(encoding="utf-8")
     assert outside_urls(html) == []
     assert "closed J-HUMEN~NS-WING; GZS-PT offline" in html  # the title names the disruptions

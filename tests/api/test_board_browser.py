@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.api.drill_helpers import at, drill_body, post_drill, start_at
-from tests.api.test_console_browser import shot, sign_in
+from tests.api.test_console_browser import AGED_2_S, board_refresh, shot, sign_in
 from tests.maps.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -45,10 +45,9 @@ def test_board_keeps_the_last_state_when_the_server_stops(own_server, browser_se
 
         own_server.stop()
         assert own_server.proc.poll() is not None, "the server process has ended"
-        # the board's next refresh (what its polling does every 15 s, now)
-        page.evaluate(f"() => {{ htmx.ajax('GET', '/console/drills/{d}/board', '#board').catch(() => null); }}")
+        page.evaluate(board_refresh(d))
         page.wait_for_function("() => !document.getElementById('stale').hidden")
-        page.wait_for_timeout(2100)
+        page.wait_for_function(AGED_2_S)  # the banner's age counts on (each second)
         banner = page.inner_text("#stale")
         assert "cannot be reached" in banner and re.search(r"\d+ s old", banner), banner
         assert int(re.search(r"(\d+) s old", banner).group(1)) >= 2

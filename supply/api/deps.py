@@ -38,7 +38,7 @@ from supply.core.types import CODE_PATTERN, MAX_ID, When
 from supply.service import idempotency as expired
 from supply.service.auth import ADMINS, READERS, WRITERS, Caller, Role, authenticate, require
 from supply.service.db import read_session, write_session
-from supply.service.models import IdempotencyRecord, utcnow
+from supply.service.models import IdempotencyRecord, table_of, utcnow
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -110,7 +110,7 @@ IdempotencyKey = Annotated[
 
 
 T = TypeVar("T")
-_IDEM = IdempotencyRecord.__table__
+_IDEM = table_of(IdempotencyRecord)
 _STORED = select(_IDEM.c.fingerprint, _IDEM.c.method, _IDEM.c.path, _IDEM.c.status_code, _IDEM.c.body).where(
     _IDEM.c.user_id == bindparam("uid"), _IDEM.c.key == bindparam("k"), _IDEM.c.created_at >= bindparam("since")
 )

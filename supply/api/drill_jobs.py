@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ class DrillJobs:
     def __init__(self, settings: Settings, url: str, base_dir: Path) -> None:
         self.settings, self.url, self.base_dir = settings, url, base_dir
         self._executor: Executor | None = None
-        self._close = None
+        self._close: Callable[[], None] | None = None
         self._futures: dict[int, Future] = {}
         self._lock = threading.Lock()
 
@@ -82,7 +83,7 @@ class DrillJobs:
     def submit(self, drill_id: int) -> None:
         future = self.run(run_job, self.url, drill_id, str(self.base_dir))
         self._futures[drill_id] = future
-        future.add_done_callback(lambda f, d=drill_id: self._done(d, f))
+        future.add_done_callback(partial(self._done, drill_id))
 
     def _done(self, drill_id: int, future: Future) -> None:
         self._futures.pop(drill_id, None)

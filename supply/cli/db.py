@@ -45,7 +45,7 @@ def init_cmd(
     sc = load(scenario)
     text = Path(sc.source).read_text(encoding="utf-8")
     with session_for(db, write=True, migrate=True) as session:
-        where = session.get_bind().url.render_as_string(hide_password=True)
+        where = session.connection().engine.url.render_as_string(hide_password=True)
         counts = sync_scenario_with_teams(session, sc, text, node=node)
     role = f"node database of station {node}" if node else "database"
     typer.echo(

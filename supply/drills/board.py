@@ -21,7 +21,8 @@ from supply.drills.models import Drill, DrillUnit, Team, TeamEvent
 from supply.drills.rights import may_record_units
 from supply.service import ledger
 from supply.service.audit import record
-from supply.service.models import Dispatch, Movement, User, id_of, utcnow
+from supply.service.auth import Caller
+from supply.service.models import Dispatch, Movement, id_of, utcnow
 
 
 class UnitTimesIn(BaseModel):
@@ -43,10 +44,10 @@ def drill_units(session: Session, drill_id: int) -> list[DrillUnit]:
     return list(session.exec(select(DrillUnit).where(DrillUnit.drill_id == drill_id).order_by(col(DrillUnit.id))))
 
 
-def record_unit_times(session: Session, actor: User, drill_id: int, code: str, data: UnitTimesIn) -> DrillUnit:
+def record_unit_times(session: Session, actor: Caller, drill_id: int, code: str, data: UnitTimesIn) -> DrillUnit:
     """Record when a unit really arrived, was fed and left (officers, the joint or a station command)."""
     chain.open_drill(session, drill_id)
-    if not may_record_units(actor, chain.membership(session, drill_id, actor)):
+    if not may_record_units(actor, chain.membership(session, drill_id, actor.id)):
         raise ForbiddenError.worded(
             "only officers and the drill's commands record unit times (drill {drill})", drill=drill_id
         )
@@ -122,7 +123,7 @@ class Board:
     members: list[chain.Member]
 
 
-def board(session: Session, drill: Drill, user: User, *, now: datetime | None = None) -> Board:
+def board(session: Session, drill: Drill, user: Caller, *, now: datetime | None = None) -> Board:
     """The command post's live board: units planned vs actual, open orders, teams, stock vs plan."""
     now = now or utcnow()
     elapsed = (now - drill.start_at).total_seconds() / 60.0

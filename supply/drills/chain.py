@@ -26,6 +26,7 @@ from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
 from supply.core.types import Code, UserName
 from supply.drills.models import Drill, DrillMember, DrillUnit, Team
 from supply.service.audit import record
+from supply.service.auth import Caller
 from supply.service.models import Dispatch, Station, User, id_of, utcnow
 
 DrillRole = Literal["joint_command", "station_command", "team_leader"]
@@ -92,23 +93,24 @@ def list_drills(session: Session, *, limit: int = 100, offset: int = 0) -> list[
     return list(session.exec(select(Drill).order_by(col(Drill.id).desc()).offset(offset).limit(limit)))
 
 
-def membership(session: Session, drill_id: int, user: User) -> DrillMember | None:
-    q = select(DrillMember).where(DrillMember.drill_id == drill_id, DrillMember.user_id == user.id)
+def membership(session: Session, drill_id: int, user_id: int) -> DrillMember | None:
+    """The user's role in the drill, if any."""
+    q = select(DrillMember).where(DrillMember.drill_id == drill_id, DrillMember.user_id == user_id)
     return session.exec(q).first()
 
 
-def is_joint(session: Session, drill_id: int, user: User) -> bool:
-    m = membership(session, drill_id, user)
+def is_joint(session: Session, drill_id: int, user: Caller) -> bool:
+    m = membership(session, drill_id, user.id)
     return user.role == "admin" or (m is not None and m.role == "joint_command")
 
 
-def require_joint(session: Session, drill_id: int, user: User, what: str) -> None:
+def require_joint(session: Session, drill_id: int, user: Caller, what: str) -> None:
     if not is_joint(session, drill_id, user):
         msg = f"only the joint command of drill {drill_id} may {what}"
         raise ForbiddenError(msg)
 
 
-def add_member(session: Session, actor: User, drill_id: int, data: MemberIn) -> DrillMember:
+def add_member(session: Session, actor: Caller, drill_id: int, data: MemberIn) -> DrillMember:
     """Give a user a role in the drill (joint command only); one role per user and drill."""
     open_drill(session, drill_id)
     require_joint(session, drill_id, actor, "appoint members")
@@ -119,7 +121,7 @@ def add_member(session: Session, actor: User, drill_id: int, data: MemberIn) -> 
         raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
     if data.team is not None and session.get(Team, data.team) is None:
         raise UnknownCodeError("team", data.team, session.exec(select(Team.code)).all())
-    if membership(session, drill_id, user) is not None:
+    if membership(session, drill_id, id_of(user)) is not None:
         msg = f"user '{data.user}' already has a role in drill {drill_id}"
         raise ConflictError(msg)
     member = DrillMember(drill_id=drill_id, user_id=id_of(user), role=data.role, station=data.station, team=data.team)
@@ -129,8 +131,8 @@ def add_member(session: Session, actor: User, drill_id: int, data: MemberIn) -> 
     return member
 
 
-def add_joint_command(session: Session, drill_id: int, user: User) -> None:
-    session.add(DrillMember(drill_id=drill_id, user_id=id_of(user), role="joint_command"))
+def add_joint_command(session: Session, drill_id: int, user: Caller) -> None:
+    session.add(DrillMember(drill_id=drill_id, user_id=user.id, role="joint_command"))
 
 
 class Member(NamedTuple):
@@ -152,7 +154,7 @@ def members(session: Session, drill_id: int) -> list[Member]:
     return [Member(name, m.role, m.station, m.team) for m, name in session.exec(q)]
 
 
-def close_drill(session: Session, actor: User, drill_id: int) -> Drill:
+def close_drill(session: Session, actor: Caller, drill_id: int) -> Drill:
     """Close the drill (joint command): its record stays, read-only."""
     drill = open_drill(session, drill_id)
     require_joint(session, drill_id, actor, "close the drill")
@@ -163,7 +165,7 @@ def close_drill(session: Session, actor: User, drill_id: int) -> Drill:
     return drill
 
 
-def team_report_drill(session: Session, user: User, team: str, drill_id: int | None) -> int | None:
+def team_report_drill(session: Session, user: Caller, team: str, drill_id: int | None) -> int | None:
     """Who may report a team's status, and for which drill (the report is then exercise-marked).
 
     Officers and admins report any team's, for the drill they name (it must be open) or for real

@@ -26,7 +26,8 @@ from supply.core.errors import ConflictError
 from supply.drills.chain import get_drill, require_joint
 from supply.drills.models import Drill
 from supply.service.audit import record
-from supply.service.models import User, table_of, utcnow
+from supply.service.auth import Caller
+from supply.service.models import table_of, utcnow
 
 _DRILL = table_of(Drill)
 
@@ -55,7 +56,7 @@ def finish(session: Session, drill_id: int, plan: dict, without_request: list[st
     return session.connection().execute(_planning(drill_id).values(**values)).rowcount == 1
 
 
-def cancel(session: Session, actor: User, drill_id: int) -> Drill:
+def cancel(session: Session, actor: Caller, drill_id: int) -> Drill:
     """Stop a drill's planning job (its joint command or an admin); 409 unless it is planning."""
     drill = get_drill(session, drill_id, for_update=True)
     require_joint(session, drill_id, actor, "cancel its planning")

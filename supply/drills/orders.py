@@ -23,8 +23,9 @@ from supply.drills.chain import is_joint, membership, open_drill
 from supply.drills.models import DrillOrder, OrderEvent, Team
 from supply.drills.rights import answers, may_order_team
 from supply.service.audit import record
+from supply.service.auth import Caller
 from supply.service.dispatches import StatusChange
-from supply.service.models import Station, User, id_of, utcnow
+from supply.service.models import Station, id_of, utcnow
 
 OrderStatus = Literal["acknowledged", "in_progress", "done", "refused"]
 
@@ -82,7 +83,7 @@ def _team_station(session: Session, team: str) -> str:
 
 
 def issue_order(
-    session: Session, actor: User, drill_id: int, data: OrderIn, *, now: datetime | None = None
+    session: Session, actor: Caller, drill_id: int, data: OrderIn, *, now: datetime | None = None
 ) -> DrillOrder:
     """Issue an order down the chain (see the module docstring for who may order whom)."""
     open_drill(session, drill_id)
@@ -95,7 +96,7 @@ def issue_order(
             raise ForbiddenError.worded("only the joint command issues orders to stations")
     else:
         station = _team_station(session, data.team or "")
-        if not may_order_team(joint, membership(session, drill_id, actor), station):
+        if not may_order_team(joint, membership(session, drill_id, actor.id), station):
             raise ForbiddenError.worded(
                 "only the joint command or {station}'s station command may order team {team}",
                 station=station,
@@ -134,11 +135,11 @@ def get_order(session: Session, drill_id: int, order_id: int, *, for_update: boo
     return order
 
 
-def move_order(session: Session, actor: User, drill_id: int, order_id: int, data: OrderStatusIn) -> DrillOrder:
+def move_order(session: Session, actor: Caller, drill_id: int, order_id: int, data: OrderStatusIn) -> DrillOrder:
     """The recipient acknowledges, starts, finishes or refuses an order."""
     open_drill(session, drill_id)
     order = get_order(session, drill_id, order_id, for_update=True)
-    if not answers(membership(session, drill_id, actor), order.station, order.team):
+    if not answers(membership(session, drill_id, actor.id), order.station, order.team):
         if order.station:
             raise ForbiddenError.worded(
                 "only station {station}'s command may answer order {order}", station=order.station, order=order_id
@@ -169,13 +170,13 @@ def move_order(session: Session, actor: User, drill_id: int, order_id: int, data
     return order
 
 
-def visible_orders(session: Session, drill_id: int, user: User, *, open_only: bool = False) -> list[DrillOrder]:
+def visible_orders(session: Session, drill_id: int, user: Caller, *, open_only: bool = False) -> list[DrillOrder]:
     """The orders ``user`` may see: all for the joint command and staff outside the drill; a station
     command its station's and its teams'; a team leader only their team's."""
     q = select(DrillOrder).where(DrillOrder.drill_id == drill_id)
     if open_only:
         q = q.where(col(DrillOrder.status).in_(OPEN_ORDERS))
-    m = membership(session, drill_id, user)
+    m = membership(session, drill_id, user.id)
     if m is not None and m.role == "station_command" and user.role != "admin":
         teams = select(Team.code).where(Team.station == m.station)
         q = q.where(or_(col(DrillOrder.station) == m.station, col(DrillOrder.team).in_(teams)))

@@ -17,7 +17,8 @@ from supply.core.types import Code, Strict, When
 from supply.drills.chain import open_drill, require_joint
 from supply.drills.models import Drill, DrillStep
 from supply.service.audit import record
-from supply.service.models import User, utcnow
+from supply.service.auth import Caller
+from supply.service.models import utcnow
 
 #: notice received → plan approved → teams alerted → dispatched → serving → reported (target minutes).
 DEFAULT_PROCEDURE: tuple[tuple[str, float], ...] = (
@@ -51,7 +52,7 @@ def add_steps(session: Session, drill_id: int, steps: list[StepIn] | None) -> No
         session.add(DrillStep(drill_id=drill_id, seq=seq, step=step, target_minutes=target))
 
 
-def mark_step(session: Session, actor: User, drill_id: int, step: str, at: datetime | None = None) -> DrillStep:
+def mark_step(session: Session, actor: Caller, drill_id: int, step: str, at: datetime | None = None) -> DrillStep:
     """Record that the procedure reached ``step`` (joint command; once per step)."""
     open_drill(session, drill_id)
     require_joint(session, drill_id, actor, "mark procedure steps")

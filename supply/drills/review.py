@@ -30,7 +30,8 @@ from supply.core.timefmt import local_iso
 from supply.drills import procedure
 from supply.drills.board import drill_units, stock_drawn
 from supply.drills.models import Drill, DrillOrder, OrderEvent
-from supply.service.models import User, id_of
+from supply.service.auth import Caller
+from supply.service.models import id_of
 
 
 def _outside(value: float | None, band: list | None) -> bool | None:
@@ -39,7 +40,7 @@ def _outside(value: float | None, band: list | None) -> bool | None:
     return bool(value < band[0] - 1e-9 or value > band[1] + 1e-9)
 
 
-def close_with_review(session: Session, actor: User, drill_id: int, tz: ZoneInfo) -> Drill:
+def close_with_review(session: Session, actor: Caller, drill_id: int, tz: ZoneInfo) -> Drill:
     """Close the drill (see :func:`~supply.drills.chain.close_drill`) and store its review as it stands: frozen."""
     from supply.drills.chain import close_drill
 

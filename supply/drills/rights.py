@@ -21,10 +21,10 @@ from sqlmodel import Session, select
 
 from supply.drills.chain import get_drill, is_joint, membership
 from supply.drills.models import DrillMember, Team
-from supply.service.models import User
+from supply.service.auth import Caller
 
 
-def may_record_units(user: User, member: DrillMember | None) -> bool:
+def may_record_units(user: Caller, member: DrillMember | None) -> bool:
     """Officers and admins, the joint command and station commands record units' real times."""
     commands = ("joint_command", "station_command")
     return user.role in ("officer", "admin") or (member is not None and member.role in commands)
@@ -62,10 +62,10 @@ class Rights:
         return self.open and answers(self.member, station, team)
 
 
-def rights(session: Session, drill_id: int, user: User) -> Rights:
+def rights(session: Session, drill_id: int, user: Caller) -> Rights:
     """What ``user`` may do in the drill now."""
     drill = get_drill(session, drill_id)
-    member = membership(session, drill_id, user)
+    member = membership(session, drill_id, user.id)
     joint = is_joint(session, drill_id, user)
     is_open = drill.status == "open"
     teams = tuple(

@@ -32,9 +32,10 @@ from supply.drills.models import Drill, DrillUnit
 from supply.drills.procedure import StepIn, add_steps
 from supply.drills.teams import drill_teams
 from supply.service.audit import record
+from supply.service.auth import Caller
 from supply.service.dispatches import create_dispatch
 from supply.service.inputs import DispatchIn, LineIn, RequestIn
-from supply.service.models import Site, Station, User, id_of, utcnow
+from supply.service.models import Site, Station, id_of, utcnow
 from supply.service.requests import create_request
 
 SCENARIO_NAME = r"^[A-Za-z0-9_-]+$"
@@ -84,7 +85,7 @@ def check_scenario_fits(session: Session, scenario: Scenario) -> None:
 
 def create_drill(
     session: Session,
-    actor: User,
+    actor: Caller,
     scenario: Scenario,
     *,
     job: dict,

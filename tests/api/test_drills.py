@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -66,6 +67,20 @@ def test_start_writes_exercise_requests_and_proposed_dispatches(client, db):
     assert [u["station"] for u in plan["units"]] == ["GZ-HUB", "GZ-HUB"]
     page = client.get(f"/drills/{drill['id']}/plan", params={"format": "html"}, headers=h).text
     assert "Who serves whom" in page and "T-MED" in page and "http" not in page
+
+
+def test_the_consoles_plan_and_review_are_the_apis_pages(client, db):
+    drill, _ = start(client, db)
+    d, h = drill["id"], db.headers("officer")
+    api_plan = client.get(f"/drills/{d}/plan", params={"format": "html"}, headers=h)
+    api_review = client.get(f"/drills/{d}/review", params={"format": "html"}, headers=h)
+    page = client.get("/console/")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    assert client.post("/console/signin", data={"csrf": csrf, "token": db.tokens["officer"]}).status_code == 200
+    plan, review = client.get(f"/console/drills/{d}/plan"), client.get(f"/console/drills/{d}/review")
+    assert plan.status_code == review.status_code == 200 and plan.headers["content-type"].startswith("text/html")
+    assert plan.text == api_plan.text and "Who serves whom" in plan.text
+    assert review.text == api_review.text and "After-action review" in review.text
 
 
 def test_chain_of_command_role_checks(client, db):

@@ -30,6 +30,7 @@ from supply.api.routers import drills as drill_routes
 from supply.api.routers import maps as map_routes
 from supply.core.network import Network
 from supply.drills import board, chain, orders
+from supply.drills.review import drill_review
 from supply.drills.rights import Rights, rights
 from supply.service.models import Site, Station
 
@@ -211,13 +212,13 @@ def board_fragment(drill_id: IdPath, request: Request, session: SessionDep, runt
 @router.get("/drills/{drill_id}/plan")
 def plan_document(drill_id: IdPath, session: SessionDep, user: User) -> HTMLResponse:
     """The printable action plan the drill started from (the API's ``/drills/{id}/plan?format=html``)."""
-    return drill_routes.get_plan(drill_id, session, user, "html")
+    return drill_routes.plan_page(chain.get_drill(session, drill_id))
 
 
 @router.get("/drills/{drill_id}/review")
 def review_document(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: User) -> HTMLResponse:
     """The after-action review with its plots (the API's ``/drills/{id}/review?format=html``)."""
-    return drill_routes.get_review(drill_id, session, runtime, user, "html")
+    return drill_routes.review_page(drill_review(session, chain.get_drill(session, drill_id), runtime.tz))
 
 
 @router.get("/map")

@@ -18,7 +18,7 @@ from pathlib import Path
 from babel import Locale
 from babel.core import negotiate_locale
 from babel.numbers import format_decimal
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from starlette.requests import HTTPConnection
 
 from supply.core.errors import JungongError
@@ -38,7 +38,8 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention's marker for 
 
 
 @cache
-def translations(locale: str) -> Translations:
+def translations(locale: str) -> NullTranslations:
+    """The locale's catalogue (Babel's ``Translations``); a ``NullTranslations`` if it has none."""
     return Translations.load(str(LOCALE_DIR), [locale], domain=DOMAIN)
 
 

@@ -9,7 +9,7 @@ then :func:`~supply.service.dispatches.plan_dispatch`, and
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query
 from sqlmodel import Session, select
@@ -49,9 +49,9 @@ def dispatch_dicts(session: Session, rows: list[Any], tz: Any) -> list[dict[str,
 
 Book = Annotated[Literal["all", "real", "exercise"], Query()]
 BOOKS = {"all": None, "real": False, "exercise": True}
-MODES = Mode.__args__
-PRIORITIES = Priority.__args__
-STATUSES = Status.__args__
+MODES: tuple[str, ...] = get_args(Mode)
+PRIORITIES: tuple[str, ...] = get_args(Priority)
+STATUSES: tuple[str, ...] = get_args(Status)
 #: An unknown site is the request form's ``site`` field's fault.
 SITE = {"site": "site"}
 

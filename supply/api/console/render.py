@@ -39,7 +39,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_null_translations(newstyle=True)  # replaced per render by the context's gettext
+    # replaced per render by the context's gettext
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # added to the Environment at run time by jinja2.ext.i18n
     return env
 
 

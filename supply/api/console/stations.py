@@ -46,7 +46,7 @@ def stations_page(request: Request, session: SessionDep, runtime: RuntimeDep, us
             window_days=policy.consumption_window_days,
         )
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for st in session.exec(select(Station).order_by(Station.code)):
         lines = stock(session, st.code, exercise=exercise, window_days=policy.consumption_window_days)
         for line in lines:

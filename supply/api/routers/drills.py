@@ -35,6 +35,7 @@ from supply.core.errors import NotAllowedError, UnknownCodeError
 from supply.core.scenario import Scenario, load_scenario, scenario_from_text
 from supply.core.settings import Settings
 from supply.drills import board, chain, jobs, orders, procedure, start
+from supply.drills.models import Drill
 from supply.drills.review import close_with_review, drill_review
 from supply.service.models import id_of
 
@@ -89,7 +90,7 @@ def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep) ->
         return 202, DrillPublic.of(drill, w.tz)
 
     response = w.run(body, run)
-    drill_id = json.loads(response.body)["id"]
+    drill_id = json.loads(bytes(response.body))["id"]
     response.headers["Location"] = f"/drills/{drill_id}"
     if response.headers.get("Idempotent-Replayed") != "true":
         runtime.jobs.submit(drill_id)
@@ -148,12 +149,17 @@ def post_close(drill_id: IdPath, w: MemberWriterDep) -> Response:
 @router.get("/drills/{drill_id}/plan", response_model=PlanPublic, responses=_json_or_html("the action plan"))
 def get_plan(drill_id: IdPath, session: SessionDep, _: Reader, format: Format = "json") -> Response | PlanPublic:
     """The action plan the drill started from (JSON, or a printable HTML page)."""
-    from simulation.action_plan import plan_html
-
     drill = chain.get_drill(session, drill_id)
     if format == "html":
-        return HTMLResponse(plan_html(drill.plan, drill.start_at))
+        return plan_page(drill)
     return drill.plan
+
+
+def plan_page(drill: Drill) -> HTMLResponse:
+    """The drill's action plan as a printable HTML page (also the console's)."""
+    from simulation.action_plan import plan_html
+
+    return HTMLResponse(plan_html(drill.plan, drill.start_at))
 
 
 @router.post("/drills/{drill_id}/members", status_code=201, response_model=list[MemberPublic], responses=WRITE)
@@ -266,7 +272,12 @@ def get_review(
     """The after-action review: reality against the simulated 95% bands (JSON, or HTML with plots)."""
     rv = drill_review(session, chain.get_drill(session, drill_id), runtime.tz)
     if format == "html":
-        from simulation.review_report import review_html
-
-        return HTMLResponse(review_html(rv))
+        return review_page(rv)
     return rv
+
+
+def review_page(rv: dict) -> HTMLResponse:
+    """A review (:func:`~supply.drills.review.drill_review`) as an HTML page with plots (also the console's)."""
+    from simulation.review_report import review_html
+
+    return HTMLResponse(review_html(rv))

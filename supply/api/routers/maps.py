@@ -55,7 +55,7 @@ def asset(name: str) -> FileResponse:
     return FileResponse(STATIC_DIR / name, media_type=media, headers={"Cache-Control": "public, max-age=86400"})
 
 
-def live_stock(session: Session, window_days: float, *, exercise: bool = False) -> dict[str, dict[str, dict]]:
+def live_stock(session: Session, window_days: int, *, exercise: bool = False) -> dict[str, dict[str, dict]]:
     """``{station: {item: {"on_hand", "days_of_supply", "unit", …}}}`` from the ledger."""
     codes = session.exec(select(Station.code).order_by(Station.code)).all()
     return {

@@ -15,7 +15,7 @@ repeated after a lost answer records nothing new (no ``Idempotency-Key`` needed)
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import Response
@@ -39,7 +39,7 @@ BundleBody = Annotated[
         description="a bundle as `jungong sync export` writes it (signed, compressed)",
     ),
 ]
-BUNDLE = {
+BUNDLE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "the bundle (signed, compressed)",
         "content": {BUNDLE_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},

@@ -117,6 +117,12 @@ minutes = 50
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked ``slow`` first, in their order: under pytest-xdist they start at once, spread
+    over the workers, instead of one of them trailing the run alone at its end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def write(tmp_path: Path, text: str, name: str = "scenario.toml") -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")

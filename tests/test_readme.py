@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -39,6 +41,7 @@ def test_the_test_command_checks_style_layers_and_types_before_the_tests():
     assert {"ruff", "import-linter", "mypy", "pytest"} <= names
 
 
+@pytest.mark.slow
 def test_first_command_runs_the_main_job(tmp_path):
     first = readme_commands()[0]
     job = first.split("&&", 1)[1].strip()

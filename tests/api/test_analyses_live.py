@@ -27,6 +27,8 @@ from supply.service.db import make_engine, write_session
 from supply.service.scenario_sync import sync_scenario
 from tests.db import BACKENDS, Db, Template, serve
 
+pytestmark = pytest.mark.slow
+
 SIDE = 126  # 15,876 road nodes
 
 

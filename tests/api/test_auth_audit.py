@@ -106,6 +106,7 @@ def run_cli(tmp_path, *args: str, env: dict | None = None) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow
 def test_db_init_users_add_and_default_url(tmp_path, tiny_path):
     env = cli_env(tmp_path)
     res = run_cli(tmp_path, "db", "init", str(tiny_path), env=env)

@@ -16,7 +16,7 @@ from tests.api.drill_helpers import at, drill_body, post_drill, start_at
 from tests.api.test_console_browser import AGED_2_S, board_refresh, shot, sign_in
 from tests.maps.conftest import ARTIFACTS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_board_keeps_the_last_state_when_the_server_stops(own_server, browser_session):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from tests.api.drill_helpers import drill_body, post_drill, start_at
 from tests.api.test_console_browser import browser, clean, shot, sign_in
@@ -39,6 +40,7 @@ def _submit(page, form: str) -> None:
         page.click(f"form[data-form={form}] button[type=submit]")
 
 
+@pytest.mark.slow
 def test_command_post_runs_the_drill_from_the_board(live, browser):
     d = _drill(live)
     db, board = live.db, f"{live.base}/console/drills/{d}"

@@ -78,6 +78,7 @@ def clean(b, *, refused: int = 0) -> None:
     assert len(b.errors) - len(shown) == refused
 
 
+@pytest.mark.slow
 def test_officer_records_stock_counts_and_reverses(live, browser):
     b = browser()
     page, backend = b.page, live.db.backend
@@ -185,6 +186,7 @@ def test_languages_follow_the_browser_and_the_switch(live, browser):
     clean(b, refused=1)
 
 
+@pytest.mark.slow
 def test_officer_serves_a_request_from_the_options_to_delivery(live, browser):
     b = browser()
     page, backend = b.page, live.db.backend
@@ -234,6 +236,7 @@ def test_officer_serves_a_request_from_the_options_to_delivery(live, browser):
     clean(b, refused=1)
 
 
+@pytest.mark.slow
 def test_command_post_board_live_then_stale(live, browser):
     from datetime import datetime
     from zoneinfo import ZoneInfo

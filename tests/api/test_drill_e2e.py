@@ -11,6 +11,7 @@ import sys
 from datetime import datetime
 
 import httpx
+import pytest
 
 from tests.api.drill_helpers import NEEDS, at, drill_body, post_drill, start_at
 from tests.conftest import ROOT
@@ -32,6 +33,7 @@ def _minutes(a: str, b: str) -> float:
     return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() / 60.0
 
 
+@pytest.mark.slow
 def test_a_drill_through_the_real_server(live, client_for, tmp_path):
     db = live.db
     joint, station, leader = (client_for(r) for r in ("commander", "officer", "planner"))

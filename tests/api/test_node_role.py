@@ -57,6 +57,7 @@ def test_a_node_token_opens_no_console_page(client, db):
     assert client.get("/console/stations").status_code == 403
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_cli_adds_a_node_user_for_its_station(db, tmp_path):
     def users(*args: str) -> subprocess.CompletedProcess:

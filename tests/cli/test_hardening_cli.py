@@ -63,6 +63,7 @@ def test_bad_options_and_output_paths_exit_2_before_simulating(tmp_path):
     fails_cleanly(["plan", "-o", str(missing / "p.html")], "--out", "does not exist")
 
 
+@pytest.mark.slow
 def test_review_on_an_uninitialised_database_creates_nothing(tmp_path):
     """`jungong review 1` without --db, as the README shows it, printed a traceback and created a database."""
     env = cli_env(tmp_path)

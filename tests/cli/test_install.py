@@ -1,14 +1,16 @@
 """A non-editable install works: the wheel carries the data, and ``jungong`` finds them from any folder.
 
-Builds the wheel from a copy of the project (``pip wheel --no-deps``, so nothing is written into
-the tree), checks what it carries — the built-in scenarios as ``supply.scenarios``, the maps'
-vendored assets and base-map data, the Alembic migrations — then installs it **with the
-dependencies it declares** into a throwaway venv isolated from this interpreter's packages (no
-``system_site_packages``: a dependency missing from ``pyproject.toml`` fails here, whichever
-interpreter runs the tests), and runs ``jungong coverage``, ``jungong drill`` and ``jungong db init``
-from an empty folder. The venv's own copy must be the one imported (not an editable install of
-the repository). pip resolves the dependencies from the indexes it is configured with (its cache
-makes a second run quick).
+Builds the wheel from a copy of the project (``uv build --wheel``, so nothing is written into the
+tree), checks what it carries — the built-in scenarios as ``supply.scenarios``, the maps' vendored
+assets and base-map data, the Alembic migrations — then installs it **with the dependencies it
+declares** into a throwaway venv isolated from this interpreter's packages (no system site
+packages: a dependency missing from ``pyproject.toml`` fails here, whichever interpreter runs the
+tests), and runs ``jungong coverage``, ``jungong drill`` and ``jungong db init`` from an empty
+folder. The venv's own copy must be the one imported (not an editable install of the repository).
+
+uv (a test dependency) builds and installs: it resolves the dependencies from the package index as
+pip would, but links them from its cache, so the install takes seconds where pip unpacks for half a
+minute.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import os
 import shutil
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
@@ -42,12 +43,19 @@ def _run(
     return res
 
 
+def _uv() -> str:
+    """The uv executable installed beside this interpreter (``pip install -e ".[dev]"``)."""
+    from uv import find_uv_bin
+
+    return find_uv_bin()
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
     shutil.copytree(ROOT, src, ignore=_SKIP)
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(src)], cwd=tmp)
+    _run([_uv(), "build", "--wheel", "-q", "-o", str(tmp / "dist"), str(src)], cwd=tmp, timeout=600)
     (found,) = (tmp / "dist").glob("jungong-*.whl")
     return found
 
@@ -69,9 +77,9 @@ def test_the_wheel_carries_scenarios_map_assets_and_migrations(wheel: Path):
 
 def test_installed_jungong_finds_the_built_in_scenarios_from_another_folder(wheel: Path, tmp_path: Path):
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=False, with_pip=False)
+    _run([_uv(), "venv", "-q", "--python", sys.executable, str(env_dir)], cwd=tmp_path)
     py = env_dir / "bin" / "python"
-    _run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", str(wheel)], cwd=tmp_path, timeout=900)
+    _run([_uv(), "pip", "install", "-q", "--python", str(py), str(wheel)], cwd=tmp_path, timeout=900)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("JUNGONG_")}

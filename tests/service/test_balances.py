@@ -40,6 +40,7 @@ def test_every_write_moves_the_running_balance_with_the_ledger(db):
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_reconcile_finds_a_planted_mismatch_and_repairs_it(db, tmp_path):
     engine = make_engine(db.url)
     try:

@@ -125,6 +125,7 @@ def _full_sync(engines) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(work, min_size=4, max_size=24))
+@pytest.mark.slow
 def test_every_database_converges_with_nothing_lost_or_doubled(template: Path, ops: list[tuple]):
     with tempfile.TemporaryDirectory() as tmp, passphrase():
         engines = copy(template, Path(tmp), DBS)

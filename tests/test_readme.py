@@ -27,6 +27,7 @@ def test_readme_opens_with_two_commands():
     assert "apt-get install -y chromium" in second  # the browser tests' Chromium, on a fresh machine
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "n==2" in ci  # .ci/run executes the README's second command, verbatim
+    assert 'python3 -m venv "$venv"' in ci and 'source "$venv/bin/activate"' in ci  # in a fresh venv of its own
 
 
 def test_the_test_command_checks_style_layers_and_types_before_the_tests():

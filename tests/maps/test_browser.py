@@ -81,7 +81,9 @@ def test_served_page_from_the_api(north_wing, browser_session, artifacts):
         assert c["areas"] == ["jg-area-120", "jg-area-30", "jg-area-60"]
         routes = s.page.locator("path.jg-route")
         assert routes.count() >= 1  # N-WING's dispatch (other server tests may add theirs)
-        s.page.locator(".jg-station.jg-tier-wing").nth(_wing_index(scenario, "N-WING")).click()
+        # the click event on the marker itself, not a click at its centre: whatever lies over that point
+        # (labels, the routes other tests add on this shared server) may take it — under load, once, no popup
+        s.page.locator(".jg-station.jg-tier-wing").nth(_wing_index(scenario, "N-WING")).dispatch_event("click")
         text = s.page.locator(".leaflet-popup-content").inner_text()
         assert "Stock on hand (live)" in text and f"{north_wing.days_of_supply:.1f} days of supply" in text
         s.page.screenshot(path=str(artifacts / "coverage-served.png"))

@@ -13,12 +13,14 @@ import typer
 from rich.console import Console
 
 from supply.core.errors import InvalidArgumentError
-from supply.core.network import Disruptions, Network
-from supply.core.scenario import Scenario, load_scenario
-from supply.core.settings import get_settings
 
-if TYPE_CHECKING:  # the database stack loads only for the commands that use it
+# Every ``jungong`` run imports this module: the road network (networkx, scipy), the scenario
+# models and settings (pydantic) and the database stack load only in the commands that use them.
+if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from supply.core.network import Network
+    from supply.core.scenario import Scenario
 
 ScenarioArg = Annotated[
     Path | None,
@@ -54,6 +56,8 @@ def err_console() -> Console:
 
 
 def load(scenario: Path | None) -> Scenario:
+    from supply.core.scenario import load_scenario
+
     return load_scenario(scenario)
 
 
@@ -67,7 +71,9 @@ def network_for(
 ) -> Network:
     """Load a scenario (its compiled road network from the data folder's cache unless ``no_cache``)
     and apply the command line's disruptions."""
+    from supply.core.network import Disruptions
     from supply.core.network_cache import cached_network
+    from supply.core.settings import get_settings
 
     disruptions = Disruptions.parse(close, offline, slow)
     cache_dir = None if no_cache else get_settings().network_cache_dir
@@ -120,6 +126,7 @@ def fmt_minutes(value: float | None, *, small: float | None = None) -> str:
 
 def database_url(db: str | None) -> str:
     """The database a command uses: ``--db``, else ``JUNGONG_DATABASE_URL``, else the data folder's SQLite file."""
+    from supply.core.settings import get_settings
     from supply.service.db import normalise_url
 
     return normalise_url(db or get_settings().resolved_database_url())

@@ -14,7 +14,6 @@ import typer
 
 from supply.cli.common import DbOpt, JsonOpt, ScenarioArg, database_url, echo_json, load, session_for
 from supply.core.errors import InvalidArgumentError
-from supply.core.settings import get_settings
 
 db_app = typer.Typer(help="The duty officers' database.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and their tokens.", no_args_is_help=True)
@@ -88,6 +87,7 @@ def users_add_cmd(
     db: DbOpt = None,
 ) -> None:
     """Create a user and print their token once, alone on the last line."""
+    from supply.core.settings import get_settings
     from supply.service.auth import add_user
 
     with session_for(db, write=True, migrate=True) as session:
@@ -143,6 +143,8 @@ def serve_cmd(
     (method, path, status, milliseconds, user) at info level on stderr.
     """
     import uvicorn
+
+    from supply.core.settings import get_settings
 
     os.environ["JUNGONG_DATABASE_URL"] = database_url(db)  # the workers read their settings from here
     if cluster is not None:

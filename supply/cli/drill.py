@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from supply.cli import live
@@ -26,11 +25,10 @@ from supply.cli.common import (
     load,
 )
 from supply.core.errors import InvalidArgumentError, JungongError
-from supply.core.scenario import Scenario
-from supply.core.settings import get_settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the scenario models and the simulation load only when the command runs
     from simulation.stats import DrillStats
+    from supply.core.scenario import Scenario
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +40,8 @@ def register(app: typer.Typer) -> None:
 
 def _run(scenario: Scenario, label: str, replications: int, seed: int, workers: int, cluster: str | None) -> DrillStats:
     """Run a drill under a progress bar (on stderr, so ``--json`` stays clean)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from simulation.runner import run_drill
 
     with Progress(
@@ -89,6 +89,7 @@ def drill_cmd(
 ) -> None:
     """Rehearse a drill: is every unit fed and refuelled in time, where is the bottleneck?"""
     from simulation.spec import check_work, drill_spec
+    from supply.core.settings import get_settings
 
     check_size_options(replications, seed)
     check_output_paths(report=report, map=map_path)

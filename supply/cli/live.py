@@ -7,7 +7,7 @@ and takes its scenario from :func:`from_live` here.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,7 +24,9 @@ from supply.cli.common import (
     load,
     session_for,
 )
-from supply.core.scenario import Scenario
+
+if TYPE_CHECKING:  # the scenario models load only when a command runs
+    from supply.core.scenario import Scenario
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the self-contained HTML document here.")]
 

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from supply.cli.common import CloseOpt, NoCacheOpt, OfflineOpt, ScenarioArg, SlowOpt, console, network_for
-from supply.core.coverage import coverage, parse_thresholds
 from supply.core.errors import InvalidArgumentError
 
 
@@ -38,6 +37,7 @@ def map_cmd(
 ) -> None:
     """An offline coverage map: stations by tier, travel-time coverage areas, rings, gaps and disruptions."""
     from maps import coverage_map, drill_map_html
+    from supply.core.coverage import coverage, parse_thresholds
 
     thresholds = parse_thresholds(minutes)
     net = network_for(scenario, close, offline, slow, no_cache=no_cache)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -23,11 +23,10 @@ from supply.cli.common import (
     fmt_minutes,
     network_for,
 )
-from supply.core.coverage import coverage, parse_thresholds
 from supply.core.errors import InvalidArgumentError
-from supply.core.robustness import Progress, robustness
-from supply.core.routing import fastest_route
-from supply.core.siting import site_new_points
+
+if TYPE_CHECKING:  # the network analyses (networkx, numpy, scipy) load only when a command runs
+    from supply.core.robustness import Progress
 
 MinutesOpt = Annotated[str, typer.Option("--minutes", help="Thresholds in minutes, e.g. 30,60,120.")]
 TiersOpt = Annotated[str | None, typer.Option("--tiers", help="Only stations of these tiers serve, e.g. hub,wing.")]
@@ -51,6 +50,8 @@ def coverage_cmd(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Which sites each station reaches within each threshold, per ring."""
+    from supply.core.coverage import coverage, parse_thresholds
+
     thresholds = parse_thresholds(minutes)
     net = network_for(scenario, close, offline, slow, no_cache=no_cache)
     result = coverage(net, thresholds, tiers=tiers.split(",") if tiers else None)
@@ -88,6 +89,8 @@ def route_cmd(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """The fastest route between two codes (exit 1 when there is none)."""
+    from supply.core.routing import fastest_route
+
     if len(args) not in (2, 3):
         msg = f"route: expected [SCENARIO] FROM TO, got {len(args)} argument(s)"
         raise InvalidArgumentError(msg)
@@ -114,6 +117,9 @@ def robustness_cmd(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """N-1: the coverage lost when each station or link alone fails, worst first."""
+    from supply.core.coverage import parse_thresholds
+    from supply.core.robustness import robustness
+
     (threshold,) = parse_thresholds([minutes])
     net = network_for(scenario, close, offline, no_cache=no_cache)
     with link_progress() as step:
@@ -166,6 +172,9 @@ def site_cmd(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Where to put K new support points to cover the most sites (MCLP)."""
+    from supply.core.coverage import parse_thresholds
+    from supply.core.siting import site_new_points
+
     (threshold,) = parse_thresholds([minutes])
     net = network_for(scenario, no_cache=no_cache)
     result = site_new_points(net, add, threshold, candidates=candidates.split(",") if candidates else None)

@@ -16,7 +16,6 @@ import typer
 
 from supply.cli.common import DbOpt, JsonOpt, check_output_paths, echo_json, session_for
 from supply.core.errors import InvalidArgumentError
-from supply.core.settings import get_settings
 
 sync_app = typer.Typer(help="Sync the centre and station nodes: bundles, keys, conflicts.", no_args_is_help=True)
 
@@ -138,6 +137,8 @@ def _count(n: int, noun: str) -> str:
 
 def _when(at: str) -> str:
     """A stored UTC time as the operator reads it: minutes, in the configured zone, with the zone named."""
+    from supply.core.settings import get_settings
+
     settings = get_settings()
     return f"{datetime.fromisoformat(at).astimezone(settings.tz):%Y-%m-%d %H:%M} ({settings.timezone})"
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads with the network that needs it, not with every scenario
+    import numpy as np
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -19,5 +21,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Points on the unit sphere, so Euclidean nearest neighbours are great-circle ones."""
+    import numpy as np
+
     la, lo = np.radians(lat), np.radians(lon)
     return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])

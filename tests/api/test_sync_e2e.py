@@ -106,11 +106,12 @@ def test_a_node_works_cut_off_then_everything_converges(db, tmp_path):
     centre = Server(db.url, env, tmp_path / "centre.log")
     nansha = Server(nodes[NODE_STATION], env, tmp_path / "nansha.log")
     watch: subprocess.Popen | None = None
+    # closed whatever happens: a client left open by a failing step would fail a later test (ResourceWarning)
+    at_centre = httpx.Client(base_url=centre.base, headers=db.headers("officer"), timeout=60)
+    at_nansha = httpx.Client(base_url=nansha.base, headers={"Authorization": f"Bearer {ns_token}"}, timeout=60)
     try:
         centre.start()
         nansha.start()
-        at_centre = httpx.Client(base_url=centre.base, headers=db.headers("officer"), timeout=60)
-        at_nansha = httpx.Client(base_url=nansha.base, headers={"Authorization": f"Bearer {ns_token}"}, timeout=60)
 
         def sync(station: str, *extra: str, code: int = 0) -> subprocess.CompletedProcess:
             args = ("sync", "run", "--db", nodes[station], "--with", centre.base, "--token", tokens[station])
@@ -242,9 +243,9 @@ def test_a_node_works_cut_off_then_everything_converges(db, tmp_path):
         assert f'data-conflict="{conflict["rejected"]["uid"]}"' in page
         assert re.search(r'data-version="standing" data-field="to_status"[^>]*>[^<]*已出发', page)
         assert re.search(r'data-version="rejected" data-field="to_status"[^>]*>[^<]*已取消', page)
+    finally:
         at_centre.close()
         at_nansha.close()
-    finally:
         if watch is not None:
             processes.stop(watch)
         centre.stop()

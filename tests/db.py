@@ -143,9 +143,8 @@ def postgres_template() -> Iterator[Template]:
         return f"{base}/{name}"
 
     def cleanup() -> None:
-        copies, created[1:] = created[1:], []
-        _drop_databases(user, copies)  # the copies first: a template cannot go while one is being made from it
-        _drop_databases(user, created)
+        _drop_databases(user, created[1:])  # the copies first: a template cannot go while one is made from it
+        _drop_databases(user, created[:1])
 
     yield Template("postgres", tokens, make_copy, cleanup)
     conn.close()
@@ -242,7 +241,7 @@ class Server:
     proc: subprocess.Popen
 
     def stop(self) -> None:
-        stop_process(self.proc)
+        processes.stop(self.proc)
 
 
 def wait_until_up(proc: subprocess.Popen, base: str, log_path: Path) -> None:
@@ -259,11 +258,6 @@ def wait_until_up(proc: subprocess.Popen, base: str, log_path: Path) -> None:
         if time.monotonic() > deadline:
             pytest.fail("server did not start within 60 s")
         time.sleep(0.1)
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    """End a server as an operator would (SIGTERM to it and its workers; SIGKILL after a bounded wait)."""
-    processes.stop(proc)
 
 
 @contextmanager

@@ -33,7 +33,7 @@ from supply.service.models import Dispatch, Movement, StockLock, table_of
 from tests import processes
 from tests.api.sync_helpers import in_session
 from tests.conftest import ROOT
-from tests.db import NODE_STATION, SYNC_PASSPHRASE, assert_reconciled, cli_env, free_port, stop_process, wait_until_up
+from tests.db import NODE_STATION, SYNC_PASSPHRASE, assert_reconciled, cli_env, free_port, wait_until_up
 
 NORTH = "N-WING"
 SHANGHAI = timezone(timedelta(hours=8))
@@ -55,7 +55,7 @@ class Server:
 
     def stop(self) -> None:
         if self.proc is not None:
-            stop_process(self.proc)
+            processes.stop(self.proc)
         self.proc = None
 
 

@@ -19,10 +19,10 @@ from supply.api.analysis_jobs import run_stored, throttled
 from supply.api.drill_jobs import owner_alive, process_id
 from supply.core.analyses import AnalysisStore
 from supply.core.drill_analyses import DEFAULT_REPLICATIONS, DEFAULT_STEPS, SimulationArgs, content_hash
-from supply.core.errors import InvalidArgumentError, UnknownCodeError
+from supply.core.errors import ForbiddenError, InvalidArgumentError, UnknownCodeError
 from supply.core.scenario import Scenario, load_scenario, scenario_from_text
 from supply.core.settings import Settings
-from supply.service.auth import Caller, Role, require
+from supply.service.auth import Caller, Role
 
 #: Who may run simulated drills and ``improve``.
 SIMULATORS = frozenset({Role.planner, Role.commander, Role.admin})
@@ -74,7 +74,11 @@ def start(
     from simulation.improve_work import check_improve_work
     from simulation.spec import check_work, drill_spec
 
-    require(user, SIMULATORS)
+    if user.role not in SIMULATORS:
+        raise ForbiddenError.worded(
+            "role '{role}' may not run simulated drills or improve: planners, commanders and admins may",
+            role=user.role,
+        )
     if (scenario is None) == (text is None):
         msg = "give exactly one of 'scenario' (a built-in drill's name) or 'scenario_toml' (its text)"
         raise InvalidArgumentError(msg)

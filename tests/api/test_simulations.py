@@ -68,6 +68,8 @@ def test_an_uploaded_scenario_is_checked_with_every_fault_named(client, db):
     assert res.status_code == 422, res.text
     detail = res.json()["detail"]
     assert "drill.units[0].headcount" in detail and "drill.units[1].arrive" in detail, detail
+    fields = [e["field"] for e in res.json()["errors"]]
+    assert fields == ["drill.units[0].headcount", "drill.units[1].arrive"], res.json()
     unknown = client.post("/analyses/drill", json={"scenario": "three-train"}, headers=db.headers("planner"))
     assert unknown.status_code == 404 and unknown.json()["suggestions"] == ["three-trains"]
 
@@ -75,7 +77,7 @@ def test_an_uploaded_scenario_is_checked_with_every_fault_named(client, db):
 def test_officers_may_not_simulate_and_the_work_is_bounded(client, db):
     res = client.post("/analyses/drill", json={"scenario": "three-trains"}, headers=db.headers("officer"))
     assert res.status_code == 403, res.text
-    assert "planner" in res.json()["detail"]
+    assert "planners, commanders and admins" in res.json()["detail"]
     res = client.post("/analyses/improve", json={"scenario": "guangzhou"}, headers=db.headers("officer"))
     assert res.status_code == 403
     huge = {"scenario": "guangzhou", "replications": 500, "max_steps": 20}

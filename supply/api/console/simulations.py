@@ -61,7 +61,7 @@ BUDGET = {
     "mobile_wait": N_("mobile wait"),
 }
 SIDES = {"people": N_("people"), "vehicles": N_("vehicles"), "both": N_("people and vehicles")}
-KIND_WORDS = {"drill": N_("simulated drill"), "improve": N_("improve")}
+KIND_WORDS = {"drill": N_("Simulated drill"), "improve": N_("Improve: what to change")}
 STATES = (N_("queued"), N_("running"))
 
 
@@ -178,6 +178,7 @@ def _planned(result: dict[str, Any]) -> dict[str, Any]:
     if isinstance(placement, dict):
         placement = [{"unit": k, **v} for k, v in placement.items()]
     return {
+        "sides": any("late_side" in units[c] for c in late),
         "planned": planned,
         "on_time": len(planned) - len([c for c in late if c in planned]),
         "late": late,

@@ -124,9 +124,8 @@ def test_an_officer_reads_but_cannot_start_a_simulated_drill(live, browser):
     assert page.locator("[data-no-start]").count() == 1
     assert page.locator("form[data-form=built-in], form[data-form=upload]").count() == 0
     csrf = page.get_attribute("form[data-form=signout] input[name=csrf]", "value")
-    res = page.request.post(
-        f"{live.base}/console/simulations", form={"csrf": csrf, "form": "built-in", "scenario": "three-trains"}
-    )
+    form = {"csrf": csrf, "form": "built-in", "scenario": "three-trains"}
+    res = page.request.post(f"{live.base}/console/simulations", form=form, headers={"Accept-Language": "en"})
     assert res.status == 403
     assert "may not run simulated drills" in res.text()
     clean(b)

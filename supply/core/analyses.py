@@ -1,4 +1,5 @@
-"""Background network analyses (coverage, N-1 robustness, coverage maps): their arguments, runs and results.
+"""Background analyses (coverage, N-1 robustness, coverage maps; simulated drills and ``improve``, whose
+arguments are :mod:`supply.core.drill_analyses`): their arguments, runs and results.
 
 A city-sized network takes seconds to minutes to analyse, so the API runs analyses as jobs
 outside the request (see :mod:`supply.api.analysis_jobs`) and keeps their state and results here,

@@ -29,7 +29,7 @@ from supply.api.console.render import render
 from supply.api.console.session import User, check_csrf
 from supply.api.models.analyses import AnalysisPublic, ImproveIn, SimulatedDrillIn
 from supply.core.drill_analyses import DEFAULT_STEPS, KINDS, MAX_REPLICATIONS, MAX_STEPS
-from supply.core.errors import ForbiddenError, JungongError, ScenarioError
+from supply.core.errors import ForbiddenError, JungongError, ScenarioError, UnknownCodeError
 from supply.service.auth import Caller
 
 router = APIRouter()
@@ -202,8 +202,8 @@ def _gain(d: dict[str, Any] | None) -> str:
 def _page(request: Request, user: Caller, analysis_id: str, template: str, status: int = 200, **ctx: Any) -> Response:
     runtime = request.app.state.runtime
     state = runtime.analyses.get(analysis_id)
-    if state["kind"] not in KINDS:
-        return RedirectResponse(f"/analyses/{analysis_id}", status_code=303)
+    if state["kind"] not in KINDS:  # a network analysis: the API's (GET /analyses/{id})
+        raise UnknownCodeError("simulated drill", analysis_id)
     result = runtime.analyses.result(analysis_id) if state["status"] == "done" else None
     a = AnalysisPublic.of(state, runtime.tz, result).model_dump(mode="json")
     drill = _planned(result) if result is not None and state["kind"] == "drill" else None

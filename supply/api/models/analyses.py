@@ -87,7 +87,7 @@ class AnalysisPublic(Public):
     """A background analysis: its state, progress and (once done) its result."""
 
     id: str = Field(description="the hash of the network's content and the arguments: identical requests share it")
-    kind: str
+    kind: str = Field(description="coverage, robustness, map, drill (a simulated drill) or improve")
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     progress: float = Field(description="share of the job done (0–1)")
     arguments: dict[str, Any] = Field(description="the normalised arguments")

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import FileResponse, JSONResponse
 
 from supply.api import simulations
-from supply.api.deps import Reader, RuntimeDep
+from supply.api.deps import Reader, RuntimeDep, require_role
 from supply.api.drill_jobs import owner_alive, process_id
 from supply.api.models.analyses import AnalysisIn, AnalysisPublic, ImproveIn, SimulatedDrillIn
 from supply.api.models.common import READ_ONE, WRITE, problems
 from supply.core.analyses import AnalysisArgs
 from supply.core.errors import InvalidArgumentError
-from supply.service.auth import Role
+from supply.service.auth import Caller, Role
 
 router = APIRouter(tags=["analyses"])
+#: Who may run simulated drills and improve (refused before the body is read).
+Simulator = Annotated[Caller, Depends(require_role(simulations.SIMULATORS))]
 AnalysisId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the analysis's id")]
 #: Answered at once (done) or accepted (queued, running); refused: too many, server busy, bad input.
 POST = {
@@ -83,7 +85,7 @@ def _accepted(state: dict, runtime: RuntimeDep) -> JSONResponse:
 
 
 @router.post("/analyses/drill", status_code=202, response_model=AnalysisPublic, responses=POST)
-def post_simulated_drill(body: SimulatedDrillIn, user: Reader, runtime: RuntimeDep) -> JSONResponse:
+def post_simulated_drill(body: SimulatedDrillIn, user: Simulator, runtime: RuntimeDep) -> JSONResponse:
     """Simulate a drill in the background, as ``jungong drill --json`` (planners, commanders, admins; 202).
 
     A built-in drill by name (``guangzhou``, or a file of ``scenarios/drills/``) or a scenario's TOML
@@ -103,7 +105,7 @@ def post_simulated_drill(body: SimulatedDrillIn, user: Reader, runtime: RuntimeD
 
 
 @router.post("/analyses/improve", status_code=202, response_model=AnalysisPublic, responses=POST)
-def post_improve(body: ImproveIn, user: Reader, runtime: RuntimeDep) -> JSONResponse:
+def post_improve(body: ImproveIn, user: Simulator, runtime: RuntimeDep) -> JSONResponse:
     """Search the changes that bring a drill's planned units on time, as ``jungong improve --json``, in the
     background (planners, commanders, admins; 202) — on a simulated drill (``drill``: its id) or a scenario.
 

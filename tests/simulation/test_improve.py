@@ -16,7 +16,8 @@ from tests.simulation.binding import bays_case, far_case, kitchen_case, load, se
     [
         (seats_case, {"station": "H", "resource": "seats", "add": 500}),  # 2 sittings of 600 by minute 40
         (bays_case, {"station": "H", "resource": "refuel_bays", "add": 3}),  # 4 bays: 8 refuels by minute 80
-        (kitchen_case, {"station": "H", "resource": "meals_per_hour", "add": 520}),  # 720/h: 600 cooked by 25
+        # 720/h needed: three more shifts of 200 (800/h), 600 cooked by 15
+        (kitchen_case, {"station": "H", "resource": "meals_per_hour", "add": 600, "shifts": 3}),
         (far_case, {"station": "N", "resource": "seats", "add": 300}),  # the point 10 min from the site
     ],
 )

@@ -1,0 +1,194 @@
+"""Which steps ``jungong improve`` tries for each late planned unit, and, for a unit that no step
+helps, why — in figures a planner can check (:mod:`~.improve_steps` sizes the steps).
+
+For every late unit, whatever its ``late_cause``: what it is short of at its own station (each
+resource alone and all of them as one bundle), one more of the resource the diagnosis blames,
+its stock draw when it waits for stock, serving it at one of the two nearest other stations that
+can feed it within the target and let it leave in time (what that station lacks, with and
+without ``serve_at``, each one bundle), and a
+switch of support (field kitchens for a unit without vehicles that they can reach in time; the
+station for a unit on field kitchens).
+"""
+
+from __future__ import annotations
+
+import math
+
+from simulation.compiled import Arrival, CompiledDrill, StationPlan
+from simulation.improve_costs import Costs
+from simulation.improve_steps import Change, Step, make_step, needs, one_more, shortest
+
+BY_CAUSE = {"seats": "seats", "kitchen": "meals_per_hour", "refuel_bays": "refuel_bays"}
+
+
+def arrival_of(plan: CompiledDrill, code: str) -> Arrival:
+    gi = plan.groups.index(code)
+    return next(a for a in plan.arrivals if a.group == gi)
+
+
+def _station(plan: CompiledDrill, code: str) -> tuple[int, StationPlan]:
+    i = next(i for i, s in enumerate(plan.stations) if s.code == code)
+    return i, plan.stations[i]
+
+
+def candidates(plan: CompiledDrill, res: dict, costs: Costs, scale: float = 1.0, only: str | None = None) -> list[Step]:
+    """The steps worth trying for the late planned units of ``res`` (the drill's JSON), or only
+    for unit ``only``; ``scale`` sizes every addition (1: the arithmetic's answer)."""
+    out: dict[tuple[Change, ...], Step] = {}
+
+    def add(code: str, changes: tuple[Change, ...]) -> None:
+        if changes and changes not in out:
+            out[changes] = make_step(code, changes, costs, scale)
+
+    for code in res["late_units"]:
+        if only is not None and code != only:
+            continue
+        u, a = res["units"][code], arrival_of(plan, code)
+        here = (u["stations"] or [None])[0]
+        cause = u["late_cause"]
+        if here is not None and not a.mobile:
+            s, st = _station(plan, here)
+            ep = plan.epoch_at(a.arrive)
+            there, back = (
+                (0.0, 0.0)
+                if a.at_station == s
+                else (float(ep.to_station[a.place, s]), float(ep.from_station[s, a.place]))
+            )
+            short = needs(plan, st, a, there, back, scale)
+            if cause in BY_CAUSE and all(c.resource != BY_CAUSE[cause] for c in short):
+                short.append(one_more(st, BY_CAUSE[cause]))  # short of it with others about: one more
+            for c in short:
+                add(code, (c,))
+            add(code, tuple(short))
+        if here is not None and cause == "stock":
+            for c in _stock(plan, _station(plan, here)[1], a):
+                add(code, (c,))
+        for changes in _elsewhere(plan, a, code, here, scale):
+            add(code, changes)
+    return list(out.values())
+
+
+def _stock(plan: CompiledDrill, st: StationPlan, a: Arrival) -> list[Change]:
+    c = plan.consumption
+    draw = {
+        "meals": a.headcount * c.meals_per_person,
+        "water_l": a.headcount * c.water_l_per_person,
+        "diesel_l": a.vehicles * c.diesel_l_per_vehicle,
+    }
+    return [
+        Change(station=st.code, resource=f"stock.{item}", add=math.ceil(qty))
+        for item, qty in draw.items()
+        if st.stock.get(item) is not None and qty > 0
+    ]
+
+
+def reachable(plan: CompiledDrill, a: Arrival, here: str | None) -> list[tuple[int, float, float]]:
+    """Other stations online and reachable from the unit's place: (index, minutes there, back), nearest first."""
+    ep = plan.epoch_at(a.arrive)
+    codes = [s.code for s in plan.stations]
+    out = [
+        (s, float(ep.to_station[a.place, s]), float(ep.from_station[s, a.place]))
+        for s in range(len(codes))
+        if codes[s] != here and s not in ep.offline and math.isfinite(ep.to_station[a.place, s])
+    ]
+    return sorted(out, key=lambda x: x[1])
+
+
+def in_time(plan: CompiledDrill, a: Arrival, there: float, back: float) -> bool:
+    """Whether a station ``there`` minutes away can feed the unit within the target (a long meal)
+    and refuel it before it must leave."""
+    if a.headcount and there + plan.meal.long > plan.target:
+        return False
+    service = max(plan.meal.expected if a.headcount else 0.0, plan.refuel.expected if a.vehicles else 0.0)
+    return a.dwell is None or there + back + service <= a.dwell
+
+
+def _elsewhere(plan: CompiledDrill, a: Arrival, code: str, here: str | None, scale: float) -> list[tuple[Change, ...]]:
+    """Serving the unit at one of the two nearest other stations where it could be on time (with
+    what that station lacks, as one bundle), or switching its support."""
+    out: list[tuple[Change, ...]] = []
+    near = [x for x in reachable(plan, a, here) if in_time(plan, a, x[1], x[2])]
+    for s, there, back in near[:2]:
+        adds = tuple(needs(plan, plan.stations[s], a, there, back, scale))
+        if adds and not a.mobile:  # the policy may send it there once the station has what it lacks
+            out.append(adds)
+        out.append((*adds, Change(unit=code, serve_at=plan.stations[s].code)))
+    if a.mobile:
+        st_near = [x for x in reachable(plan, a, None) if in_time(plan, a, x[1], x[2])]
+        switch = Change(unit=code, support="station")
+        out.append((switch,))
+        if st_near:
+            s, there, back = st_near[0]
+            adds = tuple(needs(plan, plan.stations[s], a, there, back, scale))
+            if adds:
+                out.append((*adds, switch, Change(unit=code, serve_at=plan.stations[s].code)))
+    elif not a.vehicles and a.at_station < 0 and _kitchens_in_time(plan, a):  # mobile support refuels no vehicle
+        out.append((Change(unit=code, support="mobile"),))
+    return out
+
+
+def _kitchens_in_time(plan: CompiledDrill, a: Arrival) -> bool:
+    return any(plan.stations[s].field_kitchens and there < plan.target for s, there, _ in reachable(plan, a, None))
+
+
+# --- why no step helps -------------------------------------------------------------------
+def why_not(plan: CompiledDrill, res: dict, code: str, tried: list[tuple[Step, float]]) -> str:
+    """Why no candidate brings unit ``code`` on time: the arithmetic of its cause, and the best
+    steps tried with the share of screening replications each put it on time."""
+    u, a = res["units"][code], arrival_of(plan, code)
+    parts = [_arithmetic(plan, a, u)]
+    if tried:
+        best = sorted(tried, key=lambda x: (-x[1], x[0].cost))[:3]
+        parts.append(
+            "tried "
+            + str(len(tried))
+            + " step(s) for it, the best: "
+            + "; ".join(f"{s.describe()} (on time in {share:.0%} of screening runs)" for s, share in best)
+        )
+    else:
+        parts.append("no step the model has addresses it")
+    return ". ".join(p for p in parts if p) + "."
+
+
+def _arithmetic(plan: CompiledDrill, a: Arrival, u: dict) -> str:
+    """The figures of why the unit is late, from its cause."""
+    cause, target = u["late_cause"], plan.target
+    fastest = shortest(plan.meal)
+    near = reachable(plan, a, None)
+    if cause == "travel" and a.headcount and near:
+        s, there, _ = near[0]
+        text = (
+            f"the nearest station, {plan.stations[s].code}, is {there:.0f} min from its site: with the "
+            f"shortest meal ({fastest:g} min) its people are fed {there + fastest:.0f} min after arrival at "
+            f"the earliest, against the {target:g}-min target"
+        )
+        if there + fastest <= target:
+            text = (
+                f"the nearest station, {plan.stations[s].code}, is {there:.0f} min from its site: its "
+                f"{a.headcount} people are fed within the {target:g}-min target only if every meal is short "
+                f"(a long one takes {plan.meal.long:g} min)"
+            )
+        if a.vehicles:
+            text += f"; field kitchens at its site cannot refuel its {a.vehicles} vehicles"
+        elif not a.mobile:
+            text += _kitchen_figures(plan, a, near)
+        return text
+    return str(u.get("late_reason") or f"late: {cause}")
+
+
+def _kitchen_figures(plan: CompiledDrill, a: Arrival, near: list[tuple[int, float, float]]) -> str:
+    kitchens = [(s, there) for s, there, _ in near if plan.stations[s].field_kitchens]
+    if not kitchens:
+        return "; no station has field kitchens"
+    s, there = kitchens[0]
+    left = plan.target - there
+    rate = plan.mobile.meals_per_hour_per_kitchen
+    sent = math.ceil(a.headcount / plan.mobile.people_per_kitchen)
+    if left <= 0:
+        return f"; field kitchens from {plan.stations[s].code} take {there:.0f} min to reach it"
+    need = math.ceil(a.headcount / (rate * left / 60))
+    return (
+        f"; field kitchens from {plan.stations[s].code} ({there:.0f} min away) would need {need} kitchens at "
+        f"{rate:g} meals an hour to hand out {a.headcount} meals in the {left:.0f} min left, and the "
+        f"drill sends one per {plan.mobile.people_per_kitchen:g} people ({sent})"
+    )

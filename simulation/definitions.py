@@ -50,3 +50,37 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "(mobile), a fuel truck (truck), water (water); service: meal, fuel.",
     ),
 )
+
+#: A late cause in a planner's words.
+CAUSE_WORDS = {
+    "travel": "distance (placement)",
+    "seats": "seats",
+    "kitchen": "kitchen",
+    "stock": "stock",
+    "refuel_bays": "refuel bays",
+    "field_kitchens": "field kitchens",
+    "dwell": "stop too short",
+    "fuel_trucks": "fuel trucks",
+    "water_trucks": "water trucks",
+}
+
+
+def late_sides(u: dict) -> list[tuple[str, dict]]:
+    """The late unit's sides to explain, the late side first (both when both are late)."""
+    out = u.get("outcomes") or {}
+    side = u.get("late_side") or "people"
+    names = ["people", "vehicles"] if side == "both" else [side]
+    if side == "both" and u.get("late_cause") == (out.get("vehicles") or {}).get("late_cause"):
+        names.reverse()  # the side whose cause stands for the unit first
+    return [(n, out[n]) for n in names if out.get(n)]
+
+
+def fate(u: dict, side: str, o: dict, define: bool) -> str:
+    """ "missed 100% (moved on with 38 vehicles unserved …)" or "on time 0%" for one side."""
+    if not o["missed_share"]:
+        return f"{side} on time {o['on_time_share']:.0%}"
+    count = u.get(f"{side}_missed", 0) if side in ("people", "vehicles") else 0
+    text = f"{side} missed {o['missed_share']:.0%}"
+    if define:
+        return text + f" (moved on with {count:.0f} {side} unserved, mean per replication)"
+    return text + f" ({count:.0f} unserved)"

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulation.budget import BUDGET_KEYS
-from simulation.definitions import DEFINITIONS
+from simulation.definitions import CAUSE_WORDS, DEFINITIONS, fate, late_sides
 
 #: Short headers of the time budget's parts (80 columns).
 _BUDGET_HEAD = {
@@ -31,18 +31,6 @@ _BUDGET_HEAD = {
     "truck_wait": "truck",
     "water_wait": "water",
 }
-CAUSE_WORDS = {
-    "travel": "distance (placement)",
-    "seats": "seats",
-    "kitchen": "kitchen",
-    "stock": "stock",
-    "refuel_bays": "refuel bays",
-    "field_kitchens": "field kitchens",
-    "dwell": "stop too short",
-    "fuel_trucks": "fuel trucks",
-    "water_trucks": "water trucks",
-}
-SIDE_NOUN = {"people": "people", "vehicles": "vehicles"}
 
 
 def _pct(d: dict | None) -> str:
@@ -66,27 +54,6 @@ def _table(title: str) -> Table:
 
 def _num(x: float | None, fmt: str = "{:.0f}") -> str:
     return "—" if x is None else fmt.format(x)
-
-
-def late_sides(u: dict) -> list[tuple[str, dict]]:
-    """The late unit's sides to explain, the late side first (both when both are late)."""
-    out = u.get("outcomes") or {}
-    side = u.get("late_side") or "people"
-    names = ["people", "vehicles"] if side == "both" else [side]
-    if side == "both" and u.get("late_cause") == (out.get("vehicles") or {}).get("late_cause"):
-        names.reverse()  # the side whose cause stands for the unit first
-    return [(n, out[n]) for n in names if out.get(n)]
-
-
-def fate(u: dict, side: str, o: dict, define: bool) -> str:
-    """ "missed 100% (moved on with 38 vehicles unserved …)" or "on time 0%" for one side."""
-    if not o["missed_share"]:
-        return f"{side} on time {o['on_time_share']:.0%}"
-    count = u.get(f"{side}_missed", 0) if side in ("people", "vehicles") else 0
-    text = f"{side} missed {o['missed_share']:.0%}"
-    if define:
-        return text + f" (moved on with {count:.0f} {side} unserved, mean per replication)"
-    return text + f" ({count:.0f} unserved)"
 
 
 def headline(res: dict) -> list[tuple[str, str | None]]:

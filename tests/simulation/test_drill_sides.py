@@ -200,3 +200,29 @@ field_kitchens = 3
     text = str(exc.value)
     assert "drill.units[0].fuel_trucks" in text and "has no vehicles" in text
     assert "drill.units[0].field_kitchens" in text and 'support = "mobile"' in text
+
+
+def test_text_and_report_show_both_sides_and_define_missed_once(tmp_path):
+    """The convoy's two rows, 'missed' in words where first printed, the bottleneck's minutes in a table."""
+    import io
+
+    from rich.console import Console
+
+    from simulation.report import render
+    from supply.cli.drill_text import print_result
+
+    res = run(tmp_path, seats=100, bays=1)
+    buf = io.StringIO()
+    print_result(res, Console(file=buf, width=80, color_system=None))
+    text = buf.getvalue()
+    assert "CONVOY vehicles missed 100% (moved on with 21 vehicles unserved, mean per" in text
+    assert text.split("service level")[0].count("moved on with") == 1  # defined once, where first printed
+    assert "(90 min beyond target per replication)" in text
+    rows = [line.split() for line in text.splitlines() if line.startswith(("CONVOY", "H "))]
+    assert ["CONVOY", "ppl", "H", "20", "·", "20", "·"] in rows  # meal, bay, total, beyond (unused columns hidden)
+    assert ["CONVOY", "veh", "H", "·", "90", "90", "90"] in rows
+    assert ["H", "refuel", "bays", "90", "CONVOY"] in rows  # the bottleneck's 90, found in a table
+    assert "wait (station): the mean full wait" in text and "wait (unit, walk-ins): person-minutes" in text
+    page = render(res)
+    assert "Planned units, people and vehicles" in page and "<dt><b>missed</b></dt>" in page
+    assert page.split("Service level")[0].count("moved on with") == 1

@@ -223,7 +223,7 @@ def _headline(res: dict) -> list[str]:
         + (f"Walk-ins on time (share of stream arrivals): {_pct(walk)}. " if walk else "")
         + f"Service level, every arrival alike, walk-ins included: {_pct(res['service_level'])}.</p>",
         f"<p><b>Bottleneck:</b> {e(str(res['bottleneck']))}"
-        + (f" — {e(CAUSE_WORDS.get(br['resource'], br['resource']))}" if br else "")
+        + (f" — {e(CAUSE_WORDS.get(br['resource'], br['resource']))}" if br and br["late_unit_minutes"] else "")
         + f": {e(res['bottleneck_reason'])}.</p>",
     ]
     assumed = res.get("assumptions") or []

@@ -93,7 +93,7 @@ def headline(res: dict) -> list[tuple[str, str | None]]:
     sl = _pct(res["service_level"])
     lines.append((f"service level (on time), every arrival alike, walk-ins included: {sl}", None))
     br = res.get("bottleneck_resource")
-    what = f" ({CAUSE_WORDS.get(br['resource'], br['resource'])})" if br else ""
+    what = f" ({CAUSE_WORDS.get(br['resource'], br['resource'])})" if br and br["late_unit_minutes"] else ""
     lines.append((f"bottleneck: {res['bottleneck']}{what} — {res['bottleneck_reason']}", None))
     placed = res.get("placement") or []
     if placed:
@@ -197,7 +197,8 @@ def _print_budgets(res: dict, out: Console) -> None:
                 rows.append((code, side, o, u, late or (u.get("late_side") == "both" and code in res["late_units"])))
     used = [k for k in BUDGET_KEYS if any(o["time_budget"].get(k) for _, _, o, _, _ in rows)]
     table = _table(
-        f"Planned units: minutes of the last person fed or vehicle refuelled (target {res['target_minutes']:g})"
+        f"Planned units: minutes of the last person fed (ppl, target {res['target_minutes']:g}) or vehicle "
+        "refuelled (veh, due by its stop or vehicle target)"
     )
     for col in ("unit", "side", "at", *(_BUDGET_HEAD[k] for k in used), "total", "beyond"):
         table.add_column(col, justify="left" if col in ("unit", "side", "at") else "right")
@@ -212,9 +213,6 @@ def _print_budgets(res: dict, out: Console) -> None:
             _num(o.get("minutes_beyond_target")) if o.get("minutes_beyond_target") else "·",
             style="red" if late else None,
         )
-    table.caption = (
-        "ppl: people (target above), veh: vehicles (their stop or vehicle target); beyond: minutes beyond "
-        "target per replication; columns: see time budget below"
-    )
+    table.caption = "beyond: minutes beyond target per replication; columns: see 'time budget' under Definitions"
     out.print()
     out.print(table)

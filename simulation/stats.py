@@ -59,6 +59,9 @@ from supply.core.types import STOCK_ITEMS
 
 #: A planned unit on time in fewer replications than this is late (``late_units``).
 LATE_SHARE = 0.9
+#: Minutes beyond target per replication below which a station resource is not named the bottleneck
+#: (it would print as "0 min"): the late units are then late for other reasons (placement, the stop).
+MIN_BOTTLENECK = 0.5
 
 
 @dataclass
@@ -344,7 +347,7 @@ class DrillStats:
 
     def bottleneck_resource(self) -> dict | None:
         """``{station, resource, late_unit_minutes}`` (see the module docstring)."""
-        table = {k: m for k, m in self.blame_table().items() if k[1] in STATION_RESOURCES}
+        table = {k: m for k, m in self.blame_table().items() if k[1] in STATION_RESOURCES and m >= MIN_BOTTLENECK}
         if table:
             (code, cause), minutes = max(table.items(), key=lambda kv: kv[1])
             return {"station": code, "resource": cause, "late_unit_minutes": round(minutes, 1)}

@@ -1,7 +1,7 @@
 """The work an ``improve`` search may cost, checked against the drill work limit before it starts.
 
 The search (:mod:`simulation.improve`) runs the drill as it stands, then at each step screens its
-candidate changes on a few seeds and runs the change it takes on all of them. Bounding its steps
+candidate steps on a few seeds and runs the best of them on all seeds until one gains. Bounding its steps
 bounds its work; this estimate of the replications it may run, times a replication's cost
 (:func:`simulation.spec.work_estimate`), is refused above the limit as a drill's work is.
 """
@@ -12,17 +12,20 @@ from simulation.improve import SCREEN
 from simulation.spec import DrillSpec, work_estimate
 from supply.core.errors import InvalidArgumentError
 
-#: Candidate changes ``improve`` may screen per planned unit and step (a resource or two, a station, its support).
+#: Candidate steps ``improve`` may screen per planned unit and round (resources at its station, another
+#: station, its support, trucks).
 CANDIDATES_PER_UNIT = 4
+#: Full runs a round may take, on average, before one gains (it tries the best four at most).
+FULL_RUNS_PER_STEP = 2
 
 
 def improve_replications(spec: DrillSpec, replications: int, max_steps: int) -> int:
     """The replications an ``improve`` search of at most ``max_steps`` steps may run, all told: the drill as
-    it stands, then per step the screening of its candidates (a third of ``SCREEN`` seeds each, the best
-    four on all ``SCREEN``) and a full run of the plan changed."""
+    it stands, then per step the screening of its candidates (``SCREEN`` seeds each) and the full runs of
+    the best ones on all ``replications`` (measured runs, ``replications_run``, stay well below it)."""
     screen = min(replications, SCREEN)
     candidates = CANDIDATES_PER_UNIT * max(len(spec.units), 1)
-    per_step = candidates * -(-screen // 3) + 4 * screen + replications
+    per_step = candidates * screen + FULL_RUNS_PER_STEP * replications
     return replications + max_steps * per_step
 
 

@@ -158,8 +158,9 @@ def run_simulation(folder: str, keep: int, analysis_id: str, run: str, scenario:
             return {k: v for k, v in stats.as_dict().items() if k not in PLOT_KEYS}, None
         from simulation.improve import improve
 
+        steps = arguments["max_steps"]
         result, _ = improve(
-            scenario, goal=arguments["goal"], max_steps=arguments["max_steps"], replications=reps, seed=seed
+            scenario, goal=arguments["goal"], max_steps=steps, replications=reps, seed=seed, progress=progress
         )
         return result, None
 

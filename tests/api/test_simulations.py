@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from simulation.improve import improve
+from simulation.improve_work import improve_replications
 from simulation.runner import run_drill
+from simulation.spec import drill_spec
 from supply.core.scenario import load_scenario
 from tests.api.test_analyses import wait_done
 from tests.conftest import ROOT
@@ -59,8 +61,11 @@ def test_improve_on_a_simulated_drill_equals_the_cli(client, db):
     done = wait_done(client, res.headers["Location"], h)
     assert done["status"] == "done", done
     assert done["arguments"]["drill"] == drill["id"] and done["arguments"]["replications"] == 6
-    expected, _ = improve(load_scenario(DRILLS / "nansha-embarkation.toml"), max_steps=3, replications=6)
+    scenario = load_scenario(DRILLS / "nansha-embarkation.toml")
+    expected, _ = improve(scenario, max_steps=3, replications=6)
     assert done["result"] == expected
+    # the work estimate the request was checked against bounds what the search ran
+    assert expected["replications_run"] <= improve_replications(drill_spec(scenario), 6, 3)
 
 
 def test_an_uploaded_scenario_is_checked_with_every_fault_named(client, db):

@@ -39,7 +39,7 @@ MAX_UPLOAD = 200_000
 AnalysisId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
 #: A late unit's cause, in a planner's words (the drill JSON's ``late_cause``).
 CAUSES = {
-    "travel": N_("travel"),
+    "travel": N_("distance (placement)"),
     "seats": N_("seats"),
     "kitchen": N_("kitchen output"),
     "stock": N_("stock"),
@@ -59,7 +59,42 @@ BUDGET = {
     "refuel_wait": N_("bay wait"),
     "refuel": N_("refuel"),
     "mobile_wait": N_("mobile wait"),
+    "truck_wait": N_("fuel truck wait"),
+    "water_wait": N_("water wait"),
 }
+#: What the page's figures mean (the same definitions as the CLI's, :mod:`simulation.definitions`).
+DEFINITIONS = (
+    (
+        N_("minutes beyond target"),
+        N_(
+            "for a late side, the minutes past its target; for a missed side, every minute its last unserved "
+            "person or vehicle waited or travelled; charged to the resource waited for (to distance for travel), "
+            "per replication. The table by station and resource and the unit rows give the same figure."
+        ),
+    ),
+    (
+        N_("placement"),
+        N_(
+            "a unit late because of the distance to its station: no resource at the station can fix it; serve it "
+            "at a nearer station, or move its halt."
+        ),
+    ),
+    (
+        N_("wait (station)"),
+        N_(
+            "the mean full wait, from reaching the station to a seat and a meal, of the people seated there after "
+            "the warm-up, per replication, averaged over replications."
+        ),
+    ),
+    (
+        N_("wait (walk-ins)"),
+        N_("person-minutes waited up to the horizon, divided by the people, pooled over replications."),
+    ),
+    (
+        N_("service level"),
+        N_("the share of every arrival fed on time, people and walk-ins alike: it does not weigh planned units."),
+    ),
+)
 SIDES = {"people": N_("people"), "vehicles": N_("vehicles"), "both": N_("people and vehicles")}
 KIND_WORDS = {"drill": N_("Simulated drill"), "improve": N_("Improve: what to change")}
 STATES = (N_("queued"), N_("running"))
@@ -226,6 +261,7 @@ def _page(request: Request, user: Caller, analysis_id: str, template: str, statu
         max_steps=MAX_STEPS,
         pct=_pct,
         gain=_gain,
+        definitions=DEFINITIONS,
         **ctx,
     )
 

@@ -76,7 +76,16 @@ def test_planner_runs_a_drill_watches_it_and_runs_improve(live, browser):
     assert re.fullmatch(r"Planned units on time: \d of 4", headline), headline
     late = page.locator("table.late-units tr[data-unit]").count()
     assert late >= 1 and "Bottleneck:" in page.inner_text("[data-field=bottleneck]")
+    assert page.locator("table.late-units tr[data-side=vehicles]").count() >= 1  # people and vehicles apart
+    # the bottleneck's minutes beyond target are found again in the table by station and resource
+    bottleneck = page.locator("[data-field=bottleneck]")
+    station, resource = bottleneck.get_attribute("data-station"), bottleneck.get_attribute("data-resource")
+    minutes = re.search(r"\((\d+) min beyond target per replication\)", bottleneck.inner_text())
+    assert minutes, bottleneck.inner_text()
+    row = page.locator(f"table.beyond tr[data-beyond='{station}:{resource}'] [data-field=minutes]")
+    assert row.inner_text() == minutes.group(1)
     assert page.locator("ul.assumptions li").count() >= 1  # the defaults the file left out, stated
+    assert page.locator("dl.definitions dt").count() >= 4
     assert page.locator("table.budget tr[data-budget]").count() >= 4
     shot(page, "sim-2-result", "sqlite")
 

@@ -153,3 +153,17 @@ def test_the_result_in_chinese(live, browser):
     assert "运行 improve" in page.inner_text("form[data-form=improve] button")
     shot(page, "sim-5-zh", "sqlite")
     clean(b)
+
+
+def test_whoever_started_a_drill_can_stop_it(live, browser):
+    b = browser()
+    page = b.page
+    sign_in(page, live.base, live.db.tokens["commander"])
+    start_drill(page, live.base, "guangzhou", 400)  # half a minute or so: stopped long before
+    assert page.get_attribute("#sim", "data-status") in ("queued", "running")
+    with page.expect_navigation():
+        page.click("form[data-form=cancel] button")
+    assert page.get_attribute("#sim", "data-status") == "cancelled"
+    assert "cancelled by commander-1" in page.inner_text("[data-field=error]")
+    assert page.locator("form[data-form=cancel]").count() == 0
+    clean(b)

@@ -13,6 +13,7 @@ the goal is reached. A faulty upload comes back with every fault named by its ke
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,8 +30,8 @@ from supply.api.console.render import render
 from supply.api.console.session import User, check_csrf
 from supply.api.models.analyses import AnalysisPublic, ImproveIn, SimulatedDrillIn
 from supply.core.drill_analyses import DEFAULT_STEPS, KINDS, MAX_REPLICATIONS, MAX_STEPS
-from supply.core.errors import ForbiddenError, JungongError, ScenarioError, UnknownCodeError
-from supply.service.auth import Caller
+from supply.core.errors import ConflictError, ForbiddenError, JungongError, ScenarioError, UnknownCodeError
+from supply.service.auth import Caller, Role
 
 router = APIRouter()
 POLL_SECONDS = 2
@@ -298,3 +299,14 @@ def start_improve(analysis_id: AnalysisId, request: Request, posted: Posted) -> 
         else:
             return RedirectResponse(f"/console/simulations/{state['id']}", status_code=303)
     return _page(request, user, analysis_id, "simulation.html", status=422, values=values, errors=errors)
+
+
+@router.post("/simulations/{analysis_id}/cancel")
+def cancel_simulation(analysis_id: AnalysisId, request: Request, posted: Posted) -> Response:
+    """Stop a queued or running simulation (whoever started it, or an admin), as ``POST /analyses/{id}/cancel``."""
+    user, _ = posted
+    runtime = request.app.state.runtime
+    with suppress(ConflictError):  # finished meanwhile: its page shows how
+        runtime.analyses.cancel(analysis_id, user.name, admin=user.role == Role.admin)
+    runtime.analysis_jobs.cancel(analysis_id)
+    return RedirectResponse(f"/console/simulations/{analysis_id}", status_code=303)

@@ -90,3 +90,18 @@ def test_officers_may_not_simulate_and_the_work_is_bounded(client, db):
     assert res.status_code == 422 and "JUNGONG_DRILL_WORK_LIMIT" in res.json()["detail"], res.text
     both = {"drill": "0" * 32, "scenario": "guangzhou"}
     assert client.post("/analyses/improve", json=both, headers=db.headers("planner")).status_code == 422
+
+
+def test_an_uploaded_scenario_runs_and_improve_runs_on_the_same_text(client, db):
+    h = db.headers("admin")
+    text = (DRILLS / "typhoon-nansha.toml").read_text(encoding="utf-8")
+    res = client.post("/analyses/drill", json={"scenario_toml": text, "replications": 3}, headers=h)
+    assert res.status_code == 202, res.text
+    done = wait_done(client, res.headers["Location"], h)
+    assert done["status"] == "done" and done["arguments"]["uploaded"] is True and done["arguments"]["scenario"] is None
+    expected = run_drill(load_scenario(DRILLS / "typhoon-nansha.toml"), replications=3).as_dict()
+    assert done["result"]["units"] == expected["units"]
+    res = client.post("/analyses/improve", json={"drill": done["id"], "max_steps": 1}, headers=h)
+    improved = wait_done(client, res.headers["Location"], h)
+    assert improved["status"] == "done" and improved["arguments"]["uploaded"] is True, improved
+    assert improved["result"]["baseline"]["planned_units_on_time"] == expected["planned_units_on_time"]

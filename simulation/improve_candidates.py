@@ -60,12 +60,83 @@ def candidates(plan: CompiledDrill, res: dict, costs: Costs, scale: float = 1.0,
             for c in short:
                 add(code, (c,))
             add(code, tuple(short))
+            if a.vehicles and u.get("late_side", "vehicles") in ("vehicles", "both"):
+                trucks = fuel_trucks(plan, st, a, back, code, scale)
+                if trucks:
+                    add(code, trucks)
+                    add(code, (*short, *trucks))
+        if not a.mobile and a.at_station < 0 and a.headcount:
+            add(code, mobile_bundle(plan, a, code, scale))
+        if a.mobile and here is not None and cause == "field_kitchens":
+            ep = plan.epoch_at(a.arrive)
+            s, st = _station(plan, here)
+            add(code, _kitchens(plan, st, a, float(ep.from_station[s, a.place]), code, scale))
         if here is not None and cause == "stock":
             for c in _stock(plan, _station(plan, here)[1], a):
                 add(code, (c,))
         for changes in _elsewhere(plan, a, code, here, scale):
             add(code, changes)
     return list(out.values())
+
+
+def fuel_trucks(
+    plan: CompiledDrill, st: StationPlan, a: Arrival, drive: float, code: str, scale: float, mobile: bool = False
+) -> tuple[Change, ...]:
+    """Fuel trucks from ``st`` (``drive`` minutes from the unit's halt) to refuel its vehicles where
+    it halts before it must leave: ``ceil(vehicles × (connect + litres ÷ pump) ÷ window)`` trucks,
+    the window being its stop less the drive out (and, on station support, the people's drive
+    back); with the trucks the station lacks. Empty when the window is under 10 minutes."""
+    tk = plan.trucks
+    per = tk.connect_minutes + plan.consumption.diesel_l_per_vehicle / tk.pump_litres_per_minute
+    stop = a.dwell if a.dwell is not None else plan.horizon - a.arrive
+    window = stop - drive - (0.0 if mobile else drive)
+    if window < 10:
+        return ()
+    k = math.ceil(a.vehicles * per / window * scale)
+    out = [Change(station=st.code, resource="fuel_trucks", add=k - st.fuel_trucks)] if st.fuel_trucks < k else []
+    return (*out, Change(unit=code, decide="fuel_trucks", value=k))
+
+
+def _kitchens(
+    plan: CompiledDrill, st: StationPlan, a: Arrival, drive: float, code: str, scale: float
+) -> tuple[Change, ...]:
+    """Field kitchens from ``st`` (``drive`` minutes away) that hand out the unit's meals within the
+    target: ``ceil(headcount ÷ (rate × (target − drive)))`` (10% margin), with the kitchens and
+    water trucks the station lacks. Empty when fewer than 5 minutes are left or over 60 kitchens."""
+    left = plan.target - drive
+    if left < 5:
+        return ()
+    k = math.ceil(1.1 * a.headcount * 60 / (plan.mobile.meals_per_hour_per_kitchen * left) * scale)
+    if k > 60:
+        return ()
+    out = (
+        [Change(station=st.code, resource="field_kitchens", add=k - st.field_kitchens)] if st.field_kitchens < k else []
+    )
+    litres = a.headcount * plan.consumption.water_l_per_person
+    water = math.ceil(litres / plan.trucks.water_litres) if litres > 0 else 0
+    if 0 < st.water_trucks < water:
+        out.append(Change(station=st.code, resource="water_trucks", add=water - st.water_trucks))
+    return (*out, Change(unit=code, decide="field_kitchens", value=k))
+
+
+def mobile_bundle(plan: CompiledDrill, a: Arrival, code: str, scale: float) -> tuple[Change, ...]:
+    """The unit served where it halts: field kitchens (and, for its vehicles, fuel trucks) from the
+    station nearest its site — the one the model sends them from once it has them — as one step."""
+    ep = plan.epoch_at(a.arrive)
+    near = sorted(
+        (float(ep.from_station[s, a.place]), s)
+        for s in range(len(plan.stations))
+        if s not in ep.offline and math.isfinite(ep.from_station[s, a.place])
+    )
+    if not near:
+        return ()
+    drive, s = near[0]
+    st = plan.stations[s]
+    kitchens = _kitchens(plan, st, a, drive, code, scale)
+    trucks = fuel_trucks(plan, st, a, drive, code, scale, mobile=True) if a.vehicles else ()
+    if not kitchens or (a.vehicles and not trucks):
+        return ()
+    return (Change(unit=code, support="mobile"), *kitchens, *trucks)
 
 
 def _stock(plan: CompiledDrill, st: StationPlan, a: Arrival) -> list[Change]:

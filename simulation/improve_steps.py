@@ -34,6 +34,20 @@ from simulation.improve_costs import Costs
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 SEAT_BLOCK = 50  # seats are added in blocks of this many (a row of tables)
+NAMES = {
+    "seats": "dining seats",
+    "refuel_bays": "refuel bays",
+    "field_kitchens": "field kitchens",
+    "fuel_trucks": "fuel trucks",
+    "water_trucks": "water trucks",
+}
+PER_ITEM = {
+    "seats": "seat",
+    "refuel_bays": "refuel_bay",
+    "field_kitchens": "field_kitchen",
+    "fuel_trucks": "fuel_truck",
+    "water_trucks": "water_truck",
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,8 @@ class Change:
     serve_at: str | None = None
     shift: float = 0.0  # meals_per_hour: one kitchen shift (the station's own rate)
     before: float = 0.0  # meals_per_hour: the station's rate before the change
+    decide: str | None = None  # a decision on the unit: "field_kitchens" or "fuel_trucks" sent to it
+    value: int = 0  # ... how many
 
     @property
     def shifts(self) -> int:
@@ -59,6 +75,8 @@ class Change:
             if self.resource == "meals_per_hour":
                 out["shifts"] = self.shifts
             return out
+        if self.decide:
+            return {"unit": self.unit, self.decide: self.value}
         key = "support" if self.support else "serve_at"
         return {"unit": self.unit, key: self.support or self.serve_at}
 
@@ -66,14 +84,15 @@ class Change:
         if self.unit is None:
             if self.resource == "meals_per_hour":
                 return self._shift_words()
-            what = {
-                "seats": "dining seats",
-                "refuel_bays": "refuel bays",
-                "field_kitchens": "field kitchens",
-            }.get(self.resource or "")
+            what = NAMES.get(self.resource or "")
             if what is None:
                 return f"add {self.add:,.0f} {(self.resource or '').removeprefix('stock.')} to {self.station}'s stock"
             return f"add {self.add:,.0f} {what} at {self.station}"
+        if self.decide == "field_kitchens":
+            return f"send {self.value} field kitchens to {self.unit} (field_kitchens = {self.value})"
+        if self.decide == "fuel_trucks":
+            n = self.value
+            return f"refuel {self.unit}'s vehicles where it halts with {n} fuel trucks (fuel_trucks = {n})"
         if self.support == "mobile":
             return f'serve {self.unit} by field kitchens at its site (support = "mobile")'
         if self.support:
@@ -92,14 +111,13 @@ class Change:
     def cost(self, costs: Costs) -> float:
         """What the change costs (:mod:`~.improve_costs`)."""
         if self.unit is not None:
-            return costs["support"] if self.support else costs["move_unit"]
+            return costs["support"] if self.support or self.decide else costs["move_unit"]
         res = self.resource or ""
         if res.startswith("stock."):
             return math.ceil(self.add / 1000) * costs["stock_1000"]
         if res == "meals_per_hour":
             return self.shifts * costs["kitchen_shift"]
-        per = {"seats": "seat", "refuel_bays": "refuel_bay", "field_kitchens": "field_kitchen"}[res]
-        return self.add * costs[per]
+        return self.add * costs[PER_ITEM[res]]
 
     def apply(self, plan: CompiledDrill) -> CompiledDrill:
         """The compiled drill with this change made."""
@@ -111,6 +129,10 @@ class Change:
         arrivals = tuple(
             a
             if a.group != gi
+            else replace(a, field_kitchens=self.value)
+            if self.decide == "field_kitchens"
+            else replace(a, fuel_trucks=self.value)
+            if self.decide == "fuel_trucks"
             else replace(a, mobile=self.support == "mobile")
             if self.support
             else replace(a, serve_at=codes.index(self.serve_at or ""), force=True, at_station=-1)

@@ -82,31 +82,29 @@ class Change:
 
     def describe(self) -> str:
         if self.unit is None:
-            if self.resource == "meals_per_hour":
-                return self._shift_words()
-            what = NAMES.get(self.resource or "")
-            if what is None:
-                return f"add {self.add:,.0f} {(self.resource or '').removeprefix('stock.')} to {self.station}'s stock"
-            return f"add {self.add:,.0f} {what} at {self.station}"
+            return f"add {self.what()} at {self.station}"
         if self.decide == "field_kitchens":
             return f"send {self.value} field kitchens to {self.unit} (field_kitchens = {self.value})"
         if self.decide == "fuel_trucks":
             n = self.value
-            return f"refuel {self.unit}'s vehicles where it halts with {n} fuel trucks (fuel_trucks = {n})"
+            return f"refuel {self.unit}'s vehicles where it halts with {_count(n, 'fuel trucks')} (fuel_trucks = {n})"
         if self.support == "mobile":
-            return f'serve {self.unit} by field kitchens at its site (support = "mobile")'
+            return f'serve {self.unit} where it halts, by field kitchens (support = "mobile")'
         if self.support:
             return f'serve {self.unit} at a station, not by field kitchens (support = "station")'
         return f'serve {self.unit} at {self.serve_at} (serve_at = "{self.serve_at}")'
 
-    def _shift_words(self) -> str:
-        have, n = max(1, round(self.before / self.shift)), self.shifts
-        first, last = ORDINALS[min(have, 9)], ORDINALS[min(have + n - 1, 9)]
-        which = f"a {first} kitchen shift" if n == 1 else f"{n} more kitchen shifts (the {first} to the {last})"
-        return (
-            f"add {which} of {self.shift:,.0f} meals an hour at {self.station} "
-            f"({self.before + self.add:,.0f} meals an hour in all)"
-        )
+    def what(self) -> str:
+        """What a station change adds, without the station: "600 dining seats", "a second kitchen shift…"."""
+        res = self.resource or ""
+        if res == "meals_per_hour":
+            have, n = max(1, round(self.before / self.shift)), self.shifts
+            first, last = ORDINALS[min(have, 9)], ORDINALS[min(have + n - 1, 9)]
+            which = f"a {first} kitchen shift" if n == 1 else f"{n} more kitchen shifts (the {first} to the {last})"
+            return f"{which} of {self.shift:,.0f} meals an hour ({self.before + self.add:,.0f} an hour in all)"
+        if res.startswith("stock."):
+            return f"{self.add:,.0f} {res.removeprefix('stock.')} of stock"
+        return _count(self.add, NAMES[res])
 
     def cost(self, costs: Costs) -> float:
         """What the change costs (:mod:`~.improve_costs`)."""
@@ -161,12 +159,34 @@ class Step:
     scale: float = 1.0  # 1: sized by the arithmetic; 1.5, 2.25: the same, larger
 
     def describe(self) -> str:
-        return " and ".join(c.describe() for c in self.changes)
+        """One sentence: the unit's change of support or station first, then what each station
+        adds, then what is sent to the unit."""
+        if len(self.changes) == 1:
+            return self.changes[0].describe()
+        moves = [c.describe() for c in self.changes if c.unit is not None and not c.decide]
+        adds: dict[str, list[str]] = {}
+        for c in self.changes:
+            if c.unit is None:
+                adds.setdefault(c.station or "", []).append(c.what())
+        sent = [c for c in self.changes if c.decide]
+        parts = [*moves, *(f"add {_and(items)} at {st}" for st, items in adds.items())]
+        if sent:
+            parts.append(_and([c.describe() for c in sent]))
+        return "; ".join(parts)
 
     def apply(self, plan: CompiledDrill) -> CompiledDrill:
         for c in self.changes:
             plan = c.apply(plan)
         return plan
+
+
+def _count(n: float, noun: str) -> str:
+    """``1 refuel bay``, ``600 dining seats``."""
+    return f"{n:,.0f} {noun}" if n != 1 else f"1 {noun.removesuffix('s')}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def make_step(unit: str, changes: tuple[Change, ...], costs: Costs, scale: float = 1.0) -> Step:

@@ -226,3 +226,15 @@ def test_text_and_report_show_both_sides_and_define_missed_once(tmp_path):
     page = render(res)
     assert "Planned units, people and vehicles" in page and "<dt><b>missed</b></dt>" in page
     assert page.split("Service level")[0].count("moved on with") == 1
+
+
+def test_fuel_trucks_refuel_at_the_halt_until_the_unit_leaves_it(tmp_path):
+    """At site S (5 min from H), a 60-min stop: the people must start back at 55, but the vehicles
+    stay at the halt: 1 truck drives 5 min, 10 vehicles × 5.5 min end at 60 — on time, just."""
+    text = CONVOY.replace("vehicles = 30", "vehicles = 10").replace('station = "H"', 'site = "S"')
+    text = text.replace("dwell_minutes = 90", "dwell_minutes = 60")
+    path = drill_file(tmp_path, text.format(unit="fuel_trucks = 1", extra=""), seats=100, h_stock="fuel_trucks = 1")
+    res = run_drill(load(path), workers=1).as_dict()
+    vehicles = res["units"]["CONVOY"]["outcomes"]["vehicles"]
+    assert vehicles["time_budget"]["truck_wait"] == 54.5 and vehicles["time_budget"]["travel"] == 0.0
+    assert sum(vehicles["time_budget"].values()) == 60.0 and vehicles["on_time_share"] == 1.0

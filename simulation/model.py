@@ -541,8 +541,7 @@ class Model:
                 why = budget.TRUCK_WAIT if served < k else budget.STOCK_WAIT
                 v.track(True, math.inf, {why: stop - v.t0}, travel=0.0)
                 v.vehicle_wait += (share - served) * max(0.0, stop - v.t0)
-            if served:
-                yield env.timeout(finish - env.now)
+            # the vehicles' fates are known now (as a seat pool's are): settle at once, as _settle does
             if not v.closed:
                 v.refuelled += served
                 if served:
@@ -551,7 +550,7 @@ class Model:
                 v.resolved += share
                 self._settle(v)
             if served:
-                yield env.timeout(drive)  # back to the station
+                yield env.timeout(finish + drive - env.now)  # refuelling, then back to the station
                 st.trucks_out.add(out, env.now)
 
     # --- outcomes ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 import matplotlib
 
 from simulation.budget import BUDGET_KEYS
-from simulation.definitions import CAUSE_WORDS, DEFINITIONS, fate, late_sides
+from simulation.definitions import CAUSE_WORDS, DEFINITIONS, by_unit, fate, late_sides
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
@@ -242,7 +242,7 @@ def _beyond(res: dict) -> str:
             e(r["station"]),
             e(CAUSE_WORDS.get(r["resource"], r["resource"])),
             f"{r['minutes']:.0f}",
-            e(", ".join(r["units"])),
+            e(by_unit(r)),
         ]
         for r in res.get("minutes_beyond_target") or []
     ]

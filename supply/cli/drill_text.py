@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulation.budget import BUDGET_KEYS
-from simulation.definitions import CAUSE_WORDS, DEFINITIONS, fate, late_sides
+from simulation.definitions import CAUSE_WORDS, DEFINITIONS, by_unit, fate, late_sides
 
 #: Short headers of the time budget's parts (80 columns).
 _BUDGET_HEAD = {
@@ -102,7 +102,9 @@ def headline(res: dict) -> list[tuple[str, str | None]]:
             + (f" ({p['nearest_feasible']} could serve it in time)" if p["nearest_feasible"] else "")
             for p in placed
         ]
-        rest = "" if all(p["nearest_feasible"] for p in placed) else "; no station could serve the others in time"
+        near = [p for p in placed if p["nearest_feasible"]]
+        others = "the others" if near else "them"
+        rest = "" if len(near) == len(placed) else f"; no station could serve {others} in time"
         lines.append(
             (
                 f"placement (late by distance, minutes beyond target): {', '.join(parts)}{rest} — serve them "
@@ -177,9 +179,7 @@ def _print_beyond(res: dict, out: Console) -> None:
     for col in ("station", "resource", "minutes", "units"):
         table.add_column(col, justify="right" if col == "minutes" else "left")
     for r in rows:
-        table.add_row(
-            r["station"], CAUSE_WORDS.get(r["resource"], r["resource"]), f"{r['minutes']:.0f}", ", ".join(r["units"])
-        )
+        table.add_row(r["station"], CAUSE_WORDS.get(r["resource"], r["resource"]), f"{r['minutes']:.0f}", by_unit(r))
     out.print()
     out.print(table)
 

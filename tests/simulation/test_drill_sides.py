@@ -61,7 +61,7 @@ def test_people_fed_on_time_while_vehicles_miss_their_stop(tmp_path):
     assert res["late_units"] == ["CONVOY"]
     assert res["bottleneck_resource"] == {"station": "H", "resource": "refuel_bays", "late_unit_minutes": 90.0}
     assert res["minutes_beyond_target"] == [
-        {"station": "H", "resource": "refuel_bays", "minutes": 90.0, "units": ["CONVOY"]}
+        {"station": "H", "resource": "refuel_bays", "minutes": 90.0, "units": ["CONVOY"], "by_unit": {"CONVOY": 90.0}}
     ]
     assert res["placement"] == []
 
@@ -179,7 +179,8 @@ def test_a_unit_late_by_distance_is_placement_not_a_station_bottleneck(tmp_path)
     assert u["late_cause"] == "travel" and u["mean_minutes_to_fed"] == 110.0
     assert res["placement"] == [{"unit": "AWAY", "served_at": "F", "minutes": 65.0, "nearest_feasible": "N"}]
     assert res["bottleneck_resource"]["late_unit_minutes"] == 0.0
-    assert {"station": "F", "resource": "travel", "minutes": 65.0, "units": ["AWAY"]} in res["minutes_beyond_target"]
+    row = {"station": "F", "resource": "travel", "minutes": 65.0, "units": ["AWAY"], "by_unit": {"AWAY": 65.0}}
+    assert row in res["minutes_beyond_target"]
 
 
 def test_unit_decisions_are_checked(tmp_path):
@@ -221,7 +222,7 @@ def test_text_and_report_show_both_sides_and_define_missed_once(tmp_path):
     rows = [line.split() for line in text.splitlines() if line.startswith(("CONVOY", "H "))]
     assert ["CONVOY", "ppl", "H", "20", "·", "20", "·"] in rows  # meal, bay, total, beyond (unused columns hidden)
     assert ["CONVOY", "veh", "H", "·", "90", "90", "90"] in rows
-    assert ["H", "refuel", "bays", "90", "CONVOY"] in rows  # the bottleneck's 90, found in a table
+    assert ["H", "refuel", "bays", "90", "CONVOY", "90"] in rows  # the bottleneck's 90, found in a table
     assert "wait (station): the mean full wait" in text and "wait (unit, walk-ins): person-minutes" in text
     page = render(res)
     assert "Planned units, people and vehicles" in page and "<dt><b>missed</b></dt>" in page

@@ -131,6 +131,11 @@ def _budget_plot(res: dict) -> str:
     if not rows:
         return _empty("The drill has no planned units: no time budgets to show.")
     units = {f"{c} {'vehicles' if side == 'vehicles' else 'people'}": o for c, side, o, _ in rows}
+    due = {  # the vehicles' own deadline: their target, else the stop
+        f"{c} vehicles": u.get("vehicle_target_minutes") or u.get("dwell_minutes")
+        for c, side, _, u in rows
+        if side == "vehicles"
+    }
     codes = list(units)
     fig, ax = plt.subplots(figsize=(10, 0.5 * len(codes) + 1.6))
     left = [0.0] * len(codes)
@@ -144,13 +149,25 @@ def _budget_plot(res: dict) -> str:
         ax.text(
             total + 2,
             i,
-            f"{total:.0f} min" + (f" — {cause.replace('_', ' ')}" if cause else ""),
+            f"{total:.0f} min" + (f" — {CAUSE_WORDS.get(cause, cause)}" if cause else ""),
             va="center",
             fontsize=8,
         )
-    ax.axvline(res["target_minutes"], color="#b00", linestyle="--", label=f"target {res['target_minutes']:g} min")
+    target = res["target_minutes"]
+    ax.axvline(target, color="#b00", linestyle="--", label=f"people's target {target:g} min")
+    marks = [(codes.index(c), m) for c, m in due.items() if m]
+    if marks:
+        ax.scatter(
+            [m for _, m in marks],
+            [i for i, _ in marks],
+            marker="|",
+            s=400,
+            color="#000",
+            zorder=3,
+            label="vehicles' deadline (stop or vehicle target)",
+        )
     ax.invert_yaxis()
-    ax.set_xlim(0, max([*left, res["target_minutes"]]) * 1.35)
+    ax.set_xlim(0, max([*left, res["target_minutes"], *(m for _, m in marks)]) * 1.35)
     ax.set_xlabel("minutes from arrival of the side's last person fed (vehicle refuelled, or one left unserved)")
     ax.set_title("Where each planned unit's time went, people and vehicles (mean over replications)")
     ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)

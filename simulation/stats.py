@@ -59,6 +59,9 @@ from supply.core.types import STOCK_ITEMS
 
 #: A planned unit on time in fewer replications than this is late (``late_units``).
 LATE_SHARE = 0.9
+#: Minutes beyond target per replication below which a station resource is not named the bottleneck
+#: (it would print as "0 min"): the late units are then late for other reasons (placement, the stop).
+MIN_BOTTLENECK = 0.5
 
 
 @dataclass
@@ -310,7 +313,8 @@ class DrillStats:
         return {}
 
     def minutes_beyond_target(self) -> list[dict]:
-        """The blame table as rows ``{station, resource, minutes, units}``, most minutes first."""
+        """The blame table as rows ``{station, resource, minutes, units, by_unit}``, most minutes first
+        (``by_unit``: each unit's minutes charged to that cause, per replication)."""
         rows = []
         for (code, cause), minutes in sorted(self.blame_table().items(), key=lambda kv: -kv[1]):
             k, late = CAUSES.index(cause), self.late_units()
@@ -321,7 +325,9 @@ class DrillStats:
             ]
             if any(c in self._planned for c in units):  # the table is the planned units' (module docstring)
                 units = [c for c in units if c in self._planned]
-            rows.append({"station": code, "resource": cause, "minutes": round(minutes, 1), "units": units})
+            by_unit = {c: round(float(self.groups[c].blame[k]) / max(self.n, 1), 1) for c in units}
+            row = {"station": code, "resource": cause, "minutes": round(minutes, 1), "units": units}
+            rows.append(row | {"by_unit": by_unit})
         return rows
 
     def placement(self) -> list[dict]:
@@ -344,7 +350,7 @@ class DrillStats:
 
     def bottleneck_resource(self) -> dict | None:
         """``{station, resource, late_unit_minutes}`` (see the module docstring)."""
-        table = {k: m for k, m in self.blame_table().items() if k[1] in STATION_RESOURCES}
+        table = {k: m for k, m in self.blame_table().items() if k[1] in STATION_RESOURCES and m >= MIN_BOTTLENECK}
         if table:
             (code, cause), minutes = max(table.items(), key=lambda kv: kv[1])
             return {"station": code, "resource": cause, "late_unit_minutes": round(minutes, 1)}

@@ -18,6 +18,7 @@ from simulation.compiled import Arrival, CompiledDrill, StationPlan
 from simulation.improve_costs import Costs
 from simulation.improve_steps import Change, Step, make_step, needs, one_more, shortest
 
+MAX_KITCHENS = 60  # field kitchens sent to one unit, at most
 BY_CAUSE = {"seats": "seats", "kitchen": "meals_per_hour", "refuel_bays": "refuel_bays"}
 
 
@@ -107,7 +108,7 @@ def _kitchens(
     if left < 5:
         return ()
     k = math.ceil(1.1 * a.headcount * 60 / (plan.mobile.meals_per_hour_per_kitchen * left) * scale)
-    if k > 60:
+    if k > MAX_KITCHENS:
         return ()
     out = (
         [Change(station=st.code, resource="field_kitchens", add=k - st.field_kitchens)] if st.field_kitchens < k else []
@@ -222,44 +223,55 @@ def why_not(plan: CompiledDrill, res: dict, code: str, tried: list[tuple[Step, f
 
 
 def _arithmetic(plan: CompiledDrill, a: Arrival, u: dict) -> str:
-    """The figures of why the unit is late, from its cause."""
-    cause, target = u["late_cause"], plan.target
-    fastest = shortest(plan.meal)
-    near = reachable(plan, a, None)
-    if cause == "travel" and a.headcount and near:
-        s, there, _ = near[0]
+    """The figures of why the unit is late, side by side: its people, then its vehicles."""
+    sides = u.get("outcomes") or {}
+    out = []
+    for side in ("people", "vehicles"):
+        o = sides.get(side)
+        if o is None or o.get("on_time_share") is None or o["on_time_share"] >= 0.9:
+            continue
+        if side == "people" and o.get("late_cause") == "travel":
+            out.append("its people: " + _travel(plan, a))
+        else:
+            out.append(f"its {side}: {o.get('late_reason') or o.get('late_cause')}")
+    if not out:  # a drill without sides (or late only at the horizon): the unit's own cause
+        cause = u["late_cause"]
+        return _travel(plan, a) if cause == "travel" and a.headcount else str(u.get("late_reason") or f"late: {cause}")
+    return "; ".join(out)
+
+
+def _travel(plan: CompiledDrill, a: Arrival) -> str:
+    """Why no station can feed the unit's people in time: the nearest and the shortest meal."""
+    target, fastest, near = plan.target, shortest(plan.meal), reachable(plan, a, None)
+    if not near:
+        return "no station can reach its site"
+    s, there, _ = near[0]
+    text = (
+        f"the nearest station, {plan.stations[s].code}, is {there:.0f} min from its site: with the "
+        f"shortest meal ({fastest:g} min) its people are fed {there + fastest:.0f} min after arrival at "
+        f"the earliest, against the {target:g}-min target"
+    )
+    if there + fastest <= target:
         text = (
-            f"the nearest station, {plan.stations[s].code}, is {there:.0f} min from its site: with the "
-            f"shortest meal ({fastest:g} min) its people are fed {there + fastest:.0f} min after arrival at "
-            f"the earliest, against the {target:g}-min target"
+            f"the nearest station, {plan.stations[s].code}, is {there:.0f} min from its site: its "
+            f"{a.headcount} people are fed within the {target:g}-min target only if every meal is short "
+            f"(a long one takes {plan.meal.long:g} min)"
         )
-        if there + fastest <= target:
-            text = (
-                f"the nearest station, {plan.stations[s].code}, is {there:.0f} min from its site: its "
-                f"{a.headcount} people are fed within the {target:g}-min target only if every meal is short "
-                f"(a long one takes {plan.meal.long:g} min)"
-            )
-        if a.vehicles:
-            text += f"; field kitchens at its site cannot refuel its {a.vehicles} vehicles"
-        elif not a.mobile:
-            text += _kitchen_figures(plan, a, near)
-        return text
-    return str(u.get("late_reason") or f"late: {cause}")
+    if not a.mobile:
+        text += _kitchen_figures(plan, a, near)
+    return text
 
 
 def _kitchen_figures(plan: CompiledDrill, a: Arrival, near: list[tuple[int, float, float]]) -> str:
-    kitchens = [(s, there) for s, there, _ in near if plan.stations[s].field_kitchens]
-    if not kitchens:
-        return "; no station has field kitchens"
-    s, there = kitchens[0]
-    left = plan.target - there
+    """Why field kitchens from the nearest station do not save it (or how many they would take)."""
+    s, there, _ = near[0]
+    code, left = plan.stations[s].code, plan.target - there
+    if left < 5:
+        return f"; field kitchens from {code} would reach its site {there:.0f} min after it arrives"
     rate = plan.mobile.meals_per_hour_per_kitchen
-    sent = math.ceil(a.headcount / plan.mobile.people_per_kitchen)
-    if left <= 0:
-        return f"; field kitchens from {plan.stations[s].code} take {there:.0f} min to reach it"
-    need = math.ceil(a.headcount / (rate * left / 60))
+    need = math.ceil(1.1 * a.headcount * 60 / (rate * left))
+    more = f", more than the {MAX_KITCHENS} improve proposes" if need > MAX_KITCHENS else ""
     return (
-        f"; field kitchens from {plan.stations[s].code} ({there:.0f} min away) would need {need} kitchens at "
-        f"{rate:g} meals an hour to hand out {a.headcount} meals in the {left:.0f} min left, and the "
-        f"drill sends one per {plan.mobile.people_per_kitchen:g} people ({sent})"
+        f"; field kitchens from {code} ({there:.0f} min away) would need {need} kitchens at {rate:g} meals "
+        f"an hour to hand out {a.headcount} meals in the {left:.0f} min left{more}"
     )

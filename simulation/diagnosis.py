@@ -93,6 +93,7 @@ def resource_reason(
             f"{st.code} sends {sent} of its {_plural(st.field_kitchens, 'field kitchen')} ({rule}): "
             f"{who}'s {people} troops need {people / rate:.1f} kitchen-hours at {rate:g} meals an hour, "
             f"{people / rate / max(sent, 1):.1f} h with {sent}, against {target}"
+            + (f"; field_kitchens = {st.field_kitchens} would send all" if sent < st.field_kitchens else "")
         )
     if cause == "dwell":
         if a.dwell is not None and a.dwell < max(meal, refuel if a.vehicles else 0.0):

@@ -130,7 +130,9 @@ def print_result(res: dict, out: Console) -> None:
         text = textwrap.fill(line, width=width, subsequent_indent=indent, break_on_hyphens=False)
         out.print(text, style=style, markup=False, highlight=False)
     stations = _table("Stations (means over replications)")
-    for col in ("station", "units", "on time", "fed", "wait", "seat use", "bay use", "stock-outs"):
+    trucks = any((s.get("fuel_truck_utilisation") or {}).get("mean") for s in res["stations"].values())
+    cols = ("station", "units", "on time", "fed", "wait", "seat use", "bay use", *(("truck use",) * trucks))
+    for col in (*cols, "stock-outs"):
         stations.add_column(col, justify="left" if col == "station" else "right")
     for code, s in res["stations"].items():
         if s["units"]:
@@ -142,6 +144,7 @@ def print_result(res: dict, out: Console) -> None:
                 _num(s["mean_wait_minutes"]["mean"], "{:.1f}"),
                 _num(s["utilisation"]["mean"], "{:.1%}"),
                 _num(s["refuel_bay_utilisation"]["mean"], "{:.1%}"),
+                *((_num(s["fuel_truck_utilisation"]["mean"], "{:.1%}"),) * trucks),
                 f"{s['stockouts']:.2f}",
             )
     out.print()

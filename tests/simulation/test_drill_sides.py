@@ -239,3 +239,18 @@ def test_fuel_trucks_refuel_at_the_halt_until_the_unit_leaves_it(tmp_path):
     vehicles = res["units"]["CONVOY"]["outcomes"]["vehicles"]
     assert vehicles["time_budget"]["truck_wait"] == 54.5 and vehicles["time_budget"]["travel"] == 0.0
     assert sum(vehicles["time_budget"].values()) == 60.0 and vehicles["on_time_share"] == 1.0
+
+
+def test_mobile_support_refuels_only_with_fuel_trucks(tmp_path):
+    """Field kitchens feed the unit where it is; its 4 vehicles are refuelled only if trucks are sent:
+    1 truck drives 5 min, 4 × 5.5 min — the last done 27 min after arrival."""
+    unit = "vehicles = 4\ndwell_minutes = 200\nfield_kitchens = 4"
+    alone = mobile(tmp_path, unit=unit, field_kitchens=4)
+    assert alone["outcomes"]["vehicles"] is None and alone["vehicles"] == 4  # nothing refuels them
+    assert alone["field_kitchens"] == 4 and "would send all" not in (alone["late_reason"] or "")
+    trucked = mobile(tmp_path, unit=unit + "\nfuel_trucks = 1", field_kitchens=4, h_stock="fuel_trucks = 1")
+    vehicles = trucked["outcomes"]["vehicles"]
+    assert vehicles["on_time_share"] == 1.0 and sum(vehicles["time_budget"].values()) == 27.0
+    two = mobile(tmp_path, field_kitchens=4)  # the default sends 2 of the 4: the reason names the lever
+    assert "sends 2 of its 4 field kitchens" in two["late_reason"]
+    assert "field_kitchens = 4 would send all" in two["late_reason"]

@@ -13,6 +13,7 @@ station for a unit on field kitchens).
 from __future__ import annotations
 
 import math
+from itertools import combinations
 
 from simulation.compiled import Arrival, CompiledDrill, StationPlan
 from simulation.improve_costs import Costs
@@ -47,6 +48,8 @@ def candidates(plan: CompiledDrill, res: dict, costs: Costs, scale: float = 1.0,
         u, a = res["units"][code], arrival_of(plan, code)
         here = (u["stations"] or [None])[0]
         cause = u["late_cause"]
+        sides = [o for o in (u.get("outcomes") or {}).values() if o and (o.get("on_time_share") or 0) < 0.9]
+        causes = {cause, *(o.get("late_cause") for o in sides)}
         if here is not None and not a.mobile:
             s, st = _station(plan, here)
             ep = plan.epoch_at(a.arrive)
@@ -56,11 +59,12 @@ def candidates(plan: CompiledDrill, res: dict, costs: Costs, scale: float = 1.0,
                 else (float(ep.to_station[a.place, s]), float(ep.from_station[s, a.place]))
             )
             short = needs(plan, st, a, there, back, scale)
-            if cause in BY_CAUSE and all(c.resource != BY_CAUSE[cause] for c in short):
-                short.append(one_more(st, BY_CAUSE[cause]))  # short of it with others about: one more
-            for c in short:
-                add(code, (c,))
-            add(code, tuple(short))
+            for blamed in sorted(c for c in causes if c in BY_CAUSE):
+                if all(c.resource != BY_CAUSE[blamed] for c in short):  # short of it with others about
+                    short.append(one_more(st, BY_CAUSE[blamed]))
+            for k in range(1, len(short) + 1):  # each alone, and every bundle of them
+                for subset in combinations(short, k):
+                    add(code, subset)
             if a.vehicles and u.get("late_side", "vehicles") in ("vehicles", "both"):
                 trucks = fuel_trucks(plan, st, a, back, code, scale)
                 if trucks:
@@ -68,11 +72,11 @@ def candidates(plan: CompiledDrill, res: dict, costs: Costs, scale: float = 1.0,
                     add(code, (*short, *trucks))
         if not a.mobile and a.at_station < 0 and a.headcount:
             add(code, mobile_bundle(plan, a, code, scale))
-        if a.mobile and here is not None and cause == "field_kitchens":
+        if a.mobile and here is not None and causes & {"field_kitchens", "water_trucks"}:
             ep = plan.epoch_at(a.arrive)
             s, st = _station(plan, here)
             add(code, _kitchens(plan, st, a, float(ep.from_station[s, a.place]), code, scale))
-        if here is not None and cause == "stock":
+        if here is not None and "stock" in causes:
             for c in _stock(plan, _station(plan, here)[1], a):
                 add(code, (c,))
         for changes in _elsewhere(plan, a, code, here, scale):
@@ -89,11 +93,11 @@ def fuel_trucks(
     back); with the trucks the station lacks. Empty when the window is under 10 minutes."""
     tk = plan.trucks
     per = tk.connect_minutes + plan.consumption.diesel_l_per_vehicle / tk.pump_litres_per_minute
-    stop = a.dwell if a.dwell is not None else plan.horizon - a.arrive
+    stop = a.vehicle_target or (a.dwell if a.dwell is not None else plan.horizon - a.arrive)
     window = stop - drive - (0.0 if mobile else drive)
     if window < 10:
         return ()
-    k = math.ceil(a.vehicles * per / window * scale)
+    k = max(math.ceil(a.vehicles * per / window * scale), a.fuel_trucks + 1 if a.fuel_trucks else 0)
     out = [Change(station=st.code, resource="fuel_trucks", add=k - st.fuel_trucks)] if st.fuel_trucks < k else []
     return (*out, Change(unit=code, decide="fuel_trucks", value=k))
 
@@ -117,6 +121,8 @@ def _kitchens(
     water = math.ceil(litres / plan.trucks.water_litres) if litres > 0 else 0
     if 0 < st.water_trucks < water:
         out.append(Change(station=st.code, resource="water_trucks", add=water - st.water_trucks))
+    if st.water_trucks and 0 < a.water_trucks < water:  # the unit was sent fewer than its water calls for
+        out.append(Change(unit=code, decide="water_trucks", value=water))
     return (*out, Change(unit=code, decide="field_kitchens", value=k))
 
 

@@ -62,7 +62,7 @@ class Change:
     serve_at: str | None = None
     shift: float = 0.0  # meals_per_hour: one kitchen shift (the station's own rate)
     before: float = 0.0  # meals_per_hour: the station's rate before the change
-    decide: str | None = None  # a decision on the unit: "field_kitchens" or "fuel_trucks" sent to it
+    decide: str | None = None  # a decision on the unit: "field_kitchens", "fuel_trucks" or "water_trucks" sent
     value: int = 0  # ... how many
 
     @property
@@ -88,6 +88,9 @@ class Change:
         if self.decide == "fuel_trucks":
             n = self.value
             return f"refuel {self.unit}'s vehicles where it halts with {_count(n, 'fuel trucks')} (fuel_trucks = {n})"
+        if self.decide == "water_trucks":
+            trucks = _count(self.value, "water trucks")
+            return f"send {trucks} with {self.unit}'s field kitchens (water_trucks = {self.value})"
         if self.support == "mobile":
             return f'serve {self.unit} where it halts, by field kitchens (support = "mobile")'
         if self.support:
@@ -131,6 +134,8 @@ class Change:
             if self.decide == "field_kitchens"
             else replace(a, fuel_trucks=self.value)
             if self.decide == "fuel_trucks"
+            else replace(a, water_trucks=self.value)
+            if self.decide == "water_trucks"
             else replace(a, mobile=self.support == "mobile")
             if self.support
             else replace(a, serve_at=codes.index(self.serve_at or ""), force=True, at_station=-1)
@@ -222,7 +227,8 @@ def needs(
             if st.meals_per_hour < need:
                 out.append(_shifts(st, need))
     if a.vehicles:
-        window = (a.dwell if a.dwell is not None else target) - there - back
+        stop = a.vehicle_target or (a.dwell if a.dwell is not None else target)
+        window = stop - there - (0.0 if a.vehicle_target else back)
         bays = math.ceil(a.vehicles / max(1, math.floor(window / refuel)) * scale)
         if st.refuel_bays < bays:
             out.append(Change(station=st.code, resource="refuel_bays", add=bays - st.refuel_bays))

@@ -84,3 +84,9 @@ def fate(u: dict, side: str, o: dict, define: bool) -> str:
     if define:
         return text + f" (moved on with {count:.0f} {side} unserved, mean per replication)"
     return text + f" ({count:.0f} unserved)"
+
+
+def by_unit(row: dict) -> str:
+    """ "C-201 90, C-202 53": each unit's part of a row of ``minutes_beyond_target``."""
+    parts = row.get("by_unit") or {}
+    return ", ".join(f"{c} {parts[c]:.0f}" if c in parts else c for c in row["units"])

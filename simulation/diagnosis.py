@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import math
 
-from simulation.compiled import CompiledDrill
+from simulation.compiled import Arrival, CompiledDrill, StationPlan
 from simulation.feasibility import Feasibility
 
 
 def _plural(n: float, word: str) -> str:
     return f"{n:g} {word}" + ("" if n == 1 else "s")
+
+
+def _trucks_could(st: StationPlan, a: Arrival) -> str:
+    """The lever a refuel-bay or distance problem of vehicles has when the station has fuel trucks."""
+    if a.fuel_trucks or not st.fuel_trucks:
+        return ""
+    return f"; {st.code}'s {_plural(st.fuel_trucks, 'fuel truck')} could refuel them where they halt (fuel_trucks)"
 
 
 def resource_reason(
@@ -51,7 +58,7 @@ def resource_reason(
     if cause == "refuel_bays":
         return (
             f"{_plural(st.refuel_bays, 'refuel bay')} at {st.code}: {who}'s {a.vehicles} vehicles need "
-            f"{a.vehicles * refuel:.0f} bay-minutes within {stop}"
+            f"{a.vehicles * refuel:.0f} bay-minutes within {stop}{_trucks_could(st, a)}"
         )
     if cause == "fuel_trucks":
         tk, per = plan.trucks, plan.consumption.diesel_l_per_vehicle
@@ -86,6 +93,7 @@ def resource_reason(
             f"{st.code} sends {sent} of its {_plural(st.field_kitchens, 'field kitchen')} ({rule}): "
             f"{who}'s {people} troops need {people / rate:.1f} kitchen-hours at {rate:g} meals an hour, "
             f"{people / rate / max(sent, 1):.1f} h with {sent}, against {target}"
+            + (f"; field_kitchens = {st.field_kitchens} would send all" if sent < st.field_kitchens else "")
         )
     if cause == "dwell":
         if a.dwell is not None and a.dwell < max(meal, refuel if a.vehicles else 0.0):
@@ -99,7 +107,7 @@ def resource_reason(
         return (
             f"{who}'s vehicles are refuelled at {st.code}, {there:.0f} min from {plan.places[a.place]}: "
             f"{there + back:.0f} min there and back leave {max(left, 0):.0f} min of {stop} for {a.vehicles} refuels "
-            f"({a.vehicles * refuel:.0f} bay-minutes)"
+            f"({a.vehicles * refuel:.0f} bay-minutes){_trucks_could(st, a)}"
         )
     if there + meal > plan.target:
         return (

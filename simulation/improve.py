@@ -53,8 +53,11 @@ def _units(plan: CompiledDrill) -> list[int]:
 
 def _flags_chunk(plan: CompiledDrill, seeds: Seeds) -> list[list[int]]:
     """Per replication, whether each planned unit was on time (1) or not (0)."""
-    units = _units(plan)
-    return [[run_replication(plan, ss, i).groups[g].on_time for g in units] for i, ss in seeds]
+    units, out = _units(plan), []
+    for i, ss in seeds:
+        rec = run_replication(plan, ss, i)
+        out.append([rec.groups[g].on_time for g in units])
+    return out
 
 
 def _chunks(seeds: Seeds, slots: int) -> Iterator[Seeds]:

@@ -10,7 +10,7 @@ key            cost  per
 ============== ===== =========================================================================
 seat           1     dining seat added at a station
 refuel_bay     25    refuel bay added at a station
-field_kitchen  40    field kitchen added at a station
+field_kitchen  60    field kitchen added at a station
 fuel_truck     40    fuel truck added at a station (mobile refuelling)
 water_truck    30    water truck added at a station
 kitchen_shift  60    kitchen shift added at a station: as many meals an hour as its kitchen makes
@@ -34,7 +34,7 @@ from supply.core.validation import problems_from_validation
 DEFAULTS: dict[str, float] = {
     "seat": 1.0,
     "refuel_bay": 25.0,
-    "field_kitchen": 40.0,
+    "field_kitchen": 60.0,
     "fuel_truck": 40.0,
     "water_truck": 30.0,
     "kitchen_shift": 60.0,

@@ -34,6 +34,20 @@ from simulation.improve_costs import Costs
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 SEAT_BLOCK = 50  # seats are added in blocks of this many (a row of tables)
+NAMES = {
+    "seats": "dining seats",
+    "refuel_bays": "refuel bays",
+    "field_kitchens": "field kitchens",
+    "fuel_trucks": "fuel trucks",
+    "water_trucks": "water trucks",
+}
+PER_ITEM = {
+    "seats": "seat",
+    "refuel_bays": "refuel_bay",
+    "field_kitchens": "field_kitchen",
+    "fuel_trucks": "fuel_truck",
+    "water_trucks": "water_truck",
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,8 @@ class Change:
     serve_at: str | None = None
     shift: float = 0.0  # meals_per_hour: one kitchen shift (the station's own rate)
     before: float = 0.0  # meals_per_hour: the station's rate before the change
+    decide: str | None = None  # a decision on the unit: "field_kitchens", "fuel_trucks" or "water_trucks" sent
+    value: int = 0  # ... how many
 
     @property
     def shifts(self) -> int:
@@ -59,47 +75,50 @@ class Change:
             if self.resource == "meals_per_hour":
                 out["shifts"] = self.shifts
             return out
+        if self.decide:
+            return {"unit": self.unit, self.decide: self.value}
         key = "support" if self.support else "serve_at"
         return {"unit": self.unit, key: self.support or self.serve_at}
 
     def describe(self) -> str:
         if self.unit is None:
-            if self.resource == "meals_per_hour":
-                return self._shift_words()
-            what = {
-                "seats": "dining seats",
-                "refuel_bays": "refuel bays",
-                "field_kitchens": "field kitchens",
-            }.get(self.resource or "")
-            if what is None:
-                return f"add {self.add:,.0f} {(self.resource or '').removeprefix('stock.')} to {self.station}'s stock"
-            return f"add {self.add:,.0f} {what} at {self.station}"
+            return f"add {self.what()} at {self.station}"
+        if self.decide == "field_kitchens":
+            return f"send {self.value} field kitchens to {self.unit} (field_kitchens = {self.value})"
+        if self.decide == "fuel_trucks":
+            n = self.value
+            return f"refuel {self.unit}'s vehicles where it halts with {_count(n, 'fuel trucks')} (fuel_trucks = {n})"
+        if self.decide == "water_trucks":
+            trucks = _count(self.value, "water trucks")
+            return f"send {trucks} with {self.unit}'s field kitchens (water_trucks = {self.value})"
         if self.support == "mobile":
-            return f'serve {self.unit} by field kitchens at its site (support = "mobile")'
+            return f'serve {self.unit} where it halts, by field kitchens (support = "mobile")'
         if self.support:
             return f'serve {self.unit} at a station, not by field kitchens (support = "station")'
         return f'serve {self.unit} at {self.serve_at} (serve_at = "{self.serve_at}")'
 
-    def _shift_words(self) -> str:
-        have, n = max(1, round(self.before / self.shift)), self.shifts
-        first, last = ORDINALS[min(have, 9)], ORDINALS[min(have + n - 1, 9)]
-        which = f"a {first} kitchen shift" if n == 1 else f"{n} more kitchen shifts (the {first} to the {last})"
-        return (
-            f"add {which} of {self.shift:,.0f} meals an hour at {self.station} "
-            f"({self.before + self.add:,.0f} meals an hour in all)"
-        )
+    def what(self) -> str:
+        """What a station change adds, without the station: "600 dining seats", "a second kitchen shift…"."""
+        res = self.resource or ""
+        if res == "meals_per_hour":
+            have, n = max(1, round(self.before / self.shift)), self.shifts
+            first, last = ORDINALS[min(have, 9)], ORDINALS[min(have + n - 1, 9)]
+            which = f"a {first} kitchen shift" if n == 1 else f"{n} more kitchen shifts (the {first} to the {last})"
+            return f"{which} of {self.shift:,.0f} meals an hour ({self.before + self.add:,.0f} an hour in all)"
+        if res.startswith("stock."):
+            return f"{self.add:,.0f} {res.removeprefix('stock.')} of stock"
+        return _count(self.add, NAMES[res])
 
     def cost(self, costs: Costs) -> float:
         """What the change costs (:mod:`~.improve_costs`)."""
         if self.unit is not None:
-            return costs["support"] if self.support else costs["move_unit"]
+            return costs["support"] if self.support or self.decide else costs["move_unit"]
         res = self.resource or ""
         if res.startswith("stock."):
             return math.ceil(self.add / 1000) * costs["stock_1000"]
         if res == "meals_per_hour":
             return self.shifts * costs["kitchen_shift"]
-        per = {"seats": "seat", "refuel_bays": "refuel_bay", "field_kitchens": "field_kitchen"}[res]
-        return self.add * costs[per]
+        return self.add * costs[PER_ITEM[res]]
 
     def apply(self, plan: CompiledDrill) -> CompiledDrill:
         """The compiled drill with this change made."""
@@ -111,6 +130,12 @@ class Change:
         arrivals = tuple(
             a
             if a.group != gi
+            else replace(a, field_kitchens=self.value)
+            if self.decide == "field_kitchens"
+            else replace(a, fuel_trucks=self.value)
+            if self.decide == "fuel_trucks"
+            else replace(a, water_trucks=self.value)
+            if self.decide == "water_trucks"
             else replace(a, mobile=self.support == "mobile")
             if self.support
             else replace(a, serve_at=codes.index(self.serve_at or ""), force=True, at_station=-1)
@@ -139,12 +164,34 @@ class Step:
     scale: float = 1.0  # 1: sized by the arithmetic; 1.5, 2.25: the same, larger
 
     def describe(self) -> str:
-        return " and ".join(c.describe() for c in self.changes)
+        """One sentence: the unit's change of support or station first, then what each station
+        adds, then what is sent to the unit."""
+        if len(self.changes) == 1:
+            return self.changes[0].describe()
+        moves = [c.describe() for c in self.changes if c.unit is not None and not c.decide]
+        adds: dict[str, list[str]] = {}
+        for c in self.changes:
+            if c.unit is None:
+                adds.setdefault(c.station or "", []).append(c.what())
+        sent = [c for c in self.changes if c.decide]
+        parts = [*moves, *(f"add {_and(items)} at {st}" for st, items in adds.items())]
+        if sent:
+            parts.append(_and([c.describe() for c in sent]))
+        return "; ".join(parts)
 
     def apply(self, plan: CompiledDrill) -> CompiledDrill:
         for c in self.changes:
             plan = c.apply(plan)
         return plan
+
+
+def _count(n: float, noun: str) -> str:
+    """``1 refuel bay``, ``600 dining seats``."""
+    return f"{n:,.0f} {noun}" if n != 1 else f"1 {noun.removesuffix('s')}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def make_step(unit: str, changes: tuple[Change, ...], costs: Costs, scale: float = 1.0) -> Step:
@@ -180,7 +227,8 @@ def needs(
             if st.meals_per_hour < need:
                 out.append(_shifts(st, need))
     if a.vehicles:
-        window = (a.dwell if a.dwell is not None else target) - there - back
+        stop = a.vehicle_target or (a.dwell if a.dwell is not None else target)
+        window = stop - there - (0.0 if a.vehicle_target else back)
         bays = math.ceil(a.vehicles / max(1, math.floor(window / refuel)) * scale)
         if st.refuel_bays < bays:
             out.append(Change(station=st.code, resource="refuel_bays", add=bays - st.refuel_bays))

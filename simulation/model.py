@@ -124,6 +124,7 @@ class _Visit:
         "vehicle",
         "vehicle_end",
         "vdeadline",
+        "vend",
         "veh_last",
         "trucks",
         "nveh",
@@ -133,6 +134,7 @@ class _Visit:
         self.arrival, self.station, self.t0, self.deadline = arrival, station, t0, deadline
         # the vehicles' own deadline: vehicle_target_minutes from arrival, else the stop
         self.vdeadline = t0 + arrival.vehicle_target if arrival.vehicle_target is not None else deadline
+        self.vend = deadline  # when the last vehicle can be refuelled (with fuel trucks: when the unit leaves its halt)
         self.veh_last = t0  # latest refuel finished
         self.trucks = 0  # fuel trucks sent (0: vehicles refuel at the station's bays)
         self.nveh = 0 if arrival.mobile else arrival.vehicles  # vehicles this visit serves
@@ -261,11 +263,15 @@ class Model:
         self.open.append(v)
         st.units += 1
         group.stations.setdefault(st.plan.code, None)
-        if math.isfinite(deadline):
-            self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._deadline, v))
-        if a.fuel_trucks and st.trucks is not None:  # vehicles refuelled where the unit halts
+        if a.fuel_trucks and st.trucks is not None:  # vehicles refuelled where the unit halts, until it leaves
             v.trucks = min(a.fuel_trucks, st.plan.fuel_trucks)
             v.nveh = a.vehicles
+            v.vend = t + a.dwell if a.dwell is not None else math.inf
+            if a.vehicle_target is None:
+                v.vdeadline = v.vend
+        if math.isfinite(max(deadline, v.vend)):
+            self.env.timeout(max(0.0, deadline, v.vend) - t).callbacks.append(partial(self._deadline, v))
+        if v.trucks:
             self._send_trucks(v, there if a.mobile else back)
         if a.mobile:
             self._mobile(v, there)
@@ -524,19 +530,18 @@ class Model:
                 if per > load:  # dry: back to the station to refill, and out again
                     t, load = t + 2 * drive + tk.refill_minutes, tk.fuel_litres
                 begin, end = t, t + tk.connect_minutes + per / tk.pump_litres_per_minute
-                if end > v.deadline:
+                if end > v.vend:
                     break
                 start, finish, t, load, served = begin, end, end, load - per, served + 1
                 v.vehicle_wait += begin - v.t0
-            stop = self._end(v)
+            stop = min(v.vend, self.plan.horizon)
             if served:
                 v.track(True, finish, {budget.TRUCK_WAIT: start - v.t0, budget.REFUEL: finish - start}, travel=0.0)
             if served < share and not v.closed:
                 why = budget.TRUCK_WAIT if served < k else budget.STOCK_WAIT
                 v.track(True, math.inf, {why: stop - v.t0}, travel=0.0)
                 v.vehicle_wait += (share - served) * max(0.0, stop - v.t0)
-            if served:
-                yield env.timeout(finish - env.now)
+            # the vehicles' fates are known now (as a seat pool's are): settle at once, as _settle does
             if not v.closed:
                 v.refuelled += served
                 if served:
@@ -545,7 +550,7 @@ class Model:
                 v.resolved += share
                 self._settle(v)
             if served:
-                yield env.timeout(drive)  # back to the station
+                yield env.timeout(finish + drive - env.now)  # refuelling, then back to the station
                 st.trucks_out.add(out, env.now)
 
     # --- outcomes ------------------------------------------------------------------------
@@ -568,7 +573,7 @@ class Model:
         if outcome == "missed":
             # people held up by a stock-out waited from reaching the station until the unit left
             blocked = a.headcount - v.people_resolved if v.reached else 0
-            v.wait_sum += blocked * (self.env.now - v.t1)
+            v.wait_sum += blocked * max(0.0, min(self.env.now, v.deadline) - v.t1)
         self._budget(v, g, outcome)
         g.counts[outcome] += 1
         g.people += a.headcount
@@ -603,7 +608,8 @@ class Model:
             trucks = vehicle and v.trucks > 0
             if done < n:
                 if (v.vehicle_end if vehicle else v.person_end) != math.inf:
-                    v.track(vehicle, math.inf, self._unserved(v, vehicle, now), travel=0.0 if trucks else None)
+                    end = min(now, v.vend if vehicle else v.deadline)
+                    v.track(vehicle, math.inf, self._unserved(v, vehicle, end), travel=0.0 if trucks else None)
                 result = "missed"
             else:
                 result = "on_time" if last <= due else "late"

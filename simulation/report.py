@@ -20,7 +20,7 @@ from pathlib import Path
 import matplotlib
 
 from simulation.budget import BUDGET_KEYS
-from simulation.definitions import CAUSE_WORDS, DEFINITIONS, fate, late_sides
+from simulation.definitions import CAUSE_WORDS, DEFINITIONS, by_unit, fate, late_sides
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
@@ -131,6 +131,11 @@ def _budget_plot(res: dict) -> str:
     if not rows:
         return _empty("The drill has no planned units: no time budgets to show.")
     units = {f"{c} {'vehicles' if side == 'vehicles' else 'people'}": o for c, side, o, _ in rows}
+    due = {  # the vehicles' own deadline: their target, else the stop
+        f"{c} vehicles": u.get("vehicle_target_minutes") or u.get("dwell_minutes")
+        for c, side, _, u in rows
+        if side == "vehicles"
+    }
     codes = list(units)
     fig, ax = plt.subplots(figsize=(10, 0.5 * len(codes) + 1.6))
     left = [0.0] * len(codes)
@@ -144,13 +149,25 @@ def _budget_plot(res: dict) -> str:
         ax.text(
             total + 2,
             i,
-            f"{total:.0f} min" + (f" — {cause.replace('_', ' ')}" if cause else ""),
+            f"{total:.0f} min" + (f" — {CAUSE_WORDS.get(cause, cause)}" if cause else ""),
             va="center",
             fontsize=8,
         )
-    ax.axvline(res["target_minutes"], color="#b00", linestyle="--", label=f"target {res['target_minutes']:g} min")
+    target = res["target_minutes"]
+    ax.axvline(target, color="#b00", linestyle="--", label=f"people's target {target:g} min")
+    marks = [(codes.index(c), m) for c, m in due.items() if m]
+    if marks:
+        ax.scatter(
+            [m for _, m in marks],
+            [i for i, _ in marks],
+            marker="|",
+            s=400,
+            color="#000",
+            zorder=3,
+            label="vehicles' deadline (stop or vehicle target)",
+        )
     ax.invert_yaxis()
-    ax.set_xlim(0, max([*left, res["target_minutes"]]) * 1.35)
+    ax.set_xlim(0, max([*left, res["target_minutes"], *(m for _, m in marks)]) * 1.35)
     ax.set_xlabel("minutes from arrival of the side's last person fed (vehicle refuelled, or one left unserved)")
     ax.set_title("Where each planned unit's time went, people and vehicles (mean over replications)")
     ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
@@ -242,7 +259,7 @@ def _beyond(res: dict) -> str:
             e(r["station"]),
             e(CAUSE_WORDS.get(r["resource"], r["resource"])),
             f"{r['minutes']:.0f}",
-            e(", ".join(r["units"])),
+            e(by_unit(r)),
         ]
         for r in res.get("minutes_beyond_target") or []
     ]
@@ -283,19 +300,25 @@ def _pct(d: dict | None) -> str:
 
 
 def improvement_html(imp: dict) -> str:
-    """The ``jungong improve`` answer as a numbered list of actions with their effect."""
+    """The ``jungong improve`` answer: its steps with their cost and effect, whether the goal is
+    reached, each unit still late with why no step helps, and the costs assumed."""
     e = html.escape
     base = imp["baseline"]["planned_units_on_time"]
     items = "".join(
-        f"<li>{e(step['action'])}: planned units on time {_pct(step['planned_units_on_time'])}, "
-        f"gain {_ci(step['gain'], '{:+.1%}')} (paired, 95%)</li>"
+        f"<li>{e(step['action'])} (cost {step.get('cost', 0):g}): planned units on time "
+        f"{_pct(step['planned_units_on_time'])}, gain {_ci(step['gain'], '{:+.1%}')} (paired, 95%)</li>"
         for step in imp["steps"]
     )
     verdict = "reaches" if imp["reached"] else "does not reach"
+    late = "".join(f"<li>{e(u['unit'])}: {e(u['reason'])}</li>" for u in imp.get("unreachable", []))
+    costs = ", ".join(f"{e(k)} {v['cost']:g}{'*' if v['assumed'] else ''}" for k, v in imp.get("costs", {}).items())
     return (
-        f"<h2>The smallest change that fixes it</h2><p>Goal: {imp['goal']:.0%} of planned units on time per "
+        f"<h2>What to change, at the least cost</h2><p>Goal: {imp['goal']:.0%} of planned units on time per "
         f"replication (now {_pct(base)}). Same random numbers for every candidate.</p>"
-        f"<ol>{items}</ol><p>This {verdict} the goal.{' ' + e(imp.get('note', '')) if imp.get('note') else ''}</p>"
+        f"<ol>{items}</ol><p>This {verdict} the goal (total cost {imp.get('total_cost', 0):g})."
+        f"{' ' + e(imp.get('note', '')) if imp.get('note') else ''}</p>"
+        + (f"<p>Still late, and why no step helps:</p><ul>{late}</ul>" if late else "")
+        + (f"<p>Cost points per item, [improve.costs] (* default): {costs}.</p>" if costs else "")
     )
 
 

@@ -313,7 +313,8 @@ class DrillStats:
         return {}
 
     def minutes_beyond_target(self) -> list[dict]:
-        """The blame table as rows ``{station, resource, minutes, units}``, most minutes first."""
+        """The blame table as rows ``{station, resource, minutes, units, by_unit}``, most minutes first
+        (``by_unit``: each unit's minutes charged to that cause, per replication)."""
         rows = []
         for (code, cause), minutes in sorted(self.blame_table().items(), key=lambda kv: -kv[1]):
             k, late = CAUSES.index(cause), self.late_units()
@@ -324,7 +325,9 @@ class DrillStats:
             ]
             if any(c in self._planned for c in units):  # the table is the planned units' (module docstring)
                 units = [c for c in units if c in self._planned]
-            rows.append({"station": code, "resource": cause, "minutes": round(minutes, 1), "units": units})
+            by_unit = {c: round(float(self.groups[c].blame[k]) / max(self.n, 1), 1) for c in units}
+            row = {"station": code, "resource": cause, "minutes": round(minutes, 1), "units": units}
+            rows.append(row | {"by_unit": by_unit})
         return rows
 
     def placement(self) -> list[dict]:

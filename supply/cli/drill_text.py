@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulation.budget import BUDGET_KEYS
-from simulation.definitions import CAUSE_WORDS, DEFINITIONS, fate, late_sides
+from simulation.definitions import CAUSE_WORDS, DEFINITIONS, by_unit, fate, late_sides
 
 #: Short headers of the time budget's parts (80 columns).
 _BUDGET_HEAD = {
@@ -102,7 +102,9 @@ def headline(res: dict) -> list[tuple[str, str | None]]:
             + (f" ({p['nearest_feasible']} could serve it in time)" if p["nearest_feasible"] else "")
             for p in placed
         ]
-        rest = "" if all(p["nearest_feasible"] for p in placed) else "; no station could serve the others in time"
+        near = [p for p in placed if p["nearest_feasible"]]
+        others = "the others" if near else "them"
+        rest = "" if len(near) == len(placed) else f"; no station could serve {others} in time"
         lines.append(
             (
                 f"placement (late by distance, minutes beyond target): {', '.join(parts)}{rest} — serve them "
@@ -128,7 +130,9 @@ def print_result(res: dict, out: Console) -> None:
         text = textwrap.fill(line, width=width, subsequent_indent=indent, break_on_hyphens=False)
         out.print(text, style=style, markup=False, highlight=False)
     stations = _table("Stations (means over replications)")
-    for col in ("station", "units", "on time", "fed", "wait", "seat use", "bay use", "stock-outs"):
+    trucks = any((s.get("fuel_truck_utilisation") or {}).get("mean") for s in res["stations"].values())
+    cols = ("station", "units", "on time", "fed", "wait", "seat use", "bay use", *(("truck use",) * trucks))
+    for col in (*cols, "stock-outs"):
         stations.add_column(col, justify="left" if col == "station" else "right")
     for code, s in res["stations"].items():
         if s["units"]:
@@ -140,6 +144,7 @@ def print_result(res: dict, out: Console) -> None:
                 _num(s["mean_wait_minutes"]["mean"], "{:.1f}"),
                 _num(s["utilisation"]["mean"], "{:.1%}"),
                 _num(s["refuel_bay_utilisation"]["mean"], "{:.1%}"),
+                *((_num(s["fuel_truck_utilisation"]["mean"], "{:.1%}"),) * trucks),
                 f"{s['stockouts']:.2f}",
             )
     out.print()
@@ -177,9 +182,7 @@ def _print_beyond(res: dict, out: Console) -> None:
     for col in ("station", "resource", "minutes", "units"):
         table.add_column(col, justify="right" if col == "minutes" else "left")
     for r in rows:
-        table.add_row(
-            r["station"], CAUSE_WORDS.get(r["resource"], r["resource"]), f"{r['minutes']:.0f}", ", ".join(r["units"])
-        )
+        table.add_row(r["station"], CAUSE_WORDS.get(r["resource"], r["resource"]), f"{r['minutes']:.0f}", by_unit(r))
     out.print()
     out.print(table)
 

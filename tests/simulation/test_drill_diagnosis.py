@@ -81,7 +81,8 @@ def test_a_station_too_far_to_go_and_return_is_infeasible(tmp_path):
     # charged the whole stop: 30 minutes on the road, 90 it would need to come back — to distance,
     # which no station can add: placement, not a station's bottleneck (issue 19)
     assert res["placement"] == [{"unit": "AWAY", "served_at": "F", "minutes": 120.0, "nearest_feasible": None}]
-    assert {"station": "F", "resource": "travel", "minutes": 120.0, "units": ["AWAY"]} in res["minutes_beyond_target"]
+    row = {"station": "F", "resource": "travel", "minutes": 120.0, "units": ["AWAY"], "by_unit": {"AWAY": 120.0}}
+    assert row in res["minutes_beyond_target"]
     assert res["bottleneck_resource"]["resource"] != "travel"
     assert res["bottleneck_resource"]["late_unit_minutes"] == 0.0
     assert "distance did (AWAY: placement)" in res["bottleneck_reason"]

@@ -61,7 +61,7 @@ def test_people_fed_on_time_while_vehicles_miss_their_stop(tmp_path):
     assert res["late_units"] == ["CONVOY"]
     assert res["bottleneck_resource"] == {"station": "H", "resource": "refuel_bays", "late_unit_minutes": 90.0}
     assert res["minutes_beyond_target"] == [
-        {"station": "H", "resource": "refuel_bays", "minutes": 90.0, "units": ["CONVOY"]}
+        {"station": "H", "resource": "refuel_bays", "minutes": 90.0, "units": ["CONVOY"], "by_unit": {"CONVOY": 90.0}}
     ]
     assert res["placement"] == []
 
@@ -179,7 +179,8 @@ def test_a_unit_late_by_distance_is_placement_not_a_station_bottleneck(tmp_path)
     assert u["late_cause"] == "travel" and u["mean_minutes_to_fed"] == 110.0
     assert res["placement"] == [{"unit": "AWAY", "served_at": "F", "minutes": 65.0, "nearest_feasible": "N"}]
     assert res["bottleneck_resource"]["late_unit_minutes"] == 0.0
-    assert {"station": "F", "resource": "travel", "minutes": 65.0, "units": ["AWAY"]} in res["minutes_beyond_target"]
+    row = {"station": "F", "resource": "travel", "minutes": 65.0, "units": ["AWAY"], "by_unit": {"AWAY": 65.0}}
+    assert row in res["minutes_beyond_target"]
 
 
 def test_unit_decisions_are_checked(tmp_path):
@@ -221,8 +222,35 @@ def test_text_and_report_show_both_sides_and_define_missed_once(tmp_path):
     rows = [line.split() for line in text.splitlines() if line.startswith(("CONVOY", "H "))]
     assert ["CONVOY", "ppl", "H", "20", "·", "20", "·"] in rows  # meal, bay, total, beyond (unused columns hidden)
     assert ["CONVOY", "veh", "H", "·", "90", "90", "90"] in rows
-    assert ["H", "refuel", "bays", "90", "CONVOY"] in rows  # the bottleneck's 90, found in a table
+    assert ["H", "refuel", "bays", "90", "CONVOY", "90"] in rows  # the bottleneck's 90, found in a table
     assert "wait (station): the mean full wait" in text and "wait (unit, walk-ins): person-minutes" in text
     page = render(res)
     assert "Planned units, people and vehicles" in page and "<dt><b>missed</b></dt>" in page
     assert page.split("Service level")[0].count("moved on with") == 1
+
+
+def test_fuel_trucks_refuel_at_the_halt_until_the_unit_leaves_it(tmp_path):
+    """At site S (5 min from H), a 60-min stop: the people must start back at 55, but the vehicles
+    stay at the halt: 1 truck drives 5 min, 10 vehicles × 5.5 min end at 60 — on time, just."""
+    text = CONVOY.replace("vehicles = 30", "vehicles = 10").replace('station = "H"', 'site = "S"')
+    text = text.replace("dwell_minutes = 90", "dwell_minutes = 60")
+    path = drill_file(tmp_path, text.format(unit="fuel_trucks = 1", extra=""), seats=100, h_stock="fuel_trucks = 1")
+    res = run_drill(load(path), workers=1).as_dict()
+    vehicles = res["units"]["CONVOY"]["outcomes"]["vehicles"]
+    assert vehicles["time_budget"]["truck_wait"] == 54.5 and vehicles["time_budget"]["travel"] == 0.0
+    assert sum(vehicles["time_budget"].values()) == 60.0 and vehicles["on_time_share"] == 1.0
+
+
+def test_mobile_support_refuels_only_with_fuel_trucks(tmp_path):
+    """Field kitchens feed the unit where it is; its 4 vehicles are refuelled only if trucks are sent:
+    1 truck drives 5 min, 4 × 5.5 min — the last done 27 min after arrival."""
+    unit = "vehicles = 4\ndwell_minutes = 200\nfield_kitchens = 4"
+    alone = mobile(tmp_path, unit=unit, field_kitchens=4)
+    assert alone["outcomes"]["vehicles"] is None and alone["vehicles"] == 4  # nothing refuels them
+    assert alone["field_kitchens"] == 4 and "would send all" not in (alone["late_reason"] or "")
+    trucked = mobile(tmp_path, unit=unit + "\nfuel_trucks = 1", field_kitchens=4, h_stock="fuel_trucks = 1")
+    vehicles = trucked["outcomes"]["vehicles"]
+    assert vehicles["on_time_share"] == 1.0 and sum(vehicles["time_budget"].values()) == 27.0
+    two = mobile(tmp_path, field_kitchens=4)  # the default sends 2 of the 4: the reason names the lever
+    assert "sends 2 of its 4 field kitchens" in two["late_reason"]
+    assert "field_kitchens = 4 would send all" in two["late_reason"]

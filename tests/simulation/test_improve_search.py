@@ -1,5 +1,6 @@
 """``improve``'s search on hand-built cases whose answer is known by construction: a bundle that
 only helps whole is one step, the cheaper of two fixes is taken (and the costs decide which), a
+convoy whose vehicles miss their stop is fixed by fuel trucks, a
 unit no lever can save is listed in ``unreachable`` with its figures, and ``[improve.costs]`` is
 validated like every other section."""
 
@@ -132,6 +133,57 @@ meal_minutes = 20
 """
 
 
+#: A convoy 5 min from H, whose one bay refuels 8 of its 30 vehicles in its 90-minute stop (fixed
+#: 10-minute refuels, 10 min of driving): its people are fed on time, its vehicles are not. Bays
+#: cost 200 here; fuel trucks refuel a vehicle in 3 + 150 L ÷ 60 L/min = 5.5 min where it halts,
+#: so 3 trucks do 30 in 55 of the 80 minutes left after the drive out and back.
+CONVOY = """
+[scenario]
+name = "convoy"
+
+[[stations]]
+code = "H"
+tier = "hub"
+lat = 23.0
+lon = 113.0
+seats = 100
+refuel_bays = 1
+
+[[sites]]
+code = "S"
+kind = "road"
+ring = "city"
+lat = 23.01
+lon = 113.01
+
+[[links]]
+a = "H"
+b = "S"
+minutes = 5
+
+[drill]
+hours = 4
+target_minutes = 45
+replications = 4
+seed = 1
+
+[[drill.units]]
+code = "CONVOY"
+headcount = 10
+vehicles = 30
+site = "S"
+arrive = 0
+dwell_minutes = 90
+
+[drill.service]
+meal_minutes = 20
+refuel_minutes = 10
+
+[improve.costs]
+refuel_bay = 200
+"""
+
+
 def _write(tmp_path: Path, text: str, name: str) -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -175,7 +227,7 @@ def test_a_unit_no_lever_can_save_is_unreachable_with_its_figures(tmp_path):
     (only,) = res["unreachable"]
     assert only["unit"] == "AWAY"
     assert "F, is 90 min from its site" in only["reason"] and "fed 110 min after arrival" in only["reason"]
-    assert "no station has field kitchens" in only["reason"]
+    assert "field kitchens from F would reach its site 90 min after it arrives" in only["reason"]
 
 
 def test_max_steps_stops_the_search_and_says_so(tmp_path):
@@ -192,3 +244,18 @@ def test_bad_costs_name_every_fault(tmp_path):
     assert paths == {"improve.costs.seat", "improve.costs.bogus"}
     res = CliRunner().invoke(app, ["improve", str(path), "-n", "2", "-w", "1"])
     assert res.exit_code == 2 and "improve.costs.seat" in res.stderr and "Traceback" not in res.output
+
+
+def test_a_convoy_whose_vehicles_miss_their_stop_is_fixed_by_fuel_trucks(tmp_path):
+    res, baseline = improve(load(_write(tmp_path, CONVOY, "convoy.toml")), replications=4)
+    unit = baseline.as_dict()["units"]["CONVOY"]
+    assert unit["late_side"] == "vehicles" and unit["outcomes"]["vehicles"]["late_cause"] == "refuel_bays"
+    assert unit["outcomes"]["people"]["on_time_share"] == 1.0
+    assert res["reached"] and len(res["steps"]) == 1
+    (step,) = res["steps"]
+    assert step["changes"] == [
+        {"station": "H", "resource": "fuel_trucks", "add": 3},
+        {"unit": "CONVOY", "fuel_trucks": 3},
+    ]
+    assert step["cost"] == 3 * 40 + 20 and step["gain"] == {"mean": 1.0, "ci95": [1.0, 1.0]}
+    assert "refuel CONVOY's vehicles where it halts with 3 fuel trucks (fuel_trucks = 3)" in step["action"]

@@ -13,6 +13,9 @@ print.
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from supply.api.analysis_jobs import run_stored, throttled
@@ -30,8 +33,18 @@ SIMULATORS = frozenset({Role.planner, Role.commander, Role.admin})
 DEFAULT_DRILL = "guangzhou"
 #: Keys of the drill's JSON left out of a stored result: the report's plotting series.
 PLOT_KEYS = ("series", "minutes_to_fed_histogram")
-#: The network key of simulations: a drill scenario carries its own network (its content is hashed).
-NO_NETWORK = "drill"
+
+
+@cache
+def model_version() -> str:
+    """The simulation code's content hash, in every simulation's id (a drill scenario carries its own
+    network, hashed with it): a result of an older model is never answered for a newer one."""
+    import simulation
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(simulation.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def built_in(settings: Settings) -> list[str]:
@@ -104,7 +117,7 @@ def start(
     store: AnalysisStore = runtime.analyses
     state, new = store.start(
         args,
-        NO_NETWORK,
+        model_version(),
         user=user.name,
         owner=process_id(),
         per_user=settings.analysis_jobs_per_user,

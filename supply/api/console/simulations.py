@@ -213,7 +213,9 @@ def _planned(result: dict[str, Any]) -> dict[str, Any]:
     placement = result.get("placement") or []
     if isinstance(placement, dict):
         placement = [{"unit": k, **v} for k, v in placement.items()]
+    trucks = any(((st.get("fuel_truck_utilisation") or {}).get("mean") or 0) > 0 for st in result["stations"].values())
     return {
+        "trucks": trucks,
         "sides": any("late_side" in units[c] for c in late),
         "planned": planned,
         "on_time": len(planned) - len([c for c in late if c in planned]),

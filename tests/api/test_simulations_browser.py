@@ -58,7 +58,7 @@ def start_drill(page, base: str, scenario: str, replications: int) -> None:
     page.select_option(f"{form} [name=scenario]", scenario)
     page.fill(f"{form} [name=replications]", str(replications))
     page.fill(f"{form} [name=seed]", str(random.randrange(10**6)))  # a new run, not one this server already did
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=60_000):  # a busy machine: the job pool shares its cores with the server
         page.click(f"{form} button[type=submit]")
 
 
@@ -66,7 +66,7 @@ def test_planner_runs_a_drill_watches_it_and_runs_improve(live, browser):
     b = browser()
     page = b.page
     sign_in(page, live.base, live.db.tokens["planner"])
-    start_drill(page, live.base, "nansha-embarkation", 100)
+    start_drill(page, live.base, "nansha-embarkation", 40)
     assert re.search(r"/console/simulations/[0-9a-f]{32}$", page.url)
     assert page.get_attribute("#sim", "data-status") in ("queued", "running")  # its progress, while it runs
     assert page.locator("#sim progress").count() == 1
@@ -91,7 +91,7 @@ def test_planner_runs_a_drill_watches_it_and_runs_improve(live, browser):
 
     drill_url = page.url
     page.fill("form[data-form=improve] [name=max_steps]", "3")
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=60_000):
         page.click("form[data-form=improve] button[type=submit]")
     assert page.url != drill_url
     page.wait_for_selector(FINISHED, timeout=120_000)

@@ -102,6 +102,9 @@ def test_planner_runs_a_drill_watches_it_and_runs_improve(live, browser):
     assert reached == "true" and "Goal reached" in page.inner_text("[data-reached]")
     assert page.get_attribute("a[data-link=drill]", "href") == drill_url.removeprefix(live.base)
     shot(page, "sim-3-improve", "sqlite")
+    improve_url = page.url.removeprefix(live.base)
+    page.goto(drill_url)  # the drill's page lists its improve runs
+    assert page.get_attribute("ul.improves li a", "href") == improve_url
     clean(b)
 
 

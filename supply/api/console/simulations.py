@@ -13,6 +13,7 @@ the goal is reached. A faulty upload comes back with every fault named by its ke
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any
@@ -101,13 +102,19 @@ KIND_WORDS = {"drill": N_("Simulated drill"), "improve": N_("Improve: what to ch
 STATES = (N_("queued"), N_("running"))
 
 
+def _file_name(name: str) -> str:
+    """An upload's file name as its faults name it: letters, digits, ``._-`` only (never a path)."""
+    clean = re.sub(r"[^\w.\-]", "_", Path(name).name)[:100].strip(".")
+    return clean or "uploaded.toml"
+
+
 async def _posted(request: Request, user: User) -> tuple[Caller, dict[str, Any]]:
     """The posted form (multipart or not) after its CSRF field is checked; an upload as its file name and text."""
     form: dict[str, Any] = {}
     for key, value in (await request.form()).items():
         if isinstance(value, UploadFile):
             if value.filename:
-                form[key] = (Path(value.filename).name[:100], await value.read(MAX_UPLOAD + 1))
+                form[key] = (_file_name(value.filename), await value.read(MAX_UPLOAD + 1))
         else:
             form[key] = value
     check_csrf(request, form.pop("csrf", None))
@@ -245,6 +252,7 @@ def _page(request: Request, user: Caller, analysis_id: str, template: str, statu
     result = runtime.analyses.result(analysis_id) if state["status"] == "done" else None
     a = AnalysisPublic.of(state, runtime.tz, result).model_dump(mode="json")
     drill = _planned(result) if result is not None and state["kind"] == "drill" else None
+    improves = [s for s in runtime.analyses.recent(("improve",)) if s["arguments"].get("drill") == analysis_id]
     ctx.setdefault("values", {})
     ctx.setdefault("errors", {})
     return render(
@@ -265,6 +273,7 @@ def _page(request: Request, user: Caller, analysis_id: str, template: str, statu
         pct=_pct,
         gain=_gain,
         definitions=DEFINITIONS,
+        improves=[AnalysisPublic.of(s, runtime.tz).model_dump(mode="json") for s in improves],
         **ctx,
     )
 

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         description="the most simulated events (replications × arrivals and events) a drill may cost",
     )
     drill_workers: int = Field(default=2, ge=1, le=64, description="processes of the server's drill planning pool")
+    drill_queue: int = Field(
+        default=8, ge=1, le=1_000, description="drills planning at once in all (more: 503 + Retry-After)"
+    )
+    drill_queue_per_user: int = Field(
+        default=2, ge=1, le=1_000, description="drills one user may have planning at once (more: 429 + Retry-After)"
+    )
     cluster: str | None = Field(default=None, description="a Dask scheduler (tcp://host:8786) for drill planning")
     analysis_jobs: int = Field(
         default=4, ge=1, le=256, description="background analyses (coverage, N-1, maps) queued or running at once"

@@ -35,6 +35,7 @@ from sqlalchemy import Engine
 from supply.api.job_pool import JobDied, JobPool, JobStopped
 from supply.core.errors import DatabaseBusyError, DatabaseUnavailableError, JungongError
 from supply.core.settings import Settings
+from supply.service.db import SQLITE_BUSY_SECONDS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -82,6 +83,7 @@ class DrillJobs:
         self._futures: dict[int, Future] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._unrecorded: dict[int, str] = {}  # drills whose job died while the database was away: their reasons
 
     def _pool(self) -> JobPool:
         with self._lock:
@@ -104,7 +106,8 @@ class DrillJobs:
         return [] if self._jobs is None else self._jobs.running()
 
     def submit(self, drill_id: int, user: str = "") -> None:
-        future = self.run(run_job, self.url, drill_id, str(self.base_dir), user=user)
+        busy = self.settings.sqlite_busy_seconds
+        future = self.run(run_job, self.url, drill_id, str(self.base_dir), busy, user=user)
         self._futures[drill_id] = future
         future.add_done_callback(partial(self._done, drill_id))
 
@@ -119,7 +122,8 @@ class DrillJobs:
         log.error("drill %d: its planning job stopped: %s", drill_id, reason)
         self._fail(drill_id, f"planning stopped: {reason}; start the drill again")
 
-    def _fail(self, drill_id: int, reason: str) -> None:
+    def _fail(self, drill_id: int, reason: str) -> bool:
+        """Record a drill's failure; ``False`` if the database stayed away (the watch tries again)."""
         from supply.drills import jobs
         from supply.service.db import make_engine, write_session
 
@@ -132,11 +136,15 @@ class DrillJobs:
                     session.commit()
 
             retrying(fail, f"drill {drill_id}: recording its failure")
-        except Exception as exc:  # the database is gone for good: the drill is found stale at the next recovery
-            log.error("drill %d: could not record its failure (%s)", drill_id, exc)
+        except Exception as exc:  # the database is still away: the watch records it at its next round
+            log.error("drill %d: could not record its failure yet (%s)", drill_id, exc)
+            self._unrecorded[drill_id] = reason
+            return False
         finally:
             if self._engine is None:
                 engine.dispose()
+        self._unrecorded.pop(drill_id, None)
+        return True
 
     def cancel(self, drill_id: int) -> None:
         """Drop a drill's job not yet started (one running stops at its next progress step)."""
@@ -164,10 +172,13 @@ class DrillJobs:
         return [drill_id for drill_id, _ in claimed]
 
     def watch(self, engine: Engine, every: float = RECOVER_EVERY_S) -> None:
-        """Recover stale drills every ``every`` seconds (a server worker killed while its drills planned)."""
+        """Every ``every`` seconds: record the failures the database was away for, and recover stale
+        drills (a server process killed while its drills planned)."""
 
         def loop() -> None:
             while not self._stop.wait(every):
+                for drill_id, reason in list(self._unrecorded.items()):
+                    self._fail(drill_id, reason)
                 try:
                     self.recover(engine)
                 except Exception as exc:  # a database away for a moment: the next round tries again
@@ -216,7 +227,7 @@ def failure_reason(exc: Exception, what: str) -> str:
     return f"{what} failed unexpectedly ({type(exc).__name__}); it has been logged as {error_id}"
 
 
-def run_job(url: str, drill_id: int, base_dir: str) -> str:
+def run_job(url: str, drill_id: int, base_dir: str, busy_seconds: float = SQLITE_BUSY_SECONDS) -> str:
     """Plan one drill (in a job process): simulate, write its units in batches, open it.
 
     Returns the drill's final status. Each transaction that loses its database is tried again
@@ -226,7 +237,7 @@ def run_job(url: str, drill_id: int, base_dir: str) -> str:
     from supply.drills import jobs
     from supply.service.db import make_engine, write_session
 
-    engine = make_engine(url, pool_pre_ping=True)
+    engine = make_engine(url, busy_seconds=busy_seconds, pool_pre_ping=True)
     try:
         _plan(engine, drill_id, Path(base_dir))
         return "open"

@@ -1,8 +1,9 @@
 """The server's job processes: one process per job, a bounded number at once, served fairly across users.
 
 :class:`JobPool` holds the jobs of one server process (drill planning, background analyses). Jobs
-wait in one queue per user and start round-robin across users, at most ``slots`` at a time, so one
-user's many jobs never hold another's behind them. Each job runs in a process of its own (forked
+wait in one queue per user, at most ``slots`` run at a time, and a free slot goes to the user with
+the fewest jobs running, then to the one served longest ago: one user's many jobs never hold
+another's behind them. Each job runs in a process of its own (forked
 where the platform can), never in a shared pool: a job whose process dies — killed, out of memory —
 fails alone, at once, with the reason (:class:`JobDied`, naming the signal), and the next job starts
 in a fresh process; no broken pool is left to refuse later requests. With a Dask cluster
@@ -97,9 +98,10 @@ class JobPool:
     def __init__(self, slots: int, executor: Executor | None = None, close: Callable[[], None] | None = None) -> None:
         self.slots = slots
         self._executor, self._close_executor = executor, close
-        self._queues: dict[str, deque[_Job]] = {}
-        self._turns: deque[str] = deque()  # users with queued jobs, in the order they are served
-        self._running: dict[Future, multiprocessing.process.BaseProcess | None] = {}
+        self._queues: dict[str, deque[_Job]] = {}  # users with queued jobs: their jobs in order
+        self._served: dict[str, int] = {}  # when each user last had a job started (a counter)
+        self._starts = 0
+        self._running: dict[Future, tuple[str, Any]] = {}  # user and process (None: not yet, or on a cluster)
         self._lock = threading.Lock()
         self._closed = False
         methods = multiprocessing.get_all_start_methods()
@@ -114,10 +116,7 @@ class JobPool:
             if self._closed:
                 job.future.set_exception(JobStopped("the server is stopping"))
                 return job.future
-            if user not in self._queues:
-                self._queues[user] = deque()
-                self._turns.append(user)
-            self._queues[user].append(job)
+            self._queues.setdefault(user, deque()).append(job)
         self._dispatch()
         return job.future
 
@@ -129,30 +128,29 @@ class JobPool:
                     if job.future is future:
                         queue.remove(job)
                         if not queue:
-                            self._forget(user)
+                            del self._queues[user]
                         return future.cancel()
         return False
 
     def running(self) -> list[int]:
         """The process ids of the jobs running now (local processes only)."""
         with self._lock:
-            return [p.pid for p in self._running.values() if p is not None and p.pid is not None]
-
-    def _forget(self, user: str) -> None:
-        del self._queues[user]
-        self._turns.remove(user)
+            return [p.pid for _, p in self._running.values() if p is not None and p.pid is not None]
 
     def _next(self) -> _Job | None:
-        """The next job, round-robin across users (called with the lock held)."""
-        while self._turns:
-            user = self._turns.popleft()
+        """The next job: the user with the fewest running, then served longest ago (called with the lock held)."""
+        while self._queues:
+            running: dict[str, int] = {}
+            for who, _ in self._running.values():
+                running[who] = running.get(who, 0) + 1
+            user = min(self._queues, key=lambda u: (running.get(u, 0), self._served.get(u, -1)))
             queue = self._queues[user]
             job = queue.popleft()
-            if queue:
-                self._turns.append(user)
-            else:
+            if not queue:
                 del self._queues[user]
             if job.future.set_running_or_notify_cancel():
+                self._starts += 1
+                self._served[user] = self._starts
                 return job
         return None
 
@@ -165,7 +163,7 @@ class JobPool:
                 job = self._next()
                 if job is None:
                     return
-                self._running[job.future] = None
+                self._running[job.future] = (job.user, None)
             try:
                 self._start(job)
             except Exception as exc:  # no process could be started (out of memory, too many processes)
@@ -181,7 +179,7 @@ class JobPool:
         proc.start()
         writer.close()
         with self._lock:
-            self._running[job.future] = proc
+            self._running[job.future] = (job.user, proc)
         threading.Thread(target=self._wait, args=(job.future, proc, reader), name="jungong-job", daemon=True).start()
 
     def _wait(self, future: Future, proc: Any, reader: Any) -> None:
@@ -220,8 +218,7 @@ class JobPool:
             self._closed = True
             queued = [job for queue in self._queues.values() for job in queue]
             self._queues.clear()
-            self._turns.clear()
-            procs = [p for p in self._running.values() if p is not None]
+            procs = [p for _, p in self._running.values() if p is not None]
         for job in queued:
             if job.future.set_running_or_notify_cancel():
                 job.future.set_exception(JobStopped("the server stopped before the job started"))

@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from supply.api import create_app
 from supply.api.drill_jobs import process_id
 from supply.core.settings import Settings
+from supply.service.db import make_engine, write_session
 from tests.api.drill_helpers import SMALL_DRILL, drill_body, post_drill, start_at, wait_planned
 from tests.api.test_hardening import sql
 from tests.conftest import ROOT
@@ -179,3 +180,52 @@ def test_plan_and_review_of_a_drill_not_open_are_409_and_the_cli_exits_2(client,
         assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
         assert len(res.stderr.strip().splitlines()) == 1 and f"drill {drill_id} is {status}" in res.stderr
     sql(db, "UPDATE drill SET status = 'failed' WHERE id = :d", d=planning)  # nothing left planning
+
+
+@contextmanager
+def database_away(db, seconds: float) -> Iterator[None]:
+    """The database unusable for ``seconds``: SQLite's write lock held; PostgreSQL refusing connections
+    (those open are terminated)."""
+    if db.backend == "sqlite":
+        engine = make_engine(db.url)
+        try:
+            with write_session(engine) as session:
+                session.connection()  # BEGIN IMMEDIATE: every other writer waits, then gives up
+                time.sleep(seconds)
+                session.rollback()
+            yield
+        finally:
+            engine.dispose()
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db.url)
+    admin = {"host": url.host, "port": url.port, "user": url.username, "dbname": "test", "autocommit": True}
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS false')
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (url.database,))
+        time.sleep(seconds)
+        conn.execute(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS true')
+    yield
+
+
+def drill_state(client: TestClient, drill_id: int, headers: dict) -> dict | None:
+    """The drill once no longer planning; ``None`` meanwhile (or while the database answers 503)."""
+    r = client.get(f"/drills/{drill_id}", headers=headers)
+    return None if r.status_code == 503 or r.json()["status"] == "planning" else r.json()
+
+
+@pytest.mark.slow
+def test_a_job_rides_out_a_database_away_for_seconds(db, tmp_path):
+    """Probe: a job that lost its database connection failed for good, with no retry."""
+    with queue_app(db, tmp_path, sqlite_busy_seconds=0.5) as c:
+        h = db.headers("commander")
+        r = c.post("/drills", json=long_body(), headers=h)
+        assert r.status_code == 202
+        drill_id = r.json()["id"]
+        wait_for("the job made progress", lambda: c.get(f"/drills/{drill_id}", headers=h).json()["progress"] > 0)
+        with database_away(db, 3):
+            pass
+        drill = wait_for("the drill was planned", lambda: drill_state(c, drill_id, h), 90)
+        assert drill["status"] == "open", drill

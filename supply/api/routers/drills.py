@@ -43,10 +43,11 @@ router = APIRouter(tags=["drills"])
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or a self-contained HTML page")]
 
 
-#: A JSON document, or the same as a self-contained HTML page with ``?format=html``.
+#: A JSON document, or the same as a self-contained HTML page with ``?format=html``; 409 until the drill is open.
 def _json_or_html(what: str) -> dict[int | str, dict]:
     html = {"text/html": {"schema": {"type": "string"}}}
-    return {200: {"description": f"{what} (JSON, or HTML with ?format=html)", "content": html}, **READ_ONE}
+    ok = {200: {"description": f"{what} (JSON, or HTML with ?format=html)", "content": html}}
+    return {**ok, **problems(401, 403, 404, 409, 422, 503)}
 
 
 #: Default simulation size for a live drill's plan (the request waits for it).
@@ -66,7 +67,7 @@ def drill_scenario(settings: Settings, body: start.DrillIn) -> Scenario:
     return scenario_from_text(text, source="scenario_toml", base_dir=folder, confine=settings.scenarios_dir)
 
 
-@router.post("/drills", status_code=202, response_model=DrillPublic, responses=WRITE)
+@router.post("/drills", status_code=202, response_model=DrillPublic, responses={**WRITE, **problems(429)})
 def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep) -> Response:
     """Start a live drill: answered at once (``planning``, 422 if invalid or too large to simulate).
 

@@ -32,7 +32,7 @@ from supply.drills import jobs, start
 from supply.service.auth import Caller
 from supply.service.db import make_engine, write_session
 from supply.service.models import User, id_of
-from tests.api.drill_helpers import SMALL_DRILL, drill_body, post_drill, start_at
+from tests.api.drill_helpers import SMALL_DRILL, drill_body, start_at, wait_planned
 from tests.api.test_hardening import sql
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -45,7 +45,9 @@ def drill_ids(db, tmp_path) -> Iterator[dict[str, int]]:
     app = create_app(Settings(database_url=db.url, data_dir=tmp_path / "seed"))
     with TestClient(app) as c:
         h = db.headers("commander")
-        opened, closed = (post_drill(c, drill_body(start_at(), replications=5), h)["id"] for _ in range(2))
+        body = drill_body(start_at(), replications=5)
+        opened, closed = (c.post("/drills", json=body, headers=h).json()["id"] for _ in "ab")
+        assert all(wait_planned(c, d, h)["status"] == "open" for d in (opened, closed))  # planned side by side
         assert c.post(f"/drills/{closed}/close", headers=h).status_code == 200
     app.state.runtime.engine.dispose()
     scenario = scenario_from_text(

@@ -68,7 +68,6 @@ def create_app(
         docs_url=None,  # served offline by supply.api.docs instead of FastAPI's CDN pages
         redoc_url=None,
     )
-    app.add_middleware(AccessLog)
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
     limits = app.state.runtime.settings
@@ -77,6 +76,7 @@ def create_app(
     for router in (*ROUTERS, maps.assets, maps.router, docs.router, *routers):
         app.include_router(router)
     console.install(app)
+    app.add_middleware(AccessLog)  # the outermost: every answer is logged, refusals by the others too
     _with_problem_schemas(app)
     return app
 

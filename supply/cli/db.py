@@ -136,6 +136,16 @@ def serve_cmd(
             "--cluster", help="Plan drills on this Dask cluster (tcp://host:8786) instead of local processes."
         ),
     ] = None,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers/--no-proxy-headers",
+            help="Trust X-Forwarded-Proto/-For from --forwarded-allow-ips (HTTPS behind a proxy: Secure cookies).",
+        ),
+    ] = True,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option("--forwarded-allow-ips", help="The proxies whose forwarded headers are trusted (comma list).")
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the API and the web console with uvicorn (several worker processes share the database safely).
 
@@ -165,6 +175,8 @@ def serve_cmd(
         log_level=log_level,
         log_config=_log_config(),
         access_log=False,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 

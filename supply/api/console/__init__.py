@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from supply.api.console import command, drills, errors, home, operations, stations, sync
-from supply.api.console.session import PREFIX
+from supply.api.console.session import PREFIX, SameOrigin
 
 STATIC = __path__[0] + "/static"
 
@@ -27,7 +27,8 @@ def router() -> APIRouter:
 
 
 def install(app: FastAPI) -> None:
-    """Add the console's pages, its static files and its error pages to ``app``."""
+    """Add the console's pages, its static files, its error pages and its same-origin check to ``app``."""
+    app.add_middleware(SameOrigin)
     app.include_router(router())
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     errors.install(app)

@@ -16,12 +16,21 @@ from supply.api.console import command, drills, errors, home, operations, statio
 from supply.api.console.session import PREFIX, SameOrigin
 
 STATIC = __path__[0] + "/static"
+#: The console's routers, one per area (their paths under :data:`PREFIX`).
+PARTS: tuple[APIRouter, ...] = (
+    home.router,
+    stations.router,
+    operations.router,
+    drills.router,
+    command.router,
+    sync.router,
+)
 
 
 def router() -> APIRouter:
     """Every console page under ``/console``."""
     r = APIRouter(prefix=PREFIX, include_in_schema=False)
-    for part in (home.router, stations.router, operations.router, drills.router, command.router, sync.router):
+    for part in PARTS:
         r.include_router(part)
     return r
 

@@ -150,10 +150,12 @@ def serve_cmd(
     """Serve the API and the web console with uvicorn (several worker processes share the database safely).
 
     Prints where it listens (the console's and the docs' URLs) and logs one line per request
-    (method, path, status, milliseconds, user) at info level on stderr.
+    (method, path, status, milliseconds, user) at info level on stderr, in the one format of every
+    server log line (time, level, logger, request id: :mod:`supply.core.logs`).
     """
     import uvicorn
 
+    from supply.core.logs import log_config
     from supply.core.settings import get_settings
 
     os.environ["JUNGONG_DATABASE_URL"] = database_url(db)  # the workers read their settings from here
@@ -173,25 +175,8 @@ def serve_cmd(
         port=port,
         workers=workers,
         log_level=log_level,
-        log_config=_log_config(),
+        log_config=log_config(log_level),
         access_log=False,
         proxy_headers=proxy_headers,
         forwarded_allow_ips=forwarded_allow_ips,
     )
-
-
-def _log_config() -> dict:
-    """uvicorn's logging plus the request log (``jungong.access``, info) on stderr, one line each."""
-    import copy
-
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["request"] = {"format": "%(asctime)s %(levelname)s %(message)s"}
-    config["handlers"]["request"] = {
-        "formatter": "request",
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stderr",
-    }
-    config["loggers"]["jungong"] = {"handlers": ["request"], "level": "INFO", "propagate": False}
-    return config

@@ -62,7 +62,10 @@ def plan_cmd(
     c.print(f"[bold]{plan['scenario']}[/]: action plan from {plan['replications']} replications")
     for u in infeasible_first(plan["units"]):
         if not u["feasible"]:
-            c.print(f"  [red]{u['code']}: CANNOT BE SERVED[/] — {u['infeasible_reason']}")
+            c.print(
+                f"  [red]{u['code']}: CANNOT BE SERVED[/] — {u['infeasible_reason']} (not scheduled: no team, "
+                "no dispatch, no stock drawn for it)"
+            )
             continue
         flag = f" [red](likely late: {u['late_cause']})[/]" if u["likely_late"] else ""
         c.print(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.api.drill_helpers import NEEDS, at, drill_body, post_drill, start_at
+from tests.api.drill_helpers import NEEDS, SMALL_DRILL, at, drill_body, post_drill, start_at
 
 UNKNOWN_SITE = """[scenario]
 extends = "../guangzhou.toml"
@@ -396,3 +396,22 @@ def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client
         assert "no simulated band" in steps[name]["note"] and "target only" in steps[name]["note"]
     page = client.get(f"/drills/{d}/review", params={"format": "html"}, headers=h).text
     assert "water_l" in page and "no simulated band" in page and "<script" not in page and "http" not in page
+
+
+def test_a_unit_that_cannot_be_served_gets_a_request_but_no_dispatch(client, db):
+    """Hand-built: U3 halts 5 minutes, shorter than one meal — the plan never schedules it, so the live drill
+    records its request (saying why) and proposes no dispatch for it, and draws no stock for it."""
+    halt = '\n[[drill.units]]\ncode = "U3"\nheadcount = 50\nsite = "GZ-RAIL"\narrive = 150\ndwell_minutes = 5\n'
+    toml = SMALL_DRILL.replace("[[teams]]", halt + "\n[[teams]]", 1)
+    drill = post_drill(client, drill_body(start_at(), scenario_toml=toml), db.headers("commander"))
+    assert drill["status"] == "open", drill
+    h = db.headers()
+    plan = client.get(f"/drills/{drill['id']}/plan", headers=h).json()
+    u3 = next(u for u in plan["units"] if u["code"] == "U3")
+    assert (u3["feasible"], u3["scheduled"], u3["station"]) == (False, False, None)
+    assert all(d["unit"] != "U3" for d in plan["departures"])
+    assert len(drill["dispatches"]) == 2  # U1 and U2 only
+    reqs = {r["unit"]: r for r in client.get("/requests", params={"exercise": True}, headers=h).json()}
+    assert "CANNOT BE SERVED, no dispatch proposed: U3 stops 5 min" in reqs["U3"]["note"]
+    draw = sum(row["meals"] for rows in plan["stock_draw"].values() for row in rows)
+    assert draw == 300.0  # U1's 200 and U2's 100 meals; none of U3's 50

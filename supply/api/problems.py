@@ -23,6 +23,7 @@ from supply.core.errors import (
     JungongError,
     NotAuthenticatedError,
     RetryLaterError,
+    ScenarioError,
     UnknownCodeError,
 )
 from supply.core.logs import request_id as current_request_id
@@ -52,6 +53,8 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
         status, title, detail = exc.status, exc.title, str(exc)
         if isinstance(exc, FieldError):
             extra = {"field": exc.field, "errors": [{"field": exc.field, "message": detail}]}
+        if isinstance(exc, ScenarioError):  # a scenario's faults, each by its key path
+            extra = {"errors": [{"field": p.path or p.file, "message": p.message} for p in exc.problems]}
         if isinstance(exc, UnknownCodeError):
             extra = {"kind": exc.kind, "code": exc.code, "suggestions": exc.suggestions}
         if isinstance(exc, NotAuthenticatedError):

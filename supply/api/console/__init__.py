@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from supply.api.console import command, drills, errors, home, operations, stations, sync
+from supply.api.console import command, drills, errors, home, operations, simulations, stations, sync
 from supply.api.console.session import PREFIX, SameOrigin
 
 STATIC = __path__[0] + "/static"
@@ -22,6 +22,7 @@ PARTS: tuple[APIRouter, ...] = (
     stations.router,
     operations.router,
     drills.router,
+    simulations.router,
     command.router,
     sync.router,
 )

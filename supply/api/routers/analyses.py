@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import FileResponse, JSONResponse
 
-from supply.api import simulations
+from supply.api import csp, simulations
 from supply.api.deps import Reader, RuntimeDep, require_role
 from supply.api.drill_jobs import owner_alive, process_id
 from supply.api.models.analyses import AnalysisIn, AnalysisPublic, ImproveIn, SimulatedDrillIn
@@ -147,7 +147,9 @@ def get_analysis(
 @router.get("/analyses/{analysis_id}/map.html", response_class=FileResponse, responses=MAP_PAGE)
 def get_analysis_map(analysis_id: AnalysisId, _: Reader, runtime: RuntimeDep) -> FileResponse:
     """A finished ``map`` analysis's coverage map (409 while it runs, or for other kinds)."""
-    return FileResponse(runtime.analyses.map_path(analysis_id), media_type="text/html")
+    path = runtime.analyses.map_path(analysis_id)
+    policy = csp.for_map(path.read_text(encoding="utf-8"))
+    return FileResponse(path, media_type="text/html", headers={csp.HEADER: policy})
 
 
 @router.post("/analyses/{analysis_id}/cancel", response_model=AnalysisPublic, responses=WRITE)

@@ -42,6 +42,9 @@ EXPECTED = {
     "/console/drills/{drill_id}/review",
     "/console/map",
     "/console/sync/conflicts",
+    "/console/simulations",
+    "/console/simulations/{analysis_id}",
+    "/console/simulations/{analysis_id}/part",
 }
 
 
@@ -68,6 +71,9 @@ def test_every_html_page_has_a_content_security_policy(client, db):
     dispatch = client.post("/dispatches", json=body, headers=officer).json()["id"]
     analysis = client.post("/analyses", json={"kind": "map", "minutes": "30,60"}, headers=officer)
     assert wait_done(client, analysis.headers["Location"], officer)["status"] == "done"
+    planner = db.headers("planner")
+    simulated = client.post("/analyses/drill", json={"scenario": "three-trains", "replications": 2}, headers=planner)
+    assert wait_done(client, simulated.headers["Location"], planner)["status"] == "done"
     sign_in(client, db.tokens["officer"])
     params = {
         "drill_id": drill,
@@ -81,7 +87,8 @@ def test_every_html_page_has_a_content_security_policy(client, db):
     for path in paths:
         if "{name:path}" in path or path.endswith("/board.html"):  # the docs' files; a redirect to the board
             continue
-        url = re.sub(r"\{(\w+)\}", lambda m: str(params.get(m.group(1), 1)), path)
+        given = {**params, "analysis_id": simulated.json()["id"]} if path.startswith("/console/simulations") else params
+        url = re.sub(r"\{(\w+)\}", lambda m, given=given: str(given.get(m.group(1), 1)), path)
         answer = client.get(url, headers=officer)
         if answer.headers.get("content-type", "").startswith("text/html"):
             assert answer.status_code == 200, (url, answer.status_code, answer.text[:500])

@@ -208,7 +208,8 @@ def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Ste
             if c.changes not in st.rejected
         ]
         _screen(ev, st, [c for c in cands if c.changes not in st.screened], n)
-        for c in _order(st, cands, goal)[:4]:
+        ordered = _order(st, cands, goal)
+        for c in ordered[:4]:
             if not st.screened[c.changes].fresh:
                 _screen(ev, st, [c], n)
                 if st.screened[c.changes].gain <= 1e-9:
@@ -217,6 +218,8 @@ def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Ste
             if float((flags.mean(1) - st.share).mean()) > 1e-9:
                 return _take(st, c, stats, flags)
             st.rejected.add(c.changes)
+        if ordered:  # the best did not gain in full (or no longer on screening): the next ones
+            continue
         grow = [u for u in res["late_units"] if st.scale.get(u, 0) < len(SCALES) - 1]
         if not grow:
             return None

@@ -33,7 +33,7 @@ from simulation.improve_costs import Costs, improve_costs
 from simulation.improve_steps import Change, Step
 from simulation.model import run_replication
 from simulation.records import ReplicationRecord
-from simulation.runner import in_order, open_executor
+from simulation.runner import Progress, in_order, open_executor
 from simulation.spec import drill_spec
 from simulation.stats import DrillStats, Welford
 from supply.core.errors import InvalidArgumentError
@@ -154,9 +154,11 @@ def improve_plan(
     seed: int = 0,
     workers: int = 1,
     costs: Costs | None = None,
+    progress: Progress | None = None,
 ) -> tuple[dict, DrillStats]:
     """The search of the module docstring on a compiled drill: the ``improve`` JSON, and the
-    statistics of the drill as it stands (the baseline, for the drill report)."""
+    statistics of the drill as it stands (the baseline, for the drill report). ``progress(steps,
+    max_steps)`` is called before each round (a background job records it, and may stop there)."""
     if not 0 < goal <= 1:
         msg = f"--goal must be a share in (0, 1], got {goal}"
         raise InvalidArgumentError(msg)
@@ -169,8 +171,9 @@ def improve_plan(
     costs = costs or Costs()
     if workers > 1:
         with open_executor(workers, None, 10.0) as (executor, slots):
-            return _search(plan, goal, max_steps, _Evaluator(seed, replications, executor, slots), costs)
-    return _search(plan, goal, max_steps, _Evaluator(seed, replications, None, 1), costs)
+            ev = _Evaluator(seed, replications, executor, slots)
+            return _search(plan, goal, max_steps, ev, costs, progress)
+    return _search(plan, goal, max_steps, _Evaluator(seed, replications, None, 1), costs, progress)
 
 
 def _screen(ev: _Evaluator, st: _State, steps: list[Step], n: int) -> None:
@@ -235,7 +238,12 @@ def _take(st: _State, step: Step, stats: DrillStats, flags: np.ndarray) -> Step:
 
 
 def _search(
-    plan: CompiledDrill, goal: float, max_steps: int | None, ev: _Evaluator, costs: Costs
+    plan: CompiledDrill,
+    goal: float,
+    max_steps: int | None,
+    ev: _Evaluator,
+    costs: Costs,
+    progress: Progress | None = None,
 ) -> tuple[dict, DrillStats]:
     n = min(len(ev.seeds), SCREEN)
     stats, flags = ev.full(plan)
@@ -244,6 +252,8 @@ def _search(
     steps: list[dict] = []
     stopped = ""
     while st.share.mean() < goal - 1e-9:
+        if progress is not None:
+            progress(len(steps), max_steps or len(steps) + 1)
         if max_steps is not None and len(steps) >= max_steps:
             stopped = f"stopped after --max-steps {max_steps}"
             break
@@ -302,6 +312,7 @@ def improve(
     replications: int | None = None,
     seed: int | None = None,
     workers: int = 1,
+    progress: Progress | None = None,
 ) -> tuple[dict, DrillStats]:
     """:func:`improve_plan` on a scenario's drill (``None``: the drill's own replications and seed)
     with its ``[improve.costs]``."""
@@ -315,4 +326,5 @@ def improve(
         seed=spec.seed if seed is None else seed,
         workers=workers,
         costs=costs,
+        progress=progress,
     )

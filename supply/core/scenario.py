@@ -27,9 +27,9 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationError
 
-from supply.core.errors import ScenarioError
+from supply.core.errors import Problem, ScenarioError
 from supply.core.geo import haversine_km
-from supply.core.scenario_checks import partial_cross_problems, semantic_problems
+from supply.core.scenario_checks import control_problems, partial_cross_problems, semantic_problems
 from supply.core.scenario_files import (
     MAX_EXTENDS,
     MAX_OUTLINE_BYTES,
@@ -133,16 +133,24 @@ class Scenario(Strict):
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "<scenario>", base_dir: str | Path = ".") -> Scenario:
         """Validate a parsed TOML document; raise :class:`ScenarioError` with every problem."""
+        controls = control_problems(data, source)
         try:
             # the outline's GeoJSON comes from its file (read_outline), never from the TOML itself
             sc = cls.model_validate({**data, "source": source, "base_dir": str(base_dir), "outline_geojson": None})
         except ValidationError as exc:
             problems = problems_from_validation(exc, source)
-            raise ScenarioError([*problems, *partial_cross_problems(data, source)]) from None
+            raise ScenarioError(_unique([*problems, *controls, *partial_cross_problems(data, source)])) from None
+        if controls:
+            raise ScenarioError(controls)
         problems = semantic_problems(sc.source, sc.scenario, sc.stations, sc.sites, sc.junctions, sc.links)
         if problems:
             raise ScenarioError(problems)
         return sc
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """Each fault once (a text field's own check and the control-character walk may both see it)."""
+    return list(dict.fromkeys(problems))
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:

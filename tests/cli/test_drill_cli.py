@@ -98,6 +98,9 @@ def test_compare_two_plans(tmp_path):
     assert data["a"]["replications"] == data["b"]["replications"] == 6
     table = run(a, "--compare", b, "-w", "1")
     assert "significant" in table.stdout and "Welch" in table.stdout
+    assert "None" not in table.stdout and "planned_units_on_time" not in table.stdout  # names, not keys
+    assert "Planned units on time" in table.stdout and re.search(r"p (<|=) 0\.\d+", table.stdout)
+    assert re.search(r"\d+\.\d%", table.stdout) and "percentage points" in table.stdout
 
 
 def test_map_option_calls_the_maps_package(tmp_path):

@@ -301,19 +301,25 @@ def _pct(d: dict | None) -> str:
 
 
 def improvement_html(imp: dict) -> str:
-    """The ``jungong improve`` answer as a numbered list of actions with their effect."""
+    """The ``jungong improve`` answer: its steps with their cost and effect, whether the goal is
+    reached, each unit still late with why no step helps, and the costs assumed."""
     e = html.escape
     base = imp["baseline"]["planned_units_on_time"]
     items = "".join(
-        f"<li>{e(step['action'])}: planned units on time {_pct(step['planned_units_on_time'])}, "
-        f"gain {_ci(step['gain'], '{:+.1%}')} (paired, 95%)</li>"
+        f"<li>{e(step['action'])} (cost {step.get('cost', 0):g}): planned units on time "
+        f"{_pct(step['planned_units_on_time'])}, gain {_ci(step['gain'], '{:+.1%}')} (paired, 95%)</li>"
         for step in imp["steps"]
     )
     verdict = "reaches" if imp["reached"] else "does not reach"
+    late = "".join(f"<li>{e(u['unit'])}: {e(u['reason'])}</li>" for u in imp.get("unreachable", []))
+    costs = ", ".join(f"{e(k)} {v['cost']:g}{'*' if v['assumed'] else ''}" for k, v in imp.get("costs", {}).items())
     return (
-        f"<h2>The smallest change that fixes it</h2><p>Goal: {imp['goal']:.0%} of planned units on time per "
+        f"<h2>What to change, at the least cost</h2><p>Goal: {imp['goal']:.0%} of planned units on time per "
         f"replication (now {_pct(base)}). Same random numbers for every candidate.</p>"
-        f"<ol>{items}</ol><p>This {verdict} the goal.{' ' + e(imp.get('note', '')) if imp.get('note') else ''}</p>"
+        f"<ol>{items}</ol><p>This {verdict} the goal (total cost {imp.get('total_cost', 0):g})."
+        f"{' ' + e(imp.get('note', '')) if imp.get('note') else ''}</p>"
+        + (f"<p>Still late, and why no step helps:</p><ul>{late}</ul>" if late else "")
+        + (f"<p>Cost points per item, [improve.costs] (* default): {costs}.</p>" if costs else "")
     )
 
 

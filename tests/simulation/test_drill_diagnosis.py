@@ -138,6 +138,14 @@ def test_plan_flags_the_unit_that_cannot_be_served_and_lists_it_first(tmp_path):
     assert by_code["EASY"]["feasible"] is True and by_code["EASY"]["infeasible_reason"] is None
     assert by_code["AWAY"]["feasible"] is False and "180 min there and back" in by_code["AWAY"]["infeasible_reason"]
     assert plan["risks"]["infeasible_units"] == ["AWAY"]
+    away = by_code["AWAY"]  # never scheduled: no station, no times there, no stock drawn at F
+    assert (away["station"], away["scheduled"], away["nearest_station"], away["at_station_minute"]) == (
+        None,
+        False,
+        "F",
+        None,
+    )
+    assert sum(h["meals"] for h in plan["stock_draw"]["F"]) == 10.0  # EASY's 10 meals; none of AWAY's 300
     page = plan_html(plan)
     table = page[page.index("<h2>Who serves whom</h2>") :]
     assert table.index("AWAY") < table.index("EASY")

@@ -30,8 +30,9 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "placement",
-        "a unit late because of distance: no station resource can fix it; serve it nearer (the nearest "
-        "station that could serve it in time if nobody else were there, when there is one) or move its halt.",
+        "a unit late because of distance: no station resource can fix it. 'Nearest station that could serve it "
+        "in time' is one whose sittings, kitchen and bays would fit the target and the stop if nobody else "
+        "were there.",
     ),
     (
         "wait (station)",
@@ -49,6 +50,12 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "from arrival: travel, waits for a seat, the kitchen (cook), stock, a refuel bay (bay), a field kitchen "
         "(mobile), a fuel truck (truck), water (water); service: meal, fuel.",
     ),
+)
+
+#: What a planner can do about a unit late by distance (the model has each lever).
+PLACEMENT_LEVERS = (
+    "serve it nearer (serve_at), send field kitchens to its halt (support = \"mobile\") and fuel trucks to its "
+    "vehicles (fuel_trucks), or move the halt"
 )
 
 #: A late cause in a planner's words.

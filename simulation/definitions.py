@@ -54,7 +54,7 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
 
 #: What a planner can do about a unit late by distance (the model has each lever).
 PLACEMENT_LEVERS = (
-    "serve it nearer (serve_at), send field kitchens to its halt (support = \"mobile\") and fuel trucks to its "
+    'serve it nearer (serve_at), send field kitchens to its halt (support = "mobile") and fuel trucks to its '
     "vehicles (fuel_trucks), or move the halt"
 )
 

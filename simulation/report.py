@@ -219,9 +219,13 @@ def _placement(res: dict) -> str:
         for p in placed
     ]
     levers = f"<p>For each: {e(PLACEMENT_LEVERS)}.</p>"
-    return "<h2>Placement: late by distance</h2>" + levers + _table(
-        ["unit", "served at", "minutes beyond target by distance", "nearest station that could serve it in time"],
-        rows,
+    return (
+        "<h2>Placement: late by distance</h2>"
+        + levers
+        + _table(
+            ["unit", "served at", "minutes beyond target by distance", "nearest station that could serve it in time"],
+            rows,
+        )
     )
 
 

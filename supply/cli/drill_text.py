@@ -107,7 +107,8 @@ def headline(res: dict) -> list[tuple[str, str | None]]:
         rest = "" if len(near) == len(placed) else f"; no station could serve {others} in time"
         lines.append(
             (
-                f"placement (late by distance, minutes beyond target): {', '.join(parts)}{rest} — for each: {PLACEMENT_LEVERS}",
+                f"placement (late by distance, minutes beyond target): {', '.join(parts)}{rest} — "
+                f"for each: {PLACEMENT_LEVERS}",
                 None,
             )
         )

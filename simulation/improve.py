@@ -14,7 +14,7 @@ the goal, else the one with the most gain per cost point (ties: the cheaper), ru
 95% t-interval of the per-replication differences. A step screened before a change was taken is
 screened again before it is run in full. When nothing gains, the steps of each late unit are
 tried half as big again (at most twice). The search stops at the goal, after ``max_steps``
-(``None``: no limit), or when nothing gains; then each unit still late is listed in
+(``None``: no limit but a bound of four steps per planned unit), or when nothing gains; then each unit still late is listed in
 ``unreachable`` with why no step helps it (:func:`~.improve_candidates.why_not`).
 """
 
@@ -41,6 +41,7 @@ from supply.core.scenario import Scenario
 
 SCREEN = 5  # replications each candidate is screened on
 SCALES = (1.0, 1.5, 2.25)  # sizes tried, relative to the arithmetic's
+STEPS_PER_UNIT = 4  # without --max-steps the search stops after this many steps per planned unit
 
 __all__ = ["Change", "Step", "improve", "improve_plan", "paired_gain"]
 
@@ -251,11 +252,15 @@ def _search(
     baseline = _interval(st.share, 0.0)
     steps: list[dict] = []
     stopped = ""
+    bound = STEPS_PER_UNIT * len(_units(plan))
     while st.share.mean() < goal - 1e-9:
         if progress is not None:
             progress(len(steps), max_steps or len(steps) + 1)
         if max_steps is not None and len(steps) >= max_steps:
             stopped = f"stopped after --max-steps {max_steps}"
+            break
+        if len(steps) >= bound:
+            stopped = f"stopped after {bound} steps ({STEPS_PER_UNIT} per planned unit, the search's bound)"
             break
         before = st.share
         step = _round(ev, st, goal, n, costs)

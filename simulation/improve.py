@@ -14,8 +14,8 @@ the goal, else the one with the most gain per cost point (ties: the cheaper), ru
 95% t-interval of the per-replication differences. A step screened before a change was taken is
 screened again before it is run in full. When nothing gains, the steps of each late unit are
 tried half as big again (at most twice). The search stops at the goal, after ``max_steps``
-(``None``: no limit but a bound of four steps per planned unit), or when nothing gains; then each unit still late is listed in
-``unreachable`` with why no step helps it (:func:`~.improve_candidates.why_not`).
+(``None``: no limit but a bound of four steps per planned unit), or when nothing gains; then
+each unit still late is listed in ``unreachable`` with why no step helps it (:func:`~.improve_candidates.why_not`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ switch of support), each a single action or a bundle that only helps whole, cost
 spawn(R)`` (common random numbers), so a difference measures the step, not the noise. Each
 round *screens* the new candidates cheaply, on the first ``min(R, 5)`` seeds, and keeps their
 gain in planned units on time; it then takes, among those that gain, the cheapest that reaches
-the goal, else the one with the most gain per cost point (ties: the cheaper), runs it on all
+the goal, else the one with the most gain per cost point (ties: the cheaper) — greedy: a cheap
+way to the goal, not a proof that none is cheaper —, runs it on all
 ``R`` seeds and keeps it if its mean gain there is positive — its gain is reported as a paired
 95% t-interval of the per-replication differences. A step screened before a change was taken is
 screened again before it is run in full. When nothing gains, the steps of each late unit are

@@ -271,6 +271,8 @@ class Model:
                 v.vdeadline = v.vend
         if math.isfinite(max(deadline, v.vend)):
             self.env.timeout(max(0.0, deadline, v.vend) - t).callbacks.append(partial(self._deadline, v))
+        if v.vend > deadline:  # the people still leave at their deadline: stop their waits for a restock
+            self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._stop_waiting, v))
         if v.trucks:
             self._send_trucks(v, there if a.mobile else back)
         if a.mobile:
@@ -557,10 +559,14 @@ class Model:
     def _deadline(self, v: _Visit, _ev: simpy.Event) -> None:
         if v.closed or v.done_at is not None:
             return
+        self._stop_waiting(v, None)
+        self._close(v, "missed", None)
+
+    def _stop_waiting(self, v: _Visit, _ev: simpy.Event | None) -> None:
+        """Cancel the visit's stock gets still blocked by a stock-out (its people are leaving)."""
         for ev in v.waiting:
             if not ev.triggered:
                 ev.cancel()
-        self._close(v, "missed", None)
 
     def _end(self, v: _Visit) -> float:
         """When whoever is still unserved stops waiting: the unit's deadline, else the horizon."""

@@ -45,6 +45,12 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "unit's people, pooled over replications.",
     ),
     (
+        "stations",
+        "units: arrivals assigned there, per replication; on time: their share on time (every arrival alike); "
+        "fed: people fed, per replication; seat, bay and truck use: time-average share of seats, refuel bays and "
+        "fuel trucks busy after the warm-up; stock-outs: draws on stock that came up short, per replication.",
+    ),
+    (
         "time budget",
         "where the minutes of a side's last person fed (last vehicle refuelled, or the one left unserved) went, "
         "from arrival: travel, waits for a seat, the kitchen (cook), stock, a refuel bay (bay), a field kitchen "

@@ -25,8 +25,11 @@ from fastapi.testclient import TestClient
 from supply.api import create_app
 from supply.api.drill_jobs import process_id
 from supply.core.settings import Settings
+from supply.drills import start
+from supply.drills.jobs import MAX_RESUMES, claim_orphans
 from supply.service.db import make_engine, write_session
-from tests.api.drill_helpers import SMALL_DRILL, drill_body, post_drill, start_at, wait_planned
+from supply.service.models import id_of
+from tests.api.drill_helpers import SMALL_DRILL, caller, drill_body, post_drill, small_scenario, start_at, wait_planned
 from tests.api.test_hardening import sql
 from tests.conftest import ROOT
 from tests.db import cli_env, serve
@@ -229,3 +232,18 @@ def test_a_job_rides_out_a_database_away_for_seconds(db, tmp_path):
             pass
         drill = wait_for("the drill was planned", lambda: drill_state(c, drill_id, h), 90)
         assert drill["status"] == "open", drill
+
+
+def test_a_drill_interrupted_too_often_is_failed_not_resumed_again(session):
+    """Nothing stays planning for ever, not even a drill that kills every server process running it."""
+    commander, scenario = caller(session, "commander-1"), small_scenario()
+    fresh, worn = (
+        start.create_drill(session, commander, scenario, job={"resumes": n}, owner="gone:1") for n in (0, MAX_RESUMES)
+    )
+    claimed = claim_orphans(session, "me:2", lambda owner: owner != "gone:1")
+    assert claimed == [(id_of(fresh), "commander-1")]
+    session.refresh(fresh)
+    session.refresh(worn)
+    assert fresh.status == "planning" and fresh.job_owner == "me:2" and fresh.job["resumes"] == 1
+    assert worn.status == "failed" and f"interrupted {MAX_RESUMES + 1} times" in worn.error
+    assert claim_orphans(session, "me:3", lambda owner: owner != "gone:1") == []  # me:2 lives: its drill stays

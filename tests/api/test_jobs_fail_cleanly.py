@@ -247,3 +247,23 @@ def test_a_drill_interrupted_too_often_is_failed_not_resumed_again(session):
     assert fresh.status == "planning" and fresh.job_owner == "me:2" and fresh.job["resumes"] == 1
     assert worn.status == "failed" and f"interrupted {MAX_RESUMES + 1} times" in worn.error
     assert claim_orphans(session, "me:3", lambda owner: owner != "gone:1") == []  # me:2 lives: its drill stays
+
+
+@pytest.mark.slow
+def test_a_killed_analysis_fails_at_once_and_never_counts_against_the_cap(db, tmp_path):
+    """Probe: analyses stuck by a crashed job counted against their user's limit (429)."""
+    with queue_app(db, tmp_path, analysis_jobs_per_user=1) as c:
+        h = db.headers("planner")
+        r = c.post("/analyses", json={"kind": "robustness", "links": True}, headers=h)
+        assert r.status_code == 202, r.text
+        jobs = c.app.state.runtime.jobs
+        [pid] = wait_for("the analysis runs", jobs.running, 30)
+        os.kill(pid, signal.SIGKILL)
+        state = wait_for(
+            "the analysis failed",
+            lambda: (s := c.get(r.headers["Location"], headers=h).json())["status"] == "failed" and s,
+            5,
+        )
+        assert "SIGKILL" in state["error"], state
+        again = c.post("/analyses", json={"kind": "coverage", "minutes": "45"}, headers=h)
+        assert again.status_code in (200, 202), again.text  # the failed one no longer holds the user's only place

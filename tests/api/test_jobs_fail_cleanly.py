@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,8 +29,8 @@ from supply.service.db import make_engine, write_session
 from supply.service.models import id_of
 from tests.api.drill_helpers import SMALL_DRILL, caller, drill_body, post_drill, small_scenario, start_at, wait_planned
 from tests.api.test_hardening import sql
-from tests.conftest import ROOT
-from tests.db import cli_env, serve
+from tests.cli.test_hardening_cli import fails_cleanly
+from tests.db import serve
 
 #: A drill whose planning takes seconds (long enough to kill its job): the small one and 16 more trains.
 LONG_DRILL = SMALL_DRILL + "".join(
@@ -178,10 +176,8 @@ def test_plan_and_review_of_a_drill_not_open_are_409_and_the_cli_exits_2(client,
         for page in ("plan", "review"):
             r = client.get(f"/console/drills/{drill_id}/{page}")
             assert r.status_code == 409 and f"drill {drill_id} is {status}" in r.text, (page, r.status_code)
-        cmd = [sys.executable, "-m", "supply.cli", "review", str(drill_id), "--db", db.url]
-        res = subprocess.run(cmd, cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=120)
-        assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
-        assert len(res.stderr.strip().splitlines()) == 1 and f"drill {drill_id} is {status}" in res.stderr
+        out = fails_cleanly(["review", str(drill_id), "--db", db.url], f"drill {drill_id} is {status}")
+        assert len(out.strip().splitlines()) == 1, out
     sql(db, "UPDATE drill SET status = 'failed' WHERE id = :d", d=planning)  # nothing left planning
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import matplotlib
 
 from simulation.budget import BUDGET_KEYS
-from simulation.definitions import CAUSE_WORDS, DEFINITIONS, by_unit, fate, late_sides
+from simulation.definitions import CAUSE_WORDS, DEFINITIONS, PLACEMENT_LEVERS, by_unit, fate, late_sides
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
@@ -214,13 +214,18 @@ def _placement(res: dict) -> str:
             e(p["unit"]),
             e(str(p["served_at"])),
             f"{p['minutes']:.0f}",
-            e(p["nearest_feasible"] or "none: move the halt, or add seats and kitchen near it"),
+            e(p["nearest_feasible"] or "none"),
         ]
         for p in placed
     ]
-    return "<h2>Placement: late by distance</h2>" + _table(
-        ["unit", "served at", "minutes beyond target by distance", "nearest station that could serve it in time"],
-        rows,
+    levers = f"<p>For each: {e(PLACEMENT_LEVERS)}.</p>"
+    return (
+        "<h2>Placement: late by distance</h2>"
+        + levers
+        + _table(
+            ["unit", "served at", "minutes beyond target by distance", "nearest station that could serve it in time"],
+            rows,
+        )
     )
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from supply.api.drill_jobs import DrillJobs, failure_reason
+from supply.api.job_pool import JobDied, JobStopped
 from supply.core.analyses import AnalysisArgs, AnalysisStore, Cancelled
 from supply.core.scenario import Scenario
 
@@ -39,7 +40,15 @@ class AnalysisJobs:
         analysis_id, run = state["id"], state["run"]
         args = state["arguments"]
         future = self.jobs.run(
-            run_analysis, str(store.folder), store.keep, analysis_id, run, scenario, str(cache_dir), args
+            run_analysis,
+            str(store.folder),
+            store.keep,
+            analysis_id,
+            run,
+            scenario,
+            str(cache_dir),
+            args,
+            user=state.get("user", ""),
         )
         self._futures[analysis_id] = future
         future.add_done_callback(lambda f: self._done(store, analysis_id, run, f))
@@ -49,15 +58,18 @@ class AnalysisJobs:
         if future.cancelled():
             return
         exc = future.exception()
-        if exc is not None:  # the worker itself died (killed, out of memory): the analysis must not hang
-            log.error("analysis %s: its job crashed", analysis_id, exc_info=exc)
-            store.fail(analysis_id, run, f"the job's worker stopped ({type(exc).__name__})")
+        if exc is None or isinstance(exc, JobStopped):  # a stopping server abandons its analyses itself
+            return
+        # the job's process died (killed, out of memory): the analysis must not hang, nor count against limits
+        reason = str(exc) if isinstance(exc, JobDied) else f"{type(exc).__name__}: {exc}"
+        log.error("analysis %s: its job stopped: %s", analysis_id, reason)
+        store.fail(analysis_id, run, f"the analysis stopped: {reason}; start it again")
 
     def cancel(self, analysis_id: str) -> None:
         """Drop a job not yet started (one running stops at its next progress record)."""
         future = self._futures.get(analysis_id)
         if future is not None:
-            future.cancel()
+            self.jobs.cancel_future(future)
 
 
 def run_analysis(

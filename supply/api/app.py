@@ -83,13 +83,14 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Resume the drills' planning jobs a stopped server left behind; stop the job pool (and this
-    process's analyses) at shutdown."""
+    """Resume the drills' planning jobs a stopped server left behind (now, and every few seconds those
+    of a server process killed meanwhile); stop the jobs (and this process's analyses) at shutdown."""
     runtime: Runtime = app.state.runtime
     try:
         await run_in_threadpool(runtime.jobs.recover, runtime.engine)
     except Exception as exc:  # an uninitialised or unreachable database: requests will say so
         log.warning("could not look for drills left planning: %s", exc)
+    runtime.jobs.watch(runtime.engine)
     yield
     if "analyses" in vars(runtime):  # this process ran analyses: their jobs stop at their next progress step
         from supply.api.drill_jobs import process_id

@@ -65,7 +65,11 @@ def close_with_review(session: Session, actor: Caller, drill_id: int, tz: ZoneIn
 
 
 def drill_review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
-    """The review stored when the drill closed, else (open, or closed before reviews were stored) computed now."""
+    """The review stored when the drill closed, else (open, or closed before reviews were stored) computed now;
+    409 (:class:`~supply.core.errors.DrillNotReadyError`) for a drill still planning or failed."""
+    from supply.drills.jobs import require_planned
+
+    require_planned(drill, "review")
     return drill.review if drill.review is not None else review(session, drill, tz)
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from supply.api import console, docs, problems
+from supply.api import console, csp, docs, problems
 from supply.api.access_log import AccessLog
 from supply.api.limits import BodyLimit
 from supply.api.models.common import problem_schemas
@@ -68,7 +68,6 @@ def create_app(
         docs_url=None,  # served offline by supply.api.docs instead of FastAPI's CDN pages
         redoc_url=None,
     )
-    app.add_middleware(AccessLog)
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
     limits = app.state.runtime.settings
@@ -77,6 +76,8 @@ def create_app(
     for router in (*ROUTERS, maps.assets, maps.router, docs.router, *routers):
         app.include_router(router)
     console.install(app)
+    app.add_middleware(csp.HtmlPolicy)
+    app.add_middleware(AccessLog)  # the outermost: every answer is logged, refusals by the others too
     _with_problem_schemas(app)
     return app
 

@@ -136,15 +136,28 @@ def serve_cmd(
             "--cluster", help="Plan drills on this Dask cluster (tcp://host:8786) instead of local processes."
         ),
     ] = None,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers/--no-proxy-headers",
+            help="Trust X-Forwarded-Proto/-For from --forwarded-allow-ips (HTTPS behind a proxy: Secure cookies).",
+        ),
+    ] = True,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option("--forwarded-allow-ips", help="The proxies whose forwarded headers are trusted (comma list).")
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the API and the web console with uvicorn (several worker processes share the database safely).
 
     Refuses (exit 2, before anything is printed) bad ``JUNGONG_*`` settings, a database never
     initialised and a port in use. Prints where it listens (the console's and the docs' URLs) and
-    logs one line per request (method, path, status, milliseconds, user) at info level on stderr.
+    logs one line per request (method, path, status, milliseconds, user) at info level on stderr,
+    in the one format of every server log line (time, level, logger, request id:
+    :mod:`supply.core.logs`).
     """
     import uvicorn
 
+    from supply.core.logs import log_config
     from supply.core.settings import get_settings
     from supply.service.db import existing_engine
 
@@ -168,8 +181,10 @@ def serve_cmd(
         port=port,
         workers=workers,
         log_level=log_level,
-        log_config=_log_config(),
+        log_config=log_config(log_level),
         access_log=False,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
@@ -190,20 +205,3 @@ def check_port_free(host: str, port: int) -> None:
         except OSError as exc:
             msg = f"--port {port}: cannot listen on {host}:{port} ({exc.strerror}); stop what uses it or pick another"
             raise InvalidArgumentError(msg) from None
-
-
-def _log_config() -> dict:
-    """uvicorn's logging plus the request log (``jungong.access``, info) on stderr, one line each."""
-    import copy
-
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["request"] = {"format": "%(asctime)s %(levelname)s %(message)s"}
-    config["handlers"]["request"] = {
-        "formatter": "request",
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stderr",
-    }
-    config["loggers"]["jungong"] = {"handlers": ["request"], "level": "INFO", "propagate": False}
-    return config

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     idempotency_hours: float = Field(
         default=72, gt=0, le=24 * 365, description="an Idempotency-Key's first answer is kept (and replayed) this long"
     )
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="a console session ends this many hours after its sign-in"
+    )
+    session_idle_minutes: float = Field(
+        default=30, gt=0, le=24 * 60, description="a console session unused this many minutes ends"
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1_000, description="larger request bodies get 413")
     max_sync_bytes: int = Field(
         default=64_000_000, ge=1_000, description="larger sync bundles pushed to /sync/push get 413 (carry a file)"

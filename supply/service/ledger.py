@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 from supply.core.errors import ConflictError, FieldError, InsufficientStockError, UnknownCodeError
 from supply.core.items import check_whole
 from supply.service.audit import record
+from supply.service.authority import here, require_own
 from supply.service.models import CENTRE, Item, Movement, Station, StockLock, table_of, utcnow
 
 #: Movement kinds and what they do.
@@ -225,9 +226,12 @@ def _short(bal: Balance, station: str, item: str, exercise: bool, quantity: floa
     return bal
 
 
-def _checked(session: Session, station: str, item: str, quantity: float | None = None) -> None:
+def _checked(session: Session, station: str, item: str, quantity: float | None = None, *, own: bool = True) -> None:
+    """Known station and item (``quantity`` whole if counted); with ``own``, a book this database may write."""
     require_station(session, station)
     require_item(session, item, quantity=quantity)
+    if own:
+        require_own(session, station)
 
 
 def receive(
@@ -247,7 +251,7 @@ def receive(
     ``seed``: the deterministic uid of a record every database loads alike (opening stock): it is
     recorded as the centre's, so the centre and its nodes hold one identical movement.
     """
-    _checked(session, station, item, quantity)
+    _checked(session, station, item, quantity, own=seed is None)  # opening stock: the centre's, loaded everywhere
     apply(session, [Change((station, item, exercise), quantity)])
     ids: dict[str, Any] = {"uid": seed, "origin": CENTRE} if seed else {}
     m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise, **ids)
@@ -277,13 +281,18 @@ def transfer(
     *,
     exercise: bool = False,
 ) -> list[Movement]:
-    """Out of one station and into another in one step; the two legs share a ``transfer_ref``."""
+    """Out of one station and into another in one step; the two legs share a ``transfer_ref``.
+
+    On a station's node only the outgoing leg is written: the receiving station records the arrival
+    in its own book (a node never writes another station's, :mod:`supply.service.authority`).
+    """
     _checked(session, source, item, quantity)
     require_station(session, target)
     if source == target:
         raise FieldError("to", f"a transfer needs two different stations, got '{source}' twice")
-    legs = [Change((source, item, exercise), -quantity, need=quantity), Change((target, item, exercise), quantity)]
-    apply(session, legs)
+    both = here(session) == CENTRE
+    legs = [Change((source, item, exercise), -quantity, need=quantity)]
+    apply(session, [*legs, Change((target, item, exercise), quantity)] if both else legs)
     ref = str(uuid.uuid4())
     out = _add(
         session,
@@ -297,20 +306,23 @@ def transfer(
         exercise=exercise,
         transfer_ref=ref,
     )
-    into = _add(
-        session,
-        actor,
-        TRANSFER_IN,
-        target,
-        item,
-        quantity,
-        quantity,
-        reason=reason,
-        exercise=exercise,
-        transfer_ref=ref,
-    )
+    legs_written = [out]
+    if both:
+        into = _add(
+            session,
+            actor,
+            TRANSFER_IN,
+            target,
+            item,
+            quantity,
+            quantity,
+            reason=reason,
+            exercise=exercise,
+            transfer_ref=ref,
+        )
+        legs_written.append(into)
     _audit(session, actor, out, extra={"to": target})
-    return [out, into]
+    return legs_written
 
 
 def count_preview(session: Session, station: str, item: str, counted: float, *, exercise: bool = False) -> Balance:
@@ -318,7 +330,7 @@ def count_preview(session: Session, station: str, item: str, counted: float, *, 
 
     The adjustment :func:`count` records is ``counted − on_hand`` of the balance at that moment.
     """
-    _checked(session, station, item)
+    _checked(session, station, item, own=False)
     return balance(session, station, item, exercise)
 
 
@@ -360,6 +372,7 @@ def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list
     legs = [original]
     if original.transfer_ref:
         legs = list(session.exec(select(Movement).where(Movement.transfer_ref == original.transfer_ref)))
+    require_own(session, *(m.station for m in legs))
     lock(session, [(m.station, m.item, m.exercise) for m in legs])
     for m in legs:
         if session.exec(select(Movement.id).where(Movement.reversal_of == m.id)).first() is not None:

@@ -203,12 +203,13 @@ def test_teams_never_overlap_and_log_their_status(client, db):
     ]
     assert log[2]["exercise"] is True and datetime.fromisoformat(log[2]["at"]) == datetime.fromisoformat(at(s, 125))
     assert [e["exercise"] for e in log] == [True, True, True, True]  # the drill's own team: exercise throughout
-    # officers report a real team's status for a named drill (exercise) or for real operations
+    # a real team's status changes only outside drills (issue 20): for a named drill it is refused
     real = {"code": "R-KITCHEN", "station": "GZ-HUB", "kind": "kitchen", "headcount": 8}
     assert client.post("/teams", json=real, headers=h).status_code == 201
-    client.post("/teams/R-KITCHEN/status", json={"status": "stood_down", "drill_id": d}, headers=h)
-    client.post("/teams/R-KITCHEN/status", json={"status": "ready"}, headers=h)
-    assert [e["exercise"] for e in client.get("/teams/R-KITCHEN", headers=h).json()["log"]] == [False, True, False]
+    in_drill = client.post("/teams/R-KITCHEN/status", json={"status": "stood_down", "drill_id": d}, headers=h)
+    assert in_drill.status_code == 409 and "only outside drills" in in_drill.json()["detail"]
+    assert client.post("/teams/R-KITCHEN/status", json={"status": "stood_down"}, headers=h).status_code == 200
+    assert [e["exercise"] for e in client.get("/teams/R-KITCHEN", headers=h).json()["log"]] == [False, False]
     assert (
         client.post("/teams/T-KITCHEN/status", json={"status": "en_route", "drill_id": 999}, headers=h).status_code
         == 404

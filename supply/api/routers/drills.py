@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from supply.api import csp
 from supply.api.deps import CodePath, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep
 from supply.api.drill_deps import MemberWriterDep, StarterWriterDep
 from supply.api.drill_jobs import process_id
@@ -169,7 +170,7 @@ def plan_page(drill: Drill) -> HTMLResponse:
     from simulation.action_plan import plan_html
 
     jobs.require_planned(drill, "action plan")
-    return HTMLResponse(plan_html(drill.plan, drill.start_at))
+    return HTMLResponse(plan_html(drill.plan, drill.start_at), headers={csp.HEADER: csp.DOCUMENT})
 
 
 @router.post("/drills/{drill_id}/members", status_code=201, response_model=list[MemberPublic], responses=WRITE)
@@ -291,4 +292,4 @@ def review_page(rv: dict) -> HTMLResponse:
     """A review (:func:`~supply.drills.review.drill_review`) as an HTML page with plots (also the console's)."""
     from simulation.review_report import review_html
 
-    return HTMLResponse(review_html(rv))
+    return HTMLResponse(review_html(rv), headers={csp.HEADER: csp.DOCUMENT})

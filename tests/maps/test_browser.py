@@ -161,11 +161,16 @@ def test_drill_map_leads_with_planned_units(tmp_path, browser_session, artifacts
             "T-101": unit("GZ-HUB", 1.0),
             "C-201": unit("GZ-HUB", 0.0, "refuel_bays", "8 refuel bays at GZ-HUB: 60 vehicles"),
             "T-103": unit("GZ-HUB", 0.1, "travel", "32 min from GZS-RAIL"),
-            "C-202": unit("GZ-HUB", 0.0, "travel", "49 min from R-XINTANG"),
+            "C-202": {
+                **unit("GZ-HUB", 0.0, "travel", "49 min from R-XINTANG"),
+                "late_side": "both",
+                "outcomes": {"people": {"on_time_share": 0.0}, "vehicles": {"on_time_share": 0.25}},
+            },
             "E-301": unit("NS-WING", 0.95),
             "stream-1": {"planned": False, "stations": ["GZ-HUB"], "on_time_share": 0.99},
         },
         "bottleneck": "GZ-HUB",
+        "placement": [{"unit": "C-202", "served_at": "GZ-HUB", "minutes": 130.2, "nearest_feasible": None}],
     }
     path = drill_map(load_scenario(None), results, tmp_path / "drill-planned.html")
     with browser_session() as s:
@@ -183,6 +188,8 @@ def test_drill_map_leads_with_planned_units(tmp_path, browser_session, artifacts
         text = s.page.locator(".leaflet-popup-content").inner_text()
         assert "Planned units here: 1 of 4 on time" in text
         assert "C-201 late (on time in 0.0% of replications) — refuel bays: 8 refuel bays at GZ-HUB" in text
-        assert "T-103 late" in text and "C-202 late" in text and "T-101" not in text
+        assert "T-103 late" in text and "T-101" not in text
+        assert "C-202 people and vehicles late (on time in people 0.0%, vehicles 25.0% of replications)" in text
+        assert "placement: 130.2 min beyond target per replication from distance" in text
         s.page.screenshot(path=str(artifacts / "drill-planned.png"))
         _assert_clean(s)

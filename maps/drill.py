@@ -11,8 +11,9 @@ Takes the plain dict of the drill's ``--json`` contract (never simulation object
 
 The headline is the drill's own: planned units on time ("2 of 8" — a planned unit is on time
 when it is not among ``late_units``, i.e. on time in at least 90% of replications), the late ones
-named; then the service level, every arrival alike (walk-ins included, blind to headcount),
-labelled as such. A station with planned units (those whose ``stations`` name it) is coloured by
+named; then the walk-ins' on-time share and the service level, every arrival alike (walk-ins
+included, blind to headcount), each labelled as such — the order of ``jungong drill``'s text.
+A station with planned units (those whose ``stations`` name it) is coloured by
 the share of them on time, and its popup lists its late units — the late side (people, vehicles
 or both) and each side's on-time share (``outcomes``), the cause and, where distance is the cause,
 its ``placement`` minutes and the nearest station able to serve it in time; a station with
@@ -95,8 +96,11 @@ def drill_map_html(
     )
     overall = drill_results.get("service_level", {})
     lead, detail = headline(drill_results)
+    walk = _mean(drill_results.get("walk_ins_on_time"))
     subtitle = (
-        detail + f"service level, every arrival alike (walk-ins included, blind to headcount) {_pct(_mean(overall))} "
+        detail
+        + (f"walk-ins on time (share of stream arrivals) {_pct(walk)} · " if walk is not None else "")
+        + f"service level, every arrival alike (walk-ins included, blind to headcount) {_pct(_mean(overall))} "
         f"(95% CI {_ci(overall)}) · "
         f"{drill_results.get('replications', '?')} replications, seed {drill_results.get('seed', '?')}"
         + (f" · bottleneck {bottleneck}" if bottleneck else "")

@@ -152,6 +152,7 @@ def test_drill_map_leads_with_planned_units(tmp_path, browser_session, artifacts
         "seed": 1,
         "service_level": {"mean": 0.975, "ci95": [0.97, 0.98]},
         "planned_units_on_time": {"mean": 0.2, "ci95": [0.2, 0.2]},
+        "walk_ins_on_time": {"mean": 0.99, "ci95": [0.98, 1.0]},
         "late_units": ["C-201", "T-103", "C-202"],
         "stations": {
             "GZ-HUB": {"served": 3900, "stockouts": 0, "service_level": 0.98},
@@ -178,7 +179,8 @@ def test_drill_map_leads_with_planned_units(tmp_path, browser_session, artifacts
         s.page.wait_for_function(READY)
         title = s.page.locator("#jg-title").inner_text()
         assert "Planned units on time: 2 of 5" in title and "late: C-201, T-103, C-202" in title
-        assert title.index("Planned units on time") < title.index("every arrival alike")
+        assert title.index("Planned units on time") < title.index("walk-ins on time (share of stream arrivals) 99.0%")
+        assert title.index("walk-ins on time") < title.index("every arrival alike")
         assert "every arrival alike (walk-ins included, blind to headcount) 97.5%" in title
         hub = s.page.locator(".jg-station.jg-tier-hub")
         assert hub.locator("polygon[fill='#d7191c']").count() == 1  # 1 of 4 planned units on time: red

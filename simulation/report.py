@@ -20,6 +20,7 @@ from pathlib import Path
 import matplotlib
 
 from simulation.budget import BUDGET_KEYS
+from simulation.compare import text as compare_text
 from simulation.definitions import CAUSE_WORDS, DEFINITIONS, PLACEMENT_LEVERS, by_unit, fate, late_sides
 
 matplotlib.use("Agg")  # no display; must precede pyplot
@@ -414,20 +415,19 @@ def render(res: dict, comparison: dict | None = None, improvement: dict | None =
         _service_by_station(res),
     ]
     if comparison:
-        rows = [
-            [
-                e(r["metric"]),
-                str(r["a"]),
-                str(r["b"]),
-                str(r["difference"]),
-                str(r["p_value"]),
-                "<b>yes</b>" if r["significant"] else "no",
-            ]
-            for r in comparison["rows"]
-        ]
+        rows = []
+        for r in comparison["rows"]:
+            shown = compare_text(r)
+            cells = [shown["a"], shown["b"], shown["difference"], shown["p"], shown["note"]]
+            rows.append([e(r.get("name", r["metric"])), *(e(c) for c in cells)])
+            rows[-1].insert(5, "<b>yes</b>" if r["significant"] else "no")
         parts += [
             f"<h2>Compared with {e(comparison['b'])}</h2>",
-            _table(["metric", e(comparison["a"]), e(comparison["b"]), "B − A", "p (Welch)", "significant"], rows),
+            "<p>Shares in %, differences in percentage points (pp); p: Welch's t-test over replications; "
+            "a dash where a plan has no value, the note says why.</p>",
+            _table(
+                ["metric", e(comparison["a"]), e(comparison["b"]), "B − A", "p (Welch)", "significant", "note"], rows
+            ),
         ]
     parts.append(
         "<h2>Definitions</h2><dl>"

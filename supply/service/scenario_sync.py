@@ -48,7 +48,7 @@ def sync_scenario(session: Session, scenario: Scenario, text: str, *, actor: str
     if problems:
         raise ScenarioError(problems)
     for spec in items:
-        session.merge(Item(code=spec.code, name=spec.name, unit=spec.unit))
+        session.merge(Item(code=spec.code, name=spec.name, unit=spec.unit, lot_tracked=spec.lots))
     for st in scenario.stations:
         capacity = {k: float(getattr(st, k)) for k in CAPACITY_KEYS}
         session.merge(

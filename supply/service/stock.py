@@ -18,7 +18,7 @@ from supply.service.ledger import CONSUMING, REVERSAL, Balance, require_station
 from supply.service.models import Item, Movement, ReorderLevel, StockLock, SyncAlert, table_of, utcnow
 
 
-def _consumption(session: Session, exercise: bool, since: datetime, stations: list[str]):
+def consumption(session: Session, exercise: bool, since: datetime, stations: list[str]):
     """{(station, item): stock consumed since ``since`` at ``stations``}, net of reversed consumption.
 
     One query over the window alone: the window's consuming movements and reversals, a range
@@ -68,7 +68,7 @@ def stock(
     require_station(session, station)
     now = now or utcnow()
     bals = _balances(session, exercise, station)
-    used = _consumption(session, exercise, now - timedelta(days=window_days), [station])
+    used = consumption(session, exercise, now - timedelta(days=window_days), [station])
     rows = []
     for item in session.exec(select(Item).order_by(Item.code)):
         bal = bals.get((station, item.code), Balance())
@@ -104,7 +104,7 @@ def alerts(
     now = now or utcnow()
     bals = _balances(session, exercise)
     stations = sorted({s for s, _ in bals})
-    used = _consumption(session, exercise, now - timedelta(days=window_days), stations)
+    used = consumption(session, exercise, now - timedelta(days=window_days), stations)
     out = []
     for lvl in session.exec(select(ReorderLevel).order_by(ReorderLevel.station, ReorderLevel.item)):
         bal = bals.get((lvl.station, lvl.item), Balance())

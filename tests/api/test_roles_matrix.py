@@ -22,6 +22,7 @@ WRITE_ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("post", "/transfers"): OFFICERS,
     ("post", "/stations/{code}/counts"): OFFICERS,
     ("post", "/movements/{movement_id}/reversal"): OFFICERS,
+    ("post", "/stations/{code}/expiries"): OFFICERS,
     ("post", "/requests"): OFFICERS,
     ("post", "/dispatches"): OFFICERS,
     ("post", "/dispatches/{dispatch_id}/status"): OFFICERS,

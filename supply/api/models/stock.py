@@ -56,6 +56,8 @@ class MovementPublic(Public):
     reversal_of: int | None
     transfer_ref: str | None
     dispatch_id: int | None
+    lot: str = Field(default="", description="the lot moved ('': stock without a lot)")
+    expires_on: str | None = Field(default=None, description="the lot's expiry date, on stock coming in")
 
     @classmethod
     def of(cls, m: Movement, tz: ZoneInfo) -> MovementPublic:
@@ -74,7 +76,60 @@ class MovementPublic(Public):
             reversal_of=m.reversal_of,
             transfer_ref=m.transfer_ref,
             dispatch_id=m.dispatch_id,
+            lot=m.lot,
+            expires_on=m.expires_on,
         )
+
+
+class IssuePublic(MovementPublic):
+    """An issue: the first lot's movement (an item kept without lots has one), and every lot drawn."""
+
+    drawn: list[MovementPublic] = Field(description="one movement per lot drawn, first-expiring first")
+
+    @classmethod
+    def of_legs(cls, legs: list[Movement], tz: ZoneInfo) -> IssuePublic:
+        rows = [MovementPublic.of(m, tz) for m in legs]
+        return cls(**rows[0].model_dump(), drawn=rows)
+
+
+class StockLotPublic(Public):
+    """One lot of an item at a station (``lot`` '': the stock without a lot, drawn last)."""
+
+    item: str
+    unit: str
+    lot: str
+    expires_on: str | None = Field(description="YYYY-MM-DD; null: does not expire")
+    on_hand: Number
+    days_to_expiry: int | None
+    expired: bool = Field(description="past its expiry date: never issued, to be written off")
+
+
+class ExpiringLotPublic(Public):
+    """A lot expiring within the horizon, against the use expected of it before then."""
+
+    station: str
+    item: str
+    unit: str
+    lot: str
+    expires_on: str
+    days_left: int = Field(description="days it can still be issued, through its expiry day (0: expired)")
+    quantity: Number
+    daily_consumption: Number = Field(description="mean per day over the consumption window")
+    expected_use: Number = Field(description="what of this lot is expected to be used before it expires")
+    at_risk: Number = Field(description="quantity less expected use: left at expiry")
+    expired: bool
+
+
+class ExpiringPublic(Public):
+    """What will expire before it is used: per station, item and lot, most at risk first."""
+
+    as_of: str
+    days: int
+    window_days: int
+    exercise: bool
+    definition: str
+    at_risk: dict[str, Number] = Field(description="quantity at risk per item, all stations")
+    lots: list[ExpiringLotPublic]
 
 
 class ReorderAlertPublic(Public):

@@ -13,6 +13,8 @@ from fastapi.responses import Response
 
 from supply.api.deps import BookQuery, CodeQuery, Reader, RuntimeDep, SessionDep
 from supply.api.models.common import READ
+from supply.api.models.stock import ExpiringPublic
+from supply.service.expiring import expiring
 from supply.service.exports import dispatches_csv, stock_csv
 from supply.service.inputs import Status
 
@@ -24,6 +26,18 @@ CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "descripti
 def get_stock_csv(session: SessionDep, runtime: RuntimeDep, _: Reader, exercise: BookQuery = False) -> Response:
     text = stock_csv(session, exercise=exercise, window_days=runtime.policy.consumption_window_days)
     return Response(text, media_type="text/csv; charset=utf-8")
+
+
+@router.get("/reports/expiring", response_model=ExpiringPublic, responses=READ)
+def get_expiring(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Reader,
+    days: Annotated[int, Query(ge=0, le=3650, description="the horizon: lots expiring within N days")] = 30,
+    exercise: BookQuery = False,
+) -> dict:
+    """What will expire before it is used: per station, item and lot, the quantity at risk (``definition``)."""
+    return expiring(session, days=days, exercise=exercise, window_days=runtime.policy.consumption_window_days)
 
 
 @router.get("/reports/dispatches.csv", response_class=Response, responses=CSV)

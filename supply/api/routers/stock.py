@@ -21,9 +21,9 @@ from supply.api.deps import (
     WriterDep,
 )
 from supply.api.models.common import READ, WRITE
-from supply.api.models.stock import AlertPublic, MovementPublic
+from supply.api.models.stock import AlertPublic, IssuePublic, MovementPublic
 from supply.service import ledger
-from supply.service.inputs import CountIn, MovementIn, ReversalIn, TransferIn
+from supply.service.inputs import CountIn, ExpireIn, MovementIn, ReversalIn, TransferIn
 from supply.service.stock import alerts, movements
 
 router = APIRouter(tags=["stock"])
@@ -34,22 +34,37 @@ CREATED = {201: {"description": "the movement(s) recorded"}, **WRITE}
 
 @router.post("/stations/{code}/receipts", status_code=201, response_model=MovementPublic, responses=CREATED)
 def post_receipt(code: CodePath, body: MovementIn, w: WriterDep) -> Response:
-    """Stock received at a station."""
+    """Stock received at a station (into ``lot``, expiring on ``expires_on``, for an item kept by lot)."""
 
     def act(s: Session) -> tuple[int, MovementPublic]:
-        m = ledger.receive(s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise)
+        m = ledger.receive(
+            s,
+            w.actor,
+            code,
+            body.item,
+            body.quantity,
+            body.reason,
+            exercise=body.exercise,
+            lot=body.lot,
+            expires_on=body.expires_on,
+        )
         return 201, MovementPublic.of(m, w.tz)
 
     return w.run(body, act)
 
 
-@router.post("/stations/{code}/issues", status_code=201, response_model=MovementPublic, responses=CREATED)
+@router.post("/stations/{code}/issues", status_code=201, response_model=IssuePublic, responses=CREATED)
 def post_issue(code: CodePath, body: MovementIn, w: WriterDep) -> Response:
-    """Stock issued from a station; 409 when not enough is available."""
+    """Stock issued from a station, first-expiring lot first unless ``lot`` is named (``drawn``: every lot).
 
-    def act(s: Session) -> tuple[int, MovementPublic]:
-        m = ledger.issue(s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise)
-        return 201, MovementPublic.of(m, w.tz)
+    409 when not enough is available, or when only an expired lot could give it (named in the problem).
+    """
+
+    def act(s: Session) -> tuple[int, IssuePublic]:
+        legs = ledger.issue_lots(
+            s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise, lot=body.lot
+        )
+        return 201, IssuePublic.of_legs(legs, w.tz)
 
     return w.run(body, act)
 
@@ -60,7 +75,7 @@ def post_transfer(body: TransferIn, w: WriterDep) -> Response:
 
     def act(s: Session) -> tuple[int, list[MovementPublic]]:
         legs = ledger.transfer(
-            s, w.actor, body.from_, body.to, body.item, body.quantity, body.reason, exercise=body.exercise
+            s, w.actor, body.from_, body.to, body.item, body.quantity, body.reason, exercise=body.exercise, lot=body.lot
         )
         return 201, [MovementPublic.of(m, w.tz) for m in legs]
 
@@ -84,8 +99,19 @@ def post_count(code: CodePath, body: CountIn, w: WriterDep) -> Response:
     """A physical count; the difference is recorded as an adjustment (``null`` with 200 when it matches)."""
 
     def act(s: Session) -> tuple[int, MovementPublic | None]:
-        m = ledger.count(s, w.actor, code, body.item, body.counted, body.reason, exercise=body.exercise)
+        m = ledger.count(s, w.actor, code, body.item, body.counted, body.reason, exercise=body.exercise, lot=body.lot)
         return (200, None) if m is None else (201, MovementPublic.of(m, w.tz))
+
+    return w.run(body, act)
+
+
+@router.post("/stations/{code}/expiries", status_code=201, response_model=MovementPublic, responses=CREATED)
+def post_expiry(code: CodePath, body: ExpireIn, w: WriterDep) -> Response:
+    """Write off what is left of an expired lot (an ``expire`` movement); 409 while it has not expired."""
+
+    def act(s: Session) -> tuple[int, MovementPublic]:
+        m = ledger.expire(s, w.actor, code, body.item, body.lot, body.reason, exercise=body.exercise)
+        return 201, MovementPublic.of(m, w.tz)
 
     return w.run(body, act)
 

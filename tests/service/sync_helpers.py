@@ -23,7 +23,7 @@ from supply.service.db import make_engine, read_session, write_session
 from supply.service.dispatches import create_dispatch
 from supply.service.inputs import DispatchIn, LineIn, RequestIn
 from supply.service.migrate import upgrade
-from supply.service.models import Dispatch, DispatchEvent, Movement, StockLock, table_of
+from supply.service.models import Dispatch, DispatchEvent, LotBalance, Movement, StockLock, table_of
 from supply.service.requests import create_request
 from supply.service.sync import export_bundle, import_bundle, public_key_pem, trust_key
 from tests.conftest import write
@@ -167,8 +167,15 @@ def held(engine: Engine) -> dict[str, Any]:
                 uid_of.get(m.reversal_of),
                 d_uid.get(m.dispatch_id),
                 m.cause,
+                m.lot,
+                m.expires_on,
             )
             for m in conn.execute(select(moves))
+        }
+        lots = {
+            (b.station, b.item, b.exercise, b.lot): (round(b.on_hand, 6), b.expires_on)
+            for b in conn.execute(select(table_of(LotBalance)))
+            if abs(b.on_hand) > 1e-9
         }
         balances = {
             (b.station, b.item, b.exercise): (round(b.on_hand, 6), round(b.reserved, 6))
@@ -180,4 +187,11 @@ def held(engine: Engine) -> dict[str, Any]:
             for e in conn.execute(select(events))
         }
         teams = {e.uid: (e.team, e.parent, e.to_status, e.rejected) for e in conn.execute(select(team_events))}
-    return {"ledger": ledger, "balances": balances, "status": status, "events": log, "team_events": teams}
+    return {
+        "ledger": ledger,
+        "balances": balances,
+        "lots": lots,
+        "status": status,
+        "events": log,
+        "team_events": teams,
+    }

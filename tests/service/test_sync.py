@@ -7,6 +7,7 @@ Every database is built and changed through the domain; bundles go through the s
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,31 @@ def test_a_node_knows_its_station_and_the_seed_stock_is_never_doubled(net):
     _full_sync(net)
     state = _same_everywhere(net)
     assert state["balances"][("H", "meals", False)] == (1010.0, 0.0)  # 1000 opening (once) + 10
+
+
+def test_lots_synced_between_a_node_and_the_centre_without_doubling(net):
+    day = date(2030, 1, 2)
+    with write_session(net["H"]) as s:  # the node receives two lots of water and issues first-expiring first
+        ledger.receive(s, "officer", "H", "water_l", 100, lot="W1", expires_on=date(2030, 1, 10))
+        ledger.receive(s, "officer", "H", "water_l", 200, lot="W2", expires_on=date(2030, 3, 1))
+        ledger.issue_lots(s, "officer", "H", "water_l", 130, on=day)
+        s.commit()
+    with write_session(net[CENTRE]) as s:  # the centre sends the node part of a lot W received
+        ledger.receive(s, "officer", "W", "water_l", 60, lot="C1", expires_on=date(2030, 2, 1))
+        ledger.transfer(s, "officer", "W", "H", "water_l", 40, on=day)
+        s.commit()
+    _full_sync(net)
+    _full_sync(net)  # again: nothing is added twice
+    state = _same_everywhere(net)
+    lots = {k[3]: v for k, v in state["lots"].items() if k[:3] == ("H", "water_l", False)}
+    # W1 drawn out first, then 30 of W2; C1 arrived with its date
+    assert lots == {"W2": (170.0, "2030-03-01"), "C1": (40.0, "2030-02-01"), "": (5000.0, None)}
+    assert state["lots"][("W", "water_l", False, "C1")] == (20.0, "2030-02-01")
+    assert state["balances"][("H", "water_l", False)] == (5210.0, 0.0)  # 5,000 opening + 300 − 130 + 40
+    with write_session(net["H"]) as s:  # the synced lot, expiring first, is drawn first on the node
+        [m] = ledger.issue_lots(s, "officer", "H", "water_l", 10, on=day)
+        s.commit()
+    assert m.lot == "C1"
 
 
 def test_concurrent_changes_to_one_dispatch_owner_wins_and_the_other_is_kept(net):

@@ -49,7 +49,16 @@ class TransferIn(_In):
     quantity: Quantity
     reason: Text = ""
     exercise: bool = False
+    due_at: When | None = Field(default=None, description="expected arrival; default 24 hours after sending")
     lot: Lot | None = Field(default=None, description=_LOT_DOC)
+
+
+class TransferReceiptIn(_In):
+    """What arrived of a transfer: a shortfall or excess against what was sent needs its reason."""
+
+    quantity: float = Field(ge=0, le=1e9, allow_inf_nan=False, strict=True, description="the quantity received")
+    reason: Text = ""
+    lot: Lot | None = Field(default=None, description="receive it all into this lot (else into the lots sent)")
 
 
 class CountIn(_In):

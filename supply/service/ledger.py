@@ -25,13 +25,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from supply.core.errors import ConflictError, FieldError, InsufficientStockError, UnknownCodeError
 from supply.core.items import check_whole
@@ -55,6 +55,8 @@ ADJUSTMENT, REVERSAL, OPENING = "adjustment", "reversal", "opening"
 RESERVE, RELEASE, DELIVERY = "reserve", "release", "delivery"
 #: A lot past its expiry date written off (never issued).
 EXPIRE = "expire"
+#: A transfer received short or over: the difference, recorded with its reason (no stock change).
+DISCREPANCY = "discrepancy"
 #: Kinds that consume stock (they feed days of supply).
 CONSUMING = (ISSUE, DELIVERY)
 #: Kinds managed by the dispatch lifecycle: cancel the dispatch instead of reversing them.
@@ -413,6 +415,10 @@ def issue(
     return issue_lots(session, actor, station, item, quantity, reason, exercise=exercise)[0]
 
 
+#: How long a transfer is expected on the road when its sender gives no arrival time.
+DEFAULT_TRANSIT = timedelta(hours=24)
+
+
 def transfer(
     session: Session,
     actor: str,
@@ -425,28 +431,111 @@ def transfer(
     exercise: bool = False,
     lot: str | None = None,
     on: date | None = None,
+    due_at: datetime | None = None,
 ) -> list[Movement]:
-    """Out of one station and into another in one step; the legs share a ``transfer_ref``.
+    """Stock leaves one station for another: its outgoing legs now, sharing a ``transfer_ref``.
 
-    Each lot drawn (first-expiring first unless ``lot``) is one leg out and one leg in, keeping its
-    lot and expiry date at the destination.
+    Each lot drawn (first-expiring first unless ``lot``) is one ``transfer_out`` leg carrying its
+    lot, expiry date, destination (``counterpart``) and expected arrival (``due_at``, default
+    :data:`DEFAULT_TRANSIT` from now). The stock is then **in transit** until the destination
+    records what arrived (:func:`receive_transfer`).
     """
     row = _checked(session, source, item, quantity)
     require_station(session, target)
     if source == target:
         raise FieldError("to", f"a transfer needs two different stations, got '{source}' twice")
-    key, into_key = (source, item, exercise), (target, item, exercise)
+    key = (source, item, exercise)
     picks, changes = _draw(session, row, key, quantity, lot, on, reserved=True)
-    apply(session, changes + [Change(into_key, qty, lot=x.lot, expires_on=x.expires_on) for x, qty in picks])
-    ref = str(uuid.uuid4())
-    outs, ins = [], []
-    for x, qty in picks:
-        common: dict[str, Any] = {"reason": reason, "exercise": exercise, "transfer_ref": ref, "lot": x.lot}
-        outs.append(_add(session, actor, TRANSFER_OUT, source, item, qty, -qty, **common))
-        ins.append(_add(session, actor, TRANSFER_IN, target, item, qty, qty, expires_on=x.expires_on, **common))
+    apply(session, changes)
+    ref, due = str(uuid.uuid4()), due_at or utcnow() + DEFAULT_TRANSIT
+    outs = [
+        _add(
+            session,
+            actor,
+            TRANSFER_OUT,
+            source,
+            item,
+            qty,
+            -qty,
+            reason=reason,
+            exercise=exercise,
+            transfer_ref=ref,
+            lot=x.lot,
+            expires_on=x.expires_on,
+            counterpart=target,
+            due_at=due,
+        )
+        for x, qty in picks
+    ]
     for m in outs:
-        _audit(session, actor, m, extra={"to": target})
-    return [leg for pair in zip(outs, ins, strict=True) for leg in pair]
+        _audit(session, actor, m, extra={"to": target, "due_at": due.isoformat()})
+    return outs
+
+
+def _transfer_legs(session: Session, ref: str) -> tuple[list[Movement], bool]:
+    """A transfer's outgoing legs (:class:`UnknownCodeError` if none) and whether it has arrived already."""
+    legs = list(session.exec(select(Movement).where(Movement.transfer_ref == ref).order_by(col(Movement.id))))
+    outs = [m for m in legs if m.kind == TRANSFER_OUT]
+    if not outs:
+        raise UnknownCodeError("transfer", ref)
+    return outs, any(m.kind in (TRANSFER_IN, DISCREPANCY) for m in legs)
+
+
+def receive_transfer(
+    session: Session,
+    actor: str,
+    ref: str,
+    quantity: float,
+    reason: str = "",
+    *,
+    lot: str | None = None,
+) -> list[Movement]:
+    """The destination records what arrived of transfer ``ref``: its receipt, lot by lot.
+
+    What was sent goes into the lots it left in (the excess into the last one), or all into ``lot``
+    when named. A shortfall or excess is recorded as a ``discrepancy`` movement (no stock change:
+    the sender's legs and the receipt are the facts), whose ``reason`` is required — never silently
+    adjusted. 409 when the transfer was received already or reversed while on the road.
+    """
+    outs, arrived = _transfer_legs(session, ref)
+    if arrived:
+        raise ConflictError(f"transfer {ref} has been received already")
+    reversed_ = session.exec(select(Movement.id).where(col(Movement.reversal_of).in_([m.id for m in outs]))).first()
+    if reversed_ is not None:
+        raise ConflictError(f"transfer {ref} was reversed while on the road: nothing is left to receive")
+    first = outs[0]
+    target, item, exercise = first.counterpart or "", first.item, first.exercise
+    sent = sum(m.quantity for m in outs)
+    diff = quantity - sent
+    if abs(diff) > _EPS and not reason.strip():
+        word = "short" if diff < 0 else "over"
+        msg = f"{quantity:g} received of {sent:g} sent ({abs(diff):g} {word}): a discrepancy needs a reason"
+        raise FieldError("reason", msg)
+    row = require_item(session, item, quantity=quantity)
+    key = (target, item, exercise)
+    into: list[tuple[str, str | None, float]] = []
+    if lot:
+        day = next((m.expires_on for m in outs if m.lot == lot), None)
+        name, exp = _lot_in(session, row, key, lot, date.fromisoformat(day) if day else None)
+        into = [(name, exp, quantity)]
+    else:
+        left = quantity
+        for n, m in enumerate(outs):
+            take = left if n == len(outs) - 1 else min(m.quantity, left)
+            if take > _EPS:
+                into.append((m.lot, m.expires_on, take))
+            left -= take
+    apply(session, [Change(key, qty, lot=name, expires_on=exp) for name, exp, qty in into])
+    common: dict[str, Any] = {"exercise": exercise, "transfer_ref": ref, "counterpart": first.station}
+    legs = [
+        _add(session, actor, TRANSFER_IN, target, item, qty, qty, reason=reason, lot=name, expires_on=exp, **common)
+        for name, exp, qty in into
+    ]
+    if abs(diff) > _EPS:
+        legs.append(_add(session, actor, DISCREPANCY, target, item, abs(diff), 0.0, reason=reason, **common))
+    for m in legs:
+        _audit(session, actor, m, extra={"from": first.station, "sent": sent, "received": quantity})
+    return legs
 
 
 def _counted(session: Session, item: Item, key: Key, bal: Balance, lot: str | None) -> tuple[str, float]:
@@ -564,9 +653,12 @@ def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list
         raise ConflictError(f"movement {movement_id} is itself a reversal; record a new movement instead")
     if original.kind in DISPATCH_KINDS:
         raise ConflictError(f"movement {movement_id} belongs to dispatch {original.dispatch_id}; change its status")
+    if original.kind == DISCREPANCY:
+        raise ConflictError(f"movement {movement_id} records a transfer's discrepancy; reverse the transfer instead")
     legs = [original]
-    if original.transfer_ref:
-        legs = list(session.exec(select(Movement).where(Movement.transfer_ref == original.transfer_ref)))
+    if original.transfer_ref:  # every leg that moved stock (a discrepancy moved none)
+        q = select(Movement).where(Movement.transfer_ref == original.transfer_ref, Movement.kind != DISCREPANCY)
+        legs = list(session.exec(q))
     lock(session, [(m.station, m.item, m.exercise) for m in legs])
     for m in legs:
         if session.exec(select(Movement.id).where(Movement.reversal_of == m.id)).first() is not None:

@@ -333,6 +333,10 @@ class Movement(SQLModel, table=True):
     #: The lot it moved (``""``: stock without a lot) and, on stock coming in, the lot's expiry (ISO date).
     lot: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
     expires_on: str | None = Field(default=None, max_length=10)
+    #: A transfer's other station (the destination on its outgoing legs, the sender on its receipts).
+    counterpart: str | None = Field(default=None, max_length=40)
+    #: When a transfer is expected at its destination (its outgoing legs): past it, still on the road is overdue.
+    due_at: datetime | None = maybe_ts_field()
 
 
 class AuditEntry(SQLModel, table=True):

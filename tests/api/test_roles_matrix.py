@@ -20,6 +20,7 @@ WRITE_ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("post", "/stations/{code}/receipts"): OFFICERS,
     ("post", "/stations/{code}/issues"): OFFICERS,
     ("post", "/transfers"): OFFICERS,
+    ("post", "/transfers/{ref}/receive"): OFFICERS,
     ("post", "/stations/{code}/counts"): OFFICERS,
     ("post", "/movements/{movement_id}/reversal"): OFFICERS,
     ("post", "/stations/{code}/expiries"): OFFICERS,

@@ -96,10 +96,11 @@ def test_counts_and_reversals_per_lot(session):
 def test_transfers_and_deliveries_keep_lots(session):
     _three_lots(session)
     legs = ledger.transfer(session, "wang", ST, OTHER, "rations", 120, on=DAY)
+    legs += ledger.receive_transfer(session, "li", legs[0].transfer_ref or "", 120)
     assert [(m.kind, m.station, m.lot, m.quantity) for m in legs] == [
         ("transfer_out", ST, "B", 100),
-        ("transfer_in", OTHER, "B", 100),
         ("transfer_out", ST, "A", 20),
+        ("transfer_in", OTHER, "B", 100),
         ("transfer_in", OTHER, "A", 20),
     ]
     there = {x.lot: (x.on_hand, x.expires_on) for x in lots.book_lots(session, OTHER, "rations", False)}

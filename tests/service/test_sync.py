@@ -117,7 +117,11 @@ def test_lots_synced_between_a_node_and_the_centre_without_doubling(net):
         s.commit()
     with write_session(net[CENTRE]) as s:  # the centre sends the node part of a lot W received
         ledger.receive(s, "officer", "W", "water_l", 60, lot="C1", expires_on=date(2030, 2, 1))
-        ledger.transfer(s, "officer", "W", "H", "water_l", 40, on=day)
+        [sent] = ledger.transfer(s, "officer", "W", "H", "water_l", 40, on=day)
+        s.commit()
+    _full_sync(net)
+    with write_session(net["H"]) as s:  # the receiving station writes the receipt
+        ledger.receive_transfer(s, "officer", sent.transfer_ref or "", 40)
         s.commit()
     _full_sync(net)
     _full_sync(net)  # again: nothing is added twice

@@ -35,6 +35,7 @@ class StockRowPublic(Public):
     on_hand: Number
     reserved: Number
     available: Number
+    in_transit: Number = Field(default=0, description="sent to this station, not received yet (not in on hand)")
     daily_consumption: Number
     days_of_supply: Number | None
 
@@ -166,4 +167,41 @@ class SyncAlertPublic(Public):
     exercise: bool
 
 
-AlertPublic = Annotated[ReorderAlertPublic | DaysOfSupplyAlertPublic | SyncAlertPublic, Field(discriminator="kind")]
+class OverdueTransferAlertPublic(Public):
+    """A transfer still on the road past its expected arrival (``station``: its destination)."""
+
+    station: str
+    item: str
+    kind: Literal["overdue_transfer"]
+    transfer_ref: str
+    from_: str = Field(alias="from")
+    quantity: Number
+    due_at: LocalTime
+    exercise: bool
+
+
+class TransitLotPublic(Public):
+    lot: str
+    expires_on: str | None
+    quantity: Number
+
+
+class TransferPublic(Public):
+    """A transfer on the road: sent, not received yet (receive it with ``POST /transfers/{ref}/receive``)."""
+
+    transfer_ref: str
+    from_: str = Field(alias="from")
+    to: str
+    item: str
+    quantity: Number
+    lots: list[TransitLotPublic]
+    sent_at: LocalTime
+    due_at: LocalTime | None
+    overdue: bool
+    exercise: bool
+
+
+AlertPublic = Annotated[
+    ReorderAlertPublic | DaysOfSupplyAlertPublic | SyncAlertPublic | OverdueTransferAlertPublic,
+    Field(discriminator="kind"),
+]

@@ -1,4 +1,4 @@
-"""lots and expiry: items kept by lot, each movement's lot, running balances per lot (issue 22)
+"""lots and expiry, stock in transit: items kept by lot, each movement's lot, running balances per lot (issue 22)
 
 Revision ID: e9c22a1d0b09
 Revises: e6a14b0d5e01
@@ -7,7 +7,8 @@ Create Date: 2026-12-04
 Items gain ``lot_tracked`` (the built-in ``rations`` and ``water_l`` are); movements gain ``lot``
 (``""``: stock without a lot, which every existing movement is) and ``expires_on``; ``lotbalance``
 holds the running on-hand per lot, filled here from each book's running balance as its one
-unlotted lot.
+unlotted lot. A transfer's legs gain ``counterpart`` (the other station) and ``due_at`` (its
+expected arrival): a transfer is on the road from its outgoing legs until the destination receives it.
 """
 
 import sqlalchemy as sa
@@ -25,6 +26,8 @@ def upgrade() -> None:
     with op.batch_alter_table("movement", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lot", sa.String(length=40), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("expires_on", sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column("counterpart", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("due_at", sa.DateTime(), nullable=True))
     op.execute("UPDATE item SET lot_tracked = true WHERE code IN ('rations', 'water_l')")
     op.create_table(
         "lotbalance",
@@ -44,6 +47,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("lotbalance")
     with op.batch_alter_table("movement", schema=None) as batch_op:
+        batch_op.drop_column("due_at")
+        batch_op.drop_column("counterpart")
         batch_op.drop_column("expires_on")
         batch_op.drop_column("lot")
     with op.batch_alter_table("item", schema=None) as batch_op:

@@ -227,3 +227,5 @@ def writer_for(roles: frozenset[Role]) -> Callable[..., Awaitable[Writer]]:
 WriterDep = Annotated[Writer, Depends(writer_for(WRITERS))]
 #: Admins' writes.
 AdminWriterDep = Annotated[Writer, Depends(writer_for(ADMINS))]
+#: Writes any reader may attempt whose role the domain then checks against the record (an approval's deciding role).
+DeciderDep = Annotated[Writer, Depends(writer_for(READERS))]

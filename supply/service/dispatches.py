@@ -28,6 +28,7 @@ from sqlmodel import Session
 from supply.core.errors import UnknownCodeError
 from supply.core.transitions import check_transition, origins
 from supply.service import ledger
+from supply.service.approvals import require_approved
 from supply.service.audit import record
 from supply.service.inputs import DispatchIn
 from supply.service.known_codes import Codes
@@ -45,7 +46,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 _DISPATCH, _LINE, _EVENT = table_of(Dispatch), table_of(DispatchLine), table_of(DispatchEvent)
 _REQUEST = table_of(SupportRequest)
 # Statements built once (SQL construction costs more than running them); parameters at execution.
-_BOOK_OF = select(_REQUEST.c.exercise).where(_REQUEST.c.id == bindparam("r_id"))
+_BOOK_OF = select(_REQUEST.c.exercise, _REQUEST.c.approval, _REQUEST.c.approval_role, _REQUEST.c.approval_why).where(
+    _REQUEST.c.id == bindparam("r_id")
+)
 _LINES_OF = select(_LINE.c.item, _LINE.c.quantity).where(_LINE.c.dispatch_id == bindparam("d_id")).order_by(_LINE.c.id)
 _EXISTS = select(_DISPATCH.c.id).where(_DISPATCH.c.id == bindparam("d_id"))
 _LOCKED = select(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).with_for_update()
@@ -115,9 +118,11 @@ class DispatchDraft:
 def check_dispatch(session: Session, data: DispatchIn, codes: Codes | None = None) -> DispatchDraft:
     """Check a new dispatch's request, station and items (404 / 422) before the write lock."""
     codes = codes or Codes()
-    exercise = session.connection().execute(_BOOK_OF, {"r_id": data.request_id}).scalar_one_or_none()
-    if exercise is None:
+    req = session.connection().execute(_BOOK_OF, {"r_id": data.request_id}).first()
+    if req is None:
         raise UnknownCodeError("request", str(data.request_id))
+    exercise = req.exercise
+    require_approved(req.approval, data.request_id, req.approval_role, req.approval_why)
     codes.station(session, data.station)
     lines: dict[str, float] = defaultdict(float)
     for n, line in enumerate(data.lines):

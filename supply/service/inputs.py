@@ -82,6 +82,12 @@ class ReversalIn(_In):
     reason: Reason
 
 
+class DecisionIn(_In):
+    """An approval or a rejection, with its reason."""
+
+    reason: Reason
+
+
 class RequestIn(_In):
     """A support request (保障需求), shaped like a movement-plan line."""
 

@@ -267,6 +267,14 @@ class SupportRequest(SQLModel, table=True):
     note: str = ""
     created_by: str = Field(max_length=80)
     created_at: datetime = ts_field()
+    #: ``None``: no approval needed; else ``pending``, ``approved`` or ``rejected`` (:mod:`supply.service.approvals`).
+    approval: str | None = Field(default=None, max_length=10)
+    #: The role that decides, and why the request needs it (the thresholds its needs exceed).
+    approval_role: str | None = Field(default=None, max_length=20)
+    approval_why: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    decided_by: str | None = Field(default=None, max_length=80)
+    decided_at: datetime | None = maybe_ts_field()
+    decision_reason: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class Dispatch(SQLModel, table=True):

@@ -9,6 +9,8 @@ Items gain ``lot_tracked`` (the built-in ``rations`` and ``water_l`` are); movem
 holds the running on-hand per lot, filled here from each book's running balance as its one
 unlotted lot. A transfer's legs gain ``counterpart`` (the other station) and ``due_at`` (its
 expected arrival): a transfer is on the road from its outgoing legs until the destination receives it.
+Support requests gain their approval state (``approval``: pending, approved, rejected; the deciding
+role, why, who decided, when and why).
 """
 
 import sqlalchemy as sa
@@ -28,6 +30,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("expires_on", sa.String(length=10), nullable=True))
         batch_op.add_column(sa.Column("counterpart", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("due_at", sa.DateTime(), nullable=True))
+    with op.batch_alter_table("support_request", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("approval", sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column("approval_role", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("approval_why", sa.String(), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("decided_by", sa.String(length=80), nullable=True))
+        batch_op.add_column(sa.Column("decided_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("decision_reason", sa.String(), nullable=False, server_default=""))
     op.execute("UPDATE item SET lot_tracked = true WHERE code IN ('rations', 'water_l')")
     op.create_table(
         "lotbalance",
@@ -46,6 +55,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("lotbalance")
+    with op.batch_alter_table("support_request", schema=None) as batch_op:
+        for column in ("decision_reason", "decided_at", "decided_by", "approval_why", "approval_role", "approval"):
+            batch_op.drop_column(column)
     with op.batch_alter_table("movement", schema=None) as batch_op:
         batch_op.drop_column("due_at")
         batch_op.drop_column("counterpart")

@@ -92,6 +92,8 @@ Admin = Annotated[Caller, Depends(require_role(ADMINS))]
 CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=CODE_PATTERN)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 CodeQuery = Annotated[str | None, Query(min_length=1, max_length=40, pattern=CODE_PATTERN)]
+#: A link of the network: its name or ``A~B`` (as ``--close`` takes it).
+LinkQuery = Annotated[str | None, Query(min_length=1, max_length=200, description="a link's name or A~B")]
 ExerciseQuery = Annotated[bool | None, Query(description="only exercise (true) or real (false) records")]
 BookQuery = Annotated[bool, Query(description="the exercise (drill) book instead of the real one")]
 WhenQuery = Annotated[When | None, Query()]

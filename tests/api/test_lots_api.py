@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
 
 from supply.service.lots import today
-from tests.db import ROOT, cli_env
+from tests.db import run_cli
 
 PROBLEM = "application/problem+json"
 
@@ -86,8 +85,7 @@ def test_stock_expiring_cli(client, db, tmp_path):
     _lots_fixture(client, db)
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        cmd = [sys.executable, "-m", "supply.cli", "stock", "expiring", "--db", db.url, *args]
-        return subprocess.run(cmd, cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=120)
+        return run_cli(tmp_path, "stock", "expiring", "--db", db.url, *args)
 
     out = run("--days", "10")
     assert out.returncode == 0, out.stderr

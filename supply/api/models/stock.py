@@ -205,3 +205,47 @@ AlertPublic = Annotated[
     ReorderAlertPublic | DaysOfSupplyAlertPublic | SyncAlertPublic | OverdueTransferAlertPublic,
     Field(discriminator="kind"),
 ]
+
+
+class DaysPublic(Public):
+    """Days of stock with no resupply: median and 90% band over the Monte Carlo replications."""
+
+    median: Number
+    band90: list[Number] = Field(description="[5th, 95th] percentile")
+    beyond_horizon: bool = Field(description="the median reached the horizon: it lasts at least that long")
+
+
+class SurviveItemPublic(Public):
+    item: str
+    available: Number = Field(description="on hand less reserved less expired lots")
+    daily_mean: Number = Field(description="mean daily consumption over the window")
+    days: DaysPublic
+
+
+class SurviveStationPublic(Public):
+    """One station: how long it holds (its first item out), or ``days: null`` with the reason."""
+
+    station: str
+    days: DaysPublic | None
+    first_out: str | None
+    reason: str | None = None
+    items: list[SurviveItemPublic]
+
+
+class CutPublic(Public):
+    link: str
+    cut_off: list[str] = Field(description="stations no hub reaches once the link is closed")
+    detour_minutes: dict[str, Number] = Field(description="stations whose route from the hub crossed it: extra minutes")
+
+
+class SurvivePublic(Public):
+    """Time to survive: per station, shortest first, the days its stock lasts if resupply stops."""
+
+    stations: list[SurviveStationPublic]
+    window_days: int
+    horizon_days: int
+    replications: int
+    seed: int
+    exercise: bool
+    definition: str
+    cut: CutPublic | None = None

@@ -11,12 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from supply.api.deps import BookQuery, CodeQuery, Reader, RuntimeDep, SessionDep
+from supply.api.deps import BookQuery, CodeQuery, LinkQuery, Reader, RuntimeDep, SessionDep
 from supply.api.models.common import READ
-from supply.api.models.stock import ExpiringPublic
+from supply.api.models.stock import ExpiringPublic, SurvivePublic
 from supply.service.expiring import expiring
 from supply.service.exports import dispatches_csv, stock_csv
 from supply.service.inputs import Status
+from supply.service.survive import survive_report
 
 router = APIRouter(tags=["reports"])
 CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}, **READ}
@@ -38,6 +39,27 @@ def get_expiring(
 ) -> dict:
     """What will expire before it is used: per station, item and lot, the quantity at risk (``definition``)."""
     return expiring(session, days=days, exercise=exercise, window_days=runtime.policy.consumption_window_days)
+
+
+@router.get("/reports/survive", response_model=SurvivePublic, responses=READ)
+def get_survive(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Reader,
+    cut: LinkQuery = None,
+    station: CodeQuery = None,
+    days: Annotated[int, Query(ge=1, le=90, description="the horizon in days")] = 14,
+    exercise: BookQuery = False,
+) -> dict:
+    """Days each station's stock lasts if resupply stops (every station, one, or those a cut link stops).
+
+    Monte Carlo over daily demand resampled from the consumption window: median and 90% band (``definition``).
+    """
+    network = runtime.network if cut else None
+    window = runtime.policy.consumption_window_days
+    return survive_report(
+        session, network=network, cut=cut, station=station, exercise=exercise, window_days=window, horizon=days
+    )
 
 
 @router.get("/reports/dispatches.csv", response_class=Response, responses=CSV)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from supply.api.console import command, drills, errors, home, operations, stations, sync
+from supply.api.console import approvals, command, drills, errors, home, lots, operations, stations, sync
 from supply.api.console.session import PREFIX
 
 STATIC = __path__[0] + "/static"
@@ -21,7 +21,8 @@ STATIC = __path__[0] + "/static"
 def router() -> APIRouter:
     """Every console page under ``/console``."""
     r = APIRouter(prefix=PREFIX, include_in_schema=False)
-    for part in (home.router, stations.router, operations.router, drills.router, command.router, sync.router):
+    parts = (home.router, stations.router, lots.router, operations.router, approvals.router, drills.router)
+    for part in (*parts, command.router, sync.router):
         r.include_router(part)
     return r
 

@@ -8,7 +8,7 @@ duplicates) run on whatever records did validate, so one pass shows every fault.
 ``scenario_from_text(..., confine=folder)`` (the API) keeps ``extends`` and ``graphml`` inside
 ``folder``; its messages name files only relative to it, never a path outside.
 
-Sections owned by other layers (``drill``, ``teams``…) are kept here as raw tables and
+Sections owned by other layers (``drill``, ``improve``, ``teams``…) are kept here as raw tables and
 validated by their owners with :func:`problems_from_validation` so the format stays one.
 
 This module holds the whole document (:class:`Scenario`) and its loaders, and is the one to
@@ -27,9 +27,9 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationError
 
-from supply.core.errors import ScenarioError
+from supply.core.errors import Problem, ScenarioError
 from supply.core.geo import haversine_km
-from supply.core.scenario_checks import partial_cross_problems, semantic_problems
+from supply.core.scenario_checks import control_problems, partial_cross_problems, semantic_problems
 from supply.core.scenario_files import (
     MAX_EXTENDS,
     MAX_OUTLINE_BYTES,
@@ -95,6 +95,7 @@ class Scenario(Strict):
     items: list[dict[str, Any]] = Field(default_factory=list)
     approvals: list[dict[str, Any]] = Field(default_factory=list)
     drill: dict[str, Any] | None = None
+    improve: dict[str, Any] | None = None  # ``[improve.costs]``: validated by simulation.improve_costs
     teams: list[dict[str, Any]] = Field(default_factory=list)
     source: str = Field(default="<scenario>", exclude=True)
     #: The GeoJSON of ``[scenario] outline``, read and checked when the file was loaded.
@@ -133,16 +134,24 @@ class Scenario(Strict):
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "<scenario>", base_dir: str | Path = ".") -> Scenario:
         """Validate a parsed TOML document; raise :class:`ScenarioError` with every problem."""
+        controls = control_problems(data, source)
         try:
             # the outline's GeoJSON comes from its file (read_outline), never from the TOML itself
             sc = cls.model_validate({**data, "source": source, "base_dir": str(base_dir), "outline_geojson": None})
         except ValidationError as exc:
             problems = problems_from_validation(exc, source)
-            raise ScenarioError([*problems, *partial_cross_problems(data, source)]) from None
+            raise ScenarioError(_unique([*problems, *controls, *partial_cross_problems(data, source)])) from None
+        if controls:
+            raise ScenarioError(controls)
         problems = semantic_problems(sc.source, sc.scenario, sc.stations, sc.sites, sc.junctions, sc.links)
         if problems:
             raise ScenarioError(problems)
         return sc
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """Each fault once (a text field's own check and the control-character walk may both see it)."""
+    return list(dict.fromkeys(problems))
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:

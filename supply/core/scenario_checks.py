@@ -5,6 +5,8 @@ no single record can see: duplicate codes and link names, links to unknown codes
 themselves, duplicate links, unknown road classes, detour factors and speeds out of range, and
 places not connected to the network. :func:`partial_cross_problems` runs them on whatever
 records did validate when others did not, so one pass reports every fault in a file.
+:func:`control_problems` walks every table of the raw document, the sections other layers own
+(``[stock]``, ``[[items]]``, ``[drill]``, ``[[teams]]``) included: no key or text holds a control character.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from supply.core.scenario_models import (
     Station,
     default_road_class,
 )
+from supply.core.types import control_char
+from supply.core.validation import key_path
 
 
 def partial_cross_problems(data: dict[str, Any], source: str) -> list[Problem]:
@@ -54,6 +58,25 @@ def partial_cross_problems(data: dict[str, Any], source: str) -> list[Problem]:
     except ValidationError:
         meta = None
     return _cross_problems(source, places, links, meta, known)
+
+
+def control_problems(data: Any, source: str, loc: tuple[int | str, ...] = ()) -> list[Problem]:
+    """Every key and text value of the raw document holding a control character (tab and newline
+    are text), wherever it sits: the model checks cover only the sections this layer owns."""
+    out: list[Problem] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and (bad := control_char(key)) is not None:
+                msg = f"key {key!r}: control character {bad} is not allowed"
+                out.append(Problem(source, key_path(loc), msg))
+                continue
+            out += control_problems(value, source, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out += control_problems(value, source, (*loc, i))
+    elif isinstance(data, str) and (bad := control_char(data)) is not None:
+        out.append(Problem(source, key_path(loc), f"control character {bad} is not allowed"))
+    return out
 
 
 def _records(data: dict[str, Any], section: str) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from supply.core.types import STOCK_ITEMS, When
 from supply.drills import chain, orders, procedure
 from supply.drills.models import Drill, DrillUnit, Team, TeamEvent
 from supply.drills.rights import may_record_units
+from supply.drills.teams import drill_view
 from supply.service import ledger
 from supply.service.audit import record
 from supply.service.auth import Caller
@@ -134,7 +135,7 @@ def board(session: Session, drill: Drill, user: Caller, *, now: datetime | None 
     stations = sorted(
         {u["station"] for u in drill.plan.get("units", []) if u["station"]} | set(drill.plan.get("stock_draw", {}))
     )
-    teams = list(session.exec(select(Team).where(col(Team.station).in_(stations)).order_by(Team.code)))
+    teams = [t for t in drill_view(session, id_of(drill)) if t.station in stations]
     last: dict[str, datetime] = {}
     q = select(TeamEvent.team, TeamEvent.at).where(col(TeamEvent.team).in_([t.code for t in teams]))
     for code, at in session.exec(q):

@@ -20,11 +20,11 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, model_validator
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
 from supply.core.types import Code, UserName
-from supply.drills.models import Drill, DrillMember, DrillUnit, Team
+from supply.drills.models import Drill, DrillMember, DrillUnit, Team, exercise_key, team_code
 from supply.service.audit import record
 from supply.service.auth import Caller
 from supply.service.models import Dispatch, Station, User, id_of, utcnow
@@ -89,6 +89,16 @@ def refuse_if_closed(session: Session, *, request_id: int | None = None, dispatc
         raise ConflictError.worded("drill {drill} is {status}: its record is read-only", drill=row[0], status=row[1])
 
 
+def drill_of_dispatch(session: Session, dispatch_id: int) -> int | None:
+    """The drill whose planned unit's request the dispatch serves (``None``: not a drill's)."""
+    q = (
+        select(DrillUnit.drill_id)
+        .join(Dispatch, col(Dispatch.request_id) == DrillUnit.request_id)
+        .where(Dispatch.id == dispatch_id)
+    )
+    return session.exec(q).first()
+
+
 def list_drills(session: Session, *, limit: int = 100, offset: int = 0) -> list[Drill]:
     return list(session.exec(select(Drill).order_by(col(Drill.id).desc()).offset(offset).limit(limit)))
 
@@ -119,16 +129,26 @@ def add_member(session: Session, actor: Caller, drill_id: int, data: MemberIn) -
         raise UnknownCodeError("user", data.user)  # no suggestions: user names are not for every reader
     if data.station is not None and session.get(Station, data.station) is None:
         raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
-    if data.team is not None and session.get(Team, data.team) is None:
-        raise UnknownCodeError("team", data.team, session.exec(select(Team.code)).all())
+    team = None if data.team is None else team_key_in_drill(session, drill_id, data.team)
     if membership(session, drill_id, id_of(user)) is not None:
         msg = f"user '{data.user}' already has a role in drill {drill_id}"
         raise ConflictError(msg)
-    member = DrillMember(drill_id=drill_id, user_id=id_of(user), role=data.role, station=data.station, team=data.team)
+    member = DrillMember(drill_id=drill_id, user_id=id_of(user), role=data.role, station=data.station, team=team)
     session.add(member)
     record(session, actor.name, "drill.member", f"drill:{drill_id}", exercise=True, detail=data.model_dump())
     session.flush()
     return member
+
+
+def team_key_in_drill(session: Session, drill_id: int, code: str) -> str:
+    """The key of the team a drill's chain means by ``code``: the drill's own exercise team, else the real
+    team of that code (which the drill may order, but whose status it never changes)."""
+    for key in (exercise_key(code, drill_id), code):
+        team = session.get(Team, key)
+        if team is not None and team.drill_id in (drill_id, None):
+            return key
+    known = select(Team.code).where(or_(col(Team.drill_id) == drill_id, col(Team.drill_id).is_(None)))
+    raise UnknownCodeError("team", code, [team_code(k) for k in session.exec(known).all()])
 
 
 def add_joint_command(session: Session, drill_id: int, user: Caller) -> None:
@@ -151,7 +171,7 @@ def members(session: Session, drill_id: int) -> list[Member]:
         .where(DrillMember.drill_id == drill_id)
         .order_by(col(DrillMember.id))
     )
-    return [Member(name, m.role, m.station, m.team) for m, name in session.exec(q)]
+    return [Member(name, m.role, m.station, m.team and team_code(m.team)) for m, name in session.exec(q)]
 
 
 def close_drill(session: Session, actor: Caller, drill_id: int) -> Drill:
@@ -176,14 +196,14 @@ def team_report_drill(session: Session, user: Caller, team: str, drill_id: int |
     if user.role in ("officer", "admin"):
         return drill_id
     q = (
-        select(DrillMember.drill_id)
+        select(DrillMember.drill_id, DrillMember.team)
         .join(Drill, col(Drill.id) == DrillMember.drill_id)
-        .where(DrillMember.user_id == user.id, DrillMember.team == team, Drill.status == "open")
+        .where(DrillMember.user_id == user.id, col(DrillMember.team).is_not(None), Drill.status == "open")
     )
     if drill_id is not None:
         q = q.where(DrillMember.drill_id == drill_id)
-    led = session.exec(q.order_by(col(DrillMember.drill_id).desc())).first()
-    if led is None:
+    led = [d for d, key in session.exec(q.order_by(col(DrillMember.drill_id).desc())) if team_code(key or "") == team]
+    if not led:
         msg = f"only officers or team {team}'s leader in an open drill may report its status"
         raise ForbiddenError(msg)
-    return led
+    return led[0]

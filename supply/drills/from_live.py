@@ -10,13 +10,14 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from supply.core.errors import InvalidArgumentError
 from supply.core.scenario import Scenario
 from supply.core.types import STOCK_ITEMS
 from supply.drills.board import drill_units
-from supply.drills.models import Drill, Team
+from supply.drills.models import Drill
+from supply.drills.teams import drill_view
 from supply.service import ledger
 from supply.service.models import Station, id_of, utcnow
 
@@ -61,9 +62,10 @@ def live_scenario(session: Session, drill: Drill, *, now: datetime | None = None
         events.append(moved)
     spec.update(hours=hours, units=units, streams=streams, events=events, warmup_hours=0)
     kitchens: dict[str, int] = defaultdict(int)
-    for t in session.exec(select(Team).where(Team.kind == "kitchen")):
+    teams = [t for t in drill_view(session, id_of(drill)) if t.kind == "kitchen"]
+    for t in teams:
         kitchens[t.station] += t.status != "stood_down"
-    has_kitchen_teams = set(session.exec(select(Team.station).where(Team.kind == "kitchen")).all())
+    has_kitchen_teams = {t.station for t in teams}
     stations = []
     for st in data["stations"]:
         stock = dict(st.get("stock") or {})

@@ -20,11 +20,30 @@ from supply.service.models import (
     uid_field,
 )
 
+#: Between a drill's team code and its drill's id in an exercise team's key: never in a code, so an
+#: exercise team's key is never a real team's code, nor another drill's team's.
+DRILL_MARK = "@"
+
+
+def exercise_key(code: str, drill_id: int) -> str:
+    """The key of drill ``drill_id``'s exercise team ``code`` (``HUB-MED-1@6``), whatever else holds ``code``."""
+    return f"{code}{DRILL_MARK}{drill_id}"
+
+
+def team_code(key: str) -> str:
+    """A team's code as people name it: a real team's key, or an exercise team's code within its drill."""
+    return key.partition(DRILL_MARK)[0]
+
 
 class Team(SQLModel, table=True):
-    """A team (the N of "1+1+1+1+N") belonging to a station; its status changes are in :class:`TeamEvent`."""
+    """A team (the N of "1+1+1+1+N") belonging to a station; its status changes are in :class:`TeamEvent`.
 
-    code: str = Field(primary_key=True, max_length=40)
+    ``code`` is the team's key: a real team's code, or for an exercise team its code within its
+    drill joined to the drill's id (:func:`exercise_key`), so a drill's codes may repeat a real team's
+    or another drill's without touching them; :func:`team_code` gives back the code people use.
+    """
+
+    code: str = Field(primary_key=True, max_length=60)
     name: str = Field(max_length=120)
     station: str = Field(foreign_key="station.code", max_length=40, index=True)
     kind: str = Field(max_length=12)
@@ -42,7 +61,7 @@ class TeamEvent(StatusEvent, table=True):
 
     __tablename__ = "team_event"
 
-    team: str = Field(foreign_key="team.code", max_length=40, index=True)
+    team: str = Field(foreign_key="team.code", max_length=60, index=True)
     dispatch_id: int | None = Field(default=None, foreign_key="dispatch.id")
     exercise: bool = False
 
@@ -54,7 +73,7 @@ class DispatchTeam(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     dispatch_id: int = Field(foreign_key="dispatch.id", index=True)
-    team: str = Field(foreign_key="team.code", max_length=40, index=True)
+    team: str = Field(foreign_key="team.code", max_length=60, index=True)
     start_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     end_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     exercise: bool = False
@@ -94,7 +113,7 @@ class DrillMember(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id")
     role: str = Field(max_length=20)
     station: str | None = Field(default=None, foreign_key="station.code", max_length=40)
-    team: str | None = Field(default=None, foreign_key="team.code", max_length=40)
+    team: str | None = Field(default=None, foreign_key="team.code", max_length=60)
 
 
 class DrillUnit(SQLModel, table=True):
@@ -126,7 +145,7 @@ class DrillOrder(SQLModel, table=True):
     origin: str | None = origin_field()
     drill_id: int = Field(foreign_key="drill.id", index=True)
     station: str | None = Field(default=None, foreign_key="station.code", max_length=40)
-    team: str | None = Field(default=None, foreign_key="team.code", max_length=40)
+    team: str | None = Field(default=None, foreign_key="team.code", max_length=60)
     text: str
     status: str = Field(default="issued", max_length=12)
     ack_by: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

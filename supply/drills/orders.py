@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 from supply.core.errors import ForbiddenError, UnknownCodeError
 from supply.core.transitions import check_transition
 from supply.core.types import Code, OrderText, Text, When
-from supply.drills.chain import is_joint, membership, open_drill
-from supply.drills.models import DrillOrder, OrderEvent, Team
+from supply.drills.chain import is_joint, membership, open_drill, team_key_in_drill
+from supply.drills.models import DrillOrder, OrderEvent, Team, team_code
 from supply.drills.rights import answers, may_order_team
 from supply.service.audit import record
 from supply.service.auth import Caller
@@ -75,10 +75,9 @@ class OrderStatusIn(BaseModel):
         return self
 
 
-def _team_station(session: Session, team: str) -> str:
-    row = session.get(Team, team)
-    if row is None:
-        raise UnknownCodeError("team", team, session.exec(select(Team.code)).all())
+def _team_station(session: Session, key: str) -> str:
+    row = session.get(Team, key)
+    assert row is not None  # a key team_key_in_drill found
     return row.station
 
 
@@ -89,13 +88,15 @@ def issue_order(
     open_drill(session, drill_id)
     now = now or utcnow()
     joint = is_joint(session, drill_id, actor)
+    team = None
     if data.station is not None:
         if session.get(Station, data.station) is None:
             raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
         if not joint:
             raise ForbiddenError.worded("only the joint command issues orders to stations")
     else:
-        station = _team_station(session, data.team or "")
+        team = team_key_in_drill(session, drill_id, data.team or "")
+        station = _team_station(session, team)
         if not may_order_team(joint, membership(session, drill_id, actor.id), station):
             raise ForbiddenError.worded(
                 "only the joint command or {station}'s station command may order team {team}",
@@ -105,7 +106,7 @@ def issue_order(
     order = DrillOrder(
         drill_id=drill_id,
         station=data.station,
-        team=data.team,
+        team=team,
         text=data.text,
         ack_by=now + timedelta(minutes=data.ack_within_minutes),
         due_at=data.due_at,
@@ -145,7 +146,7 @@ def move_order(session: Session, actor: Caller, drill_id: int, order_id: int, da
                 "only station {station}'s command may answer order {order}", station=order.station, order=order_id
             )
         raise ForbiddenError.worded(
-            "only team {team}'s leader may answer order {order}", team=order.team, order=order_id
+            "only team {team}'s leader may answer order {order}", team=team_code(order.team or ""), order=order_id
         )
     check_transition(ORDER_TRANSITIONS, "order", order_id, order.status, data.status)
     session.add(

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, or_, select
 
 from supply.drills.chain import get_drill, is_joint, membership
-from supply.drills.models import DrillMember, Team
+from supply.drills.models import DrillMember, Team, team_code
 from supply.service.auth import Caller
 
 
@@ -35,13 +35,15 @@ def may_order_team(joint: bool, member: DrillMember | None, station: str) -> boo
     return joint or (member is not None and member.role == "station_command" and member.station == station)
 
 
-def answers(member: DrillMember | None, station: str | None, team: str | None) -> bool:
-    """Whether ``member`` is the recipient of an order to ``station`` or ``team``."""
+def answers(member: DrillMember | None, station: str | None, team: str | None, *, by_code: bool = False) -> bool:
+    """Whether ``member`` is the recipient of an order to ``station`` or ``team`` (its key; with
+    ``by_code``, its code as people see it)."""
     if member is None:
         return False
     if station is not None:
         return member.role == "station_command" and member.station == station
-    return member.role == "team_leader" and member.team == team
+    led = member.team if member.team is None or not by_code else team_code(member.team)
+    return member.role == "team_leader" and led == team
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ class Rights:
         return self.open and (self.record_units or self.joint or bool(self.teams) or self.member is not None)
 
     def answers(self, station: str | None, team: str | None) -> bool:
-        return self.open and answers(self.member, station, team)
+        """Whether they answer an order to ``station`` or ``team`` (a team named by its code, as shown)."""
+        return self.open and answers(self.member, station, team, by_code=True)
 
 
 def rights(session: Session, drill_id: int, user: Caller) -> Rights:
@@ -68,9 +71,7 @@ def rights(session: Session, drill_id: int, user: Caller) -> Rights:
     member = membership(session, drill_id, user.id)
     joint = is_joint(session, drill_id, user)
     is_open = drill.status == "open"
-    teams = tuple(
-        t.code
-        for t in session.exec(select(Team).order_by(Team.code))
-        if is_open and may_order_team(joint, member, t.station)
-    )
+    mine = or_(col(Team.drill_id) == drill_id, col(Team.drill_id).is_(None))  # its own teams, and real ones
+    codes = {team_code(t.code): t.station for t in session.exec(select(Team).where(mine).order_by(Team.code))}
+    teams = tuple(code for code, station in sorted(codes.items()) if is_open and may_order_team(joint, member, station))
     return Rights(is_open, is_open and may_record_units(user, member), is_open and joint, teams, member)

@@ -10,9 +10,13 @@ and every change is logged with its time (:class:`~supply.service.models.TeamEve
 assign teams for a time window; a team's windows on live dispatches never overlap (the team row
 is locked first, so two officers cannot assign it twice at once on PostgreSQL either).
 
-A drill never creates or changes a real team (:func:`drill_teams`): its ``[[teams]]`` that name a
-known team refer to it as it is; the others become *exercise teams* of that drill (``drill_id``
-set), whose events are always exercise-marked and which no real dispatch may take.
+A drill never creates or changes a real team (:func:`drill_teams`): its ``[[teams]]`` become
+*exercise teams* of that drill alone (``drill_id`` set, keyed ``CODE@DRILL``:
+:func:`~supply.drills.models.exercise_key`), addressed by their code within the drill, so a drill's
+codes may repeat a real team's or another drill's without touching them, and a later drill reuses a
+scenario's codes. Their events are always exercise-marked, no real dispatch may take them, and they
+are frozen once their drill is closed. A real team's status changes only outside drills: a report
+made for a drill (``drill_id``) moves that drill's own team, never a real one.
 """
 
 from __future__ import annotations
@@ -21,16 +25,17 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from supply.core.errors import ConflictError, UnknownCodeError
 from supply.core.scenario import Scenario
 from supply.core.scenario_teams import TeamIn, teams_from_scenario
 from supply.core.transitions import check_transition
 from supply.core.types import MAX_ID, Code, Text, When
-from supply.drills.chain import open_drill, refuse_if_closed
-from supply.drills.models import DispatchTeam, Team, TeamEvent
+from supply.drills.chain import drill_of_dispatch, open_drill, refuse_if_closed
+from supply.drills.models import DispatchTeam, Team, TeamEvent, exercise_key, team_code
 from supply.service.audit import record
+from supply.service.authority import require_own
 from supply.service.models import CENTRE, Dispatch, Station, seed_uid, table_of, utcnow
 from supply.service.scenario_sync import sync_scenario
 from supply.service.sync.identity import head_uid, set_node
@@ -73,10 +78,15 @@ class AssignIn(BaseModel):
         return self
 
 
-def upsert_team(session: Session, actor: str, data: TeamIn) -> Team:
-    """Create a team or update its description (its status and log are kept)."""
+def upsert_team(session: Session, actor: str, data: TeamIn, *, own: bool = True) -> Team:
+    """Create a team or update its description (its status and log are kept).
+
+    ``own``: only a team of this database's station, on a node (the scenario's teams load everywhere).
+    """
     if session.get(Station, data.station) is None:
         raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
+    if own:
+        require_own(session, data.station)
     team = session.get(Team, data.code)
     fields = data.model_dump()
     fields["name"] = data.name or data.code
@@ -99,21 +109,22 @@ def upsert_team(session: Session, actor: str, data: TeamIn) -> Team:
 
 
 def drill_teams(session: Session, scenario: Scenario, drill_id: int, actor: str) -> list[str]:
-    """A drill's ``[[teams]]``: known codes are used as they are; new ones become this drill's exercise teams.
+    """A drill's ``[[teams]]``, each made this drill's own exercise team (whatever else holds its code).
 
     Returns the codes of the teams created. Nothing real is written or changed, and every audit
     entry is exercise-marked.
     """
     created = []
     for data in teams_from_scenario(scenario):
-        if session.get(Team, data.code) is not None:
+        key = exercise_key(data.code, drill_id)
+        if session.get(Team, key) is not None:
             continue
         if session.get(Station, data.station) is None:
             raise UnknownCodeError("station", data.station, session.exec(select(Station.code)).all())
         fields = {**data.model_dump(), "name": data.name or data.code}
-        session.add(Team(**fields, drill_id=drill_id))
+        session.add(Team(**{**fields, "code": key}, drill_id=drill_id))
         session.flush()
-        session.add(TeamEvent(team=data.code, to_status="ready", actor=actor, note=f"drill {drill_id}", exercise=True))
+        session.add(TeamEvent(team=key, to_status="ready", actor=actor, note=f"drill {drill_id}", exercise=True))
         detail = {**fields, "drill_id": drill_id}
         record(session, actor, "team.create", f"team:{data.code}", exercise=True, detail=detail)
         created.append(data.code)
@@ -125,16 +136,34 @@ def sync_teams(session: Session, scenario: Scenario, actor: str) -> int:
     """Load a scenario's ``[[teams]]`` into the database; returns how many."""
     teams = teams_from_scenario(scenario)
     for team in teams:
-        upsert_team(session, actor, team)
+        upsert_team(session, actor, team, own=False)
     return len(teams)
 
 
-def get_team(session: Session, code: str, *, for_update: bool = False) -> Team:
-    q = select(Team).where(Team.code == code)
+def get_team(session: Session, code: str, *, for_update: bool = False, drill_id: int | None = None) -> Team:
+    """Drill ``drill_id``'s own exercise team ``code``; without a drill, the real team ``code`` — or, where
+    no real team has that code, the exercise team of the latest drill that has one (its drill still decides
+    whether it may change)."""
+    if drill_id is not None:
+        q = select(Team).where(Team.code == exercise_key(code, drill_id))
+    else:
+        named = or_(col(Team.code) == code, col(Team.code).startswith(exercise_key(code, 0)[:-1], autoescape=True))
+        q = select(Team).where(named).order_by(col(Team.drill_id).is_not(None), col(Team.drill_id).desc()).limit(1)
     team = session.exec(q.with_for_update() if for_update else q).first()
     if team is None:
-        raise UnknownCodeError("team", code, session.exec(select(Team.code)).all())
+        same = col(Team.drill_id) == drill_id if drill_id is not None else col(Team.drill_id).is_(None)
+        known = select(Team.code).where(same)
+        raise UnknownCodeError("team", code, [team_code(k) for k in session.exec(known).all()])
     return team
+
+
+def drill_view(session: Session, drill_id: int) -> list[Team]:
+    """The teams a drill sees, by code: its own exercise teams, and the real teams none of them shadows."""
+    mine = or_(col(Team.drill_id) == drill_id, col(Team.drill_id).is_(None))
+    seen: dict[str, Team] = {}
+    for team in session.exec(select(Team).where(mine).order_by(col(Team.drill_id).desc())):  # its own first
+        seen.setdefault(team_code(team.code), team)
+    return [seen[code] for code in sorted(seen)]
 
 
 def list_teams(session: Session, *, station: str | None = None) -> list[Team]:
@@ -153,14 +182,25 @@ def move_team(
     note: str = "",
     at: datetime | None = None,
     dispatch_id: int | None = None,
-    exercise: bool = False,
+    drill_id: int | None = None,
 ) -> Team:
     """Move a team along its status cycle; an illegal change is a :class:`ConflictError`.
 
-    The event is exercise-marked when ``exercise`` (part of a drill) or its dispatch is.
+    With ``drill_id`` (a report made in that drill) the team is the drill's own exercise team
+    ``code``, the drill open, and the event exercise-marked; a real team's status changes only
+    outside drills (a :class:`ConflictError` names it). An exercise dispatch marks the event too.
     """
-    team = get_team(session, code, for_update=True)
-    exercise = exercise or team.drill_id is not None
+    if drill_id is not None:
+        open_drill(session, drill_id)
+        if session.get(Team, exercise_key(code, drill_id)) is None and session.get(Team, code) is not None:
+            raise ConflictError.worded(
+                "team {team} is a real team, not one of drill {drill}'s: its status changes only outside drills",
+                team=code,
+                drill=drill_id,
+            )
+    team = get_team(session, code, for_update=True, drill_id=drill_id)
+    require_own(session, team.station)
+    exercise = team.drill_id is not None
     if team.drill_id is not None:
         open_drill(session, team.drill_id)
     check_transition(TRANSITIONS, "team", code, team.status, status)
@@ -168,10 +208,16 @@ def move_team(
         dispatch = session.get(Dispatch, dispatch_id)
         if dispatch is None:
             raise UnknownCodeError("dispatch", str(dispatch_id))
-        exercise = exercise or dispatch.exercise
+        if dispatch.exercise != exercise:
+            msg = (
+                f"dispatch {dispatch_id} is {'an exercise' if dispatch.exercise else 'a real'} one, "
+                f"and team {code} {'an exercise' if exercise else 'a real'} team: report it in its own book"
+            )
+            raise ConflictError(msg)
+    key = team.code
     event = TeamEvent(
-        team=code,
-        parent=head_uid(session, table_of(TeamEvent), "team", code),
+        team=key,
+        parent=head_uid(session, table_of(TeamEvent), "team", key),
         at=at or utcnow(),
         from_status=team.status,
         to_status=status,
@@ -188,7 +234,7 @@ def move_team(
         f"team:{code}",
         reason=note,
         exercise=exercise,
-        detail={"from": team.status, "to": status, "dispatch_id": dispatch_id},
+        detail={"from": team.status, "to": status, "dispatch_id": dispatch_id, "drill_id": team.drill_id},
     )
     team.status = status
     session.add(team)
@@ -206,12 +252,17 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
     if dispatch.status not in HOLDING:
         msg = f"dispatch {dispatch_id} is {dispatch.status}: teams can only join a proposed, planned or dispatched one"
         raise ConflictError(msg)
-    team = get_team(session, data.team, for_update=True)
+    drill_id = drill_of_dispatch(session, dispatch_id) if dispatch.exercise else None
+    if dispatch.exercise and drill_id is None:
+        msg = f"dispatch {dispatch_id} is an exercise outside any drill: only a drill's own teams take exercise ones"
+        raise ConflictError(msg)
+    team = get_team(session, data.team, for_update=True, drill_id=drill_id)
+    require_own(session, dispatch.station, team.station)
     if team.drill_id is not None and not dispatch.exercise:
-        msg = f"team {team.code} is an exercise team of drill {team.drill_id}: it cannot take a real dispatch"
+        msg = f"team {data.team} is an exercise team of drill {team.drill_id}: it cannot take a real dispatch"
         raise ConflictError(msg)
     if team.status == "stood_down":
-        msg = f"team {team.code} is stood down"
+        msg = f"team {data.team} is stood down"
         raise ConflictError(msg)
     q = (
         select(DispatchTeam)
@@ -226,7 +277,7 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
     clash = session.exec(q).first()
     if clash is not None:
         msg = (
-            f"team {team.code} is already on dispatch {clash.dispatch_id} from "
+            f"team {data.team} is already on dispatch {clash.dispatch_id} from "
             f"{clash.start_at.isoformat()} to {clash.end_at.isoformat()}"
         )
         raise ConflictError(msg)
@@ -239,7 +290,7 @@ def assign(session: Session, actor: str, dispatch_id: int, data: AssignIn) -> Di
         actor=actor,
     )
     session.add(row)
-    window = {"team": team.code, "start_at": data.start_at.isoformat(), "end_at": data.end_at.isoformat()}
+    window = {"team": data.team, "start_at": data.start_at.isoformat(), "end_at": data.end_at.isoformat()}
     record(session, actor, "dispatch.team", f"dispatch:{dispatch_id}", exercise=dispatch.exercise, detail=window)
     session.flush()
     return row

@@ -30,6 +30,7 @@ from supply.core.transitions import check_transition, origins
 from supply.service import ledger
 from supply.service.approvals import require_approved
 from supply.service.audit import record
+from supply.service.authority import require_own
 from supply.service.inputs import DispatchIn
 from supply.service.known_codes import Codes
 from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, new_uid, table_of, utcnow
@@ -124,6 +125,7 @@ def check_dispatch(session: Session, data: DispatchIn, codes: Codes | None = Non
     exercise = req.exercise
     require_approved(req.approval, data.request_id, req.approval_role, req.approval_why)
     codes.station(session, data.station)
+    require_own(session, data.station)
     lines: dict[str, float] = defaultdict(float)
     for n, line in enumerate(data.lines):
         codes.item(
@@ -195,6 +197,8 @@ def move_dispatch(
     else:
         d = conn.execute(_LOCKED, {"d_id": dispatch_id}).one()
         current = d.status
+    require_own(session, d.station)  # a refusal rolls the caller's transaction back, the update with it
+    if moved is None:
         check_transition(TRANSITIONS, "dispatch", dispatch_id, current, status)
         conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}

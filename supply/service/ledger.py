@@ -37,6 +37,7 @@ from supply.core.errors import ConflictError, FieldError, InsufficientStockError
 from supply.core.items import check_whole
 from supply.service import lots
 from supply.service.audit import record
+from supply.service.authority import require_own
 from supply.service.models import (
     CENTRE,
     UNLOTTED,
@@ -279,9 +280,13 @@ def _short(bal: Balance, station: str, item: str, exercise: bool, quantity: floa
     return bal
 
 
-def _checked(session: Session, station: str, item: str, quantity: float | None = None) -> Item:
+def _checked(session: Session, station: str, item: str, quantity: float | None = None, *, own: bool = True) -> Item:
+    """Known station and item (``quantity`` whole if counted); with ``own``, a book this database may write."""
     require_station(session, station)
-    return require_item(session, item, quantity=quantity)
+    row = require_item(session, item, quantity=quantity)
+    if own:
+        require_own(session, station)
+    return row
 
 
 def _lot_in(session: Session, item: Item, key: Key, lot: str | None, expires_on: date | None) -> tuple[str, str | None]:
@@ -321,7 +326,7 @@ def receive(
     ``seed``: the deterministic uid of a record every database loads alike (opening stock): it is
     recorded as the centre's, so the centre and its nodes hold one identical movement.
     """
-    row = _checked(session, station, item, quantity)
+    row = _checked(session, station, item, quantity, own=seed is None)  # opening stock: the centre's, everywhere
     key = (station, item, exercise)
     name, day = _lot_in(session, row, key, lot, expires_on)
     apply(session, [Change(key, quantity, lot=name, expires_on=day)])
@@ -438,7 +443,8 @@ def transfer(
     Each lot drawn (first-expiring first unless ``lot``) is one ``transfer_out`` leg carrying its
     lot, expiry date, destination (``counterpart``) and expected arrival (``due_at``, default
     :data:`DEFAULT_TRANSIT` from now). The stock is then **in transit** until the destination
-    records what arrived (:func:`receive_transfer`).
+    records what arrived (:func:`receive_transfer`): the sender never writes into the destination's
+    book (on a node, a book it does not own, :mod:`supply.service.authority`).
     """
     row = _checked(session, source, item, quantity)
     require_station(session, target)
@@ -505,6 +511,7 @@ def receive_transfer(
         raise ConflictError(f"transfer {ref} was reversed while on the road: nothing is left to receive")
     first = outs[0]
     target, item, exercise = first.counterpart or "", first.item, first.exercise
+    require_own(session, target)  # the receiving station writes the receipt
     sent = sum(m.quantity for m in outs)
     diff = quantity - sent
     if abs(diff) > _EPS and not reason.strip():
@@ -561,7 +568,7 @@ def count_preview(
 
     The adjustment :func:`count` records is ``counted − on_hand`` of the balance at that moment.
     """
-    row = _checked(session, station, item)
+    row = _checked(session, station, item, own=False)
     key = (station, item, exercise)
     bal = balance(session, station, item, exercise)
     if not row.lot_tracked:
@@ -659,6 +666,7 @@ def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list
     if original.transfer_ref:  # every leg that moved stock (a discrepancy moved none)
         q = select(Movement).where(Movement.transfer_ref == original.transfer_ref, Movement.kind != DISCREPANCY)
         legs = list(session.exec(q))
+    require_own(session, *(m.station for m in legs))
     lock(session, [(m.station, m.item, m.exercise) for m in legs])
     for m in legs:
         if session.exec(select(Movement.id).where(Movement.reversal_of == m.id)).first() is not None:

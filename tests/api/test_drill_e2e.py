@@ -198,9 +198,9 @@ def test_concurrent_assignments_of_one_team_never_overlap(live):
     team = {"code": "CONC-TEAM", "station": "GZE-PT", "kind": "transport", "headcount": 4, "vehicles": 1}
     assert httpx.post(f"{live.base}/teams", json=team, headers=h).status_code == 201
     s = start_at(10)
-    with httpx.Client(base_url=live.base, timeout=60) as c:
-        drill = post_drill(c, drill_body(s, replications=5), db.headers("commander"))
-    req = drill["dispatches"][0]["request_id"]
+    # real dispatches: a real team takes no exercise dispatch (a drill's chain works with its own teams)
+    unit = {"unit": "Conc 1", "headcount": 10, "site": "GZ-RAIL", "arrive_at": at(s, 0)}
+    req = httpx.post(f"{live.base}/requests", json=unit, headers=h).json()["id"]
     line = {"request_id": req, "station": "GZE-PT", "lines": [{"item": "water_l", "quantity": 1}]}
     ids = [httpx.post(f"{live.base}/dispatches", json=line, headers=h).json()["id"] for _ in range(8)]
     win = {"team": "CONC-TEAM", "start_at": at(s, 60), "end_at": at(s, 120)}

@@ -100,3 +100,24 @@ def test_unreadable_files(tmp_path):
         load_scenario(tmp_path / "missing.toml")
     with pytest.raises(ScenarioError, match="not valid TOML"):
         load_scenario(write(tmp_path, "[scenario\nname="))
+
+
+def test_control_characters_are_refused_in_every_table(tmp_path):
+    """Issue 20: raw ``[stock]`` keys, ``[[items]]`` names, ``[[teams]]`` and ``[drill]`` text too, all at once."""
+    text = TINY + (
+        '\n[stock]\n"meals\\u0000" = 5\n'
+        '\n[[items]]\ncode = "soap"\nname = "So\\u0007ap"\nunit = "kit"\n'
+        '\n[[teams]]\ncode = "T1"\nname = "Team\\u001b"\nstation = "H"\nkind = "kitchen"\nheadcount = 3\n'
+        '\n[drill]\nnote = "fine\\ttab\\nand newline"\n'
+    )
+    problems = problems_of(tmp_path, text)
+    assert any("stock: key 'meals\\x00': control character U+0000" in p for p in problems), problems
+    assert any("items[0].name: control character U+0007 is not allowed" in p for p in problems), problems
+    assert any("teams[0].name: control character U+001B is not allowed" in p for p in problems), problems
+    assert not any("drill" in p for p in problems)
+    assert len(problems) == 3
+
+
+def test_a_text_field_fault_is_reported_once(tmp_path):
+    problems = problems_of(tmp_path, TINY.replace('name = "Hub"', 'name = "H\\u0000ub"', 1))
+    assert len([p for p in problems if "U+0000" in p]) == 1, problems

@@ -66,16 +66,17 @@ def test_illegal_changes_name_the_allowed_ones(session, current, target):
     assert get_team(session, code).status == current
 
 
-def test_a_report_about_an_exercise_dispatch_is_exercise_marked(session):
+def test_a_real_team_reports_only_real_work(session):
+    """Issue 20: a real team's status changes only outside drills — never for an exercise dispatch."""
     code = team(session, "GZE-K1")
     d = dispatch(session, "GZE-PT", {"meals": 10}, exercise=True)
-    move_team(session, "li", code, "en_route", dispatch_id=d)
-    move_team(session, "li", code, "on_task", exercise=True)
-    move_team(session, "li", code, "returning")
+    with pytest.raises(ConflictError, match=f"dispatch {d} is an exercise one, and team GZE-K1 a real team"):
+        move_team(session, "li", code, "en_route", dispatch_id=d)
+    move_team(session, "li", code, "en_route")
     marks = session.exec(select(TeamEvent.exercise).where(TeamEvent.team == code).order_by(TeamEvent.id)).all()
-    assert marks == [False, True, True, False]
+    assert marks == [False, False]
     with pytest.raises(UnknownCodeError, match="unknown dispatch '999999'"):
-        move_team(session, "li", code, "ready", dispatch_id=999_999)
+        move_team(session, "li", code, "on_task", dispatch_id=999_999)
     with pytest.raises(UnknownCodeError, match="unknown team 'GZE-K9'"):
         move_team(session, "li", "GZE-K9", "en_route")
 

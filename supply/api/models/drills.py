@@ -13,7 +13,7 @@ from supply.api.models.requests import StatusChangePublic
 from supply.core.timefmt import local_iso
 from supply.drills.board import Board, DispatchBrief
 from supply.drills.chain import Member
-from supply.drills.models import Drill, DrillUnit
+from supply.drills.models import Drill, DrillUnit, team_code
 from supply.drills.orders import OrderView
 from supply.drills.procedure import StepProgress
 from supply.service.models import id_of
@@ -132,7 +132,7 @@ class OrderPublic(Public):
             id=id_of(o),
             drill_id=o.drill_id,
             station=o.station,
-            team=o.team,
+            team=None if o.team is None else team_code(o.team),
             text=o.text,
             status=o.status,
             reason=o.reason,
@@ -233,7 +233,7 @@ class BoardPublic(Public):
             orders=[OrderPublic.of(v, tz) for v in b.orders],
             teams=[
                 BoardTeamPublic(
-                    code=t.team.code,
+                    code=team_code(t.team.code),
                     station=t.team.station,
                     kind=t.team.kind,
                     status=t.team.status,

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from supply.api.models.common import LocalTime, Number, Public
 from supply.core.timefmt import local_iso
-from supply.drills.models import DispatchTeam, Team, TeamEvent
+from supply.drills.models import DispatchTeam, Team, TeamEvent, team_code
 from supply.service.models import id_of
 
 
@@ -29,7 +29,7 @@ class TeamSummaryPublic(Public):
     def summary(cls, t: Team) -> dict[str, object]:
         """The summary's fields, for this class and :class:`TeamPublic`."""
         return {
-            "code": t.code,
+            "code": team_code(t.code),
             "name": t.name,
             "station": t.station,
             "kind": t.kind,
@@ -86,7 +86,7 @@ class AssignmentPublic(Public):
         return cls(
             id=id_of(row),
             dispatch_id=row.dispatch_id,
-            team=row.team,
+            team=team_code(row.team),
             start_at=local_iso(row.start_at, tz) or "",
             end_at=local_iso(row.end_at, tz) or "",
             exercise=row.exercise,

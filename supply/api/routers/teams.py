@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -12,6 +13,7 @@ from supply.api.deps import CodePath, CodeQuery, IdPath, Reader, RuntimeDep, Ses
 from supply.api.drill_deps import MemberWriterDep
 from supply.api.models.common import READ, READ_ONE, WRITE
 from supply.api.models.teams import AssignmentPublic, TeamPublic, TeamSummaryPublic
+from supply.core.types import MAX_ID
 from supply.drills.chain import team_report_drill
 from supply.drills.models import Team
 from supply.drills.teams import (
@@ -28,6 +30,7 @@ from supply.drills.teams import (
 )
 
 router = APIRouter(tags=["teams"])
+DrillQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="a drill's id: its own exercise team")]
 
 
 def _team(session: Session, team: Team, tz: ZoneInfo) -> TeamPublic:
@@ -47,9 +50,11 @@ def get_teams(session: SessionDep, _: Reader, station: CodeQuery = None) -> list
 
 
 @router.get("/teams/{code}", responses=READ_ONE)
-def get_one_team(code: CodePath, session: SessionDep, runtime: RuntimeDep, _: Reader) -> TeamPublic:
-    """A team with its status log (times) and its dispatch assignments."""
-    return _team(session, get_team(session, code), runtime.tz)
+def get_one_team(
+    code: CodePath, session: SessionDep, runtime: RuntimeDep, _: Reader, drill_id: DrillQuery = None
+) -> TeamPublic:
+    """A team with its status log (times) and its dispatch assignments (``?drill_id=``: that drill's own team)."""
+    return _team(session, get_team(session, code, drill_id=drill_id), runtime.tz)
 
 
 @router.post("/teams/{code}/status", response_model=TeamPublic, responses=WRITE)
@@ -66,7 +71,7 @@ def post_team_status(code: CodePath, body: TeamStatusIn, w: MemberWriterDep) -> 
             note=body.note,
             at=body.at,
             dispatch_id=body.dispatch_id,
-            exercise=drill is not None,
+            drill_id=drill,
         )
         return 200, _team(s, team, w.tz)
 

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from supply.core.errors import SyncRefusedError
 from supply.service import ledger
 from supply.service.models import CENTRE, DispatchLine, SyncAlert, SyncPeer, UTCDateTime, table_of, utcnow
-from supply.service.sync import merge
+from supply.service.sync import checks, merge
 from supply.service.sync.bundle import pack, unpack
 from supply.service.sync.identity import node_code
 from supply.service.sync.tables import Synced, synced
@@ -142,7 +142,8 @@ def _table(name: str) -> Table:
 def import_bundle(session: Session, data: bytes, *, only_origin: str | None = None) -> SyncReport:
     """Verify and apply a bundle in the caller's transaction; nothing is applied if it is refused.
 
-    Refusals found before any write (signature, sender, shape) raise first; one found while
+    Refusals found before any write (signature, sender, shape, a record's values or its origin's
+    authority: :mod:`supply.service.sync.checks`) raise first; one found while
     applying (a record pointing at one held nowhere) raises too, and the caller's rollback undoes
     what was written.
 
@@ -161,7 +162,10 @@ def import_bundle(session: Session, data: bytes, *, only_origin: str | None = No
         msg = f"bundle from '{sender}' has format {body.get('format')!r}; this version reads format {FORMAT}"
         raise SyncRefusedError(msg)
     specs = synced()
-    _check_shape(body, specs, sender, only_origin)
+    _check_shape(body, specs, sender)
+    checks.refuse_faults(session.connection(), body, specs, sender)
+    if only_origin is not None:
+        _check_only(body, specs, sender, only_origin)
     report = SyncReport(origin=sender)
     peer = session.get(SyncPeer, sender)
     assert peer is not None  # the signature was verified against this peer's key
@@ -190,8 +194,8 @@ def import_bundle(session: Session, data: bytes, *, only_origin: str | None = No
     return report
 
 
-def _check_shape(body: dict[str, Any], specs: list[Synced], sender: str, only_origin: str | None) -> None:
-    """Every table part well formed (columns of this schema), and of ``only_origin`` when asked: before any write."""
+def _check_shape(body: dict[str, Any], specs: list[Synced], sender: str) -> None:
+    """Every table part well formed (columns of this schema): before any write."""
     for spec in specs:
         part = body["tables"].get(spec.name)
         if part is None:
@@ -203,8 +207,14 @@ def _check_shape(body: dict[str, Any], specs: list[Synced], sender: str, only_or
         if not all(isinstance(r, list) and len(r) == len(want) for r in part["rows"]):
             msg = f"bundle from '{sender}': a row of table '{spec.name}' does not have {len(want)} values"
             raise SyncRefusedError(msg)
-        if only_origin is not None:
-            at = want.index("origin")
+
+
+def _check_only(body: dict[str, Any], specs: list[Synced], sender: str, only_origin: str) -> None:
+    """Every record of ``only_origin`` (a node user pushing over the API): before any write."""
+    for spec in specs:
+        part = body["tables"].get(spec.name)
+        if part:
+            at = part["columns"].index("origin")
             other = next((r[at] for r in part["rows"] if r[at] != only_origin), None)
             if other is not None:
                 msg = f"bundle from '{sender}' carries {spec.name} records of '{other}': a node may sync only its own"

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
-from supply.core.errors import UnknownCodeError
+from supply.core.errors import FieldError, UnknownCodeError
 from supply.core.transitions import check_transition, origins
 from supply.service import ledger
 from supply.service.approvals import require_approved
@@ -181,13 +181,25 @@ def check_status(session: Session, dispatch_id: int) -> list[tuple[str, float]]:
 
 
 def move_dispatch(
-    session: Session, actor: str, dispatch_id: int, status: str, note: str, lines: list[tuple[str, float]]
+    session: Session,
+    actor: str,
+    dispatch_id: int,
+    status: str,
+    note: str,
+    lines: list[tuple[str, float]],
+    *,
+    received: dict[str, float] | None = None,
 ) -> DispatchRecord:
     """Move a dispatch along its lifecycle (``lines`` from :func:`check_status`); 409 on an illegal move.
+
+    ``received`` (delivered only): what the unit received per item; short or over is recorded as a
+    discrepancy (:func:`supply.service.ledger.dispatch_discrepancies`, the note its reason).
 
     The dispatch row is locked before its status is read, so two officers delivering the same
     dispatch at once cannot issue its stock twice.
     """
+    if received is not None and status != "delivered":
+        raise FieldError("received", f"received quantities go with 'delivered', not '{status}'")
     conn, sources = session.connection(), ORIGINS[status]
     moved = None
     if len(sources) == 1:  # UPDATE … WHERE status = origin: locks the row and re-checks it after any wait
@@ -213,4 +225,8 @@ def move_dispatch(
     elif current != "proposed" and status in ("delivered", "cancelled"):
         delivered = status == "delivered"
         ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered, cause=cause)
+        if delivered and received is not None:
+            ledger.dispatch_discrepancies(
+                session, actor, dispatch_id, dict(lines), received, d.station, d.exercise, note, cause=cause
+            )
     return DispatchRecord.of(SimpleNamespace(**{**d._mapping, "status": status}), lines, history)

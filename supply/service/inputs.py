@@ -129,3 +129,7 @@ class DispatchIn(_In):
 class StatusIn(_In):
     status: Status
     note: Text = ""
+    received: dict[Code, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False, strict=True)]] | None = Field(
+        default=None,
+        description="delivered only: what the unit received per item; short or over is a discrepancy (note required)",
+    )

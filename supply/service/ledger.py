@@ -760,6 +760,51 @@ def settle(
     _append(session, actor, DELIVERY if delivered else RELEASE, dispatch_id, station, exercise, rows, cause)
 
 
+def dispatch_discrepancies(
+    session: Session,
+    actor: str,
+    dispatch_id: int,
+    lines: dict[str, float],
+    received: dict[str, float],
+    station: str,
+    exercise: bool,
+    note: str,
+    *,
+    cause: str | None = None,
+) -> list[Movement]:
+    """A delivery received short or over: one ``discrepancy`` movement per item that differs (no stock change).
+
+    The stock left the station as dispatched; what the unit says it received is kept beside it, with
+    the reason (``note``, required when anything differs), never adjusted away.
+    """
+    for item in received:
+        if item not in lines:
+            raise FieldError(f"received.{item}", f"dispatch {dispatch_id} carries no {item}")
+    diffs = {i: received[i] - q for i, q in lines.items() if i in received and abs(received[i] - q) > _EPS}
+    if diffs and not note.strip():
+        said = ", ".join(f"{i} {received[i]:g} of {lines[i]:g}" for i in diffs)
+        raise FieldError("note", f"received {said}: a discrepancy needs a reason in the note")
+    out = [
+        _add(
+            session,
+            actor,
+            DISCREPANCY,
+            station,
+            item,
+            abs(diff),
+            0.0,
+            reason=note,
+            exercise=exercise,
+            dispatch_id=dispatch_id,
+            cause=cause,
+        )
+        for item, diff in sorted(diffs.items())
+    ]
+    for m in out:
+        _audit(session, actor, m, extra={"dispatched": lines[m.item], "received": received[m.item]})
+    return out
+
+
 def _append(
     session: Session,
     actor: str,

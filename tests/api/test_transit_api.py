@@ -40,3 +40,29 @@ def test_transfer_on_the_road_then_received_short(client, db):
     assert (
         client.post(f"/transfers/{ref}/receive", json={"quantity": 1}, headers=db.headers("planner")).status_code == 403
     )
+
+
+def test_a_dispatch_delivered_short_records_its_discrepancy(client, db):
+    h = db.headers()
+    need = {"unit": "Unit 7", "headcount": 300, "site": "GZ-RAIL", "arrive_at": "2030-05-01T12:00:00+08:00"}
+    req = client.post("/requests", json={**need, "needs": {"meals": 300}}, headers=h).json()
+    body = {"request_id": req["id"], "station": "GZ-HUB", "lines": [{"item": "meals", "quantity": 300}]}
+    d = client.post("/dispatches", json=body, headers=h).json()["id"]
+    early = client.post(f"/dispatches/{d}/status", json={"status": "dispatched", "received": {"meals": 1}}, headers=h)
+    assert early.status_code == 422 and early.json()["field"] == "received"
+    assert client.post(f"/dispatches/{d}/status", json={"status": "dispatched"}, headers=h).status_code == 200
+    short = {"status": "delivered", "received": {"meals": 290}}
+    res = client.post(f"/dispatches/{d}/status", json=short, headers=h)
+    assert res.status_code == 422 and res.json()["field"] == "note"
+    res = client.post(f"/dispatches/{d}/status", json={**short, "note": "ten spoiled on the way"}, headers=h)
+    assert res.status_code == 200, res.text
+    ledger = client.get("/ledger", params={"station": "GZ-HUB", "limit": 5}, headers=h).json()
+    [gap] = [m for m in ledger if m["kind"] == "discrepancy"]
+    assert (gap["quantity"], gap["on_hand_delta"], gap["dispatch_id"], gap["reason"]) == (
+        10,
+        0,
+        d,
+        "ten spoiled on the way",
+    )
+    delivery = [m for m in ledger if m["kind"] == "delivery"]
+    assert sum(m["quantity"] for m in delivery) == 300  # the stock that left the station, as dispatched

@@ -38,6 +38,7 @@ from supply.core.items import check_whole
 from supply.service import lots
 from supply.service.audit import record
 from supply.service.authority import require_own
+from supply.service.inputs import MovementIn
 from supply.service.models import (
     CENTRE,
     UNLOTTED,
@@ -408,6 +409,27 @@ def issue_lots(
     for m in out:
         _audit(session, actor, m)
     return out
+
+
+def record_movement(session: Session, actor: str, kind: str, station: str, body: MovementIn) -> list[Movement]:
+    """A receipt (one movement) or an issue (one per lot drawn) as the API and the console take it."""
+    if kind == RECEIPT:
+        return [
+            receive(
+                session,
+                actor,
+                station,
+                body.item,
+                body.quantity,
+                body.reason,
+                exercise=body.exercise,
+                lot=body.lot,
+                expires_on=body.expires_on,
+            )
+        ]
+    return issue_lots(
+        session, actor, station, body.item, body.quantity, body.reason, exercise=body.exercise, lot=body.lot
+    )
 
 
 def issue(

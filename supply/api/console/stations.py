@@ -130,30 +130,14 @@ def optional(form: dict[str, Any], *names: str) -> dict[str, Any]:
     return form
 
 
-def _record(s: Session, actor: str, kind: str, code: str, body: MovementIn) -> Any:
-    if kind == "receipt":
-        return ledger.receive(
-            s,
-            actor,
-            code,
-            body.item,
-            body.quantity,
-            body.reason,
-            exercise=body.exercise,
-            lot=body.lot,
-            expires_on=body.expires_on,
-        )
-    return ledger.issue_lots(
-        s, actor, code, body.item, body.quantity, body.reason, exercise=body.exercise, lot=body.lot
-    )[0]
-
-
 def _movement(kind: str):
     def post(code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form):
         exercise = form["exercise"] = flag(form.get("exercise"))
         optional(form, "lot", "expires_on")
         w = Writer(runtime, user, request, None)
-        m, errors = submit(request, w, MovementIn, form, lambda s, body: _record(s, w.actor, kind, code, body))
+        m, errors = submit(
+            request, w, MovementIn, form, lambda s, body: ledger.record_movement(s, w.actor, kind, code, body)[0]
+        )
         if m is not None:
             return back_to_station(code, exercise, f"{kind}:{m.id}")
         return station_page(

@@ -44,17 +44,7 @@ def post_receipt(code: CodePath, body: MovementIn, w: WriterDep) -> Response:
     """Stock received at a station (into ``lot``, expiring on ``expires_on``, for an item kept by lot)."""
 
     def act(s: Session) -> tuple[int, MovementPublic]:
-        m = ledger.receive(
-            s,
-            w.actor,
-            code,
-            body.item,
-            body.quantity,
-            body.reason,
-            exercise=body.exercise,
-            lot=body.lot,
-            expires_on=body.expires_on,
-        )
+        [m] = ledger.record_movement(s, w.actor, ledger.RECEIPT, code, body)
         return 201, MovementPublic.of(m, w.tz)
 
     return w.run(body, act)
@@ -68,10 +58,7 @@ def post_issue(code: CodePath, body: MovementIn, w: WriterDep) -> Response:
     """
 
     def act(s: Session) -> tuple[int, IssuePublic]:
-        legs = ledger.issue_lots(
-            s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise, lot=body.lot
-        )
-        return 201, IssuePublic.of_legs(legs, w.tz)
+        return 201, IssuePublic.of_legs(ledger.record_movement(s, w.actor, ledger.ISSUE, code, body), w.tz)
 
     return w.run(body, act)
 

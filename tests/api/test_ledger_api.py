@@ -36,6 +36,7 @@ def test_opening_stock_and_shape(client, db):
         "on_hand": 30000.0,
         "reserved": 0.0,
         "available": 30000.0,
+        "in_transit": 0.0,
         "daily_consumption": 0.0,
         "days_of_supply": None,
     }

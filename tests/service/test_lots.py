@@ -6,7 +6,7 @@ against is passed as ``on`` (2030-01-02); the fixture's teardown reconciles book
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -111,3 +111,14 @@ def test_transfers_and_deliveries_keep_lots(session):
     move_dispatch(session, "wang", d, "delivered", "", lines)  # today (2026 or so): lot C not expired yet
     assert _lots(session) == {"C": 50, "A": 80, "": 3000}
     assert reconcile(session)[1] == []
+
+
+def test_a_delivery_never_draws_an_expired_lot(session):
+    yesterday = lots.today() - timedelta(days=1)
+    ledger.receive(session, "wang", ST, "rations", 100, lot="X", expires_on=yesterday)
+    ledger.issue_lots(session, "wang", ST, "rations", 3000)  # the unlotted stock: only the expired lot is left
+    d = dispatch(session, ST, {"rations": 50})  # the book still holds 100: reserved
+    lines = [("rations", 50.0)]
+    move_dispatch(session, "wang", d, "dispatched", "", lines)
+    with pytest.raises(ExpiredLotError, match=r"50 asked, 0 available; lot 'X' expired on"):
+        move_dispatch(session, "wang", d, "delivered", "", lines)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from supply.api.deps import BookQuery, CodeQuery, LinkQuery, Reader, RuntimeDep, SessionDep
-from supply.api.models.common import READ
+from supply.api.models.common import READ, READ_ONE
 from supply.api.models.stock import ExpiringPublic, SurvivePublic
 from supply.service.expiring import expiring
 from supply.service.exports import dispatches_csv, stock_csv
@@ -41,7 +41,7 @@ def get_expiring(
     return expiring(session, days=days, exercise=exercise, window_days=runtime.policy.consumption_window_days)
 
 
-@router.get("/reports/survive", response_model=SurvivePublic, responses=READ)
+@router.get("/reports/survive", response_model=SurvivePublic, responses=READ_ONE)
 def get_survive(
     session: SessionDep,
     runtime: RuntimeDep,

@@ -1,7 +1,7 @@
 """lots and expiry, stock in transit: items kept by lot, each movement's lot, running balances per lot (issue 22)
 
 Revision ID: e9c22a1d0b09
-Revises: e7c3d9a2b4f6, e8c20a5e5510
+Revises: e8c20a5e5510
 Create Date: 2026-12-04
 
 Items gain ``lot_tracked`` (the built-in ``rations`` and ``water_l`` are); movements gain ``lot``
@@ -17,8 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e9c22a1d0b09"
-#: Both heads main holds (0007 and 0008 each revise 0006): this revision also merges them.
-down_revision = ("e7c3d9a2b4f6", "e8c20a5e5510")
+down_revision = "e8c20a5e5510"
 branch_labels = None
 depends_on = None
 

@@ -151,6 +151,13 @@ class FieldError(InvalidArgumentError):
         self.field = field
         super().__init__(message)
 
+    @classmethod
+    def worded(cls, template: str, *, field: object = "_form", **values: object) -> Self:
+        """As :meth:`JungongError.worded`, naming the ``field`` at fault."""
+        exc = cls(str(field), template.format(**values))
+        exc.template, exc.values = template, MappingProxyType(values)
+        return exc
+
 
 class NotAuthenticatedError(JungongError):
     """No bearer token, or a token nobody holds."""

@@ -29,10 +29,14 @@ def assess(req: SupportRequest, rules: list[ApprovalRule]) -> None:
 def require_approved(approval: str | None, request_id: int, role: str | None, why: str) -> None:
     """:class:`ConflictError` unless the request needs no approval or has it."""
     if approval == PENDING:
-        msg = f"request {request_id} needs a {role}'s approval ({why}) before a dispatch is planned from it"
-        raise ConflictError(msg)
+        raise ConflictError.worded(
+            "request {id} needs a {role}'s approval ({why}) before a dispatch is planned from it",
+            id=request_id,
+            role=role or "",
+            why=why,
+        )
     if approval == REJECTED:
-        raise ConflictError(f"request {request_id} was rejected: no dispatch is planned from it")
+        raise ConflictError.worded("request {id} was rejected: no dispatch is planned from it", id=request_id)
 
 
 def decide(session: Session, actor: str, role: str, request_id: int, *, approve: bool, reason: str) -> SupportRequest:
@@ -41,13 +45,24 @@ def decide(session: Session, actor: str, role: str, request_id: int, *, approve:
     if req is None:
         raise UnknownCodeError("request", str(request_id))
     if req.approval is None:
-        raise ConflictError(f"request {request_id} needs no approval")
+        raise ConflictError.worded("request {id} needs no approval", id=request_id)
     if role not in (req.approval_role, "admin"):
-        raise ForbiddenError(f"request {request_id} is decided by a {req.approval_role}, not a {role}")
+        raise ForbiddenError.worded(
+            "request {id} is decided by a {needed}, not a {role}",
+            id=request_id,
+            needed=req.approval_role or "",
+            role=role,
+        )
     if req.created_by == actor:
-        raise ForbiddenError(f"request {request_id} was made by {actor}: the requester cannot decide their own request")
+        raise ForbiddenError.worded(
+            "request {id} was made by {actor}: the requester cannot decide their own request",
+            id=request_id,
+            actor=actor,
+        )
     if req.approval != PENDING:
-        raise ConflictError(f"request {request_id} was {req.approval} already by {req.decided_by}")
+        raise ConflictError.worded(
+            "request {id} was {state} already by {who}", id=request_id, state=req.approval, who=req.decided_by or ""
+        )
     req.approval = APPROVED if approve else REJECTED
     req.decided_by, req.decided_at, req.decision_reason = actor, utcnow(), reason
     session.add(req)

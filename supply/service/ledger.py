@@ -294,7 +294,7 @@ def _lot_in(session: Session, item: Item, key: Key, lot: str | None, expires_on:
     """The lot stock comes into (``""``: none) and its expiry date; faults named by field."""
     if not lot:
         if expires_on is not None:
-            raise FieldError("lot", "an expiry date belongs to a lot: name the lot it is printed on")
+            raise FieldError.worded("an expiry date belongs to a lot: name the lot it is printed on", field="lot")
         return UNLOTTED, None
     if not item.lot_tracked:
         raise FieldError("lot", f"{item.code} is not kept by lot (its catalogue entry has no lots = true)")
@@ -302,8 +302,15 @@ def _lot_in(session: Session, item: Item, key: Key, lot: str | None, expires_on:
     held = lots.lot_of(session, *key, lot)
     if held is not None and held.expires_on is not None:
         if day is not None and day != held.expires_on:
-            msg = f"lot '{lot}' of {item.code} at {key[0]} expires on {held.expires_on}, not {day}"
-            raise FieldError("expires_on", msg)
+            raise FieldError.worded(
+                "lot '{lot}' of {item} at {station} expires on {held}, not {day}",
+                field="expires_on",
+                lot=lot,
+                item=item.code,
+                station=key[0],
+                held=held.expires_on,
+                day=day,
+            )
         day = held.expires_on
     return lot, day
 
@@ -527,19 +534,26 @@ def receive_transfer(
     """
     outs, arrived = _transfer_legs(session, ref)
     if arrived:
-        raise ConflictError(f"transfer {ref} has been received already")
+        raise ConflictError.worded("transfer {ref} has been received already", ref=ref)
     reversed_ = session.exec(select(Movement.id).where(col(Movement.reversal_of).in_([m.id for m in outs]))).first()
     if reversed_ is not None:
-        raise ConflictError(f"transfer {ref} was reversed while on the road: nothing is left to receive")
+        raise ConflictError.worded("transfer {ref} was reversed while on the road: nothing is left to receive", ref=ref)
     first = outs[0]
     target, item, exercise = first.counterpart or "", first.item, first.exercise
     require_own(session, target)  # the receiving station writes the receipt
     sent = sum(m.quantity for m in outs)
     diff = quantity - sent
     if abs(diff) > _EPS and not reason.strip():
-        word = "short" if diff < 0 else "over"
-        msg = f"{quantity:g} received of {sent:g} sent ({abs(diff):g} {word}): a discrepancy needs a reason"
-        raise FieldError("reason", msg)
+        figures = {"received": f"{quantity:g}", "sent": f"{sent:g}", "diff": f"{abs(diff):g}"}
+        if diff < 0:
+            raise FieldError.worded(
+                "{received} received of {sent} sent ({diff} short): a discrepancy needs a reason",
+                field="reason",
+                **figures,
+            )
+        raise FieldError.worded(
+            "{received} received of {sent} sent ({diff} over): a discrepancy needs a reason", field="reason", **figures
+        )
     row = require_item(session, item, quantity=quantity)
     key = (target, item, exercise)
     into: list[tuple[str, str | None, float]] = []
@@ -577,7 +591,14 @@ def _counted(session: Session, item: Item, key: Key, bal: Balance, lot: str | No
         held = lots.book_lots(session, *key)
         if len(held) > 1:
             names = ", ".join(repr(x.lot) for x in held)
-            raise FieldError("lot", f"{key[1]} at {key[0]} is kept in {len(held)} lots ({names}): name the lot counted")
+            raise FieldError.worded(
+                "{item} at {station} is kept in {n} lots ({names}): name the lot counted",
+                field="lot",
+                item=key[1],
+                station=key[0],
+                n=len(held),
+                names=names,
+            )
         lot = held[0].lot if held else UNLOTTED
     found = lots.lot_of(session, *key, lot)
     return lot, found.on_hand if found is not None else 0.0
@@ -652,8 +673,13 @@ def expire(
         raise FieldError("lot", f"no lot '{lot}' of {item} at {station} holds stock (lots: {held})")
     day = on or lots.today()
     if not found.expired(day):
-        until = found.expires_on or "never (no expiry date)"
-        raise ConflictError(f"lot '{lot}' of {item} at {station} has not expired (expires: {until}); issue it instead")
+        raise ConflictError.worded(
+            "lot '{lot}' of {item} at {station} has not expired (expires: {until}); issue it instead",
+            lot=lot,
+            item=item,
+            station=station,
+            until=found.expires_on or "—",
+        )
     qty = found.on_hand
     apply(session, [Change(key, -qty, lot=lot)])
     m = _add(
@@ -804,8 +830,8 @@ def dispatch_discrepancies(
             raise FieldError(f"received.{item}", f"dispatch {dispatch_id} carries no {item}")
     diffs = {i: received[i] - q for i, q in lines.items() if i in received and abs(received[i] - q) > _EPS}
     if diffs and not note.strip():
-        said = ", ".join(f"{i} {received[i]:g} of {lines[i]:g}" for i in diffs)
-        raise FieldError("note", f"received {said}: a discrepancy needs a reason in the note")
+        said = "; ".join(f"{i} {received[i]:g} / {lines[i]:g}" for i in diffs)
+        raise FieldError.worded("received {said}: a discrepancy needs a reason in the note", field="note", said=said)
     out = [
         _add(
             session,

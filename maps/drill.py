@@ -1,14 +1,21 @@
-"""The drill map: each station coloured by its service level in the drill, the bottleneck marked.
+"""The drill map: planned units on time first, each station coloured by its planned units' outcome.
 
 Takes the plain dict of the drill's ``--json`` contract (never simulation objects)::
 
     {"replications": 200, "seed": 7, "service_level": {"mean": 0.93, "ci95": [0.91, 0.95]},
+     "planned_units_on_time": {"mean": 0.25, "ci95": [...]}, "late_units": ["C-201", ...],
      "stations": {"GZ-HUB": {"mean_wait_minutes": {"mean": 4.2, "ci95": [3.9, 4.5]},
                              "utilisation": {"mean": 0.71, "ci95": [...]}, "served": 5400, "stockouts": 12}},
-     "units": {...}, "bottleneck": "GZ-HUB"}
+     "units": {"C-201": {"planned": true, "stations": ["GZ-HUB"], "on_time_share": 0.0, ...}},
+     "bottleneck": "GZ-HUB"}
 
-A station's service level is its ``service_level`` (the share of the units it served that were
-fed on time) when the results give one, else ``served / (served + stockouts)``; numbers may also come as
+The headline is the drill's own: planned units on time ("2 of 8" — a planned unit is on time
+when it is not among ``late_units``, i.e. on time in at least 90% of replications), the late ones
+named; then the service level, every arrival alike (walk-ins included, blind to headcount),
+labelled as such. A station with planned units (those whose ``stations`` name it) is coloured by
+the share of them on time, and its popup lists its late units with their cause; a station with
+none is coloured by its ``service_level`` (the share of the arrivals it served that were fed on
+time) when the results give one, else ``served / (served + stockouts)``; numbers may also come as
 ``{"mean": x, "ci95": [lo, hi]}``. A station without demand in the drill is drawn grey.
 """
 
@@ -28,6 +35,8 @@ from supply.core.errors import InvalidArgumentError
 from supply.core.network import Network, build_network
 from supply.core.scenario import Scenario
 
+#: A planned unit on time in fewer replications than this is late (``simulation.stats.LATE_SHARE``).
+LATE_SHARE = 0.9
 #: Service-level bands: (lowest level, colour, label).
 BANDS = ((0.95, "#1a9850", "≥ 95 %"), (0.80, "#fdae61", "80–95 %"), (0.0, "#d7191c", "< 80 %"))
 BOTTLENECK = "#d50000"
@@ -63,7 +72,9 @@ def drill_map_html(
     bottleneck = drill_results.get("bottleneck")
     if bottleneck is not None:
         net.scenario.station(str(bottleneck))
+    planned = planned_at(drill_results)
     levels = {code: station_level(rec) for code, rec in stations.items()}
+    levels.update({code: outcome_share(units) for code, units in planned.items()})
     m = new_map(net, tiles=tiles, assets=assets, assets_url=assets_url)
     add_rings(m, net)
     add_links(m, net)
@@ -71,13 +82,17 @@ def drill_map_html(
     add_stations(
         m,
         net,
-        lambda code: _popup(net, code, stations.get(code), code == bottleneck, _why(drill_results)),
+        lambda code: _popup(
+            net, code, stations.get(code), code == bottleneck, _why(drill_results), planned.get(code, [])
+        ),
         fill_for=lambda code: level_colour(levels.get(code)),
         ring_for=lambda code: BOTTLENECK if code == bottleneck else None,
     )
     overall = drill_results.get("service_level", {})
+    lead, detail = headline(drill_results)
     subtitle = (
-        f"drill service level {_pct(_mean(overall))} (95% CI {_ci(overall)}) · "
+        detail + f"service level, every arrival alike (walk-ins included, blind to headcount) {_pct(_mean(overall))} "
+        f"(95% CI {_ci(overall)}) · "
         f"{drill_results.get('replications', '?')} replications, seed {drill_results.get('seed', '?')}"
         + (f" · bottleneck {bottleneck}" if bottleneck else "")
         + f" · {_timeline(drill_results) or net.disruptions.describe()}"
@@ -85,19 +100,62 @@ def drill_map_html(
     legend = [
         ("Stations by tier", [(station_svg(t), s["label"]) for t, s in TIER_STYLE.items()]),
         (
-            "Service level in the drill",
-            [(station_svg("point", c), lb) for _, c, lb in BANDS]
+            "Planned units on time, by station",
+            [("", "(a station with none: its arrivals)")]
+            + [(station_svg("point", c), lb) for _, c, lb in BANDS]
             + [(station_svg("point", OFFLINE), "no demand"), (station_svg("point", ring=BOTTLENECK), "bottleneck")],
         ),
     ]
     return finish_map(
         m,
-        title=title or f"Drill — {net.scenario.scenario.name}",
+        title=(title or f"Drill — {net.scenario.scenario.name}") + (f" · {lead}" if lead else ""),
         subtitle=subtitle,
         legend=legend,
         assets=assets,
         tiles=tiles,
     )
+
+
+def late_codes(results: Mapping[str, Any]) -> set[str]:
+    """The late planned units: ``late_units``, else (older results) those on time in under 90% of replications."""
+    late = results.get("late_units")
+    if isinstance(late, list):
+        return {str(c) for c in late}
+    units = results.get("units") or {}
+    return {c for c, u in units.items() if u.get("planned") and (_mean(u.get("on_time_share")) or 0.0) < LATE_SHARE}
+
+
+def planned_at(results: Mapping[str, Any]) -> dict[str, list[tuple[str, Mapping[str, Any], bool]]]:
+    """Per station, its planned units as ``(code, unit, on_time)``, in the drill's order."""
+    late = late_codes(results)
+    out: dict[str, list[tuple[str, Mapping[str, Any], bool]]] = {}
+    for code, unit in (results.get("units") or {}).items():
+        if isinstance(unit, Mapping) and unit.get("planned"):
+            for station in unit.get("stations") or []:
+                out.setdefault(str(station), []).append((code, unit, code not in late))
+    return out
+
+
+def outcome_share(units: list[tuple[str, Mapping[str, Any], bool]]) -> float | None:
+    """The share of a station's planned units on time (``None`` without any)."""
+    return sum(ok for _, _, ok in units) / len(units) if units else None
+
+
+def headline(results: Mapping[str, Any]) -> tuple[str, str]:
+    """``("Planned units on time: 2 of 8", "late: C-201, … (…) · ")`` — both empty without planned units."""
+    units = results.get("units") or {}
+    planned = [c for c, u in units.items() if isinstance(u, Mapping) and u.get("planned")]
+    if not planned:
+        return "", ""
+    late = [c for c in results.get("late_units") or sorted(late_codes(results)) if c in planned]
+    share = _mean(results.get("planned_units_on_time"))
+    detail = (
+        (f"late: {', '.join(late)} " if late else "")
+        + f"(a unit is on time when on time in at least {LATE_SHARE:.0%} of replications"
+        + (f"; share per replication {_pct(share)}" if share is not None else "")
+        + ") · "
+    )
+    return f"Planned units on time: {len(planned) - len(late)} of {len(planned)}", detail
 
 
 def station_level(record: Mapping[str, Any] | None) -> float | None:
@@ -167,15 +225,35 @@ def _why(results: Mapping[str, Any]) -> str:
     return html.escape(f"{what}: {reason}" if what else reason)
 
 
-def _popup(net: Network, code: str, record: Mapping[str, Any] | None, is_bottleneck: bool, why: str = "") -> str:
+def _popup(
+    net: Network,
+    code: str,
+    record: Mapping[str, Any] | None,
+    is_bottleneck: bool,
+    why: str = "",
+    planned: list[tuple[str, Mapping[str, Any], bool]] | None = None,
+) -> str:
     base = station_popup(net, code, None, None)
     rows = []
+    if planned:
+        on_time = sum(ok for _, _, ok in planned)
+        rows.append(f"<b>Planned units here: {on_time} of {len(planned)} on time</b><ul class='jg-late'>")
+        for unit, u, ok in planned:
+            if ok:
+                continue
+            cause = str(u.get("late_cause") or "").replace("_", " ")
+            reason = u.get("infeasible_reason") or u.get("late_reason") or ""
+            share = _mean(u.get("on_time_share"))
+            text = f" late (on time in {_pct(share)} of replications)" + (f" — {cause}" if cause else "")
+            text += f": {reason}" if reason else ""
+            rows.append(f"<li><span class='jg-warn'>{html.escape(unit)}</span>{html.escape(text)}</li>")
+        rows.append("</ul>")
     if is_bottleneck:
         rows.append(f"<div class='jg-warn'>BOTTLENECK of the drill</div><div>{why}</div>")
     if record:
         wait, util = record.get("mean_wait_minutes"), record.get("utilisation")
         rows.append("<b>In the drill</b><table>")
-        rows.append(f"<tr><td>service level</td><td>{_pct(station_level(record))}</td></tr>")
+        rows.append(f"<tr><td>service level (every arrival)</td><td>{_pct(station_level(record))}</td></tr>")
         if _mean(wait) is not None:
             rows.append(f"<tr><td>mean wait</td><td>{_num(_mean(wait))} min (95% CI {_ci(wait, '.1f')})</td></tr>")
         if _mean(util) is not None:

@@ -29,7 +29,7 @@ from maps.symbols import (
     station_svg,
     threshold_colour,
 )
-from supply.core.coverage import CoverageResult
+from supply.core.coverage import CoverageResult, minutes_text
 from supply.core.network import Network
 from supply.core.scenario import Station
 
@@ -130,7 +130,7 @@ def add_sites(m: folium.Map, network: Network, result: CoverageResult) -> None:
             "name": names.get(s.code, ""),
             "ring": s.ring,
             "station": s.station or "none",
-            "minutes": "unreachable" if s.minutes is None else f"{s.minutes:.0f} min",
+            "minutes": "unreachable" if s.minutes is None else f"{minutes_text(s.minutes, thresholds)} min",
             "colour": UNCOVERED if band is None else threshold_colour(band),
         }
         feature = {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}

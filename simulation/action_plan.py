@@ -14,7 +14,11 @@
 * **risks** — the bottleneck station and resource (:meth:`~.stats.DrillStats.bottleneck`), the
   units whose on-time share is under :data:`LATE_SHARE` with their late cause, and the units that
   cannot be served at all before they must leave (``feasible: false`` with ``infeasible_reason``,
-  :mod:`~.feasibility`): the document and the text list those first, never as a plain assignment;
+  :mod:`~.feasibility`): the document and the text list those first, never as a plain assignment.
+  Such a unit is **never scheduled**: no station (``station`` is ``null``, ``scheduled`` false,
+  ``nearest_station`` the one its reason is about), no times at a station, no team leaving or
+  standing ready for it, no stock drawn for it — a live drill started from the plan proposes no
+  dispatch for it;
 * **the 95% bands** the after-action review measures reality against: the 2.5th–97.5th
   percentiles *across replications* of the on-time share of the scheduled units, of each unit's
   minutes to fed and of each station's meals drawn (a band for one drill's outcome, not a
@@ -87,6 +91,9 @@ def action_plan(
     for u in units:
         s = result["units"][u["code"]]
         u.update(feasible=s["feasible"], infeasible_reason=s["infeasible_reason"], late_cause=s["late_cause"])
+        u.update(scheduled=bool(s["feasible"]), nearest_station=stats.feasibility[u["code"]].station or u["station"])
+        if not u["scheduled"]:  # never scheduled: no station, no times there, no team, no stock (module docstring)
+            u.update(station=None, station_share=0.0, travel_minutes=None, at_station_minute=None, fed_minute=None)
     nunits = len(spec.units)
     per_rep_share = [
         sum(g.on_time for g in r.groups[:nunits]) / max(1, sum(g.arrivals for g in r.groups[:nunits])) for r in records
@@ -310,7 +317,7 @@ def plan_html(plan: dict, start: datetime | None = None) -> str:
                 clock(u["arrive_minute"], start),
                 (u["station"] or "nowhere")
                 if u.get("feasible", True)
-                else f"CANNOT BE SERVED: {u['infeasible_reason']}",
+                else f"CANNOT BE SERVED (not scheduled, no stock drawn): {u['infeasible_reason']}",
                 f"{u['station_share']:.0%}",
                 "—" if u["travel_minutes"] is None else f"{u['travel_minutes']:.0f}",
                 clock(u["at_station_minute"], start),
@@ -361,7 +368,8 @@ def plan_html(plan: dict, start: datetime | None = None) -> str:
     causes = {u["code"]: u.get("late_cause") for u in plan["units"]}
     late = ", ".join(f"<b>{e(c)}</b>" + (f" ({e(causes[c])})" if causes.get(c) else "") for c in r["late_units"])
     cannot = "".join(
-        f"<li class='late'>{e(u['code'])} cannot be served before it must leave: {e(u['infeasible_reason'])}</li>"
+        f"<li class='late'>{e(u['code'])} cannot be served before it must leave: {e(u['infeasible_reason'])} "
+        "— not scheduled: no team, no dispatch and no stock for it</li>"
         for u in ordered
         if not u.get("feasible", True)
     )

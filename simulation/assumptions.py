@@ -6,7 +6,8 @@ meal and refuel times, the consumption factors (from the scenario's planning fac
 restock lead times and the field kitchens' rates. :func:`mark` then says which of them drive a
 late unit: a default drives a unit whose late cause that parameter feeds (meal time → seats,
 kitchen, dwell; refuel time → refuel bays, dwell; consumption and lead times → stock; field
-kitchen rates → field kitchens; the target → every late, not missed, unit).
+kitchen rates → field kitchens; truck loads and rates → fuel or water trucks; the vehicles' deadline
+→ late vehicles; the target → every late, not missed, unit).
 """
 
 from __future__ import annotations
@@ -28,6 +29,21 @@ _DRIVES: dict[str, tuple[str, ...]] = {
     "drill.restock.depot_lead_hours": ("stock",),
     "drill.mobile.meals_per_hour_per_kitchen": ("field_kitchens",),
     "drill.mobile.people_per_kitchen": ("field_kitchens",),
+    "drill.trucks.fuel_litres": ("fuel_trucks",),
+    "drill.trucks.pump_litres_per_minute": ("fuel_trucks",),
+    "drill.trucks.connect_minutes": ("fuel_trucks",),
+    "drill.trucks.refill_minutes": ("fuel_trucks", "water_trucks"),
+    "drill.trucks.water_litres": ("water_trucks",),
+    "drill.units.vehicle_target_minutes": ("refuel_bays", "fuel_trucks", "travel"),
+    "drill.units.field_kitchens": ("field_kitchens",),
+}
+#: Where each truck default comes from (docs/planning-factors.md, "Fuel and water trucks").
+_TRUCK_DEFAULTS = {
+    "fuel_litres": ("fuel truck load", "{:g} L (2,500-gal tanker, M978 HEMTT)"),
+    "pump_litres_per_minute": ("fuel truck pump rate", "{:g} L/min a nozzle (assumption)"),
+    "connect_minutes": ("time to move to a vehicle and hose up", "{:g} min (assumption)"),
+    "refill_minutes": ("truck refill at its station", "{:g} min (assumption)"),
+    "water_litres": ("water truck load", "{:g} L (2,000-gal water tank rack, ATP 4-44)"),
 }
 
 
@@ -63,7 +79,34 @@ def assumed(scenario: Scenario, spec: DrillSpec) -> tuple[tuple[str, str], ...]:
             out.append(("drill.mobile.meals_per_hour_per_kitchen", f"field kitchen rate not set: {rate:g} meals/h"))
         if "people_per_kitchen" not in mobile:
             out.append(("drill.mobile.people_per_kitchen", f"people per field kitchen not set: {per:g}"))
+        for u in spec.units:
+            if u.support == "mobile" and u.field_kitchens is None:
+                out.append(
+                    (
+                        "drill.units.field_kitchens",
+                        f"field_kitchens not set for {u.code}: one per {per:g} people, as many as its station has",
+                    )
+                )
+    out += _truck_defaults(scenario, spec)
+    if any(u.vehicles and u.vehicle_target_minutes is None for u in spec.units):
+        what = "vehicles must be refuelled before their unit starts back (its stop)"
+        out.append(("drill.units.vehicle_target_minutes", f"vehicle target not set: {what}"))
     return tuple(out)
+
+
+def _truck_defaults(scenario: Scenario, spec: DrillSpec) -> list[tuple[str, str]]:
+    """The ``[drill.trucks]`` defaults used: fuel ones when a unit takes fuel trucks, the water one
+    when a mobile unit is supported from a station with water trucks."""
+    raw = (scenario.drill or {}).get("trucks") or {}
+    fuel = any(u.fuel_trucks for u in spec.units)
+    water = any(u.support == "mobile" for u in spec.units) and any(s.water_trucks for s in scenario.stations)
+    keys = [k for k in _TRUCK_DEFAULTS if (k == "water_litres" and water) or (k != "water_litres" and fuel)]
+    out = []
+    for key in keys:
+        if key not in raw:
+            what, fmt = _TRUCK_DEFAULTS[key]
+            out.append((f"drill.trucks.{key}", f"{what} not set: {fmt.format(getattr(spec.trucks, key))}"))
+    return out
 
 
 def mark(
@@ -77,6 +120,10 @@ def mark(
         for code in late_units:
             u = units[code]
             cause = u["late_cause"]
+            if key == "drill.units.vehicle_target_minutes":  # the vehicles' deadline: late vehicles only
+                cause = cause if u.get("late_side") in ("vehicles", "both") else None
+            if key == "drill.units.field_kitchens" and f" {code}:" not in text:  # one line per unit
+                continue
             if cause in feeds or ("*" in feeds and cause != "dwell"):
                 drives.append(code)
                 have = seats.get(u["stations"][0], 0) if u["stations"] else 0

@@ -9,10 +9,19 @@ to move on) and splits that one's minutes from arrival into :data:`BUDGET_KEYS`:
 * ``seat_wait`` — waiting for a dining seat; ``kitchen_wait`` — seated, waiting for a meal the
   kitchen has not cooked yet (on mobile support: the field kitchen's hand-out line);
 * ``meal`` — eating; ``refuel_wait`` — a vehicle waiting for a bay; ``refuel`` — refuelling;
-* ``mobile_wait`` — a field kitchen being free and on its way to the site.
+* ``mobile_wait`` — a field kitchen being free and on its way to the site;
+* ``truck_wait`` — a vehicle refuelled where it halts: waiting for a fuel truck to be free, to
+  drive there (and back to refill when its tank runs dry) and for the vehicles ahead of it;
+* ``water_wait`` — mobile support: the field kitchens waiting for water trucks to bring the
+  unit's water (a second trip when the trucks sent cannot carry it all at once).
 
 The parts add up to that person's (vehicle's) minutes from arrival to fed (refuelled), or to
 the minute the unit had to move on.
+
+**Two sides.** A unit's *people* are judged on its ``target_minutes`` from arrival; its
+*vehicles* on their own deadline: the moment the unit must start back (its stop), or
+``vehicle_target_minutes`` from arrival where the drill sets one. Each side has its own budget
+(its last person; its last vehicle) and its own minutes beyond target.
 
 **Cause.** The minutes *beyond target* are charged to :data:`CAUSES` by :func:`blame`: for a
 late arrival, the part of the excess that travel and service alone already make (``travel +
@@ -26,13 +35,37 @@ service). A unit's ``late_cause`` is the cause charged the most minutes over rep
 from __future__ import annotations
 
 #: The parts of the time budget, in the order of the records' tuples.
-BUDGET_KEYS = ("travel", "seat_wait", "kitchen_wait", "stock_wait", "meal", "refuel_wait", "refuel", "mobile_wait")
+BUDGET_KEYS = (
+    "travel",
+    "seat_wait",
+    "kitchen_wait",
+    "stock_wait",
+    "meal",
+    "refuel_wait",
+    "refuel",
+    "mobile_wait",
+    "truck_wait",
+    "water_wait",
+)
 #: The resources a late or missed unit is charged to, in the order of the records' tuples.
-CAUSES = ("travel", "seats", "kitchen", "stock", "refuel_bays", "field_kitchens", "dwell")
+CAUSES = (
+    "travel",
+    "seats",
+    "kitchen",
+    "stock",
+    "refuel_bays",
+    "field_kitchens",
+    "dwell",
+    "fuel_trucks",
+    "water_trucks",
+)
+#: The causes a planner can add or move at a station (``travel`` is placement, ``dwell`` the stop).
+STATION_RESOURCES = ("seats", "kitchen", "stock", "refuel_bays", "field_kitchens", "fuel_trucks", "water_trucks")
 
-TRAVEL, SEAT_WAIT, KITCHEN_WAIT, STOCK_WAIT, MEAL, REFUEL_WAIT, REFUEL, MOBILE_WAIT = range(8)
+TRAVEL, SEAT_WAIT, KITCHEN_WAIT, STOCK_WAIT, MEAL, REFUEL_WAIT, REFUEL, MOBILE_WAIT, TRUCK_WAIT, WATER_WAIT = range(10)
 _WAIT_CAUSE = {SEAT_WAIT: 1, KITCHEN_WAIT: 2, STOCK_WAIT: 3, REFUEL_WAIT: 4, MOBILE_WAIT: 5}
-_MOBILE_WAIT_CAUSE = {SEAT_WAIT: 1, KITCHEN_WAIT: 5, STOCK_WAIT: 3, REFUEL_WAIT: 4, MOBILE_WAIT: 5}
+_WAIT_CAUSE |= {TRUCK_WAIT: 7, WATER_WAIT: 8}
+_MOBILE_WAIT_CAUSE = {**_WAIT_CAUSE, KITCHEN_WAIT: 5}
 
 Budget = list[float]
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from simulation.assumptions import assumed
 from simulation.distributions import Dist
-from simulation.spec import ConsumptionSpec, DrillSpec, MobileSpec, RestockSpec, drill_spec
+from simulation.spec import ConsumptionSpec, DrillSpec, MobileSpec, RestockSpec, TrucksSpec, drill_spec
 from supply.core.network import Disruptions, Network, build_network
 from supply.core.scenario import Scenario
 from supply.core.types import STOCK_ITEMS
@@ -32,6 +32,8 @@ class StationPlan:
     field_kitchens: int
     stock: dict[str, float | None]
     reorder: dict[str, float]
+    fuel_trucks: int = 0
+    water_trucks: int = 0
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class Arrival:
     mobile: bool = False
     serve_at: int = -1
     force: bool = False  # serve at ``serve_at`` whatever the policy (a change tried by ``improve``)
+    field_kitchens: int = 0  # mobile support: kitchens sent (0: as many as its headcount calls for)
+    water_trucks: int = 0  # mobile support: water trucks sent (0: as many as its water calls for)
+    fuel_trucks: int = 0  # fuel trucks sent to refuel its vehicles where it halts (0: refuel bays)
+    vehicle_target: float | None = None  # minutes from arrival its vehicles must be refuelled by (None: its stop)
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class CompiledDrill:
     consumption: ConsumptionSpec
     restock: RestockSpec
     mobile: MobileSpec
+    trucks: TrucksSpec = TrucksSpec()
     assumed: tuple[tuple[str, str], ...] = ()  # (key path, what was assumed): defaults the file did not set
 
     @property
@@ -114,6 +121,8 @@ def compile_drill(scenario: Scenario, spec: DrillSpec | None = None) -> Compiled
             s.field_kitchens,
             {k: s.stock.get(k) for k in STOCK_ITEMS},
             {k: s.reorder.get(k, 0.0) for k in STOCK_ITEMS},
+            s.fuel_trucks,
+            s.water_trucks,
         )
         for s in scenario.stations
     )
@@ -134,6 +143,10 @@ def compile_drill(scenario: Scenario, spec: DrillSpec | None = None) -> Compiled
             u.dwell_minutes,
             u.support == "mobile",
             codes.index(u.serve_at) if u.serve_at else -1,
+            field_kitchens=u.field_kitchens or 0,
+            water_trucks=u.water_trucks or 0,
+            fuel_trucks=u.fuel_trucks,
+            vehicle_target=u.vehicle_target_minutes,
         )
         for i, u in enumerate(spec.units)
     ]
@@ -175,6 +188,7 @@ def compile_drill(scenario: Scenario, spec: DrillSpec | None = None) -> Compiled
         consumption=spec.consumption,
         restock=spec.restock,
         mobile=spec.mobile,
+        trucks=spec.trucks,
         assumed=assumed(scenario, spec),
     )
 

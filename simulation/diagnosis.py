@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from simulation.compiled import CompiledDrill
+from simulation.compiled import Arrival, CompiledDrill, StationPlan
 from simulation.feasibility import Feasibility
 
 
@@ -17,10 +17,24 @@ def _plural(n: float, word: str) -> str:
     return f"{n:g} {word}" + ("" if n == 1 else "s")
 
 
+def _trucks_could(st: StationPlan, a: Arrival) -> str:
+    """The lever a refuel-bay or distance problem of vehicles has when the station has fuel trucks."""
+    if a.fuel_trucks or not st.fuel_trucks:
+        return ""
+    return f"; {st.code}'s {_plural(st.fuel_trucks, 'fuel truck')} could refuel them where they halt (fuel_trucks)"
+
+
 def resource_reason(
-    plan: CompiledDrill, station: str | None, cause: str, unit: str | None, feas: Feasibility | None = None
+    plan: CompiledDrill,
+    station: str | None,
+    cause: str,
+    unit: str | None,
+    feas: Feasibility | None = None,
+    *,
+    vehicles: bool = False,
 ) -> str:
-    """One sentence naming the binding resource at ``station`` and the demand ``unit`` put on it."""
+    """One sentence naming the binding resource at ``station`` and the demand ``unit`` put on it
+    (``vehicles``: the reason is about its vehicles' deadline, not its people's target)."""
     if feas is not None and not feas.feasible and feas.reason:
         return feas.reason
     codes = [s.code for s in plan.stations]
@@ -31,7 +45,9 @@ def resource_reason(
         return f"{cause} at {station}"
     who = unit if a.rate_per_min == 0 else f"walk-ins {unit}"
     stop = f"a {a.dwell:g}-minute stop" if a.dwell is not None else "no set stop"
-    target = f"the {plan.target:g}-min target"
+    if a.vehicle_target is not None:
+        stop = f"the {a.vehicle_target:g}-min vehicle target"
+    target = stop if vehicles else f"the {plan.target:g}-min target"
     people, meal, refuel = a.headcount, plan.meal.expected, plan.refuel.expected
     if cause == "seats":
         sittings = math.ceil(people / st.seats) if st.seats else 0
@@ -42,7 +58,22 @@ def resource_reason(
     if cause == "refuel_bays":
         return (
             f"{_plural(st.refuel_bays, 'refuel bay')} at {st.code}: {who}'s {a.vehicles} vehicles need "
-            f"{a.vehicles * refuel:.0f} bay-minutes within {stop}"
+            f"{a.vehicles * refuel:.0f} bay-minutes within {stop}{_trucks_could(st, a)}"
+        )
+    if cause == "fuel_trucks":
+        tk, per = plan.trucks, plan.consumption.diesel_l_per_vehicle
+        sent = min(a.fuel_trucks, st.fuel_trucks)
+        each = tk.connect_minutes + per / tk.pump_litres_per_minute
+        return (
+            f"{st.code} sends {sent} of its {_plural(st.fuel_trucks, 'fuel truck')}: {who}'s {a.vehicles} vehicles "
+            f"need {a.vehicles * each:.0f} truck-minutes ({each:.1f} min each), {a.vehicles * each / max(sent, 1):.0f} "
+            f"min with {sent}, plus the drive, within {stop}"
+        )
+    if cause == "water_trucks":
+        litres = people * plan.consumption.water_l_per_person
+        return (
+            f"{st.code} has {_plural(st.water_trucks, 'water truck')} of {plan.trucks.water_litres:g} L: {who}'s "
+            f"{people} troops need {litres:.0f} L brought before the field kitchens serve, against {target}"
         )
     if cause == "kitchen":
         return (
@@ -56,11 +87,13 @@ def resource_reason(
         )
     if cause == "field_kitchens":
         rate, per = plan.mobile.meals_per_hour_per_kitchen, plan.mobile.people_per_kitchen
-        sent = min(st.field_kitchens, math.ceil(people / per))
+        sent = min(st.field_kitchens, a.field_kitchens or math.ceil(people / per))
+        rule = f"field_kitchens = {a.field_kitchens}" if a.field_kitchens else f"one per {per} people"
         return (
-            f"{st.code} sends {sent} of its {_plural(st.field_kitchens, 'field kitchen')} (one per {per} people): "
+            f"{st.code} sends {sent} of its {_plural(st.field_kitchens, 'field kitchen')} ({rule}): "
             f"{who}'s {people} troops need {people / rate:.1f} kitchen-hours at {rate:g} meals an hour, "
             f"{people / rate / max(sent, 1):.1f} h with {sent}, against {target}"
+            + (f"; field_kitchens = {st.field_kitchens} would send all" if sent < st.field_kitchens else "")
         )
     if cause == "dwell":
         if a.dwell is not None and a.dwell < max(meal, refuel if a.vehicles else 0.0):
@@ -69,6 +102,13 @@ def resource_reason(
     ep = plan.epoch_at(a.arrive)
     there = float(ep.to_station[a.place, codes.index(st.code)])
     back = float(ep.from_station[codes.index(st.code), a.place])
+    if vehicles and a.dwell is not None:
+        left = a.dwell - there - back
+        return (
+            f"{who}'s vehicles are refuelled at {st.code}, {there:.0f} min from {plan.places[a.place]}: "
+            f"{there + back:.0f} min there and back leave {max(left, 0):.0f} min of {stop} for {a.vehicles} refuels "
+            f"({a.vehicles * refuel:.0f} bay-minutes){_trucks_could(st, a)}"
+        )
     if there + meal > plan.target:
         return (
             f"{who} is served at {st.code}, {there:.0f} min from {plan.places[a.place]}: the drive and a "

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulation.compiled import Arrival, CompiledDrill
+from simulation.compiled import Arrival, CompiledDrill, StationPlan
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,10 @@ class Feasibility:
 
 
 def _service(plan: CompiledDrill, a: Arrival) -> float:
-    """Minutes of the unit's own service with no wait: one meal (people), one refuel (vehicles)."""
+    """Minutes of the unit's own service with no wait: one meal (people), one refuel (vehicles; at a
+    bay, or from a fuel truck where the unit halts)."""
     meal = plan.meal.expected if a.headcount and not a.mobile else 0.0
-    refuel = plan.refuel.expected if a.vehicles and not a.mobile else 0.0
+    refuel = plan.refuel.expected if a.vehicles and not a.mobile and not a.fuel_trucks else 0.0
     return max(meal, refuel)
 
 
@@ -42,7 +43,7 @@ def _lacks(plan: CompiledDrill, s: int, a: Arrival) -> str | None:
         return None if st.field_kitchens else "field_kitchens"
     if a.headcount and not st.seats:
         return "seats"
-    if a.vehicles and not st.refuel_bays:
+    if a.vehicles and not st.refuel_bays and not (a.fuel_trucks and st.fuel_trucks):
         return "refuel_bays"
     return None
 
@@ -100,3 +101,42 @@ def unit_feasibility(plan: CompiledDrill, a: Arrival) -> Feasibility:
 def feasibility(plan: CompiledDrill) -> dict[str, Feasibility]:
     """Feasibility of every planned unit, by code."""
     return {plan.groups[a.group]: unit_feasibility(plan, a) for a in plan.arrivals if a.rate_per_min == 0}
+
+
+def nearest_feasible(plan: CompiledDrill, a: Arrival, exclude: str | None = None) -> str | None:
+    """The nearest station (other than ``exclude``) that could serve ``a`` in time if nobody else were
+    there: it has what the unit needs, the drive there and its sittings (kitchen output, field
+    kitchens' hand-out) fit the target, and there and back with the service and its vehicles'
+    turns at the bays fit the stop. ``None``: no station can."""
+    ep = plan.epoch_at(a.arrive)
+    p, service = a.place, _service(plan, a)
+    order = sorted(range(len(plan.stations)), key=lambda s: float(ep.to_station[p, s]))
+    for s in order:
+        st = plan.stations[s]
+        there = float(ep.from_station[s, p] if a.mobile else ep.to_station[p, s])
+        back = 0.0 if a.mobile else float(ep.from_station[s, p])
+        if st.code == exclude or s in ep.offline or not math.isfinite(there) or _lacks(plan, s, a):
+            continue
+        people = there + _serving(plan, st, a)
+        vehicles = there + back + (math.ceil(a.vehicles / st.refuel_bays) * plan.refuel.expected if _bays(st, a) else 0)
+        if people <= plan.target and (
+            a.dwell is None or max(people + back, vehicles, there + back + service) <= a.dwell
+        ):
+            return st.code
+    return None
+
+
+def _bays(st: StationPlan, a: Arrival) -> bool:
+    """Whether ``a``'s vehicles use ``st``'s refuel bays (not fuel trucks, not mobile support)."""
+    return bool(a.vehicles and st.refuel_bays and not a.mobile and not (a.fuel_trucks and st.fuel_trucks))
+
+
+def _serving(plan: CompiledDrill, st: StationPlan, a: Arrival) -> float:
+    """Minutes to feed all of ``a`` at ``st`` with nobody else there: its sittings (or field kitchens'
+    hand-out), no sooner than the kitchen can cook for it beyond its first half hour of output."""
+    if a.mobile:
+        sent = min(st.field_kitchens, a.field_kitchens or math.ceil(a.headcount / plan.mobile.people_per_kitchen))
+        return a.headcount / max(sent, 1) / plan.mobile.meals_per_hour_per_kitchen * 60
+    sittings = math.ceil(a.headcount / st.seats) * plan.meal.expected
+    cook = (a.headcount - st.meals_per_hour / 2) / st.meals_per_hour * 60 if st.meals_per_hour else 0.0
+    return max(sittings, cook + plan.meal.expected)

@@ -1,38 +1,21 @@
-"""The smallest change that fixes it: a greedy search for the fewest, smallest changes that bring
-``planned_units_on_time`` to a goal, compared with common random numbers.
+"""What to change so the planned units are on time, at the least cost: ``jungong improve``.
 
-**Candidates** come from the diagnosis of the current plan (:mod:`~.budget`): for each late
-planned unit, the resource its ``late_cause`` names at its station, sized by hand arithmetic to
-what that unit alone needs —
+**Steps.** :mod:`~.improve_candidates` lists the steps worth trying for each late planned unit
+(resources added at its station, sized by hand arithmetic; serving it at another station; a
+switch of support), each a single action or a bundle that only helps whole, costed by
+``[improve.costs]`` (:mod:`~.improve_costs`).
 
-* ``seats``: ``ceil(headcount / sittings)`` seats, ``sittings = floor((target − travel − long
-  meal) / mean meal) + 1``, a *long* meal being the distribution's maximum or about its 95th
-  percentile (the last of many sits through one);
-* ``refuel_bays``: ``ceil(vehicles / k)`` bays, ``k = floor((stop − travel there and back) /
-  long refuel)``;
-* ``meals_per_hour``: a kitchen that, with its 30-minute buffer, cooks the unit's meals by
-  ``target − travel − long meal`` (10% margin);
-* ``field_kitchens``: as many as the unit's headcount calls for (``people_per_kitchen``);
-* ``stock.<item>``: the unit's own draw of each tracked item;
-
-and changes of support: ``serve_at`` another station that it can reach and leave in time (if
-that station lacks seats or bays, adding them there is the candidate instead), or
-``support = "mobile"`` (units without vehicles, whose nearest field kitchens can reach them), or
-``support = "station"`` for a unit on mobile support.
-Water and fuel trucks do not enter the simulation, so no change of them can show a gain and they
-are not tried.
-
-**Search.** Each step screens every candidate on the first ``min(R, 20) // 3`` replication
-seeds, then the best four on the first ``min(R, 20)``, and keeps the best mean gain; ties —
-common when two resources bind at once, so that neither alone puts a unit on time — go to the
-change that cuts the planned units' minutes beyond target the most, then to the fewer and
-smaller changes (relative to what the station has). A step is taken if it gains or cuts those
-minutes; a bundle is taken change by change. Each change is run on all ``R`` seeds and its gain
-over the plan before it reported as a
-*paired* 95% t-interval of the per-replication differences. Every candidate and the baseline
-use the same seeds, ``SeedSequence(seed).spawn(R)`` — common random numbers, so the difference
-measures the change, not the noise. The search stops at the goal, after ``max_steps``, or when
-no candidate gains.
+**Search.** Every step and the plan it changes run on the same seeds, ``SeedSequence(seed).
+spawn(R)`` (common random numbers), so a difference measures the step, not the noise. Each
+round *screens* the new candidates cheaply, on the first ``min(R, 5)`` seeds, and keeps their
+gain in planned units on time; it then takes, among those that gain, the cheapest that reaches
+the goal, else the one with the most gain per cost point (ties: the cheaper), runs it on all
+``R`` seeds and keeps it if its mean gain there is positive — its gain is reported as a paired
+95% t-interval of the per-replication differences. A step screened before a change was taken is
+screened again before it is run in full. When nothing gains, the steps of each late unit are
+tried half as big again (at most twice). The search stops at the goal, after ``max_steps``
+(``None``: no limit), or when nothing gains; then each unit still late is listed in
+``unreachable`` with why no step helps it (:func:`~.improve_candidates.why_not`).
 """
 
 from __future__ import annotations
@@ -40,216 +23,44 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulation.compiled import Arrival, CompiledDrill, StationPlan, compile_drill
+from simulation.compiled import CompiledDrill, compile_drill
+from simulation.improve_candidates import candidates, why_not
+from simulation.improve_costs import Costs, improve_costs
+from simulation.improve_steps import Change, Step
 from simulation.model import run_replication
 from simulation.records import ReplicationRecord
-from simulation.runner import in_order, open_executor
+from simulation.runner import Progress, in_order, open_executor
 from simulation.spec import drill_spec
 from simulation.stats import DrillStats, Welford
 from supply.core.errors import InvalidArgumentError
 from supply.core.scenario import Scenario
 
-SCREEN = 20  # replications each candidate is screened on
-RESOURCES = ("seats", "meals_per_hour", "refuel_bays", "field_kitchens")
+SCREEN = 5  # replications each candidate is screened on
+SCALES = (1.0, 1.5, 2.25)  # sizes tried, relative to the arithmetic's
+
+__all__ = ["Change", "Step", "improve", "improve_plan", "paired_gain"]
+
+Seeds = list[tuple[int, np.random.SeedSequence]]
 
 
-@dataclass(frozen=True)
-class Change:
-    """One change to the drill: a resource added at a station, or a unit's support changed."""
-
-    station: str | None = None
-    resource: str | None = None  # seats, meals_per_hour, refuel_bays, field_kitchens, stock.<item>
-    add: float = 0.0
-    unit: str | None = None
-    support: str | None = None  # "mobile" or "station"
-    serve_at: str | None = None
-
-    def as_dict(self) -> dict:
-        if self.unit is None:
-            return {"station": self.station, "resource": self.resource, "add": self.add}
-        key = "support" if self.support else "serve_at"
-        return {"unit": self.unit, key: self.support or self.serve_at}
-
-    def describe(self) -> str:
-        if self.unit is None:
-            what = {
-                "seats": "dining seats",
-                "meals_per_hour": "meals an hour of kitchen output",
-                "refuel_bays": "refuel bays",
-                "field_kitchens": "field kitchens",
-            }.get(self.resource or "", f"{(self.resource or '').removeprefix('stock.')} in stock")
-            return f"add {self.add:g} {what} at {self.station}"
-        if self.support == "mobile":
-            return f'serve {self.unit} by field kitchens at its site (support = "mobile")'
-        if self.support:
-            return f'serve {self.unit} at a station, not by field kitchens (support = "station")'
-        return f'serve {self.unit} at {self.serve_at} (serve_at = "{self.serve_at}")'
-
-    def cost(self, plan: CompiledDrill) -> float:
-        """How big the change is, for ties: the share added to what the station has; support 0.5."""
-        if self.unit is not None:
-            return 0.5 if self.support else 0.25
-        st, res = _station(plan, self.station or ""), self.resource or ""
-        have = st.stock.get(res.removeprefix("stock."), 0) if res.startswith("stock.") else getattr(st, res)
-        return self.add / max(float(have or 0), 1.0)
-
-    def apply(self, plan: CompiledDrill) -> CompiledDrill:
-        """The compiled drill with this change made."""
-        if self.unit is None:
-            stations = tuple(_grow(s, self) if s.code == self.station else s for s in plan.stations)
-            return replace(plan, stations=stations)
-        gi = plan.groups.index(self.unit)
-        codes = [s.code for s in plan.stations]
-        arrivals = tuple(
-            a
-            if a.group != gi
-            else replace(a, mobile=self.support == "mobile")
-            if self.support
-            else replace(a, serve_at=codes.index(self.serve_at or ""), force=True, at_station=-1)
-            for a in plan.arrivals
-        )
-        return replace(plan, arrivals=arrivals)
+def _units(plan: CompiledDrill) -> list[int]:
+    return [a.group for a in plan.arrivals if a.rate_per_min == 0]
 
 
-def _station(plan: CompiledDrill, code: str) -> StationPlan:
-    return next(s for s in plan.stations if s.code == code)
-
-
-def _grow(st: StationPlan, ch: Change) -> StationPlan:
-    res = ch.resource or ""
-    if res.startswith("stock."):
-        item = res.removeprefix("stock.")
-        return replace(st, stock={**st.stock, item: (st.stock[item] or 0) + ch.add})
-    if res == "meals_per_hour":
-        return replace(st, meals_per_hour=st.meals_per_hour + ch.add)
-    if res == "seats":
-        return replace(st, seats=st.seats + int(ch.add))
-    if res == "refuel_bays":
-        return replace(st, refuel_bays=st.refuel_bays + int(ch.add))
-    return replace(st, field_kitchens=st.field_kitchens + int(ch.add))
-
-
-# --- candidates --------------------------------------------------------------------------
-def _needs(plan: CompiledDrill, st: StationPlan, a: Arrival, there: float, back: float) -> dict[str, float]:
-    """What unit ``a`` alone would need added at ``st`` (reached in ``there`` minutes, ``back`` to
-    return) to be served on time, resource by resource (module docstring); only what is short."""
-    meal, long_meal, refuel, target = plan.meal.expected, plan.meal.long, plan.refuel.long, plan.target
-    out: dict[str, float] = {}
-    if a.headcount:
-        sittings = max(1, math.floor((target - there - long_meal) / meal) + 1)
-        seats = math.ceil(a.headcount / sittings)
-        if st.seats < seats:
-            out["seats"] = seats - st.seats
-        if st.meals_per_hour > 0:  # 0: the kitchen is not a limit
-            minutes = max(5.0, target - there - long_meal)
-            need = 1.1 * a.headcount / (0.5 + minutes / 60)
-            if st.meals_per_hour < need:
-                out["meals_per_hour"] = max(10.0, math.ceil((need - st.meals_per_hour) / 10) * 10)
-    if a.vehicles:
-        window = (a.dwell if a.dwell is not None else target) - there - back
-        bays = math.ceil(a.vehicles / max(1, math.floor(window / refuel)))
-        if st.refuel_bays < bays:
-            out["refuel_bays"] = bays - st.refuel_bays
+def _flags_chunk(plan: CompiledDrill, seeds: Seeds) -> list[list[int]]:
+    """Per replication, whether each planned unit was on time (1) or not (0)."""
+    units, out = _units(plan), []
+    for i, ss in seeds:
+        rec = run_replication(plan, ss, i)
+        out.append([rec.groups[g].on_time for g in units])
     return out
 
 
-Candidate = tuple[Change, ...]
-
-
-def candidates(plan: CompiledDrill, res: dict) -> list[Candidate]:
-    """Changes worth trying for the late planned units of ``res`` (the drill's JSON): single
-    changes, and for a unit short of several things at once the bundle of them all."""
-    out: dict[Candidate, None] = {}
-    codes = [s.code for s in plan.stations]
-    by_cause = {"seats": "seats", "kitchen": "meals_per_hour", "refuel_bays": "refuel_bays"}
-    for code in res["late_units"]:
-        u = res["units"][code]
-        a = next(x for x in plan.arrivals if x.group == plan.groups.index(code))
-        ep = plan.epoch_at(a.arrive)
-        here = (u["stations"] or [None])[0]
-        cause = u["late_cause"]
-        if here is not None and not a.mobile:
-            s = codes.index(here)
-            there, back = float(ep.to_station[a.place, s]), float(ep.from_station[s, a.place])
-            needs = _needs(plan, plan.stations[s], a, there, back)
-            if cause in by_cause and by_cause[cause] not in needs:  # short of it with others about: one more
-                needs[by_cause[cause]] = max(1.0, 0.25 * getattr(plan.stations[s], by_cause[cause]))
-            changes = [Change(station=here, resource=r, add=q) for r, q in needs.items()]
-            out.update(dict.fromkeys((c,) for c in changes))
-            if len(changes) > 1:
-                out[tuple(changes)] = None
-        if here is not None and a.mobile and cause == "field_kitchens":
-            st = plan.stations[codes.index(here)]
-            need = math.ceil(a.headcount / plan.mobile.people_per_kitchen) - st.field_kitchens
-            if need > 0:
-                out[(Change(station=here, resource="field_kitchens", add=need),)] = None
-        if here is not None and cause == "stock":
-            st = plan.stations[codes.index(here)]
-            draw = {
-                "meals": a.headcount * plan.consumption.meals_per_person,
-                "water_l": a.headcount * plan.consumption.water_l_per_person,
-                "diesel_l": a.vehicles * plan.consumption.diesel_l_per_vehicle,
-            }
-            for item, qty in draw.items():
-                if st.stock.get(item) is not None and qty > 0:
-                    out[(Change(station=here, resource=f"stock.{item}", add=math.ceil(qty)),)] = None
-        out.update(dict.fromkeys(_elsewhere(plan, a, code, here)))
-    return list(out)
-
-
-def _elsewhere(plan: CompiledDrill, a: Arrival, code: str, here: str | None) -> list[Candidate]:
-    """Serving the unit at one of the two nearest other stations where it could be on time (with
-    what that station is short of), or by field kitchens at its site."""
-    out: list[Candidate] = []
-    codes = [s.code for s in plan.stations]
-    ep = plan.epoch_at(a.arrive)
-    service = max(plan.meal.expected if a.headcount else 0.0, plan.refuel.expected if a.vehicles else 0.0)
-    near = sorted(
-        (
-            s
-            for s in range(len(codes))
-            if codes[s] != here and s not in ep.offline and math.isfinite(ep.to_station[a.place, s])
-        ),
-        key=lambda s: float(ep.to_station[a.place, s]),
-    )
-    for s in near:
-        there, back = float(ep.to_station[a.place, s]), float(ep.from_station[s, a.place])
-        if there + plan.meal.expected > plan.target or (a.dwell is not None and there + back + service > a.dwell):
-            continue
-        adds = tuple(
-            Change(station=codes[s], resource=r, add=q)
-            for r, q in _needs(plan, plan.stations[s], a, there, back).items()
-        )
-        if adds:  # the policy may send it there once the station has what it lacks; else say so
-            out.append(adds)
-        out.append((*adds, Change(unit=code, serve_at=codes[s])))
-        if len(out) == 2:
-            break
-    if a.mobile:
-        out.append((Change(unit=code, support="station"),))
-    kitchens = any(plan.stations[s].field_kitchens and float(ep.to_station[a.place, s]) < plan.target for s in near)
-    if kitchens and not a.mobile and not a.vehicles and a.at_station < 0:  # mobile support refuels no vehicle
-        out.append((Change(unit=code, support="mobile"),))
-    return out
-
-
-# --- evaluation with common random numbers -----------------------------------------------
-def _shares_chunk(plan: CompiledDrill, seeds: list[tuple[int, np.random.SeedSequence]]) -> list[tuple[float, float]]:
-    """Per replication: the share of planned units on time, and their minutes beyond target."""
-    units = [a.group for a in plan.arrivals if a.rate_per_min == 0]
-    out = []
-    for index, ss in seeds:
-        rec = run_replication(plan, ss, index)
-        late = sum(sum(rec.groups[i].blame) for i in units)
-        out.append((sum(rec.groups[i].on_time for i in units) / len(units), late))
-    return out
-
-
-def _chunks(seeds: list[tuple[int, np.random.SeedSequence]], slots: int) -> Iterator[list]:
+def _chunks(seeds: Seeds, slots: int) -> Iterator[Seeds]:
     size = max(1, math.ceil(len(seeds) / (slots * 2)))
     for i in range(0, len(seeds), size):
         yield seeds[i : i + size]
@@ -259,60 +70,35 @@ class _Evaluator:
     """Runs plans on the same seeds, in this process or on worker processes."""
 
     def __init__(self, seed: int, replications: int, executor: Executor | None, slots: int) -> None:
-        self.seeds = list(enumerate(np.random.SeedSequence(seed).spawn(replications)))
+        self.seeds: Seeds = list(enumerate(np.random.SeedSequence(seed).spawn(replications)))
         self.executor, self.slots, self.seed = executor, slots, seed
+        self.runs = 0  # replications run, for the bench
 
-    def shares(self, plans: list[CompiledDrill], n: int) -> list[np.ndarray]:
-        """Each plan's (share, minutes beyond target) per replication on the first ``n`` seeds, as an
-        ``n × 2`` array (every plan's chunks submitted at once)."""
+    def screen(self, plans: list[CompiledDrill], n: int) -> list[np.ndarray]:
+        """Each plan's on-time flags (``n`` replications × planned units) on the first ``n`` seeds,
+        one job a plan, all submitted at once."""
         seeds = self.seeds[:n]
+        self.runs += n * len(plans)
         if self.executor is None:
-            return [np.asarray(_shares_chunk(p, seeds)) for p in plans]
-        jobs = [[self.executor.submit(_shares_chunk, p, c) for c in _chunks(seeds, self.slots)] for p in plans]
-        return [np.asarray([x for job in js for x in job.result()]) for js in jobs]
+            return [np.asarray(_flags_chunk(p, seeds), dtype=float) for p in plans]
+        jobs = [self.executor.submit(_flags_chunk, p, seeds) for p in plans]
+        return [np.asarray(j.result(), dtype=float) for j in jobs]
 
     def full(self, plan: CompiledDrill) -> tuple[DrillStats, np.ndarray]:
-        """All replications of ``plan``: its statistics (for the next diagnosis) and its shares."""
+        """All replications of ``plan``: its statistics (for the next diagnosis) and on-time flags."""
         stats = DrillStats(plan, self.seed)
-        units = [a.group for a in plan.arrivals if a.rate_per_min == 0]
-        self.late_minutes = []
+        units = _units(plan)
+        self.runs += len(self.seeds)
         if self.executor is None:
             chunks: Iterator[list[ReplicationRecord]] = iter([[run_replication(plan, ss, i) for i, ss in self.seeds]])
         else:
             chunks = in_order(self.executor, plan, _chunks(self.seeds, self.slots), window=self.slots * 2)
-        shares = []
+        flags = []
         for chunk in chunks:
             for rec in chunk:
                 stats.add(rec)
-                shares.append(sum(rec.groups[i].on_time for i in units) / len(units))
-                self.late_minutes.append(sum(sum(rec.groups[i].blame) for i in units))
-        return stats, np.asarray(shares)
-
-
-def _score(
-    ev: _Evaluator, current: np.ndarray, trial: list[CompiledDrill], cands: list[Candidate], n: int, plan: CompiledDrill
-) -> list[tuple[tuple, tuple[float, float]]]:
-    """Each candidate's rank key and (mean gain, mean cut of minutes beyond target) on ``n`` seeds."""
-    base, base_late = current[:n], np.asarray(ev.late_minutes[:n])
-    out = []
-    for s, cs in zip(ev.shares(trial, n), cands, strict=True):
-        gain, cut = float((s[:, 0] - base).mean()), float((base_late - s[:, 1]).mean())
-        out.append(((round(gain, 9), round(cut, 3), -len(cs), -sum(x.cost(plan) for x in cs)), (gain, cut)))
-    return out
-
-
-def paired_gain(plan: CompiledDrill, changes: Candidate, *, replications: int, seed: int) -> dict:
-    """The gain in planned units on time from ``changes``: a paired 95% interval on common seeds."""
-    ev = _Evaluator(seed, replications, None, 1)
-    _, before = ev.full(plan)
-    _, after = ev.full(_apply(plan, changes))
-    return _interval(after - before)
-
-
-def _apply(plan: CompiledDrill, changes: Candidate) -> CompiledDrill:
-    for c in changes:
-        plan = c.apply(plan)
-    return plan
+                flags.append([rec.groups[g].on_time for g in units])
+        return stats, np.asarray(flags, dtype=float)
 
 
 def _interval(xs: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> dict:
@@ -325,95 +111,210 @@ def _interval(xs: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> dict:
     return d
 
 
+def paired_gain(plan: CompiledDrill, changes: tuple[Change, ...], *, replications: int, seed: int) -> dict:
+    """The gain in planned units on time from ``changes``: a paired 95% interval on common seeds."""
+    ev = _Evaluator(seed, replications, None, 1)
+    _, before = ev.full(plan)
+    for c in changes:
+        plan = c.apply(plan)
+    _, after = ev.full(plan)
+    return _interval(after.mean(1) - before.mean(1))
+
+
+@dataclass
+class _Screened:
+    gain: float  # mean gain in planned units on time over the screening seeds
+    unit_share: float  # share of screening seeds with the step's unit on time
+    fresh: bool = True  # screened on the plan as it stands
+
+
+@dataclass
+class _State:
+    """The search so far."""
+
+    plan: CompiledDrill
+    stats: DrillStats
+    flags: np.ndarray
+    screened: dict[tuple[Change, ...], _Screened] = field(default_factory=dict)
+    rejected: set[tuple[Change, ...]] = field(default_factory=set)
+    tried: dict[str, dict[tuple[Change, ...], Step]] = field(default_factory=dict)
+    scale: dict[str, int] = field(default_factory=dict)  # index into SCALES, per unit
+
+    @property
+    def share(self) -> np.ndarray:
+        return self.flags.mean(1)
+
+
 def improve_plan(
     plan: CompiledDrill,
     *,
     goal: float = 0.9,
-    max_steps: int = 5,
+    max_steps: int | None = None,
     replications: int = 200,
     seed: int = 0,
     workers: int = 1,
+    costs: Costs | None = None,
+    progress: Progress | None = None,
 ) -> tuple[dict, DrillStats]:
-    """The greedy search of the module docstring on a compiled drill: the ``improve`` JSON, and the
-    statistics of the drill as it stands (the baseline, for the drill report)."""
+    """The search of the module docstring on a compiled drill: the ``improve`` JSON, and the
+    statistics of the drill as it stands (the baseline, for the drill report). ``progress(steps,
+    max_steps)`` is called before each round (a background job records it, and may stop there)."""
     if not 0 < goal <= 1:
         msg = f"--goal must be a share in (0, 1], got {goal}"
         raise InvalidArgumentError(msg)
-    if max_steps < 0:
+    if max_steps is not None and max_steps < 0:
         msg = f"--max-steps must be ≥ 0, got {max_steps}"
         raise InvalidArgumentError(msg)
-    if not any(a.rate_per_min == 0 for a in plan.arrivals):
+    if not _units(plan):
         msg = "the drill has no planned units ([[drill.units]]): nothing for improve to bring on time"
         raise InvalidArgumentError(msg)
-    screen = min(replications, SCREEN)
+    costs = costs or Costs()
     if workers > 1:
         with open_executor(workers, None, 10.0) as (executor, slots):
-            return _search(plan, goal, max_steps, _Evaluator(seed, replications, executor, slots), screen)
-    return _search(plan, goal, max_steps, _Evaluator(seed, replications, None, 1), screen)
+            ev = _Evaluator(seed, replications, executor, slots)
+            return _search(plan, goal, max_steps, ev, costs, progress)
+    return _search(plan, goal, max_steps, _Evaluator(seed, replications, None, 1), costs, progress)
 
 
-def _search(plan: CompiledDrill, goal: float, max_steps: int, ev: _Evaluator, screen: int) -> tuple[dict, DrillStats]:
-    stats, current = ev.full(plan)
-    first = stats
-    baseline = _interval(current, 0.0)
+def _screen(ev: _Evaluator, st: _State, steps: list[Step], n: int) -> None:
+    """Screen ``steps`` on ``n`` seeds against the plan as it stands."""
+    units = [st.plan.groups[g] for g in _units(st.plan)]
+    base = st.share[:n]
+    for step, flags in zip(steps, ev.screen([s.apply(st.plan) for s in steps], n), strict=True):
+        unit = flags[:, units.index(step.unit)].mean()
+        st.screened[step.changes] = _Screened(float((flags.mean(1) - base).mean()), float(unit))
+        st.tried.setdefault(step.unit, {})[step.changes] = step
+
+
+def _order(st: _State, cands: list[Step], goal: float) -> list[Step]:
+    """Candidates that gain on screening, best first: the cheapest that reaches the goal, then the
+    most gain per cost point (ties: the cheaper, then the smaller)."""
+    now = float(st.share.mean())
+    gaining = [c for c in cands if st.screened[c.changes].gain > 1e-9]
+
+    def key(c: Step) -> tuple:
+        gain = st.screened[c.changes].gain
+        reaches = now + gain >= goal - 1e-9
+        return (not reaches, c.cost if reaches else 0.0, -gain / max(c.cost, 1e-6), c.cost, len(c.changes))
+
+    return sorted(gaining, key=key)
+
+
+def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Step | None:
+    """One round: screen what is new, run the best in full; the step taken, or ``None``."""
+    while True:
+        res = st.stats.as_dict()
+        cands = [
+            c
+            for code in res["late_units"]
+            for c in candidates(st.plan, res, costs, SCALES[st.scale.get(code, 0)], only=code)
+            if c.changes not in st.rejected
+        ]
+        _screen(ev, st, [c for c in cands if c.changes not in st.screened], n)
+        for c in _order(st, cands, goal)[:4]:
+            if not st.screened[c.changes].fresh:
+                _screen(ev, st, [c], n)
+                if st.screened[c.changes].gain <= 1e-9:
+                    continue
+            stats, flags = ev.full(c.apply(st.plan))
+            if float((flags.mean(1) - st.share).mean()) > 1e-9:
+                return _take(st, c, stats, flags)
+            st.rejected.add(c.changes)
+        grow = [u for u in res["late_units"] if st.scale.get(u, 0) < len(SCALES) - 1]
+        if not grow:
+            return None
+        for u in grow:  # nothing gains at this size: the late units' steps, larger
+            st.scale[u] = st.scale.get(u, 0) + 1
+
+
+def _take(st: _State, step: Step, stats: DrillStats, flags: np.ndarray) -> Step:
+    st.plan, st.stats, st.flags = step.apply(st.plan), stats, flags
+    for s in st.screened.values():
+        s.fresh = False
+    return step
+
+
+def _search(
+    plan: CompiledDrill,
+    goal: float,
+    max_steps: int | None,
+    ev: _Evaluator,
+    costs: Costs,
+    progress: Progress | None = None,
+) -> tuple[dict, DrillStats]:
+    n = min(len(ev.seeds), SCREEN)
+    stats, flags = ev.full(plan)
+    st = _State(plan, stats, flags)
+    baseline = _interval(st.share, 0.0)
     steps: list[dict] = []
-    note = ""
-    while current.mean() < goal and len(steps) < max_steps:
-        res = stats.as_dict()
-        cands = candidates(plan, res)
-        if not cands:
-            note = "no candidate change for the late units: " + ", ".join(
-                f"{c} ({res['units'][c]['late_cause']})" for c in res["late_units"]
-            )
+    stopped = ""
+    while st.share.mean() < goal - 1e-9:
+        if progress is not None:
+            progress(len(steps), max_steps or len(steps) + 1)
+        if max_steps is not None and len(steps) >= max_steps:
+            stopped = f"stopped after --max-steps {max_steps}"
             break
-        trial = [_apply(plan, c) for c in cands]
-        keep = list(range(len(cands)))
-        for n in (max(1, screen // 3), screen):  # a quick look at all, then a closer one at the best few
-            scored = _score(ev, current, [trial[i] for i in keep], [cands[i] for i in keep], n, plan)
-            order = sorted(range(len(keep)), key=lambda k: scored[k][0], reverse=True)[:4]
-            keep, gains_cuts = [keep[k] for k in order], [scored[k][1] for k in order]
-        best = keep[0]
-        gain, cut = gains_cuts[0]
-        if gain <= 0 and cut < 1.0:
-            note = "no candidate change gains: tried " + "; ".join(" + ".join(c.describe() for c in cs) for cs in cands)
+        before = st.share
+        step = _round(ev, st, goal, n, costs)
+        if step is None:
+            stopped = "no step gains"
             break
-        for change in cands[best]:  # a bundle is taken change by change, each with its own paired gain
-            if len(steps) == max_steps:
-                break
-            plan = change.apply(plan)
-            stats, shares = ev.full(plan)
-            steps.append(
-                {
-                    "change": change.as_dict(),
-                    "action": change.describe(),
-                    "planned_units_on_time": _interval(shares, 0.0),
-                    "gain": _interval(shares - current),
-                }
-            )
-            current = shares
+        units = [st.plan.groups[g] for g in _units(st.plan)]
+        steps.append(
+            {
+                "unit": step.unit,
+                "change": step.changes[0].as_dict(),
+                "changes": [c.as_dict() for c in step.changes],
+                "action": step.describe(),
+                "cost": step.cost,
+                "planned_units_on_time": _interval(st.share, 0.0),
+                "gain": _interval(st.share - before),
+                "unit_on_time": round(float(st.flags[:, units.index(step.unit)].mean()), 4),
+            }
+        )
+    reached = bool(st.share.mean() >= goal - 1e-9)
+    res = st.stats.as_dict()
+    unreachable = [] if reached else [{"unit": u, "reason": _reason(st, res, u, stopped)} for u in res["late_units"]]
     return {
         "goal": goal,
         "replications": len(ev.seeds),
         "seed": ev.seed,
+        "max_steps": max_steps,
+        "screening_replications": n,
         "baseline": {"planned_units_on_time": baseline},
         "steps": steps,
-        "reached": bool(current.mean() >= goal),
-        "note": note,
-        "late_units": stats.late_units(),
-    }, first
+        "total_cost": round(sum(s["cost"] for s in steps), 2),
+        "reached": reached,
+        "note": "" if reached else f"goal not reached: {stopped}",
+        "late_units": res["late_units"],
+        "unreachable": unreachable,
+        "costs": costs.as_dict(),
+        "replications_run": ev.runs,
+    }, stats
+
+
+def _reason(st: _State, res: dict, unit: str, stopped: str) -> str:
+    tried = [(s, st.screened[k].unit_share) for k, s in st.tried.get(unit, {}).items()]
+    why = why_not(st.plan, res, unit, tried)
+    if stopped.startswith("stopped"):
+        return f"{stopped} before a step for it. {why}"
+    return why
 
 
 def improve(
     scenario: Scenario,
     *,
     goal: float = 0.9,
-    max_steps: int = 5,
+    max_steps: int | None = None,
     replications: int | None = None,
     seed: int | None = None,
     workers: int = 1,
+    progress: Progress | None = None,
 ) -> tuple[dict, DrillStats]:
-    """:func:`improve_plan` on a scenario's drill (``None``: the drill's own replications and seed)."""
+    """:func:`improve_plan` on a scenario's drill (``None``: the drill's own replications and seed)
+    with its ``[improve.costs]``."""
     spec = drill_spec(scenario)
+    costs = improve_costs(scenario)
     return improve_plan(
         compile_drill(scenario, spec),
         goal=goal,
@@ -421,4 +322,6 @@ def improve(
         replications=spec.replications if replications is None else replications,
         seed=spec.seed if seed is None else seed,
         workers=workers,
+        costs=costs,
+        progress=progress,
     )

@@ -16,6 +16,18 @@ queues); with one person per arrival, exponential meals and no kitchen limit a s
 
 A unit with ``dwell_minutes`` must start back at ``arrive + dwell - travel back``: whoever is
 unfed then leaves unserved (a seat is freed at once) and the unit is *missed*.
+
+**Two sides.** Each arrival is also judged side by side (:class:`~.records.SideRecord`): its
+people against ``target_minutes`` from arrival, its vehicles against their own deadline (the
+moment it must start back, or ``vehicle_target_minutes`` from arrival where the drill sets one).
+
+**Fuel trucks.** A unit with ``fuel_trucks = N`` has its vehicles refuelled where it halts: up to
+N of its station's trucks (a ``simpy.Resource``) drive out, each refuels its share of the
+vehicles one after another (``connect_minutes`` + litres ÷ pump rate each), driving back to
+refill when its tank runs dry, and returns. The diesel is drawn from the station's stock. A
+station without trucks refuels the unit at its bays. **Water trucks** carry a mobile-support
+unit's water with its field kitchens: when the trucks sent cannot carry it all, the kitchens wait
+for the second trip (modelled only at stations that have water trucks; each unit's trucks are its own).
 """
 
 from __future__ import annotations
@@ -31,11 +43,28 @@ from simpy.resources.container import ContainerGet
 
 from simulation import budget
 from simulation.compiled import Arrival, CompiledDrill
-from simulation.records import GroupRecord, ReplicationRecord
+from simulation.records import GroupRecord, ReplicationRecord, SideRecord
 from simulation.station import Station
 
 HIST_WIDTH = 5.0
 HIST_BINS = 144  # 12 hours in 5-minute bins; the last bin is open-ended
+
+
+class _Side:
+    """Running totals of one side (people or vehicles) of a group's arrivals."""
+
+    __slots__ = ("counts", "budget_sum", "budget_n", "blame")
+
+    def __init__(self) -> None:
+        self.counts = {"on_time": 0, "late": 0, "missed": 0, "unfinished": 0}
+        self.budget_sum = budget.zero()
+        self.budget_n = 0
+        self.blame = [0.0] * len(budget.CAUSES)
+
+    def record(self) -> SideRecord:
+        c = self.counts
+        budget_sum, blame = tuple(self.budget_sum), tuple(self.blame)
+        return SideRecord(c["on_time"], c["late"], c["missed"], c["unfinished"], budget_sum, self.budget_n, blame)
 
 
 class _Group:
@@ -50,9 +79,8 @@ class _Group:
         "fed_sum",
         "wait_sum",
         "stations",
-        "budget_sum",
-        "budget_n",
         "blame",
+        "sides",
     )
 
     def __init__(self, code: str) -> None:
@@ -61,9 +89,8 @@ class _Group:
         self.people = self.people_missed = self.vehicles_missed = 0
         self.fed_sum = self.wait_sum = 0.0
         self.stations: dict[str, None] = {}
-        self.budget_sum = budget.zero()
-        self.budget_n = 0
-        self.blame = [0.0] * len(budget.CAUSES)
+        self.blame = [0.0] * len(budget.CAUSES)  # both sides
+        self.sides = (_Side(), _Side())
 
 
 #: What to do with ``k`` people or vehicles of a visit once their stock is drawn.
@@ -96,10 +123,21 @@ class _Visit:
         "person_end",
         "vehicle",
         "vehicle_end",
+        "vdeadline",
+        "vend",
+        "veh_last",
+        "trucks",
+        "nveh",
     )
 
     def __init__(self, arrival: Arrival, station: Station, t0: float, deadline: float) -> None:
         self.arrival, self.station, self.t0, self.deadline = arrival, station, t0, deadline
+        # the vehicles' own deadline: vehicle_target_minutes from arrival, else the stop
+        self.vdeadline = t0 + arrival.vehicle_target if arrival.vehicle_target is not None else deadline
+        self.vend = deadline  # when the last vehicle can be refuelled (with fuel trucks: when the unit leaves its halt)
+        self.veh_last = t0  # latest refuel finished
+        self.trucks = 0  # fuel trucks sent (0: vehicles refuel at the station's bays)
+        self.nveh = 0 if arrival.mobile else arrival.vehicles  # vehicles this visit serves
         self.t1 = t0
         self.fed = self.refuelled = 0
         self.resolved = 0  # people and vehicles whose fate is known
@@ -120,13 +158,14 @@ class _Visit:
         self.vehicle: budget.Budget | None = None
         self.vehicle_end = -math.inf
 
-    def track(self, vehicle: bool, end: float, parts: dict[int, float]) -> None:
+    def track(self, vehicle: bool, end: float, parts: dict[int, float], travel: float | None = None) -> None:
         """Keep ``parts`` (budget index → minutes) as the last person's (vehicle's) budget if it
-        finished at ``end`` after the one kept so far; an unserved one (``inf``) always wins."""
+        finished at ``end`` after the one kept so far; an unserved one (``inf``) always wins.
+        ``travel``: minutes on the road (default: the troops' drive to the station)."""
         if end < (self.vehicle_end if vehicle else self.person_end):
             return
         b = budget.zero()
-        b[budget.TRAVEL] = self.t1 - self.t0
+        b[budget.TRAVEL] = self.t1 - self.t0 if travel is None else travel
         for k, m in parts.items():
             b[k] = max(0.0, m)
         if vehicle:
@@ -189,7 +228,8 @@ class Model:
                     continue
                 score = back[s] + (len(st.kitchens.queue) + st.kitchens.count) / st.plan.field_kitchens * 60.0
             else:
-                est = st.estimate(a.headcount, a.vehicles, self.meal_mean, self.refuel_mean)
+                vehicles = 0 if a.fuel_trucks and st.trucks is not None else a.vehicles
+                est = st.estimate(a.headcount, vehicles, self.meal_mean, self.refuel_mean)
                 if not math.isfinite(est):
                     continue
                 score = to[s] if self.plan.policy == "nearest" else to[s] + est
@@ -210,6 +250,9 @@ class Model:
         group = self.groups[a.group]
         if s < 0:  # nowhere can serve it
             group.counts["missed"] += 1
+            group.sides[0].counts["missed"] += 1
+            if a.vehicles and not a.mobile:
+                group.sides[1].counts["missed"] += 1
             group.people += a.headcount
             group.people_missed += a.headcount
             group.vehicles_missed += a.vehicles
@@ -220,8 +263,16 @@ class Model:
         self.open.append(v)
         st.units += 1
         group.stations.setdefault(st.plan.code, None)
-        if math.isfinite(deadline):
-            self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._deadline, v))
+        if a.fuel_trucks and st.trucks is not None:  # vehicles refuelled where the unit halts, until it leaves
+            v.trucks = min(a.fuel_trucks, st.plan.fuel_trucks)
+            v.nveh = a.vehicles
+            v.vend = t + a.dwell if a.dwell is not None else math.inf
+            if a.vehicle_target is None:
+                v.vdeadline = v.vend
+        if math.isfinite(max(deadline, v.vend)):
+            self.env.timeout(max(0.0, deadline, v.vend) - t).callbacks.append(partial(self._deadline, v))
+        if v.trucks:
+            self._send_trucks(v, there if a.mobile else back)
         if a.mobile:
             self._mobile(v, there)
         elif there > 0:
@@ -247,7 +298,8 @@ class Model:
         st.drawn["water_l"] += st.take("water_l", a.headcount * c.water_l_per_person)
         self._reorder(st, "water_l")
         self._supply(v, "meals", a.headcount, c.meals_per_person, self._seat_people)
-        self._supply(v, "diesel_l", a.vehicles, c.diesel_l_per_vehicle, self._bay_vehicles)
+        if not v.trucks:
+            self._supply(v, "diesel_l", a.vehicles, c.diesel_l_per_vehicle, self._bay_vehicles)
 
     def _supply(self, v: _Visit, item: str, n: int, per: float, then: _Then) -> None:
         """Draw stock for ``n`` people/vehicles; those covered go on now, the rest after a restock."""
@@ -351,39 +403,60 @@ class Model:
             v.refuelled += done
             if done:
                 v.last = max(v.last, last)
+                v.veh_last = max(v.veh_last, last)
         v.resolved += k
         self._settle(v)
 
     def _settle(self, v: _Visit) -> None:
         """Once everyone's fate is known and all are served, close the visit when the last is done."""
         a = v.arrival
-        if v.done_at is not None or v.resolved < a.headcount + a.vehicles:
+        if v.done_at is not None or v.resolved < a.headcount + v.nveh:
             return
-        if v.fed == a.headcount and v.refuelled == a.vehicles:
+        if v.fed == a.headcount and v.refuelled == v.nveh:
             # Everyone fed and every vehicle refuelled before moving on: the outcome is known now
-            # (on time if fed within the target); no need to schedule an event for it.
+            # (on time if fed within the target and refuelled by the vehicles' deadline).
             v.done_at = v.last
             if v.last <= self.plan.horizon:  # else it stays open: unfinished at the horizon
                 minutes = v.fed_last - v.t0
-                self._close(v, "on_time" if minutes <= self.plan.target else "late", minutes)
+                on_time = minutes <= self.plan.target and (not v.nveh or v.veh_last <= v.vdeadline)
+                self._close(v, "on_time" if on_time else "late", minutes)
 
     # --- mobile support ------------------------------------------------------------------
     def _mobile(self, v: _Visit, travel: float) -> None:
         """Field kitchens go to the site; each hands out its share at the kitchen's rate."""
         st, a = v.station, v.arrival
-        need = min(st.plan.field_kitchens, math.ceil(a.headcount / self.plan.mobile.people_per_kitchen))
+        wanted = a.field_kitchens or math.ceil(a.headcount / self.plan.mobile.people_per_kitchen)
+        need = min(st.plan.field_kitchens, wanted)
         per = self.plan.consumption.meals_per_person
         took = st.take("meals", a.headcount * per) if per > 0 else 0.0
         st.drawn["meals"] += took
         meals = a.headcount if per <= 0 else min(a.headcount, int(took / per + 1e-9))
         self._reorder(st, "meals")
+        water_ready = v.t0 + travel + self._water_trips(v, travel)
         for j in range(need):
             share = a.headcount // need + (1 if j < a.headcount % need else 0)
             k = min(share, meals)
             meals -= k
-            self.env.process(self._kitchen(v, k, travel))
+            self.env.process(self._kitchen(v, share, k, travel, water_ready))
 
-    def _kitchen(self, v: _Visit, people: int, travel: float) -> Generator[simpy.Event, Any, None]:
+    def _water_trips(self, v: _Visit, travel: float) -> float:
+        """Minutes the kitchens wait for the unit's water beyond the first load (0: one trip carries it).
+
+        Only at stations with water trucks; the unit's water is drawn from the station's stock."""
+        st, a, tk = v.station, v.arrival, self.plan.trucks
+        litres = a.headcount * self.plan.consumption.water_l_per_person
+        if not st.plan.water_trucks or litres <= 0:
+            return 0.0
+        st.drawn["water_l"] += st.take("water_l", litres)
+        self._reorder(st, "water_l")
+        sent = min(st.plan.water_trucks, a.water_trucks or math.ceil(litres / tk.water_litres))
+        trips = math.ceil(litres / (sent * tk.water_litres) - 1e-9)
+        return (trips - 1) * (2 * travel + tk.refill_minutes)
+
+    def _kitchen(
+        self, v: _Visit, share: int, people: int, travel: float, water_ready: float
+    ) -> Generator[simpy.Event, Any, None]:
+        """One field kitchen: drive out, wait for the water, hand out ``people`` meals (of ``share``), drive back."""
         st, env = v.station, self.env
         if st.kitchens is None:  # never: _mobile sends kitchens only from a station that has some
             return
@@ -392,29 +465,93 @@ class Model:
             yield req
             out = env.now
             yield env.timeout(travel)
+            there = env.now
+            if water_ready > there:
+                yield env.timeout(water_ready - there)
             start = env.now
             n = 0 if v.closed else people
             if math.isfinite(v.deadline):  # only those handed a meal before the unit moves on
                 n = min(n, max(0, int((v.deadline - start) * rate + 1e-9)))
             v.wait_sum += n * (start - v.t0) + n * (n - 1) / 2 / rate
+            parts = {
+                budget.MOBILE_WAIT: min(there, v.deadline) - v.t0,
+                budget.WATER_WAIT: min(start, v.deadline) - min(there, v.deadline),
+            }
             if v.closed:
                 pass
             elif n < people:
-                v.track(
-                    False,
-                    math.inf,
-                    {budget.MOBILE_WAIT: min(start, v.deadline) - v.t0, budget.KITCHEN_WAIT: v.deadline - start},
-                )
+                v.track(False, math.inf, {**parts, budget.KITCHEN_WAIT: v.deadline - start})
             elif n:
-                v.track(False, start + n / rate, {budget.MOBILE_WAIT: start - v.t0, budget.KITCHEN_WAIT: n / rate})
+                v.track(False, start + n / rate, {**parts, budget.KITCHEN_WAIT: n / rate})
             yield env.timeout(n / rate)
             if not v.closed:
                 st.fed_at.extend([env.now] * n)
                 v.fed += n
-                if v.fed == v.arrival.headcount:
-                    self._close(v, "on_time" if env.now - v.t0 <= self.plan.target else "late", env.now - v.t0)
+                v.fed_last = max(v.fed_last, env.now)
+                v.last = max(v.last, env.now)
+                v.resolved += share
+                self._settle(v)
             yield env.timeout(travel)  # back to the station
             st.kitchens_out.add(out, env.now)
+
+    # --- fuel trucks ---------------------------------------------------------------------
+    def _send_trucks(self, v: _Visit, drive: float) -> None:
+        """Draw the convoy's diesel and send ``v.trucks`` trucks, each with its share of the vehicles."""
+        st, a = v.station, v.arrival
+        per = self.plan.consumption.diesel_l_per_vehicle
+        have = a.vehicles
+        if per > 0 and st.stock["diesel_l"] is not None:
+            took = st.take("diesel_l", a.vehicles * per)
+            have = min(a.vehicles, int(took / per + 1e-9))
+            st.put("diesel_l", took - have * per)
+            self._reorder(st, "diesel_l")
+        st.drawn["diesel_l"] += have * max(per, 0.0)
+        n = v.trucks
+        for j in range(n):
+            share = a.vehicles // n + (1 if j < a.vehicles % n else 0)
+            k = min(share, have)
+            have -= k
+            if share:
+                self.env.process(self._truck(v, share, k, drive))
+
+    def _truck(self, v: _Visit, share: int, k: int, drive: float) -> Generator[simpy.Event, Any, None]:
+        """One fuel truck: drive to the halt, refuel ``k`` of its ``share`` vehicles in turn (back to
+        refill when dry) while the unit is there, and drive back."""
+        st, env, tk = v.station, self.env, self.plan.trucks
+        if st.trucks is None:  # never: trucks are sent only from a station that has some
+            return
+        per = self.plan.consumption.diesel_l_per_vehicle
+        with st.trucks.request() as req:
+            yield req
+            out = env.now
+            t, load, served = out + drive, tk.fuel_litres, 0
+            start = finish = t
+            for _ in range(0 if v.closed else k):
+                if per > load:  # dry: back to the station to refill, and out again
+                    t, load = t + 2 * drive + tk.refill_minutes, tk.fuel_litres
+                begin, end = t, t + tk.connect_minutes + per / tk.pump_litres_per_minute
+                if end > v.vend:
+                    break
+                start, finish, t, load, served = begin, end, end, load - per, served + 1
+                v.vehicle_wait += begin - v.t0
+            stop = min(v.vend, self.plan.horizon)
+            if served:
+                v.track(True, finish, {budget.TRUCK_WAIT: start - v.t0, budget.REFUEL: finish - start}, travel=0.0)
+            if served < share and not v.closed:
+                why = budget.TRUCK_WAIT if served < k else budget.STOCK_WAIT
+                v.track(True, math.inf, {why: stop - v.t0}, travel=0.0)
+                v.vehicle_wait += (share - served) * max(0.0, stop - v.t0)
+            # the vehicles' fates are known now (as a seat pool's are): settle at once, as _settle does
+            if not v.closed:
+                v.refuelled += served
+                if served:
+                    v.veh_last = max(v.veh_last, finish)
+                    v.last = max(v.last, finish)
+                v.resolved += share
+                self._settle(v)
+            if served:
+                yield env.timeout(finish + drive - env.now)  # refuelling, then back to the station
+                st.trucks_out.add(out, env.now)
 
     # --- outcomes ------------------------------------------------------------------------
     def _deadline(self, v: _Visit, _ev: simpy.Event) -> None:
@@ -436,7 +573,7 @@ class Model:
         if outcome == "missed":
             # people held up by a stock-out waited from reaching the station until the unit left
             blocked = a.headcount - v.people_resolved if v.reached else 0
-            v.wait_sum += blocked * (self.env.now - v.t1)
+            v.wait_sum += blocked * max(0.0, min(self.env.now, v.deadline) - v.t1)
         self._budget(v, g, outcome)
         g.counts[outcome] += 1
         g.people += a.headcount
@@ -454,35 +591,49 @@ class Model:
             if a.rate_per_min == 0:
                 self.fed_minutes.append(minutes)
 
+    def _sides(self, v: _Visit) -> list[tuple[bool, int, int, float, float]]:
+        """(vehicle?, how many, how many served, last served at, due) of each side the visit has."""
+        out = [(False, v.arrival.headcount, v.fed, v.fed_last, v.t0 + self.plan.target)]
+        if v.nveh:
+            out.append((True, v.nveh, v.refuelled, v.veh_last, v.vdeadline))
+        return out
+
     def _budget(self, v: _Visit, g: _Group, outcome: str) -> None:
-        """Add the arrival's time budget and the minutes beyond target it charges to each cause."""
+        """Judge each side, add its time budget and the minutes beyond target it charges to each cause."""
         a, now = v.arrival, self.env.now
-        if outcome == "missed":
-            for vehicle, short in ((False, v.fed < a.headcount), (True, v.refuelled < a.vehicles)):
-                if short and (v.vehicle_end if vehicle else v.person_end) != math.inf:
-                    v.track(vehicle, math.inf, self._unserved(v, vehicle, now))
-            chosen = v.person if v.fed < a.headcount else v.vehicle
-        else:
-            chosen = v.vehicle if v.vehicle_end > v.person_end else v.person
-        if chosen is None:
-            return
-        for i, m in enumerate(chosen):
-            g.budget_sum[i] += m
-        g.budget_n += 1
-        if outcome not in ("late", "missed"):
-            return
-        used = chosen if outcome == "missed" else v.person
-        if used is None:
-            return
         back = a.dwell - (v.deadline - v.t0) if a.dwell is not None else 0.0
-        charged = budget.blame(used, missed=outcome == "missed", target=self.plan.target, back=back, mobile=a.mobile)
         at = v.station.blame_units if a.rate_per_min == 0 else v.station.blame_walk_ins
-        for i, m in enumerate(charged):
-            g.blame[i] += m
-            at[i] += m
+        for vehicle, n, done, last, due in self._sides(v):
+            side = g.sides[vehicle]
+            trucks = vehicle and v.trucks > 0
+            if done < n:
+                if (v.vehicle_end if vehicle else v.person_end) != math.inf:
+                    end = min(now, v.vend if vehicle else v.deadline)
+                    v.track(vehicle, math.inf, self._unserved(v, vehicle, end), travel=0.0 if trucks else None)
+                result = "missed"
+            else:
+                result = "on_time" if last <= due else "late"
+            side.counts[result] += 1
+            b = v.vehicle if vehicle else v.person
+            if b is None:
+                continue
+            for i, m in enumerate(b):
+                side.budget_sum[i] += m
+            side.budget_n += 1
+            if result == "on_time":
+                continue
+            charged = budget.blame(
+                b, missed=result == "missed", target=due - v.t0, back=0.0 if trucks else back, mobile=a.mobile
+            )
+            for i, m in enumerate(charged):
+                side.blame[i] += m
+                g.blame[i] += m
+                at[i] += m
 
     def _unserved(self, v: _Visit, vehicle: bool, end: float) -> dict[int, float]:
-        """Budget parts of a person (vehicle) still unserved at ``end`` with no seat (bay) decided yet."""
+        """Budget parts of a person (vehicle) still unserved at ``end`` with no seat (bay, truck) decided yet."""
+        if vehicle and v.trucks:
+            return {budget.TRUCK_WAIT: end - v.t0}
         if v.arrival.mobile:
             return {budget.MOBILE_WAIT: end - v.t0}
         if not v.reached:
@@ -524,6 +675,9 @@ class Model:
                 g = self.groups[a.group]
                 g.counts["unfinished"] += 1
                 g.people += a.headcount
+                for vehicle, n, done, last, due in self._sides(v):
+                    judged = "unfinished" if done < n else "on_time" if last <= due else "late"
+                    g.sides[vehicle].counts[judged] += 1
                 # their waits up to the horizon count as every other person's do
                 blocked = a.headcount - v.people_resolved if v.reached and not a.mobile else 0
                 g.wait_sum += v.wait_sum - v.wait_beyond + blocked * (end - v.t1)
@@ -543,9 +697,10 @@ class Model:
                 g.fed_sum,
                 g.wait_sum,
                 tuple(g.stations),
-                tuple(g.budget_sum),
-                g.budget_n,
+                tuple(g.sides[0].budget_sum),
+                g.sides[0].budget_n,
                 tuple(g.blame),
+                (g.sides[0].record(), g.sides[1].record()),
             )
             for g in self.groups
         )

@@ -12,6 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 OUTCOMES = ("on_time", "late", "missed", "unfinished")
+#: A unit's two sides, each judged on its own deadline (:mod:`~.budget`).
+SIDES = ("people", "vehicles")
+
+
+@dataclass(frozen=True, slots=True)
+class SideRecord:
+    """One side of a group (its people, or its vehicles) over one replication's arrivals.
+
+    People: on time when all are fed within the target of arrival; vehicles: when all are
+    refuelled by their deadline (the stop, or ``vehicle_target_minutes``); ``late`` all served
+    but after it; ``missed`` moved on with some unserved; ``unfinished`` still unserved at the horizon.
+    """
+
+    on_time: int = 0
+    late: int = 0
+    missed: int = 0
+    unfinished: int = 0
+    budget_sum: tuple[float, ...] = ()  # the last person's (vehicle's) time budget, summed over arrivals
+    budget_n: int = 0
+    blame: tuple[float, ...] = ()  # its minutes beyond target charged to each of budget.CAUSES, summed
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +51,8 @@ class GroupRecord:
     stations: tuple[str, ...]  # where its arrivals were served (in order of first use)
     budget_sum: tuple[float, ...] = ()  # time budget of each arrival's last person (budget.BUDGET_KEYS), summed
     budget_n: int = 0  # arrivals in budget_sum (all but the unfinished and those nowhere could serve)
-    blame: tuple[float, ...] = ()  # minutes beyond target charged to each of budget.CAUSES, summed
+    blame: tuple[float, ...] = ()  # minutes beyond target charged to each of budget.CAUSES, summed (both sides)
+    sides: tuple[SideRecord, ...] = ()  # people, then vehicles (budget_sum above: the people's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +75,7 @@ class StationRecord:
     stock_series: tuple[float, ...]  # meals in stock at the end of each time bin (nan: untracked)
     blame_units: tuple[float, ...] = ()  # minutes beyond target of planned units charged here, per budget.CAUSES
     blame_walk_ins: tuple[float, ...] = ()  # the same for walk-ins (stream arrivals)
+    fuel_truck_utilisation: float = float("nan")  # fuel trucks out refuelling units
     drawn: tuple[float, ...] = ()  # stock issued to units here, per item of plan.STOCK_ITEMS (tracked or not)
 
     @property

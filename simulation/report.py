@@ -2,10 +2,12 @@
 
 It opens with no network: no scripts, fonts or styles are fetched. Takes the plain results
 dict (:meth:`~.stats.DrillStats.as_dict`), so it can be rebuilt from saved JSON. It reads top
-down as a planner asks: which planned units fail and why (a stacked time-budget bar per unit
-against the target), the bottleneck resource, the defaults assumed, what to change (with
-``--improve``), then the stations, walk-ins and the plots over time. A plot with nothing to
-show is replaced by a sentence saying so.
+down as a planner asks: which planned units fail, on which side (people, vehicles) and why (a
+stacked time-budget bar per unit and side against the target), the bottleneck resource,
+placement, the defaults assumed, what to change (with ``--improve``), the minutes beyond
+target by station and resource, the planned units side by side, then the stations, walk-ins,
+the plots over time and the definitions of every figure (:mod:`~.definitions`, as the text
+prints them). A plot with nothing to show is replaced by a sentence saying so.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import matplotlib
 
 from simulation.budget import BUDGET_KEYS
+from simulation.definitions import CAUSE_WORDS, DEFINITIONS, by_unit, fate, late_sides
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
@@ -106,14 +109,33 @@ _COLOURS = {
     "refuel_wait": "#ccbb44",
     "refuel": "#66ccee",
     "mobile_wait": "#228833",
+    "truck_wait": "#997700",
+    "water_wait": "#77aadd",
 }
 
 
+def _side_rows(res: dict) -> list[tuple[str, str, dict, dict]]:
+    """(unit, side, side outcome, unit) for every planned unit: people, then vehicles when it has any."""
+    rows = []
+    for code, u in res["units"].items():
+        if not u.get("planned"):
+            continue
+        outcomes = u.get("outcomes") or {"people": {"time_budget": u.get("time_budget") or {}, "late_cause": None}}
+        rows += [(code, side, o, u) for side in ("people", "vehicles") if (o := outcomes.get(side))]
+    return rows
+
+
 def _budget_plot(res: dict) -> str:
-    """One stacked bar per planned unit: where its last person's (vehicle's) minutes went, against the target."""
-    units = {c: u for c, u in res["units"].items() if u.get("planned") and u.get("time_budget")}
-    if not units:
+    """One stacked bar per planned unit and side: where its last person's (vehicle's) minutes went, vs the target."""
+    rows = [r for r in _side_rows(res) if r[2].get("time_budget")]
+    if not rows:
         return _empty("The drill has no planned units: no time budgets to show.")
+    units = {f"{c} {'vehicles' if side == 'vehicles' else 'people'}": o for c, side, o, _ in rows}
+    due = {  # the vehicles' own deadline: their target, else the stop
+        f"{c} vehicles": u.get("vehicle_target_minutes") or u.get("dwell_minutes")
+        for c, side, _, u in rows
+        if side == "vehicles"
+    }
     codes = list(units)
     fig, ax = plt.subplots(figsize=(10, 0.5 * len(codes) + 1.6))
     left = [0.0] * len(codes)
@@ -127,15 +149,27 @@ def _budget_plot(res: dict) -> str:
         ax.text(
             total + 2,
             i,
-            f"{total:.0f} min" + (f" — {cause.replace('_', ' ')}" if cause else ""),
+            f"{total:.0f} min" + (f" — {CAUSE_WORDS.get(cause, cause)}" if cause else ""),
             va="center",
             fontsize=8,
         )
-    ax.axvline(res["target_minutes"], color="#b00", linestyle="--", label=f"target {res['target_minutes']:g} min")
+    target = res["target_minutes"]
+    ax.axvline(target, color="#b00", linestyle="--", label=f"people's target {target:g} min")
+    marks = [(codes.index(c), m) for c, m in due.items() if m]
+    if marks:
+        ax.scatter(
+            [m for _, m in marks],
+            [i for i, _ in marks],
+            marker="|",
+            s=400,
+            color="#000",
+            zorder=3,
+            label="vehicles' deadline (stop or vehicle target)",
+        )
     ax.invert_yaxis()
-    ax.set_xlim(0, max([*left, res["target_minutes"]]) * 1.35)
-    ax.set_xlabel("minutes from arrival of the unit's last person fed (or vehicle refuelled, or left unserved)")
-    ax.set_title("Where each planned unit's time went (mean over replications)")
+    ax.set_xlim(0, max([*left, res["target_minutes"], *(m for _, m in marks)]) * 1.35)
+    ax.set_xlabel("minutes from arrival of the side's last person fed (vehicle refuelled, or one left unserved)")
+    ax.set_title("Where each planned unit's time went, people and vehicles (mean over replications)")
     ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
     return _png(fig)
 
@@ -153,20 +187,49 @@ def _ci(d: dict, fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(d['mean'])} [{fmt.format(lo)}, {fmt.format(hi)}]"
 
 
-def _headline(res: dict) -> list[str]:
-    """Planned units first, each late one with its cause; then walk-ins, the service level, the bottleneck."""
+def _late_items(res: dict) -> list[str]:
+    """One list item per late side of each late unit; "missed" defined in words where first shown."""
     e = html.escape
-    planned = [c for c, u in res["units"].items() if u.get("planned")]
-    late = res.get("late_units", [])
-    items = []
-    for code in late:
+    items, defined = [], False
+    for code in res.get("late_units", []):
         u = res["units"][code]
         if not u.get("feasible", True):
             items.append(f"<li class='bad'><b>{e(code)}</b> cannot be served: {e(u['infeasible_reason'])}</li>")
             continue
-        fate = f"missed in {u['missed_share']:.0%}" if u["missed_share"] else f"on time in {u['on_time_share']:.0%}"
-        cause = (u.get("late_cause") or "?").replace("_", " ")
-        items.append(f"<li><b>{e(code)}</b> ({fate}) — <b>{e(cause)}</b>: {e(u.get('late_reason') or '')}</li>")
+        for side, o in late_sides(u) or [("people", {**u, "late_cause": u.get("late_cause")})]:
+            text = fate(u, side, o, define=not defined and bool(o["missed_share"]))
+            defined = defined or bool(o["missed_share"])
+            cause = CAUSE_WORDS.get(o.get("late_cause") or "", "?")
+            items.append(f"<li><b>{e(code)}</b> {e(text)} — <b>{e(cause)}</b>: {e(o.get('late_reason') or '')}</li>")
+    return items
+
+
+def _placement(res: dict) -> str:
+    e = html.escape
+    placed = res.get("placement") or []
+    if not placed:
+        return ""
+    rows = [
+        [
+            e(p["unit"]),
+            e(str(p["served_at"])),
+            f"{p['minutes']:.0f}",
+            e(p["nearest_feasible"] or "none: move the halt, or add seats and kitchen near it"),
+        ]
+        for p in placed
+    ]
+    return "<h2>Placement: late by distance</h2>" + _table(
+        ["unit", "served at", "minutes beyond target by distance", "nearest station that could serve it in time"],
+        rows,
+    )
+
+
+def _headline(res: dict) -> list[str]:
+    """Planned units first, each late one with its sides' causes; then walk-ins, the service level, the bottleneck."""
+    e = html.escape
+    planned = [c for c, u in res["units"].items() if u.get("planned")]
+    late = res.get("late_units", [])
+    items = _late_items(res)
     walk = res.get("walk_ins_on_time")
     br = res.get("bottleneck_resource") or {}
     out = [
@@ -177,7 +240,7 @@ def _headline(res: dict) -> list[str]:
         + (f"Walk-ins on time (share of stream arrivals): {_pct(walk)}. " if walk else "")
         + f"Service level, every arrival alike, walk-ins included: {_pct(res['service_level'])}.</p>",
         f"<p><b>Bottleneck:</b> {e(str(res['bottleneck']))}"
-        + (f" — {e(br['resource'].replace('_', ' '))}" if br else "")
+        + (f" — {e(CAUSE_WORDS.get(br['resource'], br['resource']))}" if br and br["late_unit_minutes"] else "")
         + f": {e(res['bottleneck_reason'])}.</p>",
     ]
     assumed = res.get("assumptions") or []
@@ -188,24 +251,74 @@ def _headline(res: dict) -> list[str]:
     return out
 
 
+def _beyond(res: dict) -> str:
+    """The minutes beyond target by station and resource (the bottleneck's figure is its top station resource)."""
+    e = html.escape
+    rows = [
+        [
+            e(r["station"]),
+            e(CAUSE_WORDS.get(r["resource"], r["resource"])),
+            f"{r['minutes']:.0f}",
+            e(by_unit(r)),
+        ]
+        for r in res.get("minutes_beyond_target") or []
+    ]
+    if not rows:
+        return ""
+    return "<h2>Minutes beyond target, per replication, by station and resource</h2>" + _table(
+        ["station", "resource", "minutes", "units"], rows
+    )
+
+
+def _sides_table(res: dict) -> str:
+    """Each planned unit's people and vehicles: outcome, cause, minutes beyond target and time budget."""
+    e = html.escape
+    rows = _side_rows(res)
+    used = [k for k in BUDGET_KEYS if any(o["time_budget"].get(k) for _, _, o, _ in rows)]
+    body = []
+    for code, side, o, _ in rows:
+        tb = o["time_budget"]
+        share = o.get("on_time_share")
+        body.append(
+            [
+                e(code),
+                side,
+                "—" if share is None else f"{share:.0%}",
+                f"{o['missed_share']:.0%}" if o.get("missed_share") is not None else "—",
+                e(CAUSE_WORDS.get(o.get("late_cause") or "", "")),
+                f"{o['minutes_beyond_target']:.0f}" if o.get("minutes_beyond_target") else "·",
+                *(f"{tb[k]:.0f}" if tb.get(k) else "·" for k in used),
+                f"{sum(tb.values()):.0f}",
+            ]
+        )
+    heads = ["unit", "side", "on time", "missed", "late cause", "minutes beyond target", *used, "total"]
+    return "<h2>Planned units, people and vehicles</h2>" + _table([h.replace("_", " ") for h in heads], body)
+
+
 def _pct(d: dict | None) -> str:
     return "—" if d is None else _ci(d, "{:.1%}")
 
 
 def improvement_html(imp: dict) -> str:
-    """The ``jungong improve`` answer as a numbered list of actions with their effect."""
+    """The ``jungong improve`` answer: its steps with their cost and effect, whether the goal is
+    reached, each unit still late with why no step helps, and the costs assumed."""
     e = html.escape
     base = imp["baseline"]["planned_units_on_time"]
     items = "".join(
-        f"<li>{e(step['action'])}: planned units on time {_pct(step['planned_units_on_time'])}, "
-        f"gain {_ci(step['gain'], '{:+.1%}')} (paired, 95%)</li>"
+        f"<li>{e(step['action'])} (cost {step.get('cost', 0):g}): planned units on time "
+        f"{_pct(step['planned_units_on_time'])}, gain {_ci(step['gain'], '{:+.1%}')} (paired, 95%)</li>"
         for step in imp["steps"]
     )
     verdict = "reaches" if imp["reached"] else "does not reach"
+    late = "".join(f"<li>{e(u['unit'])}: {e(u['reason'])}</li>" for u in imp.get("unreachable", []))
+    costs = ", ".join(f"{e(k)} {v['cost']:g}{'*' if v['assumed'] else ''}" for k, v in imp.get("costs", {}).items())
     return (
-        f"<h2>The smallest change that fixes it</h2><p>Goal: {imp['goal']:.0%} of planned units on time per "
+        f"<h2>What to change, at the least cost</h2><p>Goal: {imp['goal']:.0%} of planned units on time per "
         f"replication (now {_pct(base)}). Same random numbers for every candidate.</p>"
-        f"<ol>{items}</ol><p>This {verdict} the goal.{' ' + e(imp.get('note', '')) if imp.get('note') else ''}</p>"
+        f"<ol>{items}</ol><p>This {verdict} the goal (total cost {imp.get('total_cost', 0):g})."
+        f"{' ' + e(imp.get('note', '')) if imp.get('note') else ''}</p>"
+        + (f"<p>Still late, and why no step helps:</p><ul>{late}</ul>" if late else "")
+        + (f"<p>Cost points per item, [improve.costs] (* default): {costs}.</p>" if costs else "")
     )
 
 
@@ -229,7 +342,8 @@ def render(res: dict, comparison: dict | None = None, improvement: dict | None =
             e(c),
             f"{u['arrivals']:g}",
             "—" if u["on_time_share"] is None else f"{u['on_time_share']:.0%}",
-            e((u.get("late_cause") or "").replace("_", " ")),
+            e(u.get("late_side") or ""),
+            e(CAUSE_WORDS.get(u.get("late_cause") or "", "")),
             "—" if u["mean_wait_minutes"] is None else f"{u['mean_wait_minutes']:.0f}",
             "—" if u["mean_minutes_to_fed"] is None else f"{u['mean_minutes_to_fed']:.0f}",
             f"{u['missed_share']:.0%}" if u["missed_share"] is not None else "—",
@@ -246,8 +360,11 @@ def render(res: dict, comparison: dict | None = None, improvement: dict | None =
         f"<p>{res['replications']} replications, seed {res['seed']}, {res['hours']:g} hours, target "
         f"{res['target_minutes']:g} min, policy <b>{e(res['policy'])}</b>.</p>",
         *_headline(res),
+        _placement(res),
         _budget_plot(res),
         improvement_html(improvement) if improvement else "",
+        _beyond(res),
+        _sides_table(res),
         "<h2>Disruptions</h2><ul>"
         + "".join(f"<li>from minute {d['from_minute']:g}: {e(d['state'])}</li>" for d in res["disruptions"])
         + "</ul>",
@@ -262,6 +379,7 @@ def render(res: dict, comparison: dict | None = None, improvement: dict | None =
                 "unit",
                 "arrivals",
                 "on time",
+                "late side",
                 "late cause",
                 "wait, min",
                 "min to fed",
@@ -306,6 +424,11 @@ def render(res: dict, comparison: dict | None = None, improvement: dict | None =
             f"<h2>Compared with {e(comparison['b'])}</h2>",
             _table(["metric", e(comparison["a"]), e(comparison["b"]), "B − A", "p (Welch)", "significant"], rows),
         ]
+    parts.append(
+        "<h2>Definitions</h2><dl>"
+        + "".join(f"<dt><b>{e(term)}</b></dt><dd>{e(text)}</dd>" for term, text in DEFINITIONS)
+        + "</dl>"
+    )
     parts.append("</body></html>")
     return "\n".join(parts)
 

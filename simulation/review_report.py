@@ -10,6 +10,7 @@ import html
 from typing import Any
 
 from simulation.report import _CSS, _png, _table, plt
+from supply.core.figures import clock_time, item_label, number, station_label, utc_offset
 
 
 def _band(ax: Any, i: int, lo: float | None, hi: float | None) -> None:
@@ -108,38 +109,88 @@ def _sim(sim: dict | None, f: str = "{:.1f}") -> str:
     return f"{f.format(sim['mean'])} [{f.format(lo)}, {f.format(hi)}]"
 
 
+def _sim_n(sim: dict | None, unit: str = "") -> str:
+    """A simulated stock band with thousands separated: ``1,140 [1,140, 1,140] L``."""
+    if not sim or sim.get("mean") is None:
+        return "—"
+    lo, hi = sim["band95"]
+    return f"{number(sim['mean'])} [{number(lo)}, {number(hi)}]" + (f" {unit}" if unit else "")
+
+
 def _verdict(outside: bool | None) -> str:
     return "<b class='bad'>outside</b>" if outside else "inside" if outside is False else "—"
+
+
+#: A unit's status in words (``pending`` gets its due time).
+STATUS_WORDS = {
+    "on_time": "on time",
+    "late": "<span class='bad'>late</span>",
+    "missed": "<span class='bad'>missed (left unfed)</span>",
+}
+
+
+def _status(u: dict) -> str:
+    """The unit's status in words; a review stored before ``status`` existed says yes/no as it did."""
+    status = u.get("status")
+    if status is None:
+        return "yes" if u["on_time"] else "<span class='bad'>no</span>"
+    if status == "pending":
+        return f"pending — due {html.escape(clock_time(u.get('due_at')))}"
+    return STATUS_WORDS.get(status, html.escape(status))
+
+
+def _share_line(rv: dict) -> str:
+    """The on-time share of the units due, the pending ones counted apart, against the simulated band."""
+    sim, share, target = rv["simulated_on_time_share"], rv["on_time_share"], rv["target_minutes"]
+    due, pending = rv.get("units_due"), rv.get("units_pending") or 0
+    fed = sum(1 for u in rv["units"] if u["on_time"])
+    of = f"{fed} of {due} units due fed" if due is not None else "of units fed"
+    line = f"<b>On-time share</b>: {_fmt(share, '{:.0%}')} ({of} within {target:g} minutes of arrival)"
+    if pending:
+        line += f"; {pending} not yet due (pending: judged once due)"
+    line += (
+        f"; simulated {_fmt(sim['mean'], '{:.0%}')} (95% band {_fmt(sim['band95'][0], '{:.0%}')}–"
+        f"{_fmt(sim['band95'][1], '{:.0%}')})"
+    )
+    if rv.get("complete") is False:
+        line += " — set against the band, as the stock drawn is, once no unit is pending"
+    return line + "."
 
 
 def review_html(rv: dict) -> str:
     """The review as one HTML string."""
     e = html.escape
     d = rv["drill"]
-    sim = rv["simulated_on_time_share"]
+    names = rv.get("names") or {}
     unit_rows = [
         [
             e(u["code"]),
-            e(str(u["station"])),
+            e(station_label(u["station"], names)) if u["station"] else "— (not scheduled)",
+            e(clock_time(u.get("arrived_at"))),
+            e(clock_time(u.get("served_at"))),
             _fmt(u["arrival_delay_minutes"]),
             _fmt(u["minutes_to_fed"]),
-            "yes" if u["on_time"] else "<span class='bad'>no</span>",
+            _status(u),
             _sim(u["simulated"]),
             _verdict(u["outside_band"]),
         ]
         for u in rv["units"]
     ]
-    stock_rows = [
-        [e(where), e(item), f"{c['drawn']:g}", _sim(c["simulated"], "{:.0f}"), _verdict(c["outside_band"])]
-        for where, items in [
-            *((st, s.get("items", {})) for st, s in rv["stock"].items()),
-            ("all stations", rv.get("stock_total", {})),
-        ]
-        for item, c in items.items()
-    ]
+    stock_rows = []
+    for where, items in [
+        *((station_label(st, names), s.get("items", {})) for st, s in rv["stock"].items()),
+        ("all stations", rv.get("stock_total", {})),
+    ]:
+        for item, c in items.items():
+            name, unit = item_label(item, names)
+            drawn = number(c["drawn"]) + (f" {unit}" if unit else "")
+            stock_rows.append(
+                [e(where), e(name), e(drawn), e(_sim_n(c["simulated"], unit)), _verdict(c["outside_band"])]
+            )
     step_rows = [
         [
             e(s["step"]),
+            e(clock_time(s.get("done_at"))),
             f"{s['target_minutes']:g}",
             _fmt(s["actual_minutes"]),
             "<b class='bad'>over</b>" if s["over_target"] else "",
@@ -151,22 +202,33 @@ def review_html(rv: dict) -> str:
         for s in rv["procedure"]
     ]
     o = rv["orders"]
-    share = rv["on_time_share"]
+    zone = utc_offset(d.get("start_at"))
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>After-action review: drill {d['id']}"
         f"</title><style>{_CSS}</style></head><body>",
         f"<h1>After-action review: {e(d['name'])} (drill {d['id']})</h1>",
-        f"<p><b>EXERCISE</b> — not a record of real operations. Started {e(str(d['start_at']))}, status "
-        f"{e(d['status'])}{', closed ' + e(str(d['closed_at'])) if d['closed_at'] else ''}.</p>",
-        f"<p><b>On-time share</b>: {_fmt(share, '{:.0%}')} of units fed within {rv['target_minutes']:g} minutes; "
-        f"simulated {_fmt(sim['mean'], '{:.0%}')} (95% band {_fmt(sim['band95'][0], '{:.0%}')}–"
-        f"{_fmt(sim['band95'][1], '{:.0%}')}).</p>",
+        f"<p><b>EXERCISE</b> — not a record of real operations. Started {e(clock_time(d['start_at']))}, status "
+        f"{e(d['status'])}{', closed ' + e(clock_time(d['closed_at'])) if d.get('closed_at') else ''}"
+        + (f"; as of {e(clock_time(rv['as_of']))}" if rv.get("as_of") else "")
+        + (f". Times are local ({e(zone)})" if zone else "")
+        + ".</p>",
+        f"<p>{_share_line(rv)}</p>",
         "<h2>Flags</h2><ul>" + "".join(f"<li class='bad'>{e(f)}</li>" for f in rv["flags"]) + "</ul>"
         if rv["flags"]
         else "<h2>Flags</h2><p>Everything within the simulated bands and targets.</p>",
         "<h2>Units</h2>",
         _table(
-            ["unit", "station", "arrival delay, min", "min to fed", "on time", "simulated [95% band]", "band"],
+            [
+                "unit",
+                "station",
+                "arrived",
+                "fed",
+                "arrival delay, min",
+                "min to fed",
+                "status",
+                "simulated [95% band]",
+                "band",
+            ],
             unit_rows,
         ),
         _fed_plot(rv),
@@ -177,6 +239,7 @@ def review_html(rv: dict) -> str:
         _table(
             [
                 "step",
+                "reached",
                 "target, min",
                 "actual, min",
                 "",

@@ -51,6 +51,11 @@ class UnitSpec(Strict):
     dwell_minutes: float | None = Field(default=None, gt=0, le=MAX_HOURS * 60)
     support: Literal["station", "mobile"] = "station"
     serve_at: str | None = None
+    # Decisions a planner takes for the unit (None: the default the model explains in scenarios/README.md).
+    vehicle_target_minutes: float | None = Field(default=None, gt=0, le=MAX_HOURS * 60)
+    field_kitchens: int | None = Field(default=None, ge=1, le=1_000)  # mobile support: kitchens sent
+    water_trucks: int | None = Field(default=None, ge=1, le=1_000)  # mobile support: water trucks sent
+    fuel_trucks: int = Field(default=0, ge=0, le=1_000)  # > 0: vehicles refuelled where they halt
 
     @field_validator("arrive", mode="before")
     @classmethod
@@ -132,6 +137,21 @@ class MobileSpec(Strict):
     people_per_kitchen: int = Field(default=250, ge=1)  # mobile kitchen trailer 250–300 per meal
 
 
+class TrucksSpec(Strict):
+    """Fuel and water trucks (mobile refuelling and water for mobile support): planning-factor defaults.
+
+    Sources (docs/planning-factors.md): a 2,500-gallon (9,460 L) tactical fuel tanker (M978
+    HEMTT) and a 2,000-gallon (7,570 L) water tank rack (Hippo, ATP 4-44); the pump and hose-up
+    times are assumptions for retail refuelling of a halted convoy from a tanker's hose reel.
+    """
+
+    fuel_litres: float = Field(default=9_460, gt=0)
+    pump_litres_per_minute: float = Field(default=60, gt=0)
+    connect_minutes: float = Field(default=3, ge=0)  # move to the next vehicle, hose up, hose down
+    refill_minutes: float = Field(default=30, ge=0)  # a tanker refilled at its station (pump + paperwork)
+    water_litres: float = Field(default=7_570, gt=0)
+
+
 class SlowSpec(Strict):
     link: str
     factor: float = Field(gt=0)
@@ -173,6 +193,7 @@ class DrillSpec(Strict):
     consumption: ConsumptionSpec = ConsumptionSpec()
     restock: RestockSpec = RestockSpec()
     mobile: MobileSpec = MobileSpec()
+    trucks: TrucksSpec = TrucksSpec()
     events: list[EventSpec] = Field(default_factory=list, max_length=1_000)
 
     def stream_code(self, i: int) -> str:
@@ -271,6 +292,14 @@ def _semantic_problems(spec: DrillSpec, sc: Scenario) -> list[tuple[str, str]]:
             out.append((f"{where}.serve_at", _unknown("station", u.serve_at, stations)))
         if u.arrive >= horizon:
             out.append((f"{where}.arrive", f"arrives at minute {u.arrive:g}, {after}"))
+        if not u.vehicles:
+            for key in ("fuel_trucks", "vehicle_target_minutes"):
+                if getattr(u, key):
+                    out.append((f"{where}.{key}", f"{key} is set but unit '{u.code}' has no vehicles"))
+        if u.support != "mobile":
+            for key in ("field_kitchens", "water_trucks"):
+                if getattr(u, key) is not None:
+                    out.append((f"{where}.{key}", f"{key} applies only to support = \"mobile\" (unit '{u.code}')"))
     for i, s in enumerate(spec.streams):
         where = f"drill.streams[{i}]"
         place_problems(where, s)

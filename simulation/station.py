@@ -1,5 +1,5 @@
-"""A station at run time: seats and refuel bays (FIFO multi-server pools), field kitchens (a
-``simpy.Resource``), stock (``simpy.Container`` per item, reordered from the hub), the kitchen's
+"""A station at run time: seats and refuel bays (FIFO multi-server pools), field kitchens and
+fuel trucks (``simpy.Resource`` s), stock (``simpy.Container`` per item, reordered from the hub), the kitchen's
 output rate, and the intervals behind utilisation and queue length over time.
 """
 
@@ -171,6 +171,8 @@ class Station:
         self.bays = SeatPool(plan.refuel_bays, horizon) if plan.refuel_bays else None
         self.kitchens = simpy.Resource(env, plan.field_kitchens) if plan.field_kitchens else None
         self.kitchen = Kitchen(plan.meals_per_hour) if plan.meals_per_hour > 0 else None
+        self.trucks = simpy.Resource(env, plan.fuel_trucks) if plan.fuel_trucks else None
+        self.trucks_out = Intervals()
         self.stock = {
             item: simpy.Container(env, init=qty) if qty is not None else None for item, qty in plan.stock.items()
         }
@@ -286,5 +288,6 @@ class Station:
             blame_walk_ins=tuple(self.blame_walk_ins),
             queue_series=tuple(queue_bins.tolist()),
             stock_series=self.stock_series(bin_minutes, nbins),
+            fuel_truck_utilisation=average(self.trucks_out, p.fuel_trucks),
             drawn=tuple(self.drawn[k] for k in STOCK_ITEMS),
         )

@@ -13,11 +13,31 @@ definition as its ``on_time_share_ci95`` (for a stream, replications with no arr
 out of both). ``late_units`` are the planned units on time in fewer than :data:`LATE_SHARE` of
 replications, worst first.
 
-**Bottleneck.** ``bottleneck_resource`` is the station and resource (:data:`~.budget.CAUSES`)
-charged the most minutes beyond target by late or missed *planned* units (walk-ins only when no
-planned unit was late), per replication (:mod:`~.budget`); ``bottleneck`` is its station. If no
-arrival was late or missed, it is the station with the highest mean seat utilisation (the
-closest to limiting), resource ``seats`` with 0 minutes.
+**Two sides.** Each unit's ``outcomes`` judge its people (fed within ``target_minutes`` of
+arrival) and its vehicles (refuelled by their deadline: the stop, or ``vehicle_target_minutes``)
+apart, each with its own on-time share, time budget, late cause and missed share. A late unit's
+``late_side`` says which side is on time in fewer than :data:`LATE_SHARE` of replications (the
+lower one when neither alone is); its ``time_budget`` and ``late_cause`` are that side's (the
+people's when it is on time; with both late, the side charged more minutes beyond target).
+
+**Minutes beyond target** (one definition wherever printed): for a side served late, the minutes
+past its deadline; for a side that moved on unserved, every minute its last unserved person or
+vehicle waited or travelled (:mod:`~.budget`), charged to causes; summed over the units and
+divided by the replications. ``minutes_beyond_target`` lists them by station and resource.
+
+**Bottleneck.** ``bottleneck_resource`` is the station and *resource a planner can add or move*
+(:data:`~.budget.STATION_RESOURCES`) charged the most minutes beyond target by late or missed
+*planned* units (walk-ins only when no planned unit was late), per replication; ``bottleneck`` is
+its station. Minutes charged to distance are ``placement`` (per unit: where it was served, the
+minutes, the nearest station that could serve it in time), those charged to a stop shorter than
+the service stay with the unit. If no station resource made anyone late, the bottleneck is the
+station with the highest mean seat utilisation (the closest to limiting), resource ``seats``
+with 0 minutes.
+
+**The two waits.** A unit's ``mean_wait_minutes`` is person-minutes waited (for a seat and a
+meal, or for a field kitchen) up to the horizon ÷ its people, pooled over replications; a
+station's ``mean_wait_minutes`` is, per replication, the mean full wait of the people seated
+there after the warm-up, then averaged over replications (with its 95% CI).
 """
 
 from __future__ import annotations
@@ -30,15 +50,18 @@ from scipy import stats as sps
 
 from simulation import diagnosis
 from simulation.assumptions import mark
-from simulation.budget import BUDGET_KEYS, CAUSES
-from simulation.compiled import CompiledDrill
-from simulation.feasibility import feasibility
+from simulation.budget import BUDGET_KEYS, CAUSES, STATION_RESOURCES
+from simulation.compiled import Arrival, CompiledDrill
+from simulation.feasibility import feasibility, nearest_feasible
 from simulation.model import HIST_BINS, HIST_WIDTH
-from simulation.records import ReplicationRecord
+from simulation.records import SIDES, ReplicationRecord, SideRecord
 from supply.core.types import STOCK_ITEMS
 
 #: A planned unit on time in fewer replications than this is late (``late_units``).
 LATE_SHARE = 0.9
+#: Minutes beyond target per replication below which a station resource is not named the bottleneck
+#: (it would print as "0 min"): the late units are then late for other reasons (placement, the stop).
+MIN_BOTTLENECK = 0.5
 
 
 @dataclass
@@ -81,6 +104,7 @@ class _StationAgg:
     utilisation: Welford = field(default_factory=Welford)
     bays: Welford = field(default_factory=Welford)
     kitchens: Welford = field(default_factory=Welford)
+    trucks: Welford = field(default_factory=Welford)
     queue: Welford = field(default_factory=Welford)
     late_wait: Welford = field(default_factory=Welford)
     served: int = 0
@@ -94,6 +118,34 @@ class _StationAgg:
     drawn: dict[str, Welford] = field(default_factory=lambda: {k: Welford() for k in STOCK_ITEMS})
     blame_units: np.ndarray = field(default_factory=lambda: np.zeros(len(CAUSES)))
     blame_walk_ins: np.ndarray = field(default_factory=lambda: np.zeros(len(CAUSES)))
+
+
+@dataclass
+class _SideAgg:
+    """One side (people or vehicles) of a group over the replications."""
+
+    arrivals: int = 0
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))  # records.OUTCOMES
+    share: Welford = field(default_factory=Welford)
+    budget_sum: np.ndarray = field(default_factory=lambda: np.zeros(len(BUDGET_KEYS)))
+    budget_n: int = 0
+    blame: np.ndarray = field(default_factory=lambda: np.zeros(len(CAUSES)))
+
+    def add(self, r: SideRecord) -> None:
+        judged = r.on_time + r.late + r.missed + r.unfinished
+        if not judged:
+            return
+        self.arrivals += judged
+        self.counts += (r.on_time, r.late, r.missed, r.unfinished)
+        self.share.add(r.on_time / judged)
+        if r.budget_sum:
+            self.budget_sum += r.budget_sum
+            self.budget_n += r.budget_n
+            self.blame += r.blame
+
+    def budget(self) -> dict[str, float]:
+        n = self.budget_n
+        return {k: round(float(v) / n, 1) if n else 0.0 for k, v in zip(BUDGET_KEYS, self.budget_sum, strict=True)}
 
 
 @dataclass
@@ -114,6 +166,7 @@ class _GroupAgg:
     budget_sum: np.ndarray = field(default_factory=lambda: np.zeros(len(BUDGET_KEYS)))
     budget_n: int = 0
     blame: np.ndarray = field(default_factory=lambda: np.zeros(len(CAUSES)))
+    sides: tuple[_SideAgg, _SideAgg] = field(default_factory=lambda: (_SideAgg(), _SideAgg()))
 
 
 class DrillStats:
@@ -129,6 +182,7 @@ class DrillStats:
         self.unit_index = [a.group for a in plan.arrivals if a.rate_per_min == 0]
         self.stream_index = [a.group for a in plan.arrivals if a.rate_per_min > 0]
         self.feasibility = feasibility(plan)
+        self._planned = frozenset(plan.groups[i] for i in self.unit_index)
         self.stations = {s.code: _StationAgg() for s in plan.stations}
         self.groups = {code: _GroupAgg() for code in plan.groups}
         self.hist = np.zeros(HIST_BINS, dtype=np.int64)
@@ -152,6 +206,7 @@ class DrillStats:
             a.utilisation.add(s.utilisation)
             a.bays.add(s.bay_utilisation)
             a.kitchens.add(s.kitchen_utilisation)
+            a.trucks.add(s.fuel_truck_utilisation)
             a.queue.add(s.mean_queue)
             a.late_wait.add(s.late_wait_sum)
             if s.blame_units:
@@ -188,6 +243,8 @@ class DrillStats:
                 b.budget_sum += g.budget_sum
                 b.budget_n += g.budget_n
                 b.blame += g.blame
+            for side, r in zip(b.sides, g.sides, strict=False):
+                side.add(r)
 
     def late_units(self) -> list[str]:
         """Planned units on time in fewer than :data:`LATE_SHARE` of replications, worst first."""
@@ -195,19 +252,45 @@ class DrillStats:
         late = [c for c in codes if self.groups[c].share.n and self.groups[c].share.mean < LATE_SHARE]
         return sorted(late, key=lambda c: (self.groups[c].share.mean, -self.groups[c].missed, codes.index(c)))
 
-    def late_cause(self, code: str) -> str | None:
-        """The cause charged the most minutes beyond target (``None`` unless the unit is late)."""
+    def side_cause(self, code: str, k: int) -> str:
+        """The cause charged the most minutes beyond target on side ``k`` (0 people, 1 vehicles)."""
         f = self.feasibility.get(code)
-        if f is not None and not f.feasible:
+        if f is not None and not f.feasible and f.cause:
             return f.cause
-        b = self.groups[code]
-        if b.blame.any():
-            return CAUSES[int(np.argmax(b.blame))]
-        if b.budget_n:  # late only at the horizon: the biggest wait it had
+        side = self.groups[code].sides[k]
+        if side.blame.any():
+            return CAUSES[int(np.argmax(side.blame))]
+        if side.budget_n:  # late only at the horizon: the biggest wait it had
             waits = {"seats": 1, "kitchen": 2, "stock": 3, "refuel_bays": 5, "field_kitchens": 7}
-            cause = max(waits, key=lambda c: b.budget_sum[waits[c]])
-            return cause if b.budget_sum[waits[cause]] > 0 else "travel"
+            waits |= {"fuel_trucks": 8, "water_trucks": 9}
+            cause = max(waits, key=lambda c: side.budget_sum[waits[c]])
+            return cause if side.budget_sum[waits[cause]] > 0 else "travel"
         return "travel"
+
+    def _side_late(self, code: str) -> list[bool]:
+        return [s.share.n > 0 and s.share.mean < LATE_SHARE for s in self.groups[code].sides]
+
+    def late_side(self, code: str, late: list[str] | None = None) -> str | None:
+        """``people``, ``vehicles``, ``both`` or ``None`` (not a late unit): the side(s) on time too rarely."""
+        if code not in (self.late_units() if late is None else late):
+            return None
+        people, vehicles = self._side_late(code)
+        if people or vehicles:
+            return "both" if people and vehicles else SIDES[0 if people else 1]
+        sides = self.groups[code].sides  # late only together: the side on time less often
+        return SIDES[1] if sides[1].share.n and sides[1].share.mean < sides[0].share.mean else SIDES[0]
+
+    def _main_side(self, code: str, side: str | None) -> int:
+        """The side whose budget and cause stand for the unit: the late one (people when on time)."""
+        if side == "both":
+            sides = self.groups[code].sides
+            return int(sides[1].blame.sum() > sides[0].blame.sum())
+        return 1 if side == "vehicles" else 0
+
+    def late_cause(self, code: str) -> str | None:
+        """The late side's cause (``None`` unless the unit is late)."""
+        side = self.late_side(code)
+        return None if side is None else self.side_cause(code, self._main_side(code, side))
 
     def blame_table(self) -> dict[tuple[str, str], float]:
         """Minutes beyond target per replication, by (station, resource): planned units, else walk-ins."""
@@ -229,9 +312,45 @@ class DrillStats:
                 return table
         return {}
 
+    def minutes_beyond_target(self) -> list[dict]:
+        """The blame table as rows ``{station, resource, minutes, units, by_unit}``, most minutes first
+        (``by_unit``: each unit's minutes charged to that cause, per replication)."""
+        rows = []
+        for (code, cause), minutes in sorted(self.blame_table().items(), key=lambda kv: -kv[1]):
+            k, late = CAUSES.index(cause), self.late_units()
+            units = [
+                c
+                for c, b in self.groups.items()
+                if (code in b.stations and b.blame[k] > 0) or (self._infeasible_at(c, code) and c in late)
+            ]
+            if any(c in self._planned for c in units):  # the table is the planned units' (module docstring)
+                units = [c for c in units if c in self._planned]
+            by_unit = {c: round(float(self.groups[c].blame[k]) / max(self.n, 1), 1) for c in units}
+            row = {"station": code, "resource": cause, "minutes": round(minutes, 1), "units": units}
+            rows.append(row | {"by_unit": by_unit})
+        return rows
+
+    def placement(self) -> list[dict]:
+        """Late planned units whose cause is distance: ``{unit, served_at, minutes, nearest_feasible}``."""
+        n, out = max(self.n, 1), []
+        for code in self.late_units():
+            late_sides = [k for k, late in enumerate(self._side_late(code)) if late] or [0]
+            if self.late_cause(code) != "travel" and all(self.side_cause(code, k) != "travel" for k in late_sides):
+                continue
+            b, f = self.groups[code], self.feasibility[code]
+            minutes = float(b.blame[0]) / n or (b.missed / n) * self.plan.target
+            served = next(iter(b.stations), None) or f.station
+            arrival = self._arrival(code)
+            near = nearest_feasible(self.plan, arrival, exclude=served)
+            out.append({"unit": code, "served_at": served, "minutes": round(minutes, 1), "nearest_feasible": near})
+        return out
+
+    def _arrival(self, code: str) -> Arrival:
+        return next(a for a in self.plan.arrivals if a.group == self.plan.groups.index(code))
+
     def bottleneck_resource(self) -> dict | None:
         """``{station, resource, late_unit_minutes}`` (see the module docstring)."""
-        table = self.blame_table()
+        table = {k: m for k, m in self.blame_table().items() if k[1] in STATION_RESOURCES and m >= MIN_BOTTLENECK}
         if table:
             (code, cause), minutes = max(table.items(), key=lambda kv: kv[1])
             return {"station": code, "resource": cause, "late_unit_minutes": round(minutes, 1)}
@@ -247,7 +366,12 @@ class DrillStats:
             return None, "no station served anyone"
         if br["late_unit_minutes"] <= 0:
             use = self.stations[br["station"]].utilisation.mean
-            return br["station"], f"no unit late or missed; highest seat use at {br['station']} ({use:.0%})"
+            why = "no unit late or missed"
+            if self.late_units():
+                far = [p["unit"] for p in self.placement()]
+                why = "no station resource made a unit late"
+                why += f"; distance did ({', '.join(far)}: placement)" if far else ""
+            return br["station"], f"{why}; highest seat use at {br['station']} ({use:.0%})"
         worst = self._worst_unit(br["station"], br["resource"])
         why = diagnosis.resource_reason(self.plan, br["station"], br["resource"], worst, self.feasibility.get(worst))
         return br["station"], f"{why} ({br['late_unit_minutes']:.0f} min beyond target per replication)"
@@ -279,6 +403,7 @@ class DrillStats:
                 "first_stockout_minute": round(a.first_stockout.mean, 1) if a.first_stockout.n else None,
                 "refuel_bay_utilisation": a.bays.as_dict(4),
                 "field_kitchen_utilisation": a.kitchens.as_dict(4),
+                "fuel_truck_utilisation": a.trucks.as_dict(4),
                 "mean_queue": a.queue.as_dict(3),
                 "arrivals": round(a.arrivals / n, 2),
                 "units": round(a.units / n, 3),
@@ -320,6 +445,8 @@ class DrillStats:
             "bottleneck": code,
             "bottleneck_reason": why,
             "bottleneck_resource": self.bottleneck_resource(),
+            "minutes_beyond_target": self.minutes_beyond_target(),
+            "placement": self.placement(),
             "assumptions": assumptions,
             "disruptions": [{"from_minute": e.start, "state": e.describe} for e in self.plan.epochs],
             "series": self.series(),
@@ -327,25 +454,62 @@ class DrillStats:
         }
 
     def _diagnosis(self, code: str, b: _GroupAgg, late: list[str]) -> dict:
-        """A unit's time budget, late cause and feasibility (new keys of its JSON entry)."""
-        budget = {
-            k: round(float(v) / b.budget_n, 1) if b.budget_n else 0.0
-            for k, v in zip(BUDGET_KEYS, b.budget_sum, strict=True)
+        """A unit's outcomes by side, time budget, late cause and feasibility (keys of its JSON entry)."""
+        arrival = self._arrival(code)
+        side = self.late_side(code, late)
+        main = self._main_side(code, side)
+        f = self.feasibility.get(code)
+        station = next(iter(b.stations), None) or (f.station if f else None)
+        outcomes = {
+            name: self._side(code, k, station, late) if b.sides[k].arrivals else None for k, name in enumerate(SIDES)
         }
-        arrival = next(a for a in self.plan.arrivals if a.group == self.plan.groups.index(code))
-        out: dict = {"planned": arrival.rate_per_min == 0, "time_budget": budget}
-        cause = self.late_cause(code) if code in late else None
+        chosen = outcomes[SIDES[main]] or outcomes["people"] or {}
+        out: dict = {
+            "planned": arrival.rate_per_min == 0,
+            "time_budget": chosen.get("time_budget", b.sides[0].budget()),
+            "outcomes": outcomes,
+            "late_side": side,
+        }
+        cause = self.side_cause(code, main) if side is not None else None
         out["late_cause"] = cause
-        if out["planned"]:
-            f = self.feasibility[code]
+        if out["planned"] and f is not None:
             out["feasible"] = f.feasible
             out["infeasible_reason"] = f.reason
             out["headcount"], out["vehicles"], out["dwell_minutes"] = arrival.headcount, arrival.vehicles, arrival.dwell
-            station = next(iter(b.stations), None) or f.station
-            out["late_reason"] = (
-                None if cause is None else f.reason or diagnosis.resource_reason(self.plan, station, cause, code, f)
-            )
+            out["vehicle_target_minutes"] = arrival.vehicle_target
+            out["fuel_trucks"] = arrival.fuel_trucks
+            if arrival.mobile:
+                out["field_kitchens"] = self._kitchens_sent(arrival, station)
+            out["late_reason"] = None if cause is None else chosen.get("late_reason") or f.reason
         return out
+
+    def _kitchens_sent(self, a: Arrival, station: str | None) -> int:
+        """Kitchens a mobile unit gets: its decision, else as many as its headcount calls for (the station has)."""
+        have = next((s.field_kitchens for s in self.plan.stations if s.code == station), 0)
+        return min(have, a.field_kitchens or math.ceil(a.headcount / self.plan.mobile.people_per_kitchen))
+
+    def _side(self, code: str, k: int, station: str | None, late: list[str]) -> dict:
+        """One side's outcome: on-time share, time budget, late cause (when it is late) and missed share."""
+        side, n = self.groups[code].sides[k], max(self.n, 1)
+        counts = side.counts / side.arrivals
+        is_late = code in late and (self._side_late(code)[k] or self._main_side(code, self.late_side(code, late)) == k)
+        cause = self.side_cause(code, k) if is_late else None
+        f = self.feasibility.get(code)
+        reason = None
+        if cause is not None:
+            reason = (f.reason if f is not None and not f.feasible else None) or diagnosis.resource_reason(
+                self.plan, station, cause, code, f, vehicles=k == 1
+            )
+        return {
+            "on_time_share": round(float(side.share.mean), 4) if side.share.n else None,
+            "time_budget": side.budget(),
+            "late_cause": cause,
+            "late_reason": reason,
+            "missed_share": round(float(counts[2]), 4),
+            "late_share": round(float(counts[1]), 4),
+            "unfinished_share": round(float(counts[3]), 4),
+            "minutes_beyond_target": round(float(side.blame.sum()) / n, 1),
+        }
 
     def series(self) -> dict:
         """Mean queue length and meal stock per time bin, per station."""

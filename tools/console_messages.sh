@@ -9,7 +9,7 @@ if [[ $step == update || $step == all ]]; then
   # the console's own messages, the domain's worded errors (ConflictError.worded("...", ...)) and the
   # maps' words (tr("..."), maps/words.py) it translates
   pybabel -q extract -F babel.cfg -k N_ -k worded -k tr -k tr_mark --no-location --sort-output --project jungong \
-    -o locale/console.pot . ../../drills ../../core ../../service ../../../maps
+    -o locale/console.pot . ../simulations.py ../../drills ../../core ../../service ../../../maps
   for lang in zh_CN en; do
     if [[ -f locale/$lang/LC_MESSAGES/console.po ]]; then
       pybabel -q update -D console -i locale/console.pot -d locale -l "$lang" --no-fuzzy-matching --ignore-obsolete

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from supply.api.drill_jobs import DrillJobs, failure_reason
+from supply.api.job_pool import JobDied, JobStopped
 from supply.core.analyses import AnalysisArgs, AnalysisStore, Cancelled
 from supply.core.scenario import Scenario
 
@@ -36,11 +38,16 @@ class AnalysisJobs:
         self._futures: dict[str, Future] = {}
 
     def submit(self, store: AnalysisStore, state: dict[str, Any], scenario: Scenario, cache_dir: Path) -> None:
-        analysis_id, run = state["id"], state["run"]
         args = state["arguments"]
-        future = self.jobs.run(
-            run_analysis, str(store.folder), store.keep, analysis_id, run, scenario, str(cache_dir), args
+        folder, analysis_id, run = str(store.folder), state["id"], state["run"]
+        self.submit_job(
+            store, state, run_analysis, folder, store.keep, analysis_id, run, scenario, str(cache_dir), args
         )
+
+    def submit_job(self, store: AnalysisStore, state: dict[str, Any], fn: Callable[..., str], *args: Any) -> None:
+        """Run ``fn(*args)`` for the analysis ``state`` on the pool; a worker that dies fails the analysis."""
+        analysis_id, run = state["id"], state["run"]
+        future = self.jobs.run(fn, *args, user=state.get("user", ""))
         self._futures[analysis_id] = future
         future.add_done_callback(lambda f: self._done(store, analysis_id, run, f))
 
@@ -49,26 +56,58 @@ class AnalysisJobs:
         if future.cancelled():
             return
         exc = future.exception()
-        if exc is not None:  # the worker itself died (killed, out of memory): the analysis must not hang
-            log.error("analysis %s: its job crashed", analysis_id, exc_info=exc)
-            store.fail(analysis_id, run, f"the job's worker stopped ({type(exc).__name__})")
+        if exc is None or isinstance(exc, JobStopped):  # a stopping server abandons its analyses itself
+            return
+        # the job's process died (killed, out of memory): the analysis must not hang, nor count against limits
+        reason = str(exc) if isinstance(exc, JobDied) else f"{type(exc).__name__}: {exc}"
+        log.error("analysis %s: its job stopped: %s", analysis_id, reason)
+        store.fail(analysis_id, run, f"the analysis stopped: {reason}; start it again")
 
     def cancel(self, analysis_id: str) -> None:
         """Drop a job not yet started (one running stops at its next progress record)."""
         future = self._futures.get(analysis_id)
         if future is not None:
-            future.cancel()
+            self.jobs.cancel_future(future)
 
 
 def run_analysis(
     folder: str, keep: int, analysis_id: str, run: str, scenario: Scenario, cache_dir: str, arguments: dict
 ) -> str:
     """Run one analysis (in a worker process) and store its result; returns its final status."""
+    return run_stored(
+        folder,
+        keep,
+        analysis_id,
+        run,
+        lambda store: _analyse(store, analysis_id, run, scenario, Path(cache_dir), arguments),
+    )
+
+
+def throttled(store: AnalysisStore, analysis_id: str, run: str, start: float = 0.0) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback recording ``start`` + the rest × done/total, at most every
+    :data:`EVERY` seconds (raising :class:`Cancelled` once the analysis was cancelled)."""
+    last = [time.monotonic()]
+
+    def step(done: int, total: int) -> None:
+        if time.monotonic() - last[0] >= EVERY:
+            last[0] = time.monotonic()
+            store.progress(analysis_id, run, start + (1 - start) * done / max(total, 1))
+
+    return step
+
+
+def run_stored(
+    folder: str, keep: int, analysis_id: str, run: str, compute: Callable[[AnalysisStore], tuple[dict, str | None]]
+) -> str:
+    """Start the analysis, ``compute(store)`` its result (and page) and store it; returns its final status.
+
+    ``compute`` records its progress through the store, which raises :class:`Cancelled` once the
+    analysis is no longer running; any other failure becomes the analysis's ``error``."""
     store = AnalysisStore(Path(folder), keep)
     if not store.begin(analysis_id, run):
         return "cancelled"
     try:
-        result, html = _analyse(store, analysis_id, run, scenario, Path(cache_dir), arguments)
+        result, html = compute(store)
     except Cancelled:
         return "cancelled"
     except Exception as exc:  # the job's last resort: the analysis must not hang in "running"
@@ -97,13 +136,7 @@ def _analyse(
     store.progress(analysis_id, run, LOADED)
     tiers = list(args.tiers) or None
     if args.kind == "robustness":
-        last = [time.monotonic()]
-
-        def step(done: int, total: int) -> None:
-            if time.monotonic() - last[0] >= EVERY:
-                last[0] = time.monotonic()
-                store.progress(analysis_id, run, LOADED + (1 - LOADED) * done / total)
-
+        step = throttled(store, analysis_id, run, LOADED)
         return robustness(net, args.minutes[0], tiers=tiers, links=args.links, progress=step).as_dict(), None
     result = coverage(net, args.minutes, tiers=tiers)
     if args.kind == "coverage":

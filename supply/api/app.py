@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from supply.api import console, docs, problems
+from supply.api import console, csp, docs, problems
 from supply.api.access_log import AccessLog
 from supply.api.limits import BodyLimit
 from supply.api.models.common import problem_schemas
@@ -68,7 +68,6 @@ def create_app(
         docs_url=None,  # served offline by supply.api.docs instead of FastAPI's CDN pages
         redoc_url=None,
     )
-    app.add_middleware(AccessLog)
     app.state.runtime = Runtime(settings or get_settings(), engine)
     problems.install(app)
     limits = app.state.runtime.settings
@@ -77,19 +76,22 @@ def create_app(
     for router in (*ROUTERS, maps.assets, maps.router, docs.router, *routers):
         app.include_router(router)
     console.install(app)
+    app.add_middleware(csp.HtmlPolicy)
+    app.add_middleware(AccessLog)  # the outermost: every answer is logged, refusals by the others too
     _with_problem_schemas(app)
     return app
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Resume the drills' planning jobs a stopped server left behind; stop the job pool (and this
-    process's analyses) at shutdown."""
+    """Resume the drills' planning jobs a stopped server left behind (now, and every few seconds those
+    of a server process killed meanwhile); stop the jobs (and this process's analyses) at shutdown."""
     runtime: Runtime = app.state.runtime
     try:
         await run_in_threadpool(runtime.jobs.recover, runtime.engine)
     except Exception as exc:  # an uninitialised or unreachable database: requests will say so
         log.warning("could not look for drills left planning: %s", exc)
+    runtime.jobs.watch(runtime.engine)
     yield
     if "analyses" in vars(runtime):  # this process ran analyses: their jobs stop at their next progress step
         from supply.api.drill_jobs import process_id

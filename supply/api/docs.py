@@ -16,19 +16,14 @@ from fastapi import APIRouter, HTTPException
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 
+from supply.api.csp import DOCS, HEADER
+
 STATIC = Path(__file__).parent / "static" / "docs"
 ASSETS_URL = "/docs/assets"
 _FILES = frozenset(
     p.relative_to(STATIC).as_posix() for p in STATIC.rglob("*") if p.is_file() and p.suffix in {".js", ".css", ".png"}
 )
 TITLE = "jungong — duty officers' service"
-#: Everything from the app's own origin; inline scripts and styles (both pages start from one inline
-#: script; ReDoc styles by injecting <style>), blob: workers (ReDoc's search) and data: images.
-CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,7 +40,7 @@ def swagger_ui() -> HTMLResponse:
         # no "validatorUrl": Swagger UI would otherwise send the spec to validator.swagger.io
         swagger_ui_parameters={"validatorUrl": None},
     )
-    page.headers["Content-Security-Policy"] = CSP
+    page.headers[HEADER] = DOCS
     return page
 
 
@@ -59,7 +54,7 @@ def redoc() -> HTMLResponse:
         redoc_favicon_url=f"{ASSETS_URL}/swagger-ui/favicon-32x32.png",
         with_google_fonts=False,
     )
-    page.headers["Content-Security-Policy"] = CSP
+    page.headers[HEADER] = DOCS
     return page
 
 

@@ -1,14 +1,14 @@
 """The one place errors become RFC 9457 ``application/problem+json`` responses.
 
-An unexpected error is a 500 whose body carries a ``request_id``; the same id is logged with the
-error's traceback, so an operator finds the one from the other. A SQLite database busy beyond the
+An unexpected error is a 500 whose body carries a ``request_id`` — the id of the request, on every
+line logged while it was served (:mod:`supply.core.logs`) — logged once, with the error's traceback,
+so an operator finds the one from the other. A SQLite database busy beyond the
 busy timeout is a 503 with ``Retry-After``, like a lost connection.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -23,8 +23,10 @@ from supply.core.errors import (
     JungongError,
     NotAuthenticatedError,
     RetryLaterError,
+    ScenarioError,
     UnknownCodeError,
 )
+from supply.core.logs import request_id as current_request_id
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -51,6 +53,8 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
         status, title, detail = exc.status, exc.title, str(exc)
         if isinstance(exc, FieldError):
             extra = {"field": exc.field, "errors": [{"field": exc.field, "message": detail}]}
+        if isinstance(exc, ScenarioError):  # a scenario's faults, each by its key path
+            extra = {"errors": [{"field": p.path or p.file, "message": p.message} for p in exc.problems]}
         if isinstance(exc, UnknownCodeError):
             extra = {"kind": exc.kind, "code": exc.code, "suggestions": exc.suggestions}
         if isinstance(exc, NotAuthenticatedError):
@@ -73,7 +77,7 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
         status, title, detail = 503, "Database busy", "the database is busy with other writers; retry shortly"
         headers["Retry-After"] = "2"
     else:
-        request_id = uuid.uuid4().hex[:16]
+        request_id = current_request_id()
         # handlers run outside the ``except`` block: the traceback must be passed explicitly
         log.error("unhandled error %s on %s %s", request_id, request.method, request.url.path, exc_info=exc)
         status, title = 500, "Internal error"

@@ -75,7 +75,7 @@ class Runtime:
     def jobs(self) -> DrillJobs:
         """Where drills' planning jobs run (a local process pool, or the Dask cluster of the settings)."""
         url = self.engine.url.render_as_string(hide_password=False)
-        return DrillJobs(self.settings, url, self.settings.scenarios_dir / "drills")
+        return DrillJobs(self.settings, url, self.settings.scenarios_dir / "drills", self.engine)
 
     @cached_property
     def codes(self) -> Codes:

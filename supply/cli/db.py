@@ -62,7 +62,7 @@ def reconcile_cmd(
     """Recompute every stock balance from the ledger; exit 1 on a mismatch (unless --repair fixed it)."""
     from supply.service.reconcile import reconcile
 
-    with session_for(db, write=True, migrate=True) as session:
+    with session_for(db, write=True) as session:  # a database that does not exist is not created
         checked, found = reconcile(session, repair=repair)
     if as_json:
         report = {"checked": checked, "mismatches": [m.as_dict() for m in found], "repaired": repair and bool(found)}
@@ -90,7 +90,7 @@ def users_add_cmd(
     from supply.core.settings import get_settings
     from supply.service.auth import add_user
 
-    with session_for(db, write=True, migrate=True) as session:
+    with session_for(db, write=True) as session:  # only `db init` creates a database
         user, token = add_user(session, name, role, station=station, token_days=get_settings().token_days)
     expires = user.token_expires_at.isoformat() if user.token_expires_at else "never"
     bound = f" for station {station}" if station else ""
@@ -136,17 +136,35 @@ def serve_cmd(
             "--cluster", help="Plan drills on this Dask cluster (tcp://host:8786) instead of local processes."
         ),
     ] = None,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers/--no-proxy-headers",
+            help="Trust X-Forwarded-Proto/-For from --forwarded-allow-ips (HTTPS behind a proxy: Secure cookies).",
+        ),
+    ] = True,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option("--forwarded-allow-ips", help="The proxies whose forwarded headers are trusted (comma list).")
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the API and the web console with uvicorn (several worker processes share the database safely).
 
-    Prints where it listens (the console's and the docs' URLs) and logs one line per request
-    (method, path, status, milliseconds, user) at info level on stderr.
+    Refuses (exit 2, before anything is printed) bad ``JUNGONG_*`` settings, a database never
+    initialised and a port in use. Prints where it listens (the console's and the docs' URLs) and
+    logs one line per request (method, path, status, milliseconds, user) at info level on stderr,
+    in the one format of every server log line (time, level, logger, request id:
+    :mod:`supply.core.logs`).
     """
     import uvicorn
 
+    from supply.core.logs import log_config
     from supply.core.settings import get_settings
+    from supply.service.db import existing_engine
 
-    os.environ["JUNGONG_DATABASE_URL"] = database_url(db)  # the workers read their settings from here
+    url = database_url(db)  # bad settings: exit 2 here, not a traceback in every worker
+    existing_engine(url).dispose()  # never initialised: "run `jungong db init`"
+    check_port_free(host, port)
+    os.environ["JUNGONG_DATABASE_URL"] = url  # the workers read their settings from here
     if cluster is not None:
         if not cluster.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
             msg = f"--cluster '{cluster}': expected a scheduler address such as tcp://host:8786"
@@ -163,23 +181,27 @@ def serve_cmd(
         port=port,
         workers=workers,
         log_level=log_level,
-        log_config=_log_config(),
+        log_config=log_config(log_level),
         access_log=False,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
-def _log_config() -> dict:
-    """uvicorn's logging plus the request log (``jungong.access``, info) on stderr, one line each."""
-    import copy
+def check_port_free(host: str, port: int) -> None:
+    """``host:port`` can be listened on (else :class:`InvalidArgumentError`, before any banner)."""
+    import socket
 
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["request"] = {"format": "%(asctime)s %(levelname)s %(message)s"}
-    config["handlers"]["request"] = {
-        "formatter": "request",
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stderr",
-    }
-    config["loggers"]["jungong"] = {"handlers": ["request"], "level": "INFO", "propagate": False}
-    return config
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        msg = f"--host {host}: cannot listen there ({exc.strerror})"
+        raise InvalidArgumentError(msg) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            msg = f"--port {port}: cannot listen on {host}:{port} ({exc.strerror}); stop what uses it or pick another"
+            raise InvalidArgumentError(msg) from None

@@ -176,17 +176,26 @@ def _print(res: dict) -> None:
 
 
 def _print_comparison(cmp: dict) -> None:
+    from simulation.compare import text
+
     table = Table(title=f"A = {cmp['a']}  vs  B = {cmp['b']} ({cmp['test']}, α = {cmp['alpha']})")
     for col in ("metric", "A", "B", "B − A", "p", "significant"):
         table.add_column(col, justify="left" if col == "metric" else "right")
+    notes: dict[str, int] = {}
     for r in cmp["rows"]:
+        t = text(r)
+        mark = f" [{notes.setdefault(t['note'], len(notes) + 1)}]" if t["note"] else ""
         table.add_row(
-            r["metric"],
-            str(r["a"]),
-            str(r["b"]),
-            str(r["difference"]),
-            "—" if r["p_value"] is None else f"{r['p_value']:.3g}",
+            r.get("name", r["metric"]) + mark,
+            t["a"],
+            t["b"],
+            t["difference"],
+            t["p"],
             "yes" if r["significant"] else "no",
             style="bold" if r["significant"] else None,
         )
-    console().print(table)
+    out = console()
+    out.print(table)
+    out.print("shares in %, their differences in percentage points (pp); — : no value", soft_wrap=True)
+    for note, i in notes.items():
+        out.print(f"[{i}] {note}", markup=False, soft_wrap=True)

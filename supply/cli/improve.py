@@ -14,13 +14,15 @@ from supply.cli.common import JsonOpt, ReplicationsOpt, ScenarioArg, SeedOpt, Wo
 from supply.core.errors import InvalidArgumentError
 
 GoalOpt = Annotated[float, typer.Option("--goal", help="Share of planned units on time to reach, per replication.")]
-StepsOpt = Annotated[int, typer.Option("--max-steps", help="At most this many changes.")]
+StepsOpt = Annotated[
+    int | None, typer.Option("--max-steps", help="At most this many steps (default: until the goal or nothing helps).")
+]
 
 
 def improve_cmd(
     scenario: ScenarioArg = None,
     goal: GoalOpt = 0.9,
-    max_steps: StepsOpt = 5,
+    max_steps: StepsOpt = None,
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     workers: WorkersOpt = None,
@@ -29,7 +31,7 @@ def improve_cmd(
         Path | None, typer.Option("--report", help="Write the drill report, with the changes, here.")
     ] = None,
 ) -> None:
-    """The smallest change that fixes it: resource additions and support changes, compared on the same seeds."""
+    """What to change, at the least cost, so the planned units are on time: costed steps compared on the same seeds."""
     from simulation.improve import improve
 
     if replications is not None and replications < 1:
@@ -70,20 +72,36 @@ def _gain(d: dict) -> str:
 
 
 def print_improvement(res: dict, out: Console) -> None:
-    """A numbered list of actions, each with the planned units on time after it and its paired 95% gain."""
+    """The goal first, then a numbered list of steps, each with its cost, the planned units on time
+    after it and its paired 95% gain; then whether the goal is reached, and why not unit by unit."""
+
+    def p(text: str, **kw: str) -> None:
+        out.print(text, highlight=False, markup=False, soft_wrap=True, **kw)  # type: ignore[arg-type]
+
     base = _pct(res["baseline"]["planned_units_on_time"])
-    out.print(f"Goal: {res['goal']:.0%} of planned units on time (now {base}).", highlight=False)
-    out.print(
-        f"{res['replications']} replications, seed {res['seed']}; every change tried on the same seeds.",
-        highlight=False,
+    p(f"Goal: {res['goal']:.0%} of planned units on time, per replication (now {base}).")
+    p(
+        f"{res['replications']} replications, seed {res['seed']}; every step screened on the first "
+        f"{res.get('screening_replications', res['replications'])} and run on all, on the same seeds as the plan "
+        "before it. Gain: the change in planned units on time, paired replication by replication, with its 95% CI."
     )
     for i, step in enumerate(res["steps"], 1):
-        out.print(f"{i:>2}. {step['action']}", highlight=False)
-        out.print(f"    on time {_pct(step['planned_units_on_time'])}; gain {_gain(step['gain'])}", highlight=False)
+        p(f"{i:>2}. {step['action']} — cost {step.get('cost', 0):g}")
+        after = f"on time {_pct(step['planned_units_on_time'])}; gain {_gain(step['gain'])}"
+        if step.get("unit"):
+            after += f"; {step['unit']} on time in {step['unit_on_time']:.0%} of replications"
+        p(f"    {after}")
+    total = res.get("total_cost", 0)
     if res["reached"]:
-        out.print(f"Goal reached with {len(res['steps'])} change(s).", style="bold", highlight=False)
+        p(f"Goal reached with {len(res['steps'])} step(s), total cost {total:g}.", style="bold")
     else:
         still = ", ".join(res["late_units"]) or "none"
-        out.print(f"Goal not reached; still late: {still}.", style="bold", highlight=False)
-    if res.get("note"):
-        out.print(res["note"], highlight=False)
+        p(f"Goal not reached ({len(res['steps'])} step(s), total cost {total:g}); still late: {still}.", style="bold")
+        if res.get("note"):
+            p(res["note"])
+    for u in res.get("unreachable", []):
+        p(f"  {u['unit']}: {u['reason']}")
+    costs = res.get("costs")
+    if costs:
+        given = [f"{k} {v['cost']:g}" + ("*" if v["assumed"] else "") for k, v in costs.items()]
+        p("Costs in cost points per item, [improve.costs] (* not set in the file: default): " + ", ".join(given) + ".")

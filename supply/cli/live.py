@@ -26,6 +26,8 @@ from supply.cli.common import (
 )
 
 if TYPE_CHECKING:  # the scenario models load only when a command runs
+    from rich.console import Console
+
     from supply.core.scenario import Scenario
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the self-contained HTML document here.")]
@@ -62,7 +64,10 @@ def plan_cmd(
     c.print(f"[bold]{plan['scenario']}[/]: action plan from {plan['replications']} replications")
     for u in infeasible_first(plan["units"]):
         if not u["feasible"]:
-            c.print(f"  [red]{u['code']}: CANNOT BE SERVED[/] — {u['infeasible_reason']}")
+            c.print(
+                f"  [red]{u['code']}: CANNOT BE SERVED[/] — {u['infeasible_reason']} (not scheduled: no team, "
+                "no dispatch, no stock drawn for it)"
+            )
             continue
         flag = f" [red](likely late: {u['late_cause']})[/]" if u["likely_late"] else ""
         c.print(
@@ -98,22 +103,40 @@ def review_cmd(
     if as_json:
         echo_json(rv)
         return
-    c = console()
-    sim = rv["simulated_on_time_share"]
+    print_review(rv, console())
+    if out is not None:
+        console().print(f"review written to {out}", soft_wrap=True)
+
+
+def print_review(rv: dict, c: Console) -> None:
+    """The review as text: the on-time share of the units due, each unit's status, the flags (what is due)."""
+    from supply.core.figures import clock_time, station_label, utc_offset
+
+    sim, d = rv["simulated_on_time_share"], rv["drill"]
 
     def pct(x: float | None) -> str:  # every share the same way: whole per cent, a dash for none
         return "—" if x is None else f"{x:.0%}"
 
+    due, pending = rv.get("units_due"), rv.get("units_pending") or 0
     c.print(
-        f"[bold]drill {drill_id}[/] ({rv['drill']['status']}): on time {pct(rv['on_time_share'])}, "
-        f"simulated {pct(sim['mean'])} (95% band {pct(sim['band95'][0])}–{pct(sim['band95'][1])})"
+        f"[bold]drill {d['id']}[/] ({d['status']}, as of {clock_time(rv.get('as_of'))} "
+        f"{utc_offset(d.get('start_at'))}): on time {pct(rv['on_time_share'])}"
+        + (f" of {due} units due" if due is not None else "")
+        + (f", {pending} pending (not yet due)" if pending else "")
+        + f"; simulated {pct(sim['mean'])} (95% band {pct(sim['band95'][0])}–{pct(sim['band95'][1])})",
+        highlight=False,
     )
+    words = {"on_time": "on time", "late": "[red]late[/]", "missed": "[red]missed (left unfed)[/]"}
+    for u in rv["units"]:
+        status = u.get("status") or ("on_time" if u["on_time"] else "late")
+        where = station_label(u["station"], rv.get("names") or {}) if u["station"] else "not scheduled"
+        fed = "" if u["minutes_to_fed"] is None else f", fed in {u['minutes_to_fed']:.0f} min"
+        said = f"pending — due {clock_time(u.get('due_at'))}" if status == "pending" else words.get(status, status)
+        c.print(f"  {u['code']} at {where}{fed}: {said}", highlight=False)
     for f in rv["flags"]:
         c.print(f"  [red]•[/] {f}")
     if not rv["flags"]:
-        c.print("  everything within the simulated bands and targets")
-    if out is not None:
-        c.print(f"review written to {out}", soft_wrap=True)
+        c.print("  everything due within the simulated bands and targets")
 
 
 def from_live(drill_id: int, db: str | None) -> Scenario:

@@ -50,7 +50,7 @@ def coverage_cmd(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Which sites each station reaches within each threshold, per ring."""
-    from supply.core.coverage import coverage, parse_thresholds
+    from supply.core.coverage import coverage, minutes_text, parse_thresholds
 
     thresholds = parse_thresholds(minutes)
     net = network_for(scenario, close, offline, slow, no_cache=no_cache)
@@ -72,7 +72,7 @@ def coverage_cmd(
         sites.add_column(col, justify="right" if col == "minutes" else "left")
     for s in sorted(result.sites, key=lambda s: (s.minutes is None, s.minutes or 0)):
         style = "red" if s.minutes is None or s.minutes > thresholds[-1] else None
-        sites.add_row(s.code, s.ring, s.station or "—", fmt_minutes(s.minutes, small=thresholds[0]), style=style)
+        sites.add_row(s.code, s.ring, s.station or "—", minutes_text(s.minutes, thresholds), style=style)
     out.print(sites)
     for t in thresholds:
         missing = result.uncovered(t)
@@ -128,19 +128,34 @@ def robustness_cmd(
         echo_json(result.as_dict())
         return
     table = Table(
-        title=f"N-1 at {threshold} min: {result.covered_before}/{result.sites} sites covered with everything working"
+        title=f"N-1 at {threshold} min: {result.covered_before}/{result.sites} sites covered with everything working",
+        caption="sites lost: covered within the threshold before, not after; cut off: reachable before, from no "
+        "station after; minutes added: summed over the sites still reachable (a site cut off adds none)",
     )
-    for col in ("failure", "kind", "sites lost", "minutes added", "lost"):
+    for col in ("failure", "kind", "sites lost", "cut off", "minutes added", "sites"):
         table.add_column(col)
     for f in result.failures[:top]:
         table.add_row(
-            f.ref,
+            f.ref + (f" (also {', '.join(f.also)})" if f.also else ""),
             f.kind,
             str(len(f.sites_lost)),
+            str(len(f.sites_cut)),
             fmt_minutes(f.minutes_added, small=threshold),
-            ", ".join(f.sites_lost[:8]) + (" …" if len(f.sites_lost) > 8 else ""),
+            "; ".join(
+                part
+                for part in (
+                    _sites([c for c in f.sites_lost if c not in f.sites_cut]),
+                    f"cut off: {_sites(f.sites_cut)}" if f.sites_cut else "",
+                )
+                if part
+            ),
         )
     console().print(table)
+
+
+def _sites(codes: list[str]) -> str:
+    """The first eight codes, then an ellipsis."""
+    return ", ".join(codes[:8]) + (" …" if len(codes) > 8 else "")
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Background network analyses (coverage, N-1 robustness, coverage maps): their arguments, runs and results.
+"""Background analyses (coverage, N-1 robustness, coverage maps; simulated drills and ``improve``, whose
+arguments are :mod:`supply.core.drill_analyses`): their arguments, runs and results.
 
 A city-sized network takes seconds to minutes to analyse, so the API runs analyses as jobs
 outside the request (see :mod:`supply.api.analysis_jobs`) and keeps their state and results here,
@@ -7,6 +8,8 @@ in a folder every server process of the host shares (``<data dir>/analyses/``):
     <id>/state.json   {"id", "kind", "arguments", "status", "progress", "user", "owner", times, "error"}
     <id>/result.json  the same JSON ``jungong coverage --json`` / ``jungong robustness --json`` print
     <id>/map.html     the coverage map (kind ``map``)
+    <id>/scenario.toml  the uploaded scenario of a simulated drill (kinds ``drill``, ``improve``:
+                      :mod:`supply.core.drill_analyses`)
 
 An analysis's id is the hash of the network's content (:func:`supply.core.network_cache.cache_key`)
 and of its normalised arguments, so an identical request finds the finished result (answered at
@@ -33,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from supply.core.coverage import parse_thresholds
 from supply.core.errors import (
@@ -54,12 +57,26 @@ except ImportError:  # pragma: no cover - not POSIX: one process per host is ass
 KINDS = ("coverage", "robustness", "map")
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed", "cancelled")
+#: An uploaded scenario's text, beside its simulated drill's state.
+SCENARIO_FILE = "scenario.toml"
 #: Seconds a refused caller is told to wait before retrying (``Retry-After``).
 RETRY_AFTER = 10
 
 
 class Cancelled(Exception):
     """The analysis was cancelled while its job ran: stop."""
+
+
+class Args(Protocol):
+    """An analysis's arguments: :class:`AnalysisArgs`, or a simulated drill's
+    (:class:`supply.core.drill_analyses.SimulationArgs`)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+    def key(self, network_key: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,20 @@ class AnalysisStore:
         except (OSError, ValueError):
             return None
 
+    def scenario_text(self, analysis_id: str) -> str | None:
+        """The uploaded scenario a simulated drill ran on (``None`` for a built-in one)."""
+        try:
+            return (self._dir(analysis_id) / SCENARIO_FILE).read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def recent(self, kinds: tuple[str, ...], limit: int = 50) -> list[dict[str, Any]]:
+        """The states of the latest analyses of ``kinds``, newest first."""
+        if not self.folder.is_dir():
+            return []
+        found = [s for s in self._states() if s["kind"] in kinds]
+        return sorted(found, key=lambda s: s["created_at"], reverse=True)[:limit]
+
     def map_path(self, analysis_id: str) -> Path:
         """The map page of a finished ``map`` analysis (:class:`ConflictError` when there is none yet)."""
         state = self.get(analysis_id)
@@ -190,7 +221,7 @@ class AnalysisStore:
 
     def start(
         self,
-        args: AnalysisArgs,
+        args: Args,
         network_key: str,
         *,
         user: str,
@@ -198,13 +229,14 @@ class AnalysisStore:
         per_user: int,
         overall: int,
         alive: Callable[[str], bool],
+        scenario_text: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """The analysis for ``args`` on this network: ``(state, True)`` when a new job must be submitted.
 
         A finished result or a job still queued or running is returned as it is (``False``); one that
         failed or was cancelled is queued again. Jobs whose owner process is gone count as failed.
         Over ``per_user`` of the caller's own: :class:`TooManyJobsError`; over ``overall``:
-        :class:`ServerBusyError`.
+        :class:`ServerBusyError`. ``scenario_text`` (an uploaded scenario) is kept beside the state.
         """
         analysis_id = args.key(network_key)
         with self._locked():
@@ -228,6 +260,8 @@ class AnalysisStore:
             folder = self._dir(analysis_id)
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
+            if scenario_text is not None:
+                _atomic(folder / SCENARIO_FILE, scenario_text.encode())
             state = {
                 "id": analysis_id,
                 "kind": args.kind,

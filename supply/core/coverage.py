@@ -3,6 +3,12 @@
 A site is *covered* at threshold T when some station that is not offline (and of an allowed
 tier) reaches it within T minutes. Rings are the three goals of the network: 覆盖全市 (city),
 辐射周边 (region), 延伸海上 (sea).
+
+**One rounding.** Travel times are rounded to :data:`DECIMALS` decimal of a minute once, here,
+and that rounded figure is both compared with each threshold and printed (``--json`` gives it as
+is): a site at 120.0 minutes is covered within 120, whatever the unrounded sum of its edges.
+The network analyses that test thresholds (N-1 robustness, siting) compare through
+:func:`within`, so they count as coverage does.
 """
 
 from __future__ import annotations
@@ -18,11 +24,30 @@ from supply.core.network import Network
 from supply.core.scenario import RINGS, TIERS
 
 DEFAULT_THRESHOLDS = (30, 60, 120)
+#: Minutes are rounded to this many decimals before any threshold test, and printed so.
+DECIMALS = 1
+
+
+def within(minutes: np.ndarray, threshold: float) -> np.ndarray:
+    """Whether each travel time, rounded as printed (:data:`DECIMALS`), is within ``threshold`` (inf: never)."""
+    return np.round(minutes, DECIMALS) <= threshold
+
+
+def minutes_text(minutes: float | None, thresholds: Sequence[int]) -> str:
+    """A site's minutes as printed: whole minutes, one decimal where the whole number would put it on the
+    wrong side of a threshold (120.4 → "120.4", uncovered within 120) or a threshold is under 10; "—": unreachable.
+    """
+    if minutes is None:
+        return "—"
+    whole = f"{minutes:.0f}"
+    if any(t < 10 or float(whole) <= t < minutes for t in thresholds):
+        return f"{minutes:.1f}"
+    return whole
 
 
 @dataclass(frozen=True)
 class SiteCoverage:
-    """One site's nearest station and minutes (``None``: no station can reach it)."""
+    """One site's nearest station and minutes, rounded to :data:`DECIMALS` (``None``: no station can reach it)."""
 
     code: str
     ring: str
@@ -63,7 +88,7 @@ class CoverageResult:
                     "code": s.code,
                     "ring": s.ring,
                     "station": s.station,
-                    "minutes": None if s.minutes is None else round(s.minutes, 1),
+                    "minutes": s.minutes,
                 }
                 for s in self.sites
             ],
@@ -114,7 +139,9 @@ def _result(
     thresholds: tuple[int, ...], sites: Sequence, minutes: np.ndarray, stations: Sequence[str | None]
 ) -> CoverageResult:
     rows = [
-        SiteCoverage(s.code, s.ring, st if np.isfinite(m) else None, float(m) if np.isfinite(m) else None)
+        SiteCoverage(s.code, s.ring, st, round(float(m), DECIMALS))
+        if np.isfinite(m)
+        else SiteCoverage(s.code, s.ring, None, None)
         for s, m, st in zip(sites, minutes, stations, strict=True)
     ]
     return CoverageResult(thresholds, rows)

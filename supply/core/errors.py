@@ -101,6 +101,12 @@ class ConflictError(JungongError):
     exit_code = 1
 
 
+class DrillNotReadyError(ConflictError):
+    """A drill's plan or review is asked for while it is still ``planning`` or has ``failed``."""
+
+    exit_code = 2
+
+
 class InsufficientStockError(ConflictError):
     """A movement asks for more than a station has available; carries the figures for any edge to word."""
 
@@ -179,14 +185,14 @@ class RetryLaterError(JungongError):
 
 
 class TooManyJobsError(RetryLaterError):
-    """A caller already has as many background analyses queued or running as one user may (retry later)."""
+    """A caller already has as many background analyses, or drills planning, as one user may (retry later)."""
 
     title = "Too many requests"
     status = 429
 
 
 class ServerBusyError(RetryLaterError):
-    """The server runs as many background analyses as it may at once (retry later)."""
+    """The server runs as many background analyses, or plans as many drills, as it may at once (retry later)."""
 
     title = "Server busy"
     status = 503

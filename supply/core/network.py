@@ -109,6 +109,13 @@ class Network:
         """The link the directed edge ``a → b`` belongs to: what N-1 fails and ``--close`` takes."""
         return self.graph.edges[a, b].get("ref") or f"{a}~{b}"
 
+    def link_names(self, a: str, b: str) -> list[str]:
+        """Every reference ``--close`` takes that closes the edge ``a → b``: its link ref, then each of its
+        names and road numbers (an OSM way's ``name`` and ``ref``, list values included)."""
+        data = self.graph.edges[a, b]
+        names = data.get("labels") or ((data["name"],) if data.get("name") else ())
+        return list(dict.fromkeys([self.link_ref(a, b), *names]))
+
     def disrupted(self, disruptions: Disruptions) -> Network:
         """A new network with ``disruptions`` applied on top of this one's."""
         if not disruptions:

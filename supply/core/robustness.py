@@ -9,17 +9,23 @@ those paths intact), and its failure can only lengthen the paths of the nodes be
 fastest-path forest; so each such link recomputes that subtree alone
 (:class:`~supply.core.graph_index.FastestForest`), and only the sites in it are compared. A link
 is what closing it removes (:meth:`~supply.core.network.Network.link_edges`): a named street or
-a segment, both directions, the same in N-1 as in ``--close``.
+a segment, both directions, the same in N-1 as in ``--close``. Every name and road number of a
+road on some fastest path is tried (:meth:`~supply.core.network.Network.link_names`: an OSM way's
+``name`` and ``ref``, list values included), since closing "M 6098" may close segments no one of
+its names covers; names that close the very same edges are one failure, the others listed in ``also``.
+
+A failure's ``sites_cut`` are the sites reachable before and from no station after; its
+``minutes_added`` is summed over the sites still reachable (a cut site adds no minutes: it is cut).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from supply.core.coverage import check_tiers
+from supply.core.coverage import check_tiers, within
 from supply.core.graph_index import FastestForest
 from supply.core.network import Network
 
@@ -33,6 +39,7 @@ class Failure:
     sites_lost: list[str]  # covered before, not after
     minutes_added: float  # summed over sites still reachable
     sites_cut: list[str]  # reachable before, unreachable from any station after
+    also: list[str] = field(default_factory=list)  # other names of a link that close the same edges
 
     def as_dict(self) -> dict:
         return {
@@ -43,6 +50,7 @@ class Failure:
             "minutes_added": round(self.minutes_added, 1),
             "cut": len(self.sites_cut),
             "sites_cut": self.sites_cut,
+            "also": self.also,
         }
 
 
@@ -81,7 +89,7 @@ def robustness(
     cols = idx.rows(site_codes)
     forest = idx.forest(stations) if stations else None
     base = forest.dist[cols] if forest is not None else np.full(len(cols), np.inf)
-    covered = base <= threshold
+    covered = within(base, threshold)
     failures = []
     if forest is not None:
         forest.watch(cols)
@@ -99,7 +107,7 @@ def robustness(
 def _failure(
     kind: str, ref: str, codes: list[str], base: np.ndarray, after: np.ndarray, covered: np.ndarray, threshold: int
 ) -> Failure:
-    lost = covered & ~(after <= threshold)
+    lost = covered & ~within(after, threshold)
     finite = np.isfinite(after) & np.isfinite(base)
     added = float(np.sum(after[finite] - base[finite]))
     cut = np.isfinite(base) & ~np.isfinite(after)
@@ -121,20 +129,24 @@ def _link_failures(
     """The failure of every link on some site's fastest path, each recomputing only the nodes below it."""
     idx = network.index
     base = forest.dist[cols]
-    refs: dict[str, None] = {}
+    names: dict[str, None] = {}
     for u, v in forest.on_paths_to(cols):
-        refs.setdefault(network.link_ref(idx.nodes[u], idx.nodes[v]))
+        names.update(dict.fromkeys(network.link_names(idx.nodes[u], idx.nodes[v])))
+    same: dict[frozenset[tuple[str, str]], list[str]] = {}  # names that close the same edges: one failure
+    for name in names:
+        same.setdefault(frozenset(network.link_edges(name)), []).append(name)
+    refs = {group[0]: group[1:] for group in same.values()}
     out = []
     failures = (([(idx.position[a], idx.position[b]) for a, b in network.link_edges(ref)], ()) for ref in refs)
     for done, (ref, (hit, after)) in enumerate(zip(refs, forest.remove_many(failures), strict=True), 1):
         if len(hit):
             before = base[hit]
-            lost = (before <= threshold) & ~(after <= threshold)
+            lost = within(before, threshold) & ~within(after, threshold)
             finite = np.isfinite(after) & np.isfinite(before)
             cut = np.isfinite(before) & ~np.isfinite(after)
             picked = [codes[i] for i in hit.tolist()]
             added = float(np.sum(after[finite] - before[finite]))
-            out.append(Failure("link", ref, _codes(picked, lost), added, _codes(picked, cut)))
+            out.append(Failure("link", ref, _codes(picked, lost), added, _codes(picked, cut), refs[ref]))
         if progress is not None:
             progress(done, len(refs))
     return out

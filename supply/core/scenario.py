@@ -8,7 +8,7 @@ duplicates) run on whatever records did validate, so one pass shows every fault.
 ``scenario_from_text(..., confine=folder)`` (the API) keeps ``extends`` and ``graphml`` inside
 ``folder``; its messages name files only relative to it, never a path outside.
 
-Sections owned by other layers (``drill``, ``teams``…) are kept here as raw tables and
+Sections owned by other layers (``drill``, ``improve``, ``teams``…) are kept here as raw tables and
 validated by their owners with :func:`problems_from_validation` so the format stays one.
 
 This module holds the whole document (:class:`Scenario`) and its loaders, and is the one to
@@ -94,6 +94,7 @@ class Scenario(Strict):
     factors: dict[str, Any] = Field(default_factory=dict)
     items: list[dict[str, Any]] = Field(default_factory=list)
     drill: dict[str, Any] | None = None
+    improve: dict[str, Any] | None = None  # ``[improve.costs]``: validated by simulation.improve_costs
     teams: list[dict[str, Any]] = Field(default_factory=list)
     source: str = Field(default="<scenario>", exclude=True)
     #: The GeoJSON of ``[scenario] outline``, read and checked when the file was loaded.

@@ -10,8 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from supply.core.errors import InvalidArgumentError
 
 
 def _builtin_scenarios() -> Path:
@@ -38,6 +40,12 @@ class Settings(BaseSettings):
     idempotency_hours: float = Field(
         default=72, gt=0, le=24 * 365, description="an Idempotency-Key's first answer is kept (and replayed) this long"
     )
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="a console session ends this many hours after its sign-in"
+    )
+    session_idle_minutes: float = Field(
+        default=30, gt=0, le=24 * 60, description="a console session unused this many minutes ends"
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1_000, description="larger request bodies get 413")
     max_sync_bytes: int = Field(
         default=64_000_000, ge=1_000, description="larger sync bundles pushed to /sync/push get 413 (carry a file)"
@@ -51,6 +59,12 @@ class Settings(BaseSettings):
         description="the most simulated events (replications × arrivals and events) a drill may cost",
     )
     drill_workers: int = Field(default=2, ge=1, le=64, description="processes of the server's drill planning pool")
+    drill_queue: int = Field(
+        default=8, ge=1, le=1_000, description="drills planning at once in all (more: 503 + Retry-After)"
+    )
+    drill_queue_per_user: int = Field(
+        default=2, ge=1, le=1_000, description="drills one user may have planning at once (more: 429 + Retry-After)"
+    )
     cluster: str | None = Field(default=None, description="a Dask scheduler (tcp://host:8786) for drill planning")
     analysis_jobs: int = Field(
         default=4, ge=1, le=256, description="background analyses (coverage, N-1, maps) queued or running at once"
@@ -62,6 +76,16 @@ class Settings(BaseSettings):
     sync_passphrase: SecretStr | None = Field(
         default=None, description="encrypts this database's sync signing key at rest; needed to sign bundles"
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            msg = f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)"
+            raise ValueError(msg) from None
+        return value
 
     @property
     def tz(self) -> ZoneInfo:
@@ -83,7 +107,21 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'jungong.db'}"
 
 
+def settings_error(exc: ValidationError) -> InvalidArgumentError:
+    """Every bad setting at once, each named by its environment variable, as one line."""
+    faults = []
+    for error in exc.errors():
+        name = "JUNGONG_" + "_".join(str(part) for part in error["loc"]).upper()
+        value = error.get("input")
+        shown = "" if isinstance(value, dict) else f" = {str(value)[:60]!r}"
+        faults.append(f"{name}{shown}: {error['msg']}")
+    return InvalidArgumentError("bad settings: " + "; ".join(faults))
+
+
 @lru_cache
 def get_settings() -> Settings:
-    """The process's settings, read once."""
-    return Settings()
+    """The process's settings, read once; bad values are an :class:`InvalidArgumentError` naming each."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise settings_error(exc) from None

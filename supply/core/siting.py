@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from supply.core.coverage import within
 from supply.core.errors import InvalidArgumentError
 from supply.core.network import Network
 
@@ -145,8 +146,8 @@ def site_new_points(
     idx = network.index
     stations = network.station_codes()
     before, _ = idx.nearest(stations, site_codes)
-    already = before <= threshold
-    reach = idx.table(list(candidates), site_codes) <= threshold
+    already = within(before, threshold)
+    reach = within(idx.table(list(candidates), site_codes), threshold)
     chosen = greedy_mclp(reach, already, k)
     covered = already | reach[chosen].any(axis=0)
     optimum = optimal = None

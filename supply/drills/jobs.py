@@ -10,8 +10,10 @@ writes nothing more::
         └──► failed (reason: an error, a cancel, a server stopped mid-job)
 
 A job records its owner (``host:pid`` of the server process that runs it). A server process
-starting up claims the ``planning`` drills whose owner is gone (:func:`claim_orphans`) and runs
-them again: the simulation is deterministic (same seed) and units already written are skipped.
+claims the ``planning`` drills whose owner is gone (:func:`claim_orphans`, at start-up and every
+few seconds) and runs them again: the simulation is deterministic (same seed) and units already
+written are skipped; after :data:`MAX_RESUMES` resumes a drill is failed instead. Drills still
+planning are capped per user and in all (:func:`check_queue`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from supply.core.errors import ConflictError
+from supply.core.errors import ConflictError, DrillNotReadyError, ServerBusyError, TooManyJobsError
 from supply.drills.chain import get_drill, require_joint
 from supply.drills.models import Drill
 from supply.service.audit import record
@@ -30,6 +32,10 @@ from supply.service.auth import Caller
 from supply.service.models import table_of, utcnow
 
 _DRILL = table_of(Drill)
+#: How often a drill's planning is resumed after its server process stopped before it is failed.
+MAX_RESUMES = 2
+#: Seconds a caller refused for a full drill queue is told to wait (``Retry-After``).
+QUEUE_RETRY_AFTER = 30
 
 
 def _planning(drill_id: int) -> Any:
@@ -70,16 +76,57 @@ def cancel(session: Session, actor: Caller, drill_id: int) -> Drill:
     return drill
 
 
-def claim_orphans(session: Session, me: str, alive: Callable[[str], bool]) -> list[int]:
-    """Take over the planning drills whose owner is gone; returns their ids (each claimed by one process)."""
-    q = select(Drill.id, Drill.job_owner).where(Drill.status == "planning").order_by(col(Drill.id))
-    claimed: list[int] = []
-    for drill_id, owner in session.exec(q).all():
+def claim_orphans(session: Session, me: str, alive: Callable[[str], bool]) -> list[tuple[int, str]]:
+    """Take over the planning drills whose owner is gone: ``(id, starter)`` of each to resume (each
+    claimed by one process); one interrupted :data:`MAX_RESUMES` times already is failed instead."""
+    q = select(Drill.id, Drill.job_owner, Drill.job, Drill.created_by).where(Drill.status == "planning")
+    claimed: list[tuple[int, str]] = []
+    for drill_id, owner, job, user in session.exec(q.order_by(col(Drill.id))).all():
         if drill_id is None:
             continue
         if owner is not None and alive(owner):
             continue
         stmt = _planning(drill_id).where(_DRILL.c.job_owner.is_(None) if owner is None else _DRILL.c.job_owner == owner)
-        if session.connection().execute(stmt.values(job_owner=me)).rowcount == 1:
-            claimed.append(drill_id)
+        resumes = int((job or {}).get("resumes", 0))
+        if resumes >= MAX_RESUMES:
+            reason = (
+                f"planning was interrupted {resumes + 1} times (the server process running it stopped "
+                f"each time: last {owner or 'unknown'}); start the drill again"
+            )
+            session.connection().execute(stmt.values(status="failed", error=reason, job_owner=None))
+            continue
+        values = {"job_owner": me, "job": {**(job or {}), "resumes": resumes + 1}}
+        if session.connection().execute(stmt.values(**values)).rowcount == 1:
+            claimed.append((drill_id, user))
     return claimed
+
+
+def check_queue(session: Session, user: str, *, per_user: int, overall: int) -> None:
+    """Room for one more drill to plan: at most ``per_user`` of ``user``'s and ``overall`` in all.
+
+    Over ``per_user``: :class:`TooManyJobsError` (429); over ``overall``: :class:`ServerBusyError`
+    (503), both with a ``Retry-After``. Failed, open and closed drills never count.
+    """
+    rows = session.exec(select(Drill.created_by).where(Drill.status == "planning")).all()
+    mine = sum(1 for who in rows if who == user)
+    if mine >= per_user:
+        msg = (
+            f"{user} has {mine} drills planning, the most one user may "
+            f"(setting JUNGONG_DRILL_QUEUE_PER_USER={per_user}); retry when one is open"
+        )
+        raise TooManyJobsError(msg, QUEUE_RETRY_AFTER)
+    if len(rows) >= overall:
+        msg = (
+            f"the server plans {len(rows)} drills, the most it may at once "
+            f"(setting JUNGONG_DRILL_QUEUE={overall}); retry shortly"
+        )
+        raise ServerBusyError(msg, QUEUE_RETRY_AFTER)
+
+
+def require_planned(drill: Drill, what: str) -> None:
+    """A drill's plan and review exist once it is ``open`` or ``closed``: 409 naming its status otherwise."""
+    if drill.status in ("open", "closed"):
+        return
+    why = f": {drill.error}" if drill.status == "failed" and drill.error else ""
+    msg = f"drill {drill.id} is {drill.status}{why}; its {what} exists once it is open"
+    raise DrillNotReadyError(msg)

@@ -6,7 +6,15 @@ drill's delivered dispatches issued, each procedure step's duration, and the ord
 prediction is the action plan stored when the drill started, with its 95% bands (2.5th–97.5th
 percentiles across replications). A figure outside its band is flagged.
 
-* on-time share = units fed within the target ÷ planned units (a unit never fed is not on time);
+* a unit's ``status``: ``on_time`` (fed within the target of its arrival), ``late`` (fed later, or
+  not fed and past its due time), ``missed`` (left unfed), ``pending`` — not fed and not yet due,
+  while the drill runs: due at ``due_at`` = arrival (else planned arrival) + target. A closed
+  drill has nothing pending. Only what is due is judged: a pending unit raises no flag;
+* on-time share = units fed within the target ÷ units due (``units_due``: every unit but the
+  pending; ``null`` while none is due — of a closed drill, every planned unit);
+* the on-time share and the stock drawn are set against their bands once the drill is
+  ``complete`` (closed, or no unit pending): their bands are of the whole drill, so a drill
+  half-way through is not flagged for having drawn half its stock;
 * stock drawn = Σ delivered quantities per station and item (the drill's dispatches, exercise
   book), each item compared with its simulated band per station and in total (``stock[st]["items"]``,
   ``stock_total``); a plan made before those bands existed has only the meals band;
@@ -15,23 +23,28 @@ percentiles across replications). A figure outside its band is flagged.
   review also measures the step the way the simulation does — from the first unit's arrival to
   the last unit fed, known once every unit is fed — and compares that with the band; every other
   step says it has no simulated band (the simulation does not model notices, approvals or alerts).
+
+For people to read, the review carries ``names`` (each station's and item's display name and an
+item's unit) and its times in the configured zone (``as_of``: the time the review judged due-ness
+at — now, or when the drill closed); its ``flags`` use them, with thousands separated.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from supply.core.figures import item_label, number, station_label
 from supply.core.timefmt import local_iso
 from supply.drills import procedure
 from supply.drills.board import drill_units, stock_drawn
-from supply.drills.models import Drill, DrillOrder, OrderEvent
+from supply.drills.models import Drill, DrillOrder, DrillUnit, OrderEvent
 from supply.service.auth import Caller
-from supply.service.models import id_of
+from supply.service.models import Item, Station, id_of, utcnow
 
 
 def _outside(value: float | None, band: list | None) -> bool | None:
@@ -52,16 +65,25 @@ def close_with_review(session: Session, actor: Caller, drill_id: int, tz: ZoneIn
 
 
 def drill_review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
-    """The review stored when the drill closed, else (open, or closed before reviews were stored) computed now."""
+    """The review stored when the drill closed, else (open, or closed before reviews were stored) computed now;
+    409 (:class:`~supply.core.errors.DrillNotReadyError`) for a drill still planning or failed."""
+    from supply.drills.jobs import require_planned
+
+    require_planned(drill, "review")
     return drill.review if drill.review is not None else review(session, drill, tz)
 
 
-def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
-    """The review's figures (JSON); :func:`simulation.review_report.review_html` renders them."""
+def review(session: Session, drill: Drill, tz: ZoneInfo, now: datetime | None = None) -> dict:
+    """The review's figures (JSON); :func:`simulation.review_report.review_html` renders them.
+
+    ``now`` (default: the time of the call) decides which units are due; a closed drill is judged at its close.
+    """
     plan = drill.plan
     target = float(plan["target_minutes"])
+    as_of = drill.closed_at or now or utcnow()
+    closed = drill.closed_at is not None
     planned = {u["code"]: u for u in plan["units"]}
-    units, on_time = [], 0
+    units = []
     for u in drill_units(session, id_of(drill)):
         p = planned.get(u.code, {})
         minutes = None
@@ -71,7 +93,7 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
         if u.arrived_at is not None:
             late_arrival = round((u.arrived_at - u.planned_arrive_at).total_seconds() / 60.0, 2)
         ok = minutes is not None and minutes <= target
-        on_time += ok
+        due_at = (u.arrived_at or u.planned_arrive_at) + timedelta(minutes=target)
         band = (p.get("minutes_to_fed") or {}).get("band95")
         units.append(
             {
@@ -80,14 +102,21 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
                 "arrival_delay_minutes": late_arrival,
                 "minutes_to_fed": minutes,
                 "on_time": ok,
+                "status": _status(u, minutes, ok, due_at, as_of, closed),
+                "arrived_at": local_iso(u.arrived_at, tz),
+                "served_at": local_iso(u.served_at, tz),
+                "due_at": local_iso(due_at, tz),
                 "simulated": p.get("minutes_to_fed"),
                 "outside_band": _outside(minutes, band),
             }
         )
-    share = round(on_time / len(units), 4) if units else None
+    due = [u for u in units if u["status"] != "pending"]
+    share = round(sum(u["on_time"] for u in due) / len(due), 4) if due else None
+    complete = closed or len(due) == len(units)
     sl_band = plan["service_level"]["band95"]
     drawn = stock_drawn(session, id_of(drill))
-    stock, stock_total = _stock(plan, drawn)
+    stock, stock_total = _stock(plan, drawn, compare=complete)
+    names = _names(session, units, stock, stock_total)
     progress = [{**asdict(p), "done_at": local_iso(p.done_at, tz)} for p in procedure.procedure(session, drill)]
     steps = _steps(progress, plan, units_times(session, id_of(drill)))
     orders = list(session.exec(select(DrillOrder).where(DrillOrder.drill_id == drill.id)))
@@ -101,39 +130,18 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
     by_status: dict[str, int] = {}
     for o in orders:
         by_status[o.status] = by_status.get(o.status, 0) + 1
-    flags = [
-        f"unit {u['code']}: {u['minutes_to_fed']:g} minutes to fed, outside the simulated 95% band "
-        f"{u['simulated']['band95'][0]:g}–{u['simulated']['band95'][1]:g}"
-        for u in units
-        if u["outside_band"]
-    ]
-    if _outside(share, sl_band):
-        flags.append(f"on-time share {share:.0%} outside the simulated 95% band {sl_band[0]:.0%}–{sl_band[1]:.0%}")
-    flags += [
-        f"{where}: {c['drawn']:g} {item} drawn, outside the simulated 95% band "
-        f"{c['simulated']['band95'][0]:g}–{c['simulated']['band95'][1]:g}"
-        for where, items in [*((f"station {st}", s["items"]) for st, s in stock.items()), ("all stations", stock_total)]
-        for item, c in items.items()
-        if c["outside_band"]
-    ]
-    flags += [
-        f"step {s['step']}: {s['actual_minutes']:g} minutes against a target of {s['target_minutes']:g}"
-        for s in steps
-        if s["over_target"]
-    ]
-    flags += [
-        f"step {s['step']}: {s['measured_minutes']:g} minutes ({s['simulated_measure']}), outside the "
-        f"simulated 95% band {s['simulated']['band95'][0]:g}–{s['simulated']['band95'][1]:g}"
-        for s in steps
-        if s["outside_band"]
-    ]
+    on_time_outside = _outside(share, sl_band) if complete else None
     return {
         "drill": _drill(drill, tz),
         "exercise": True,
         "target_minutes": target,
+        "as_of": local_iso(as_of, tz),
+        "complete": complete,
         "on_time_share": share,
+        "units_due": len(due),
+        "units_pending": len(units) - len(due),
         "simulated_on_time_share": plan["service_level"],
-        "on_time_outside_band": _outside(share, sl_band),
+        "on_time_outside_band": on_time_outside,
         "units": units,
         "stock": stock,
         "stock_total": stock_total,
@@ -148,9 +156,83 @@ def review(session: Session, drill: Drill, tz: ZoneInfo) -> dict:
                 if o.status == "refused"
             ],
         },
-        "flags": flags,
+        "flags": _flags(units, share, on_time_outside, sl_band, stock, stock_total, steps, names, target),
+        "names": names,
         "risks": plan["risks"],
     }
+
+
+def _status(u: DrillUnit, minutes: float | None, ok: bool, due_at: datetime, now: datetime, closed: bool) -> str:
+    """``on_time``, ``late``, ``missed`` or ``pending`` (see the module docstring)."""
+    if minutes is not None:
+        return "on_time" if ok else "late"
+    if u.departed_at is not None:
+        return "missed"
+    return "late" if closed or now >= due_at else "pending"
+
+
+def _names(session: Session, units: list[dict], stock: dict, stock_total: dict) -> dict:
+    """Display names of the stations and items the review shows: ``{"stations": {code: name}, "items": {...}}``."""
+    codes = {u["station"] for u in units if u["station"]} | set(stock)
+    stations: list[Station] = list(session.exec(select(Station).where(col(Station.code).in_(codes)))) if codes else []
+    items = set(stock_total) | {k for s in stock.values() for k in s["items"]}
+    rows: list[Item] = list(session.exec(select(Item).where(col(Item.code).in_(items)))) if items else []
+    return {
+        "stations": {s.code: s.name for s in stations},
+        "items": {i.code: {"name": i.name, "unit": i.unit} for i in rows},
+    }
+
+
+def _flags(
+    units: list[dict],
+    share: float | None,
+    on_time_outside: bool | None,
+    sl_band: list,
+    stock: dict,
+    stock_total: dict,
+    steps: list[dict],
+    names: dict,
+    target: float,
+) -> list[str]:
+    """Every figure that is due and outside its band or over its target, in words (display names, numbers)."""
+    flags = []
+    for u in units:
+        where = f" at {station_label(u['station'], names)}" if u["station"] else ""
+        if u["outside_band"]:
+            lo, hi = u["simulated"]["band95"]
+            flags.append(
+                f"unit {u['code']}{where}: {number(u['minutes_to_fed'])} minutes to fed, outside the simulated "
+                f"95% band {number(lo)}–{number(hi)}"
+            )
+        elif u["status"] in ("late", "missed") and u["minutes_to_fed"] is None:
+            what = "left unfed" if u["status"] == "missed" else "not fed"
+            flags.append(f"unit {u['code']}{where}: {what}, past its {number(target)}-minute target")
+    if on_time_outside:
+        flags.append(f"on-time share {share:.0%} outside the simulated 95% band {sl_band[0]:.0%}–{sl_band[1]:.0%}")
+    for where, items in [
+        *((f"station {station_label(st, names)}", s["items"]) for st, s in stock.items()),
+        ("all stations", stock_total),
+    ]:
+        for item, c in items.items():
+            if c["outside_band"]:
+                name, unit = item_label(item, names)
+                lo, hi = c["simulated"]["band95"]
+                flags.append(
+                    f"{where}: {number(c['drawn'])} {unit} {name} drawn, outside the simulated 95% band "
+                    f"{number(lo)}–{number(hi)} {unit}".replace("  ", " ")
+                )
+    flags += [
+        f"step {s['step']}: {number(s['actual_minutes'])} minutes against a target of {number(s['target_minutes'])}"
+        for s in steps
+        if s["over_target"]
+    ]
+    flags += [
+        f"step {s['step']}: {number(s['measured_minutes'])} minutes ({s['simulated_measure']}), outside the "
+        f"simulated 95% band {number(s['simulated']['band95'][0])}–{number(s['simulated']['band95'][1])}"
+        for s in steps
+        if s["outside_band"]
+    ]
+    return flags
 
 
 def _drill(drill: Drill, tz: ZoneInfo) -> dict:
@@ -168,13 +250,14 @@ def _drill(drill: Drill, tz: ZoneInfo) -> dict:
     }
 
 
-def _item(drawn: float, sim: dict | None) -> dict:
-    band = sim["band95"] if sim and sim.get("mean") is not None else None
+def _item(drawn: float, sim: dict | None, compare: bool = True) -> dict:
+    band = sim["band95"] if sim and sim.get("mean") is not None and compare else None
     return {"drawn": round(drawn, 3), "simulated": sim, "outside_band": _outside(drawn, band)}
 
 
-def _stock(plan: dict, drawn: dict[str, dict[str, float]]) -> tuple[dict, dict]:
-    """Per station (drawn in reality or in the simulation) and in total: each item against its band."""
+def _stock(plan: dict, drawn: dict[str, dict[str, float]], *, compare: bool = True) -> tuple[dict, dict]:
+    """Per station (drawn in reality or in the simulation) and in total: each item against its band
+    (``compare=False`` while the drill runs with units pending: ``outside_band`` is null)."""
     meals_band = plan.get("meals_drawn", {})
     bands = plan.get("bands", {})
     per_station = bands.get("stock_drawn", {})
@@ -189,15 +272,16 @@ def _stock(plan: dict, drawn: dict[str, dict[str, float]]) -> tuple[dict, dict]:
             "drawn": real,
             "meals": meals,
             "simulated_meals": sim,
-            "outside_band": _outside(meals, sim["band95"] if sim else None),
-            "items": {k: _item(real.get(k, 0.0), sims.get(k)) for k in sorted(set(real) | set(sims))},
+            "outside_band": _outside(meals, sim["band95"] if sim and compare else None),
+            "items": {k: _item(real.get(k, 0.0), sims.get(k), compare) for k in sorted(set(real) | set(sims))},
         }
     totals: dict[str, float] = {}
     for items in drawn.values():
         for k, q in items.items():
             totals[k] = totals.get(k, 0.0) + q
     sim_total = bands.get("stock_drawn_total", {})
-    return stock, {k: _item(totals.get(k, 0.0), sim_total.get(k)) for k in sorted(set(totals) | set(sim_total))}
+    codes = sorted(set(totals) | set(sim_total))
+    return stock, {k: _item(totals.get(k, 0.0), sim_total.get(k), compare) for k in codes}
 
 
 def _serving_minutes(times: list[tuple[datetime | None, datetime | None]]) -> float | None:

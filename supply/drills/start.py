@@ -9,8 +9,9 @@ A drill starts in two parts, so no request waits for a simulation (see :mod:`sup
 * :func:`write_units` (the job, one transaction per batch of units, so no transaction holds the
   write lock for long): one exercise-marked support request per planned unit (at its site) and
   one *proposed* dispatch from the station the plan chose (nothing is reserved until an officer
-  confirms it). A batch skips units already written, so a resumed job never writes twice; then
-  :func:`~supply.drills.jobs.finish` opens the drill.
+  confirms it) — none for a unit the plan cannot serve before it must leave (``feasible: false``):
+  its request says why, and no station is proposed. A batch skips units already written, so a
+  resumed job never writes twice; then :func:`~supply.drills.jobs.finish` opens the drill.
 
 Everything it writes is exercise-marked, so it never enters real reports.
 """
@@ -157,7 +158,7 @@ def write_units(session: Session, drill: Drill, actor: str, units: list[dict], f
             req = create_request(session, actor, _request_in(id_of(drill), start, u), factors)
             req_id = req.id
             lines = [LineIn(item=k, quantity=v) for k, v in sorted(req.needs.items()) if v > 0]
-            if u["station"] and lines:
+            if u["station"] and lines and u.get("feasible", True):
                 create_dispatch(
                     session, actor, DispatchIn(request_id=req.id, station=u["station"], lines=lines), proposed=True
                 )
@@ -190,11 +191,19 @@ def _request_in(drill_id: int, start: datetime, u: dict) -> RequestIn:
             arrive_at=start + timedelta(minutes=u["arrive_minute"]),
             dwell_minutes=min(int(u["dwell_minutes"] or 30), 10_080),
             exercise=True,
-            note=f"drill {drill_id}: planned unit {u['code']}",
+            note=_note(drill_id, u),
         )
     except ValidationError as exc:
         msg = f"unit {u['code']}: cannot become a support request: {exc.errors()[0]['msg']}"
         raise InvalidArgumentError(msg) from None
+
+
+def _note(drill_id: int, u: dict) -> str:
+    """The request's note: the drill and unit, and why a unit the plan cannot serve has no dispatch (≤ 500)."""
+    note = f"drill {drill_id}: planned unit {u['code']}"
+    if not u.get("feasible", True):
+        note += f"; CANNOT BE SERVED, no dispatch proposed: {u.get('infeasible_reason') or 'see the plan'}"
+    return note[:500]
 
 
 def _at(start: datetime, minute: float | None) -> datetime | None:

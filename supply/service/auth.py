@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import IntegrityError
@@ -109,7 +109,8 @@ class Caller(NamedTuple):
 
 
 _USERS = table_of(User)
-_COLUMNS = (
+#: What :func:`caller_of` needs of a user's row (a console session's lookup selects them too).
+CALLER_COLUMNS = (
     _USERS.c.id,
     _USERS.c.name,
     _USERS.c.role,
@@ -117,7 +118,7 @@ _COLUMNS = (
     _USERS.c.token_expires_at,
     _USERS.c.revoked_at,
 )
-_CALLER = select(*_COLUMNS).where(_USERS.c.token_hash == bindparam("token_hash"))  # type: ignore[call-overload]  # sqlmodel.select has no overload for a column list built at run time
+_CALLER = select(*CALLER_COLUMNS).where(_USERS.c.token_hash == bindparam("token_hash"))  # type: ignore[call-overload]  # sqlmodel.select has no overload for a column list built at run time
 
 
 def authenticate(conn: Connection, authorization: str | None) -> Caller:
@@ -130,16 +131,21 @@ def authenticate(conn: Connection, authorization: str | None) -> Caller:
     if row is None:
         msg = "invalid token"
         raise NotAuthenticatedError(msg)
+    return caller_of(row)
+
+
+def caller_of(row: Any) -> Caller:
+    """The caller of a row of :data:`CALLER_COLUMNS`, unless their token was revoked or has expired."""
     if row.revoked_at is not None:
         msg = "this token was revoked"
         raise NotAuthenticatedError(msg)
-    if row.token_expires_at is not None and _aware(row.token_expires_at) <= utcnow():
+    if row.token_expires_at is not None and as_utc(row.token_expires_at) <= utcnow():
         msg = "this token has expired: ask an admin for a new user"
         raise NotAuthenticatedError(msg)
     return Caller(row.id, row.name, row.role, row.station)
 
 
-def _aware(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
     """Core selects bypass the ORM's UTC type on SQLite: naive values are UTC."""
     from datetime import UTC
 

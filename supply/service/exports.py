@@ -1,4 +1,9 @@
-"""CSV exports for the paper log: stock per station and the dispatch log, line by line."""
+"""CSV exports for the paper log: stock per station and the dispatch log, line by line.
+
+A text cell a spreadsheet would read as a formula — one starting with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return (a unit named ``=HYPERLINK(…)``) — is written with a leading ``'``,
+so it opens as the text that was typed (OWASP's CSV injection advice); numbers are left alone.
+"""
 
 from __future__ import annotations
 
@@ -32,12 +37,26 @@ DISPATCH_COLUMNS = (
 )
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: Any) -> Any:
+    """``value`` as a spreadsheet shows it typed: a text starting like a formula gets a leading ``'``."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+
+
+#: Rows end with a mark no text can hold (NUL is refused in every field), made ``\n`` at the end: the
+#: writer quotes a cell holding any character of its line ending, so a ``\r`` typed in a cell is
+#: quoted too (with ``\n`` alone it would be written bare, and split the row in a spreadsheet).
+_ROW_END = "\r\n\x00"
+
+
 def _csv(columns: tuple[str, ...], rows: list[dict]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator=_ROW_END, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    writer.writerows({k: text_cell(v) for k, v in row.items()} for row in rows)
+    return buf.getvalue().replace(_ROW_END, "\n")
 
 
 def stock_csv(session: Session, *, exercise: bool = False, window_days: int = 7) -> str:

@@ -220,6 +220,20 @@ class User(SQLModel, table=True):
     revoked_at: datetime | None = maybe_ts_field()
 
 
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in console session: only the SHA-256 of its random id is stored (the id lives in the
+    browser's cookie alone); it ends at ``expires_at``, after ``idle`` minutes unused, or at sign-out."""
+
+    __tablename__ = "console_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_hash: str = Field(unique=True, index=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = ts_field()
+    last_seen_at: datetime = ts_field()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
 class SupportRequest(SQLModel, table=True):
     """A support request (保障需求), shaped like a movement-plan line."""
 

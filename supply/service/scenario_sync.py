@@ -25,6 +25,15 @@ from supply.service.models import Item, Meta, Movement, ReorderLevel, Site, Stat
 log = logging.getLogger(__name__)
 
 CAPACITY_KEYS = ("seats", "meals_per_hour", "beds", "refuel_bays", "field_kitchens", "water_trucks", "fuel_trucks")
+#: Rates, not counts; every other capacity counts whole things (seats, beds, bays, kitchens, trucks).
+RATE_KEYS = frozenset({"meals_per_hour"})
+
+
+def whole_counts(capacity: dict[str, float]) -> dict[str, float]:
+    """A station's capacities with its counts as whole numbers (``1500``, never ``1500.0``), rates as they are."""
+    return {k: int(v) if k not in RATE_KEYS and float(v).is_integer() else v for k, v in capacity.items()}
+
+
 BOOKS = (False, True)
 
 
@@ -50,7 +59,7 @@ def sync_scenario(session: Session, scenario: Scenario, text: str, *, actor: str
     for spec in items:
         session.merge(Item(code=spec.code, name=spec.name, unit=spec.unit))
     for st in scenario.stations:
-        capacity = {k: float(getattr(st, k)) for k in CAPACITY_KEYS}
+        capacity = whole_counts({k: getattr(st, k) for k in CAPACITY_KEYS})
         session.merge(
             Station(code=st.code, name=st.name or st.code, tier=st.tier, lat=st.lat, lon=st.lon, capacity=capacity)
         )

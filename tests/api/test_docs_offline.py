@@ -22,9 +22,11 @@ def test_serve_prints_its_urls_and_logs_each_request(live):
             break
         time.sleep(0.1)
     assert f"console:  {live.base}/console/" in text and f"API docs: {live.base}/docs" in text
-    assert re.search(r"INFO GET /stations 200 \d+\.\d ms planner-1$", text, re.M), text[-2000:]
-    assert re.search(r"INFO GET /stations/NOPE 404 \d+\.\d ms planner-1$", text, re.M)
-    assert re.search(r"INFO GET /health 200 \d+\.\d ms -$", text, re.M)
+    assert re.search(r"INFO jungong\.access [0-9a-f]{16} GET /stations 200 \d+\.\d ms planner-1$", text, re.M), text[
+        -2000:
+    ]
+    assert re.search(r"INFO jungong\.access [0-9a-f]{16} GET /stations/NOPE 404 \d+\.\d ms planner-1$", text, re.M)
+    assert re.search(r"INFO jungong\.access [0-9a-f]{16} GET /health 200 \d+\.\d ms -$", text, re.M)
 
 
 def test_docs_pages_do_not_name_a_cdn(client):

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.api.drill_helpers import NEEDS, at, drill_body, post_drill, start_at
+from supply.drills.models import Drill
+from supply.drills.review import review
+from supply.service.db import make_engine, write_session
+from tests.api.drill_helpers import NEEDS, SMALL_DRILL, at, drill_body, post_drill, start_at
 
 UNKNOWN_SITE = """[scenario]
 extends = "../guangzhou.toml"
@@ -380,9 +384,10 @@ def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client
         "water_l": True,
         "diesel_l": False,
     }
-    assert "station GZ-HUB: 3420 water_l drawn, outside the simulated 95% band 1140–1140" in rv["flags"]
-    assert "all stations: 3420 water_l drawn, outside the simulated 95% band 1140–1140" in rv["flags"]
-    assert not any("meals drawn" in f or "diesel_l drawn" in f for f in rv["flags"])
+    hub_name = "GZ-HUB " + rv["names"]["stations"]["GZ-HUB"]  # display names, thousands separated, units
+    water = "3,420 L drinking water (饮用水) drawn, outside the simulated 95% band 1,140–1,140 L"
+    assert f"station {hub_name}: {water}" in rv["flags"] and f"all stations: {water}" in rv["flags"]
+    assert not any("meals" in f or "diesel" in f for f in rv["flags"])
     assert (hub["meals"], hub["outside_band"]) == (300.0, False)  # the older keys stay
     # serving: simulated from U1's arrival (minute 120) to the last fed; each unit's fed time is one value
     fed = max(u["arrive_minute"] + u["minutes_to_fed"]["mean"] for u in plan["units"])
@@ -396,4 +401,54 @@ def test_review_compares_every_item_drawn_and_the_serving_step_with_bands(client
         assert steps[name]["simulated"] is None and steps[name]["outside_band"] is None
         assert "no simulated band" in steps[name]["note"] and "target only" in steps[name]["note"]
     page = client.get(f"/drills/{d}/review", params={"format": "html"}, headers=h).text
-    assert "water_l" in page and "no simulated band" in page and "<script" not in page and "http" not in page
+    assert "drinking water (饮用水)" in page and "3,420 L" in page and "no simulated band" in page
+    assert "<script" not in page and "http" not in page
+
+
+def test_a_unit_that_cannot_be_served_gets_a_request_but_no_dispatch(client, db):
+    """Hand-built: U3 halts 5 minutes, shorter than one meal — the plan never schedules it, so the live drill
+    records its request (saying why) and proposes no dispatch for it, and draws no stock for it."""
+    halt = '\n[[drill.units]]\ncode = "U3"\nheadcount = 50\nsite = "GZ-RAIL"\narrive = 150\ndwell_minutes = 5\n'
+    toml = SMALL_DRILL.replace("[[teams]]", halt + "\n[[teams]]", 1)
+    drill = post_drill(client, drill_body(start_at(), scenario_toml=toml), db.headers("commander"))
+    assert drill["status"] == "open", drill
+    h = db.headers()
+    plan = client.get(f"/drills/{drill['id']}/plan", headers=h).json()
+    u3 = next(u for u in plan["units"] if u["code"] == "U3")
+    assert (u3["feasible"], u3["scheduled"], u3["station"]) == (False, False, None)
+    assert all(d["unit"] != "U3" for d in plan["departures"])
+    assert len(drill["dispatches"]) == 2  # U1 and U2 only
+    reqs = {r["unit"]: r for r in client.get("/requests", params={"exercise": True}, headers=h).json()}
+    assert "CANNOT BE SERVED, no dispatch proposed: U3 stops 5 min" in reqs["U3"]["note"]
+    draw = sum(row["meals"] for rows in plan["stock_draw"].values() for row in rows)
+    assert draw == 300.0  # U1's 200 and U2's 100 meals; none of U3's 50
+
+
+def test_review_of_an_open_drill_judges_only_what_is_due(client, db):
+    """Hand-built: started an hour ago, U1 is due at minute 165 and U2 at 225 — nothing is due yet, so both are
+    pending and nothing is flagged; fed and past due, they are judged (U1 on time, U2 never fed: late)."""
+    drill, s = start(client, db)
+    d, h = drill["id"], db.headers()
+    rv = client.get(f"/drills/{d}/review", headers=h).json()
+    assert [(u["code"], u["status"]) for u in rv["units"]] == [("U1", "pending"), ("U2", "pending")]
+    assert (rv["units_due"], rv["units_pending"], rv["on_time_share"], rv["complete"]) == (0, 2, None, False)
+    assert rv["flags"] == [] and rv["on_time_outside_band"] is None
+    assert all(c["outside_band"] is None for c in rv["stock"]["GZ-HUB"]["items"].values())
+    due = datetime.fromisoformat(rv["units"][0]["due_at"])
+    assert due == datetime.fromisoformat(at(s, 165)) and due.utcoffset() == timedelta(hours=8)  # local time
+    assert rv["names"]["stations"]["GZ-HUB"] != "GZ-HUB"
+    page = client.get(f"/drills/{d}/review", params={"format": "html"}, headers=h).text
+    assert "pending — due" in page and "<span class='bad'>no</span>" not in page and "2 not yet due" in page
+    # an hour and a half later: U1 fed in 30 min; U2 (due at 225) still not fed past its due time
+    r = client.post(f"/drills/{d}/units/U1/times", json={"arrived_at": at(s, 120), "served_at": at(s, 150)}, headers=h)
+    assert r.status_code == 200
+    engine = make_engine(db.url)
+    try:
+        with write_session(engine) as session:
+            later = review(session, session.get(Drill, d), ZoneInfo("Asia/Shanghai"), now=s + timedelta(minutes=240))
+    finally:
+        engine.dispose()
+    assert [(u["code"], u["status"]) for u in later["units"]] == [("U1", "on_time"), ("U2", "late")]
+    assert (later["units_due"], later["on_time_share"], later["complete"]) == (2, 0.5, True)
+    hub = "GZ-HUB " + later["names"]["stations"]["GZ-HUB"]
+    assert f"unit U2 at {hub}: not fed, past its 45-minute target" in later["flags"]

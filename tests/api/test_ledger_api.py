@@ -19,8 +19,10 @@ def test_stations_list_and_one(client, db):
     rows = client.get("/stations", headers=db.headers("commander")).json()
     assert [r["code"] for r in rows] == sorted(s.code for s in load_scenario(GUANGZHOU).stations)
     assert {"code", "name", "tier", "capacity"} <= set(rows[0])
-    hub = client.get("/stations/GZ-HUB", headers=db.headers()).json()
+    res = client.get("/stations/GZ-HUB", headers=db.headers())
+    hub = res.json()
     assert hub["tier"] == "hub" and hub["capacity"]["seats"] == 1500
+    assert '"seats":1500,' in res.text and '"refuel_bays":8,' in res.text  # counts are whole: never 1500.0
     res = client.get("/stations/GZ-HUBB", headers=db.headers())
     assert res.status_code == 404 and res.headers["content-type"] == PROBLEM
     assert res.json()["suggestions"] == ["GZ-HUB"]
@@ -175,3 +177,12 @@ def test_alerts_low_days_of_supply(client, db):
     assert kinds == {("GZ-HUB", "meals", "low_days_of_supply"), ("GZ-HUB", "meals", "below_reorder_level")}
     dos = next(a for a in client.get("/alerts", headers=h).json() if a["kind"] == "low_days_of_supply")
     assert dos["days_of_supply"] == pytest.approx(0.5)
+
+
+def test_station_counts_stored_as_floats_read_whole():
+    """Stations loaded before counts were stored whole (1500.0) still show whole seats; rates stay rates."""
+    from supply.service.scenario_sync import whole_counts
+
+    got = whole_counts({"seats": 1500.0, "refuel_bays": 8.0, "meals_per_hour": 3000.0, "beds": 2.5})
+    assert got == {"seats": 1500, "refuel_bays": 8, "meals_per_hour": 3000.0, "beds": 2.5}
+    assert isinstance(got["seats"], int) and isinstance(got["meals_per_hour"], float)

@@ -53,8 +53,27 @@ def test_a_node_token_opens_no_console_page(client, db):
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     refused = client.post("/console/signin", data={"token": db.tokens["node"], "csrf": csrf})
     assert refused.status_code == 403 and "jg_session" not in refused.cookies
-    client.cookies.set("jg_session", db.tokens["node"], path="/console")
+    client.cookies.set("jg_session", db.tokens["node"], path="/console")  # a token is no session
+    assert client.get("/console/stations", follow_redirects=False).headers["location"].startswith("/console/?next=")
+    client.cookies.set("jg_session", open_node_session(db), path="/console")  # a node's session, were there one
     assert client.get("/console/stations").status_code == 403
+
+
+def open_node_session(db) -> str:
+    """A console session for the node user, opened behind the sign-in page's back."""
+    from sqlalchemy import select
+
+    from supply.service.console_sessions import open_session
+    from supply.service.db import make_engine
+    from supply.service.models import User
+
+    engine = make_engine(db.url)
+    try:
+        with engine.begin() as conn:
+            uid = conn.execute(select(User.id).where(User.role == "node")).scalar_one()
+            return open_session(conn, uid, hours=1, idle_minutes=30, replaces=None)
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.slow

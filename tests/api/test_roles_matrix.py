@@ -39,6 +39,8 @@ WRITE_ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("post", "/drills/{drill_id}/units/{code}/times"): None,
     ("post", "/analyses"): set(ROLES),  # analyses write nothing to the books: every reader may run them
     ("post", "/analyses/{analysis_id}/cancel"): None,  # whoever started it, or an admin
+    ("post", "/analyses/drill"): {"planner", "commander", "admin"},  # simulated drills: the planners' tool
+    ("post", "/analyses/improve"): {"planner", "commander", "admin"},
     ("post", "/sync/push"): {"admin"},  # and a station's node (tests/api/test_sync_api.py)
 }
 

@@ -98,6 +98,9 @@ def test_compare_two_plans(tmp_path):
     assert data["a"]["replications"] == data["b"]["replications"] == 6
     table = run(a, "--compare", b, "-w", "1")
     assert "significant" in table.stdout and "Welch" in table.stdout
+    assert "None" not in table.stdout and "planned_units_on_time" not in table.stdout  # names, not keys
+    assert "Planned units on time" in table.stdout and re.search(r"p (<|=) 0\.\d+", table.stdout)
+    assert re.search(r"\d+\.\d%", table.stdout) and "percentage points" in table.stdout
 
 
 def test_map_option_calls_the_maps_package(tmp_path):
@@ -213,8 +216,9 @@ def test_improve_json_text_and_report(tmp_path):
     out = tmp_path / "improve.html"
     text = runner.invoke(app, ["improve", str(path), "-n", "6", "-w", "1", "--report", str(out)])
     assert text.exit_code == 0, text.output
-    assert " 1. add 3 refuel bays at H" in text.stdout and "Goal reached with 1 change(s)." in text.stdout
-    assert "The smallest change that fixes it" in out.read_text(encoding="utf-8")
+    assert " 1. add 3 refuel bays at H" in text.stdout and "Goal reached with 1 step(s), total cost 75." in text.stdout
+    html_text = out.read_text(encoding="utf-8")
+    assert "What to change, at the least cost" in html_text and "add 3 refuel bays at H (cost 75)" in html_text
     drill = run(path, "-n", "6", "-w", "1", "--improve", "--report", tmp_path / "drill.html")
     assert drill.exit_code == 0, drill.output
     assert "add 3 refuel bays at H" in drill.stdout

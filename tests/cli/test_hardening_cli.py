@@ -80,8 +80,11 @@ def test_unreachable_postgres_exit_2():
     assert "Traceback" not in r
 
 
-def test_users_list_and_revoke(tmp_path):
+def test_users_list_and_revoke(tmp_path, tiny_path):
     db = f"sqlite:///{tmp_path / 'u.db'}"
+    fails_cleanly(["users", "add", "wang", "--db", db], "run `jungong db init`")  # only `db init` creates a database
+    assert not (tmp_path / "u.db").exists()
+    assert runner.invoke(app, ["db", "init", str(tiny_path), "--db", db]).exit_code == 0
     added = runner.invoke(app, ["users", "add", "wang", "--role", "officer", "--db", db])
     assert added.exit_code == 0 and "expires" in added.output
     token = added.output.strip().splitlines()[-1]

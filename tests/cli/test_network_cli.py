@@ -8,7 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from supply.cli import app
+from supply.core.network import Disruptions, build_network
+from supply.core.robustness import robustness
+from supply.core.scenario import load_scenario
 from tests.conftest import TINY, write
+from tests.core.test_osm import ref_scenario
 
 runner = CliRunner()
 
@@ -117,3 +121,31 @@ def test_robustness_and_site_tables_on_guangzhou():
     res = run("site", "--add", "2", "--minutes", "30")
     assert res.exit_code == 0, res.output
     assert "Exact optimum" in res.stdout
+
+
+def test_coverage_one_rounding_compares_as_it_prints(tiny_path):
+    """Hand-built: P~S-REG (25 min) slowed ×1.2016 puts S-REG at 30.04 min — printed 30 and covered
+    within 30 (it was listed uncovered); slowed ×1.216 (30.4 min) it is uncovered and printed 30.4, not 30."""
+    res = run("coverage", tiny_path, "--minutes", "30", "--slow", "P~S-REG=1.2016")
+    assert res.exit_code == 0, res.output
+    row = next(line for line in res.stdout.splitlines() if line.startswith("│ S-REG"))
+    assert row.split("│")[4].strip() == "30"
+    assert "uncovered within 30 min: none" in res.stdout
+    data = json.loads(run("coverage", tiny_path, "--minutes", "30", "--slow", "P~S-REG=1.2016", "--json").stdout)
+    assert {"code": "S-REG", "ring": "region", "station": "P", "minutes": 30.0} in data["sites"]
+    assert data["uncovered"] == {"30": []} and data["rings"]["region"] == {"30": 1.0}
+    res = run("coverage", tiny_path, "--minutes", "30", "--slow", "P~S-REG=1.216")
+    row = next(line for line in res.stdout.splitlines() if line.startswith("│ S-REG"))
+    assert row.split("│")[4].strip() == "30.4" and "uncovered within 30 min: S-REG" in res.stdout
+    net = build_network(load_scenario(tiny_path)).disrupted(Disruptions.parse(slow=["P~S-REG=1.2016"]))
+    assert robustness(net, 30, links=False).covered_before == 3  # N-1 counts as coverage does
+
+
+def test_robustness_text_shows_sites_cut_off_and_every_road_number(tmp_path):
+    res = runner.invoke(app, ["robustness", str(ref_scenario(tmp_path)), "--no-cache"], env={"COLUMNS": "160"})
+    assert res.exit_code == 0, res.output
+    row = next(line for line in res.stdout.splitlines() if line.startswith("│ M 6098"))
+    cells = [c.strip() for c in row.split("│")[1:-1]]
+    assert cells[:4] == ["M 6098", "link", "2", "2"] and cells[5] == "cut off: S2, S6"
+    text = " ".join(res.stdout.split())
+    assert "Ring Rd (also S 105)" in text and "cut off: reachable before, from no station after" in text

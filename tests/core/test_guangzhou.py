@@ -83,3 +83,10 @@ def test_settings_from_environment(monkeypatch, tmp_path):
     assert str(s.tz) == "Asia/Shanghai"
     monkeypatch.setenv("JUNGONG_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1/x")
     assert Settings().resolved_database_url() == "postgresql+psycopg://u@127.0.0.1/x"
+
+
+def test_sz_west_at_120_minutes_is_covered_within_120():
+    """S-SZ-WEST is 120.05 min from NS-WING: printed "120", so covered within 120 (issue 19)."""
+    result = coverage(build_network(load_scenario(None)), (120,))
+    site = next(s for s in result.sites if s.code == "S-SZ-WEST")
+    assert site.minutes == 120.0 and "S-SZ-WEST" not in result.uncovered(120)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from supply.core.coverage import coverage
 from supply.core.errors import ScenarioError, UnknownCodeError
 from supply.core.network import Disruptions, build_network
 from supply.core.osm import maxspeed_kmh, split_list
@@ -141,3 +142,43 @@ def test_empty_or_one_way_only_road_networks_are_errors(tmp_path, nodes, edges, 
     graphml(tmp_path / "roads.graphml", edges=edges, nodes=nodes)
     with pytest.raises(ScenarioError, match=message):
         build_network(load_scenario(write(tmp_path, SCENARIO)))
+
+
+#: A road known by two numbers and three names (issue 19's "M 6098"):
+#:
+#:     H=1 ──Xiang Rd / M 6098── 2=S2 ──Pearl Rd / ['M 6098', 'G 4']── 3=S3
+#:      │                        │                                    │
+#:      └──Ring Rd / S 105── 5 ──┼────────────(unnamed)───────────────┘
+#:                               6=S6 (only through 2)
+#:
+#: Closing Xiang Rd or Pearl Rd alone costs minutes; closing "M 6098" (both) cuts S2 and S6 off.
+REF_NODES = {1: (113.00, 23.00), 2: (113.01, 23.00), 3: (113.02, 23.00), 5: (113.01, 22.99), 6: (113.01, 23.01)}
+REF_ROADS = [
+    *two_way(1, 2, length=1000, name="Xiang Rd", ref="M 6098"),
+    *two_way(2, 3, length=1000, name="Pearl Rd", ref="['M 6098', 'G 4']"),
+    *two_way(1, 5, length=1500, name="Ring Rd", ref="S 105"),
+    *two_way(5, 3, length=1500),
+    *two_way(2, 6, length=1000),
+]
+
+
+def ref_scenario(tmp_path):
+    """The scenario file on the road above: H at node 1, sites S2, S3, S5, S6 at their nodes."""
+    write_graphml(tmp_path / "roads.graphml", REF_NODES, REF_ROADS)
+    sites = [("S2", "district", 23.0, 113.01), ("S3", "district", 23.0, 113.02), ("S6", "district", 23.01, 113.01)]
+    sites.append(("S5", "district", 22.99, 113.01))
+    return write(tmp_path, osm_scenario([("H", "hub", 23.0, 113.0)], sites))
+
+
+def test_n1_tries_every_name_and_road_number(tmp_path):
+    net = build_network(load_scenario(ref_scenario(tmp_path)))
+    links = [f for f in robustness(net, 60).failures if f.kind == "link"]
+    assert [f.ref for f in links[:2]] == ["H~osm:1", "M 6098"]  # the worst road after the hub's own connector
+    worst = links[1]
+    assert (worst.sites_cut, worst.sites_lost) == (["S2", "S6"], ["S2", "S6"])
+    closed = net.disrupted(Disruptions(close=("M 6098",)))  # what --close does, N-1 does
+    assert {s.code for s in coverage(closed).sites if s.minutes is None} == {"S2", "S6"}
+    by_ref = {f.ref: f for f in links}
+    assert by_ref["Ring Rd"].also == ["S 105"] and by_ref["Pearl Rd"].also == ["G 4"]  # same edges: one row
+    assert by_ref["Xiang Rd"].sites_cut == [] and by_ref["Xiang Rd"].minutes_added > 0
+    assert "S 105" not in by_ref and "G 4" not in by_ref

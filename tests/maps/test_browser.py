@@ -129,6 +129,60 @@ def test_drill_map_bottleneck(tmp_path, browser_session, artifacts):
         assert hub.locator("polygon[fill='#d7191c']").count() == 1  # 60% < 80%: red
         hub.click()
         text = s.page.locator(".leaflet-popup-content").inner_text()
-        assert "BOTTLENECK" in text and "service level\t60.0%" in text and "mean wait" not in text
+        assert "BOTTLENECK" in text and "service level (every arrival)\t60.0%" in text and "mean wait" not in text
         s.page.screenshot(path=str(artifacts / "drill.png"))
+        _assert_clean(s)
+
+
+def test_drill_map_leads_with_planned_units(tmp_path, browser_session, artifacts):
+    """Hand-built: GZ-HUB serves 98% of its arrivals on time, yet 3 of its 4 planned units are late —
+    the map says "1 of 5" first, paints GZ-HUB red and names its late units; NS-WING (1 of 1) is green."""
+
+    def unit(station, share, cause=None, reason=None):
+        return {
+            "planned": True,
+            "stations": [station],
+            "on_time_share": share,
+            "late_cause": cause,
+            "late_reason": reason,
+        }
+
+    results = {
+        "replications": 10,
+        "seed": 1,
+        "service_level": {"mean": 0.975, "ci95": [0.97, 0.98]},
+        "planned_units_on_time": {"mean": 0.2, "ci95": [0.2, 0.2]},
+        "late_units": ["C-201", "T-103", "C-202"],
+        "stations": {
+            "GZ-HUB": {"served": 3900, "stockouts": 0, "service_level": 0.98},
+            "NS-WING": {"served": 1900, "stockouts": 0, "service_level": 0.5},
+        },
+        "units": {
+            "T-101": unit("GZ-HUB", 1.0),
+            "C-201": unit("GZ-HUB", 0.0, "refuel_bays", "8 refuel bays at GZ-HUB: 60 vehicles"),
+            "T-103": unit("GZ-HUB", 0.1, "travel", "32 min from GZS-RAIL"),
+            "C-202": unit("GZ-HUB", 0.0, "travel", "49 min from R-XINTANG"),
+            "E-301": unit("NS-WING", 0.95),
+            "stream-1": {"planned": False, "stations": ["GZ-HUB"], "on_time_share": 0.99},
+        },
+        "bottleneck": "GZ-HUB",
+    }
+    path = drill_map(load_scenario(None), results, tmp_path / "drill-planned.html")
+    with browser_session() as s:
+        s.page.goto(file_url(path))
+        s.page.wait_for_function(READY)
+        title = s.page.locator("#jg-title").inner_text()
+        assert "Planned units on time: 2 of 5" in title and "late: C-201, T-103, C-202" in title
+        assert title.index("Planned units on time") < title.index("every arrival alike")
+        assert "every arrival alike (walk-ins included, blind to headcount) 97.5%" in title
+        hub = s.page.locator(".jg-station.jg-tier-hub")
+        assert hub.locator("polygon[fill='#d7191c']").count() == 1  # 1 of 4 planned units on time: red
+        wing = s.page.locator(".jg-station.jg-tier-wing").nth(0)
+        assert wing.locator("polygon[fill='#1a9850']").count() == 1  # 1 of 1: green
+        hub.click()
+        text = s.page.locator(".leaflet-popup-content").inner_text()
+        assert "Planned units here: 1 of 4 on time" in text
+        assert "C-201 late (on time in 0.0% of replications) — refuel bays: 8 refuel bays at GZ-HUB" in text
+        assert "T-103 late" in text and "C-202 late" in text and "T-101" not in text
+        s.page.screenshot(path=str(artifacts / "drill-planned.png"))
         _assert_clean(s)

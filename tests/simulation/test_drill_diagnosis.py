@@ -29,6 +29,8 @@ def test_seats_bind_twelve_sittings(tmp_path):
         "refuel_wait": 0.0,
         "refuel": 0.0,
         "mobile_wait": 0.0,
+        "truck_wait": 0.0,
+        "water_wait": 0.0,
     }
     assert sum(u["time_budget"].values()) == u["mean_minutes_to_fed"] == 240
     assert u["late_cause"] == "seats" and u["feasible"] is True and u["infeasible_reason"] is None
@@ -76,9 +78,14 @@ def test_a_station_too_far_to_go_and_return_is_infeasible(tmp_path):
     assert u["feasible"] is False
     assert "F, is 90 min away: 180 min there and back" in u["infeasible_reason"]
     assert u["missed_share"] == 1.0 and u["late_cause"] == "travel"
-    # charged the whole stop: 30 minutes on the road, 90 it would need to come back
-    assert res["bottleneck_resource"] == {"station": "F", "resource": "travel", "late_unit_minutes": 120.0}
-    assert res["bottleneck_reason"].startswith("the nearest station that can serve AWAY, F, is 90 min away")
+    # charged the whole stop: 30 minutes on the road, 90 it would need to come back — to distance,
+    # which no station can add: placement, not a station's bottleneck (issue 19)
+    assert res["placement"] == [{"unit": "AWAY", "served_at": "F", "minutes": 120.0, "nearest_feasible": None}]
+    row = {"station": "F", "resource": "travel", "minutes": 120.0, "units": ["AWAY"], "by_unit": {"AWAY": 120.0}}
+    assert row in res["minutes_beyond_target"]
+    assert res["bottleneck_resource"]["resource"] != "travel"
+    assert res["bottleneck_resource"]["late_unit_minutes"] == 0.0
+    assert "distance did (AWAY: placement)" in res["bottleneck_reason"]
     assert sum(u["time_budget"].values()) == 30.0  # moved on at 120 − 90 minutes, still on the road
 
 
@@ -131,6 +138,14 @@ def test_plan_flags_the_unit_that_cannot_be_served_and_lists_it_first(tmp_path):
     assert by_code["EASY"]["feasible"] is True and by_code["EASY"]["infeasible_reason"] is None
     assert by_code["AWAY"]["feasible"] is False and "180 min there and back" in by_code["AWAY"]["infeasible_reason"]
     assert plan["risks"]["infeasible_units"] == ["AWAY"]
+    away = by_code["AWAY"]  # never scheduled: no station, no times there, no stock drawn at F
+    assert (away["station"], away["scheduled"], away["nearest_station"], away["at_station_minute"]) == (
+        None,
+        False,
+        "F",
+        None,
+    )
+    assert sum(h["meals"] for h in plan["stock_draw"]["F"]) == 10.0  # EASY's 10 meals; none of AWAY's 300
     page = plan_html(plan)
     table = page[page.index("<h2>Who serves whom</h2>") :]
     assert table.index("AWAY") < table.index("EASY")

@@ -16,8 +16,11 @@ from tests.simulation.binding import bays_case, far_case, kitchen_case, load, se
     [
         (seats_case, {"station": "H", "resource": "seats", "add": 500}),  # 2 sittings of 600 by minute 40
         (bays_case, {"station": "H", "resource": "refuel_bays", "add": 3}),  # 4 bays: 8 refuels by minute 80
-        (kitchen_case, {"station": "H", "resource": "meals_per_hour", "add": 520}),  # 720/h: 600 cooked by 25
-        (far_case, {"station": "N", "resource": "seats", "add": 300}),  # the point 10 min from the site
+        # 720/h needed: three more shifts of 200 (800/h), 600 cooked by 15
+        (kitchen_case, {"station": "H", "resource": "meals_per_hour", "add": 600, "shifts": 3}),
+        # the point N 10 min from the site: 300 seats there (300 cost points at the defaults) beat
+        # 6 field kitchens sent from it (6 × 60 + 2 × 20 = 400)
+        (far_case, {"station": "N", "resource": "seats", "add": 300}),
     ],
 )
 def test_improve_changes_the_binding_resource_first_and_reaches_the_goal(tmp_path, case, first):

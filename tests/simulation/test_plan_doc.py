@@ -16,7 +16,8 @@ from tests.simulation.drill_helpers import drill_file, drill_scenario
 # H is 5 minutes from the site S; meals take exactly 20 minutes; seats to spare, no kitchen limit.
 # A: 10 people at minute 30, fed at 30 + 5 + 20 = 55 → 25 minutes, on time (target 40).
 # B: 4 people and a truck at minute 70 who must start back at 70 + 20 − 5 = 85 but would be fed at
-#    100: missed in every replication, so likely late.
+#    100: it cannot be served at all (infeasible), so it is never scheduled — no station, no team,
+#    no stock drawn for it.
 DRILL = """
 [drill]
 hours = 4
@@ -72,7 +73,9 @@ def test_who_serves_whom_and_when(plan):
     assert (a["station"], a["station_share"], a["travel_minutes"], a["at_station_minute"]) == ("H", 1.0, 5.0, 35.0)
     assert a["minutes_to_fed"] == {"mean": 25.0, "band95": [25.0, 25.0]} and a["fed_minute"] == 55.0
     assert (a["on_time_share"], a["likely_late"], a["depart_minute"]) == (1.0, False, 120.0)
-    assert (b["station"], b["on_time_share"], b["likely_late"]) == ("H", 0.0, True)
+    assert (b["station"], b["on_time_share"], b["likely_late"]) == (None, 0.0, True)
+    assert (b["scheduled"], b["nearest_station"], b["feasible"], a["scheduled"]) == (False, "H", False, True)
+    assert (b["at_station_minute"], b["fed_minute"], b["travel_minutes"]) == (None, None, None)
     assert plan["risks"]["late_units"] == ["B"] and plan["risks"]["bottleneck"] == "H"
     assert plan["service_level"] == {"mean": 0.5, "band95": [0.5, 0.5]}
 
@@ -80,20 +83,11 @@ def test_who_serves_whom_and_when(plan):
 def test_team_departures_and_stock_draw(plan):
     got = [(d["minute"], d["team"], d["action"], d["unit"]) for d in plan["departures"]]
     # the medical team goes out to the site: it leaves 5 minutes before the unit arrives there;
-    # the kitchen team works at the station: ready when the unit reaches it
-    assert got == [
-        (25.0, "M", "leave", "A"),
-        (35.0, "K", "ready", "A"),
-        (65.0, "M", "leave", "B"),
-        (75.0, "K", "ready", "B"),
-    ]
+    # the kitchen team works at the station: ready when the unit reaches it; none for B (infeasible)
+    assert got == [(25.0, "M", "leave", "A"), (35.0, "K", "ready", "A")]
     # default consumption, from the planning factors: 1 meal and 11.4 L of water (tropical) a person, 150 L a vehicle
-    assert plan["stock_draw"] == {
-        "H": [
-            {"hour": 0, "meals": 10.0, "water_l": 114.0, "diesel_l": 0.0},
-            {"hour": 1, "meals": 4.0, "water_l": 45.6, "diesel_l": 150.0},
-        ]
-    }
+    # B cannot be served: it draws nothing
+    assert plan["stock_draw"] == {"H": [{"hour": 0, "meals": 10.0, "water_l": 114.0, "diesel_l": 0.0}]}
 
 
 def test_html_is_printable_and_self_contained(plan):
@@ -138,6 +132,6 @@ def test_streams_draw_while_they_run(tmp_path):
     plan = action_plan(drill_scenario(tmp_path, stream, seats=20, bays=1), [])
     assert plan["stock_draw"]["H"] == [
         {"hour": 0, "meals": 12.0, "water_l": 136.8, "diesel_l": 0.0},
-        {"hour": 1, "meals": 8.0, "water_l": 91.2, "diesel_l": 150.0},
+        {"hour": 1, "meals": 4.0, "water_l": 45.6, "diesel_l": 0.0},
     ]
     assert plan["departures"] == [] and [u["code"] for u in plan["units"]] == ["A", "B"]

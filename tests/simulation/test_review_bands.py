@@ -142,7 +142,7 @@ def test_review_html_shows_item_bands_and_band_less_steps_offline():
     page = review_html(_review())
     assert page.count("data:image/png;base64,") == 3  # minutes to fed, stock drawn, steps
     assert "<script" not in page and "http" not in page and "<link" not in page and "Drill &lt;x&gt;" in page
-    assert "1140 [1140, 1140]" in page and "water_l" in page and "all stations" in page
+    assert "1,140 [1,140, 1,140]" in page and "water_l" in page and "all stations" in page
     assert "no simulated band (the simulation does not model this step)" in page
     assert "90.0 [80.0, 100.0]" in page and "113.0" in page
     assert page.count("<b class='bad'>outside</b>") == 2  # the water at GZ-HUB and the serving step
@@ -156,3 +156,46 @@ def test_review_html_of_an_older_review_without_the_new_keys(drop):
     else:
         del rv["stock_total"]
     assert "After-action review" in review_html(rv)
+
+
+def test_review_html_of_an_open_drill_speaks_plainly():
+    """Names, not codes; thousands separated; local clock times; a unit not yet due is pending, not late."""
+    pending = {
+        "code": "U2",
+        "station": "GZ-HUB",
+        "arrival_delay_minutes": None,
+        "minutes_to_fed": None,
+        "on_time": False,
+        "status": "pending",
+        "arrived_at": None,
+        "served_at": None,
+        "due_at": "2026-01-01T03:45:00+08:00",
+        "simulated": {"mean": 25.0, "band95": [20.0, 35.0]},
+        "outside_band": None,
+    }
+    rv = _review(
+        units=[
+            {
+                **_review()["units"][0],
+                "status": "on_time",
+                "arrived_at": "2026-01-01T02:02:00+08:00",
+                "served_at": "2026-01-01T02:32:00+08:00",
+            },
+            pending,
+        ]
+    )
+    rv["drill"] = {**rv["drill"], "status": "open", "closed_at": None}
+    rv.update(units_due=1, units_pending=1, complete=False, as_of="2026-01-01T02:40:00+08:00", on_time_share=1.0)
+    rv["names"] = {
+        "stations": {"GZ-HUB": "Guangzhou main city station"},
+        "items": {
+            "water_l": {"name": "drinking water (饮用水)", "unit": "L"},
+            "meals": {"name": "hot meals", "unit": "份"},
+        },
+    }
+    page = review_html(rv)
+    assert "pending — due 2026-01-01 03:45" in page and "<span class='bad'>no</span>" not in page
+    assert "1 of 1 units due fed" in page and "1 not yet due (pending" in page
+    assert "GZ-HUB Guangzhou main city station" in page and "drinking water (饮用水)" in page
+    assert "3,420 L" in page and "1,140 [1,140, 1,140] L" in page
+    assert "2026-01-01 02:02" in page and "Times are local (UTC+08:00)" in page and "T02:02" not in page

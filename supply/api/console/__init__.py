@@ -12,22 +12,33 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from supply.api.console import command, drills, errors, home, operations, stations, sync
-from supply.api.console.session import PREFIX
+from supply.api.console import command, drills, errors, home, operations, simulations, stations, sync
+from supply.api.console.session import PREFIX, SameOrigin
 
 STATIC = __path__[0] + "/static"
+#: The console's routers, one per area (their paths under :data:`PREFIX`).
+PARTS: tuple[APIRouter, ...] = (
+    home.router,
+    stations.router,
+    operations.router,
+    drills.router,
+    simulations.router,
+    command.router,
+    sync.router,
+)
 
 
 def router() -> APIRouter:
     """Every console page under ``/console``."""
     r = APIRouter(prefix=PREFIX, include_in_schema=False)
-    for part in (home.router, stations.router, operations.router, drills.router, command.router, sync.router):
+    for part in PARTS:
         r.include_router(part)
     return r
 
 
 def install(app: FastAPI) -> None:
-    """Add the console's pages, its static files and its error pages to ``app``."""
+    """Add the console's pages, its static files, its error pages and its same-origin check to ``app``."""
+    app.add_middleware(SameOrigin)
     app.include_router(router())
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     errors.install(app)

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
 from maps.basemap import NO_BASE_NOTE, base_kind, districts
+from supply.api import csp
 from supply.api.console.context import Ctx, Page
 from supply.api.console.i18n import N_, Lang, choose
 from supply.api.console.render import render
@@ -121,7 +122,7 @@ def _map_data(session: Session, b: dict, plan: dict, network: Network, lang: Lan
         "base_note": lang.gettext(NO_BASE_NOTE) if kind == "none" else "",
         "disruptions": plan.get("disruptions", []),
     }
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")  # no markup can end the block
 
 
 def _board(request: Request, session: Session, runtime: Any, user: Any, drill_id: int) -> dict[str, Any]:
@@ -227,4 +228,5 @@ def coverage_map_page(c: Page, exercise: bool = False) -> HTMLResponse:
     user's language."""
     tr = c.lang.gettext
     page = map_routes.coverage_html(c.session, c.runtime, exercise, "30,60,120", None, None, None, None, "served", tr)
-    return HTMLResponse(page, headers={"Content-Language": c.lang.html_lang, "Vary": "Accept-Language, Cookie"})
+    headers = {"Content-Language": c.lang.html_lang, "Vary": "Accept-Language, Cookie", csp.HEADER: csp.for_map(page)}
+    return HTMLResponse(page, headers=headers)

@@ -56,22 +56,22 @@ def signin(request: Request, runtime: RuntimeDep, form: Form):
         msg = lang.gettext("This is a sync node's token: it syncs its station's records and opens no page.")
         return render(request, "signin.html", status=403, next=_local(form.get("next")), errors={"token": msg})
     response = RedirectResponse(_local(form.get("next")), status_code=303)
-    sessions.start(response, token)
+    sessions.start(runtime, request, response, caller)
     return response
 
 
 @router.post("/signout")
-def signout(form: Form):
-    """End the session (the token itself stays valid for the API)."""
+def signout(request: Request, runtime: RuntimeDep, form: Form):
+    """End the session: it is deleted at once (the token itself stays valid for the API)."""
     response = RedirectResponse("/console/", status_code=303)
-    sessions.end(response)
+    sessions.end(runtime, request, response)
     return response
 
 
 @router.get("/lang/{code}")
-def switch_language(code: str, next: Annotated[str | None, Query(max_length=500)] = None):
+def switch_language(request: Request, code: str, next: Annotated[str | None, Query(max_length=500)] = None):
     """Switch the console's language (kept in a cookie) and go back."""
     response = RedirectResponse(_local(next), status_code=303)
     if code in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, code, samesite="strict", path="/console", max_age=365 * 86400)
+        sessions.set_cookie(request, response, LANG_COOKIE, code, max_age=365 * 86400)
     return response

@@ -18,15 +18,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from supply.api import csp
 from supply.api.console import i18n
 from supply.api.console.session import can_write, csrf_token, keep_csrf
 
 TEMPLATES = Path(__file__).parent / "templates"
-#: The console loads only its own files; htmx needs no inline script or eval.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
 
 
 @cache
@@ -80,7 +76,7 @@ def page_context(request: Request, **ctx: Any) -> dict[str, Any]:
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     """The page ``template`` with ``ctx``, in the request's language."""
     html = environment().get_template(template).render(page_context(request, **ctx))
-    headers = {"Content-Security-Policy": CSP, "Vary": "Accept-Language, Cookie"}
+    headers = {csp.HEADER: csp.CONSOLE, "Vary": "Accept-Language, Cookie"}
     response = HTMLResponse(html, status_code=status, headers=headers)
     keep_csrf(request, response)
     return response

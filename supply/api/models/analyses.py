@@ -1,4 +1,4 @@
-"""Background network analyses: the request and the analysis as answered."""
+"""Background analyses (network analyses, simulated drills, improve): the requests and the analysis as answered."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from supply.api.models.common import LocalTime, Public
+from supply.core.drill_analyses import DEFAULT_STEPS, MAX_STEPS
+from supply.core.drill_analyses import MAX_REPLICATIONS as MAX_SIM_REPLICATIONS
 from supply.core.timefmt import local_iso
-from supply.core.types import CLEAN
+from supply.core.types import CLEAN, MAX_ID
 
 #: A link, station or ``A~B=1.5``: short text without control characters.
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=200), *CLEAN]
@@ -39,11 +41,53 @@ class AnalysisIn(BaseModel):
     links: bool = Field(default=True, description="robustness: also fail each link in turn (as the CLI does)")
 
 
+#: A built-in drill's name (``guangzhou`` or a file of ``scenarios/drills/``).
+DrillName = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_-]+$")]
+#: An uploaded scenario's TOML text.
+ScenarioText = Annotated[str, StringConstraints(min_length=1, max_length=200_000), *CLEAN]
+
+
+class SimulatedDrillIn(BaseModel):
+    """A drill to simulate, as ``jungong drill`` does: a built-in one by name, or a scenario's TOML text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: DrillName | None = Field(
+        default=None, description="a built-in drill: 'guangzhou' (the default drill) or a file of scenarios/drills/"
+    )
+    scenario_toml: ScenarioText | None = Field(
+        default=None, description="a scenario with a [drill] section, as TOML ('extends' only within the scenarios)"
+    )
+    replications: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_SIM_REPLICATIONS,
+        description="replications (default: the drill's, ≤ 100)",
+    )
+    seed: int | None = Field(default=None, ge=0, le=MAX_ID, description="the seed (default: the drill's)")
+
+
+class ImproveIn(BaseModel):
+    """``jungong improve`` on a simulated drill (its scenario, replications and seed), or on a scenario given here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    drill: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = Field(
+        default=None, description="a simulated drill's analysis id: improve that drill"
+    )
+    scenario: DrillName | None = None
+    scenario_toml: ScenarioText | None = None
+    replications: int | None = Field(default=None, ge=1, le=MAX_SIM_REPLICATIONS)
+    seed: int | None = Field(default=None, ge=0, le=MAX_ID)
+    goal: float = Field(default=0.9, gt=0, le=1, description="share of planned units on time to reach")
+    max_steps: int = Field(default=DEFAULT_STEPS, ge=1, le=MAX_STEPS, description="at most this many changes")
+
+
 class AnalysisPublic(Public):
     """A background analysis: its state, progress and (once done) its result."""
 
     id: str = Field(description="the hash of the network's content and the arguments: identical requests share it")
-    kind: str
+    kind: str = Field(description="coverage, robustness, map, drill (a simulated drill) or improve")
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     progress: float = Field(description="share of the job done (0–1)")
     arguments: dict[str, Any] = Field(description="the normalised arguments")
@@ -55,8 +99,9 @@ class AnalysisPublic(Public):
     error: str | None = Field(description="why it failed, or who cancelled it")
     result: dict[str, Any] | None = Field(
         default=None,
-        description="once done: the JSON `jungong coverage --json` (coverage, map) or "
-        "`jungong robustness --json` (robustness) prints",
+        description="once done: the JSON `jungong coverage --json` (coverage, map), "
+        "`jungong robustness --json` (robustness), `jungong drill --json` (drill, without the report's plotting "
+        "series) or `jungong improve --json` (improve) prints",
     )
     map: str | None = Field(default=None, description="once done, kind map: the map page's path")
 

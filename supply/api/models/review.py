@@ -6,7 +6,7 @@ it. A simulated figure is ``{"mean", "band95": [low, high]}`` (a step's also nam
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -23,6 +23,14 @@ class ReviewUnitPublic(Public):
     arrival_delay_minutes: Number | None
     minutes_to_fed: Number | None = Field(description="served − arrived")
     on_time: bool
+    status: Literal["on_time", "late", "missed", "pending"] | None = Field(
+        default=None,
+        description="on_time, late (fed late, or not fed and past due), missed (left unfed), pending (not fed, "
+        "not yet due: due_at is arrival, else planned arrival, + target); null in reviews stored before it",
+    )
+    arrived_at: str | None = Field(default=None, description="when it really arrived (local time with offset)")
+    served_at: str | None = Field(default=None, description="when its last person was fed (local time)")
+    due_at: str | None = Field(default=None, description="the time it must be fed by (local time)")
     simulated: Simulated | None
     outside_band: bool | None = Field(description="null when there is nothing to compare")
 
@@ -67,7 +75,13 @@ class ReviewPublic(Public):
     drill: DrillPublic
     exercise: bool
     target_minutes: Number
-    on_time_share: Number | None
+    as_of: str | None = Field(default=None, description="the time due-ness was judged at: now, or the drill's close")
+    complete: bool | None = Field(
+        default=None, description="closed, or no unit pending: only then are on-time share and stock set against bands"
+    )
+    on_time_share: Number | None = Field(description="units fed within the target ÷ units due (null: none due)")
+    units_due: int | None = Field(default=None, description="units fed, or past their due time")
+    units_pending: int | None = Field(default=None, description="units not fed and not yet due")
     simulated_on_time_share: Simulated
     on_time_outside_band: bool | None
     units: list[ReviewUnitPublic]
@@ -76,4 +90,7 @@ class ReviewPublic(Public):
     procedure: list[ReviewStepPublic]
     orders: ReviewOrdersPublic
     flags: list[str]
+    names: dict[str, Any] | None = Field(
+        default=None, description="display names: stations {code: name}, items {code: {name, unit}}"
+    )
     risks: dict[str, Any] = Field(description="the action plan's risks: bottleneck, late units, stock-outs")

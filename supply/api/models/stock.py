@@ -10,6 +10,7 @@ from pydantic import Field
 from supply.api.models.common import LocalTime, Number, Public
 from supply.core.timefmt import local_iso
 from supply.service.models import Movement, Station, id_of
+from supply.service.scenario_sync import whole_counts
 
 
 class StationPublic(Public):
@@ -20,11 +21,14 @@ class StationPublic(Public):
     tier: str
     lat: float
     lon: float
-    capacity: dict[str, Number] = Field(description="seats, meals_per_hour, refuel bays…")
+    capacity: dict[str, Number] = Field(
+        description="seats, meals_per_hour, refuel bays…: counts as whole numbers, meals_per_hour a rate"
+    )
 
     @classmethod
     def of(cls, s: Station) -> StationPublic:
-        return cls(code=s.code, name=s.name, tier=s.tier, lat=s.lat, lon=s.lon, capacity=s.capacity)
+        capacity = whole_counts(s.capacity)  # rows stored before counts were whole show them whole too
+        return cls(code=s.code, name=s.name, tier=s.tier, lat=s.lat, lon=s.lon, capacity=capacity)
 
 
 class StockRowPublic(Public):

@@ -5,23 +5,29 @@ An edge: ``POST /analyses`` checks the arguments, records the analysis
 ``Retry-After``) and submits its job (:mod:`supply.api.analysis_jobs`), answering 202 with the
 ``Location`` to poll — or, when an identical analysis of the same network is done already, 200 with
 its result at once. Any reader may run analyses: they read the network and write nothing to the books.
+Simulated drills and ``improve`` (``POST /analyses/drill``, ``/analyses/improve``:
+:mod:`supply.api.simulations`) are polled the same way; planners, commanders and admins run them.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import FileResponse, JSONResponse
 
-from supply.api.deps import Reader, RuntimeDep
+from supply.api import csp, simulations
+from supply.api.deps import Reader, RuntimeDep, require_role
 from supply.api.drill_jobs import owner_alive, process_id
-from supply.api.models.analyses import AnalysisIn, AnalysisPublic
+from supply.api.models.analyses import AnalysisIn, AnalysisPublic, ImproveIn, SimulatedDrillIn
 from supply.api.models.common import READ_ONE, WRITE, problems
 from supply.core.analyses import AnalysisArgs
-from supply.service.auth import Role
+from supply.core.errors import InvalidArgumentError
+from supply.service.auth import Caller, Role
 
 router = APIRouter(tags=["analyses"])
+#: Who may run simulated drills and improve (refused before the body is read).
+Simulator = Annotated[Caller, Depends(require_role(simulations.SIMULATORS))]
 AnalysisId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the analysis's id")]
 #: Answered at once (done) or accepted (queued, running); refused: too many, server busy, bad input.
 POST = {
@@ -66,11 +72,63 @@ def post_analysis(body: AnalysisIn, user: Reader, runtime: RuntimeDep) -> JSONRe
     )
     if new:
         runtime.analysis_jobs.submit(runtime.analyses, state, scenario, settings.network_cache_dir)
+    return _accepted(state, runtime)
+
+
+def _accepted(state: dict, runtime: RuntimeDep) -> JSONResponse:
+    """200 with the result when the analysis is done already, else 202; ``Location`` to poll either way."""
     done = state["status"] == "done"
     result = runtime.analyses.result(state["id"]) if done else None
     answer = AnalysisPublic.of(state, runtime.tz, result)
     headers = {"Location": f"/analyses/{state['id']}"}
     return JSONResponse(answer.model_dump(mode="json"), status_code=200 if done else 202, headers=headers)
+
+
+@router.post("/analyses/drill", status_code=202, response_model=AnalysisPublic, responses=POST)
+def post_simulated_drill(body: SimulatedDrillIn, user: Simulator, runtime: RuntimeDep) -> JSONResponse:
+    """Simulate a drill in the background, as ``jungong drill --json`` (planners, commanders, admins; 202).
+
+    A built-in drill by name (``guangzhou``, or a file of ``scenarios/drills/``) or a scenario's TOML
+    text, checked as the CLI checks it (422 naming every fault's key path) and refused above the work
+    limit (``JUNGONG_DRILL_WORK_LIMIT``). Poll the ``Location``: its ``progress``, then its ``result``.
+    """
+    state = simulations.start(
+        runtime,
+        user,
+        "drill",
+        scenario=body.scenario,
+        text=body.scenario_toml,
+        replications=body.replications,
+        seed=body.seed,
+    )
+    return _accepted(state, runtime)
+
+
+@router.post("/analyses/improve", status_code=202, response_model=AnalysisPublic, responses=POST)
+def post_improve(body: ImproveIn, user: Simulator, runtime: RuntimeDep) -> JSONResponse:
+    """Search the changes that bring a drill's planned units on time, as ``jungong improve --json``, in the
+    background (planners, commanders, admins; 202) — on a simulated drill (``drill``: its id) or a scenario.
+
+    Bounded: ``max_steps`` (at most 20) and the work of every step's screening under the work limit.
+    """
+    if body.drill is not None:
+        if body.scenario is not None or body.scenario_toml is not None:
+            msg = "give 'drill' (a simulated drill's id) or a scenario, not both"
+            raise InvalidArgumentError(msg)
+        state = simulations.improve_drill(runtime, user, body.drill, goal=body.goal, max_steps=body.max_steps)
+    else:
+        state = simulations.start(
+            runtime,
+            user,
+            "improve",
+            scenario=body.scenario,
+            text=body.scenario_toml,
+            replications=body.replications,
+            seed=body.seed,
+            goal=body.goal,
+            max_steps=body.max_steps,
+        )
+    return _accepted(state, runtime)
 
 
 @router.get("/analyses/{analysis_id}", responses=READ_ONE)
@@ -89,7 +147,9 @@ def get_analysis(
 @router.get("/analyses/{analysis_id}/map.html", response_class=FileResponse, responses=MAP_PAGE)
 def get_analysis_map(analysis_id: AnalysisId, _: Reader, runtime: RuntimeDep) -> FileResponse:
     """A finished ``map`` analysis's coverage map (409 while it runs, or for other kinds)."""
-    return FileResponse(runtime.analyses.map_path(analysis_id), media_type="text/html")
+    path = runtime.analyses.map_path(analysis_id)
+    policy = csp.for_map(path.read_text(encoding="utf-8"))
+    return FileResponse(path, media_type="text/html", headers={csp.HEADER: policy})
 
 
 @router.post("/analyses/{analysis_id}/cancel", response_model=AnalysisPublic, responses=WRITE)

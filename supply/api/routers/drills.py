@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from supply.api import csp
 from supply.api.deps import CodePath, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep
 from supply.api.drill_deps import MemberWriterDep, StarterWriterDep
 from supply.api.drill_jobs import process_id
@@ -43,10 +44,11 @@ router = APIRouter(tags=["drills"])
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or a self-contained HTML page")]
 
 
-#: A JSON document, or the same as a self-contained HTML page with ``?format=html``.
+#: A JSON document, or the same as a self-contained HTML page with ``?format=html``; 409 until the drill is open.
 def _json_or_html(what: str) -> dict[int | str, dict]:
     html = {"text/html": {"schema": {"type": "string"}}}
-    return {200: {"description": f"{what} (JSON, or HTML with ?format=html)", "content": html}, **READ_ONE}
+    ok = {200: {"description": f"{what} (JSON, or HTML with ?format=html)", "content": html}}
+    return {**ok, **problems(401, 403, 404, 409, 422, 503)}
 
 
 #: Default simulation size for a live drill's plan (the request waits for it).
@@ -66,9 +68,13 @@ def drill_scenario(settings: Settings, body: start.DrillIn) -> Scenario:
     return scenario_from_text(text, source="scenario_toml", base_dir=folder, confine=settings.scenarios_dir)
 
 
-@router.post("/drills", status_code=202, response_model=DrillPublic, responses=WRITE)
+@router.post("/drills", status_code=202, response_model=DrillPublic, responses={**WRITE, **problems(429)})
 def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep) -> Response:
     """Start a live drill: answered at once (``planning``, 422 if invalid or too large to simulate).
+
+    Drills still planning are capped: 429 over ``JUNGONG_DRILL_QUEUE_PER_USER`` of the caller's own,
+    503 over ``JUNGONG_DRILL_QUEUE`` in all (both with ``Retry-After``); planning jobs are served
+    round-robin across users.
 
     Its plan is simulated outside the request; ``GET /drills/{id}`` (the ``Location``) shows its
     progress, then ``open`` with its exercise support requests and proposed dispatches, or
@@ -83,7 +89,10 @@ def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep) ->
     job = {"replications": reps, "seed": body.seed}
     owner = process_id()
 
+    settings = runtime.settings
+
     def run(s: Session) -> tuple[int, DrillPublic]:
+        jobs.check_queue(s, w.user.name, per_user=settings.drill_queue_per_user, overall=settings.drill_queue)
         drill = start.create_drill(
             s, w.user, scenario, job=job, name=body.name, start_at=body.start_at, procedure=body.procedure, owner=owner
         )
@@ -93,7 +102,7 @@ def post_drill(body: start.DrillIn, w: StarterWriterDep, runtime: RuntimeDep) ->
     drill_id = json.loads(bytes(response.body))["id"]
     response.headers["Location"] = f"/drills/{drill_id}"
     if response.headers.get("Idempotent-Replayed") != "true":
-        runtime.jobs.submit(drill_id)
+        runtime.jobs.submit(drill_id, w.user.name)
     return response
 
 
@@ -148,18 +157,20 @@ def post_close(drill_id: IdPath, w: MemberWriterDep) -> Response:
 
 @router.get("/drills/{drill_id}/plan", response_model=PlanPublic, responses=_json_or_html("the action plan"))
 def get_plan(drill_id: IdPath, session: SessionDep, _: Reader, format: Format = "json") -> Response | PlanPublic:
-    """The action plan the drill started from (JSON, or a printable HTML page)."""
+    """The action plan the drill started from (JSON, or a printable HTML page); 409 while it plans or once it failed."""
     drill = chain.get_drill(session, drill_id)
+    jobs.require_planned(drill, "action plan")
     if format == "html":
         return plan_page(drill)
     return drill.plan
 
 
 def plan_page(drill: Drill) -> HTMLResponse:
-    """The drill's action plan as a printable HTML page (also the console's)."""
+    """The drill's action plan as a printable HTML page (also the console's); 409 unless open or closed."""
     from simulation.action_plan import plan_html
 
-    return HTMLResponse(plan_html(drill.plan, drill.start_at))
+    jobs.require_planned(drill, "action plan")
+    return HTMLResponse(plan_html(drill.plan, drill.start_at), headers={csp.HEADER: csp.DOCUMENT})
 
 
 @router.post("/drills/{drill_id}/members", status_code=201, response_model=list[MemberPublic], responses=WRITE)
@@ -269,7 +280,8 @@ def get_board_page(drill_id: IdPath) -> RedirectResponse:
 def get_review(
     drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Reader, format: Format = "json"
 ) -> Response | dict:
-    """The after-action review: reality against the simulated 95% bands (JSON, or HTML with plots)."""
+    """The after-action review: reality against the simulated 95% bands (JSON, or HTML with plots);
+    409 for a drill still planning or failed."""
     rv = drill_review(session, chain.get_drill(session, drill_id), runtime.tz)
     if format == "html":
         return review_page(rv)
@@ -280,4 +292,4 @@ def review_page(rv: dict) -> HTMLResponse:
     """A review (:func:`~supply.drills.review.drill_review`) as an HTML page with plots (also the console's)."""
     from simulation.review_report import review_html
 
-    return HTMLResponse(review_html(rv))
+    return HTMLResponse(review_html(rv), headers={csp.HEADER: csp.DOCUMENT})

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from maps.assets import ASSETS_URL, STATIC_DIR, asset_files
 from maps.coverage_map import coverage_map
 from maps.words import Tr, same
+from supply.api import csp
 from supply.api.deps import RuntimeDep, SessionDep, require_role
 from supply.api.models.common import READ_ONE
 from supply.api.runtime import Runtime
@@ -97,7 +98,8 @@ def coverage_page(
     assets: Annotated[Arg, Query(description="served (default) or inline.")] = "served",
 ) -> HTMLResponse:
     """The coverage map with the ledger's stock and the dispatches under way (read roles)."""
-    return HTMLResponse(coverage_html(session, runtime, exercise, minutes, close, offline, slow, tiles, assets))
+    page = coverage_html(session, runtime, exercise, minutes, close, offline, slow, tiles, assets)
+    return HTMLResponse(page, headers={csp.HEADER: csp.for_map(page, tiles)})
 
 
 def coverage_html(

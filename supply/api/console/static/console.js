@@ -30,6 +30,13 @@
   // The board's map: outlines (no tiles: offline), stations labelled, units at their sites by state.
   var STATE_COLOURS = {expected: "#8a94a3", arrived: "#d08700", fed: "#1e6b35", departed: "#1f5fa8"};
   var map = null, unitsLayer = null;
+  // Popups, tooltips and labels are built as text nodes, never as HTML: codes and names come from
+  // scenarios and forms, and Leaflet would parse a string as markup.
+  function text() {
+    var span = document.createElement("span");
+    span.textContent = Array.prototype.join.call(arguments, " · ");
+    return span;
+  }
   function mapData() {
     var el = document.getElementById("board-map-data");
     return el ? JSON.parse(el.textContent) : null;
@@ -47,11 +54,11 @@
         var at = map.containerPointToLatLng(map.latLngToContainerPoint([u.lat, u.lon]).add([i * 16, 0]));
         L.circleMarker(at, {radius: 8, color: "#fff", weight: 2, fillOpacity: 0.95,
           fillColor: STATE_COLOURS[u.state] || "#888", className: "jg-unit jg-unit-" + u.state})
-          .bindPopup(u.code + " · " + u.state_label + " · " + u.site_name).addTo(unitsLayer);
+          .bindPopup(text(u.code, u.state_label, u.site_name)).addTo(unitsLayer);
       });
-      var text = group.map(function (u) { return u.code + " " + u.state_label; }).join(" · ");
+      var label = group.map(function (u) { return u.code + " " + u.state_label; }).join(" · ");
       L.tooltip({permanent: true, direction: "right", offset: [group.length * 16, 0], className: "jg-label unit"})
-        .setLatLng([group[0].lat, group[0].lon]).setContent(site + ": " + text).addTo(unitsLayer);
+        .setLatLng([group[0].lat, group[0].lon]).setContent(text(site + ": " + label)).addTo(unitsLayer);
     });
   }
   function drawMap() {
@@ -72,8 +79,8 @@
       var marker = L.circleMarker([s.lat, s.lon], {radius: s.tier === "hub" ? 8 : (s.tier === "wing" ? 7 : 5),
         color: "#14324f", weight: 2, fillColor: s.used ? "#14324f" : "#fff", fillOpacity: 1,
         className: "jg-station"}).addTo(map);
-      marker.bindTooltip(s.code, {permanent: true, direction: "left", className: "jg-label"});
-      marker.bindPopup(s.code + " · " + s.name);
+      marker.bindTooltip(text(s.code), {permanent: true, direction: "left", className: "jg-label"});
+      marker.bindPopup(text(s.code, s.name));
       if (s.used) bounds.push([s.lat, s.lon]);
     });
     data.units.forEach(function (u) { bounds.push([u.lat, u.lon]); });

@@ -1,0 +1,92 @@
+"""The definitions printed with every drill result (terminal text and HTML report), in one place.
+
+Each figure a planner reads carries its definition; both outputs print these same sentences, so
+the words never drift apart. The JSON keys they define are documented in docs/drill-results.md.
+"""
+
+from __future__ import annotations
+
+#: (term, definition), in the order they are printed.
+DEFINITIONS: tuple[tuple[str, str], ...] = (
+    (
+        "on time",
+        "people: every person fed within the target (target_minutes from arrival); vehicles: every vehicle "
+        "refuelled by its deadline — before its unit must start back (its stop), or within "
+        "vehicle_target_minutes of arrival where the drill sets one. A planned unit is on time when both are, "
+        "and counts as on time when that holds in at least 90% of replications.",
+    ),
+    ("late", "all served before moving on, but after the target (or the vehicles' target)."),
+    (
+        "missed",
+        "the unit moved on with people unfed or vehicles unrefuelled (the share of replications in which it did; "
+        "'people missed' and 'vehicles missed' are how many, per replication).",
+    ),
+    (
+        "minutes beyond target",
+        "per late side, the minutes past its target; per missed side, every minute its last unserved person or "
+        "vehicle waited or travelled (there and back); charged to the resource waited for (distance, for "
+        "travel), summed over units, per replication. The same figure wherever printed: the table 'Minutes "
+        "beyond target' lists it by station and resource, the unit tables by unit and side.",
+    ),
+    (
+        "placement",
+        "a unit late because of distance: no station resource can fix it; serve it nearer (the nearest "
+        "station that could serve it in time if nobody else were there, when there is one) or move its halt.",
+    ),
+    (
+        "wait (station)",
+        "the mean full wait, from reaching the station to a seat and a meal, of the people seated there after "
+        "the warm-up, per replication, then averaged over replications.",
+    ),
+    (
+        "wait (unit, walk-ins)",
+        "person-minutes waited (for a seat and a meal, or a field kitchen) up to the horizon, divided by the "
+        "unit's people, pooled over replications.",
+    ),
+    (
+        "time budget",
+        "where the minutes of a side's last person fed (last vehicle refuelled, or the one left unserved) went, "
+        "from arrival: travel, waits for a seat, the kitchen (cook), stock, a refuel bay (bay), a field kitchen "
+        "(mobile), a fuel truck (truck), water (water); service: meal, fuel.",
+    ),
+)
+
+#: A late cause in a planner's words.
+CAUSE_WORDS = {
+    "travel": "distance (placement)",
+    "seats": "seats",
+    "kitchen": "kitchen",
+    "stock": "stock",
+    "refuel_bays": "refuel bays",
+    "field_kitchens": "field kitchens",
+    "dwell": "stop too short",
+    "fuel_trucks": "fuel trucks",
+    "water_trucks": "water trucks",
+}
+
+
+def late_sides(u: dict) -> list[tuple[str, dict]]:
+    """The late unit's sides to explain, the late side first (both when both are late)."""
+    out = u.get("outcomes") or {}
+    side = u.get("late_side") or "people"
+    names = ["people", "vehicles"] if side == "both" else [side]
+    if side == "both" and u.get("late_cause") == (out.get("vehicles") or {}).get("late_cause"):
+        names.reverse()  # the side whose cause stands for the unit first
+    return [(n, out[n]) for n in names if out.get(n)]
+
+
+def fate(u: dict, side: str, o: dict, define: bool) -> str:
+    """ "missed 100% (moved on with 38 vehicles unserved …)" or "on time 0%" for one side."""
+    if not o["missed_share"]:
+        return f"{side} on time {o['on_time_share']:.0%}"
+    count = u.get(f"{side}_missed", 0) if side in ("people", "vehicles") else 0
+    text = f"{side} missed {o['missed_share']:.0%}"
+    if define:
+        return text + f" (moved on with {count:.0f} {side} unserved, mean per replication)"
+    return text + f" ({count:.0f} unserved)"
+
+
+def by_unit(row: dict) -> str:
+    """ "C-201 90, C-202 53": each unit's part of a row of ``minutes_beyond_target``."""
+    parts = row.get("by_unit") or {}
+    return ", ".join(f"{c} {parts[c]:.0f}" if c in parts else c for c in row["units"])

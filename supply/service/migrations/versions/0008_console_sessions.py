@@ -1,7 +1,7 @@
 """console sessions: a server-side session per sign-in, its id stored hashed (issue 20)
 
 Revision ID: e8c20a5e5510
-Revises: e6a14b0d5e01
+Revises: e7c3d9a2b4f6
 Create Date: 2026-12-04
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e8c20a5e5510"
-down_revision = "e6a14b0d5e01"
+down_revision = "e7c3d9a2b4f6"
 branch_labels = None
 depends_on = None
 

@@ -47,7 +47,7 @@ Format = Annotated[Literal["json", "html"], Query(description="json (default) or
 #: A JSON document, or the same as a self-contained HTML page with ``?format=html``; 409 until the drill is open.
 def _json_or_html(what: str) -> dict[int | str, dict]:
     html = {"text/html": {"schema": {"type": "string"}}}
-    ok = {200: {"description": f"{what} (JSON, or HTML with ?format=html)", "content": html}}
+    ok: dict[int | str, dict] = {200: {"description": f"{what} (JSON, or HTML with ?format=html)", "content": html}}
     return {**ok, **problems(401, 403, 404, 409, 422, 503)}
 
 

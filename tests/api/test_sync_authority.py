@@ -22,9 +22,10 @@ from supply.core.errors import ForbiddenError
 from supply.service import ledger
 from supply.service.models import Movement
 from supply.service.sync import export_bundle
-from tests.api.sync_helpers import forged, in_session, make_node, rows_of, trade_keys
+from tests.api.sync_helpers import forged, in_session, make_node, trade_keys
 from tests.conftest import ROOT
 from tests.db import NODE_STATION, cli_env
+from tests.service.sync_helpers import rows_of
 
 OCTET = {"Content-Type": "application/octet-stream"}
 HUB = "GZ-HUB"

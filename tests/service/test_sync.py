@@ -23,7 +23,7 @@ from supply.service.models import Dispatch, Movement, table_of
 from supply.service.reconcile import reconcile
 from supply.service.requests import dispatch_records
 from supply.service.stock import alerts
-from supply.service.sync import list_conflicts, node_code
+from supply.service.sync import export_bundle, list_conflicts, node_code
 from tests.conftest import TINY, write
 from tests.service.sync_helpers import (
     CENTRE,
@@ -34,6 +34,8 @@ from tests.service.sync_helpers import (
     held,
     new_dispatch,
     passphrase,
+    resign,
+    rows_of,
     sync,
 )
 from tests.service.sync_helpers import template as databases
@@ -396,3 +398,60 @@ def test_concurrent_team_status_changes_the_station_node_wins(net):
     for engine in net.values():
         with read_session(engine) as s:
             assert get_team(s, "K1").status == "en_route"
+
+
+# --- a node's authority is its station (issue 20) -------------------------------------------------------
+
+
+def test_a_node_changes_no_other_stations_dispatch_and_no_bundle_carries_one(net):
+    """H may not move W's dispatch at home (403), nor send an event on it: the centre refuses the bundle whole."""
+    from supply.core.errors import ForbiddenError
+    from supply.service.sync import import_bundle
+
+    with write_session(net[CENTRE]) as s:
+        ledger.receive(s, "officer", "W", "meals", 100, "the centre records for every station")
+        theirs = new_dispatch(s, "W", "meals", 10)
+        s.commit()
+    sync(net, "H")
+    w_uid = _uid(net[CENTRE], theirs)
+    with pytest.raises(ForbiddenError, match="node of H: it records only H's own"):
+        _move(net["H"], _by_uid(net["H"], w_uid), "dispatched")
+    with write_session(net["H"]) as s:
+        new_dispatch(s, "H", "meals", 5)
+        s.commit()
+
+    def onto_ws(body):
+        at, rows = rows_of(body, "dispatch_event")
+        rows[0][at["dispatch_id"]] = w_uid
+
+    with write_session(net["H"]) as s:
+        bundle = resign(s, export_bundle(s, for_node=CENTRE), "H", onto_ws)
+    before = held(net[CENTRE])
+    with (
+        write_session(net[CENTRE]) as s,
+        pytest.raises(SyncRefusedError, match="is about station W, and was made by 'H'"),
+    ):
+        import_bundle(s, bundle)
+    assert held(net[CENTRE]) == before
+
+
+def test_a_node_refuses_a_relayed_record_outside_its_origins_station(net):
+    """The centre relays everyone's records: each must still be about its origin's station."""
+    from supply.service.sync import import_bundle
+
+    with write_session(net["H"]) as s:
+        ledger.receive(s, "officer", "H", "meals", 7, "truck")
+        s.commit()
+    sync(net, "H")
+
+    def to_p(body):
+        at, rows = rows_of(body, "movement")
+        next(r for r in rows if r[at["origin"]] == "H")[at["station"]] = "P"
+
+    with write_session(net[CENTRE]) as s:
+        relayed = resign(s, export_bundle(s, for_node="W"), CENTRE, to_p)
+    before = held(net["W"])
+    refused = pytest.raises(SyncRefusedError, match="is about station P, and was made by 'H'")
+    with write_session(net["W"]) as s, refused:
+        import_bundle(s, relayed)
+    assert held(net["W"]) == before

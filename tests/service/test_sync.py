@@ -378,8 +378,8 @@ def test_concurrent_team_status_changes_the_station_node_wins(net):
     from supply.drills.teams import move_team, upsert_team
 
     for engine in net.values():  # the same team made on each database: one creation event everywhere
-        with write_session(engine) as s:
-            upsert_team(s, "admin", TeamIn(code="K1", station="H", kind="kitchen", headcount=6))
+        with write_session(engine) as s:  # as a scenario's teams load (own=False: W holds H's team too)
+            upsert_team(s, "admin", TeamIn(code="K1", station="H", kind="kitchen", headcount=6), own=False)
             s.commit()
     with write_session(net[CENTRE]) as s:
         move_team(s, "officer", "K1", "stood_down")

@@ -7,6 +7,7 @@ Every database is built and changed through the domain; bundles go through the s
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -455,3 +456,37 @@ def test_a_node_refuses_a_relayed_record_outside_its_origins_station(net):
     with write_session(net["W"]) as s, refused:
         import_bundle(s, relayed)
     assert held(net["W"]) == before
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "fault"),
+    [
+        ("upto", {"movement": "many"}, "'upto' is not a table of record counts"),
+        ("acks", [1, 2], "'acks' is not a table of record counts"),
+        ("uid", ["not", "text"], "is not text"),
+        ("at", "yesterday", "'yesterday' is not a time"),
+        ("item", "caviar", "item: unknown item 'caviar'"),
+        ("exercise", "yes", "'yes' is not true or false"),
+    ],
+)
+def test_a_signed_bundle_with_malformed_content_is_refused_whole(net, where, value, fault):
+    """Signed by a trusted key, yet not what jungong writes: a refusal naming the fault, never a crash."""
+    from supply.service.sync import import_bundle
+
+    with write_session(net["H"]) as s:
+        ledger.receive(s, "officer", "H", "meals", 3)
+        s.commit()
+
+    def spoil(body):
+        if where in ("upto", "acks"):
+            body[where] = value
+            return
+        at, rows = rows_of(body, "movement")
+        rows[-1][at[where]] = value
+
+    with write_session(net["H"]) as s:
+        bundle = resign(s, export_bundle(s, for_node=CENTRE), "H", spoil)
+    before = held(net[CENTRE])
+    with write_session(net[CENTRE]) as s, pytest.raises(SyncRefusedError, match=re.escape(fault)):
+        import_bundle(s, bundle)
+    assert held(net[CENTRE]) == before

@@ -467,6 +467,8 @@ def test_a_node_refuses_a_relayed_record_outside_its_origins_station(net):
         ("at", "yesterday", "'yesterday' is not a time"),
         ("item", "caviar", "item: unknown item 'caviar'"),
         ("exercise", "yes", "'yes' is not true or false"),
+        ("dispatch_event.to_status", "lost", "to_status: 'lost' is not one of cancelled, closed"),
+        ("dispatch_event.to_status", ["x"], "to_status: ['x'] is not one of"),
     ],
 )
 def test_a_signed_bundle_with_malformed_content_is_refused_whole(net, where, value, fault):
@@ -481,10 +483,13 @@ def test_a_signed_bundle_with_malformed_content_is_refused_whole(net, where, val
         if where in ("upto", "acks"):
             body[where] = value
             return
-        at, rows = rows_of(body, "movement")
-        rows[-1][at[where]] = value
+        table, _, column = where.rpartition(".")
+        at, rows = rows_of(body, table or "movement")
+        rows[-1][at[column]] = value
 
     with write_session(net["H"]) as s:
+        if where.startswith("dispatch_event"):
+            new_dispatch(s, "H", "meals", 2)
         bundle = resign(s, export_bundle(s, for_node=CENTRE), "H", spoil)
     before = held(net[CENTRE])
     with write_session(net[CENTRE]) as s, pytest.raises(SyncRefusedError, match=re.escape(fault)):

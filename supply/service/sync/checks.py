@@ -105,6 +105,11 @@ def _column_check(spec: Synced, column: Column, known: dict[str, set[str]]) -> C
 
 
 def _type_check(spec: Synced, column: Column, known: dict[str, set[str]]) -> Check:
+    if column.name in spec.choices:
+        allowed = spec.choices[column.name]
+        return lambda v: (
+            None if isinstance(v, str) and v in allowed else f"{_shown(v)} is not one of {', '.join(sorted(allowed))}"
+        )
     if column.name in spec.refs:  # another synced record, by its uid
         return _text_check(36)
     if column.name == "origin":

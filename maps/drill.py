@@ -11,9 +11,12 @@ Takes the plain dict of the drill's ``--json`` contract (never simulation object
 
 The headline is the drill's own: planned units on time ("2 of 8" — a planned unit is on time
 when it is not among ``late_units``, i.e. on time in at least 90% of replications), the late ones
-named; then the service level, every arrival alike (walk-ins included, blind to headcount),
-labelled as such. A station with planned units (those whose ``stations`` name it) is coloured by
-the share of them on time, and its popup lists its late units with their cause; a station with
+named; then the walk-ins' on-time share and the service level, every arrival alike (walk-ins
+included, blind to headcount), each labelled as such — the order of ``jungong drill``'s text.
+A station with planned units (those whose ``stations`` name it) is coloured by
+the share of them on time, and its popup lists its late units — the late side (people, vehicles
+or both) and each side's on-time share (``outcomes``), the cause and, where distance is the cause,
+its ``placement`` minutes and the nearest station able to serve it in time; a station with
 none is coloured by its ``service_level`` (the share of the arrivals it served that were fed on
 time) when the results give one, else ``served / (served + stockouts)``; numbers may also come as
 ``{"mean": x, "ci95": [lo, hi]}``. A station without demand in the drill is drawn grey.
@@ -73,6 +76,9 @@ def drill_map_html(
     if bottleneck is not None:
         net.scenario.station(str(bottleneck))
     planned = planned_at(drill_results)
+    placement = {
+        str(p.get("unit")): p for p in drill_results.get("placement") or [] if isinstance(p, Mapping) and p.get("unit")
+    }
     levels = {code: station_level(rec) for code, rec in stations.items()}
     levels.update({code: outcome_share(units) for code, units in planned.items()})
     m = new_map(net, tiles=tiles, assets=assets, assets_url=assets_url)
@@ -83,15 +89,18 @@ def drill_map_html(
         m,
         net,
         lambda code: _popup(
-            net, code, stations.get(code), code == bottleneck, _why(drill_results), planned.get(code, [])
+            net, code, stations.get(code), code == bottleneck, _why(drill_results), planned.get(code, []), placement
         ),
         fill_for=lambda code: level_colour(levels.get(code)),
         ring_for=lambda code: BOTTLENECK if code == bottleneck else None,
     )
     overall = drill_results.get("service_level", {})
     lead, detail = headline(drill_results)
+    walk = _mean(drill_results.get("walk_ins_on_time"))
     subtitle = (
-        detail + f"service level, every arrival alike (walk-ins included, blind to headcount) {_pct(_mean(overall))} "
+        detail
+        + (f"walk-ins on time (share of stream arrivals) {_pct(walk)} · " if walk is not None else "")
+        + f"service level, every arrival alike (walk-ins included, blind to headcount) {_pct(_mean(overall))} "
         f"(95% CI {_ci(overall)}) · "
         f"{drill_results.get('replications', '?')} replications, seed {drill_results.get('seed', '?')}"
         + (f" · bottleneck {bottleneck}" if bottleneck else "")
@@ -225,6 +234,29 @@ def _why(results: Mapping[str, Any]) -> str:
     return html.escape(f"{what}: {reason}" if what else reason)
 
 
+#: A unit's late side in words (``late_side`` of the drill JSON).
+LATE_SIDES = {"people": "people late", "vehicles": "vehicles late", "both": "people and vehicles late"}
+
+
+def late_text(unit: Mapping[str, Any], placement: Mapping[str, Any] | None = None) -> str:
+    """After a late unit's code: which side is late, each side's on-time share, the cause and its reason, and
+    — when distance is the cause — the minutes it costs and the nearest station that could serve it in time."""
+    outcomes = unit.get("outcomes") or {}
+    shares = [f"{side} {_pct(_mean(o.get('on_time_share')))}" for side, o in outcomes.items() if isinstance(o, Mapping)]
+    on = ", ".join(shares) if shares else _pct(_mean(unit.get("on_time_share")))
+    text = f" {LATE_SIDES.get(str(unit.get('late_side')), 'late')} (on time in {on} of replications)"
+    cause = str(unit.get("late_cause") or "").replace("_", " ")
+    reason = unit.get("infeasible_reason") or unit.get("late_reason") or ""
+    text += (f" — {cause}" if cause else "") + (f": {reason}" if reason else "")
+    if placement:
+        nearest = placement.get("nearest_feasible") or "none"
+        text += (
+            f"; placement: {_num(_mean(placement.get('minutes')))} min beyond target per replication from distance, "
+            f"nearest station able to serve it in time: {nearest}"
+        )
+    return text
+
+
 def _popup(
     net: Network,
     code: str,
@@ -232,6 +264,7 @@ def _popup(
     is_bottleneck: bool,
     why: str = "",
     planned: list[tuple[str, Mapping[str, Any], bool]] | None = None,
+    placement: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     base = station_popup(net, code, None, None)
     rows = []
@@ -239,17 +272,12 @@ def _popup(
         on_time = sum(ok for _, _, ok in planned)
         rows.append(f"<b>Planned units here: {on_time} of {len(planned)} on time</b><ul class='jg-late'>")
         for unit, u, ok in planned:
-            if ok:
-                continue
-            cause = str(u.get("late_cause") or "").replace("_", " ")
-            reason = u.get("infeasible_reason") or u.get("late_reason") or ""
-            share = _mean(u.get("on_time_share"))
-            text = f" late (on time in {_pct(share)} of replications)" + (f" — {cause}" if cause else "")
-            text += f": {reason}" if reason else ""
-            rows.append(f"<li><span class='jg-warn'>{html.escape(unit)}</span>{html.escape(text)}</li>")
+            if not ok:
+                text = late_text(u, placement.get(unit) if placement else None)
+                rows.append(f"<li><span class='jg-warn'>{html.escape(unit)}</span>{html.escape(text)}</li>")
         rows.append("</ul>")
     if is_bottleneck:
-        rows.append(f"<div class='jg-warn'>BOTTLENECK of the drill</div><div>{why}</div>")
+        rows.append(f"<div class='jg-warn'>BOTTLENECK of the drill</div><div class='jg-why'>{why}</div>")
     if record:
         wait, util = record.get("mean_wait_minutes"), record.get("utilisation")
         rows.append("<b>In the drill</b><table>")

@@ -147,5 +147,6 @@ html body .leaflet-container, .jg-box {{ font-family: "Helvetica Neue", Arial, "
 .jg-popup td, .jg-popup th {{ padding: 1px 6px 1px 0; text-align: left; font-size: 12px; }}
 .jg-popup h4 {{ margin: 0 0 4px; font-size: 14px; }}
 .jg-popup .jg-warn {{ color: #d50000; font-weight: bold; }}
-.jg-popup ul.jg-late {{ font-size: 12px; margin: 2px 0 6px; padding-left: 16px; }}
+.jg-popup ul.jg-late, .jg-popup .jg-why {{ font-size: 12px; margin: 2px 0 6px; }}
+.jg-popup ul.jg-late {{ padding-left: 16px; }}
 """

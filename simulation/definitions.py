@@ -30,8 +30,9 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "placement",
-        "a unit late because of distance: no station resource can fix it; serve it nearer (the nearest "
-        "station that could serve it in time if nobody else were there, when there is one) or move its halt.",
+        "a unit late because of distance: no station resource can fix it. 'Nearest station that could serve it "
+        "in time' is one whose sittings, kitchen and bays would fit the target and the stop if nobody else "
+        "were there.",
     ),
     (
         "wait (station)",
@@ -44,11 +45,23 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "unit's people, pooled over replications.",
     ),
     (
+        "stations",
+        "units: arrivals assigned there, per replication; on time: their share on time (every arrival alike); "
+        "fed: people fed, per replication; seat, bay and truck use: time-average share of seats, refuel bays and "
+        "fuel trucks busy after the warm-up; stock-outs: draws on stock that came up short, per replication.",
+    ),
+    (
         "time budget",
         "where the minutes of a side's last person fed (last vehicle refuelled, or the one left unserved) went, "
         "from arrival: travel, waits for a seat, the kitchen (cook), stock, a refuel bay (bay), a field kitchen "
         "(mobile), a fuel truck (truck), water (water); service: meal, fuel.",
     ),
+)
+
+#: What a planner can do about a unit late by distance (the model has each lever).
+PLACEMENT_LEVERS = (
+    'serve it nearer (serve_at), send field kitchens to its halt (support = "mobile") and fuel trucks to its '
+    "vehicles (fuel_trucks), or move the halt"
 )
 
 #: A late cause in a planner's words.

@@ -32,15 +32,19 @@ def resource_reason(
     feas: Feasibility | None = None,
     *,
     vehicles: bool = False,
+    arrival: Arrival | None = None,
 ) -> str:
     """One sentence naming the binding resource at ``station`` and the demand ``unit`` put on it
-    (``vehicles``: the reason is about its vehicles' deadline, not its people's target)."""
+    (``vehicles``: the reason is about its vehicles' deadline, not its people's target; ``arrival``:
+    the unit's, when the caller has it at hand — else it is looked up)."""
     if feas is not None and not feas.feasible and feas.reason:
         return feas.reason
     codes = [s.code for s in plan.stations]
     st = plan.stations[codes.index(station)] if station in codes else None
-    gi = plan.groups.index(unit) if unit in plan.groups else -1
-    a = next((x for x in plan.arrivals if x.group == gi), None)
+    a = arrival
+    if a is None:
+        gi = plan.groups.index(unit) if unit in plan.groups else -1
+        a = next((x for x in plan.arrivals if x.group == gi), None)
     if st is None or a is None:
         return f"{cause} at {station}"
     who = unit if a.rate_per_min == 0 else f"walk-ins {unit}"

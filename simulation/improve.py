@@ -9,13 +9,14 @@ switch of support), each a single action or a bundle that only helps whole, cost
 spawn(R)`` (common random numbers), so a difference measures the step, not the noise. Each
 round *screens* the new candidates cheaply, on the first ``min(R, 5)`` seeds, and keeps their
 gain in planned units on time; it then takes, among those that gain, the cheapest that reaches
-the goal, else the one with the most gain per cost point (ties: the cheaper), runs it on all
+the goal, else the one with the most gain per cost point (ties: the cheaper) — greedy: a cheap
+way to the goal, not a proof that none is cheaper —, runs it on all
 ``R`` seeds and keeps it if its mean gain there is positive — its gain is reported as a paired
 95% t-interval of the per-replication differences. A step screened before a change was taken is
 screened again before it is run in full. When nothing gains, the steps of each late unit are
 tried half as big again (at most twice). The search stops at the goal, after ``max_steps``
-(``None``: no limit), or when nothing gains; then each unit still late is listed in
-``unreachable`` with why no step helps it (:func:`~.improve_candidates.why_not`).
+(``None``: no limit but a bound of four steps per planned unit), or when nothing gains; then
+each unit still late is listed in ``unreachable`` with why no step helps it (:func:`~.improve_candidates.why_not`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from supply.core.scenario import Scenario
 
 SCREEN = 5  # replications each candidate is screened on
 SCALES = (1.0, 1.5, 2.25)  # sizes tried, relative to the arithmetic's
+STEPS_PER_UNIT = 4  # without --max-steps the search stops after this many steps per planned unit
 
 __all__ = ["Change", "Step", "improve", "improve_plan", "paired_gain"]
 
@@ -211,7 +213,8 @@ def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Ste
             if c.changes not in st.rejected
         ]
         _screen(ev, st, [c for c in cands if c.changes not in st.screened], n)
-        for c in _order(st, cands, goal)[:4]:
+        ordered = _order(st, cands, goal)
+        for c in ordered[:4]:
             if not st.screened[c.changes].fresh:
                 _screen(ev, st, [c], n)
                 if st.screened[c.changes].gain <= 1e-9:
@@ -220,6 +223,8 @@ def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Ste
             if float((flags.mean(1) - st.share).mean()) > 1e-9:
                 return _take(st, c, stats, flags)
             st.rejected.add(c.changes)
+        if ordered:  # the best did not gain in full (or no longer on screening): the next ones
+            continue
         grow = [u for u in res["late_units"] if st.scale.get(u, 0) < len(SCALES) - 1]
         if not grow:
             return None
@@ -248,11 +253,15 @@ def _search(
     baseline = _interval(st.share, 0.0)
     steps: list[dict] = []
     stopped = ""
+    bound = STEPS_PER_UNIT * len(_units(plan))
     while st.share.mean() < goal - 1e-9:
         if progress is not None:
             progress(len(steps), max_steps or len(steps) + 1)
         if max_steps is not None and len(steps) >= max_steps:
             stopped = f"stopped after --max-steps {max_steps}"
+            break
+        if len(steps) >= bound:
+            stopped = f"stopped after {bound} steps ({STEPS_PER_UNIT} per planned unit, the search's bound)"
             break
         before = st.share
         step = _round(ev, st, goal, n, costs)

@@ -27,7 +27,7 @@ vehicles one after another (``connect_minutes`` + litres ÷ pump rate each), dri
 refill when its tank runs dry, and returns. The diesel is drawn from the station's stock. A
 station without trucks refuels the unit at its bays. **Water trucks** carry a mobile-support
 unit's water with its field kitchens: when the trucks sent cannot carry it all, the kitchens wait
-for the second trip (modelled only at stations that have water trucks; each unit's trucks are its own).
+for the second trip (modelled only at stations that have water trucks, a resource shared by the units).
 """
 
 from __future__ import annotations
@@ -271,6 +271,8 @@ class Model:
                 v.vdeadline = v.vend
         if math.isfinite(max(deadline, v.vend)):
             self.env.timeout(max(0.0, deadline, v.vend) - t).callbacks.append(partial(self._deadline, v))
+        if v.vend > deadline:  # the people still leave at their deadline: stop their waits for a restock
+            self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._stop_waiting, v))
         if v.trucks:
             self._send_trucks(v, there if a.mobile else back)
         if a.mobile:
@@ -432,29 +434,49 @@ class Model:
         st.drawn["meals"] += took
         meals = a.headcount if per <= 0 else min(a.headcount, int(took / per + 1e-9))
         self._reorder(st, "meals")
-        water_ready = v.t0 + travel + self._water_trips(v, travel)
+        water = self._send_water(v, travel)
         for j in range(need):
             share = a.headcount // need + (1 if j < a.headcount % need else 0)
             k = min(share, meals)
             meals -= k
-            self.env.process(self._kitchen(v, share, k, travel, water_ready))
+            self.env.process(self._kitchen(v, share, k, travel, water))
 
-    def _water_trips(self, v: _Visit, travel: float) -> float:
-        """Minutes the kitchens wait for the unit's water beyond the first load (0: one trip carries it).
+    def _send_water(self, v: _Visit, travel: float) -> simpy.Event | None:
+        """Send the unit's water trucks (a station's ``simpy.Resource``, shared with other units); the
+        event fires when all of its water is on site. ``None``: water not modelled (no water trucks).
 
         Only at stations with water trucks; the unit's water is drawn from the station's stock."""
         st, a, tk = v.station, v.arrival, self.plan.trucks
         litres = a.headcount * self.plan.consumption.water_l_per_person
-        if not st.plan.water_trucks or litres <= 0:
-            return 0.0
+        if st.water is None or litres <= 0:
+            return None
         st.drawn["water_l"] += st.take("water_l", litres)
         self._reorder(st, "water_l")
         sent = min(st.plan.water_trucks, a.water_trucks or math.ceil(litres / tk.water_litres))
-        trips = math.ceil(litres / (sent * tk.water_litres) - 1e-9)
-        return (trips - 1) * (2 * travel + tk.refill_minutes)
+        done, left = self.env.event(), [sent]
+        for _ in range(sent):
+            self.env.process(self._water_truck(v, litres / sent, travel, done, left))
+        return done
+
+    def _water_truck(
+        self, v: _Visit, litres: float, travel: float, done: simpy.Event, left: list[int]
+    ) -> Generator[simpy.Event, Any, None]:
+        """One water truck: carry ``litres`` to the site in as many trips as its tank needs
+        (there; then back, ``refill_minutes``, there again), and come back."""
+        st, tk = v.station, self.plan.trucks
+        if st.water is None:  # never: water trucks are sent only from a station that has some
+            return
+        with st.water.request() as req:
+            yield req
+            trips = math.ceil(litres / tk.water_litres - 1e-9)
+            yield self.env.timeout(travel + (trips - 1) * (2 * travel + tk.refill_minutes))
+            left[0] -= 1
+            if not left[0]:
+                done.succeed()
+            yield self.env.timeout(travel)
 
     def _kitchen(
-        self, v: _Visit, share: int, people: int, travel: float, water_ready: float
+        self, v: _Visit, share: int, people: int, travel: float, water: simpy.Event | None
     ) -> Generator[simpy.Event, Any, None]:
         """One field kitchen: drive out, wait for the water, hand out ``people`` meals (of ``share``), drive back."""
         st, env = v.station, self.env
@@ -466,8 +488,8 @@ class Model:
             out = env.now
             yield env.timeout(travel)
             there = env.now
-            if water_ready > there:
-                yield env.timeout(water_ready - there)
+            if water is not None and not water.processed:
+                yield water
             start = env.now
             n = 0 if v.closed else people
             if math.isfinite(v.deadline):  # only those handed a meal before the unit moves on
@@ -557,10 +579,14 @@ class Model:
     def _deadline(self, v: _Visit, _ev: simpy.Event) -> None:
         if v.closed or v.done_at is not None:
             return
+        self._stop_waiting(v, None)
+        self._close(v, "missed", None)
+
+    def _stop_waiting(self, v: _Visit, _ev: simpy.Event | None) -> None:
+        """Cancel the visit's stock gets still blocked by a stock-out (its people are leaving)."""
         for ev in v.waiting:
             if not ev.triggered:
                 ev.cancel()
-        self._close(v, "missed", None)
 
     def _end(self, v: _Visit) -> float:
         """When whoever is still unserved stops waiting: the unit's deadline, else the horizon."""

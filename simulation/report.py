@@ -20,7 +20,8 @@ from pathlib import Path
 import matplotlib
 
 from simulation.budget import BUDGET_KEYS
-from simulation.definitions import CAUSE_WORDS, DEFINITIONS, by_unit, fate, late_sides
+from simulation.compare import text as compare_text
+from simulation.definitions import CAUSE_WORDS, DEFINITIONS, PLACEMENT_LEVERS, by_unit, fate, late_sides
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
@@ -214,13 +215,18 @@ def _placement(res: dict) -> str:
             e(p["unit"]),
             e(str(p["served_at"])),
             f"{p['minutes']:.0f}",
-            e(p["nearest_feasible"] or "none: move the halt, or add seats and kitchen near it"),
+            e(p["nearest_feasible"] or "none"),
         ]
         for p in placed
     ]
-    return "<h2>Placement: late by distance</h2>" + _table(
-        ["unit", "served at", "minutes beyond target by distance", "nearest station that could serve it in time"],
-        rows,
+    levers = f"<p>For each: {e(PLACEMENT_LEVERS)}.</p>"
+    return (
+        "<h2>Placement: late by distance</h2>"
+        + levers
+        + _table(
+            ["unit", "served at", "minutes beyond target by distance", "nearest station that could serve it in time"],
+            rows,
+        )
     )
 
 
@@ -409,20 +415,19 @@ def render(res: dict, comparison: dict | None = None, improvement: dict | None =
         _service_by_station(res),
     ]
     if comparison:
-        rows = [
-            [
-                e(r["metric"]),
-                str(r["a"]),
-                str(r["b"]),
-                str(r["difference"]),
-                str(r["p_value"]),
-                "<b>yes</b>" if r["significant"] else "no",
-            ]
-            for r in comparison["rows"]
-        ]
+        rows = []
+        for r in comparison["rows"]:
+            shown = compare_text(r)
+            cells = [shown["a"], shown["b"], shown["difference"], shown["p"], shown["note"]]
+            rows.append([e(r.get("name", r["metric"])), *(e(c) for c in cells)])
+            rows[-1].insert(5, "<b>yes</b>" if r["significant"] else "no")
         parts += [
             f"<h2>Compared with {e(comparison['b'])}</h2>",
-            _table(["metric", e(comparison["a"]), e(comparison["b"]), "B − A", "p (Welch)", "significant"], rows),
+            "<p>Shares in %, differences in percentage points (pp); p: Welch's t-test over replications; "
+            "a dash where a plan has no value, the note says why.</p>",
+            _table(
+                ["metric", e(comparison["a"]), e(comparison["b"]), "B − A", "p (Welch)", "significant", "note"], rows
+            ),
         ]
     parts.append(
         "<h2>Definitions</h2><dl>"

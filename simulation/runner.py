@@ -103,7 +103,8 @@ def start_executor(
 ) -> tuple[Executor, int, Callable[[], None]]:
     """A local process pool of ``workers`` (or the Dask cluster at ``cluster``): executor, slots, close.
 
-    Long-lived users (the API's drill planning jobs) keep it open; :func:`run_plan` opens one per run.
+    :func:`run_plan` opens one per run; the API's jobs use it for a Dask cluster only (locally they
+    run one process each: :mod:`supply.api.job_pool`).
     """
     if cluster is None:
         # fork: workers inherit the loaded modules and never re-run the caller's __main__

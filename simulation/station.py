@@ -172,6 +172,7 @@ class Station:
         self.kitchens = simpy.Resource(env, plan.field_kitchens) if plan.field_kitchens else None
         self.kitchen = Kitchen(plan.meals_per_hour) if plan.meals_per_hour > 0 else None
         self.trucks = simpy.Resource(env, plan.fuel_trucks) if plan.fuel_trucks else None
+        self.water = simpy.Resource(env, plan.water_trucks) if plan.water_trucks else None
         self.trucks_out = Intervals()
         self.stock = {
             item: simpy.Container(env, init=qty) if qty is not None else None for item, qty in plan.stock.items()

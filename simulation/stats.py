@@ -43,6 +43,7 @@ there after the warm-up, then averaged over replications (with its 95% CI).
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -183,6 +184,9 @@ class DrillStats:
         self.stream_index = [a.group for a in plan.arrivals if a.rate_per_min > 0]
         self.feasibility = feasibility(plan)
         self._planned = frozenset(plan.groups[i] for i in self.unit_index)
+        self._arrivals = {plan.groups[a.group]: a for a in reversed(plan.arrivals)}  # a group's first arrival
+        self._late: tuple[int, tuple[str, ...]] | None = None
+        self._late_set: frozenset[str] = frozenset()
         self.stations = {s.code: _StationAgg() for s in plan.stations}
         self.groups = {code: _GroupAgg() for code in plan.groups}
         self.hist = np.zeros(HIST_BINS, dtype=np.int64)
@@ -247,10 +251,17 @@ class DrillStats:
                 side.add(r)
 
     def late_units(self) -> list[str]:
-        """Planned units on time in fewer than :data:`LATE_SHARE` of replications, worst first."""
+        """Planned units on time in fewer than :data:`LATE_SHARE` of replications, worst first (kept until
+        the next replication is added: the diagnosis asks for it once per unit)."""
+        if self._late is not None and self._late[0] == self.n:
+            return list(self._late[1])
         codes = [self.plan.groups[i] for i in self.unit_index]
+        order = {c: i for i, c in enumerate(codes)}
         late = [c for c in codes if self.groups[c].share.n and self.groups[c].share.mean < LATE_SHARE]
-        return sorted(late, key=lambda c: (self.groups[c].share.mean, -self.groups[c].missed, codes.index(c)))
+        late.sort(key=lambda c: (self.groups[c].share.mean, -self.groups[c].missed, order[c]))
+        self._late = (self.n, tuple(late))
+        self._late_set = frozenset(late)
+        return late
 
     def side_cause(self, code: str, k: int) -> str:
         """The cause charged the most minutes beyond target on side ``k`` (0 people, 1 vehicles)."""
@@ -270,9 +281,12 @@ class DrillStats:
     def _side_late(self, code: str) -> list[bool]:
         return [s.share.n > 0 and s.share.mean < LATE_SHARE for s in self.groups[code].sides]
 
-    def late_side(self, code: str, late: list[str] | None = None) -> str | None:
+    def late_side(self, code: str, late: Collection[str] | None = None) -> str | None:
         """``people``, ``vehicles``, ``both`` or ``None`` (not a late unit): the side(s) on time too rarely."""
-        if code not in (self.late_units() if late is None else late):
+        if late is None:
+            self.late_units()
+            late = self._late_set
+        if code not in late:
             return None
         people, vehicles = self._side_late(code)
         if people or vehicles:
@@ -317,7 +331,7 @@ class DrillStats:
         (``by_unit``: each unit's minutes charged to that cause, per replication)."""
         rows = []
         for (code, cause), minutes in sorted(self.blame_table().items(), key=lambda kv: -kv[1]):
-            k, late = CAUSES.index(cause), self.late_units()
+            k, late = CAUSES.index(cause), set(self.late_units())
             units = [
                 c
                 for c, b in self.groups.items()
@@ -346,7 +360,7 @@ class DrillStats:
         return out
 
     def _arrival(self, code: str) -> Arrival:
-        return next(a for a in self.plan.arrivals if a.group == self.plan.groups.index(code))
+        return self._arrivals[code]
 
     def bottleneck_resource(self) -> dict | None:
         """``{station, resource, late_unit_minutes}`` (see the module docstring)."""
@@ -411,6 +425,7 @@ class DrillStats:
                 "drawn": {k: w.as_dict(2) for k, w in a.drawn.items()},  # stock issued to units, per item
             }
         late = self.late_units()
+        late_set = frozenset(late)
         units = {}
         for c, b in self.groups.items():
             share = b.share.as_dict(4)
@@ -426,7 +441,7 @@ class DrillStats:
                 "vehicles_missed": round(b.vehicles_missed / n, 2),
                 "arrivals": round(b.arrivals / n, 3),
                 "stations": list(b.stations),
-                **self._diagnosis(c, b, late),
+                **self._diagnosis(c, b, late_set),
             }
         assumptions = mark(self.plan.assumed, late, units, {s.code: s.seats for s in self.plan.stations})
         return {
@@ -453,7 +468,7 @@ class DrillStats:
             "minutes_to_fed_histogram": {"bin_minutes": HIST_WIDTH, "counts": self.hist.tolist()},
         }
 
-    def _diagnosis(self, code: str, b: _GroupAgg, late: list[str]) -> dict:
+    def _diagnosis(self, code: str, b: _GroupAgg, late: Collection[str]) -> dict:
         """A unit's outcomes by side, time budget, late cause and feasibility (keys of its JSON entry)."""
         arrival = self._arrival(code)
         side = self.late_side(code, late)
@@ -488,7 +503,7 @@ class DrillStats:
         have = next((s.field_kitchens for s in self.plan.stations if s.code == station), 0)
         return min(have, a.field_kitchens or math.ceil(a.headcount / self.plan.mobile.people_per_kitchen))
 
-    def _side(self, code: str, k: int, station: str | None, late: list[str]) -> dict:
+    def _side(self, code: str, k: int, station: str | None, late: Collection[str]) -> dict:
         """One side's outcome: on-time share, time budget, late cause (when it is late) and missed share."""
         side, n = self.groups[code].sides[k], max(self.n, 1)
         counts = side.counts / side.arrivals
@@ -498,7 +513,7 @@ class DrillStats:
         reason = None
         if cause is not None:
             reason = (f.reason if f is not None and not f.feasible else None) or diagnosis.resource_reason(
-                self.plan, station, cause, code, f, vehicles=k == 1
+                self.plan, station, cause, code, f, vehicles=k == 1, arrival=self._arrival(code)
             )
         return {
             "on_time_share": round(float(side.share.mean), 4) if side.share.n else None,

@@ -114,5 +114,7 @@ def _with_problem_schemas(app: FastAPI) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """Uvicorn factory: settings from the environment (``JUNGONG_DATABASE_URL``…)."""
+    """Uvicorn factory: settings from the environment (``JUNGONG_DATABASE_URL``…); Python's warnings
+    are logged like everything else (in the server's one format, :mod:`supply.core.logs`)."""
+    logging.captureWarnings(True)
     return create_app(get_settings())

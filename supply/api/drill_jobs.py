@@ -160,9 +160,12 @@ class DrillJobs:
     def recover(self, engine: Engine) -> list[int]:
         """Claim the planning drills whose server process is gone: resume each (failed once it was
         interrupted :data:`~supply.drills.jobs.MAX_RESUMES` times)."""
-        from supply.drills.jobs import claim_orphans
-        from supply.service.db import write_session
+        from supply.drills.jobs import claim_orphans, orphaned
+        from supply.service.db import read_session, write_session
 
+        with read_session(engine) as session:  # most rounds find none: no write lock taken for them
+            if not orphaned(session, owner_alive):
+                return []
         with write_session(engine) as session:
             claimed = claim_orphans(session, process_id(), owner_alive)
             session.commit()

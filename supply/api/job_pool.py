@@ -197,7 +197,7 @@ class JobPool:
 
     def _from_executor(self, future: Future, inner: Future) -> None:
         if inner.cancelled():
-            self._finished(future, False, JobStopped("the cluster cancelled the job"))
+            self._finished(future, False, JobDied("the cluster cancelled it"))
         elif (exc := inner.exception()) is not None:
             self._finished(future, False, exc)
         else:
@@ -206,11 +206,11 @@ class JobPool:
     def _finished(self, future: Future, ok: bool, value: Any) -> None:
         with self._lock:
             self._running.pop(future, None)
+        self._dispatch()  # the next job first: the future's callbacks may take their time (a failure to record)
         if ok:
             future.set_result(value)
         else:
             future.set_exception(value)
-        self._dispatch()
 
     def close(self) -> None:
         """Stop: queued jobs end with :class:`JobStopped`, running processes are terminated (then killed)."""

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulation.budget import BUDGET_KEYS
-from simulation.definitions import CAUSE_WORDS, DEFINITIONS, by_unit, fate, late_sides
+from simulation.definitions import CAUSE_WORDS, DEFINITIONS, PLACEMENT_LEVERS, by_unit, fate, late_sides
 
 #: Short headers of the time budget's parts (80 columns).
 _BUDGET_HEAD = {
@@ -107,8 +107,8 @@ def headline(res: dict) -> list[tuple[str, str | None]]:
         rest = "" if len(near) == len(placed) else f"; no station could serve {others} in time"
         lines.append(
             (
-                f"placement (late by distance, minutes beyond target): {', '.join(parts)}{rest} — serve them "
-                "nearer, move the halt, or add seats and kitchen near it",
+                f"placement (late by distance, minutes beyond target): {', '.join(parts)}{rest} — "
+                f"for each: {PLACEMENT_LEVERS}",
                 None,
             )
         )

@@ -76,7 +76,7 @@ def print_improvement(res: dict, out: Console) -> None:
     after it and its paired 95% gain; then whether the goal is reached, and why not unit by unit."""
 
     def p(text: str, **kw: str) -> None:
-        out.print(text, highlight=False, markup=False, soft_wrap=True, **kw)  # type: ignore[arg-type]
+        out.print(text, highlight=False, markup=False, soft_wrap=True, **kw)  # type: ignore[arg-type]  # rich takes these keywords typed one by one; kw holds only str ones
 
     base = _pct(res["baseline"]["planned_units_on_time"])
     p(f"Goal: {res['goal']:.0%} of planned units on time, per replication (now {base}).")

@@ -129,10 +129,10 @@ def print_review(rv: dict, c: Console) -> None:
     words = {"on_time": "on time", "late": "[red]late[/]", "missed": "[red]missed (left unfed)[/]"}
     for u in rv["units"]:
         status = u.get("status") or ("on_time" if u["on_time"] else "late")
-        where = station_label(u["station"], rv.get("names") or {}) if u["station"] else "not scheduled"
+        where = f" at {station_label(u['station'], rv.get('names') or {})}" if u["station"] else " (not scheduled)"
         fed = "" if u["minutes_to_fed"] is None else f", fed in {u['minutes_to_fed']:.0f} min"
         said = f"pending — due {clock_time(u.get('due_at'))}" if status == "pending" else words.get(status, status)
-        c.print(f"  {u['code']} at {where}{fed}: {said}", highlight=False)
+        c.print(f"  {u['code']}{where}{fed}: {said}", highlight=False)
     for f in rv["flags"]:
         c.print(f"  [red]•[/] {f}")
     if not rv["flags"]:

@@ -58,7 +58,12 @@ class Settings(BaseSettings):
         gt=0,
         description="the most simulated events (replications × arrivals and events) a drill may cost",
     )
-    drill_workers: int = Field(default=2, ge=1, le=64, description="processes of the server's drill planning pool")
+    drill_workers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="jobs (drill planning, analyses) each server process runs at once, one process each",
+    )
     drill_queue: int = Field(
         default=8, ge=1, le=1_000, description="drills planning at once in all (more: 503 + Retry-After)"
     )

@@ -76,6 +76,12 @@ def cancel(session: Session, actor: Caller, drill_id: int) -> Drill:
     return drill
 
 
+def orphaned(session: Session, alive: Callable[[str], bool]) -> bool:
+    """Whether any planning drill's owner is gone (a read: :func:`claim_orphans` takes them over)."""
+    owners = session.exec(select(Drill.job_owner).where(Drill.status == "planning")).all()
+    return any(owner is None or not alive(owner) for owner in owners)
+
+
 def claim_orphans(session: Session, me: str, alive: Callable[[str], bool]) -> list[tuple[int, str]]:
     """Take over the planning drills whose owner is gone: ``(id, starter)`` of each to resume (each
     claimed by one process); one interrupted :data:`MAX_RESUMES` times already is failed instead."""

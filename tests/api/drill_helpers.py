@@ -85,3 +85,24 @@ def post_drill(client, body: dict, headers: dict | None = None) -> dict:
     assert r.status_code == 202, r.text
     assert r.json()["status"] == "planning" and r.headers["Location"] == f"/drills/{r.json()['id']}"
     return wait_planned(client, r.json()["id"], headers)
+
+
+def small_scenario():
+    """:data:`SMALL_DRILL` as a scenario, for domain calls (``start.create_drill``)."""
+    from supply.core.scenario import scenario_from_text
+    from supply.core.settings import PROJECT_SCENARIOS
+
+    return scenario_from_text(
+        SMALL_DRILL, source="test", base_dir=PROJECT_SCENARIOS / "drills", confine=PROJECT_SCENARIOS
+    )
+
+
+def caller(session, name: str):
+    """The :class:`~supply.service.auth.Caller` of the template's user ``name`` (e.g. ``commander-1``)."""
+    from sqlmodel import select
+
+    from supply.service.auth import Caller
+    from supply.service.models import User, id_of
+
+    user = session.exec(select(User).where(User.name == name)).one()
+    return Caller(id_of(user), user.name, user.role)

@@ -22,17 +22,14 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlmodel import select
 
 from supply.api import create_app
 from supply.api.drill_jobs import process_id
-from supply.core.scenario import scenario_from_text
-from supply.core.settings import PROJECT_SCENARIOS, Settings
+from supply.core.settings import Settings
 from supply.drills import jobs, start
-from supply.service.auth import Caller
 from supply.service.db import make_engine, write_session
-from supply.service.models import User, id_of
-from tests.api.drill_helpers import SMALL_DRILL, drill_body, start_at, wait_planned
+from supply.service.models import id_of
+from tests.api.drill_helpers import caller, drill_body, small_scenario, start_at, wait_planned
 from tests.api.test_hardening import sql
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -50,14 +47,10 @@ def drill_ids(db, tmp_path) -> Iterator[dict[str, int]]:
         assert all(wait_planned(c, d, h)["status"] == "open" for d in (opened, closed))  # planned side by side
         assert c.post(f"/drills/{closed}/close", headers=h).status_code == 200
     app.state.runtime.engine.dispose()
-    scenario = scenario_from_text(
-        SMALL_DRILL, source="fuzz", base_dir=PROJECT_SCENARIOS / "drills", confine=PROJECT_SCENARIOS
-    )
     engine = make_engine(db.url)
     try:
         with write_session(engine) as s:  # no job: planning while this process lives (nothing claims them)
-            user = s.exec(select(User).where(User.name == "commander-1")).one()
-            commander = Caller(id_of(user), user.name, user.role)
+            commander, scenario = caller(s, "commander-1"), small_scenario()
             planning, failed = (
                 id_of(start.create_drill(s, commander, scenario, job={"replications": 5}, owner=process_id()))
                 for _ in range(2)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,11 +23,14 @@ from fastapi.testclient import TestClient
 from supply.api import create_app
 from supply.api.drill_jobs import process_id
 from supply.core.settings import Settings
+from supply.drills import start
+from supply.drills.jobs import MAX_RESUMES, claim_orphans
 from supply.service.db import make_engine, write_session
-from tests.api.drill_helpers import SMALL_DRILL, drill_body, post_drill, start_at, wait_planned
+from supply.service.models import id_of
+from tests.api.drill_helpers import SMALL_DRILL, caller, drill_body, post_drill, small_scenario, start_at, wait_planned
 from tests.api.test_hardening import sql
-from tests.conftest import ROOT
-from tests.db import cli_env, serve
+from tests.cli.test_hardening_cli import fails_cleanly
+from tests.db import serve
 
 #: A drill whose planning takes seconds (long enough to kill its job): the small one and 16 more trains.
 LONG_DRILL = SMALL_DRILL + "".join(
@@ -175,10 +176,8 @@ def test_plan_and_review_of_a_drill_not_open_are_409_and_the_cli_exits_2(client,
         for page in ("plan", "review"):
             r = client.get(f"/console/drills/{drill_id}/{page}")
             assert r.status_code == 409 and f"drill {drill_id} is {status}" in r.text, (page, r.status_code)
-        cmd = [sys.executable, "-m", "supply.cli", "review", str(drill_id), "--db", db.url]
-        res = subprocess.run(cmd, cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=120)
-        assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
-        assert len(res.stderr.strip().splitlines()) == 1 and f"drill {drill_id} is {status}" in res.stderr
+        out = fails_cleanly(["review", str(drill_id), "--db", db.url], f"drill {drill_id} is {status}")
+        assert len(out.strip().splitlines()) == 1, out
     sql(db, "UPDATE drill SET status = 'failed' WHERE id = :d", d=planning)  # nothing left planning
 
 
@@ -229,3 +228,38 @@ def test_a_job_rides_out_a_database_away_for_seconds(db, tmp_path):
             pass
         drill = wait_for("the drill was planned", lambda: drill_state(c, drill_id, h), 90)
         assert drill["status"] == "open", drill
+
+
+def test_a_drill_interrupted_too_often_is_failed_not_resumed_again(session):
+    """Nothing stays planning for ever, not even a drill that kills every server process running it."""
+    commander, scenario = caller(session, "commander-1"), small_scenario()
+    fresh, worn = (
+        start.create_drill(session, commander, scenario, job={"resumes": n}, owner="gone:1") for n in (0, MAX_RESUMES)
+    )
+    claimed = claim_orphans(session, "me:2", lambda owner: owner != "gone:1")
+    assert claimed == [(id_of(fresh), "commander-1")]
+    session.refresh(fresh)
+    session.refresh(worn)
+    assert fresh.status == "planning" and fresh.job_owner == "me:2" and fresh.job["resumes"] == 1
+    assert worn.status == "failed" and f"interrupted {MAX_RESUMES + 1} times" in worn.error
+    assert claim_orphans(session, "me:3", lambda owner: owner != "gone:1") == []  # me:2 lives: its drill stays
+
+
+@pytest.mark.slow
+def test_a_killed_analysis_fails_at_once_and_never_counts_against_the_cap(db, tmp_path):
+    """Probe: analyses stuck by a crashed job counted against their user's limit (429)."""
+    with queue_app(db, tmp_path, analysis_jobs_per_user=1) as c:
+        h = db.headers("planner")
+        r = c.post("/analyses", json={"kind": "robustness", "links": True}, headers=h)
+        assert r.status_code == 202, r.text
+        jobs = c.app.state.runtime.jobs
+        [pid] = wait_for("the analysis runs", jobs.running, 30)
+        os.kill(pid, signal.SIGKILL)
+        state = wait_for(
+            "the analysis failed",
+            lambda: (s := c.get(r.headers["Location"], headers=h).json())["status"] == "failed" and s,
+            5,
+        )
+        assert "SIGKILL" in state["error"], state
+        again = c.post("/analyses", json={"kind": "coverage", "minutes": "45"}, headers=h)
+        assert again.status_code in (200, 202), again.text  # the failed one no longer holds the user's only place

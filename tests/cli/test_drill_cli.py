@@ -101,6 +101,12 @@ def test_compare_two_plans(tmp_path):
     assert "None" not in table.stdout and "planned_units_on_time" not in table.stdout  # names, not keys
     assert "Planned units on time" in table.stdout and re.search(r"p (<|=) 0\.\d+", table.stdout)
     assert re.search(r"\d+\.\d%", table.stdout) and "percentage points" in table.stdout
+    report = tmp_path / "compare.html"
+    assert run(a, "--compare", b, "-w", "1", "--report", report).exit_code == 0
+    page = report.read_text(encoding="utf-8")
+    compared = page[page.index("Compared with") :]
+    assert "None" not in compared and "planned_units_on_time" not in compared  # the same words as the text
+    assert "<td>Planned units on time</td>" in compared and re.search(r"<td>p (&lt;|=) 0\.\d+</td>", compared)
 
 
 def test_map_option_calls_the_maps_package(tmp_path):

@@ -109,7 +109,8 @@ def test_map_drill_results(tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "bottleneck GZ-HUB" in html and "BOTTLENECK of the drill" in html
     assert "90.0% (95% CI 88.0%–92.0%)" in html
-    assert re.search(r"service level</td><td>70.0%", html) and re.search(r"service level</td><td>99.0%", html)
+    assert re.search(r"service level \(every arrival\)</td><td>70.0%", html)
+    assert re.search(r"service level \(every arrival\)</td><td>99.0%", html)
     path.write_text(json.dumps({**results, "stations": {"XX": {}}}))
     bad = run("map", "--drill", path, "-o", out)
     assert bad.exit_code == 2 and "unknown station 'XX'" in bad.stderr

@@ -152,6 +152,7 @@ def test_drill_map_leads_with_planned_units(tmp_path, browser_session, artifacts
         "seed": 1,
         "service_level": {"mean": 0.975, "ci95": [0.97, 0.98]},
         "planned_units_on_time": {"mean": 0.2, "ci95": [0.2, 0.2]},
+        "walk_ins_on_time": {"mean": 0.99, "ci95": [0.98, 1.0]},
         "late_units": ["C-201", "T-103", "C-202"],
         "stations": {
             "GZ-HUB": {"served": 3900, "stockouts": 0, "service_level": 0.98},
@@ -161,11 +162,16 @@ def test_drill_map_leads_with_planned_units(tmp_path, browser_session, artifacts
             "T-101": unit("GZ-HUB", 1.0),
             "C-201": unit("GZ-HUB", 0.0, "refuel_bays", "8 refuel bays at GZ-HUB: 60 vehicles"),
             "T-103": unit("GZ-HUB", 0.1, "travel", "32 min from GZS-RAIL"),
-            "C-202": unit("GZ-HUB", 0.0, "travel", "49 min from R-XINTANG"),
+            "C-202": {
+                **unit("GZ-HUB", 0.0, "travel", "49 min from R-XINTANG"),
+                "late_side": "both",
+                "outcomes": {"people": {"on_time_share": 0.0}, "vehicles": {"on_time_share": 0.25}},
+            },
             "E-301": unit("NS-WING", 0.95),
             "stream-1": {"planned": False, "stations": ["GZ-HUB"], "on_time_share": 0.99},
         },
         "bottleneck": "GZ-HUB",
+        "placement": [{"unit": "C-202", "served_at": "GZ-HUB", "minutes": 130.2, "nearest_feasible": None}],
     }
     path = drill_map(load_scenario(None), results, tmp_path / "drill-planned.html")
     with browser_session() as s:
@@ -173,7 +179,8 @@ def test_drill_map_leads_with_planned_units(tmp_path, browser_session, artifacts
         s.page.wait_for_function(READY)
         title = s.page.locator("#jg-title").inner_text()
         assert "Planned units on time: 2 of 5" in title and "late: C-201, T-103, C-202" in title
-        assert title.index("Planned units on time") < title.index("every arrival alike")
+        assert title.index("Planned units on time") < title.index("walk-ins on time (share of stream arrivals) 99.0%")
+        assert title.index("walk-ins on time") < title.index("every arrival alike")
         assert "every arrival alike (walk-ins included, blind to headcount) 97.5%" in title
         hub = s.page.locator(".jg-station.jg-tier-hub")
         assert hub.locator("polygon[fill='#d7191c']").count() == 1  # 1 of 4 planned units on time: red
@@ -183,6 +190,8 @@ def test_drill_map_leads_with_planned_units(tmp_path, browser_session, artifacts
         text = s.page.locator(".leaflet-popup-content").inner_text()
         assert "Planned units here: 1 of 4 on time" in text
         assert "C-201 late (on time in 0.0% of replications) — refuel bays: 8 refuel bays at GZ-HUB" in text
-        assert "T-103 late" in text and "C-202 late" in text and "T-101" not in text
+        assert "T-103 late" in text and "T-101" not in text
+        assert "C-202 people and vehicles late (on time in people 0.0%, vehicles 25.0% of replications)" in text
+        assert "placement: 130.2 min beyond target per replication from distance" in text
         s.page.screenshot(path=str(artifacts / "drill-planned.png"))
         _assert_clean(s)

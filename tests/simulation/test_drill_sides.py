@@ -254,3 +254,16 @@ def test_mobile_support_refuels_only_with_fuel_trucks(tmp_path):
     two = mobile(tmp_path, field_kitchens=4)  # the default sends 2 of the 4: the reason names the lever
     assert "sends 2 of its 4 field kitchens" in two["late_reason"]
     assert "field_kitchens = 4 would send all" in two["late_reason"]
+
+
+def test_units_share_a_stations_water_trucks(tmp_path):
+    """Two mobile units at once, one 3,000-L truck, 1,000 L each: the second unit's water comes after
+    the truck's round trip (5 there, 5 back, 5 there again): its kitchens wait 10 minutes."""
+    text = MOBILE.format(unit="field_kitchens = 2", water=2) + (
+        '\n[[drill.units]]\ncode = "M2"\nheadcount = 500\nsite = "S"\narrive = 0\nsupport = "mobile"\n'
+        "field_kitchens = 2\n[drill.trucks]\nwater_litres = 3000\n"
+    )
+    path = drill_file(tmp_path, text, seats=0, field_kitchens=4, h_stock="water_trucks = 1")
+    units = run_drill(load(path), workers=1).as_dict()["units"]
+    waits = sorted(units[c]["time_budget"]["water_wait"] for c in ("M", "M2"))
+    assert waits == [0.0, 10.0]

@@ -259,3 +259,13 @@ def test_a_convoy_whose_vehicles_miss_their_stop_is_fixed_by_fuel_trucks(tmp_pat
     ]
     assert step["cost"] == 3 * 40 + 20 and step["gain"] == {"mean": 1.0, "ci95": [1.0, 1.0]}
     assert "refuel CONVOY's vehicles where it halts with 3 fuel trucks (fuel_trucks = 3)" in step["action"]
+
+
+def test_the_text_says_the_goal_is_not_reached_and_why_unit_by_unit(tmp_path):
+    res = CliRunner().invoke(app, ["improve", str(_write(tmp_path, FAR, "far.toml")), "-n", "4", "-w", "1"])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.stdout.split())  # soft-wrapped lines joined
+    assert "Goal not reached (0 step(s), total cost 0); still late: AWAY." in out
+    assert "goal not reached: no step gains" in out
+    assert "AWAY: its people: the nearest station, F, is 90 min from its site" in out
+    assert "seat 1*, refuel_bay 25*, field_kitchen 60*" in out  # the costs assumed, beside the result

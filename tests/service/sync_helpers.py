@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +28,7 @@ from supply.service.migrate import upgrade
 from supply.service.models import Dispatch, DispatchEvent, LotBalance, Movement, StockLock, table_of
 from supply.service.requests import create_request
 from supply.service.sync import export_bundle, import_bundle, public_key_pem, trust_key
+from supply.service.sync.bundle import MAGIC, pack
 from tests.conftest import write
 
 PASSPHRASE = "test passphrase, not a secret"
@@ -123,6 +126,20 @@ def apply(engine: Engine, data: bytes) -> Any:
         report = import_bundle(s, data)
         s.commit()
     return report
+
+
+def resign(session: Session, data: bytes, sender: str, edit: Callable[[dict[str, Any]], None]) -> bytes:
+    """Bundle ``data``'s content changed by ``edit`` and signed again with this database's own key, as
+    ``sender``: what whoever holds that key could send, signature sound, for the receiver to judge."""
+    body = json.loads(zlib.decompress(data[len(MAGIC) :].split(b"\n", 1)[1]))
+    edit(body)
+    return pack(session, sender, body)
+
+
+def rows_of(body: dict[str, Any], table: str) -> tuple[dict[str, int], list[list[Any]]]:
+    """A bundle table's column positions and its rows (lists, changed in place by a forger)."""
+    part = body["tables"][table]
+    return {c: n for n, c in enumerate(part["columns"])}, part["rows"]
 
 
 def sync(engines: dict[str, Engine], node: str, *, push: bool = True, pull: bool = True) -> None:

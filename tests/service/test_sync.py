@@ -7,6 +7,7 @@ Every database is built and changed through the domain; bundles go through the s
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from supply.service.models import Dispatch, Movement, table_of
 from supply.service.reconcile import reconcile
 from supply.service.requests import dispatch_records
 from supply.service.stock import alerts
-from supply.service.sync import list_conflicts, node_code
+from supply.service.sync import export_bundle, list_conflicts, node_code
 from tests.conftest import TINY, write
 from tests.service.sync_helpers import (
     CENTRE,
@@ -35,6 +36,8 @@ from tests.service.sync_helpers import (
     held,
     new_dispatch,
     passphrase,
+    resign,
+    rows_of,
     sync,
 )
 from tests.service.sync_helpers import template as databases
@@ -406,8 +409,8 @@ def test_concurrent_team_status_changes_the_station_node_wins(net):
     from supply.drills.teams import move_team, upsert_team
 
     for engine in net.values():  # the same team made on each database: one creation event everywhere
-        with write_session(engine) as s:
-            upsert_team(s, "admin", TeamIn(code="K1", station="H", kind="kitchen", headcount=6))
+        with write_session(engine) as s:  # as a scenario's teams load (own=False: W holds H's team too)
+            upsert_team(s, "admin", TeamIn(code="K1", station="H", kind="kitchen", headcount=6), own=False)
             s.commit()
     with write_session(net[CENTRE]) as s:
         move_team(s, "officer", "K1", "stood_down")
@@ -426,3 +429,99 @@ def test_concurrent_team_status_changes_the_station_node_wins(net):
     for engine in net.values():
         with read_session(engine) as s:
             assert get_team(s, "K1").status == "en_route"
+
+
+# --- a node's authority is its station (issue 20) -------------------------------------------------------
+
+
+def test_a_node_changes_no_other_stations_dispatch_and_no_bundle_carries_one(net):
+    """H may not move W's dispatch at home (403), nor send an event on it: the centre refuses the bundle whole."""
+    from supply.core.errors import ForbiddenError
+    from supply.service.sync import import_bundle
+
+    with write_session(net[CENTRE]) as s:
+        ledger.receive(s, "officer", "W", "meals", 100, "the centre records for every station")
+        theirs = new_dispatch(s, "W", "meals", 10)
+        s.commit()
+    sync(net, "H")
+    w_uid = _uid(net[CENTRE], theirs)
+    with pytest.raises(ForbiddenError, match="node of H: it records only H's own"):
+        _move(net["H"], _by_uid(net["H"], w_uid), "dispatched")
+    with write_session(net["H"]) as s:
+        new_dispatch(s, "H", "meals", 5)
+        s.commit()
+
+    def onto_ws(body):
+        at, rows = rows_of(body, "dispatch_event")
+        rows[0][at["dispatch_id"]] = w_uid
+
+    with write_session(net["H"]) as s:
+        bundle = resign(s, export_bundle(s, for_node=CENTRE), "H", onto_ws)
+    before = held(net[CENTRE])
+    with (
+        write_session(net[CENTRE]) as s,
+        pytest.raises(SyncRefusedError, match="is about station W, and was made by 'H'"),
+    ):
+        import_bundle(s, bundle)
+    assert held(net[CENTRE]) == before
+
+
+def test_a_node_refuses_a_relayed_record_outside_its_origins_station(net):
+    """The centre relays everyone's records: each must still be about its origin's station."""
+    from supply.service.sync import import_bundle
+
+    with write_session(net["H"]) as s:
+        ledger.receive(s, "officer", "H", "meals", 7, "truck")
+        s.commit()
+    sync(net, "H")
+
+    def to_p(body):
+        at, rows = rows_of(body, "movement")
+        next(r for r in rows if r[at["origin"]] == "H")[at["station"]] = "P"
+
+    with write_session(net[CENTRE]) as s:
+        relayed = resign(s, export_bundle(s, for_node="W"), CENTRE, to_p)
+    before = held(net["W"])
+    refused = pytest.raises(SyncRefusedError, match="is about station P, and was made by 'H'")
+    with write_session(net["W"]) as s, refused:
+        import_bundle(s, relayed)
+    assert held(net["W"]) == before
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "fault"),
+    [
+        ("upto", {"movement": "many"}, "'upto' is not a table of record counts"),
+        ("acks", [1, 2], "'acks' is not a table of record counts"),
+        ("uid", ["not", "text"], "is not text"),
+        ("at", "yesterday", "'yesterday' is not a time"),
+        ("item", "caviar", "item: unknown item 'caviar'"),
+        ("exercise", "yes", "'yes' is not true or false"),
+        ("dispatch_event.to_status", "lost", "to_status: 'lost' is not one of cancelled, closed"),
+        ("dispatch_event.to_status", ["x"], "to_status: ['x'] is not one of"),
+    ],
+)
+def test_a_signed_bundle_with_malformed_content_is_refused_whole(net, where, value, fault):
+    """Signed by a trusted key, yet not what jungong writes: a refusal naming the fault, never a crash."""
+    from supply.service.sync import import_bundle
+
+    with write_session(net["H"]) as s:
+        ledger.receive(s, "officer", "H", "meals", 3)
+        s.commit()
+
+    def spoil(body):
+        if where in ("upto", "acks"):
+            body[where] = value
+            return
+        table, _, column = where.rpartition(".")
+        at, rows = rows_of(body, table or "movement")
+        rows[-1][at[column]] = value
+
+    with write_session(net["H"]) as s:
+        if where.startswith("dispatch_event"):
+            new_dispatch(s, "H", "meals", 2)
+        bundle = resign(s, export_bundle(s, for_node=CENTRE), "H", spoil)
+    before = held(net[CENTRE])
+    with write_session(net[CENTRE]) as s, pytest.raises(SyncRefusedError, match=re.escape(fault)):
+        import_bundle(s, bundle)
+    assert held(net[CENTRE]) == before

@@ -195,7 +195,12 @@ def import_bundle(session: Session, data: bytes, *, only_origin: str | None = No
 
 
 def _check_shape(body: dict[str, Any], specs: list[Synced], sender: str) -> None:
-    """Every table part well formed (columns of this schema): before any write."""
+    """Every table part well formed (columns of this schema), the acknowledgements counts: before any write."""
+    for key in ("upto", "acks"):
+        marks = body.get(key, {})
+        if not isinstance(marks, dict) or not all(type(v) is int and 0 <= v <= 2**63 for v in marks.values()):
+            msg = f"bundle from '{sender}': its '{key}' is not a table of record counts"
+            raise SyncRefusedError(msg)
     for spec in specs:
         part = body["tables"].get(spec.name)
         if part is None:

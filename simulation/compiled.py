@@ -15,6 +15,7 @@ import numpy as np
 from simulation.assumptions import assumed
 from simulation.distributions import Dist
 from simulation.spec import ConsumptionSpec, DrillSpec, MobileSpec, RestockSpec, TrucksSpec, drill_spec
+from supply.core.cutoff import cut_off
 from supply.core.network import Disruptions, Network, build_network
 from supply.core.scenario import Scenario
 from supply.core.types import STOCK_ITEMS
@@ -59,6 +60,21 @@ class Arrival:
 
 
 @dataclass(frozen=True)
+class Closure:
+    """A link a drill event closes, from ``minute``: the stations whose resupply from the hub it cuts
+    (no route left) or reroutes (a detour), chosen as ``jungong stock survive --cut`` chooses them."""
+
+    link: str
+    minute: float
+    cut_off: tuple[str, ...]
+    detour: tuple[str, ...]
+
+    @property
+    def stations(self) -> tuple[str, ...]:
+        return tuple(sorted({*self.cut_off, *self.detour}))
+
+
+@dataclass(frozen=True)
 class Epoch:
     """A stretch of the timeline with one set of disruptions in force."""
 
@@ -94,6 +110,7 @@ class CompiledDrill:
     mobile: MobileSpec
     trucks: TrucksSpec = TrucksSpec()
     assumed: tuple[tuple[str, str], ...] = ()  # (key path, what was assumed): defaults the file did not set
+    closures: tuple[Closure, ...] = ()  # links the drill's events close (first closure of each), for time to survive
 
     @property
     def nbins(self) -> int:
@@ -190,7 +207,23 @@ def compile_drill(scenario: Scenario, spec: DrillSpec | None = None) -> Compiled
         mobile=spec.mobile,
         trucks=spec.trucks,
         assumed=assumed(scenario, spec),
+        closures=_closures(net, spec),
     )
+
+
+def _closures(net: Network, spec: DrillSpec) -> tuple[Closure, ...]:
+    """Each link a drill event closes, at its first closure, with the stations it cuts or reroutes."""
+    first: dict[str, float] = {}
+    if not any(s.tier == "hub" for s in net.scenario.stations):
+        return ()  # no hub: nothing resupplies, so no closure cuts resupply
+    for e in sorted(spec.events, key=lambda e: e.at_hour):
+        if e.close is not None:
+            first.setdefault(e.close, e.at_hour * 60)
+    out = []
+    for link, minute in first.items():
+        isolated, detours = cut_off(net, link)
+        out.append(Closure(link, minute, tuple(isolated), tuple(sorted(detours))))
+    return tuple(out)
 
 
 def _epochs(net: Network, spec: DrillSpec, codes: list[str], places: list[str], hub: int) -> tuple[Epoch, ...]:

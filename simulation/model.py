@@ -201,8 +201,15 @@ class Model:
                 env.timeout(t).callbacks.append(partial(self._arrive, a))
         for t, s, item, qty in plan.losses:
             env.timeout(t).callbacks.append(partial(self._lose, s, item, qty))
+        for c in plan.closures:
+            env.timeout(c.minute).callbacks.append(self._snapshot)
         env.run(until=plan.horizon)
         return self._record()
+
+    def _snapshot(self, _ev: simpy.Event) -> None:
+        """A closure begins: note every station's stock (draws no random number, changes no state)."""
+        for st in self.stations:
+            st.snapshot()
 
     def _lose(self, s: int, item: str, qty: float, _ev: simpy.Event) -> None:
         st = self.stations[s]
@@ -732,7 +739,8 @@ class Model:
         )
         arrivals = sum(g.arrivals for g in groups)
         on_time = sum(g.on_time for g in groups)
-        scheduled = next(self.env._eid)  # SimPy's own counter of events scheduled so far
+        # SimPy's own counter of events scheduled so far, less the closures' stock snapshots (not simulated events)
+        scheduled = next(self.env._eid) - len(plan.closures)
         return ReplicationRecord(
             index=self.index,
             service_level=on_time / arrivals if arrivals else math.nan,

@@ -77,6 +77,7 @@ class StationRecord:
     blame_walk_ins: tuple[float, ...] = ()  # the same for walk-ins (stream arrivals)
     fuel_truck_utilisation: float = float("nan")  # fuel trucks out refuelling units
     drawn: tuple[float, ...] = ()  # stock issued to units here, per item of plan.STOCK_ITEMS (tracked or not)
+    stock_at_close: tuple[tuple[float, ...], ...] = ()  # per plan.closures, stock per STOCK_ITEMS then (nan: untracked)
 
     @property
     def mean_wait(self) -> float:

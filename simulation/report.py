@@ -22,6 +22,7 @@ import matplotlib
 from simulation.budget import BUDGET_KEYS
 from simulation.compare import text as compare_text
 from simulation.definitions import CAUSE_WORDS, DEFINITIONS, PLACEMENT_LEVERS, by_unit, fate, late_sides
+from simulation.survive import survive_lines
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
@@ -301,6 +302,15 @@ def _sides_table(res: dict) -> str:
     return "<h2>Planned units, people and vehicles</h2>" + _table([h.replace("_", " ") for h in heads], body)
 
 
+def _survive(res: dict) -> str:
+    """Time to survive after each closure the drill's events make (nothing when none closes a link)."""
+    lines = survive_lines(res)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in lines)
+    return f"<h2>Time to survive after a closure</h2><ul class='survive'>{items}</ul>"
+
+
 def _pct(d: dict | None) -> str:
     return "—" if d is None else _ci(d, "{:.1%}")
 
@@ -374,6 +384,7 @@ def render(res: dict, comparison: dict | None = None, improvement: dict | None =
         "<h2>Disruptions</h2><ul>"
         + "".join(f"<li>from minute {d['from_minute']:g}: {e(d['state'])}</li>" for d in res["disruptions"])
         + "</ul>",
+        _survive(res),
         "<h2>Stations</h2>",
         _table(
             ["station", "mean wait, min [95% CI]", "seat use [95% CI]", "people fed", "stock-outs", "on time"],

@@ -195,6 +195,11 @@ class Station:
         self.blame_walk_ins = [0.0] * len(CAUSES)  # the same for stream arrivals
         self.inbound = [0, 0]  # people and vehicles assigned here, still on their way
         self.drawn = dict.fromkeys(STOCK_ITEMS, 0.0)  # issued to units (not the hub's restock transfers)
+        self.at_close: list[tuple[float, ...]] = []  # stock per item when each closure began (time to survive)
+
+    def snapshot(self) -> None:
+        """Note the stock of every item now (nan: untracked), for time to survive after a closure."""
+        self.at_close.append(tuple(math.nan if self.stock[k] is None else self.level(k) for k in STOCK_ITEMS))
 
     def level(self, item: str) -> float:
         c = self.stock[item]
@@ -291,4 +296,5 @@ class Station:
             stock_series=self.stock_series(bin_minutes, nbins),
             fuel_truck_utilisation=average(self.trucks_out, p.fuel_trucks),
             drawn=tuple(self.drawn[k] for k in STOCK_ITEMS),
+            stock_at_close=tuple(self.at_close),
         )

@@ -56,6 +56,7 @@ from simulation.compiled import Arrival, CompiledDrill
 from simulation.feasibility import feasibility, nearest_feasible
 from simulation.model import HIST_BINS, HIST_WIDTH
 from simulation.records import SIDES, ReplicationRecord, SideRecord
+from simulation.survive import SurviveAgg
 from supply.core.types import STOCK_ITEMS
 
 #: A planned unit on time in fewer replications than this is late (``late_units``).
@@ -190,6 +191,7 @@ class DrillStats:
         self.stations = {s.code: _StationAgg() for s in plan.stations}
         self.groups = {code: _GroupAgg() for code in plan.groups}
         self.hist = np.zeros(HIST_BINS, dtype=np.int64)
+        self.survive = SurviveAgg(plan)
 
     def add(self, rec: ReplicationRecord) -> None:
         if rec.index != self.n:
@@ -199,6 +201,7 @@ class DrillStats:
         self.events += rec.events
         self.service_level.add(rec.service_level)
         self.hist += np.asarray(rec.fed_histogram, dtype=np.int64)
+        self.survive.add(rec)
         if self.unit_index:
             self.planned.add(sum(rec.groups[i].on_time for i in self.unit_index) / len(self.unit_index))
         if self.stream_index:
@@ -466,6 +469,7 @@ class DrillStats:
             "disruptions": [{"from_minute": e.start, "state": e.describe} for e in self.plan.epochs],
             "series": self.series(),
             "minutes_to_fed_histogram": {"bin_minutes": HIST_WIDTH, "counts": self.hist.tolist()},
+            "survive": self.survive.as_list(),  # per link a drill event closes: days the cut stations' stock lasts
         }
 
     def _diagnosis(self, code: str, b: _GroupAgg, late: Collection[str]) -> dict:

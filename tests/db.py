@@ -209,6 +209,12 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), "JUNGONG_DATA_DIR": str(tmp_path / "data"), **extra}
 
 
+def run_cli(tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """``jungong ARGS`` from this checkout in a subprocess (its data folder under ``tmp_path``)."""
+    cmd = [sys.executable, "-m", "supply.cli", *args]
+    return subprocess.run(cmd, cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=timeout)
+
+
 @dataclass
 class Live:
     """A real server and the database behind it, shared by a run's server tests (use disjoint stations)."""

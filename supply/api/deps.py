@@ -34,7 +34,7 @@ from sqlmodel import Session
 from supply.api.access_log import note_user
 from supply.api.runtime import Runtime
 from supply.core.errors import ConflictError, InvalidArgumentError
-from supply.core.types import CODE_PATTERN, MAX_ID, When
+from supply.core.types import CODE_PATTERN, MAX_ID, Name, When
 from supply.service import idempotency as expired
 from supply.service.auth import ADMINS, READERS, WRITERS, Caller, Role, authenticate, require
 from supply.service.db import read_session, write_session
@@ -92,6 +92,8 @@ Admin = Annotated[Caller, Depends(require_role(ADMINS))]
 CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=CODE_PATTERN)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 CodeQuery = Annotated[str | None, Query(min_length=1, max_length=40, pattern=CODE_PATTERN)]
+#: A link of the network: its name or ``A~B`` (as ``--close`` takes it).
+LinkQuery = Annotated[Name | None, Query(min_length=1, description="a link's name or A~B")]
 ExerciseQuery = Annotated[bool | None, Query(description="only exercise (true) or real (false) records")]
 BookQuery = Annotated[bool, Query(description="the exercise (drill) book instead of the real one")]
 WhenQuery = Annotated[When | None, Query()]
@@ -227,3 +229,5 @@ def writer_for(roles: frozenset[Role]) -> Callable[..., Awaitable[Writer]]:
 WriterDep = Annotated[Writer, Depends(writer_for(WRITERS))]
 #: Admins' writes.
 AdminWriterDep = Annotated[Writer, Depends(writer_for(ADMINS))]
+#: Writes any reader may attempt whose role the domain then checks against the record (an approval's deciding role).
+DeciderDep = Annotated[Writer, Depends(writer_for(READERS))]

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from supply.api.analysis_jobs import AnalysisJobs
 from supply.api.drill_jobs import DrillJobs
 from supply.core.analyses import AnalysisStore
+from supply.core.approvals import ApprovalRule, approval_rules
 from supply.core.errors import NotInitialisedError
 from supply.core.factors import Factors, StockPolicy, factors_from_scenario, stock_policy
 from supply.core.items import ItemSpec, catalogue
@@ -128,6 +129,11 @@ class Runtime:
         key = cache_key(scenario)
         self._network_key = (stamp, key)
         return key
+
+    @cached_property
+    def approvals(self) -> list[ApprovalRule]:
+        """The scenario's ``[[approvals]]`` thresholds."""
+        return approval_rules(self.scenario, set(self.items))
 
     @cached_property
     def factors(self) -> Factors:

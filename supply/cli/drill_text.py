@@ -17,6 +17,7 @@ from rich.table import Table
 
 from simulation.budget import BUDGET_KEYS
 from simulation.definitions import CAUSE_WORDS, DEFINITIONS, PLACEMENT_LEVERS, by_unit, fate, late_sides
+from simulation.survive import survive_lines
 
 #: Short headers of the time budget's parts (80 columns).
 _BUDGET_HEAD = {
@@ -112,6 +113,7 @@ def headline(res: dict) -> list[tuple[str, str | None]]:
                 None,
             )
         )
+    lines += [(line, None) for line in survive_lines(res)]
     assumed = res.get("assumptions") or []
     if assumed:
         lines.append(("Assumed (not set in the drill file):", None))

@@ -2,7 +2,8 @@
 
 ``jungong sync export --db URL -o FILE [--for NODE]`` writes what NODE has not acknowledged;
 ``jungong sync import --db URL FILE [--json]`` applies a bundle (refused, exit 2, when unsigned,
-tampered or untrusted: nothing of it is applied); ``sync key`` / ``sync trust`` exchange public keys;
+tampered or untrusted, or when any record lies outside its origin's authority or holds a value the
+API refuses: nothing of it is applied); ``sync key`` / ``sync trust`` exchange public keys;
 ``sync conflicts`` lists the changes kept as rejected, with the version that stands.
 """
 

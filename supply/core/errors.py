@@ -116,6 +116,26 @@ class InsufficientStockError(ConflictError):
         super().__init__(f"not enough {item} at {station} ({book} book): {asked:g} asked, {available:g} available")
 
 
+class ExpiredLotError(ConflictError):
+    """Stock asked of a lot past its expiry date (never issued: written off by an ``expire`` movement).
+
+    ``lots``: (lot, expires_on, on hand) of every expired lot involved; ``short``: the unexpired stock
+    that was available when the ask was not for a named lot (``None``: a named lot was asked).
+    """
+
+    def __init__(
+        self, station: str, item: str, lots: list[tuple[str, str, float]], *, asked: float, short: float | None = None
+    ) -> None:
+        self.station, self.item, self.lots, self.asked = station, item, lots, asked
+        named = "; ".join(f"lot '{lot}' expired on {day} ({qty:g} on hand)" for lot, day, qty in lots)
+        head = (
+            f"{item} at {station}: {named}"
+            if short is None
+            else f"not enough unexpired {item} at {station}: {asked:g} asked, {short:g} available; {named}"
+        )
+        super().__init__(f"{head}: expired stock is never issued; write it off with an expire movement")
+
+
 class ClusterError(JungongError):
     """A Dask cluster named on the command line (``--cluster``) cannot be reached."""
 
@@ -130,6 +150,13 @@ class FieldError(InvalidArgumentError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
+
+    @classmethod
+    def worded(cls, template: str, *, field: object = "_form", **values: object) -> Self:
+        """As :meth:`JungongError.worded`, naming the ``field`` at fault."""
+        exc = cls(str(field), template.format(**values))
+        exc.template, exc.values = template, MappingProxyType(values)
+        return exc
 
 
 class NotAuthenticatedError(JungongError):

@@ -1,7 +1,8 @@
 """The item catalogue: what a station stocks, addressed by code, with its unit.
 
 The built-in catalogue covers what a supply station hands out to transiting units; a scenario
-may add items with ``[[items]] code = ..., name = ..., unit = ...``.
+may add items with ``[[items]] code = ..., name = ..., unit = ...`` (and ``lots = true`` for an item
+kept by lot with an expiry date, as the built-in ``rations`` and ``water_l`` are; ``diesel_l`` is not).
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ class ItemSpec(Strict):
     code: str = Field(pattern=CODE_RE.pattern, max_length=40)
     name: str = Field(min_length=1, max_length=120)
     unit: str = Field(min_length=1, max_length=20)
+    #: Kept by lot with an expiry date: receipts name a lot, issues draw the first-expiring lot first.
+    lots: bool = False
 
 
 #: The built-in catalogue. Units: 份 = one hot meal; L = litres.
 CATALOGUE: tuple[ItemSpec, ...] = (
     ItemSpec(code="meals", name="hot meals (热食)", unit="份"),
-    ItemSpec(code="water_l", name="drinking water (饮用水)", unit="L"),
+    ItemSpec(code="water_l", name="drinking water (饮用水)", unit="L", lots=True),
     ItemSpec(code="diesel_l", name="diesel (柴油)", unit="L"),
-    ItemSpec(code="rations", name="field rations (野战口粮)", unit="份"),
+    ItemSpec(code="rations", name="field rations (野战口粮)", unit="份", lots=True),
     ItemSpec(code="medical_kits", name="medical kits (医疗包)", unit="kit"),
     ItemSpec(code="bed_nights", name="bed-nights (床位)", unit="bed-night"),
 )

@@ -93,6 +93,7 @@ class Scenario(Strict):
     stock: dict[str, Any] = Field(default_factory=dict)
     factors: dict[str, Any] = Field(default_factory=dict)
     items: list[dict[str, Any]] = Field(default_factory=list)
+    approvals: list[dict[str, Any]] = Field(default_factory=list)
     drill: dict[str, Any] | None = None
     improve: dict[str, Any] | None = None  # ``[improve.costs]``: validated by simulation.improve_costs
     teams: list[dict[str, Any]] = Field(default_factory=list)

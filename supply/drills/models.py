@@ -5,7 +5,7 @@ exercise-marked rows about them. The status logs share :class:`~supply.service.m
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, Column, UniqueConstraint, select
 from sqlmodel import Field, SQLModel
@@ -19,6 +19,8 @@ from supply.service.models import (
     ts_field,
     uid_field,
 )
+
+TeamStatus = Literal["ready", "en_route", "on_task", "returning", "stood_down"]
 
 #: Between a drill's team code and its drill's id in an exercise team's key: never in a code, so an
 #: exercise team's key is never a real team's code, nor another drill's team's.
@@ -186,7 +188,9 @@ def _register_synced() -> None:
     team, events = table_of(Team), table_of(TeamEvent)
     real = events.c.team.in_(select(team.c.code).where(team.c.drill_id.is_(None)))
     log = StatusLog("team", team, "code", "station")
-    register(Synced("team_event", events, 40, refs={"dispatch_id": "dispatch"}, log=log, only=real))
+    statuses = frozenset(get_args(TeamStatus))
+    choices = {"from_status": statuses, "to_status": statuses}
+    register(Synced("team_event", events, 40, refs={"dispatch_id": "dispatch"}, log=log, only=real, choices=choices))
 
 
 _register_synced()

@@ -22,7 +22,6 @@ made for a drill (``drill_id``) moves that drill's own team, never a real one.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, or_, select
@@ -33,7 +32,7 @@ from supply.core.scenario_teams import TeamIn, teams_from_scenario
 from supply.core.transitions import check_transition
 from supply.core.types import MAX_ID, Code, Text, When
 from supply.drills.chain import drill_of_dispatch, open_drill, refuse_if_closed
-from supply.drills.models import DispatchTeam, Team, TeamEvent, exercise_key, team_code
+from supply.drills.models import DispatchTeam, Team, TeamEvent, TeamStatus, exercise_key, team_code
 from supply.service.audit import record
 from supply.service.authority import require_own
 from supply.service.models import CENTRE, Dispatch, Station, seed_uid, table_of, utcnow
@@ -41,7 +40,6 @@ from supply.service.scenario_sync import sync_scenario
 from supply.service.sync.identity import head_uid, set_node
 from supply.service.sync.keys import ensure_key
 
-TeamStatus = Literal["ready", "en_route", "on_task", "returning", "stood_down"]
 TRANSITIONS: dict[str, frozenset[str]] = {
     "ready": frozenset({"en_route", "stood_down"}),
     "en_route": frozenset({"on_task", "returning", "stood_down"}),

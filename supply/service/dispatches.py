@@ -25,9 +25,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
-from supply.core.errors import UnknownCodeError
+from supply.core.errors import FieldError, UnknownCodeError
 from supply.core.transitions import check_transition, origins
 from supply.service import ledger
+from supply.service.approvals import require_approved
 from supply.service.audit import record
 from supply.service.authority import require_own
 from supply.service.inputs import DispatchIn
@@ -46,7 +47,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 _DISPATCH, _LINE, _EVENT = table_of(Dispatch), table_of(DispatchLine), table_of(DispatchEvent)
 _REQUEST = table_of(SupportRequest)
 # Statements built once (SQL construction costs more than running them); parameters at execution.
-_BOOK_OF = select(_REQUEST.c.exercise).where(_REQUEST.c.id == bindparam("r_id"))
+_BOOK_OF = select(_REQUEST.c.exercise, _REQUEST.c.approval, _REQUEST.c.approval_role, _REQUEST.c.approval_why).where(
+    _REQUEST.c.id == bindparam("r_id")
+)
 _LINES_OF = select(_LINE.c.item, _LINE.c.quantity).where(_LINE.c.dispatch_id == bindparam("d_id")).order_by(_LINE.c.id)
 _EXISTS = select(_DISPATCH.c.id).where(_DISPATCH.c.id == bindparam("d_id"))
 _LOCKED = select(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).with_for_update()
@@ -116,9 +119,11 @@ class DispatchDraft:
 def check_dispatch(session: Session, data: DispatchIn, codes: Codes | None = None) -> DispatchDraft:
     """Check a new dispatch's request, station and items (404 / 422) before the write lock."""
     codes = codes or Codes()
-    exercise = session.connection().execute(_BOOK_OF, {"r_id": data.request_id}).scalar_one_or_none()
-    if exercise is None:
+    req = session.connection().execute(_BOOK_OF, {"r_id": data.request_id}).first()
+    if req is None:
         raise UnknownCodeError("request", str(data.request_id))
+    exercise = req.exercise
+    require_approved(req.approval, data.request_id, req.approval_role, req.approval_why)
     codes.station(session, data.station)
     require_own(session, data.station)
     lines: dict[str, float] = defaultdict(float)
@@ -176,13 +181,25 @@ def check_status(session: Session, dispatch_id: int) -> list[tuple[str, float]]:
 
 
 def move_dispatch(
-    session: Session, actor: str, dispatch_id: int, status: str, note: str, lines: list[tuple[str, float]]
+    session: Session,
+    actor: str,
+    dispatch_id: int,
+    status: str,
+    note: str,
+    lines: list[tuple[str, float]],
+    *,
+    received: dict[str, float] | None = None,
 ) -> DispatchRecord:
     """Move a dispatch along its lifecycle (``lines`` from :func:`check_status`); 409 on an illegal move.
+
+    ``received`` (delivered only): what the unit received per item; short or over is recorded as a
+    discrepancy (:func:`supply.service.ledger.dispatch_discrepancies`, the note its reason).
 
     The dispatch row is locked before its status is read, so two officers delivering the same
     dispatch at once cannot issue its stock twice.
     """
+    if received is not None and status != "delivered":
+        raise FieldError("received", f"received quantities go with 'delivered', not '{status}'")
     conn, sources = session.connection(), ORIGINS[status]
     moved = None
     if len(sources) == 1:  # UPDATE … WHERE status = origin: locks the row and re-checks it after any wait
@@ -208,4 +225,8 @@ def move_dispatch(
     elif current != "proposed" and status in ("delivered", "cancelled"):
         delivered = status == "delivered"
         ledger.settle(session, actor, dispatch_id, dict(lines), d.station, d.exercise, delivered=delivered, cause=cause)
+        if delivered and received is not None:
+            ledger.dispatch_discrepancies(
+                session, actor, dispatch_id, dict(lines), received, d.station, d.exercise, note, cause=cause
+            )
     return DispatchRecord.of(SimpleNamespace(**{**d._mapping, "status": status}), lines, history)

@@ -7,6 +7,7 @@ quantities), so no input can turn into a server error.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -27,11 +28,18 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+#: A lot number as printed on the cases (an item kept by lot only); ``""`` or absent: no lot.
+Lot = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+_LOT_DOC = "the lot (items kept by lot: rations, water_l); on an issue, absent = first-expiring first"
+
+
 class MovementIn(_In):
     item: Code
     quantity: Quantity
     reason: Text = ""
     exercise: bool = Field(default=False, description="record in the exercise (drill) book")
+    lot: Lot | None = Field(default=None, description=_LOT_DOC)
+    expires_on: date | None = Field(default=None, description="a receipt's lot expiry date (YYYY-MM-DD)")
 
 
 class TransferIn(_In):
@@ -41,6 +49,16 @@ class TransferIn(_In):
     quantity: Quantity
     reason: Text = ""
     exercise: bool = False
+    due_at: When | None = Field(default=None, description="expected arrival; default 24 hours after sending")
+    lot: Lot | None = Field(default=None, description=_LOT_DOC)
+
+
+class TransferReceiptIn(_In):
+    """What arrived of a transfer: a shortfall or excess against what was sent needs its reason."""
+
+    quantity: float = Field(ge=0, le=1e9, allow_inf_nan=False, strict=True, description="the quantity received")
+    reason: Text = ""
+    lot: Lot | None = Field(default=None, description="receive it all into this lot (else into the lots sent)")
 
 
 class CountIn(_In):
@@ -48,9 +66,25 @@ class CountIn(_In):
     counted: float = Field(ge=0, le=1e9, allow_inf_nan=False, strict=True)
     reason: Text = ""
     exercise: bool = False
+    lot: Lot | None = Field(default=None, description="the lot counted (needed when the item is kept in several)")
+
+
+class ExpireIn(_In):
+    """Write off what is left of an expired lot."""
+
+    item: Code
+    lot: Lot
+    reason: Text = ""
+    exercise: bool = False
 
 
 class ReversalIn(_In):
+    reason: Reason
+
+
+class DecisionIn(_In):
+    """An approval or a rejection, with its reason."""
+
     reason: Reason
 
 
@@ -95,3 +129,7 @@ class DispatchIn(_In):
 class StatusIn(_In):
     status: Status
     note: Text = ""
+    received: dict[Code, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False, strict=True)]] | None = Field(
+        default=None,
+        description="delivered only: what the unit received per item; short or over is a discrepancy (note required)",
+    )

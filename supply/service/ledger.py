@@ -25,29 +25,46 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from supply.core.errors import ConflictError, FieldError, InsufficientStockError, UnknownCodeError
 from supply.core.items import check_whole
+from supply.service import lots
 from supply.service.audit import record
-from supply.service.authority import here, require_own
-from supply.service.models import CENTRE, Item, Movement, Station, StockLock, table_of, utcnow
+from supply.service.authority import require_own
+from supply.service.inputs import MovementIn
+from supply.service.models import (
+    CENTRE,
+    UNLOTTED,
+    Item,
+    LotBalance,
+    Movement,
+    Station,
+    StockLock,
+    table_of,
+    utcnow,
+)
 
 #: Movement kinds and what they do.
 RECEIPT, ISSUE, TRANSFER_OUT, TRANSFER_IN = "receipt", "issue", "transfer_out", "transfer_in"
 ADJUSTMENT, REVERSAL, OPENING = "adjustment", "reversal", "opening"
 RESERVE, RELEASE, DELIVERY = "reserve", "release", "delivery"
+#: A lot past its expiry date written off (never issued).
+EXPIRE = "expire"
+#: A transfer received short or over: the difference, recorded with its reason (no stock change).
+DISCREPANCY = "discrepancy"
 #: Kinds that consume stock (they feed days of supply).
 CONSUMING = (ISSUE, DELIVERY)
 #: Kinds managed by the dispatch lifecycle: cancel the dispatch instead of reversing them.
 DISPATCH_KINDS = (RESERVE, RELEASE, DELIVERY)
 _EPS = 1e-9
-_MOVES, _LOCKS = table_of(Movement), table_of(StockLock)
+_MOVES, _LOCKS, _LOTS = table_of(Movement), table_of(StockLock), table_of(LotBalance)
 # Statements built once (SQL construction costs more than running them); parameters at execution.
 _APPEND = insert(_MOVES)
 _ROW = (
@@ -70,6 +87,21 @@ _BUMP = (
 )
 #: The same, only if at least ``d_need`` is available (no row back: short, or no row yet).
 _BUMP_IF = _BUMP.where(_LOCKS.c.on_hand - _LOCKS.c.reserved + _EPS >= bindparam("d_need"))
+#: Move one lot's balance (its book's row is locked first); an expiry date fills one the lot lacks.
+_BUMP_LOT = (
+    update(_LOTS)
+    .where(
+        (_LOTS.c.station == bindparam("l_station"))
+        & (_LOTS.c.item == bindparam("l_item"))
+        & (_LOTS.c.exercise == bindparam("l_exercise"))
+        & (_LOTS.c.lot == bindparam("l_lot"))
+    )
+    .values(
+        on_hand=_LOTS.c.on_hand + bindparam("d_on_hand"),
+        expires_on=func.coalesce(_LOTS.c.expires_on, bindparam("d_expires")),
+    )
+    .returning(_LOTS.c.on_hand)
+)
 
 
 @dataclass(frozen=True)
@@ -108,12 +140,18 @@ Key = tuple[str, str, bool]  # (station, item, exercise): one book of one item a
 
 @dataclass(frozen=True)
 class Change:
-    """What one movement does to one book's balances; ``need``: the availability it requires first."""
+    """What one movement does to one book's balances; ``need``: the availability it requires first.
+
+    ``lot``: the lot whose on hand moves with the book's (``""``: unlotted), ``expires_on`` its
+    expiry date (ISO) when the movement brings stock of a new lot.
+    """
 
     key: Key
     on_hand: float
     reserved: float = 0.0
     need: float | None = None
+    lot: str = UNLOTTED
+    expires_on: str | None = None
 
 
 def _row(key: Key) -> dict[str, object]:
@@ -165,15 +203,32 @@ def apply(session: Session, changes: Iterable[Change]) -> dict[Key, Balance]:
             else:
                 _make_rows(session, [ch.key])
             row = conn.execute(_BUMP, params).one()
+        _bump_lot(session, ch, ch.on_hand)
         done.append(ch)
         out[ch.key] = Balance(float(row.on_hand), float(row.reserved))
     return out
+
+
+def _bump_lot(session: Session, ch: Change, delta: float) -> None:
+    """Move the lot's running on hand with its book's (made on first use, with its expiry date)."""
+    if delta == 0:
+        return
+    params = {**_row(ch.key), "l_lot": ch.lot, "d_on_hand": delta, "d_expires": ch.expires_on}
+    conn = session.connection()
+    if conn.execute(_BUMP_LOT, params).first() is None:
+        station, item, exercise = ch.key
+        row = {"station": station, "item": item, "exercise": exercise, "lot": ch.lot, "expires_on": ch.expires_on}
+        ins = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        conn.execute(ins(_LOTS).values([row]).on_conflict_do_nothing())
+        conn.execute(_BUMP_LOT, params).one()
 
 
 def _undo(conn: Any, done: list[Change]) -> None:
     """Give back the balance changes already made by a call that then found a book short."""
     for ch in reversed(done):
         conn.execute(_BUMP, {**_row(ch.key), "d_on_hand": -ch.on_hand, "d_reserved": -ch.reserved})
+        if ch.on_hand:
+            conn.execute(_BUMP_LOT, {**_row(ch.key), "l_lot": ch.lot, "d_on_hand": -ch.on_hand, "d_expires": None})
 
 
 def balance(session: Session, station: str, item: str, exercise: bool) -> Balance:
@@ -226,12 +281,38 @@ def _short(bal: Balance, station: str, item: str, exercise: bool, quantity: floa
     return bal
 
 
-def _checked(session: Session, station: str, item: str, quantity: float | None = None, *, own: bool = True) -> None:
+def _checked(session: Session, station: str, item: str, quantity: float | None = None, *, own: bool = True) -> Item:
     """Known station and item (``quantity`` whole if counted); with ``own``, a book this database may write."""
     require_station(session, station)
-    require_item(session, item, quantity=quantity)
+    row = require_item(session, item, quantity=quantity)
     if own:
         require_own(session, station)
+    return row
+
+
+def _lot_in(session: Session, item: Item, key: Key, lot: str | None, expires_on: date | None) -> tuple[str, str | None]:
+    """The lot stock comes into (``""``: none) and its expiry date; faults named by field."""
+    if not lot:
+        if expires_on is not None:
+            raise FieldError.worded("an expiry date belongs to a lot: name the lot it is printed on", field="lot")
+        return UNLOTTED, None
+    if not item.lot_tracked:
+        raise FieldError("lot", f"{item.code} is not kept by lot (its catalogue entry has no lots = true)")
+    day = expires_on.isoformat() if expires_on is not None else None
+    held = lots.lot_of(session, *key, lot)
+    if held is not None and held.expires_on is not None:
+        if day is not None and day != held.expires_on:
+            raise FieldError.worded(
+                "lot '{lot}' of {item} at {station} expires on {held}, not {day}",
+                field="expires_on",
+                lot=lot,
+                item=item.code,
+                station=key[0],
+                held=held.expires_on,
+                day=day,
+            )
+        day = held.expires_on
+    return lot, day
 
 
 def receive(
@@ -245,29 +326,131 @@ def receive(
     exercise: bool = False,
     kind: str = RECEIPT,
     seed: str | None = None,
+    lot: str | None = None,
+    expires_on: date | None = None,
 ) -> Movement:
-    """Stock arrives at a station.
+    """Stock arrives at a station, into ``lot`` (expiring on ``expires_on``) for an item kept by lot.
 
     ``seed``: the deterministic uid of a record every database loads alike (opening stock): it is
     recorded as the centre's, so the centre and its nodes hold one identical movement.
     """
-    _checked(session, station, item, quantity, own=seed is None)  # opening stock: the centre's, loaded everywhere
-    apply(session, [Change((station, item, exercise), quantity)])
+    row = _checked(session, station, item, quantity, own=seed is None)  # opening stock: the centre's, everywhere
+    key = (station, item, exercise)
+    name, day = _lot_in(session, row, key, lot, expires_on)
+    apply(session, [Change(key, quantity, lot=name, expires_on=day)])
     ids: dict[str, Any] = {"uid": seed, "origin": CENTRE} if seed else {}
-    m = _add(session, actor, kind, station, item, quantity, quantity, reason=reason, exercise=exercise, **ids)
+    m = _add(
+        session,
+        actor,
+        kind,
+        station,
+        item,
+        quantity,
+        quantity,
+        reason=reason,
+        exercise=exercise,
+        lot=name,
+        expires_on=day,
+        **ids,
+    )
     _audit(session, actor, m, seed=seed)
     return m
+
+
+Draw = list[tuple[lots.Lot, float]]
+
+
+def _draw(
+    session: Session, item: Item, key: Key, quantity: float, lot: str | None, on: date | None, *, reserved: bool
+) -> tuple[Draw, list[Change]]:
+    """The lots ``quantity`` comes from (named, else first-expiring first) and the balance changes taking it.
+
+    An item kept without lots draws its one unlotted lot, checked and moved in one statement; a lot
+    item locks its book first, then picks its lots (``reserved``: leave the book's reservations in place).
+    """
+    if not item.lot_tracked:
+        if lot:
+            raise FieldError("lot", f"{item.code} is not kept by lot (its catalogue entry has no lots = true)")
+        return [(lots.Lot(UNLOTTED, None, quantity), quantity)], [Change(key, -quantity, need=quantity)]
+    bal = lock(session, [key])[key]
+    if reserved:
+        _short(bal, *key, quantity)
+    picks = lots.allocate(
+        lots.book_lots(session, *key),
+        quantity,
+        on or lots.today(),
+        station=key[0],
+        item=key[1],
+        exercise=key[2],
+        reserved=bal.reserved if reserved else 0.0,
+        lot=lot or None,
+    )
+    return picks, [Change(key, -qty, lot=x.lot) for x, qty in picks]
+
+
+def issue_lots(
+    session: Session,
+    actor: str,
+    station: str,
+    item: str,
+    quantity: float,
+    reason: str = "",
+    *,
+    exercise: bool = False,
+    lot: str | None = None,
+    on: date | None = None,
+) -> list[Movement]:
+    """Stock leaves a station (consumed): one movement per lot drawn, first-expiring first unless ``lot``.
+
+    :class:`ConflictError` if not enough is available; expired lots are never drawn
+    (:class:`~supply.core.errors.ExpiredLotError` names them). ``on``: the day expiry is read against.
+    """
+    row = _checked(session, station, item, quantity)
+    key = (station, item, exercise)
+    picks, changes = _draw(session, row, key, quantity, lot, on, reserved=True)
+    apply(session, changes)
+    out = [
+        _add(session, actor, ISSUE, station, item, qty, -qty, reason=reason, exercise=exercise, lot=x.lot)
+        for x, qty in picks
+    ]
+    for m in out:
+        _audit(session, actor, m)
+    return out
+
+
+def record_movement(session: Session, actor: str, kind: str, station: str, body: MovementIn) -> list[Movement]:
+    """A receipt (one movement) or an issue (one per lot drawn) as the API and the console take it."""
+    if kind == RECEIPT:
+        return [
+            receive(
+                session,
+                actor,
+                station,
+                body.item,
+                body.quantity,
+                body.reason,
+                exercise=body.exercise,
+                lot=body.lot,
+                expires_on=body.expires_on,
+            )
+        ]
+    return issue_lots(
+        session, actor, station, body.item, body.quantity, body.reason, exercise=body.exercise, lot=body.lot
+    )
 
 
 def issue(
     session: Session, actor: str, station: str, item: str, quantity: float, reason: str = "", *, exercise: bool = False
 ) -> Movement:
-    """Stock leaves a station (consumed); :class:`ConflictError` if not enough is available."""
-    _checked(session, station, item, quantity)
-    apply(session, [Change((station, item, exercise), -quantity, need=quantity)])
-    m = _add(session, actor, ISSUE, station, item, quantity, -quantity, reason=reason, exercise=exercise)
-    _audit(session, actor, m)
-    return m
+    """Stock leaves a station (consumed); :class:`ConflictError` if not enough is available.
+
+    The first lot's movement (an item kept without lots has one); every lot's: :func:`issue_lots`.
+    """
+    return issue_lots(session, actor, station, item, quantity, reason, exercise=exercise)[0]
+
+
+#: How long a transfer is expected on the road when its sender gives no arrival time.
+DEFAULT_TRANSIT = timedelta(hours=24)
 
 
 def transfer(
@@ -280,88 +463,244 @@ def transfer(
     reason: str = "",
     *,
     exercise: bool = False,
+    lot: str | None = None,
+    on: date | None = None,
+    due_at: datetime | None = None,
 ) -> list[Movement]:
-    """Out of one station and into another in one step; the two legs share a ``transfer_ref``.
+    """Stock leaves one station for another: its outgoing legs now, sharing a ``transfer_ref``.
 
-    On a station's node only the outgoing leg is written: the receiving station records the arrival
-    in its own book (a node never writes another station's, :mod:`supply.service.authority`).
+    Each lot drawn (first-expiring first unless ``lot``) is one ``transfer_out`` leg carrying its
+    lot, expiry date, destination (``counterpart``) and expected arrival (``due_at``, default
+    :data:`DEFAULT_TRANSIT` from now). The stock is then **in transit** until the destination
+    records what arrived (:func:`receive_transfer`): the sender never writes into the destination's
+    book (on a node, a book it does not own, :mod:`supply.service.authority`).
     """
-    _checked(session, source, item, quantity)
+    row = _checked(session, source, item, quantity)
     require_station(session, target)
     if source == target:
         raise FieldError("to", f"a transfer needs two different stations, got '{source}' twice")
-    both = here(session) == CENTRE
-    legs = [Change((source, item, exercise), -quantity, need=quantity)]
-    apply(session, [*legs, Change((target, item, exercise), quantity)] if both else legs)
-    ref = str(uuid.uuid4())
-    out = _add(
-        session,
-        actor,
-        TRANSFER_OUT,
-        source,
-        item,
-        quantity,
-        -quantity,
-        reason=reason,
-        exercise=exercise,
-        transfer_ref=ref,
-    )
-    legs_written = [out]
-    if both:
-        into = _add(
+    key = (source, item, exercise)
+    picks, changes = _draw(session, row, key, quantity, lot, on, reserved=True)
+    apply(session, changes)
+    ref, due = str(uuid.uuid4()), due_at or utcnow() + DEFAULT_TRANSIT
+    outs = [
+        _add(
             session,
             actor,
-            TRANSFER_IN,
-            target,
+            TRANSFER_OUT,
+            source,
             item,
-            quantity,
-            quantity,
+            qty,
+            -qty,
             reason=reason,
             exercise=exercise,
             transfer_ref=ref,
+            lot=x.lot,
+            expires_on=x.expires_on,
+            counterpart=target,
+            due_at=due,
         )
-        legs_written.append(into)
-    _audit(session, actor, out, extra={"to": target})
-    return legs_written
+        for x, qty in picks
+    ]
+    for m in outs:
+        _audit(session, actor, m, extra={"to": target, "due_at": due.isoformat()})
+    return outs
 
 
-def count_preview(session: Session, station: str, item: str, counted: float, *, exercise: bool = False) -> Balance:
-    """What a count of ``counted`` would post, before it is confirmed: the books' balance now.
+def _transfer_legs(session: Session, ref: str) -> tuple[list[Movement], bool]:
+    """A transfer's outgoing legs (:class:`UnknownCodeError` if none) and whether it has arrived already."""
+    legs = list(session.exec(select(Movement).where(Movement.transfer_ref == ref).order_by(col(Movement.id))))
+    outs = [m for m in legs if m.kind == TRANSFER_OUT]
+    if not outs:
+        raise UnknownCodeError("transfer", ref)
+    return outs, any(m.kind in (TRANSFER_IN, DISCREPANCY) for m in legs)
+
+
+def receive_transfer(
+    session: Session,
+    actor: str,
+    ref: str,
+    quantity: float,
+    reason: str = "",
+    *,
+    lot: str | None = None,
+) -> list[Movement]:
+    """The destination records what arrived of transfer ``ref``: its receipt, lot by lot.
+
+    What was sent goes into the lots it left in (the excess into the last one), or all into ``lot``
+    when named. A shortfall or excess is recorded as a ``discrepancy`` movement (no stock change:
+    the sender's legs and the receipt are the facts), whose ``reason`` is required — never silently
+    adjusted. 409 when the transfer was received already or reversed while on the road.
+    """
+    outs, arrived = _transfer_legs(session, ref)
+    if arrived:
+        raise ConflictError.worded("transfer {ref} has been received already", ref=ref)
+    reversed_ = session.exec(select(Movement.id).where(col(Movement.reversal_of).in_([m.id for m in outs]))).first()
+    if reversed_ is not None:
+        raise ConflictError.worded("transfer {ref} was reversed while on the road: nothing is left to receive", ref=ref)
+    first = outs[0]
+    target, item, exercise = first.counterpart or "", first.item, first.exercise
+    require_own(session, target)  # the receiving station writes the receipt
+    sent = sum(m.quantity for m in outs)
+    diff = quantity - sent
+    if abs(diff) > _EPS and not reason.strip():
+        figures = {"received": f"{quantity:g}", "sent": f"{sent:g}", "diff": f"{abs(diff):g}"}
+        if diff < 0:
+            raise FieldError.worded(
+                "{received} received of {sent} sent ({diff} short): a discrepancy needs a reason",
+                field="reason",
+                **figures,
+            )
+        raise FieldError.worded(
+            "{received} received of {sent} sent ({diff} over): a discrepancy needs a reason", field="reason", **figures
+        )
+    row = require_item(session, item, quantity=quantity)
+    key = (target, item, exercise)
+    into: list[tuple[str, str | None, float]] = []
+    if lot:
+        day = next((m.expires_on for m in outs if m.lot == lot), None)
+        name, exp = _lot_in(session, row, key, lot, date.fromisoformat(day) if day else None)
+        into = [(name, exp, quantity)]
+    else:
+        left = quantity
+        for n, m in enumerate(outs):
+            take = left if n == len(outs) - 1 else min(m.quantity, left)
+            if take > _EPS:
+                into.append((m.lot, m.expires_on, take))
+            left -= take
+    apply(session, [Change(key, qty, lot=name, expires_on=exp) for name, exp, qty in into])
+    common: dict[str, Any] = {"exercise": exercise, "transfer_ref": ref, "counterpart": first.station}
+    legs = [
+        _add(session, actor, TRANSFER_IN, target, item, qty, qty, reason=reason, lot=name, expires_on=exp, **common)
+        for name, exp, qty in into
+    ]
+    if abs(diff) > _EPS:
+        legs.append(_add(session, actor, DISCREPANCY, target, item, abs(diff), 0.0, reason=reason, **common))
+    for m in legs:
+        _audit(session, actor, m, extra={"from": first.station, "sent": sent, "received": quantity})
+    return legs
+
+
+def _counted(session: Session, item: Item, key: Key, bal: Balance, lot: str | None) -> tuple[str, float]:
+    """The lot a count is of and its on hand: the named lot, else the book's one lot holding stock."""
+    if not item.lot_tracked:
+        if lot:
+            raise FieldError("lot", f"{item.code} is not kept by lot (its catalogue entry has no lots = true)")
+        return UNLOTTED, bal.on_hand
+    if lot is None:
+        held = lots.book_lots(session, *key)
+        if len(held) > 1:
+            names = ", ".join(repr(x.lot) for x in held)
+            raise FieldError.worded(
+                "{item} at {station} is kept in {n} lots ({names}): name the lot counted",
+                field="lot",
+                item=key[1],
+                station=key[0],
+                n=len(held),
+                names=names,
+            )
+        lot = held[0].lot if held else UNLOTTED
+    found = lots.lot_of(session, *key, lot)
+    return lot, found.on_hand if found is not None else 0.0
+
+
+def count_preview(
+    session: Session, station: str, item: str, counted: float, *, exercise: bool = False, lot: str | None = None
+) -> Balance:
+    """What a count of ``counted`` would post, before it is confirmed: the books' (or the lot's) balance now.
 
     The adjustment :func:`count` records is ``counted − on_hand`` of the balance at that moment.
     """
-    _checked(session, station, item, own=False)
-    return balance(session, station, item, exercise)
+    row = _checked(session, station, item, own=False)
+    key = (station, item, exercise)
+    bal = balance(session, station, item, exercise)
+    if not row.lot_tracked:
+        return bal
+    return Balance(_counted(session, row, key, bal, lot)[1], 0.0)
 
 
 def count(
-    session: Session, actor: str, station: str, item: str, counted: float, reason: str = "", *, exercise: bool = False
+    session: Session,
+    actor: str,
+    station: str,
+    item: str,
+    counted: float,
+    reason: str = "",
+    *,
+    exercise: bool = False,
+    lot: str | None = None,
 ) -> Movement | None:
-    """Record a physical count: the difference from the books becomes an adjustment (or nothing)."""
-    _checked(session, station, item)
+    """Record a physical count (of one lot, for an item kept by lot): the difference becomes an adjustment."""
+    row = _checked(session, station, item)
     require_item(session, item, quantity=counted, quantity_field="counted")
-    bal = lock(session, [(station, item, exercise)])[(station, item, exercise)]
-    diff = counted - bal.on_hand
+    key = (station, item, exercise)
+    bal = lock(session, [key])[key]
+    name, on_hand = _counted(session, row, key, bal, lot)
+    diff = counted - on_hand
+    where = f"{station}/{item}" + (f"/{name}" if name else "")
     if abs(diff) <= _EPS:
-        record(
-            session,
-            actor,
-            "stock.count",
-            f"{station}/{item}",
-            reason=reason,
-            exercise=exercise,
-            detail={"counted": counted, "on_hand": bal.on_hand, "difference": 0},
-        )
+        detail = {"counted": counted, "on_hand": on_hand, "difference": 0, **({"lot": name} if name else {})}
+        record(session, actor, "stock.count", where, reason=reason, exercise=exercise, detail=detail)
         return None
-    why = f"count: {counted:g} counted, {bal.on_hand:g} on the books" + (f"; {reason}" if reason else "")
-    apply(session, [Change((station, item, exercise), diff)])
-    m = _add(session, actor, ADJUSTMENT, station, item, abs(diff), diff, reason=why, exercise=exercise)
+    why = f"count: {counted:g} counted, {on_hand:g} on the books" + (f"; {reason}" if reason else "")
+    apply(session, [Change(key, diff, lot=name)])
+    m = _add(session, actor, ADJUSTMENT, station, item, abs(diff), diff, reason=why, exercise=exercise, lot=name)
     _audit(session, actor, m, extra={"counted": counted})
     return m
 
 
+def expire(
+    session: Session,
+    actor: str,
+    station: str,
+    item: str,
+    lot: str,
+    reason: str = "",
+    *,
+    exercise: bool = False,
+    on: date | None = None,
+) -> Movement:
+    """Write off what is left of a lot past its expiry date: an ``expire`` movement (never an issue).
+
+    :class:`ConflictError` while the lot has not expired yet (issue it, or count it if it spoiled).
+    """
+    _checked(session, station, item)
+    key = (station, item, exercise)
+    lock(session, [key])
+    found = lots.lot_of(session, *key, lot)
+    if found is None or found.on_hand <= _EPS:
+        held = ", ".join(repr(x.lot) for x in lots.book_lots(session, *key)) or "none"
+        raise FieldError("lot", f"no lot '{lot}' of {item} at {station} holds stock (lots: {held})")
+    day = on or lots.today()
+    if not found.expired(day):
+        raise ConflictError.worded(
+            "lot '{lot}' of {item} at {station} has not expired (expires: {until}); issue it instead",
+            lot=lot,
+            item=item,
+            station=station,
+            until=found.expires_on or "—",
+        )
+    qty = found.on_hand
+    apply(session, [Change(key, -qty, lot=lot)])
+    m = _add(
+        session,
+        actor,
+        EXPIRE,
+        station,
+        item,
+        qty,
+        -qty,
+        reason=reason or f"expired on {found.expires_on}",
+        exercise=exercise,
+        lot=lot,
+        expires_on=found.expires_on,
+    )
+    _audit(session, actor, m, extra={"lot": lot, "expires_on": found.expires_on})
+    return m
+
+
 def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list[Movement]:
-    """Undo a movement by appending its opposite (both legs of a transfer)."""
+    """Undo a movement by appending its opposite (every leg of a transfer), lot by lot."""
     original = session.get(Movement, movement_id)
     if original is None:
         raise UnknownCodeError("movement", str(movement_id))
@@ -369,17 +708,34 @@ def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list
         raise ConflictError(f"movement {movement_id} is itself a reversal; record a new movement instead")
     if original.kind in DISPATCH_KINDS:
         raise ConflictError(f"movement {movement_id} belongs to dispatch {original.dispatch_id}; change its status")
+    if original.kind == DISCREPANCY:
+        raise ConflictError(f"movement {movement_id} records a transfer's discrepancy; reverse the transfer instead")
     legs = [original]
-    if original.transfer_ref:
-        legs = list(session.exec(select(Movement).where(Movement.transfer_ref == original.transfer_ref)))
+    if original.transfer_ref:  # every leg that moved stock (a discrepancy moved none)
+        q = select(Movement).where(Movement.transfer_ref == original.transfer_ref, Movement.kind != DISCREPANCY)
+        legs = list(session.exec(q))
     require_own(session, *(m.station for m in legs))
     lock(session, [(m.station, m.item, m.exercise) for m in legs])
     for m in legs:
         if session.exec(select(Movement.id).where(Movement.reversal_of == m.id)).first() is not None:
             raise ConflictError(f"movement {m.id} has already been reversed")
+        if m.lot and m.on_hand_delta > 0:  # stock that came into a lot must still be in that lot
+            held = lots.lot_of(session, m.station, m.item, m.exercise, m.lot)
+            have = held.on_hand if held is not None else 0.0
+            if have + _EPS < m.on_hand_delta:
+                raise InsufficientStockError(m.station, f"{m.item} lot '{m.lot}'", m.on_hand_delta, max(have, 0))
     # undoing stock coming in takes it out again: that much must be available
-    undo = [Change((m.station, m.item, m.exercise), -m.on_hand_delta, -m.reserved_delta) for m in legs]
-    apply(session, [Change(c.key, c.on_hand, c.reserved, -c.on_hand if c.on_hand < 0 else None) for c in undo])
+    undo = [
+        Change((m.station, m.item, m.exercise), -m.on_hand_delta, -m.reserved_delta, lot=m.lot, expires_on=m.expires_on)
+        for m in legs
+    ]
+    apply(
+        session,
+        [
+            Change(c.key, c.on_hand, c.reserved, -c.on_hand if c.on_hand < 0 else None, c.lot, c.expires_on)
+            for c in undo
+        ],
+    )
     out = []
     for m in legs:
         r = _add(
@@ -395,6 +751,7 @@ def reverse(session: Session, actor: str, movement_id: int, reason: str) -> list
             exercise=m.exercise,
             reversal_of=m.id,
             transfer_ref=m.transfer_ref,
+            lot=m.lot,
         )
         out.append(r)
     session.flush()
@@ -418,7 +775,7 @@ def reserve(
     ``cause``: the uid of the status event that reserves (sync gives the stock back if it is rejected).
     """
     apply(session, [Change((station, item, exercise), 0.0, qty, need=qty) for item, qty in lines.items()])
-    rows = [(i, q, 0.0, q) for i, q in sorted(lines.items())]
+    rows = [(i, q, 0.0, q, UNLOTTED) for i, q in sorted(lines.items())]
     _append(session, actor, RESERVE, dispatch_id, station, exercise, rows, cause)
 
 
@@ -433,10 +790,67 @@ def settle(
     delivered: bool,
     cause: str | None = None,
 ) -> None:
-    """Turn a dispatch's reservations into issues (delivered) or give them back (cancelled)."""
-    rows = [(i, q, -q if delivered else 0.0, -q) for i, q in sorted(lines.items())]
-    apply(session, [Change((station, i, exercise), on_hand, reserved) for i, _, on_hand, reserved in rows])
+    """Turn a dispatch's reservations into issues (delivered) or give them back (cancelled).
+
+    A delivery draws lots first-expiring first, never an expired one (409 naming it): one movement per lot.
+    """
+    rows: list[tuple[str, float, float, float, str]] = []
+    for i, q in sorted(lines.items()):
+        if not delivered:
+            rows.append((i, q, 0.0, -q, UNLOTTED))
+            continue
+        key = (station, i, exercise)
+        item = session.get(Item, i)
+        picks = _draw(session, item, key, q, None, None, reserved=False)[0] if item is not None else []
+        rows += [(i, qty, -qty, -qty, x.lot) for x, qty in picks or [(lots.Lot(UNLOTTED, None, q), q)]]
+    changes = [Change((station, i, exercise), on_hand, reserved, lot=lot) for i, _, on_hand, reserved, lot in rows]
+    apply(session, changes)
     _append(session, actor, DELIVERY if delivered else RELEASE, dispatch_id, station, exercise, rows, cause)
+
+
+def dispatch_discrepancies(
+    session: Session,
+    actor: str,
+    dispatch_id: int,
+    lines: dict[str, float],
+    received: dict[str, float],
+    station: str,
+    exercise: bool,
+    note: str,
+    *,
+    cause: str | None = None,
+) -> list[Movement]:
+    """A delivery received short or over: one ``discrepancy`` movement per item that differs (no stock change).
+
+    The stock left the station as dispatched; what the unit says it received is kept beside it, with
+    the reason (``note``, required when anything differs), never adjusted away.
+    """
+    for item in received:
+        if item not in lines:
+            raise FieldError(f"received.{item}", f"dispatch {dispatch_id} carries no {item}")
+    diffs = {i: received[i] - q for i, q in lines.items() if i in received and abs(received[i] - q) > _EPS}
+    if diffs and not note.strip():
+        said = "; ".join(f"{i} {received[i]:g} / {lines[i]:g}" for i in diffs)
+        raise FieldError.worded("received {said}: a discrepancy needs a reason in the note", field="note", said=said)
+    out = [
+        _add(
+            session,
+            actor,
+            DISCREPANCY,
+            station,
+            item,
+            abs(diff),
+            0.0,
+            reason=note,
+            exercise=exercise,
+            dispatch_id=dispatch_id,
+            cause=cause,
+        )
+        for item, diff in sorted(diffs.items())
+    ]
+    for m in out:
+        _audit(session, actor, m, extra={"dispatched": lines[m.item], "received": received[m.item]})
+    return out
 
 
 def _append(
@@ -446,10 +860,10 @@ def _append(
     dispatch_id: int,
     station: str,
     exercise: bool,
-    rows: list[tuple[str, float, float, float]],
+    rows: list[tuple[str, float, float, float, str]],
     cause: str | None = None,
 ) -> None:
-    """A dispatch's movements as plain INSERTs: ``rows`` are (item, quantity, on-hand delta, reserved delta)."""
+    """A dispatch's movements as plain INSERTs: ``rows`` are (item, quantity, on-hand Δ, reserved Δ, lot)."""
     at, reason = utcnow(), f"dispatch {dispatch_id}"
     values = [
         {
@@ -467,8 +881,10 @@ def _append(
             "transfer_ref": None,
             "dispatch_id": dispatch_id,
             "cause": cause,
+            "lot": lot,
+            "expires_on": None,
         }
-        for item, qty, on_hand, reserved in rows
+        for item, qty, on_hand, reserved, lot in rows
     ]
     session.connection().execute(_APPEND, values)
 

@@ -187,6 +187,8 @@ class Item(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=40)
     name: str
     unit: str = Field(max_length=20)
+    #: Kept by lot with an expiry date (rations, water): receipts may name a lot, issues draw first-expiring first.
+    lot_tracked: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class ReorderLevel(SQLModel, table=True):
@@ -207,6 +209,27 @@ class StockLock(SQLModel, table=True):
     exercise: bool = Field(primary_key=True)
     on_hand: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
     reserved: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+
+
+#: The lot of stock received without one (opening stock, untracked items): no expiry, drawn last.
+UNLOTTED = ""
+
+
+class LotBalance(SQLModel, table=True):
+    """One row per (station, item, book, lot): its running on-hand balance and expiry date.
+
+    ``on_hand`` always equals the sum of the lot's movement deltas (checked by
+    :mod:`supply.service.reconcile`); the lots of a book add up to its :class:`StockLock` ``on_hand``.
+    Written only by :mod:`supply.service.ledger`, under the book's lock. ``expires_on``: an ISO date
+    (``YYYY-MM-DD``, text so that it syncs as it is), ``None`` for stock that does not expire.
+    """
+
+    station: str = Field(primary_key=True, foreign_key="station.code", max_length=40)
+    item: str = Field(primary_key=True, foreign_key="item.code", max_length=40)
+    exercise: bool = Field(primary_key=True)
+    lot: str = Field(primary_key=True, max_length=40)
+    on_hand: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    expires_on: str | None = Field(default=None, max_length=10)
 
 
 class User(SQLModel, table=True):
@@ -258,6 +281,14 @@ class SupportRequest(SQLModel, table=True):
     note: str = ""
     created_by: str = Field(max_length=80)
     created_at: datetime = ts_field()
+    #: ``None``: no approval needed; else ``pending``, ``approved`` or ``rejected`` (:mod:`supply.service.approvals`).
+    approval: str | None = Field(default=None, max_length=10)
+    #: The role that decides, and why the request needs it (the thresholds its needs exceed).
+    approval_role: str | None = Field(default=None, max_length=20)
+    approval_why: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    decided_by: str | None = Field(default=None, max_length=80)
+    decided_at: datetime | None = maybe_ts_field()
+    decision_reason: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class Dispatch(SQLModel, table=True):
@@ -321,6 +352,13 @@ class Movement(SQLModel, table=True):
     origin: str | None = origin_field()
     #: The uid of the status event that made this movement (a dispatch's reserve, delivery or release).
     cause: str | None = Field(default=None, max_length=36, index=True)
+    #: The lot it moved (``""``: stock without a lot) and, on stock coming in, the lot's expiry (ISO date).
+    lot: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
+    expires_on: str | None = Field(default=None, max_length=10)
+    #: A transfer's other station (the destination on its outgoing legs, the sender on its receipts).
+    counterpart: str | None = Field(default=None, max_length=40)
+    #: When a transfer is expected at its destination (its outgoing legs): past it, still on the road is overdue.
+    due_at: datetime | None = maybe_ts_field()
 
 
 class AuditEntry(SQLModel, table=True):

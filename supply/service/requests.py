@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlmodel import Session, col, select
 
+from supply.core.approvals import ApprovalRule
 from supply.core.errors import ConflictError, UnknownCodeError
 from supply.core.factors import Factors, compute_needs
 from supply.core.network import Network
 from supply.core.routing import travel_minutes
 from supply.service import ledger
+from supply.service.approvals import assess
 from supply.service.audit import record
 from supply.service.dispatches import DispatchRecord
 from supply.service.inputs import DispatchIn, LineIn, RequestIn
@@ -27,8 +29,13 @@ from supply.service.models import Dispatch, DispatchEvent, DispatchLine, Site, S
 LIVE = ("proposed", "planned", "dispatched", "delivered", "closed")
 
 
-def create_request(session: Session, actor: str, data: RequestIn, factors: Factors) -> SupportRequest:
-    """Record a support request; needs are the given ones or computed from the planning factors."""
+def create_request(
+    session: Session, actor: str, data: RequestIn, factors: Factors, rules: list[ApprovalRule] | None = None
+) -> SupportRequest:
+    """Record a support request; needs are the given ones or computed from the planning factors.
+
+    ``rules``: the scenario's approval thresholds; a request tripping one waits for approval.
+    """
     if session.get(Site, data.site) is None:
         raise UnknownCodeError("site", data.site, session.exec(select(Site.code)).all())
     if data.needs is not None:
@@ -59,6 +66,7 @@ def create_request(session: Session, actor: str, data: RequestIn, factors: Facto
         note=data.note,
         created_by=actor,
     )
+    assess(req, rules or [])
     session.add(req)
     session.flush()
     record(
@@ -68,7 +76,7 @@ def create_request(session: Session, actor: str, data: RequestIn, factors: Facto
         f"request:{req.id}",
         reason=data.note,
         exercise=data.exercise,
-        detail={"unit": data.unit, "site": data.site, "needs": needs},
+        detail={"unit": data.unit, "site": data.site, "needs": needs, "approval": req.approval},
     )
     return req
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from supply.core.approvals import approval_rules
 from supply.core.errors import Problem, ScenarioError
 from supply.core.factors import factors_from_scenario, stock_policy
 from supply.core.items import catalogue
@@ -47,6 +48,7 @@ def sync_scenario(session: Session, scenario: Scenario, text: str, *, actor: str
     teams_from_scenario(scenario)
     stock_policy(scenario)
     codes = {i.code for i in items}
+    approval_rules(scenario, codes)
     problems = [
         Problem(scenario.source, f"stations[{n}].{table}.{code}", f"unknown item '{code}'")
         for n, st in enumerate(scenario.stations)
@@ -57,7 +59,7 @@ def sync_scenario(session: Session, scenario: Scenario, text: str, *, actor: str
     if problems:
         raise ScenarioError(problems)
     for spec in items:
-        session.merge(Item(code=spec.code, name=spec.name, unit=spec.unit))
+        session.merge(Item(code=spec.code, name=spec.name, unit=spec.unit, lot_tracked=spec.lots))
     for st in scenario.stations:
         capacity = whole_counts({k: getattr(st, k) for k in CAPACITY_KEYS})
         session.merge(

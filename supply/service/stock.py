@@ -16,9 +16,10 @@ from sqlmodel import Session, col, select
 
 from supply.service.ledger import CONSUMING, REVERSAL, Balance, require_station
 from supply.service.models import Item, Movement, ReorderLevel, StockLock, SyncAlert, table_of, utcnow
+from supply.service.transit import incoming, overdue_alerts
 
 
-def _consumption(session: Session, exercise: bool, since: datetime, stations: list[str]):
+def consumption(session: Session, exercise: bool, since: datetime, stations: list[str]):
     """{(station, item): stock consumed since ``since`` at ``stations``}, net of reversed consumption.
 
     One query over the window alone: the window's consuming movements and reversals, a range
@@ -61,14 +62,16 @@ def _balances(session: Session, exercise: bool, station: str | None = None) -> d
 def stock(
     session: Session, station: str, *, exercise: bool = False, window_days: int = 7, now: datetime | None = None
 ) -> list[dict]:
-    """Every catalogue item at a station: on hand, reserved, available and days of supply.
+    """Every catalogue item at a station: on hand, reserved, available, in transit to it and days of supply.
 
-    ``days_of_supply`` is ``None`` when nothing was consumed in the window (unbounded, not a number).
+    ``days_of_supply`` is ``None`` when nothing was consumed in the window (unbounded, not a number);
+    ``in_transit``: sent to this station and not received yet (not in on hand).
     """
     require_station(session, station)
     now = now or utcnow()
     bals = _balances(session, exercise, station)
-    used = _consumption(session, exercise, now - timedelta(days=window_days), [station])
+    used = consumption(session, exercise, now - timedelta(days=window_days), [station])
+    road = incoming(session, station, exercise=exercise)
     rows = []
     for item in session.exec(select(Item).order_by(Item.code)):
         bal = bals.get((station, item.code), Balance())
@@ -80,6 +83,7 @@ def stock(
                 "on_hand": bal.on_hand,
                 "reserved": bal.reserved,
                 "available": bal.available,
+                "in_transit": road.get(item.code, 0.0),
                 "daily_consumption": round(daily, 3),
                 "days_of_supply": round(bal.on_hand / daily, 2) if daily > 0 else None,
             }
@@ -100,11 +104,11 @@ def alerts(
     window_days: int = 7,
     now: datetime | None = None,
 ) -> list[dict]:
-    """Stations below their reorder level, or with fewer days of supply than the threshold."""
+    """Stations below their reorder level, short of days of supply, or awaiting an overdue transfer."""
     now = now or utcnow()
     bals = _balances(session, exercise)
     stations = sorted({s for s, _ in bals})
-    used = _consumption(session, exercise, now - timedelta(days=window_days), stations)
+    used = consumption(session, exercise, now - timedelta(days=window_days), stations)
     out = []
     for lvl in session.exec(select(ReorderLevel).order_by(ReorderLevel.station, ReorderLevel.item)):
         bal = bals.get((lvl.station, lvl.item), Balance())
@@ -134,7 +138,7 @@ def alerts(
                     "exercise": exercise,
                 }
             )
-    return out + _sync_alerts(session, exercise, bals)
+    return out + _sync_alerts(session, exercise, bals) + overdue_alerts(session, exercise=exercise, now=now)
 
 
 def _sync_alerts(session: Session, exercise: bool, bals: dict[tuple[str, str], Balance]) -> list[dict]:

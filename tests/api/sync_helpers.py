@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
-
 from supply.core.scenario import load_scenario
 from supply.service.sync import export_bundle, public_key_pem, trust_key
-from supply.service.sync.bundle import MAGIC, pack
 from tests.conftest import GUANGZHOU
-from tests.service.sync_helpers import in_session, init_database
+from tests.service.sync_helpers import in_session, init_database, resign
 
 
 def make_node(folder: Path, station: str) -> str:
@@ -35,17 +30,4 @@ def trade_keys(centre: str, node: str, station: str) -> None:
 def forged(node: str, sender: str, edit: Callable[[dict[str, Any]], None]) -> bytes:
     """The node's bundle for the centre, its content changed by ``edit`` and signed again with the node's own key:
     what a node (or whoever holds its key) could send, for the centre to refuse."""
-
-    def make(s: Session) -> bytes:
-        data = export_bundle(s, for_node="centre")
-        body = json.loads(zlib.decompress(data[len(MAGIC) :].split(b"\n", 1)[1]))
-        edit(body)
-        return pack(s, sender, body)
-
-    return in_session(node, make)
-
-
-def rows_of(body: dict[str, Any], table: str) -> tuple[dict[str, int], list[list[Any]]]:
-    """A bundle table's column positions and its rows (lists, changed in place by a forger)."""
-    part = body["tables"][table]
-    return {c: n for n, c in enumerate(part["columns"])}, part["rows"]
+    return in_session(node, lambda s: resign(s, export_bundle(s, for_node="centre"), sender, edit))

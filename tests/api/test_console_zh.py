@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from babel.messages.pofile import read_po
 
 from supply.api.console import i18n
+from supply.core.network import build_network
 from supply.core.scenario import load_scenario
 from tests.api.drill_helpers import drill_body, post_drill, start_at
 from tests.conftest import GUANGZHOU
@@ -80,6 +81,12 @@ def test_every_console_page_in_chinese_is_translated(client, db, monkeypatch):
     request = {"unit": "Walk battalion", "headcount": 80, "site": "GZN-RAIL", "arrive_at": s.isoformat()}
     req = client.post("/requests", json=request, headers=officer).json()["id"]
     dispatch = client.get("/dispatches", params={"exercise": True}, headers=officer).json()[0]["id"]  # the drill's
+    # a lot, stock on the road to the hub and a draw (the lot view, the receive form, the survive table)
+    lot = {"item": "rations", "quantity": 50, "lot": "L-2030", "expires_on": "2030-01-01"}
+    client.post("/stations/GZ-HUB/receipts", json=lot, headers=officer)
+    sent = {"from": "NS-WING", "to": "GZ-HUB", "item": "water_l", "quantity": 100}
+    client.post("/transfers", json=sent, headers=officer)
+    client.post("/stations/GZ-HUB/issues", json={"item": "meals", "quantity": 700}, headers=officer)
 
     client.headers["Accept-Language"] = "zh-CN,zh;q=0.9"
     _sign_in(client, db.tokens["officer"])
@@ -97,6 +104,9 @@ def test_every_console_page_in_chinese_is_translated(client, db, monkeypatch):
         "/console/map",
         "/console/stations/NO-SUCH",
         f"/console/dispatches/{dispatch}",
+        "/console/approvals",
+        "/console/survive",
+        "/console/survive?cut=GZ-NS-BRIDGE",
     ]
     english = {}
     codes = {"water_l", "diesel_l", "meals", "rations", "medical_kits", "bed_nights", "jungong"}
@@ -105,6 +115,7 @@ def test_every_console_page_in_chinese_is_translated(client, db, monkeypatch):
     sc = load_scenario(GUANGZHOU)
     data = sorted(
         [p.name for p in (*sc.stations, *sc.sites) if p.name]
+        + [ref for ref, _a, _b in build_network(sc).links()]
         + ["Test drill: two trains", "stand by", "Walk battalion", "opening stock from the scenario test"]
         + [f"{role}-1" for role in db.tokens],
         key=len,

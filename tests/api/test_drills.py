@@ -452,3 +452,18 @@ def test_review_of_an_open_drill_judges_only_what_is_due(client, db):
     assert (later["units_due"], later["on_time_share"], later["complete"]) == (2, 0.5, True)
     hub = "GZ-HUB " + later["names"]["stations"]["GZ-HUB"]
     assert f"unit U2 at {hub}: not fed, past its 45-minute target" in later["flags"]
+
+
+def test_control_characters_anywhere_in_a_drills_scenario_are_refused(client, db):
+    """Issue 20: raw ``[stock]`` keys and ``[[items]]`` names too (TOML escapes make them from clean text): 422,
+    each fault at its key path, and no drill written."""
+    toml = SMALL_DRILL + (
+        '\n[stock]\n"meals\\u0000" = 5\n\n[[items]]\ncode = "soap"\nname = "So\\u0007ap"\nunit = "kit"\n'
+    )
+    before = len(client.get("/drills", headers=db.headers("commander")).json())
+    r = client.post("/drills", json=drill_body(start_at(), scenario_toml=toml), headers=db.headers("commander"))
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
+    detail = r.json()["detail"]
+    assert "stock: key 'meals\\x00': control character U+0000" in detail, detail
+    assert "items[0].name: control character U+0007" in detail, detail
+    assert len(client.get("/drills", headers=db.headers("commander")).json()) == before

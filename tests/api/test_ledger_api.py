@@ -36,6 +36,7 @@ def test_opening_stock_and_shape(client, db):
         "on_hand": 30000.0,
         "reserved": 0.0,
         "available": 30000.0,
+        "in_transit": 0.0,
         "daily_consumption": 0.0,
         "days_of_supply": None,
     }
@@ -89,7 +90,10 @@ def test_transfer_is_atomic_and_reversible_as_one(client, db):
     body = {"from": "GZ-HUB", "to": "ZC-PT", "item": "water_l", "quantity": 1000, "reason": "rebalance"}
     res = client.post("/transfers", json=body, headers=db.headers())
     assert res.status_code == 201
-    out, into = res.json()
+    [out] = res.json()  # on the road until the destination receives it
+    res = client.post(f"/transfers/{out['transfer_ref']}/receive", json={"quantity": 1000}, headers=db.headers())
+    assert res.status_code == 201, res.text
+    [into] = res.json()
     assert (out["kind"], out["station"], into["kind"], into["station"]) == (
         "transfer_out",
         "GZ-HUB",

@@ -20,9 +20,16 @@ WRITE_ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("post", "/stations/{code}/receipts"): OFFICERS,
     ("post", "/stations/{code}/issues"): OFFICERS,
     ("post", "/transfers"): OFFICERS,
+    ("post", "/transfers/{ref}/receive"): OFFICERS,
     ("post", "/stations/{code}/counts"): OFFICERS,
     ("post", "/movements/{movement_id}/reversal"): OFFICERS,
+    ("post", "/stations/{code}/expiries"): OFFICERS,
     ("post", "/requests"): OFFICERS,
+    (
+        "post",
+        "/requests/{request_id}/approve",
+    ): None,  # the role the request's threshold names (tests/api/test_approvals.py)
+    ("post", "/requests/{request_id}/reject"): None,
     ("post", "/dispatches"): OFFICERS,
     ("post", "/dispatches/{dispatch_id}/status"): OFFICERS,
     ("post", "/teams"): OFFICERS,

@@ -22,9 +22,10 @@ from supply.core.errors import ForbiddenError
 from supply.service import ledger
 from supply.service.models import Movement
 from supply.service.sync import export_bundle
-from tests.api.sync_helpers import forged, in_session, make_node, rows_of, trade_keys
+from tests.api.sync_helpers import forged, in_session, make_node, trade_keys
 from tests.conftest import ROOT
 from tests.db import NODE_STATION, cli_env
+from tests.service.sync_helpers import rows_of
 
 OCTET = {"Content-Type": "application/octet-stream"}
 HUB = "GZ-HUB"
@@ -90,6 +91,32 @@ def test_a_node_writes_only_its_own_station(tmp_path, sync_passphrase):
         url, lambda s: [(m.kind, m.station) for m in ledger.transfer(s, "li", NODE_STATION, HUB, "meals", 10)]
     )
     assert legs == [("transfer_out", NODE_STATION)]
+    assert _state(url)[1] == hub_before
+
+
+def test_the_nodes_api_refuses_another_stations_book(tmp_path, sync_passphrase):
+    """The issue's case from the node's own server: an officer on NS-WING's node records a receipt at GZ-HUB."""
+    from fastapi.testclient import TestClient
+
+    from supply.api import create_app
+    from supply.core.settings import Settings
+    from supply.service.auth import add_user
+
+    url = make_node(tmp_path, NODE_STATION)
+    token = in_session(url, lambda s: add_user(s, "li", "officer")[1])
+    app = create_app(Settings(database_url=url, data_dir=tmp_path))
+    h = {"Authorization": f"Bearer {token}"}
+    hub_before = _state(url)[1]
+    with TestClient(app) as client:
+        r = client.post(f"/stations/{HUB}/receipts", json={"item": "meals", "quantity": 1111}, headers=h)
+        assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+        assert f"node of {NODE_STATION}" in r.json()["detail"] and HUB in r.json()["detail"]
+        body = {"from": NODE_STATION, "to": HUB, "item": "meals", "quantity": 10}
+        legs = client.post("/transfers", json=body, headers=h)
+        assert legs.status_code == 201 and [m["station"] for m in legs.json()] == [NODE_STATION]
+        own = client.post(f"/stations/{NODE_STATION}/receipts", json={"item": "meals", "quantity": 5}, headers=h)
+        assert own.status_code == 201
+    app.state.runtime.engine.dispose()
     assert _state(url)[1] == hub_before
 
 

@@ -101,3 +101,34 @@ def test_an_exercise_team_takes_only_its_drills_dispatches(session):
     with pytest.raises(ConflictError, match="outside any drill"):
         assign(session, "wang", outside, window)
     assert session.get(Drill, d) is not None
+
+
+@pytest.mark.slow
+def test_three_trains_twice_through_a_real_server(db, own_server):
+    """The issue's run: ``three-trains`` started twice, the first closed; the second's HUB-MED-1 reports (not
+    409 "drill … is closed"); a real ``POST /teams`` HUB-MED-1 makes a real team and edits neither drill's."""
+    import httpx
+
+    from tests.api.drill_helpers import post_drill
+
+    with httpx.Client(base_url=own_server.live.base, timeout=60) as http:
+        commander, officer = db.headers("commander"), db.headers("officer")
+        body = {"scenario": "three-trains", "replications": 2, "seed": 1}
+        first = post_drill(http, body, commander)
+        assert first["status"] == "open", first
+        assert http.post(f"/drills/{first['id']}/close", headers=commander).json()["status"] == "closed"
+        second = post_drill(http, body, commander)
+        assert second["status"] == "open", second
+        report = {"status": "en_route", "drill_id": second["id"]}
+        moved = http.post("/teams/HUB-MED-1/status", json=report, headers=officer)
+        assert moved.status_code == 200, moved.text
+        assert (moved.json()["code"], moved.json()["drill_id"]) == ("HUB-MED-1", second["id"])
+        frozen = http.post("/teams/HUB-MED-1/status", json={**report, "drill_id": first["id"]}, headers=officer)
+        assert frozen.status_code == 409 and "closed" in frozen.json()["detail"]
+        real = {"code": "HUB-MED-1", "station": "GZ-HUB", "kind": "medical", "headcount": 2}
+        made = http.post("/teams", json=real, headers=officer)
+        assert made.status_code == 201 and made.json()["drill_id"] is None
+        for drill in (first, second):
+            team = http.get("/teams/HUB-MED-1", params={"drill_id": drill["id"]}, headers=officer).json()
+            assert (team["drill_id"], team["headcount"]) == (drill["id"], 6)
+        assert http.get("/teams/HUB-MED-1", headers=officer).json()["headcount"] == 2

@@ -56,8 +56,10 @@ def test_unknown_codes(session):
 
 
 def test_transfer_moves_both_legs_with_one_ref(session):
-    out, into = ledger.transfer(session, "wang", ST, OTHER, "meals", 600, "rebalance")
-    assert (out.station, out.kind, out.on_hand_delta) == (ST, "transfer_out", -600)
+    [out] = ledger.transfer(session, "wang", ST, OTHER, "meals", 600, "rebalance")
+    assert (out.station, out.kind, out.on_hand_delta, out.counterpart) == (ST, "transfer_out", -600, OTHER)
+    assert on_hand(session, ST) == 3400 and on_hand(session, OTHER) == 4000  # on the road
+    [into] = ledger.receive_transfer(session, "li", out.transfer_ref, 600)
     assert (into.station, into.kind, into.on_hand_delta) == (OTHER, "transfer_in", 600)
     assert out.transfer_ref == into.transfer_ref is not None
     assert on_hand(session, ST) == 3400 and on_hand(session, OTHER) == 4600
@@ -92,7 +94,8 @@ def test_reversal_undoes_once_and_only_once(session):
 
 
 def test_reversing_a_transfer_undoes_both_legs(session):
-    out, _ = ledger.transfer(session, "wang", ST, OTHER, "meals", 600)
+    [out] = ledger.transfer(session, "wang", ST, OTHER, "meals", 600)
+    ledger.receive_transfer(session, "li", out.transfer_ref or "", 600)
     legs = ledger.reverse(session, "li", out.id, "wrong station")
     assert sorted((m.station, m.on_hand_delta) for m in legs) == [(ST, 600), (OTHER, -600)]
     assert on_hand(session, ST) == 4000 and on_hand(session, OTHER) == 4000

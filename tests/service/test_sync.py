@@ -7,6 +7,8 @@ Every database is built and changed through the domain; bundles go through the s
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ from supply.service.models import Dispatch, Movement, table_of
 from supply.service.reconcile import reconcile
 from supply.service.requests import dispatch_records
 from supply.service.stock import alerts
-from supply.service.sync import list_conflicts, node_code
+from supply.service.sync import export_bundle, list_conflicts, node_code
 from tests.conftest import TINY, write
 from tests.service.sync_helpers import (
     CENTRE,
@@ -34,6 +36,8 @@ from tests.service.sync_helpers import (
     held,
     new_dispatch,
     passphrase,
+    resign,
+    rows_of,
     sync,
 )
 from tests.service.sync_helpers import template as databases
@@ -105,6 +109,35 @@ def test_a_node_knows_its_station_and_the_seed_stock_is_never_doubled(net):
     _full_sync(net)
     state = _same_everywhere(net)
     assert state["balances"][("H", "meals", False)] == (1010.0, 0.0)  # 1000 opening (once) + 10
+
+
+def test_lots_synced_between_a_node_and_the_centre_without_doubling(net):
+    day = date(2030, 1, 2)
+    with write_session(net["H"]) as s:  # the node receives two lots of water and issues first-expiring first
+        ledger.receive(s, "officer", "H", "water_l", 100, lot="W1", expires_on=date(2030, 1, 10))
+        ledger.receive(s, "officer", "H", "water_l", 200, lot="W2", expires_on=date(2030, 3, 1))
+        ledger.issue_lots(s, "officer", "H", "water_l", 130, on=day)
+        s.commit()
+    with write_session(net[CENTRE]) as s:  # the centre sends the node part of a lot W received
+        ledger.receive(s, "officer", "W", "water_l", 60, lot="C1", expires_on=date(2030, 2, 1))
+        [sent] = ledger.transfer(s, "officer", "W", "H", "water_l", 40, on=day)
+        s.commit()
+    _full_sync(net)
+    with write_session(net["H"]) as s:  # the receiving station writes the receipt
+        ledger.receive_transfer(s, "officer", sent.transfer_ref or "", 40)
+        s.commit()
+    _full_sync(net)
+    _full_sync(net)  # again: nothing is added twice
+    state = _same_everywhere(net)
+    lots = {k[3]: v for k, v in state["lots"].items() if k[:3] == ("H", "water_l", False)}
+    # W1 drawn out first, then 30 of W2; C1 arrived with its date
+    assert lots == {"W2": (170.0, "2030-03-01"), "C1": (40.0, "2030-02-01"), "": (5000.0, None)}
+    assert state["lots"][("W", "water_l", False, "C1")] == (20.0, "2030-02-01")
+    assert state["balances"][("H", "water_l", False)] == (5210.0, 0.0)  # 5,000 opening + 300 − 130 + 40
+    with write_session(net["H"]) as s:  # the synced lot, expiring first, is drawn first on the node
+        [m] = ledger.issue_lots(s, "officer", "H", "water_l", 10, on=day)
+        s.commit()
+    assert m.lot == "C1"
 
 
 def test_concurrent_changes_to_one_dispatch_owner_wins_and_the_other_is_kept(net):
@@ -376,8 +409,8 @@ def test_concurrent_team_status_changes_the_station_node_wins(net):
     from supply.drills.teams import move_team, upsert_team
 
     for engine in net.values():  # the same team made on each database: one creation event everywhere
-        with write_session(engine) as s:
-            upsert_team(s, "admin", TeamIn(code="K1", station="H", kind="kitchen", headcount=6))
+        with write_session(engine) as s:  # as a scenario's teams load (own=False: W holds H's team too)
+            upsert_team(s, "admin", TeamIn(code="K1", station="H", kind="kitchen", headcount=6), own=False)
             s.commit()
     with write_session(net[CENTRE]) as s:
         move_team(s, "officer", "K1", "stood_down")
@@ -396,3 +429,99 @@ def test_concurrent_team_status_changes_the_station_node_wins(net):
     for engine in net.values():
         with read_session(engine) as s:
             assert get_team(s, "K1").status == "en_route"
+
+
+# --- a node's authority is its station (issue 20) -------------------------------------------------------
+
+
+def test_a_node_changes_no_other_stations_dispatch_and_no_bundle_carries_one(net):
+    """H may not move W's dispatch at home (403), nor send an event on it: the centre refuses the bundle whole."""
+    from supply.core.errors import ForbiddenError
+    from supply.service.sync import import_bundle
+
+    with write_session(net[CENTRE]) as s:
+        ledger.receive(s, "officer", "W", "meals", 100, "the centre records for every station")
+        theirs = new_dispatch(s, "W", "meals", 10)
+        s.commit()
+    sync(net, "H")
+    w_uid = _uid(net[CENTRE], theirs)
+    with pytest.raises(ForbiddenError, match="node of H: it records only H's own"):
+        _move(net["H"], _by_uid(net["H"], w_uid), "dispatched")
+    with write_session(net["H"]) as s:
+        new_dispatch(s, "H", "meals", 5)
+        s.commit()
+
+    def onto_ws(body):
+        at, rows = rows_of(body, "dispatch_event")
+        rows[0][at["dispatch_id"]] = w_uid
+
+    with write_session(net["H"]) as s:
+        bundle = resign(s, export_bundle(s, for_node=CENTRE), "H", onto_ws)
+    before = held(net[CENTRE])
+    with (
+        write_session(net[CENTRE]) as s,
+        pytest.raises(SyncRefusedError, match="is about station W, and was made by 'H'"),
+    ):
+        import_bundle(s, bundle)
+    assert held(net[CENTRE]) == before
+
+
+def test_a_node_refuses_a_relayed_record_outside_its_origins_station(net):
+    """The centre relays everyone's records: each must still be about its origin's station."""
+    from supply.service.sync import import_bundle
+
+    with write_session(net["H"]) as s:
+        ledger.receive(s, "officer", "H", "meals", 7, "truck")
+        s.commit()
+    sync(net, "H")
+
+    def to_p(body):
+        at, rows = rows_of(body, "movement")
+        next(r for r in rows if r[at["origin"]] == "H")[at["station"]] = "P"
+
+    with write_session(net[CENTRE]) as s:
+        relayed = resign(s, export_bundle(s, for_node="W"), CENTRE, to_p)
+    before = held(net["W"])
+    refused = pytest.raises(SyncRefusedError, match="is about station P, and was made by 'H'")
+    with write_session(net["W"]) as s, refused:
+        import_bundle(s, relayed)
+    assert held(net["W"]) == before
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "fault"),
+    [
+        ("upto", {"movement": "many"}, "'upto' is not a table of record counts"),
+        ("acks", [1, 2], "'acks' is not a table of record counts"),
+        ("uid", ["not", "text"], "is not text"),
+        ("at", "yesterday", "'yesterday' is not a time"),
+        ("item", "caviar", "item: unknown item 'caviar'"),
+        ("exercise", "yes", "'yes' is not true or false"),
+        ("dispatch_event.to_status", "lost", "to_status: 'lost' is not one of cancelled, closed"),
+        ("dispatch_event.to_status", ["x"], "to_status: ['x'] is not one of"),
+    ],
+)
+def test_a_signed_bundle_with_malformed_content_is_refused_whole(net, where, value, fault):
+    """Signed by a trusted key, yet not what jungong writes: a refusal naming the fault, never a crash."""
+    from supply.service.sync import import_bundle
+
+    with write_session(net["H"]) as s:
+        ledger.receive(s, "officer", "H", "meals", 3)
+        s.commit()
+
+    def spoil(body):
+        if where in ("upto", "acks"):
+            body[where] = value
+            return
+        table, _, column = where.rpartition(".")
+        at, rows = rows_of(body, table or "movement")
+        rows[-1][at[column]] = value
+
+    with write_session(net["H"]) as s:
+        if where.startswith("dispatch_event"):
+            new_dispatch(s, "H", "meals", 2)
+        bundle = resign(s, export_bundle(s, for_node=CENTRE), "H", spoil)
+    before = held(net[CENTRE])
+    with write_session(net[CENTRE]) as s, pytest.raises(SyncRefusedError, match=re.escape(fault)):
+        import_bundle(s, bundle)
+    assert held(net[CENTRE]) == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -102,4 +103,50 @@ def test_migration_0005_gives_old_rows_uids_origins_and_parents(empty_url, node)
         events = conn.execute(text("SELECT uid, parent, rejected FROM dispatch_event ORDER BY id")).all()
         assert events[0].parent is None and events[1].parent == events[0].uid
         assert not any(e.rejected for e in events)
+    engine.dispose()
+
+
+def test_migration_0007_rekeys_old_exercise_teams_and_everything_pointing_at_them(empty_url):
+    """Issue 20: exercise teams made before 0007 take their drill's key (``CODE@DRILL``), their events and
+    orders with them; a real team keeps its code, so a real team may then share a drill team's code."""
+    from sqlalchemy import insert
+
+    from supply.drills.models import Drill, DrillOrder, Team, TeamEvent
+    from supply.service.models import Station, table_of
+
+    engine = make_engine(empty_url)
+    upgrade(engine, "e6a14b0d5e01")  # 0006: team codes one namespace
+    when = datetime(2030, 5, 1, 4, tzinfo=UTC)
+    at = {"at": when}
+    with engine.begin() as conn:
+        conn.execute(insert(table_of(Station)).values(code="H", name="Hub", tier="hub", lat=23, lon=113, capacity={}))
+        drill = {"name": "d", "scenario_source": "s", "scenario": {}, "plan": {}, "created_by": "zhao"}
+        conn.execute(insert(table_of(Drill)).values(id=6, start_at=when, status="closed", **drill))
+        team = {
+            "station": "H",
+            "kind": "medical",
+            "headcount": 6,
+            "capacity": {},
+            "status": "ready",
+            "created_at": when,
+        }
+        conn.execute(insert(table_of(Team)).values(code="T-MED", name="drill's", drill_id=6, **team))
+        conn.execute(insert(table_of(Team)).values(code="R-1", name="real", drill_id=None, **team))
+        event = {"to_status": "ready", "actor": "zhao", "origin": "centre", **at}
+        conn.execute(insert(table_of(TeamEvent)).values(team="T-MED", uid=str(uuid.uuid4()), **event))
+        conn.execute(insert(table_of(TeamEvent)).values(team="R-1", uid=str(uuid.uuid4()), **event))
+        order = {
+            "drill_id": 6,
+            "text": "go",
+            "ack_by": when,
+            "issued_by": "zhao",
+            "issued_at": when,
+            "origin": "centre",
+        }
+        conn.execute(insert(table_of(DrillOrder)).values(team="T-MED", uid=str(uuid.uuid4()), **order))
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert dict(conn.execute(text("SELECT code, drill_id FROM team")).all()) == {"T-MED@6": 6, "R-1": None}
+        assert sorted(conn.execute(text("SELECT team FROM team_event")).scalars()) == ["R-1", "T-MED@6"]
+        assert list(conn.execute(text("SELECT team FROM drill_order")).scalars()) == ["T-MED@6"]
     engine.dispose()

@@ -12,7 +12,18 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from supply.api.console import command, drills, errors, home, operations, simulations, stations, sync
+from supply.api.console import (
+    approvals,
+    command,
+    drills,
+    errors,
+    home,
+    lots,
+    operations,
+    simulations,
+    stations,
+    sync,
+)
 from supply.api.console.session import PREFIX, SameOrigin
 
 STATIC = __path__[0] + "/static"
@@ -20,7 +31,9 @@ STATIC = __path__[0] + "/static"
 PARTS: tuple[APIRouter, ...] = (
     home.router,
     stations.router,
+    lots.router,
     operations.router,
+    approvals.router,
     drills.router,
     simulations.router,
     command.router,

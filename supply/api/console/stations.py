@@ -23,9 +23,11 @@ from supply.api.console.session import Officer, User
 from supply.api.deps import CodePath, IdPath, RuntimeDep, SessionDep, Writer
 from supply.core.errors import JungongError
 from supply.service import ledger
+from supply.service.expiring import stock_by_lot
 from supply.service.inputs import CountIn, MovementIn, ReversalIn, TransferIn
 from supply.service.models import Item, Station
 from supply.service.stock import alerts, movements, reorder_levels, stock
+from supply.service.transit import in_transit
 
 router = APIRouter()
 Book = Annotated[bool, Query(description="the exercise (drill) book")]
@@ -92,6 +94,8 @@ def station_page(
         status=status,
         station=station,
         lines=lines,
+        lots=[x for x in stock_by_lot(session, code, exercise=exercise) if x["lot"]],
+        road=in_transit(session, exercise=exercise, station=code),
         moves=moves,
         reversible=reversible,
         reversed_ids=reversed_ids,
@@ -113,26 +117,29 @@ def station_view(
     return station_page(request, session, runtime, code, exercise)
 
 
-def _done(code: str, exercise: bool, what: str) -> RedirectResponse:
+def back_to_station(code: str, exercise: bool, what: str) -> RedirectResponse:
     book = "&exercise=true" if exercise else ""
     return RedirectResponse(f"/console/stations/{code}?done={what}{book}#ledger", status_code=303)
 
 
-def _movement(kind: str):
-    act = ledger.receive if kind == "receipt" else ledger.issue
+def optional(form: dict[str, Any], *names: str) -> dict[str, Any]:
+    """``form`` without the optional fields left empty (an empty lot is no lot)."""
+    for name in names:
+        if not str(form.get(name, "")).strip():
+            form.pop(name, None)
+    return form
 
+
+def _movement(kind: str):
     def post(code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form):
         exercise = form["exercise"] = flag(form.get("exercise"))
+        optional(form, "lot", "expires_on")
         w = Writer(runtime, user, request, None)
         m, errors = submit(
-            request,
-            w,
-            MovementIn,
-            form,
-            lambda s, body: act(s, w.actor, code, body.item, body.quantity, body.reason, exercise=body.exercise),
+            request, w, MovementIn, form, lambda s, body: ledger.record_movement(s, w.actor, kind, code, body)[0]
         )
         if m is not None:
-            return _done(code, exercise, f"{kind}:{m.id}")
+            return back_to_station(code, exercise, f"{kind}:{m.id}")
         return station_page(
             request, session, runtime, code, exercise, status=422, form=kind, values=form, errors=errors
         )
@@ -150,8 +157,9 @@ router.post("/stations/{code}/issue")(_movement("issue"))
 def post_transfer(
     code: CodePath, request: Request, session: SessionDep, runtime: RuntimeDep, user: Officer, form: Form
 ):
-    """Move stock from this station to another (both legs at once)."""
+    """Send stock from this station to another: on the road until the destination receives it."""
     exercise = form["exercise"] = flag(form.get("exercise"))
+    optional(form, "lot")
     form["from"] = code
     w = Writer(runtime, user, request, None)
     legs, errors = submit(
@@ -160,12 +168,12 @@ def post_transfer(
         TransferIn,
         form,
         lambda s, body: ledger.transfer(
-            s, w.actor, code, body.to, body.item, body.quantity, body.reason, exercise=body.exercise
+            s, w.actor, code, body.to, body.item, body.quantity, body.reason, exercise=body.exercise, lot=body.lot
         ),
         fields={"item": "item", "station": "to"},
     )
     if legs:
-        return _done(code, exercise, f"transfer:{legs[0].id}")
+        return back_to_station(code, exercise, f"transfer:{legs[0].id}")
     return station_page(
         request, session, runtime, code, exercise, status=422, form="transfer", values=form, errors=errors
     )
@@ -176,11 +184,12 @@ def post_count(code: CodePath, request: Request, session: SessionDep, runtime: R
     """A physical count: first show the adjustment it will post, then post it when confirmed."""
     lang = choose(request)
     exercise = form["exercise"] = flag(form.get("exercise"))
+    optional(form, "lot")
     if not flag(form.get("confirm")):
         body, errors = parse(CountIn, form, lang)
         if body is not None:
             try:
-                bal = ledger.count_preview(session, code, body.item, body.counted, exercise=exercise)
+                bal = ledger.count_preview(session, code, body.item, body.counted, exercise=exercise, lot=body.lot)
                 preview = {"on_hand": bal.on_hand, "counted": body.counted, "difference": body.counted - bal.on_hand}
                 return station_page(
                     request, session, runtime, code, exercise, form="count", values=form, confirm=preview
@@ -195,11 +204,13 @@ def post_count(code: CodePath, request: Request, session: SessionDep, runtime: R
             CountIn,
             form,
             lambda s, body: [
-                ledger.count(s, w.actor, code, body.item, body.counted, body.reason, exercise=body.exercise)
+                ledger.count(
+                    s, w.actor, code, body.item, body.counted, body.reason, exercise=body.exercise, lot=body.lot
+                )
             ],
         )
         if done is not None:
-            return _done(code, exercise, f"count:{done[0].id}" if done[0] is not None else "count:0")
+            return back_to_station(code, exercise, f"count:{done[0].id}" if done[0] is not None else "count:0")
     return station_page(request, session, runtime, code, exercise, status=422, form="count", values=form, errors=errors)
 
 
@@ -214,7 +225,7 @@ def post_reversal(
         request, w, ReversalIn, form, lambda s, body: ledger.reverse(s, w.actor, movement_id, body.reason)
     )
     if legs:
-        return _done(legs[0].station, exercise, f"reversal:{legs[0].id}")
+        return back_to_station(legs[0].station, exercise, f"reversal:{legs[0].id}")
     values = {**form, "movement": movement_id}
     return station_page(
         request,

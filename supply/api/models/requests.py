@@ -33,6 +33,14 @@ class RequestPublic(Public):
     exercise: bool
     note: str
     created_by: str
+    approval: str | None = Field(
+        default=None, description="null: none needed; pending, approved or rejected (no dispatch until approved)"
+    )
+    approval_role: str | None = Field(default=None, description="the role that decides")
+    approval_why: str = Field(default="", description="the thresholds the needs exceed")
+    decided_by: str | None = None
+    decided_at: LocalTime | None = None
+    decision_reason: str = ""
 
     @classmethod
     def of(cls, req: SupportRequest, remaining: dict[str, float], tz: ZoneInfo) -> RequestPublic:
@@ -56,6 +64,12 @@ class RequestPublic(Public):
             exercise=req.exercise,
             note=req.note,
             created_by=req.created_by,
+            approval=req.approval,
+            approval_role=req.approval_role,
+            approval_why=req.approval_why,
+            decided_by=req.decided_by,
+            decided_at=local_iso(req.decided_at, tz),
+            decision_reason=req.decision_reason,
         )
 
 

@@ -40,7 +40,9 @@ def post_status(dispatch_id: IdPath, body: StatusIn, w: WriterDep) -> Response:
 
     def run(s: Session) -> tuple[int, DispatchPublic]:
         refuse_if_closed(s, dispatch_id=dispatch_id)
-        return 200, DispatchPublic.of(move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines), w.tz)
+        return 200, DispatchPublic.of(
+            move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines, received=body.received), w.tz
+        )
 
     return w.run(body, run)
 

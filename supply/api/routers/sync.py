@@ -3,8 +3,10 @@
 The bundles are the files ``jungong sync export`` writes (signed, compressed; :mod:`supply.service.sync`),
 carried in the body as ``application/octet-stream`` up to the ``max_sync_bytes`` setting. Roles:
 
-- ``POST /sync/push`` — a ``node`` user (only bundles whose every record originates at its own
-  station: anything else is refused whole, 403/4xx, nothing applied) or an admin (any trusted bundle);
+- ``POST /sync/push`` — a ``node`` user (only bundles its own station made) or an admin; for either,
+  every record must lie within its origin's authority (a node's: its own station, under its own
+  origin, the signer's) and hold values the API would take (:mod:`supply.service.sync.checks`):
+  anything else is refused whole, 403/422 naming the record, nothing applied;
 - ``GET /sync/pull`` — a ``node`` user: the bundle of what its station has not acknowledged (the
   centre relays every other node's records); an admin names the node (``?node=CODE``);
 - ``GET /sync/conflicts`` — every reader and node: the conflicts kept, both versions of each.
@@ -50,8 +52,9 @@ BUNDLE: dict[int | str, dict[str, Any]] = {
 @router.post("/push", response_model=SyncReportPublic, responses=WRITE)
 def push(body: BundleBody, w: SyncWriter) -> SyncReportPublic:
     """Apply a node's bundle: ``{"applied", "skipped", "conflicts", "alerts", "from"}``. Refused whole
-    (nothing applied) if unsigned, tampered, signed by an untrusted key — or, for a node user, made by
-    another node or carrying another station's records."""
+    (nothing applied) if unsigned, tampered, signed by an untrusted key, carrying a record outside its
+    origin's authority or a value the API refuses (whoever pushes) — or, for a node user, made by
+    another node."""
     if not body:
         msg = "the body is empty: send the bundle `jungong sync export` writes, as application/octet-stream"
         raise InvalidArgumentError(msg)

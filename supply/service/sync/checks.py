@@ -28,7 +28,7 @@ from sqlalchemy.types import TypeDecorator
 from supply.core.errors import SyncRefusedError
 from supply.core.types import CODE_RE, MAX_ID, control_char
 from supply.service.authority import may_originate
-from supply.service.models import CENTRE, UTCDateTime, table_of
+from supply.service.models import CENTRE, Item, Site, Station, UTCDateTime, table_of
 from supply.service.sync.tables import Synced
 
 #: The largest magnitude of a figure a record carries: a thousand times the largest quantity one
@@ -37,7 +37,7 @@ MAX_FIGURE = 1e12
 #: Text columns declared without a length (reasons, notes) hold at most this many characters.
 MAX_TEXT = 5000
 #: The tables of codes every database loads from the scenario: a record may name only codes held here.
-CATALOGUE = ("station", "item", "site")
+CATALOGUE = {"station": table_of(Station), "item": table_of(Item), "site": table_of(Site)}
 #: Faults named in a refusal before "and N more".
 SHOWN = 20
 CHUNK = 500  # keys per IN (...) list: well under SQLite's bound-parameter limit
@@ -65,10 +65,7 @@ def refuse_faults(conn: Any, body: dict[str, Any], specs: list[Synced], sender: 
 
 
 def _known_codes(conn: Any) -> dict[str, set[str]]:
-    from supply.service.models import Item, Site, Station
-
-    tables = {"station": table_of(Station), "item": table_of(Item), "site": table_of(Site)}
-    return {name: set(conn.execute(select(t.c.code)).scalars()) for name, t in tables.items()}
+    return {name: set(conn.execute(select(t.c.code)).scalars()) for name, t in CATALOGUE.items()}
 
 
 def _record(spec: Synced, row: list[Any], at: dict[str, int]) -> str:
@@ -105,6 +102,11 @@ def _column_check(spec: Synced, column: Column, known: dict[str, set[str]]) -> C
 
 
 def _type_check(spec: Synced, column: Column, known: dict[str, set[str]]) -> Check:
+    if column.name in spec.choices:
+        allowed = spec.choices[column.name]
+        return lambda v: (
+            None if isinstance(v, str) and v in allowed else f"{_shown(v)} is not one of {', '.join(sorted(allowed))}"
+        )
     if column.name in spec.refs:  # another synced record, by its uid
         return _text_check(36)
     if column.name == "origin":

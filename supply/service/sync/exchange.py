@@ -195,7 +195,12 @@ def import_bundle(session: Session, data: bytes, *, only_origin: str | None = No
 
 
 def _check_shape(body: dict[str, Any], specs: list[Synced], sender: str) -> None:
-    """Every table part well formed (columns of this schema): before any write."""
+    """Every table part well formed (columns of this schema), the acknowledgements counts: before any write."""
+    for key in ("upto", "acks"):
+        marks = body.get(key, {})
+        if not isinstance(marks, dict) or not all(type(v) is int and 0 <= v <= 2**63 for v in marks.values()):
+            msg = f"bundle from '{sender}': its '{key}' is not a table of record counts"
+            raise SyncRefusedError(msg)
     for spec in specs:
         part = body["tables"].get(spec.name)
         if part is None:
@@ -221,7 +226,8 @@ def _check_only(body: dict[str, Any], specs: list[Synced], sender: str, only_ori
                 raise SyncRefusedError(msg)
 
 
-Moved = tuple[str, str, bool, float, float, str]  # (station, item, exercise, on-hand Δ, reserved Δ, uid)
+#: (station, item, exercise, on-hand Δ, reserved Δ, uid, lot, expires_on)
+Moved = tuple[str, str, bool, float, float, str, str, str | None]
 
 
 def _apply_table(
@@ -262,10 +268,13 @@ def _apply_table(
         skipped += sum(1 for r in fresh if r[n] not in known)
         fresh = [r for r in fresh if r[n] in known]
     if spec.name == "movement":
-        station, item, exercise, on_hand, reserved, uid = (
-            at[c] for c in ("station", "item", "exercise", "on_hand_delta", "reserved_delta", "uid")
+        station, item, exercise, on_hand, reserved, uid, lot, expires = (
+            at[c]
+            for c in ("station", "item", "exercise", "on_hand_delta", "reserved_delta", "uid", "lot", "expires_on")
         )
-        new_moves += [(r[station], r[item], bool(r[exercise]), r[on_hand], r[reserved], r[uid]) for r in fresh]
+        new_moves += [
+            (r[station], r[item], bool(r[exercise]), r[on_hand], r[reserved], r[uid], r[lot], r[expires]) for r in fresh
+        ]
     lines: dict[str, list[list[Any]]] = {}
     if spec.name == "dispatch":  # a dispatch's lines travel in it, as its last column
         lines = {r[at["uid"]]: r.pop() for r in fresh}

@@ -109,26 +109,36 @@ def compensate(session: Session) -> int:
             "transfer_ref": None,
             "dispatch_id": m.dispatch_id,
             "cause": None,
+            "lot": m.lot,
+            "expires_on": None,
         }
         for m in rows
     ]
     conn.execute(insert(_MOVES), values)
-    keys = ("station", "item", "exercise", "on_hand_delta", "reserved_delta")
+    keys = ("station", "item", "exercise", "on_hand_delta", "reserved_delta", "uid", "lot", "expires_on")
     ledger.apply(session, book_changes(tuple(v[k] for k in keys) for v in values))
     return len(values)
 
 
 def book_changes(movements: Iterable[tuple[Any, ...]]) -> list[ledger.Change]:
-    """The balance changes of movements ``(station, item, exercise, on-hand Δ, reserved Δ, …)`` summed per book.
+    """The balance changes of movements ``(station, item, exercise, on-hand Δ, reserved Δ, uid, lot, expires_on)``
+    summed per book and lot (a lot's expiry date from the movement that brought it).
 
     No availability is asked: movements are facts.
     """
-    sums: dict[ledger.Key, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for station, item, exercise, on_hand, reserved, *_ in movements:
-        s = sums[(station, item, bool(exercise))]
+    sums: dict[tuple[ledger.Key, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    expiry: dict[tuple[ledger.Key, str], str] = {}
+    for station, item, exercise, on_hand, reserved, _uid, lot, expires_on in movements:
+        at = ((station, item, bool(exercise)), lot or "")
+        s = sums[at]
         s[0] += on_hand
         s[1] += reserved
-    return [ledger.Change(key, on_hand, reserved) for key, (on_hand, reserved) in sums.items()]
+        if expires_on:
+            expiry[at] = expires_on
+    return [
+        ledger.Change(key, on_hand, reserved, lot=lot, expires_on=expiry.get((key, lot)))
+        for (key, lot), (on_hand, reserved) in sums.items()
+    ]
 
 
 @dataclass(frozen=True)

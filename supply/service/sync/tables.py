@@ -9,9 +9,11 @@ inside it. Live drills' tables live in :mod:`supply.drills`: it registers its st
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import get_args
 
 from sqlalchemy import Table
 
+from supply.service.inputs import Status
 from supply.service.models import AuditEntry, Dispatch, DispatchEvent, Movement, SupportRequest, table_of
 
 
@@ -34,6 +36,8 @@ class Synced:
     log: StatusLog | None = None
     #: A SQL condition (on ``table``) for the rows that travel, when not all do.
     only: object | None = None
+    #: Columns holding one of a fixed set of values (statuses): a bundle may carry no other.
+    choices: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, Synced] = {}
@@ -49,8 +53,9 @@ def synced() -> list[Synced]:
 
 
 _DISPATCH = table_of(Dispatch)
+_STATUSES = frozenset(get_args(Status))
 register(Synced("support_request", table_of(SupportRequest), 10))
-register(Synced("dispatch", _DISPATCH, 20, refs={"request_id": "support_request"}))
+register(Synced("dispatch", _DISPATCH, 20, refs={"request_id": "support_request"}, choices={"status": _STATUSES}))
 register(
     Synced(
         "dispatch_event",
@@ -58,6 +63,7 @@ register(
         30,
         refs={"dispatch_id": "dispatch"},
         log=StatusLog("dispatch_id", _DISPATCH, "id", "station"),
+        choices={"from_status": _STATUSES, "to_status": _STATUSES},
     )
 )
 register(Synced("movement", table_of(Movement), 50, refs={"dispatch_id": "dispatch", "reversal_of": "movement"}))

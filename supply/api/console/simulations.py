@@ -23,6 +23,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from simulation.survive import survive_lines
 from supply.api import simulations
 from supply.api.console.context import Page
 from supply.api.console.forms import domain_errors, parse
@@ -222,6 +223,7 @@ def _planned(result: dict[str, Any]) -> dict[str, Any]:
         placement = [{"unit": k, **v} for k, v in placement.items()]
     trucks = any(((st.get("fuel_truck_utilisation") or {}).get("mean") or 0) > 0 for st in result["stations"].values())
     return {
+        "survive": survive_lines(result),
         "trucks": trucks,
         "sides": any("late_side" in units[c] for c in late),
         "planned": planned,

@@ -1,4 +1,5 @@
-"""What to change so the planned units are on time, at the least cost: ``jungong improve``.
+"""What to change so the planned units are on time, costed step by step: ``jungong improve``
+(a greedy search: a cheap way to the goal, not a proven cheapest one).
 
 **Steps.** :mod:`~.improve_candidates` lists the steps worth trying for each late planned unit
 (resources added at its station, sized by hand arithmetic; serving it at another station; a

@@ -329,7 +329,7 @@ def improvement_html(imp: dict) -> str:
     late = "".join(f"<li>{e(u['unit'])}: {e(u['reason'])}</li>" for u in imp.get("unreachable", []))
     costs = ", ".join(f"{e(k)} {v['cost']:g}{'*' if v['assumed'] else ''}" for k, v in imp.get("costs", {}).items())
     return (
-        f"<h2>What to change, at the least cost</h2><p>Goal: {imp['goal']:.0%} of planned units on time per "
+        f"<h2>What to change, costed step by step</h2><p>Goal: {imp['goal']:.0%} of planned units on time per "
         f"replication (now {_pct(base)}). Same random numbers for every candidate.</p>"
         f"<ol>{items}</ol><p>This {verdict} the goal (total cost {imp.get('total_cost', 0):g})."
         f"{' ' + e(imp.get('note', '')) if imp.get('note') else ''}</p>"

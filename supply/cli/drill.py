@@ -84,7 +84,7 @@ def drill_cmd(
     ] = None,
     db: DbOpt = None,
     improve: Annotated[
-        bool, typer.Option("--improve", help="Also search what to change, at the least cost (see `improve`).")
+        bool, typer.Option("--improve", help="Also search what to change, costed step by step (see `improve`).")
     ] = False,
 ) -> None:
     """Rehearse a drill: is every unit fed and refuelled in time, where is the bottleneck?"""

@@ -31,7 +31,7 @@ def improve_cmd(
         Path | None, typer.Option("--report", help="Write the drill report, with the changes, here.")
     ] = None,
 ) -> None:
-    """What to change, at the least cost, so the planned units are on time: costed steps compared on the same seeds."""
+    """What to change so the planned units are on time: costed steps compared on the same seeds."""
     from simulation.improve import improve
 
     if replications is not None and replications < 1:

@@ -224,7 +224,7 @@ def test_improve_json_text_and_report(tmp_path):
     assert text.exit_code == 0, text.output
     assert " 1. add 3 refuel bays at H" in text.stdout and "Goal reached with 1 step(s), total cost 75." in text.stdout
     html_text = out.read_text(encoding="utf-8")
-    assert "What to change, at the least cost" in html_text and "add 3 refuel bays at H (cost 75)" in html_text
+    assert "What to change, costed step by step" in html_text and "add 3 refuel bays at H (cost 75)" in html_text
     drill = run(path, "-n", "6", "-w", "1", "--improve", "--report", tmp_path / "drill.html")
     assert drill.exit_code == 0, drill.output
     assert "add 3 refuel bays at H" in drill.stdout

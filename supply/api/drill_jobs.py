@@ -124,18 +124,11 @@ class DrillJobs:
 
     def _fail(self, drill_id: int, reason: str) -> bool:
         """Record a drill's failure; ``False`` if the database stayed away (the watch tries again)."""
-        from supply.drills import jobs
-        from supply.service.db import make_engine, write_session
+        from supply.service.db import make_engine
 
         engine = self._engine or make_engine(self.url)
         try:
-
-            def fail() -> None:
-                with write_session(engine) as session:
-                    jobs.fail(session, drill_id, reason)
-                    session.commit()
-
-            retrying(fail, f"drill {drill_id}: recording its failure")
+            record_failure(engine, drill_id, reason)
         except Exception as exc:  # the database is still away: the watch records it at its next round
             log.error("drill %d: could not record its failure yet (%s)", drill_id, exc)
             self._unrecorded[drill_id] = reason
@@ -230,6 +223,19 @@ def failure_reason(exc: Exception, what: str) -> str:
     return f"{what} failed unexpectedly ({type(exc).__name__}); it has been logged as {error_id}"
 
 
+def record_failure(engine: Engine, drill_id: int, reason: str) -> None:
+    """Mark the drill ``failed`` with ``reason``, the transaction tried again while the database is away."""
+    from supply.drills import jobs
+    from supply.service.db import write_session
+
+    def fail() -> None:
+        with write_session(engine) as session:
+            jobs.fail(session, drill_id, reason)
+            session.commit()
+
+    retrying(fail, f"drill {drill_id}: recording its failure")
+
+
 def run_job(url: str, drill_id: int, base_dir: str, busy_seconds: float = SQLITE_BUSY_SECONDS) -> str:
     """Plan one drill (in a job process): simulate, write its units in batches, open it.
 
@@ -237,8 +243,7 @@ def run_job(url: str, drill_id: int, base_dir: str, busy_seconds: float = SQLITE
     with backoff (:func:`retrying`); every failure becomes the drill's ``failed`` reason, an
     unexpected one logged with its traceback under an id the reason names.
     """
-    from supply.drills import jobs
-    from supply.service.db import make_engine, write_session
+    from supply.service.db import make_engine
 
     engine = make_engine(url, busy_seconds=busy_seconds, pool_pre_ping=True)
     try:
@@ -249,13 +254,7 @@ def run_job(url: str, drill_id: int, base_dir: str, busy_seconds: float = SQLITE
     except Exception as exc:  # the job's last resort: the drill must not hang in "planning"
         reason = failure_reason(exc, f"drill {drill_id}: planning")
     try:
-
-        def fail() -> None:
-            with write_session(engine) as session:
-                jobs.fail(session, drill_id, reason)
-                session.commit()
-
-        retrying(fail, f"drill {drill_id}: recording its failure")
+        record_failure(engine, drill_id, reason)
         return "failed"
     finally:
         engine.dispose()

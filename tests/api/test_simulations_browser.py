@@ -15,26 +15,12 @@ import re
 import pytest
 
 from tests.api.test_console_browser import clean, shot, sign_in
+from tests.api.test_simulations import BAD
 from tests.maps.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.parametrize("live", ["sqlite"], indirect=True)]
 #: A drill's finishing, or improve's, through the page's own polling.
 FINISHED = "#sim[data-status=done]"
-BAD = """[scenario]
-extends = "../guangzhou.toml"
-[drill]
-hours = 12
-[[drill.units]]
-code = "X-1"
-headcount = 0
-site = "GZ-RAIL"
-arrive = 30
-[[drill.units]]
-code = "X-2"
-headcount = 100
-site = "GZ-RAIL"
-arrive = "D1 25:00"
-"""
 
 
 @pytest.fixture

@@ -172,7 +172,8 @@ def test_languages_follow_the_browser_and_the_switch(live, browser):
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert "登录" in page.inner_text("body")
     page.fill("input[name=token]", "not-a-token")
-    page.click("form[data-form=signin] button")
+    with page.expect_navigation():  # to its load event: signing in again must not abort its scripts' loading
+        page.click("form[data-form=signin] button")
     assert "令牌无效" in page.inner_text("[data-error=token]")
     page.fill("input[name=token]", live.db.tokens["planner"])
     page.click("form[data-form=signin] button")

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 #: How long a SQLite writer waits for the lock before giving up (seconds).
 SQLITE_BUSY_SECONDS = 30.0
 _IMMEDIATE = "jungong_immediate"
+_NO_SNAPSHOT = "jungong_no_snapshot"
 
 
 def normalise_url(url: str) -> str:
@@ -97,6 +98,15 @@ def reader(engine: Engine) -> Engine:
     return engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+def fact_reader(engine: Engine) -> Engine:
+    """``engine`` for reads that need no common snapshot — one statement (a token's user), or facts that
+    never change once written (a dispatch's lines): no transaction around them on SQLite (no BEGIN, no
+    ROLLBACK: each statement sees the last commit), autocommit on PostgreSQL (as :func:`reader`)."""
+    if is_sqlite(engine):
+        return engine.execution_options(**{_NO_SNAPSHOT: True})
+    return reader(engine)
+
+
 def _sqlite_engine(url: str, busy_seconds: float, **kwargs: Any) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -120,10 +130,14 @@ def _sqlite_engine(url: str, busy_seconds: float, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        options = conn.get_execution_options()
+        if options.get(_NO_SNAPSHOT, False):
+            return  # each statement is its own snapshot (sqlite3 runs it outside a transaction)
+        immediate = options.get(_IMMEDIATE, False)
         if immediate and lock_path:
             _queue(conn, lock_path, busy_seconds)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # on the driver's connection: through SQLAlchemy's execution path it costs more than it runs
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")

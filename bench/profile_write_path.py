@@ -56,6 +56,8 @@ if not os.environ.get("PYTHONPATH"):  # this checkout, unless another build is n
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+import supply  # noqa: E402  # first: bench_api puts this checkout on the path, the build profiled must win
+
 SPENT: dict[str, float] = defaultdict(float)
 STATEMENTS = [0]
 #: Step names, in the order printed.
@@ -310,8 +312,6 @@ def main() -> None:
     if args.one:  # each database in its own process: the instrumentation and the bare app's table are per process
         print(json.dumps(profile(*args.one, args.requests)))
         return
-    import supply
-
     console = Console(width=150)
     console.print(f"build: {Path(supply.__file__).resolve().parent.parent}")
     columns: dict[str, dict[str, float]] = {}

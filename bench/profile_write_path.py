@@ -133,8 +133,8 @@ def instrument(engine: Any) -> None:
     timed(ledger, "apply", "running balances")
     timed(ledger, "_append", "movements")
     timed(dispatches, "head_uid", "sync bookkeeping (parent link)")
-    timed(dispatches, "plan_dispatch", "the dispatch's own rows (row, lines, event, status)")
-    timed(dispatches, "move_dispatch", "the dispatch's own rows (row, lines, event, status)")
+    timed(routes, "plan_dispatch", "the dispatch's own rows (row, lines, event, status)")
+    timed(routes, "move_dispatch", "the dispatch's own rows (row, lines, event, status)")
     timed(deps, "write_session", "session handling")
     from sqlmodel import Session
 
@@ -335,16 +335,21 @@ def main() -> None:
                     admin.close()
             else:
                 console.print("PostgreSQL not reachable on 127.0.0.1:5432: skipped")
-    table = Table(title="ms per workflow request, by step (inclusive of its SQL; one request at a time, in process)")
+    table = Table(title="ms per workflow request by step, with its share (its SQL included; one request at a time)")
     table.add_column("step")
     for label in columns:
         table.add_column(label, justify="right")
     steps = (*STEPS, "uid generation", "access logging")
+    for c in columns.values():
+        c["the rest"] = c["total"] - sum(c.get(s, 0.0) for s in steps)
+
+    def cell(c: dict[str, float], step: str) -> str:  # ms, and the share of the request (load scales the ms)
+        return f"{c.get(step, 0.0):.3f} ({c.get(step, 0.0) / c['total']:4.0%})"
+
     for step in steps:
-        table.add_row(step, *(f"{c.get(step, 0.0):.3f}" for c in columns.values()))
+        table.add_row(step, *(cell(c, step) for c in columns.values()))
     table.add_row(
-        "the rest (routing, validation, serialisation, middleware)",
-        *(f"{c['total'] - sum(c.get(s, 0.0) for s in steps):.3f}" for c in columns.values()),
+        "the rest (routing, validation, serialisation, middleware)", *(cell(c, "the rest") for c in columns.values())
     )
     table.add_row("[bold]total per request[/]", *(f"{c['total']:.3f}" for c in columns.values()))
     sql = "the SQL itself (in the driver)"

@@ -4,8 +4,10 @@ Starts ``jungong serve --workers W`` and a bare one-row-insert app on loopback, 
 on PostgreSQL (when 127.0.0.1:5432 answers), and drives each with a bounded number of client
 threads for a bounded time. A *workflow* is what a duty officer does per job: plan a dispatch
 (reserve), mark it dispatched, mark it delivered (issue) — three authenticated, audited,
-serialised POSTs. Printed: workflows/s, requests/s, p50/p99 latency per request, and the
-workflow's requests/s as a fraction of the bare endpoint's.
+serialised POSTs. Printed: workflows/s, requests/s, p50/p99 latency per request, the
+workflow's requests/s as a fraction of the bare endpoint's, and each server's CPU time per
+request (its processes' user + system time while driven, psutil) with the bare ÷ workflow ratio
+of it: on a loaded machine throughput swings with what else runs, the CPU a request costs much less.
 
 Fair comparison: both run under uvicorn the same way — ``--workers W``, uvicorn's default
 ``auto`` event loop and HTTP parser (uvloop and httptools when installed), no access log, log
@@ -112,9 +114,33 @@ class Result:
     seconds: float
     latencies: list[float]
     errors: int
+    cpu: float = 0.0  # CPU seconds the server's processes spent (user + system) while driven
+
+    def cpu_ms(self) -> float:
+        """The server's CPU time per request (ms): its cost, whatever else runs on the machine."""
+        return self.cpu / self.requests * 1000 if self.requests else float("nan")
 
     def pct(self, q: float) -> float:
         return statistics.quantiles(self.latencies, n=100)[q - 1] * 1000 if len(self.latencies) > 1 else float("nan")
+
+
+def cpu_seconds(proc: subprocess.Popen | None) -> float:
+    """User + system CPU seconds of a server and its worker processes so far (0 without psutil)."""
+    if proc is None:
+        return 0.0
+    try:
+        import psutil
+    except ImportError:  # a dev dependency: the CPU column is then empty
+        return 0.0
+    root = psutil.Process(proc.pid)
+    total = 0.0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
 
 
 def drive(clients: int, seconds: float, work, result: Result | None = None) -> Result:
@@ -147,7 +173,12 @@ def drive(clients: int, seconds: float, work, result: Result | None = None) -> R
 
 
 def interleaved(
-    clients: int, seconds: float, works: list, slice_seconds: float = 2.0, slices: list | None = None
+    clients: int,
+    seconds: float,
+    works: list,
+    slice_seconds: float = 2.0,
+    slices: list | None = None,
+    servers: list[subprocess.Popen | None] | None = None,
 ) -> list[Result]:
     """Drive each of ``works`` for ``seconds`` in all, in alternating slices of ``slice_seconds``.
 
@@ -156,10 +187,12 @@ def interleaved(
     gets, per slice of the first work, (units done before it, its p50 latency in ms).
     """
     results = [Result(0, 0, 0.0, [], 0) for _ in works]
+    servers = servers or [None] * len(works)
     for _ in range(max(1, round(seconds / slice_seconds))):
         for n, (work, result) in enumerate(zip(works, results, strict=True)):
-            before, seen = result.units, len(result.latencies)
+            before, seen, cpu = result.units, len(result.latencies), cpu_seconds(servers[n])
             drive(clients, slice_seconds, work, result)
+            result.cpu += cpu_seconds(servers[n]) - cpu
             if n == 0 and slices is not None and len(result.latencies) > seen + 1:
                 slices.append((before, statistics.median(result.latencies[seen:]) * 1000))
     return results
@@ -265,7 +298,7 @@ def bench_one(
         try:
             works = [workflow(f"http://127.0.0.1:{port}", token, rid), bare(f"http://127.0.0.1:{bare_port}")]
             interleaved(clients, 2.0, works)  # warm-up: one slice each
-            wf, br = interleaved(clients, seconds, works, slices=slices)
+            wf, br = interleaved(clients, seconds, works, slices=slices, servers=[real, bare_server])
         finally:
             stop(bare_server)
     finally:
@@ -304,6 +337,12 @@ def bench_postgres(console: Console, args: argparse.Namespace, growth: dict[str,
         admin.close()
 
 
+def cpu_ratio(rows: list, label: str) -> float:
+    """The bare insert's server CPU per request over the workflow's, on one database."""
+    wf, br = (r for lab, _, _, r, _ in rows if lab == label)
+    return br.cpu_ms() / wf.cpu_ms()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=8.0, help="measured seconds per run (bounded)")
@@ -340,6 +379,8 @@ def main() -> None:
         "p99 ms",
         "errors",
         "req/s ÷ bare",
+        "server CPU ms/req",
+        "bare ÷ CPU",
     ):
         table.add_column(col, justify="left" if col in ("database", "endpoint") else "right")
     for label, clients, what, r, ratio in rows:
@@ -353,6 +394,8 @@ def main() -> None:
             f"{r.pct(99):.1f}",
             str(r.errors),
             "" if ratio is None else f"{ratio:.2f}",
+            f"{r.cpu_ms():.2f}",
+            "" if ratio is None else f"{cpu_ratio(rows, label):.2f}",
         )
     console.print(table)
     for label, _, _, _, ratio in rows:

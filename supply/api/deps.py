@@ -161,8 +161,7 @@ class Writer:
         """Run ``fn`` in one write transaction; it returns the status and the answer (a response model,
         a list of them or None), which is stored under the caller's ``Idempotency-Key`` (as ``redact``
         makes it, when the answer carries a secret)."""
-        raw = body.model_dump_json(by_alias=True) if body is not None else ""
-        fingerprint = hashlib.sha256(f"{self.method} {self.path} {raw}".encode()).hexdigest()
+        fingerprint = self._fingerprint(body) if self.key else ""
         session = write_session(self.runtime.engine)
         try:
             if self.key and (stored := self._stored(session)) is not None:
@@ -206,6 +205,11 @@ class Writer:
     def _stored(self, session: Session) -> Any:
         args = {"uid": self.user.id, "k": self.key, "since": self._since()}
         return session.connection().execute(_STORED, args).first()
+
+    def _fingerprint(self, body: BaseModel | None) -> str:
+        """What a replay must match: the method, the path and the body (a request without a key has none)."""
+        raw = body.model_dump_json(by_alias=True) if body is not None else ""
+        return hashlib.sha256(f"{self.method} {self.path} {raw}".encode()).hexdigest()
 
     def _fresh(self, stored: Any) -> bool:
         """Whether a stored answer is still replayed (kept less than ``idempotency_hours``)."""

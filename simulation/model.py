@@ -234,6 +234,8 @@ class Model:
                 if st.kitchens is None:
                     continue
                 score = back[s] + (len(st.kitchens.queue) + st.kitchens.count) / st.plan.field_kitchens * 60.0
+                if (self.plan.policy == "assigned" or a.force) and s == a.serve_at:
+                    score = -math.inf  # field kitchens from the unit's ``serve_at`` station
             else:
                 vehicles = 0 if a.fuel_trucks and st.trucks is not None else a.vehicles
                 est = st.estimate(a.headcount, vehicles, self.meal_mean, self.refuel_mean)

@@ -179,9 +179,7 @@ def build_problem(plan: CompiledDrill, q: float = 0.8) -> Problem:
             if have is not None:
                 lost = sum(qty for t, k, it, qty in plan.losses if k == s and it == item and t < lead)
                 stock[(s, item)] = max(0.0, have - lost)
-    units = tuple(
-        _unit(plan, a, meal, refuel) for a in plan.arrivals if a.rate_per_min == 0
-    )
+    units = tuple(_unit(plan, a, meal, refuel) for a in plan.arrivals if a.rate_per_min == 0)
     return Problem(units, capacity, stock, int(lead), int(plan.horizon), q)
 
 
@@ -272,7 +270,9 @@ def _station_options(
         b = min(a.vehicles, st.refuel_bays)
         length = max(1, _ceil(math.ceil(a.vehicles / b) * refuel))
         bay = Job(1, t0 + there, length, (Use(("bays", s), b, length),))
-        out.append(Option("station", s, jobs=(*jobs, bay), due=(people_due, people_due), draws=_draws(plan, a, s, True, True)))
+        out.append(
+            Option("station", s, jobs=(*jobs, bay), due=(people_due, people_due), draws=_draws(plan, a, s, True, True))
+        )
     if not a.vehicles:
         out.append(Option("station", s, jobs=tuple(jobs), due=(people_due, big), draws=_draws(plan, a, s, True, False)))
     for f in _truck_counts(plan, a, s):
@@ -297,7 +297,9 @@ def _mobile_options(plan: CompiledDrill, a: Arrival, s: int, drive: int, t0: int
         job = Job(0, t0, drive + serve, (Use(("field_kitchens", s), k, 2 * drive + serve),))
         vehicle_opts: list[tuple[int, tuple[Job, ...]]] = [(0, ())]
         if a.vehicles:  # a mobile-support unit's vehicles: refuelled by the station's fuel trucks, or not judged
-            vehicle_opts = [(f, (_truck_job(plan, a, s, f, drive, t0),)) for f in _truck_counts(plan, a, s)] or [(0, ())]
+            vehicle_opts = [(f, (_truck_job(plan, a, s, f, drive, t0),)) for f in _truck_counts(plan, a, s)] or [
+                (0, ())
+            ]
         for f, extra in vehicle_opts:
             draws = _draws(plan, a, s, True, bool(f))
             out.append(Option("mobile", s, k, f, (job, *extra), (due, due if f else big), draws))
@@ -397,9 +399,7 @@ def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2) -> Solut
     if status not in ("OPTIMAL", "FEASIBLE"):
         return Solution(status, None, None, seconds)
     offset = w_on * len(problem.units)  # reported objective: ≥ 0, as the weighted sum of what is lost
-    sol = Solution(
-        status, solver.ObjectiveValue() + offset, solver.BestObjectiveBound() + offset, seconds
-    )
+    sol = Solution(status, solver.ObjectiveValue() + offset, solver.BestObjectiveBound() + offset, seconds)
     for u, xs, us, on, beyond in zip(problem.units, pick, starts, ontime_vars, beyond_vars, strict=True):
         c = Chosen(u.code, None, on_time=bool(solver.Value(on)), beyond=int(solver.Value(beyond)))
         for o, x, js in zip(u.options, xs, us, strict=True):
@@ -415,4 +415,3 @@ def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2) -> Solut
         sol.beyond += c.beyond
         sol.moved += c.option.moved if c.option else 0
     return sol
-

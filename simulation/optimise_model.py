@@ -189,7 +189,7 @@ def _unit(plan: CompiledDrill, a: Arrival, meal: float, refuel: float) -> UnitPr
     veh_target = t0 + _ceil(a.vehicle_target) if a.vehicle_target is not None else None
     options: list[Option] = []
     ep = plan.epoch_at(a.arrive)
-    for s, st in enumerate(plan.stations):
+    for s in range(len(plan.stations)):
         if s in ep.offline:
             continue
         there, back = float(ep.to_station[a.place, s]), float(ep.from_station[s, a.place])
@@ -340,34 +340,34 @@ def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2) -> Solut
     draws: dict[tuple[int, str], list] = {}
     top = max([u.arrive for u in problem.units] + [0]) + SPAN
     for u in problem.units:
-        xs = [m.NewBoolVar(f"x_{u.code}_{i}") for i in range(len(u.options))]
+        xs = [m.new_bool_var(f"x_{u.code}_{i}") for i in range(len(u.options))]
         served = sum(xs)
-        m.Add(served <= 1)
-        on = m.NewBoolVar(f"on_{u.code}")
-        beyond = m.NewIntVar(0, top, f"beyond_{u.code}")
-        m.Add(beyond >= u.missed).OnlyEnforceIf([x.Not() for x in xs])
+        m.add(served <= 1)
+        on = m.new_bool_var(f"on_{u.code}")
+        beyond = m.new_int_var(0, top, f"beyond_{u.code}")
+        m.add(beyond >= u.missed).only_enforce_if([x.Not() for x in xs])
         if not xs:
-            m.Add(on == 0)
-        m.Add(on <= served)
+            m.add(on == 0)
+        m.add(on <= served)
         unit_starts = []
         for o, x in zip(u.options, xs, strict=True):
             js = []
             ends: dict[int, list[tuple[cp_model.IntVar, int]]] = {0: [], 1: []}
             for j in o.jobs:
-                st = m.NewIntVar(j.earliest, top, "s")
-                m.Add(st + j.length <= o.due[j.side]).OnlyEnforceIf(x)
+                st = m.new_int_var(j.earliest, top, "s")
+                m.add(st + j.length <= o.due[j.side]).only_enforce_if(x)
                 js.append(st)
                 ends[j.side].append((st, j.length))
                 for use in j.uses:
-                    iv = m.NewOptionalFixedSizeIntervalVar(st, use.span, x, "iv")
+                    iv = m.new_optional_fixed_size_interval_var(st, use.span, x, "iv")
                     ivs, dem = by_resource.setdefault(use.resource, ([], []))
                     ivs.append(iv)
                     dem.append(use.demand)
             unit_starts.append(js)
             for side, mark in enumerate(o.marks(u)):
                 for st, length in ends[side]:
-                    m.Add(st + length <= mark).OnlyEnforceIf([on, x])  # on time: taken, and done by the mark
-                    m.Add(beyond >= st + length - mark).OnlyEnforceIf(x)
+                    m.add(st + length <= mark).only_enforce_if([on, x])  # on time: taken, and done by the mark
+                    m.add(beyond >= st + length - mark).only_enforce_if(x)
             for k, item, q in o.draws:
                 draws.setdefault((k, item), []).append((x, q, u.arrive))
             if o.moved:
@@ -380,32 +380,32 @@ def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2) -> Solut
         cap = problem.capacity.get(res, 0)
         if res[0] == "kitchen" and cap == 0:
             continue  # 0 meals an hour: the kitchen is not a limit
-        m.AddCumulative(ivs, dem, cap)
+        m.add_cumulative(ivs, dem, cap)
     for key, terms in draws.items():
         if key not in problem.stock:
             continue
         early = [(x, q) for x, q, t in terms if t < problem.restock_minute]
         if early:
-            m.Add(sum(_ceil(q) * x for x, q in early) <= math.floor(problem.stock[key] + 1e-9))
-    m.Minimize(-w_on * sum(ontime_vars) + w_min * sum(beyond_vars) + sum(moved_terms))
+            m.add(sum(_ceil(q) * x for x, q in early) <= math.floor(problem.stock[key] + 1e-9))
+    m.minimize(-w_on * sum(ontime_vars) + w_min * sum(beyond_vars) + sum(moved_terms))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 0
     t = time.perf_counter()
-    code = solver.Solve(m)
+    code = solver.solve(m)
     seconds = time.perf_counter() - t
     status = STATUS.get(code, "UNKNOWN")
     if status not in ("OPTIMAL", "FEASIBLE"):
         return Solution(status, None, None, seconds)
     offset = w_on * len(problem.units)  # reported objective: ≥ 0, as the weighted sum of what is lost
-    sol = Solution(status, solver.ObjectiveValue() + offset, solver.BestObjectiveBound() + offset, seconds)
+    sol = Solution(status, solver.objective_value + offset, solver.best_objective_bound + offset, seconds)
     for u, xs, us, on, beyond in zip(problem.units, pick, starts, ontime_vars, beyond_vars, strict=True):
-        c = Chosen(u.code, None, on_time=bool(solver.Value(on)), beyond=int(solver.Value(beyond)))
+        c = Chosen(u.code, None, on_time=bool(solver.value(on)), beyond=int(solver.value(beyond)))
         for o, x, js in zip(u.options, xs, us, strict=True):
-            if solver.Value(x):
+            if solver.value(x):
                 c.option = o
-                c.starts = [int(solver.Value(s)) for s in js]
+                c.starts = [int(solver.value(s)) for s in js]
                 done: list[int | None] = [None, None]
                 for j, s in zip(o.jobs, c.starts, strict=True):
                     done[j.side] = max(done[j.side] or 0, s + j.length)

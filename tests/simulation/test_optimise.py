@@ -1,0 +1,186 @@
+"""The optimised action plan (issue 23): the solver's choices on hand-worked cases, proved by
+simulation on common random numbers, and its answer checked against brute force."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from simulation.compiled import compile_drill
+from simulation.optimise import assigned_scenario, assignment, optimise, optimised_plan
+from simulation.optimise_model import Job, Option, Problem, Solution, UnitProblem, Use, build_problem, quantile, solve
+from simulation.spec import drill_spec
+from supply.cli import app
+from supply.core.errors import NoPlanError
+from supply.core.scenario import load_scenario
+from supply.core.settings import PROJECT_SCENARIOS
+from tests.simulation.optimise_cases import two_trains
+
+runner = CliRunner()
+SHIPPED = [PROJECT_SCENARIOS / "guangzhou.toml", *sorted((PROJECT_SCENARIOS / "drills").glob("*.toml"))]
+
+
+def test_two_trains_optimiser_feeds_both_where_the_policy_feeds_one(tmp_path: Path) -> None:
+    plan = optimised_plan(two_trains(tmp_path), replications=5, time_limit=10)
+    chosen = {r["unit"]: r["station"] for r in plan["assignment"]}
+    assert chosen == {"U1": "B", "U2": "A"}  # U1 to the farther station frees A for U2
+    assert plan["optimised"]["status"] == "OPTIMAL"
+    assert plan["optimised"]["planned_on_time"] == 2
+    c = plan["comparison"]
+    assert c["policy"]["name"] == "earliest"
+    assert c["policy"]["mean"] == 1.0  # earliest: U1 to A, U2 waits or drives to B: one of two
+    assert c["optimised"]["mean"] == 2.0
+    assert c["gain"] == {"mean": 1.0, "ci95": [1.0, 1.0]}
+    assert [u["on_time_share"] for u in plan["units"]] == [1.0, 1.0]  # the plan JSON is the optimised plan's
+
+
+def test_field_kitchens_sent_when_no_other_station_can_take_the_unit(tmp_path: Path) -> None:
+    """B has no seats: one train eats at A (fed at 30), the other must be fed where it halts by A's
+    two field kitchens (10 min out, 50 meals each at 100 an hour: fed at 40); one kitchen is late (70)."""
+    sc = two_trains(tmp_path, b_seats=0, a_kitchens=2)
+    plan = optimised_plan(sc, replications=5, time_limit=10)
+    mobile = [r for r in plan["assignment"] if r["support"] == "mobile"]
+    assert len(mobile) == 1 and mobile[0]["field_kitchens"] == 2 and mobile[0]["station"] == "A"
+    assert mobile[0]["fed_minute"] == 40
+    assert plan["optimised"]["resources_moved"] == 2
+    assert plan["comparison"]["optimised"]["mean"] == 2.0
+    assert plan["comparison"]["policy"]["mean"] == 1.0
+
+
+def test_the_assigned_drill_carries_each_choice(tmp_path: Path) -> None:
+    sc = two_trains(tmp_path, b_seats=0, a_kitchens=2)
+    compiled = compile_drill(sc)
+    rows = assignment(compiled, optimise(compiled, time_limit=10))
+    spec = drill_spec(assigned_scenario(sc, rows))
+    assert spec.policy == "assigned"
+    got = {u.code: (u.serve_at, u.support, u.field_kitchens) for u in spec.units}
+    mobile = next(r["unit"] for r in rows if r["support"] == "mobile")
+    assert got[mobile] == ("A", "mobile", 2)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_optimised_plan_never_worse_than_the_policy_on_shipped_drills(path: Path) -> None:
+    plan = optimised_plan(load_scenario(path), replications=4, time_limit=5)
+    g = plan["comparison"]["gain"]
+    assert plan["optimised"]["status"] in ("OPTIMAL", "FEASIBLE")
+    assert g["mean"] >= 0 and g["ci95"][1] >= 0, g
+    if path.stem == "nansha-embarkation":  # a reassignment helps there: strictly better
+        assert g["ci95"][0] > 0, g
+
+
+def test_quantile_of_each_distribution() -> None:
+    from simulation.distributions import Dist
+
+    assert quantile(Dist.fixed(20), 0.8) == 20
+    assert quantile(Dist(dist="exponential", mean=20), 0.8) == pytest.approx(32.189, abs=1e-3)
+    assert quantile(Dist(dist="uniform", low=10, high=20), 0.8) == pytest.approx(18)
+    assert quantile(Dist(dist="triangular", low=0, mode=0, high=10), 0.75) == pytest.approx(5)
+    assert quantile(Dist(dist="lognormal", mean=20, sd=0.001), 0.8) == pytest.approx(20, abs=0.01)
+
+
+# --- brute force ----------------------------------------------------------------------------
+def _random_problem(rng: random.Random) -> Problem:
+    """2–4 units, 2 stations of one seat block each (a unit takes all: one at a time), field
+    kitchens at one of them; every option a single job on a single resource."""
+    stations = 2
+    cap = {("seats", s): 10 for s in range(stations)} | {("field_kitchens", 0): 2}
+    units = []
+    for i in range(rng.randint(2, 4)):
+        arrive = rng.randint(0, 30)
+        opts = []
+        for s in range(stations):
+            if rng.random() < 0.8:
+                length = rng.randint(5, 25)
+                job = Job(0, arrive + rng.randint(0, 20), length, (Use(("seats", s), 10, length),))
+                due = arrive + rng.randint(30, 90)
+                opts.append(Option("station", s, jobs=(job,), due=(due, due)))
+        if rng.random() < 0.5:
+            drive, serve = rng.randint(3, 15), rng.randint(10, 40)
+            job = Job(0, arrive, drive + serve, (Use(("field_kitchens", 0), 2, 2 * drive + serve),))
+            opts.append(Option("mobile", 0, kitchens=2, jobs=(job,), due=(arrive + 200, arrive + 200)))
+        units.append(UnitProblem(f"U{i}", arrive, arrive + rng.randint(20, 50), None, rng.randint(40, 90), tuple(opts)))
+    return Problem(tuple(units), cap, {}, 0, 1000, 0.8)
+
+
+def _brute_force(p: Problem) -> tuple[int, int, int]:
+    """The best (−on time, minutes beyond, moved) over every choice and every order of the units."""
+    best = None
+    n = len(p.units)
+    for choice in itertools.product(*[[None, *u.options] for u in p.units]):
+        for order in itertools.permutations(range(n)):
+            free: dict = {}
+            on = beyond = moved = 0
+            ok = True
+            for i in order:
+                u, o = p.units[i], choice[i]
+                if o is None:
+                    beyond += u.missed
+                    continue
+                j = o.jobs[0]
+                res = j.uses[0].resource
+                start = max(j.earliest, free.get(res, 0))
+                free[res] = start + j.uses[0].span
+                end = start + j.length
+                if end > o.due[0]:
+                    ok = False
+                    break
+                on += end <= u.target
+                beyond += max(0, end - u.target)
+                moved += o.moved
+            if ok and (best is None or (-on, beyond, moved) < best):
+                best = (-on, beyond, moved)
+    assert best is not None
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_solver_matches_brute_force_on_small_random_cases(seed: int) -> None:
+    p = _random_problem(random.Random(seed))
+    sol = solve(p, time_limit=10, workers=1)
+    assert sol.status == "OPTIMAL"
+    assert (-sol.on_time, sol.beyond, sol.moved) == _brute_force(p)
+
+
+def test_build_problem_two_trains(tmp_path: Path) -> None:
+    p = build_problem(compile_drill(two_trains(tmp_path)))
+    u1, u2 = p.units
+    assert [(o.station, o.jobs[0].earliest, o.jobs[0].length) for o in u1.options] == [(0, 10, 20), (1, 20, 20)]
+    assert [(o.station, o.jobs[0].earliest) for o in u2.options] == [(0, 10), (1, 40)]
+    assert u1.target == 45
+
+
+# --- the command ----------------------------------------------------------------------------
+def test_cli_plan_optimise_json_and_text(tmp_path: Path) -> None:
+    two_trains(tmp_path)
+    path = tmp_path / "two-trains.toml"
+    res = runner.invoke(app, ["plan", str(path), "--optimise", "-n", "3", "--time-limit", "5", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert {"units", "departures", "risks", "optimised", "assignment", "comparison"} <= out.keys()
+    assert set(out["optimised"]) >= {"status", "objective", "bound", "seconds"}
+    res = runner.invoke(app, ["plan", str(path), "--optimise", "-n", "3"])
+    assert res.exit_code == 0, res.output
+    assert "policy 'earliest' 1.00 of 2" in res.output and "optimised 2.00 of 2" in res.output
+    assert "U1: served at B (policy: A)" in res.output
+
+
+def test_cli_bad_time_limit_and_quantile_are_refused_together(tmp_path: Path) -> None:
+    two_trains(tmp_path)
+    args = ["plan", str(tmp_path / "two-trains.toml"), "--optimise", "--time-limit", "0", "--quantile", "1.5"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2
+    assert "--time-limit 0" in res.output and "--quantile 1.5" in res.output
+
+
+def test_no_plan_in_time_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("simulation.optimise.solve", lambda *a, **k: Solution("UNKNOWN", None, None, 5.0))
+    with pytest.raises(NoPlanError, match="no plan within its time limit of 5 s"):
+        optimise(compile_drill(two_trains(tmp_path)), time_limit=5)
+    res = runner.invoke(app, ["plan", str(tmp_path / "two-trains.toml"), "--optimise", "--time-limit", "5"])
+    assert res.exit_code == 1
+    assert "give a longer --time-limit" in res.output

@@ -184,3 +184,36 @@ def test_no_plan_in_time_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
     res = runner.invoke(app, ["plan", str(tmp_path / "two-trains.toml"), "--optimise", "--time-limit", "5"])
     assert res.exit_code == 1
     assert "give a longer --time-limit" in res.output
+
+
+# --- improve ----------------------------------------------------------------------------------
+def test_improve_takes_the_optimisers_move_of_an_on_time_unit_before_adding_seats(tmp_path: Path) -> None:
+    """Under ``earliest`` U1 is on time and U2 late; only moving U1 (which improve's own candidates,
+    made for late units, never propose) frees A for U2: the optimiser's step, at the cost of one move."""
+    from simulation.improve import improve
+
+    sc = two_trains(tmp_path)
+    res, stats = improve(sc, replications=4)
+    assert stats.late_units() == ["U2"]
+    assert res["reached"] and [s["changes"] for s in res["steps"]] == [[{"unit": "U1", "serve_at": "B"}]]
+    assert res["total_cost"] == 20  # move_unit's default cost; no seats added
+
+
+def test_proposal_is_none_when_the_drill_already_does_what_the_optimiser_would(tmp_path: Path) -> None:
+    import numpy as np
+
+    from simulation.improve_costs import Costs
+    from simulation.improve_optimised import proposal
+    from simulation.model import run_replication
+    from simulation.stats import DrillStats
+
+    plan = compile_drill(assigned_scenario(two_trains(tmp_path), assignment(*_solved(tmp_path))))
+    stats = DrillStats(plan, 0)
+    for i, ss in enumerate(np.random.SeedSequence(0).spawn(2)):
+        stats.add(run_replication(plan, ss, i))
+    assert proposal(plan, stats.as_dict(), Costs()) is None
+
+
+def _solved(tmp_path: Path) -> tuple:
+    compiled = compile_drill(two_trains(tmp_path))
+    return compiled, optimise(compiled, time_limit=10)

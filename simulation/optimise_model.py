@@ -21,6 +21,8 @@ resource and station):
 * on-site refuel: ``ceil(v / b)`` rounds of ``r`` on ``b = min(v, refuel bays)`` bays;
 * field kitchens: ``k`` of the station's kitchens drive out (from the unit's arrival), hand
   out ``ceil(p / k)`` meals each at ``meals_per_hour_per_kitchen`` and drive back;
+* water (a station with water trucks): they carry the unit's water out with the kitchens, in
+  as many trips as it takes, and the kitchens hand out meals only once it is there;
 * fuel trucks: ``f`` trucks drive out, each refuels its ``ceil(v / f)`` vehicles
   (``connect_minutes`` + litres ÷ pump rate each, back to refill when dry) and drives back.
 
@@ -172,6 +174,7 @@ def build_problem(plan: CompiledDrill, q: float = 0.8) -> Problem:
         capacity[("bays", s)] = st.refuel_bays
         capacity[("field_kitchens", s)] = st.field_kitchens
         capacity[("fuel_trucks", s)] = st.fuel_trucks
+        capacity[("water_trucks", s)] = st.water_trucks
     lead = plan.restock.lead_hours * 60
     stock: dict[tuple[int, str], float] = {}
     for s, st in enumerate(plan.stations):
@@ -291,10 +294,13 @@ def _mobile_options(plan: CompiledDrill, a: Arrival, s: int, drive: int, t0: int
     due = stop if stop is not None else big
     rate = plan.mobile.meals_per_hour_per_kitchen / 60
     counts = sorted({*range(1, min(st.field_kitchens, MAX_KITCHENS) + 1), st.field_kitchens})
+    water = _water_job(plan, a, s, drive, t0)
+    wait = max(drive, water.length if water else 0)  # the kitchens hand out meals once the water is there
     out = []
     for k in counts:
         serve = _ceil(math.ceil(a.headcount / k) / rate)
-        job = Job(0, t0, drive + serve, (Use(("field_kitchens", s), k, 2 * drive + serve),))
+        kitchens = Job(0, t0, wait + serve, (Use(("field_kitchens", s), k, wait + serve + drive),))
+        job = (kitchens, water) if water else (kitchens,)
         vehicle_opts: list[tuple[int, tuple[Job, ...]]] = [(0, ())]
         if a.vehicles:  # a mobile-support unit's vehicles: refuelled by the station's fuel trucks, or not judged
             vehicle_opts = [(f, (_truck_job(plan, a, s, f, drive, t0),)) for f in _truck_counts(plan, a, s)] or [
@@ -302,8 +308,22 @@ def _mobile_options(plan: CompiledDrill, a: Arrival, s: int, drive: int, t0: int
             ]
         for f, extra in vehicle_opts:
             draws = _draws(plan, a, s, True, bool(f))
-            out.append(Option("mobile", s, k, f, (job, *extra), (due, due if f else big), draws))
+            out.append(Option("mobile", s, k, f, (*job, *extra), (due, due if f else big), draws))
     return out
+
+
+def _water_job(plan: CompiledDrill, a: Arrival, s: int, drive: int, t0: int) -> Job | None:
+    """The water trucks carrying a mobile-support unit's water (only from a station that has some, as
+    the simulation has it): as many as carry it in one trip, or all the station's, each trip there,
+    back, ``refill_minutes``, there again."""
+    st, tk = plan.stations[s], plan.trucks
+    litres = a.headcount * plan.consumption.water_l_per_person
+    if not st.water_trucks or litres <= 0:
+        return None
+    sent = min(st.water_trucks, a.water_trucks or math.ceil(litres / tk.water_litres))
+    trips = math.ceil(litres / sent / tk.water_litres - 1e-9)
+    length = _ceil(drive + (trips - 1) * (2 * drive + tk.refill_minutes))
+    return Job(0, t0, max(length, 1), (Use(("water_trucks", s), sent, max(length + drive, 1)),))
 
 
 # --- solving --------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ the replications.
 from __future__ import annotations
 
 import copy
+import html
 import math
 from collections.abc import Callable
 
-from simulation.action_plan import scenario_plan
+from simulation.action_plan import _table, clock, plan_html, scenario_plan
 from simulation.compiled import CompiledDrill, compile_drill
 from simulation.optimise_model import Chosen, Solution, build_problem, solve
 from simulation.records import ReplicationRecord
@@ -210,3 +211,33 @@ def comparison_lines(plan: dict) -> list[str]:
             lines.append(f"  {r['unit']}: served {how}{trucks} (policy: {r['policy_station'] or 'nowhere'})")
     lines.append("definitions: " + "; ".join(f"{k}: {v}" for k, v in DEFINITIONS.items()))
     return lines
+
+
+def optimised_html(plan: dict) -> str:
+    """The action plan's document (:func:`~.action_plan.plan_html`) with the optimiser's section:
+    the comparison with the policy's plan and what it chose for each unit."""
+    lines = comparison_lines(plan)
+    rows = [
+        [
+            r["unit"],
+            "not served" if not r["served"] else ("field kitchens" if r["support"] == "mobile" else "station"),
+            r["station"] or "—",
+            r.get("field_kitchens") or "—",
+            r.get("fuel_trucks") or "—",
+            clock(r.get("start_minute")),
+            clock(r.get("fed_minute")),
+            "yes" if r["on_time"] else "no",
+            r.get("policy_station") or "—",
+        ]
+        for r in plan["assignment"]
+    ]
+    head = ["unit", "served by", "station", "field kitchens", "fuel trucks", "starts", "fed", "on time", "policy"]
+    items = "".join(f"<li>{html.escape(x)}</li>" for x in lines[:2])
+    defs = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in DEFINITIONS.items())
+    section = (
+        "<h2>Optimised plan (solver) against the policy's plan</h2>"
+        f"<ul>{items}</ul>{_table(head, rows)}"
+        f'<p class="note">Times as planned by the solver at the {plan["optimised"]["quantile"]:.0%} point of the '
+        f"service times; the simulation above is of this plan.</p><ul>{defs}</ul>"
+    )
+    return plan_html(plan).replace("</body>", section + "</body>", 1)

@@ -55,7 +55,7 @@ def plan_cmd(
 ) -> None:
     """The action plan of a drill: who serves whom, when teams leave, stock draw per hour, risks."""
     from simulation.action_plan import clock, infeasible_first, plan_html, scenario_plan
-    from simulation.optimise import check_options, comparison_lines, optimised_plan
+    from simulation.optimise import check_options, comparison_lines, optimised_html, optimised_plan
     from simulation.spec import check_work, drill_spec
     from supply.core.settings import get_settings
 
@@ -75,7 +75,7 @@ def plan_cmd(
     else:
         plan = scenario_plan(sc, replications=replications, seed=seed)
     if out is not None:
-        out.write_text(plan_html(plan), encoding="utf-8")
+        out.write_text(optimised_html(plan) if optimise else plan_html(plan), encoding="utf-8")
     if as_json:
         echo_json(plan)
         return

@@ -163,8 +163,12 @@ def test_cli_plan_optimise_json_and_text(tmp_path: Path) -> None:
     out = json.loads(res.output)
     assert {"units", "departures", "risks", "optimised", "assignment", "comparison"} <= out.keys()
     assert set(out["optimised"]) >= {"status", "objective", "bound", "seconds"}
-    res = runner.invoke(app, ["plan", str(path), "--optimise", "-n", "3"])
+    doc = tmp_path / "plan.html"
+    res = runner.invoke(app, ["plan", str(path), "--optimise", "-n", "3", "-o", str(doc)])
     assert res.exit_code == 0, res.output
+    text = doc.read_text(encoding="utf-8")
+    assert "Who serves whom" in text and "Optimised plan (solver) against the policy" in text
+    assert "<td>U1</td><td>station</td><td>B</td>" in text and "paired 95%" in text
     assert "policy 'earliest' 1.00 of 2" in res.output and "optimised 2.00 of 2" in res.output
     assert "U1: served at B (policy: A)" in res.output
 

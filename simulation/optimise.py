@@ -156,11 +156,20 @@ def optimised_plan(
     after: list[ReplicationRecord] = []
     out = scenario_plan(assigned_scenario(scenario, rows), replications=replications, seed=seed, keep=after)
     by_code = {u["code"]: u for u in policy_plan["units"]}
+    specs = {u.code: u for u in spec.units}
     for r in rows:
-        was = by_code.get(r["unit"], {})
+        was, u = by_code.get(r["unit"], {}), specs[r["unit"]]
         r["policy_station"] = was.get("station")
+        r["policy_support"] = u.support
         r["policy_on_time_share"] = was.get("on_time_share")
-        r["changed"] = r["served"] and (r["station"] != was.get("station") or r["support"] != was.get("support"))
+        kitchens = r["support"] == "mobile" and u.field_kitchens is not None and r["field_kitchens"] != u.field_kitchens
+        r["changed"] = r["served"] and (
+            r["station"] != was.get("station")
+            or r["support"] != u.support
+            or kitchens
+            or (r["support"] == "mobile" and u.support != "mobile")
+            or r["fuel_trucks"] != u.fuel_trucks
+        )
     n = len(spec.units)
     out["optimised"] = {
         "status": sol.status,
@@ -208,7 +217,9 @@ def comparison_lines(plan: dict) -> list[str]:
                 else f"at {r['station']}"
             )
             trucks = f", vehicles by {r['fuel_trucks']} fuel trucks" if r.get("fuel_trucks") else ""
-            lines.append(f"  {r['unit']}: served {how}{trucks} (policy: {r['policy_station'] or 'nowhere'})")
+            was = r["policy_station"] or "nowhere"
+            was += ", by field kitchens" if r["policy_support"] == "mobile" else ""
+            lines.append(f"  {r['unit']}: served {how}{trucks} (policy: {was})")
     lines.append("definitions: " + "; ".join(f"{k}: {v}" for k, v in DEFINITIONS.items()))
     return lines
 

@@ -69,7 +69,7 @@ def test_optimised_plan_never_worse_than_the_policy_on_shipped_drills(path: Path
     g = plan["comparison"]["gain"]
     assert plan["optimised"]["status"] in ("OPTIMAL", "FEASIBLE")
     assert g["mean"] >= 0 and g["ci95"][1] >= 0, g
-    if path.stem == "nansha-embarkation":  # a reassignment helps there: strictly better
+    if path.stem in ("nansha-embarkation", "guangzhou"):  # a reassignment helps there: strictly better
         assert g["ci95"][0] > 0, g
 
 

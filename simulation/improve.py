@@ -33,7 +33,7 @@ import numpy as np
 from simulation.compiled import CompiledDrill, compile_drill
 from simulation.improve_candidates import candidates, why_not
 from simulation.improve_costs import Costs, improve_costs
-from simulation.improve_optimised import proposal
+from simulation.improve_optimised import proposal, pruned
 from simulation.improve_steps import Change, Step
 from simulation.model import run_replication
 from simulation.records import ReplicationRecord
@@ -144,6 +144,7 @@ class _State:
     rejected: set[tuple[Change, ...]] = field(default_factory=set)
     tried: dict[str, dict[tuple[Change, ...], Step]] = field(default_factory=dict)
     scale: dict[str, int] = field(default_factory=dict)  # index into SCALES, per unit
+    pruned: dict[tuple[Change, ...], Step] = field(default_factory=dict)  # the optimiser's bundles, pruned
 
     @property
     def share(self) -> np.ndarray:
@@ -191,6 +192,12 @@ def _screen(ev: _Evaluator, st: _State, steps: list[Step], n: int) -> None:
         st.tried.setdefault(step.unit, {})[step.changes] = step
 
 
+def _gain(ev: _Evaluator, st: _State, step: Step, n: int) -> float:
+    """``step``'s mean gain in planned units on time over the first ``n`` seeds."""
+    (flags,) = ev.screen([step.apply(st.plan)], n)
+    return float((flags.mean(1) - st.share[:n]).mean())
+
+
 def _order(st: _State, cands: list[Step], goal: float) -> list[Step]:
     """Candidates that gain on screening, best first: the cheapest that reaches the goal, then the
     most gain per cost point (ties: the cheaper, then the smaller)."""
@@ -208,6 +215,10 @@ def _order(st: _State, cands: list[Step], goal: float) -> list[Step]:
 def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Step | None:
     """One round: screen what is new, run the best in full; the step taken, or ``None``."""
     offer = proposal(st.plan, st.stats.as_dict(), costs)  # the optimiser's reassignment, first among equals
+    if offer is not None:
+        offer = st.pruned.get(offer.changes) or st.pruned.setdefault(
+            offer.changes, pruned(offer, lambda s: _gain(ev, st, s, n), costs)
+        )
     while True:
         res = st.stats.as_dict()
         cands = [

@@ -6,11 +6,14 @@ and turns every difference from what the drill does now into one bundle step —
 another station (``serve_at``), switched to or from field kitchens (``support``), sent a number
 of field kitchens or fuel trucks — costed like ``improve``'s own moves. ``improve`` runs it on all
 replications and takes it when it gains (a reassignment that only helps whole is one step).
+Before that, :func:`pruned` drops each unit's part of the bundle in turn where the rest gains as
+much on the screening replications, so the step carries only the changes that help.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from simulation.compiled import Arrival, CompiledDrill
 from simulation.improve_candidates import arrival_of
@@ -21,13 +24,14 @@ from simulation.optimise_model import Chosen
 from supply.core.errors import NoPlanError
 
 TIME_LIMIT = 10.0  # seconds the optimiser may take for a proposal
+QUANTILE = 0.5  # service times at their median: each step is then proved on every replication
 
 
 def proposal(plan: CompiledDrill, res: dict, costs: Costs, time_limit: float = TIME_LIMIT) -> Step | None:
     """The optimiser's reassignment of ``plan``'s planned units against ``res`` (the drill's JSON,
     where each unit is served now) as one step; ``None`` when it changes nothing or finds no plan."""
     try:
-        sol = optimise(plan, time_limit=time_limit)
+        sol = optimise(plan, quantile=QUANTILE, time_limit=time_limit)
     except NoPlanError:
         return None
     changes: list[Change] = []
@@ -58,3 +62,17 @@ def _changes(plan: CompiledDrill, a: Arrival, c: Chosen, now: dict) -> list[Chan
     if a.vehicles and o.trucks and o.trucks != a.fuel_trucks:
         out.append(Change(unit=c.unit, decide="fuel_trucks", value=o.trucks))
     return out
+
+
+def pruned(step: Step, gains: Callable[[Step], float], costs: Costs) -> Step:
+    """``step`` without each unit's changes, in turn, whose removal loses nothing by ``gains``
+    (the screening gain of a step)."""
+    best = gains(step)
+    for unit in dict.fromkeys(c.unit for c in step.changes):
+        rest = tuple(c for c in step.changes if c.unit != unit)
+        if not rest:
+            continue
+        cand = make_step(rest[0].unit or "", rest, costs)
+        if gains(cand) >= best - 1e-9:
+            step = cand
+    return step

@@ -55,6 +55,7 @@ from simulation.distributions import Dist
 MISSED_MINUTES = 1440  # minutes beyond target a missed unit without a stop counts
 SPAN = 7 * 1440  # no work of a unit's ends later than this many minutes after its arrival
 MAX_KITCHENS = 8  # field-kitchen counts tried per station: 1..this (and the station's all)
+MAX_TRUCKS = 6  # fuel-truck counts tried per station: 1..this (and the station's all)
 
 
 def quantile(d: Dist, q: float) -> float:
@@ -246,13 +247,11 @@ def _truck_job(plan: CompiledDrill, a: Arrival, s: int, f: int, drive: int, t0: 
 
 
 def _truck_counts(plan: CompiledDrill, a: Arrival, s: int) -> list[int]:
-    """Fuel-truck counts tried: as many as carry the convoy's diesel in one trip, and all the station's."""
+    """Fuel-truck counts tried: 1 to :data:`MAX_TRUCKS`, and all the station's (none for a unit without vehicles)."""
     have = plan.stations[s].fuel_trucks
     if not a.vehicles or not have:
         return []
-    per = plan.consumption.diesel_l_per_vehicle
-    need = max(1, math.ceil(a.vehicles * per / plan.trucks.fuel_litres))
-    return sorted({min(have, need), have})
+    return sorted({*range(1, min(have, MAX_TRUCKS, a.vehicles) + 1), min(have, a.vehicles)})
 
 
 def _station_options(

@@ -26,7 +26,8 @@ resource and station):
 * fuel trucks: ``f`` trucks drive out, each refuels its ``ceil(v / f)`` vehicles
   (``connect_minutes`` + litres ÷ pump rate each, back to refill when dry) and drives back.
 
-A unit with a stop must be fed (refuelled) before it must leave — its people ``arrive + dwell −
+Each unit's options come from the :data:`NEAREST` stations (by road from the station to its site). A
+unit with a stop must be fed (refuelled) before it must leave — its people ``arrive + dwell −
 travel back``, its vehicles as the simulation has it — else that option is closed to it; the
 option **none** (not served: missed) is always open, so the model is never infeasible.
 **Stock**: what the units a station serves draw (meals, water, diesel per the drill's
@@ -56,6 +57,7 @@ MISSED_MINUTES = 1440  # minutes beyond target a missed unit without a stop coun
 SPAN = 7 * 1440  # no work of a unit's ends later than this many minutes after its arrival
 MAX_KITCHENS = 8  # field-kitchen counts tried per station: 1..this (and the station's all)
 MAX_TRUCKS = 6  # fuel-truck counts tried per station: 1..this (and the station's all)
+NEAREST = 8  # stations a unit's options are drawn from: the nearest this many
 
 
 def quantile(d: Dist, q: float) -> float:
@@ -193,13 +195,9 @@ def _unit(plan: CompiledDrill, a: Arrival, meal: float, refuel: float) -> UnitPr
     veh_target = t0 + _ceil(a.vehicle_target) if a.vehicle_target is not None else None
     options: list[Option] = []
     ep = plan.epoch_at(a.arrive)
-    for s in range(len(plan.stations)):
-        if s in ep.offline:
-            continue
+    door = a.at_station >= 0
+    for s in _nearest(plan, a):
         there, back = float(ep.to_station[a.place, s]), float(ep.from_station[s, a.place])
-        if not (math.isfinite(there) and math.isfinite(back)):
-            continue
-        door = a.at_station >= 0
         if door and s != a.at_station:
             continue  # a unit at a station's own door is served there (as the simulation does)
         options += _station_options(plan, a, s, _ceil(there), _ceil(back), meal, refuel, t0)
@@ -208,6 +206,18 @@ def _unit(plan: CompiledDrill, a: Arrival, meal: float, refuel: float) -> UnitPr
     opts = tuple(o for o in options if all(j.earliest + j.length <= o.due[j.side] for j in o.jobs))
     missed = _ceil(a.dwell) if a.dwell is not None else MISSED_MINUTES
     return UnitProblem(plan.groups[a.group], t0, people_target, veh_target, missed, opts)
+
+
+def _nearest(plan: CompiledDrill, a: Arrival) -> list[int]:
+    """The :data:`NEAREST` stations online and reachable both ways when ``a`` arrives, nearest first."""
+    ep = plan.epoch_at(a.arrive)
+    there, back = ep.to_station[a.place], ep.from_station[:, a.place]
+    ok = [
+        s
+        for s in range(len(plan.stations))
+        if s not in ep.offline and math.isfinite(there[s]) and math.isfinite(back[s])
+    ]
+    return sorted(ok, key=lambda s: (float(back[s]), s))[:NEAREST]
 
 
 def _draws(plan: CompiledDrill, a: Arrival, s: int, people: bool, vehicles: bool) -> tuple[tuple[int, str, float], ...]:

@@ -64,9 +64,10 @@ def plan_cmd(
     if optimise:
         check_options(time_limit, quantile)
     sc = load(scenario)
+    spec = drill_spec(sc)
     check_work(
-        drill_spec(sc),
-        replications * 2 if optimise and replications else replications,
+        spec,
+        (replications or spec.replications) * (2 if optimise else 1),  # --optimise: two plans simulated
         get_settings().drill_work_limit,
         source=sc.source,
     )

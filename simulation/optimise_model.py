@@ -23,6 +23,10 @@ resource and station):
   out ``ceil(p / k)`` meals each at ``meals_per_hour_per_kitchen`` and drive back;
 * water (a station with water trucks): they carry the unit's water out with the kitchens, in
   as many trips as it takes, and the kitchens hand out meals only once it is there;
+* handover (a train whose stop is shorter than a meal): its meals cooked at a station from the
+  station's ``handover_prep_minutes`` before it arrives (the kitchen at full output), then driven
+  to its halt and loaded by the station's ``handover_teams`` — on time when the last is loaded
+  before the stop ends;
 * fuel trucks: ``f`` trucks drive out, each refuels its ``ceil(v / f)`` vehicles
   (``connect_minutes`` + litres ÷ pump rate each, back to refill when dry) and drives back.
 
@@ -98,19 +102,23 @@ class Job:
     earliest: int
     length: int
     uses: tuple[Use, ...]
+    after: int = -1  # the option's job (index) this one starts after, ``lag`` minutes after its end
+    lag: int = 0
+    finishes: bool = True  # False: preparation (cooking), not when its side is served
 
 
 @dataclass(frozen=True)
 class Option:
     """One way of serving a unit."""
 
-    support: str  # "station" or "mobile"
+    support: str  # "station", "mobile" or "handover"
     station: int
     kitchens: int = 0  # field kitchens sent
     trucks: int = 0  # fuel trucks sent
     jobs: tuple[Job, ...] = ()
     due: tuple[int, int] = (0, 0)  # latest finish of people and vehicles (else the option is closed)
     draws: tuple[tuple[int, str, float], ...] = ()  # (station, item, quantity) drawn
+    mark: int | None = None  # when its people are on time by, if not the unit's target (handover: its stop's end)
 
     @property
     def moved(self) -> int:
@@ -118,7 +126,8 @@ class Option:
 
     def marks(self, unit: UnitProblem) -> tuple[int, int]:
         """When each side (people, vehicles) is on time by under this option."""
-        return unit.target, unit.vehicle_target if unit.vehicle_target is not None else self.due[1]
+        people = unit.target if self.mark is None else self.mark
+        return people, unit.vehicle_target if unit.vehicle_target is not None else self.due[1]
 
 
 @dataclass(frozen=True)
@@ -178,6 +187,7 @@ def build_problem(plan: CompiledDrill, q: float = 0.8) -> Problem:
         capacity[("field_kitchens", s)] = st.field_kitchens
         capacity[("fuel_trucks", s)] = st.fuel_trucks
         capacity[("water_trucks", s)] = st.water_trucks
+        capacity[("handover_teams", s)] = int(getattr(st, "handover_teams", 0))  # once handover is in the model
     lead = plan.restock.lead_hours * 60
     stock: dict[tuple[int, str], float] = {}
     for s, st in enumerate(plan.stations):
@@ -203,7 +213,9 @@ def _unit(plan: CompiledDrill, a: Arrival, meal: float, refuel: float) -> UnitPr
         options += _station_options(plan, a, s, _ceil(there), _ceil(back), meal, refuel, t0)
         if not door:
             options += _mobile_options(plan, a, s, _ceil(back), t0)
-    opts = tuple(o for o in options if all(j.earliest + j.length <= o.due[j.side] for j in o.jobs))
+    if not door:
+        options += _handover_options(plan, a, meal, t0)
+    opts = tuple(o for o in options if all(j.earliest + j.length <= o.due[j.side] for j in o.jobs if j.finishes))
     missed = _ceil(a.dwell) if a.dwell is not None else MISSED_MINUTES
     return UnitProblem(plan.groups[a.group], t0, people_target, veh_target, missed, opts)
 
@@ -321,6 +333,38 @@ def _mobile_options(plan: CompiledDrill, a: Arrival, s: int, drive: int, t0: int
     return out
 
 
+def _handover_options(plan: CompiledDrill, a: Arrival, meal: float, t0: int) -> list[Option]:
+    """Meals handed to a train whose stop is shorter than a meal (``support = "handover"``): cooked at a
+    station from its ``handover_prep_minutes`` before the unit arrives (its kitchen at full output
+    beyond the half hour ready), driven to the halt and loaded by all its handover teams, each
+    ``handover_meals_per_minute``; on time when the last meal is loaded before the stop ends."""
+    if a.dwell is None or a.dwell >= meal or a.vehicles or not a.headcount:
+        return []
+    ep = plan.epoch_at(a.arrive)
+    out = []
+    for s in _nearest(plan, a):
+        st = plan.stations[s]
+        teams = int(getattr(st, "handover_teams", 0))
+        rate = float(getattr(st, "handover_meals_per_minute", 0.0)) * teams
+        if teams <= 0 or rate <= 0:
+            continue
+        drive = _ceil(float(ep.from_station[s, a.place]))
+        begin = max(0, t0 - _ceil(float(getattr(st, "handover_prep_minutes", 0.0))))
+        jobs: list[Job] = []
+        if st.meals_per_hour > 0:
+            cook = _ceil(max(0.0, a.headcount - st.meals_per_hour / 2) / st.meals_per_hour * 60)
+            if cook > 0:
+                jobs.append(Job(0, begin, cook, (Use(("kitchen", s), _ceil(st.meals_per_hour), cook),), finishes=False))
+        load = max(1, _ceil(a.headcount / rate))
+        after = len(jobs) - 1
+        earliest = max(t0, begin + drive)
+        jobs.append(Job(0, earliest, load, (Use(("handover_teams", s), teams, load + drive),), after, drive))
+        stop = t0 + _ceil(a.dwell)
+        draws = _draws(plan, a, s, True, False)
+        out.append(Option("handover", s, jobs=tuple(jobs), due=(stop, stop), draws=draws, mark=stop))
+    return out
+
+
 def _water_job(plan: CompiledDrill, a: Arrival, s: int, drive: int, t0: int) -> Job | None:
     """The water trucks carrying a mobile-support unit's water (only from a station that has some, as
     the simulation has it): as many as carry it in one trip, or all the station's, each trip there,
@@ -380,13 +424,16 @@ def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2) -> Solut
         m.add(on <= served)
         unit_starts = []
         for o, x in zip(u.options, xs, strict=True):
-            js = []
+            js: list[cp_model.IntVar] = []
             ends: dict[int, list[tuple[cp_model.IntVar, int]]] = {0: [], 1: []}
             for j in o.jobs:
                 st = m.new_int_var(j.earliest, top, "s")
-                m.add(st + j.length <= o.due[j.side]).only_enforce_if(x)
+                if j.after >= 0:
+                    m.add(st >= js[j.after] + o.jobs[j.after].length + j.lag).only_enforce_if(x)
                 js.append(st)
-                ends[j.side].append((st, j.length))
+                if j.finishes:
+                    m.add(st + j.length <= o.due[j.side]).only_enforce_if(x)
+                    ends[j.side].append((st, j.length))
                 for use in j.uses:
                     iv = m.new_optional_fixed_size_interval_var(st, use.span, x, "iv")
                     ivs, dem = by_resource.setdefault(use.resource, ([], []))

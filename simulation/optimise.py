@@ -40,7 +40,8 @@ DEFINITIONS = {
     "gain": "optimised minus policy plan, per replication on the same seeds (common random numbers); "
     "mean and paired 95% t-interval",
     "objective": "the solver's weighted sum of what is lost, lexicographic: units not on time first, then minutes "
-    "beyond target, then field kitchens and fuel trucks sent; bound: the best it proved possible",
+    "beyond target, then field kitchens and fuel trucks sent, then the stations nearest each unit; "
+    "bound: the best it proved possible",
 }
 
 

@@ -42,7 +42,8 @@ the stations in the simulation, which is what proves the plan.
 **Objective**, in order (one weighted sum, each term's weight above the total range of the
 next): most planned units on time (people fed within the target and vehicles refuelled by
 their deadline), then fewest minutes beyond target (people's and vehicles', a missed unit
-counting its whole stop or a day), then fewest resources moved (field kitchens and fuel trucks sent).
+counting its whole stop or a day), then fewest resources moved (field kitchens and fuel trucks sent),
+and last, among plans equal on all three, the stations nearest each unit.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -119,6 +120,7 @@ class Option:
     due: tuple[int, int] = (0, 0)  # latest finish of people and vehicles (else the option is closed)
     draws: tuple[tuple[int, str, float], ...] = ()  # (station, item, quantity) drawn
     mark: int | None = None  # when its people are on time by, if not the unit's target (handover: its stop's end)
+    rank: int = 0  # its station's place among the unit's nearest (0: the nearest), the last tie-break
 
     @property
     def moved(self) -> int:
@@ -215,7 +217,12 @@ def _unit(plan: CompiledDrill, a: Arrival, meal: float, refuel: float) -> UnitPr
             options += _mobile_options(plan, a, s, _ceil(back), t0)
     if not door:
         options += _handover_options(plan, a, meal, t0)
-    opts = tuple(o for o in options if all(j.earliest + j.length <= o.due[j.side] for j in o.jobs if j.finishes))
+    ranks = {s: i for i, s in enumerate(_nearest(plan, a))}
+    opts = tuple(
+        replace(o, rank=ranks[o.station])
+        for o in options
+        if all(j.earliest + j.length <= o.due[j.side] for j in o.jobs if j.finishes)
+    )
     missed = _ceil(a.dwell) if a.dwell is not None else MISSED_MINUTES
     return UnitProblem(plan.groups[a.group], t0, people_target, veh_target, missed, opts)
 
@@ -389,11 +396,13 @@ STATUS = {
 }
 
 
-def weights(problem: Problem) -> tuple[int, int]:
-    """(weight of a unit on time, weight of a minute beyond target): each above the next term's range."""
+def weights(problem: Problem) -> tuple[int, int, int]:
+    """The weights of a unit on time, a minute beyond target and a resource sent, each above the
+    whole range of the terms after it (the last: the served stations' ranks, weight 1)."""
+    rank = sum(max((o.rank for o in u.options), default=0) for u in problem.units) + 1
     moved = sum(max((o.moved for o in u.options), default=0) for u in problem.units) + 1
     beyond = sum(_most_beyond(u) for u in problem.units) + 1
-    return beyond * moved, moved
+    return beyond * moved * rank, moved * rank, rank
 
 
 def _most_beyond(u: UnitProblem) -> int:
@@ -405,7 +414,7 @@ def _most_beyond(u: UnitProblem) -> int:
 def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2) -> Solution:
     """Choose an option and start minutes for every unit (module docstring); ``time_limit`` seconds at most."""
     m = cp_model.CpModel()
-    w_on, w_min = weights(problem)
+    w_on, w_min, w_moved = weights(problem)
     pick: list[list[cp_model.IntVar]] = []
     starts: list[list[list[cp_model.IntVar]]] = []
     ontime_vars, beyond_vars, moved_terms = [], [], []
@@ -446,8 +455,8 @@ def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2) -> Solut
                     m.add(beyond >= st + length - mark).only_enforce_if(x)
             for k, item, q in o.draws:
                 draws.setdefault((k, item), []).append((x, q, u.arrive))
-            if o.moved:
-                moved_terms.append(o.moved * x)
+            if o.moved or o.rank:
+                moved_terms.append((o.moved * w_moved + o.rank) * x)
         pick.append(xs)
         starts.append(unit_starts)
         ontime_vars.append(on)

@@ -80,20 +80,39 @@ arrive = 0
 code = "U2"
 headcount = 100
 site = "S2"
-arrive = 0
+arrive = {u2_arrive}
+{u2_more}
 
 [drill.service]
 meal_minutes = 20
 
 [drill.consumption]
 water_l_per_person = 0
+{more}
 """
 
 
-def two_trains(tmp_path: Path, *, b_seats: int = 100, a_kitchens: int = 0, replications: int = 5) -> Scenario:
+def two_trains(
+    tmp_path: Path,
+    *,
+    b_seats: int = 100,
+    a_kitchens: int = 0,
+    replications: int = 5,
+    u2_arrive: float = 0,
+    u2_more: str = "",
+    more: str = "",
+) -> Scenario:
     """:data:`TWO_TRAINS`; ``b_seats = 0`` closes B (a station with no dining seats), ``a_kitchens``
-    gives A field kitchens."""
-    text = TWO_TRAINS.format(b_seats=b_seats, a_kitchens=a_kitchens, replications=replications)
+    gives A field kitchens; ``u2_arrive`` and ``u2_more`` (TOML keys) change U2, ``more`` (TOML
+    tables) adds to the drill."""
+    text = TWO_TRAINS.format(
+        b_seats=b_seats,
+        a_kitchens=a_kitchens,
+        replications=replications,
+        u2_arrive=u2_arrive,
+        u2_more=u2_more,
+        more=more,
+    )
     path = tmp_path / "two-trains.toml"
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return load_scenario(path)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simulation.compiled import compile_drill
+from simulation.compiled import StationPlan, compile_drill
 from simulation.optimise import assigned_scenario, assignment, optimise, optimised_plan
 from simulation.optimise_model import Job, Option, Problem, Solution, UnitProblem, Use, build_problem, quantile, solve
 from simulation.spec import drill_spec
@@ -50,6 +50,31 @@ def test_field_kitchens_sent_when_no_other_station_can_take_the_unit(tmp_path: P
     assert plan["optimised"]["resources_moved"] == 2
     assert plan["comparison"]["optimised"]["mean"] == 2.0
     assert plan["comparison"]["policy"]["mean"] == 1.0
+
+
+def test_among_plans_equally_good_the_nearest_stations(tmp_path: Path) -> None:
+    """U2 an hour later: A feeds both on time, and A is the nearest for both."""
+    plan = optimised_plan(two_trains(tmp_path, u2_arrive=60), replications=3, time_limit=10)
+    assert {r["unit"]: r["station"] for r in plan["assignment"]} == {"U1": "A", "U2": "A"}
+    assert not any(r["changed"] for r in plan["assignment"])
+    assert plan["comparison"]["gain"]["mean"] == 0
+
+
+HANDOVER = hasattr(StationPlan, "handover_teams")
+
+
+@pytest.mark.skipif(not HANDOVER, reason="handover is not in the model yet (branch handover-notice)")
+def test_a_train_stopping_ten_minutes_is_handed_its_meals(tmp_path: Path) -> None:
+    """U2 stops 10 min (a meal takes 20): the policy cannot serve it (infeasible: dwell); the
+    optimiser hands it packed meals from A — cooked ahead, driven 10 min, loaded by A's one team at
+    20 a minute (100 meals in 5 min) from its arrival, before the stop ends."""
+    more = "[drill.stations.A]\nhandover_teams = 1\n[drill.stations.B]\nhandover_teams = 0\n"
+    sc = two_trains(tmp_path, u2_arrive=60, u2_more="dwell_minutes = 10", more=more)
+    plan = optimised_plan(sc, replications=3, time_limit=10)
+    u2 = next(r for r in plan["assignment"] if r["unit"] == "U2")
+    assert (u2["support"], u2["station"], u2["on_time"], u2["fed_minute"]) == ("handover", "A", True, 65)
+    assert plan["comparison"]["policy"]["mean"] == 1.0 and plan["comparison"]["optimised"]["mean"] == 2.0
+    assert drill_spec(assigned_scenario(sc, plan["assignment"])).units[1].support == "handover"
 
 
 def test_the_assigned_drill_carries_each_choice(tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ import pytest
 
 from simulation.compiled import compile_drill
 from simulation.feasibility import feasibility
+from simulation.improve import improve
+from simulation.improve_costs import PER
 from simulation.runner import run_drill
 from supply.core.errors import ScenarioError
 from supply.core.scenario import load_scenario
@@ -108,3 +110,125 @@ def test_drills_without_the_new_keys_give_the_same_json_as_before(name):
     res = run_drill(load_scenario(ROOT / "scenarios" / "drills" / f"{name}.toml"), replications=10, workers=1)
     before = json.loads((DATA / f"before-issue23-{name}.json").read_text(encoding="utf-8"))
     assert json.loads(json.dumps(res.as_dict(), sort_keys=True)) == before
+
+
+#: 100 troops at H's door at minute 600 (hour 10), fixed 20-min meals, 100 seats, target 45.
+NOTICE = """
+[drill]
+hours = 16
+replications = 3
+
+[[drill.units]]
+code = "U"
+headcount = 100
+station = "H"
+arrive = 600
+notice_hours = {notice}
+
+[drill.service]
+meal_minutes = 20
+
+[drill.stations.H]
+readiness_hours = 6
+standby_share = 0.25
+"""
+
+
+def notice(tmp_path: Path, hours: float) -> dict:
+    sc = drill_scenario(tmp_path, NOTICE.format(notice=hours), seats=100)
+    return run_drill(sc, workers=1).as_dict()
+
+
+def test_one_hour_of_notice_meets_a_station_still_readying(tmp_path):
+    """Called at minute 540, H has 25% + 75% × 60/360 = 37.5% of its seats staffed at 600: 37 seats,
+    one more every 3.6 min; the 100 eat in about three sittings, the last fed near minute 660, 60 min
+    after arrival: late. Of the 15 min beyond target, the 62.5% not staffed is charged to notice."""
+    res = notice(tmp_path, 1)
+    u = res["units"]["U"]
+    assert res["late_units"] == ["U"] and u["on_time_share"] == 0.0 and u["late_share"] == 1.0
+    assert u["late_cause"] == "notice"
+    assert 55 <= u["mean_minutes_to_fed"] <= 65
+    rows = {r["resource"]: r["minutes"] for r in res["minutes_beyond_target"]}
+    assert rows["notice"] == pytest.approx(0.625 * (rows["notice"] + rows["seats"]), abs=0.1)
+    assert "called 1.0 h before U arrived" in u["late_reason"] and "25% of its seats" in u["late_reason"]
+
+
+def test_eight_hours_of_notice_leave_time_to_be_ready(tmp_path):
+    """Called at minute 120, H is fully staffed from 480 (6 h later): one 20-min sitting, on time."""
+    res = notice(tmp_path, 8)
+    u = res["units"]["U"]
+    assert res["late_units"] == [] and u["on_time_share"] == 1.0 and u["mean_minutes_to_fed"] == 20.0
+
+
+def test_the_default_notice_is_the_restock_lead(tmp_path):
+    """No notice_hours: the drill's 6 h restock lead, so H is called at 240 and ready at 600 exactly."""
+    drill = NOTICE.replace("notice_hours = {notice}\n", "")
+    res = run_drill(drill_scenario(tmp_path, drill, seats=100), workers=1).as_dict()
+    assert res["units"]["U"]["on_time_share"] == 1.0
+    assumed = {a["key"]: a["assumed"] for a in res["assumptions"]}
+    assert "notice not set for U: the restock lead, 6 h" in assumed["drill.units.notice_hours"]
+
+
+@pytest.mark.parametrize(
+    ("drill", "problem"),
+    [
+        (
+            NOTICE.format(notice=-1),
+            "drill.units[0].notice_hours: notice_hours -1 out of range: input should be greater than or equal to 0",
+        ),
+        (
+            NOTICE.format(notice=1).replace("standby_share = 0.25", "standby_share = 1.5"),
+            "drill.stations.H.standby_share: standby_share 1.5 out of range: input should be less than or equal to 1",
+        ),
+        (
+            NOTICE.format(notice=1).replace("readiness_hours = 6", "readiness_hours = -2"),
+            "drill.stations.H.readiness_hours: readiness_hours -2 out of range: input should be greater than",
+        ),
+        (
+            NOTICE.format(notice=1).replace("[drill.stations.H]", "[drill.stations.HH]"),
+            "drill.stations.HH: unknown station 'HH'; did you mean 'H'?",
+        ),
+        (
+            NOTICE.format(notice=1).replace("standby_share = 0.25", "standby = 0.25"),
+            "drill.stations.H.standby: unknown key 'standby'",
+        ),
+        (
+            TRAIN.format(unit='support = "handover"\nvehicles = 3', h="handover_teams = 2"),
+            "drill.units[0].vehicles: support = \"handover\" feeds people only: unit 'T' has 3 vehicles",
+        ),
+        (
+            TRAIN.format(unit='support = "handover"\nserve_at = "P"', h="handover_teams = 2"),
+            "drill.units[0].support: unit 'T' is handed meals by P, which has handover_teams = 0",
+        ),
+        (
+            TRAIN.format(unit='support = "handover"', h="handover_meals_per_minute = 0"),
+            "drill.stations.H.handover_meals_per_minute: handover_meals_per_minute 0 out of range",
+        ),
+        (
+            TRAIN.format(unit='support = "train"', h=""),
+            "drill.units[0].support: unknown support 'train': expected 'station', 'mobile' or 'handover'",
+        ),
+    ],
+)
+def test_bad_new_keys_are_refused_naming_the_key(tmp_path, drill, problem):
+    with pytest.raises(ScenarioError) as exc:
+        compile_drill(drill_scenario(tmp_path, drill, seats=100))
+    assert problem in str(exc.value)
+
+
+def test_every_fault_in_the_new_keys_is_reported_at_once(tmp_path):
+    drill = NOTICE.format(notice=-1).replace("standby_share = 0.25", "standby_share = 2")
+    with pytest.raises(ScenarioError) as exc:
+        compile_drill(drill_scenario(tmp_path, drill, seats=100))
+    assert [p.path for p in exc.value.problems] == ["drill.units[0].notice_hours", "drill.stations.H.standby_share"]
+
+
+def test_improve_proposes_an_earlier_notice_with_its_cost(tmp_path):
+    """The 1-hour-notice unit: H needs 6 h to be ready, so 5 h earlier, at 5 cost points an hour
+    (the default ``[improve.costs] notice_hour``), brings it on time; more seats would not."""
+    res, _ = improve(drill_scenario(tmp_path, NOTICE.format(notice=1), seats=100), replications=4)
+    assert res["reached"] is True and len(res["steps"]) == 1
+    step = res["steps"][0]
+    assert step["action"] == "notify U 5 h earlier (notice_hours = 6)" and step["cost"] == 25.0
+    assert step["changes"] == [{"unit": "U", "notice_hours": 6.0}] and step["unit_on_time"] == 1.0
+    assert res["costs"]["notice_hour"] == {"cost": 5.0, "per": PER["notice_hour"], "assumed": True}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from simulation.action_plan import action_plan, plan_html
 from simulation.compiled import compile_drill
 from simulation.feasibility import feasibility
 from simulation.improve import improve
@@ -232,3 +233,33 @@ def test_improve_proposes_an_earlier_notice_with_its_cost(tmp_path):
     assert step["action"] == "notify U 5 h earlier (notice_hours = 6)" and step["cost"] == 25.0
     assert step["changes"] == [{"unit": "U", "notice_hours": 6.0}] and step["unit_on_time"] == 1.0
     assert res["costs"]["notice_hour"] == {"cost": 5.0, "per": PER["notice_hour"], "assumed": True}
+
+
+def test_the_action_plan_shows_the_handover_and_when_to_notify(tmp_path):
+    """The plan of the 4-team train: handed meals by H, cooking from minute 0 (2 h before it arrives
+    at 60, from the drill's start), a 5-min drive, 300 / 80 = 3.75 min of loading; notified 6 h
+    ahead (the restock lead); H's kitchen team ready when cooking starts, its transport team leaving
+    5 min before the train arrives; the meals drawn at H in hour 0."""
+    sc = drill_scenario(tmp_path, TRAIN.format(unit='support = "handover"', h="handover_teams = 4"), seats=100)
+    teams = [
+        {"code": "K1", "station": "H", "kind": "kitchen", "vehicles": 0},
+        {"code": "TR1", "station": "H", "kind": "transport", "vehicles": 2},
+    ]
+    plan = action_plan(sc, teams)
+    (u,) = plan["units"]
+    assert u["station"] == "H" and u["travel_minutes"] is None and u["at_station_minute"] is None
+    assert u["handover"] == {
+        "teams": 4,
+        "meals_per_minute": 20.0,
+        "cook_from_minute": 0.0,
+        "drive_minutes": 5.0,
+        "loading_minutes": 3.8,
+    }
+    assert u["notice_hours"] == 6.0 and u["notify_minute"] == 60 - 360
+    assert [(d["team"], d["action"], d["minute"]) for d in plan["departures"]] == [
+        ("K1", "ready", 0.0),
+        ("TR1", "leave", 55.0),
+    ]
+    assert plan["stock_draw"]["H"][0]["meals"] == 300.0
+    page = plan_html(plan)
+    assert "Meals handed over where the unit halts" in page and "4 × 20/min" in page and "Notify by" in page

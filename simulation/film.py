@@ -24,15 +24,13 @@ from simulation.records import ReplicationRecord
 from simulation.runner import in_order, open_executor
 from simulation.spec import DrillSpec, EventSpec, drill_spec
 from simulation.trace import Recorder, choose, minutes_late, planned_on_time, traced_replication
-from supply.core.errors import InvalidArgumentError, UnreachableError
+from supply.core.errors import InvalidArgumentError
+from supply.core.film_script import day_chapters, route_path, scheduled_disruptions
 from supply.core.network import Disruptions, Network, build_network
-from supply.core.routing import fastest_route
 from supply.core.scenario import Scenario
-from supply.core.timeline import Disruption, Event, LatLon, Move, Place, StockLevel, Timeline
+from supply.core.timeline import Event, LatLon, Move, Place, StockLevel, Timeline
 
 Progress = Callable[[int, int], None]
-#: Minutes a "stock lost" marker stays on the map.
-LOSS_SHOWN = 90.0
 
 
 def parse_replication(value: str) -> str | int:
@@ -128,26 +126,10 @@ class _Routes:
         net = self.nets.get(d)
         if net is None:
             net = self.nets[d] = self.net.disrupted(d)
-        g = net.graph
-        try:
-            nodes = fastest_route(net, origin, destination).path
-        except UnreachableError:  # no route (the model used none either): a straight line
-            nodes = [origin, destination]
-        return tuple((float(g.nodes[n]["lat"]), float(g.nodes[n]["lon"])) for n in nodes)
+        return route_path(net, origin, destination)
 
     def between(self, origin: str, destination: str, minute: float) -> tuple[LatLon, ...]:
         return self.path(origin, destination, self.disruptions_at(minute))
-
-    def segments(self, ref: str) -> tuple[tuple[LatLon, LatLon], ...]:
-        g = self.net.graph
-        seen: set[frozenset[str]] = set()
-        out = []
-        for u, v in self.net.link_edges(ref):
-            if frozenset((u, v)) in seen:
-                continue
-            seen.add(frozenset((u, v)))
-            out.append(((g.nodes[u]["lat"], g.nodes[u]["lon"]), (g.nodes[v]["lat"], g.nodes[v]["lon"])))
-        return tuple(out)
 
 
 def _active(e: EventSpec, minute: float) -> bool:
@@ -211,9 +193,9 @@ def build_timeline(
         detail = {"what": what, "count": count, "to": f["place"]}
         events.append(Event(out, "departs", unit, f["station"], detail=detail))
         events.append(Event(out + travel, "on_site", unit, f["station"], detail=detail))
-    disruptions, more = _disruptions(spec, plan, routes)
+    disruptions, more = scheduled_disruptions([e.model_dump() for e in spec.events], routes.net)
     events.extend(more)
-    events.extend(_chapters(spec))
+    events.extend(day_chapters(spec.hours))
     return Timeline(
         title=scenario.scenario.name,
         horizon=plan.horizon,
@@ -252,49 +234,6 @@ def _leaves(u: dict[str, Any], minute: float, f: dict[str, Any], routes: _Routes
     if not u["mobile"] and u["back"] > 0:
         path = routes.between(f["station"], f["place"], leave)
         moves.append(Move(unit, "unit", leave, leave + u["back"], f["station"], f["place"], path))
-    return out
-
-
-def _disruptions(spec: DrillSpec, plan: CompiledDrill, routes: _Routes) -> tuple[tuple[Disruption, ...], list[Event]]:
-    out, events = [], []
-    for e in spec.events:
-        start, end = e.at_hour * 60, (e.until_hour * 60 if e.until_hour is not None else None)
-        if e.close:
-            out.append(Disruption("close", e.close, start, end, routes.segments(e.close)))
-            events.append(Event(start, "closed", e.close, detail={"until": end}))
-            if end is not None:
-                events.append(Event(end, "reopened", e.close))
-        if e.offline:
-            out.append(Disruption("offline", e.offline, start, end))
-            events.append(Event(start, "offline", e.offline, e.offline))
-            if end is not None:
-                events.append(Event(end, "online", e.offline, e.offline))
-        if e.slow:
-            out.append(Disruption("slow", e.slow.link, start, end, routes.segments(e.slow.link)))
-            events.append(Event(start, "slowed", e.slow.link, detail={"factor": e.slow.factor}))
-        if e.lose:
-            detail = {"item": e.lose.item, "quantity": e.lose.quantity}
-            out.append(Disruption("lose", e.lose.station, start, start + LOSS_SHOWN, detail=detail))
-            events.append(Event(start, "lost", e.lose.station, e.lose.station, detail=detail))
-    return tuple(out), events
-
-
-def _chapters(spec: DrillSpec) -> list[Event]:
-    """A chapter for each day of the drill, and for each disruption as it begins."""
-    out = []
-    for day in range(math.ceil(spec.hours / 24)):
-        text = {"zh": f"第 {day + 1} 天", "en": f"Day {day + 1}"}
-        out.append(Event(day * 1440.0, "chapter", f"D{day + 1}", detail=text))
-    for e in spec.events:
-        if e.close:
-            text = {"zh": f"突发：{e.close} 封闭", "en": f"Disruption: {e.close} closed"}
-        elif e.offline:
-            text = {"zh": f"突发：{e.offline} 停止保障", "en": f"Disruption: {e.offline} out of action"}
-        elif e.lose:
-            text = {"zh": f"突发：{e.lose.station} 物资损失", "en": f"Disruption: stock lost at {e.lose.station}"}
-        else:
-            continue
-        out.append(Event(e.at_hour * 60 + 0.001, "chapter", "event", detail=text))
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from maps.film import layout as lay
 from maps.film.state import CAPTION_HOLD, CAPTIONED, CHAPTER_HOLD
-from maps.film.words import caption, item_name, label
+from maps.film.words import STATUS_WORDS, VEHICLES, caption, item_name, label
 from supply.core.timeline import Timeline
 
 PLAYER_JS = Path(__file__).resolve().parent.parent / "static" / "film" / "player.js"
@@ -41,15 +41,25 @@ text-shadow:0 0 2px #000}
 #film-units{font-size:11px;color:#333}
 #film-chapter{display:none;position:absolute;left:40px;top:30px;max-width:800px;padding:10px 18px;
 background:rgba(29,39,51,.85);color:#fff;font-size:24px;font-weight:bold;border-radius:4px}
+#film-bar{position:absolute;left:0;bottom:0;width:880px;height:34px;padding:6px 12px;background:#1d2733;
+color:#fff;font-size:17px;white-space:nowrap;overflow:hidden}#film-bar:empty{display:none}
 #film-controls{width:1280px;margin:0 auto;padding:8px;background:#2b3947;color:#fff;display:flex;gap:12px;
 align-items:center;font-size:14px}
 #film-slider{flex:1}button{font-size:14px;padding:4px 14px}
 .st-lab{font:bold 12px sans-serif;fill:#1d2733;paint-order:stroke;stroke:#fff;stroke-width:3px}
-.d-lab{font:11px sans-serif;fill:#8d8576}
-.legend{position:absolute;left:8px;bottom:8px;background:rgba(255,255,255,.9);padding:4px 8px;font-size:11px;
+.d-lab{font:11px sans-serif;fill:#8d8576}.site-lab{fill:#5d4037;font-weight:normal}
+.legend{position:absolute;left:8px;bottom:44px;background:rgba(255,255,255,.9);padding:4px 8px;font-size:11px;
 border:1px solid #bbb}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px;vertical-align:middle}
 """
+
+
+def legend_rows(lang: str) -> list[tuple[str, str]]:
+    """(colour, meaning): what moves (dots), a unit's badge at a station, a closed link."""
+    rows = [(lay.MOVER_COLOUR[k], VEHICLES[k][lang]) for k in ("unit", "kitchen", "fuel_truck", "restock")]
+    rows += [(lay.STATUS_COLOUR[k], STATUS_WORDS[k][lang]) for k in ("arrives", "queues", "seated", "fed")]
+    rows.append((lay.CLOSED, label("legend_closed", lang)))
+    return rows
 
 
 def _points(points: list[tuple[float, float]]) -> str:
@@ -76,6 +86,7 @@ def _svg(timeline: Timeline, proj: lay.Projection, lang: str) -> str:
                 'stroke-width="1.5" stroke-opacity="0.6"/>'
             )
     parts.append("</g>")
+    labels = lay.label_positions(timeline, proj)
     for p in timeline.places:
         x, y = proj.xy(p.lat, p.lon)
         colour = lay.TIER_COLOUR.get(p.kind, "#555")
@@ -84,7 +95,11 @@ def _svg(timeline: Timeline, proj: lay.Projection, lang: str) -> str:
         else:
             r = 9 if p.kind == "hub" else 7
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{colour}" stroke="#fff" stroke-width="2"/>')
-        parts.append(f'<text class="st-lab" x="{x + 10:.1f}" y="{y + 14:.1f}">{html.escape(p.code)}</text>')
+        lx, ly, anchor = labels[p.code]
+        css = "st-lab site-lab" if p.kind == "site" else "st-lab"
+        parts.append(
+            f'<text class="{css}" x="{lx:.1f}" y="{ly + 10:.1f}" text-anchor="{anchor}">{html.escape(p.code)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -171,9 +186,9 @@ def film_html(timeline: Timeline, *, lang: str = "zh", speed: float = 600) -> st
     speeds = sorted({60, 300, int(speed), 600, 1800, 3600})
     options = "".join(f'<option value="{s}"{" selected" if s == int(speed) else ""}>{s}×</option>' for s in speeds)
     legend = (
-        f'<div class="legend"><i style="background:{lay.MOVER_COLOUR["unit"]}"></i>{label("legend_unit", lang)}'
-        f' &nbsp;<i style="background:{lay.MOVER_COLOUR["kitchen"]}"></i>{label("legend_support", lang)}'
-        f' &nbsp;<i style="background:{lay.CLOSED}"></i>{label("legend_closed", lang)}</div>'
+        '<div class="legend">'
+        + "<br>".join(f'<i style="background:{c}"></i>{html.escape(t)}' for c, t in legend_rows(lang))
+        + "</div>"
     )
     title = html.escape(timeline.title)
     speed_note = label("speed_note", lang, speed=int(speed))
@@ -184,7 +199,7 @@ def film_html(timeline: Timeline, *, lang: str = "zh", speed: float = 600) -> st
 <style>{_CSS}</style></head><body>
 <div id="film">{_svg(timeline, proj, lang)}
 <canvas id="film-canvas" width="{proj.width}" height="{proj.height}"></canvas>
-<div id="film-chapter"></div>{legend}
+<div id="film-chapter"></div>{legend}<div id="film-bar"></div>
 <div id="film-panel"><div id="film-clock">D1 00:00</div>
 <div class="f-title">{html.escape(label("title", lang))}: {title}</div>
 <div class="f-sub">{html.escape(subtitle(timeline, lang))}<br>{html.escape(speed_note)}</div>

@@ -104,3 +104,46 @@ def district_labels(timeline: Timeline, proj: Projection, lang: str) -> list[tup
         if 20 < x < proj.width - 20 and 20 < y < proj.height - 20:
             out.append((x, y, feature["properties"]["name_zh" if lang == "zh" else "name_en"]))
     return out
+
+
+#: A place code's label: approximate width per character and height, in pixels (bold 12 px, codes in ASCII).
+CHAR_W, LABEL_H = 7.4, 13.0
+
+
+def label_positions(timeline: Timeline, proj: Projection) -> dict[str, tuple[float, float, str]]:
+    """Where each place's code goes — ``(x, y, anchor)`` with ``anchor`` ``start`` or ``end`` and ``y``
+    the text's top — placed greedily (hub, wings, points, then sites) where it hides no marker and no
+    label placed before it, else where it hides least."""
+    order = {"hub": 0, "wing": 1, "point": 2, "site": 3}
+    places = sorted(timeline.places, key=lambda p: order.get(p.kind, 4))
+    marks = [proj.xy(p.lat, p.lon) for p in places]
+    taken: list[tuple[float, float, float, float]] = [(x - 9, y - 9, x + 9, y + 9) for x, y in marks]
+    out: dict[str, tuple[float, float, str]] = {}
+    for p, (x, y) in zip(places, marks, strict=True):
+        w = CHAR_W * len(p.code)
+        options = [
+            (x + 10, y + 2, "start"),
+            (x - 10, y + 2, "end"),
+            (x + 10, y - 8 - LABEL_H, "start"),
+            (x - 10, y - 8 - LABEL_H, "end"),
+            (x - w / 2, y + 11, "start"),
+            (x + 10, y + 10, "start"),
+            (x - 10, y + 10, "end"),
+        ]
+
+        def box(o: tuple[float, float, str], w: float = w) -> tuple[float, float, float, float]:
+            left = o[0] if o[2] == "start" else o[0] - w
+            return left, o[1], left + w, o[1] + LABEL_H
+
+        def hidden(o: tuple[float, float, str]) -> float:
+            a = box(o)
+            area = sum(
+                max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1])) for b in taken
+            )
+            off = a[0] < 0 or a[2] > proj.width or a[1] < 0 or a[3] > proj.height - 40
+            return area + (1e6 if off else 0.0)
+
+        best = min(options, key=hidden)
+        out[p.code] = best
+        taken.append(box(best))
+    return out

@@ -16,14 +16,15 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from maps.film import layout as lay
-from maps.film.html import GAUGE_ITEMS, subtitle
+from maps.film.html import GAUGE_ITEMS, legend_rows, subtitle
 from maps.film.state import Frame, Script
 from maps.film.words import caption, clock, item_name, label
 from supply.core.errors import InvalidArgumentError
@@ -66,6 +67,26 @@ def _font(lang: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font_path(lang), size)
 
 
+@lru_cache(maxsize=8192)
+def _sprite(text: str, lang: str, size: int) -> tuple[Image.Image, tuple[int, int]]:
+    """``text``'s glyphs as a mask (drawn once, pasted on every frame that shows it) and its offset."""
+    font = _font(lang, size)
+    left, top, right, bottom = (int(v) for v in font.getbbox(text))
+    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)))
+    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255)
+    return mask, (left, top)
+
+
+def _text(img: Image.Image, xy: tuple[float, float], text: str, lang: str, size: int, fill: object) -> None:
+    mask, (dx, dy) = _sprite(text, lang, size)
+    img.paste(fill, (int(xy[0]) + dx, int(xy[1]) + dy), mask)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4096)
+def _wrapped(text: str, lang: str, size: int, width: int) -> tuple[str, ...]:
+    return tuple(_wrap(text, _font(lang, size), width))
+
+
 def _rgb(colour: str) -> tuple[int, int, int]:
     c = colour.lstrip("#")
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
@@ -96,16 +117,22 @@ def base_picture(timeline: Timeline, lang: str, speed: float) -> np.ndarray:
         if len(pts) > 1 and pts not in seen:
             seen.add(pts)
             ax.plot([p[0] for p in pts], [p[1] for p in pts], color=lay.ROUTE, linewidth=1.3, alpha=0.6)
+    labels = lay.label_positions(timeline, proj)
     for p in timeline.places:
         x, y = proj.xy(p.lat, p.lon)
         colour = lay.TIER_COLOUR.get(p.kind, "#555")
+        lx, ly, anchor = labels[p.code]
+        ha = "left" if anchor == "start" else "right"
         if p.kind == "site":
             ax.plot([x], [y], marker="s", markersize=6, color=colour)
-            ax.text(x - 8, y + 4, p.code, fontsize=8, color="#5d4037", ha="right", va="top", fontproperties=prop)
+            ax.text(lx, ly, p.code, fontsize=8, color="#5d4037", ha=ha, va="top", fontproperties=prop)
         else:
             size = 13 if p.kind == "hub" else 10
             ax.plot([x], [y], marker="o", markersize=size, color=colour, markeredgecolor="white", markeredgewidth=2)
-            ax.text(x + 9, y + 6, p.code, fontsize=9, fontweight="bold", color="#1d2733", va="top", fontproperties=prop)
+            ax.text(
+                lx, ly, p.code, fontsize=9, fontweight="bold", color="#1d2733", ha=ha, va="top", fontproperties=prop
+            )
+    _legend(ax, prop, lang)
     panel = fig.add_axes((lay.MAP_W / lay.WIDTH, 0, 1 - lay.MAP_W / lay.WIDTH, 1))
     panel.set_xlim(lay.MAP_W, lay.WIDTH)
     panel.set_ylim(lay.HEIGHT, 0)
@@ -115,8 +142,9 @@ def base_picture(timeline: Timeline, lang: str, speed: float) -> np.ndarray:
     )
     title = f"{label('title', lang)}: {timeline.title}"
     panel.text(PANEL_X, 62, title, fontproperties=prop, fontsize=10, fontweight="bold", va="top", wrap=True)
-    panel.text(PANEL_X, 100, subtitle(timeline, lang), fontproperties=prop, fontsize=8, color="#555", va="top")
-    panel.text(PANEL_X, 118, label("speed_note", lang, speed=int(speed)), fontproperties=prop, fontsize=8, color="#555")
+    lines = [*_wrap(subtitle(timeline, lang), _font(lang, 11), 370), label("speed_note", lang, speed=int(speed))]
+    for k, line in enumerate(lines[:4]):
+        panel.text(PANEL_X, 98 + 12 * k, line, fontproperties=prop, fontsize=8, color="#555", va="top")
     panel.text(PANEL_X, 140, label("stock", lang), fontproperties=prop, fontsize=10, fontweight="bold", va="top")
     for r, st in enumerate(_gauge_stations(timeline)):
         y = GAUGE_TOP + r * ROW + 8
@@ -127,12 +155,25 @@ def base_picture(timeline: Timeline, lang: str, speed: float) -> np.ndarray:
     return np.ascontiguousarray(rgba[:, :, :3])
 
 
+def _legend(ax: Any, prop: Any, lang: str) -> None:
+    """What the colours mean, in the map's lower left (above the caption bar)."""
+    from matplotlib.patches import Rectangle
+
+    rows = legend_rows(lang)
+    top = lay.HEIGHT - 50 - 16 * len(rows)
+    ax.add_patch(Rectangle((8, top - 6), 170, 16 * len(rows) + 8, facecolor="white", edgecolor="#bbb", alpha=0.9))
+    for k, (colour, text) in enumerate(rows):
+        y = top + 16 * k + 5
+        ax.plot([20], [y], marker="o" if k < 4 else "s", markersize=7, color=colour)
+        ax.text(32, y, text, fontproperties=prop, fontsize=8, va="center")
+
+
 def _gauge_stations(timeline: Timeline) -> list[str]:
     return [p.code for p in timeline.stations() if timeline.opening.get(p.code)][:12]
 
 
 class Painter:
-    """Draws one frame's moving parts over the base picture."""
+    """Draws one frame's moving parts over the base picture (text pasted from cached glyph masks)."""
 
     def __init__(self, timeline: Timeline, lang: str, speed: float) -> None:
         self.timeline, self.lang = timeline, lang
@@ -141,36 +182,37 @@ class Painter:
         self.base = Image.fromarray(base_picture(timeline, lang, speed))
         self.xy = {p.code: self.proj.xy(p.lat, p.lon) for p in timeline.places}
         self.stations = _gauge_stations(timeline)
-        self.f_clock, self.f_text = _font(lang, 40), _font(lang, 13)
-        self.f_small, self.f_big, self.f_badge = _font(lang, 11), _font(lang, 26), _font(lang, 11)
 
     def draw(self, minute: float) -> Image.Image:
         frame = self.script.at(minute)
         img = self.base.copy()
         d = ImageDraw.Draw(img)
-        self._disruptions(d, frame)
-        self._units(d, frame)
-        self._panel(d, frame)
+        self._disruptions(img, d, frame)
+        self._units(img, d, frame)
+        self._panel(img, d, frame)
         return img
 
-    def _disruptions(self, d: ImageDraw.ImageDraw, frame: Frame) -> None:
+    def _say(self, img: Image.Image, xy: tuple[float, float], text: str, size: int, fill: object) -> None:
+        _text(img, xy, text, self.lang, size, fill)
+
+    def _disruptions(self, img: Image.Image, d: ImageDraw.ImageDraw, frame: Frame) -> None:
         red = _rgb(lay.CLOSED)
         for dis in frame.disruptions:
             for a, b in dis.segments:
                 (x1, y1), (x2, y2) = self.proj.xy(*a), self.proj.xy(*b)
                 d.line([(x1, y1), (x2, y2)], fill=red, width=6)
+            if dis.segments:
+                (x1, y1), (x2, y2) = (self.proj.xy(*p) for p in dis.segments[0])
                 word = label("closed", self.lang) if dis.kind == "close" else "×"
-                d.text(((x1 + x2) / 2 + 10, (y1 + y2) / 2 - 18), f"✕ {dis.ref} {word}", font=self.f_text, fill=red)
-                break
+                self._say(img, ((x1 + x2) / 2 + 10, (y1 + y2) / 2 - 18), f"✕ {dis.ref} {word}", 13, red)
             if dis.kind in ("offline", "lose") and dis.ref in self.xy:
                 x, y = self.xy[dis.ref]
                 d.ellipse([x - 17, y - 17, x + 17, y + 17], outline=red, width=3)
                 if dis.kind == "lose":
                     what = item_name(str(dis.detail.get("item", "")), self.lang)
-                    lost = f"−{dis.detail.get('quantity', 0):,.0f} {what}"
-                    d.text((x - 20, y + 20), lost, font=self.f_text, fill=red)
+                    self._say(img, (x - 20, y + 20), f"−{dis.detail.get('quantity', 0):,.0f} {what}", 13, red)
 
-    def _units(self, d: ImageDraw.ImageDraw, frame: Frame) -> None:
+    def _units(self, img: Image.Image, d: ImageDraw.ImageDraw, frame: Frame) -> None:
         stacked: dict[str, int] = {}
         for u in frame.at_station:
             if u.station not in self.xy:
@@ -179,16 +221,16 @@ class Painter:
             k = stacked[u.station] = stacked.get(u.station, 0) + 1
             top = y - 14 - 17 * k
             d.rectangle([x + 10, top, x + 86, top + 15], fill=_rgb(lay.STATUS_COLOUR.get(u.status, "#444444")))
-            d.text((x + 13, top + 1), f"{u.subject} {u.people}", font=self.f_badge, fill=(255, 255, 255))
+            self._say(img, (x + 13, top + 1), f"{u.subject} {u.people}", 11, (255, 255, 255))
         for m in frame.on_road:
             x, y = self.proj.xy(*m.position)
             r = 7 if m.kind == "unit" else 5
             d.ellipse([x - r, y - r, x + r, y + r], fill=_rgb(lay.MOVER_COLOUR.get(m.kind, "#333333")), outline="white")
             if m.kind == "unit":
-                d.text((x + 9, y - 7), m.subject, font=self.f_badge, fill=(34, 34, 34))
+                self._say(img, (x + 9, y - 7), m.subject, 11, (34, 34, 34))
 
-    def _panel(self, d: ImageDraw.ImageDraw, frame: Frame) -> None:
-        d.text((PANEL_X, 8), clock(frame.minute, self.timeline.start_iso), font=self.f_clock, fill=(29, 39, 51))
+    def _panel(self, img: Image.Image, d: ImageDraw.ImageDraw, frame: Frame) -> None:
+        self._say(img, (PANEL_X, 8), clock(frame.minute, self.timeline.start_iso), 40, (29, 39, 51))
         x0 = PANEL_X + 72
         width = (lay.WIDTH - 14 - x0) // len(GAUGE_ITEMS) - 4
         for r, st in enumerate(self.stations):
@@ -201,24 +243,23 @@ class Painter:
                 d.rectangle([left, top, left + width, top + 15], fill=(224, 224, 224))
                 colour = "#d50000" if share < 0.25 else "#f9a825" if share < 0.5 else "#2e7d32"
                 d.rectangle([left, top, left + width * max(0.0, min(1.0, share)), top + 15], fill=_rgb(colour))
-                text = f"{item_name(item, self.lang)} {share:.0%}"
-                d.text((left + 3, top + 1), text, font=self.f_small, fill="white")
-        y: float = GAUGE_TOP + len(self.stations) * ROW + 12
+                self._say(img, (left + 3, top + 1), f"{item_name(item, self.lang)} {share:.0%}", 11, (255, 255, 255))
+        y = GAUGE_TOP + len(self.stations) * ROW + 12
         for i, e in enumerate(frame.captions):
-            font, fill = (self.f_text, (0, 0, 0)) if i == 0 else (self.f_small, (90, 90, 90))
-            for line in _wrap(f"{clock(e.minute, self.timeline.start_iso)}  {caption(e, self.lang)}", font, 360):
-                d.text((PANEL_X, y), line, font=font, fill=fill)
-                y += font.size + 4
+            size, fill = (13, (0, 0, 0)) if i == 0 else (11, (90, 90, 90))
+            text = f"{clock(e.minute, self.timeline.start_iso)}  {caption(e, self.lang)}"
+            for line in _wrapped(text, self.lang, size, 360):
+                self._say(img, (PANEL_X, y), line, size, fill)
+                y += size + 4
             y += 4
         if frame.captions:  # the newest caption along the map's foot, too
-            text = caption(frame.captions[0], self.lang)
             d.rectangle([0, lay.HEIGHT - 34, lay.MAP_W, lay.HEIGHT], fill=(29, 39, 51))
-            d.text((12, lay.HEIGHT - 28), text, font=_font(self.lang, 17), fill="white")
+            self._say(img, (12, lay.HEIGHT - 28), caption(frame.captions[0], self.lang), 17, (255, 255, 255))
         if frame.chapter is not None:
             text = caption(frame.chapter, self.lang)
-            box = d.textbbox((40, 30), text, font=self.f_big)
-            d.rectangle([box[0] - 16, box[1] - 10, box[2] + 16, box[3] + 10], fill=(29, 39, 51))
-            d.text((40, 30), text, font=self.f_big, fill="white")
+            mask, _ = _sprite(text, self.lang, 26)
+            d.rectangle([24, 20, 56 + mask.width, 50 + mask.height], fill=(29, 39, 51))
+            self._say(img, (40, 30), text, 26, (255, 255, 255))
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> Iterator[str]:
@@ -226,8 +267,13 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> Iterator[str]:
     line = ""
     for ch in text:
         if font.getlength(line + ch) > width and line:
-            yield line
-            line = ch.lstrip()
+            cut = line.rfind(" ")
+            if cut > len(line) // 2:  # break at a space where there is one (English)
+                yield line[:cut]
+                line = line[cut + 1 :] + ch
+            else:
+                yield line
+                line = ch.lstrip()
         else:
             line += ch
     if line:

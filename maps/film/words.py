@@ -31,6 +31,14 @@ VEHICLES = {
     "water_truck": {"zh": "运水车", "en": "water truck"},
     "restock": {"zh": "补给车", "en": "restock run"},
 }
+#: What a unit's badge colour at a station says.
+STATUS_WORDS = {
+    "arrives": {"zh": "已到站", "en": "arrived"},
+    "queues": {"zh": "排队等座", "en": "queueing for seats"},
+    "seated": {"zh": "就餐中", "en": "eating"},
+    "fed": {"zh": "就餐完毕", "en": "fed"},
+    "refuelled": {"zh": "加油完毕", "en": "refuelled"},
+}
 LABELS = {
     "title": {"zh": "保障演练示范录像", "en": "Drill demonstration film"},
     "simulation": {"zh": "仿真推演", "en": "simulated drill"},
@@ -43,8 +51,6 @@ LABELS = {
     "speed": {"zh": "速度", "en": "Speed"},
     "routes": {"zh": "显示路线", "en": "Routes"},
     "closed": {"zh": "封闭", "en": "closed"},
-    "legend_unit": {"zh": "部队（在途/在站）", "en": "Unit (moving / at station)"},
-    "legend_support": {"zh": "炊事车、加油车、运水车、补给车", "en": "Kitchens, fuel and water trucks, restocks"},
     "legend_closed": {"zh": "封闭路段", "en": "Closed link"},
     "speed_note": {
         "zh": "1 秒录像 = {speed} 秒演练时间",
@@ -101,6 +107,7 @@ _CAPTIONS: dict[str, dict[str, str]] = {
     "online": {"zh": "{subject} 恢复保障", "en": "{subject} back in action"},
     "slowed": {"zh": "{subject} 通行变慢（×{factor}）", "en": "{subject} slowed (×{factor})"},
     "lost": {"zh": "{station} 损失{item} {quantity}", "en": "{station} loses {quantity} {item}"},
+    "order": {"zh": "命令下达 {subject}：{text}", "en": "Order to {subject}: {text}"},
     "chapter": {"zh": "{text_zh}", "en": "{text_en}"},
 }
 _OUTCOMES = {
@@ -169,6 +176,7 @@ def caption(e: Event, lang: str) -> str:
         "item": item_name(d.get("item", ""), lang),
         "quantity": _qty(d.get("quantity", 0)),
         "factor": d.get("factor", ""),
+        "text": d.get("text", ""),
         "text_zh": d.get("zh", e.subject),
         "text_en": d.get("en", e.subject),
     }

@@ -28,7 +28,8 @@ from typing import Any
 #: refuelled; ``missed``: it left with people unfed or vehicles unrefuelled; ``departs``/``returns``:
 #: a field kitchen or truck leaves its station or is back; ``on_site``: it reached the unit;
 #: ``restocked``: a restock delivered; ``closed``/``reopened``/``offline``/``online``/``slowed``/
-#: ``lost``: disruptions; ``chapter``: a chapter heading (the drill's day, a phase).
+#: ``lost``: disruptions; ``order``: an order issued (live drills); ``chapter``: a heading (a day, a
+#: disruption, a procedure step).
 EVENT_KINDS = (
     "arrives",
     "queues",
@@ -47,6 +48,7 @@ EVENT_KINDS = (
     "online",
     "slowed",
     "lost",
+    "order",
     "chapter",
 )
 MOVE_KINDS = ("unit", "kitchen", "fuel_truck", "water_truck", "restock")

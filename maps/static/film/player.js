@@ -9,6 +9,7 @@
   var playBtn = document.getElementById("film-play"), speedSel = document.getElementById("film-speed");
   var routesBox = document.getElementById("film-routes"), routesLayer = document.getElementById("film-route-layer");
   var capEl = document.getElementById("film-captions"), chapEl = document.getElementById("film-chapter");
+  var barEl = document.getElementById("film-bar");
   var gaugeEl = document.getElementById("film-gauges"), unitsEl = document.getElementById("film-units");
   var t = 0, playing = false, last = null;
 
@@ -137,6 +138,7 @@
       if (i === 0) li.className = "cap-new";
       capEl.appendChild(li);
     });
+    barEl.textContent = s.captions.length ? s.captions[0][1] : "";
     chapEl.textContent = s.chapter || ""; chapEl.style.display = s.chapter ? "block" : "none";
     Object.keys(gaugeBars).forEach(function (key) {
       var parts = key.split("|"), share = stockShare(parts[0], parts[1], t);

@@ -326,12 +326,12 @@ def _encode(
             proc.stdin.write(painter.draw(frame_minute(i, speed, fps)).tobytes())
             if tick and (n % 10 == 0 or n == len(frames)):
                 tick(n, len(frames))
-        proc.stdin.close()
     except BrokenPipeError:
-        pass
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.wait() != 0:
-        msg = f"ffmpeg failed writing {path.name}: {err.strip()[-500:]}"
+        pass  # ffmpeg stopped: its message follows
+    finally:
+        _, err = proc.communicate()  # closes its input, reads its messages, waits
+    if proc.returncode != 0:
+        msg = f"ffmpeg failed writing {path.name}: {err.decode(errors='replace').strip()[-500:]}"
         raise RuntimeError(msg)
     return path
 

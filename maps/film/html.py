@@ -104,6 +104,10 @@ def _svg(timeline: Timeline, proj: lay.Projection, lang: str) -> str:
     return "".join(parts)
 
 
+def lost_words(detail: dict[str, Any], lang: str) -> str:
+    return f"−{detail.get('quantity', 0):,.0f} {item_name(str(detail.get('item', '')), lang)}"
+
+
 def _px(proj: lay.Projection, p: tuple[float, float]) -> list[float]:
     return [round(v, 1) for v in proj.xy(*p)]
 
@@ -151,6 +155,7 @@ def player_data(timeline: Timeline, lang: str) -> dict[str, Any]:
                     for a, b in d.segments
                 ],
                 xy.get(d.ref) if d.kind in ("offline", "lose") else None,
+                lost_words(d.detail, lang) if d.kind == "lose" else "",
             ]
             for d in timeline.disruptions
         ],

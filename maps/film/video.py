@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from maps.film import layout as lay
-from maps.film.html import GAUGE_ITEMS, legend_rows, subtitle
+from maps.film.html import GAUGE_ITEMS, legend_rows, lost_words, subtitle
 from maps.film.state import Frame, Script
 from maps.film.words import caption, clock, item_name, label
 from supply.core.errors import InvalidArgumentError
@@ -209,8 +209,7 @@ class Painter:
                 x, y = self.xy[dis.ref]
                 d.ellipse([x - 17, y - 17, x + 17, y + 17], outline=red, width=3)
                 if dis.kind == "lose":
-                    what = item_name(str(dis.detail.get("item", "")), self.lang)
-                    self._say(img, (x - 20, y + 20), f"−{dis.detail.get('quantity', 0):,.0f} {what}", 13, red)
+                    self._say(img, (x - 20, y + 20), lost_words(dis.detail, self.lang), 13, red)
 
     def _units(self, img: Image.Image, d: ImageDraw.ImageDraw, frame: Frame) -> None:
         stacked: dict[str, int] = {}

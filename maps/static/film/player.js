@@ -94,7 +94,7 @@
       var g = document.createElement("div"); g.className = "g-bar"; g.title = it[1];
       var fill = document.createElement("div"); fill.className = "g-fill"; g.appendChild(fill);
       var lab = document.createElement("span"); lab.className = "g-lab"; lab.textContent = it[1]; g.appendChild(lab);
-      row.appendChild(g); gaugeBars[st[0] + "|" + it[0]] = fill;
+      row.appendChild(g); gaugeBars[st[0] + "|" + it[0]] = [fill, lab, it[1]];
     });
     gaugeEl.appendChild(row);
   });
@@ -113,7 +113,10 @@
         cx.fillStyle = D.colours.closed; cx.font = "bold 13px sans-serif";
         cx.fillText("✕ " + d[3] + " " + L.closed, mx + 8, my - 8);
       }
-      if (d[5]) { cx.strokeStyle = D.colours.closed; cx.lineWidth = 3; cx.beginPath(); cx.arc(d[5][0], d[5][1], 16, 0, 7); cx.stroke(); }
+      if (d[5]) {
+        cx.strokeStyle = D.colours.closed; cx.lineWidth = 3; cx.beginPath(); cx.arc(d[5][0], d[5][1], 16, 0, 7); cx.stroke();
+        if (d[6]) { cx.fillStyle = D.colours.closed; cx.font = "bold 13px sans-serif"; cx.fillText(d[6], d[5][0] - 20, d[5][1] + 32); }
+      }
     });
     var byStation = {};
     s.units.forEach(function (u) { (byStation[u.station] = byStation[u.station] || []).push(u); });
@@ -142,9 +145,10 @@
     chapEl.textContent = s.chapter || ""; chapEl.style.display = s.chapter ? "block" : "none";
     Object.keys(gaugeBars).forEach(function (key) {
       var parts = key.split("|"), share = stockShare(parts[0], parts[1], t);
-      var w = Math.max(0, Math.min(1, share)) * 100;
-      gaugeBars[key].style.width = w.toFixed(1) + "%";
-      gaugeBars[key].style.background = share < 0.25 ? "#d50000" : share < 0.5 ? "#f9a825" : "#2e7d32";
+      var w = Math.max(0, Math.min(1, share)) * 100, bar = gaugeBars[key];
+      bar[0].style.width = w.toFixed(1) + "%";
+      bar[0].style.background = share < 0.25 ? "#d50000" : share < 0.5 ? "#f9a825" : "#2e7d32";
+      bar[1].textContent = bar[2] + " " + Math.round(share * 100) + "%";
     });
     unitsEl.textContent = s.units.length ? s.units.map(function (u) { return u.subject + "@" + u.station; }).join("  ") : L.none;
   }

@@ -1,4 +1,4 @@
-"""``jungong film``: the chosen replication's film of the built-in drill; bad input refused at once, every fault named."""
+"""``jungong film``: the film of the built-in drill; bad input refused at once, every fault named."""
 
 from __future__ import annotations
 

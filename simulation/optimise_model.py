@@ -189,7 +189,7 @@ def build_problem(plan: CompiledDrill, q: float = 0.8) -> Problem:
         capacity[("field_kitchens", s)] = st.field_kitchens
         capacity[("fuel_trucks", s)] = st.fuel_trucks
         capacity[("water_trucks", s)] = st.water_trucks
-        capacity[("handover_teams", s)] = int(getattr(st, "handover_teams", 0))  # once handover is in the model
+        capacity[("handover_teams", s)] = st.handover_teams
     lead = plan.restock.lead_hours * 60
     stock: dict[tuple[int, str], float] = {}
     for s, st in enumerate(plan.stations):
@@ -351,12 +351,12 @@ def _handover_options(plan: CompiledDrill, a: Arrival, meal: float, t0: int) -> 
     out = []
     for s in _nearest(plan, a):
         st = plan.stations[s]
-        teams = int(getattr(st, "handover_teams", 0))
-        rate = float(getattr(st, "handover_meals_per_minute", 0.0)) * teams
+        teams = st.handover_teams
+        rate = st.handover_meals_per_minute * teams
         if teams <= 0 or rate <= 0:
             continue
         drive = _ceil(float(ep.from_station[s, a.place]))
-        begin = max(0, t0 - _ceil(float(getattr(st, "handover_prep_minutes", 0.0))))
+        begin = max(0, t0 - _ceil(st.handover_prep_minutes))
         jobs: list[Job] = []
         if st.meals_per_hour > 0:
             cook = _ceil(max(0.0, a.headcount - st.meals_per_hour / 2) / st.meals_per_hour * 60)

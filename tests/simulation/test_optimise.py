@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simulation.compiled import StationPlan, compile_drill
+from simulation.compiled import compile_drill
 from simulation.optimise import assigned_scenario, assignment, optimise, optimised_plan
 from simulation.optimise_model import Job, Option, Problem, Solution, UnitProblem, Use, build_problem, quantile, solve
 from simulation.spec import drill_spec
@@ -60,10 +60,6 @@ def test_among_plans_equally_good_the_nearest_stations(tmp_path: Path) -> None:
     assert plan["comparison"]["gain"]["mean"] == 0
 
 
-HANDOVER = hasattr(StationPlan, "handover_teams")
-
-
-@pytest.mark.skipif(not HANDOVER, reason="handover is not in the model yet (branch handover-notice)")
 def test_a_train_stopping_ten_minutes_is_handed_its_meals(tmp_path: Path) -> None:
     """U2 stops 10 min (a meal takes 20): the policy cannot serve it (infeasible: dwell); the
     optimiser hands it packed meals from A — cooked ahead, driven 10 min, loaded by A's one team at

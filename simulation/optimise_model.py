@@ -39,6 +39,10 @@ consumption) before the first restock could arrive (``[drill.restock] lead_hours
 opening stock less the drill's losses by then. Walk-ins (streams) are not in the model: they share
 the stations in the simulation, which is what proves the plan.
 
+**Notice**: a station readying on notice (``standby_share`` < 1) has only its standby share of
+seats, kitchen output and bays until the first notice of a unit it serves, the rest staffed
+over its ``readiness_hours`` (in :data:`RAMP_STEPS` steps).
+
 **Objective**, in order (one weighted sum, each term's weight above the total range of the
 next): most planned units on time (people fed within the target and vehicles refuelled by
 their deadline), then fewest minutes beyond target (people's and vehicles', a missed unit
@@ -140,6 +144,7 @@ class UnitProblem:
     vehicle_target: int | None  # ... and its vehicles refuelled by this one (None: by the option's deadline)
     missed: int  # minutes beyond target charged when not served
     options: tuple[Option, ...]
+    called: int | None = None  # the minute of its notice (None: not modelled)
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,7 @@ class Problem:
     restock_minute: int
     horizon: int
     quantile: float
+    ramps: dict[int, tuple[float, int]] = field(default_factory=dict)  # station: (standby share, readiness minutes)
 
 
 @dataclass
@@ -198,7 +204,10 @@ def build_problem(plan: CompiledDrill, q: float = 0.8) -> Problem:
                 lost = sum(qty for t, k, it, qty in plan.losses if k == s and it == item and t < lead)
                 stock[(s, item)] = max(0.0, have - lost)
     units = tuple(_unit(plan, a, meal, refuel) for a in plan.arrivals if a.rate_per_min == 0)
-    return Problem(units, capacity, stock, int(lead), int(plan.horizon), q)
+    ramps = {
+        s: (st.standby_share, _ceil(st.readiness_minutes)) for s, st in enumerate(plan.stations) if st.standby_share < 1
+    }
+    return Problem(units, capacity, stock, int(lead), int(plan.horizon), q, ramps)
 
 
 def _unit(plan: CompiledDrill, a: Arrival, meal: float, refuel: float) -> UnitProblem:
@@ -224,7 +233,8 @@ def _unit(plan: CompiledDrill, a: Arrival, meal: float, refuel: float) -> UnitPr
         if all(j.earliest + j.length <= o.due[j.side] for j in o.jobs if j.finishes)
     )
     missed = _ceil(a.dwell) if a.dwell is not None else MISSED_MINUTES
-    return UnitProblem(plan.groups[a.group], t0, people_target, veh_target, missed, opts)
+    called = math.floor(a.arrive - a.notice)
+    return UnitProblem(plan.groups[a.group], t0, people_target, veh_target, missed, opts, called)
 
 
 def _nearest(plan: CompiledDrill, a: Arrival) -> list[int]:
@@ -411,6 +421,50 @@ def _most_beyond(u: UnitProblem) -> int:
     return max([u.missed, *ends])
 
 
+RAMP_STEPS = 4  # a station's ramp from standby to full staffing, in this many equal steps
+
+
+def _readiness(
+    m: cp_model.CpModel,
+    problem: Problem,
+    pick: list[list[cp_model.IntVar]],
+    by_resource: dict[tuple[str, int], tuple[list, list]],
+    top: int,
+) -> None:
+    """A station readying on notice: its seats, kitchen output and bays beyond the standby share
+    are taken by blocks freed in :data:`RAMP_STEPS` steps over ``readiness`` minutes (each at the
+    middle of its step) from the first notice of a unit it serves (never, if it serves none)."""
+    for s, (standby, minutes) in problem.ramps.items():
+        calls = [
+            (u.called, sum(x for o, x in zip(u.options, xs, strict=True) if o.station == s))
+            for u, xs in zip(problem.units, pick, strict=True)
+            if u.called is not None and any(o.station == s for o in u.options)
+        ]
+        low = min([c for c, _ in calls] + [0])
+        called = m.new_int_var(low, top, f"called_{s}")
+        terms = []
+        for c, served in calls:
+            y = m.new_bool_var("y")
+            m.add(y == served)
+            terms.append(top - (top - c) * y)
+        m.add_min_equality(called, [*terms, top])
+        for kind in ("seats", "kitchen", "bays"):
+            cap = problem.capacity.get((kind, s), 0)
+            short = cap - math.floor(standby * cap)
+            if short <= 0:
+                continue
+            for i in range(RAMP_STEPS):
+                demand = short // RAMP_STEPS + (1 if i < short % RAMP_STEPS else 0)
+                if not demand:
+                    continue
+                end = m.new_int_var(0, top + minutes, "ready")
+                m.add_max_equality(end, [called + round(minutes * (i + 0.5) / RAMP_STEPS), 0])
+                iv = m.new_interval_var(0, end, end, "standby")
+                ivs, dem = by_resource.setdefault((kind, s), ([], []))
+                ivs.append(iv)
+                dem.append(demand)
+
+
 def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2) -> Solution:
     """Choose an option and start minutes for every unit (module docstring); ``time_limit`` seconds at most."""
     m = cp_model.CpModel()
@@ -461,6 +515,7 @@ def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2) -> Solut
         starts.append(unit_starts)
         ontime_vars.append(on)
         beyond_vars.append(beyond)
+    _readiness(m, problem, pick, by_resource, top)
     for res, (ivs, dem) in by_resource.items():
         cap = problem.capacity.get(res, 0)
         if res[0] == "kitchen" and cap == 0:

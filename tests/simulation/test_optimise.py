@@ -73,6 +73,20 @@ def test_a_train_stopping_ten_minutes_is_handed_its_meals(tmp_path: Path) -> Non
     assert drill_spec(assigned_scenario(sc, plan["assignment"])).units[1].support == "handover"
 
 
+@pytest.mark.parametrize(("notice", "on_time"), [(1, 0), (8, 2)])
+def test_a_station_readying_on_notice_has_its_standby_share_until_ready(
+    tmp_path: Path, notice: int, on_time: int
+) -> None:
+    """A alone (B has no seats), 25% of it staffed on standby, 6 h to ready: with 1 h of notice
+    (the drill's restock lead) U1's 100 wait for seats (simulated: late, cause notice) and the
+    solver plans both late; with 8 h A is full when they arrive and both are on time (U2 two hours on)."""
+    more = f"[drill.restock]\nlead_hours = {notice}\n[drill.stations.A]\nstandby_share = 0.25\nreadiness_hours = 6\n"
+    plan = optimised_plan(two_trains(tmp_path, b_seats=0, u2_arrive=120, more=more), replications=3, time_limit=10)
+    assert plan["optimised"]["planned_on_time"] == on_time
+    assert plan["comparison"]["optimised"]["mean"] == on_time
+    assert plan["units"][0]["late_cause"] == (None if on_time else "notice")
+
+
 def test_the_assigned_drill_carries_each_choice(tmp_path: Path) -> None:
     sc = two_trains(tmp_path, b_seats=0, a_kitchens=2)
     compiled = compile_drill(sc)

@@ -81,7 +81,8 @@ def plan_cmd(
         echo_json(plan)
         return
     c = console()
-    c.print(f"[bold]{plan['scenario']}[/]: action plan from {plan['replications']} replications")
+    kind = "optimised action plan (the solver's, below)" if optimise else "action plan"
+    c.print(f"[bold]{plan['scenario']}[/]: {kind} from {plan['replications']} replications")
     for u in infeasible_first(plan["units"]):
         if not u["feasible"]:
             c.print(

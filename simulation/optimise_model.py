@@ -10,9 +10,9 @@ disruption epoch in force when the unit arrives (as the simulation has it), roun
 times enter at a stated percentile ``quantile`` of their distributions (:func:`quantile`): a meal
 ``m`` and a refuel ``r``. A station's options are open only while it is online at the unit's arrival.
 
-**Work and resources.** Each option is one or two *jobs*, each a start variable with a
-duration, that take resources for a span (CP-SAT optional intervals, one ``AddCumulative`` per
-resource and station):
+**Work and resources.** Each option is one or more *jobs*, each a start variable with a
+duration, that take resources for a span (CP-SAT optional intervals, one ``add_cumulative`` per
+resource and station; a job may have to wait for another of its option):
 
 * on-site meal: troops reach the station (``arrive + travel there``), then ``ceil(p / d)``
   sittings of ``m`` on ``d = min(p, seats)`` seats — no shorter than the kitchen takes to cook

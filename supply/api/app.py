@@ -26,6 +26,7 @@ from supply.api.routers import (
     dispatches,
     drills,
     maps,
+    packages,
     reports,
     requests,
     stations,
@@ -48,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     teams.router,
     drills.router,
+    packages.router,
     analyses.router,
     sync.router,
 )

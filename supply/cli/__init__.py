@@ -14,6 +14,7 @@ from supply.cli import drill as drill_commands
 from supply.cli import live as live_commands
 from supply.cli import maps as map_commands
 from supply.cli import network as network_commands
+from supply.cli import package as package_commands
 from supply.cli import stock as stock_commands
 from supply.cli import sync as sync_commands
 from supply.cli import sync_run
@@ -48,6 +49,7 @@ map_commands.register(app)
 drill_commands.register(app)
 db_commands.register(app)
 live_commands.register(app)
+package_commands.register(app)
 sync_commands.register(app)
 stock_commands.register(app)
 sync_run.register(sync_commands.sync_app)

@@ -27,7 +27,7 @@ ZIP = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
     responses={
         200: {"description": "the package: one drill-package/ folder, open its index.html", "content": ZIP},
         202: {"description": "the package is being written: ask again after Retry-After seconds"},
-        **problems(401, 403, 404, 409, 422, 429, 500, 503),
+        **problems(401, 403, 404, 409, 422, 429, 503),
     },
 )
 def get_package(

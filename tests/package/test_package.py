@@ -1,4 +1,5 @@
-"""`jungong package` and GET /drills/{id}/package.zip: every part present, every link resolving, offline, both languages.
+"""`jungong package` and GET /drills/{id}/package.zip: every part present, every link resolving, offline,
+in both languages.
 
 A simulated drill (three trains, 5 replications) and a live one (the API tests' small drill, with a member
 appointed, an order issued, a step marked and a team moved), in Chinese and in English.
@@ -60,7 +61,8 @@ def test_simulated_package_has_every_part_linked(simulated, tmp_path, lang):
     index = check_folder(folder, live=False)
     org, steps, roster = ((folder / p).read_text(encoding="utf-8") for p in PARTS[:2] + ["teams.html"])
     if lang == "zh":
-        assert '<html lang="zh-CN">' in index and "指挥机构" in index and "Command organisation" in index  # English beside
+        assert '<html lang="zh-CN">' in index and "指挥机构" in index
+        assert "Command organisation" in index  # the English beside
         assert "军地联合指挥部" in org and "接到通知（notice received）" in steps and "炊事（kitchen）" in roster
         assert "notice_received" not in steps
     else:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, JSONResponse, Response
+from sqlmodel import Session
 from starlette.background import BackgroundTask
 
 from supply.api.deps import IdPath, RuntimeDep, SessionDep, require_role
 from supply.api.drill_deps import STARTERS
 from supply.api.models.common import problems
 from supply.api.package_jobs import RETRY_AFTER
+from supply.api.runtime import Runtime
 from supply.drills import chain, jobs
-from supply.service.auth import Caller
+from supply.service.auth import Caller, require
 
 router = APIRouter(tags=["drills"])
 Starter = Annotated[Caller, Depends(require_role(STARTERS))]
@@ -38,16 +41,29 @@ def get_package(
     202 (``Retry-After``); ask again until 200 with the file. Who may start a drill may ask (officers,
     commanders, admins), within the same queue limits (429 for a user's, 503 for the server's); 409 for a drill
     still planning or failed."""
-    drill = chain.get_drill(session, drill_id)
-    jobs.require_planned(drill, "package")
-    pj, dj = runtime.package_jobs, runtime.jobs
-    path = pj.get(drill_id, lang, user.name, dj.url, dj.base_dir, str(runtime.tz))
+    path = package_job(session, runtime, drill_id, lang, user)
     if path is None:
         return JSONResponse(
             {"status": "running", "drill": drill_id, "lang": lang},
             status_code=202,
             headers={"Retry-After": str(RETRY_AFTER), "Location": f"/drills/{drill_id}/package.zip?lang={lang}"},
         )
+    return package_file(runtime, drill_id, lang, path)
+
+
+def package_job(session: Session, runtime: Runtime, drill_id: int, lang: str, user: Caller) -> Path | None:
+    """The drill's package if written (send it with :func:`package_file`), else ``None`` with its job started
+    or running; 403 unless the user may start drills, 409 while the drill is planning or failed."""
+    require(user, STARTERS)
+    drill = chain.get_drill(session, drill_id)
+    jobs.require_planned(drill, "package")
+    pj, dj = runtime.package_jobs, runtime.jobs
+    return pj.get(drill_id, lang, user.name, dj.url, dj.base_dir, str(runtime.tz))
+
+
+def package_file(runtime: Runtime, drill_id: int, lang: str, path: Path) -> FileResponse:
+    """The written package as a download (then dropped: the next request writes the drill as it stands)."""
+    pj = runtime.package_jobs
     return FileResponse(
         path,
         media_type="application/zip",

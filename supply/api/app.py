@@ -25,6 +25,7 @@ from supply.api.routers import (
     analyses,
     dispatches,
     drills,
+    films,
     maps,
     packages,
     reports,
@@ -50,6 +51,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     teams.router,
     drills.router,
     packages.router,
+    films.router,
     analyses.router,
     sync.router,
 )

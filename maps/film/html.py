@@ -38,7 +38,7 @@ h3{font-size:13px;margin:10px 0 4px;border-bottom:1px solid #ccc}
 text-shadow:0 0 2px #000}
 #film-captions{list-style:none;padding:0;margin:0;font-size:12px}#film-captions li{margin:2px 0;color:#555}
 #film-captions li.cap-new{color:#000;font-weight:bold;font-size:13px}
-#film-units{font-size:11px;color:#333}
+#film-units{font-size:11px;color:#333}#film-next{font-size:12px;color:#1565c0;margin-top:6px}
 #film-chapter{display:none;position:absolute;left:40px;top:30px;max-width:800px;padding:10px 18px;
 background:rgba(29,39,51,.85);color:#fff;font-size:24px;font-weight:bold;border-radius:4px}
 #film-bar{position:absolute;left:0;bottom:0;width:880px;height:34px;padding:6px 12px;background:#1d2733;
@@ -164,7 +164,7 @@ def player_data(timeline: Timeline, lang: str) -> dict[str, Any]:
         "captionHold": CAPTION_HOLD,
         "chapterHold": CHAPTER_HOLD,
         "clockBase": _clock_base(timeline.start_iso),
-        "labels": {k: label(k, lang) for k in ("play", "pause", "closed", "none")},
+        "labels": {k: label(k, lang) for k in ("play", "pause", "closed", "none", "next")},
         "colours": {"closed": lay.CLOSED, "movers": lay.MOVER_COLOUR, "status": lay.STATUS_COLOUR},
     }
 
@@ -210,7 +210,7 @@ def film_html(timeline: Timeline, *, lang: str = "zh", speed: float = 600) -> st
 <div class="f-sub">{html.escape(subtitle(timeline, lang))}<br>{html.escape(speed_note)}</div>
 <h3>{html.escape(label("stock", lang))}</h3><div id="film-gauges"></div>
 <h3>{html.escape(label("at_station", lang))}</h3><div id="film-units"></div>
-<h3>{html.escape(label("happening", lang))}</h3><ul id="film-captions"></ul></div></div>
+<h3>{html.escape(label("happening", lang))}</h3><ul id="film-captions"></ul><div id="film-next"></div></div></div>
 <div id="film-controls"><button id="film-play" type="button">{html.escape(label("play", lang))}</button>
 <input id="film-slider" type="range" min="0" max="{int(timeline.horizon)}" step="1" value="0"
  aria-label="time">

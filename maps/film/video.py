@@ -251,6 +251,11 @@ class Painter:
                 self._say(img, (PANEL_X, y), line, size, fill)
                 y += size + 4
             y += 4
+        if frame.coming is not None:
+            text = f"{label('next', self.lang)}: {clock(frame.coming.minute, self.timeline.start_iso)}  "
+            for line in _wrapped(text + caption(frame.coming, self.lang), self.lang, 11, 360):
+                self._say(img, (PANEL_X, y + 4), line, 11, (21, 101, 192))
+                y += 15
         if frame.captions:  # the newest caption along the map's foot, too
             d.rectangle([0, lay.HEIGHT - 34, lay.MAP_W, lay.HEIGHT], fill=(29, 39, 51))
             self._say(img, (12, lay.HEIGHT - 28), caption(frame.captions[0], self.lang), 17, (255, 255, 255))

@@ -67,6 +67,7 @@ LABELS = {
     "plan_vs_actual": {"zh": "计划 {plan}，实际 {actual}", "en": "planned {plan}, actual {actual}"},
     "day": {"zh": "第 {day} 天", "en": "Day {day}"},
     "happening": {"zh": "动态", "en": "What is happening"},
+    "next": {"zh": "下一步", "en": "Next"},
 }
 
 _CAPTIONS: dict[str, dict[str, str]] = {

@@ -193,6 +193,9 @@ def build_timeline(
         detail = {"what": what, "count": count, "to": f["place"]}
         events.append(Event(out, "departs", unit, f["station"], detail=detail))
         events.append(Event(out + travel, "on_site", unit, f["station"], detail=detail))
+        left = units.get(unit, {}).get("left", math.inf)
+        if what == "kitchen" and out + travel < left:  # the unit at its site is being fed from here on
+            events.append(Event(out + travel, "seated", unit, f["place"], f["people"]))
     disruptions, more = scheduled_disruptions([e.model_dump() for e in spec.events], routes.net)
     events.extend(more)
     events.extend(day_chapters(spec.hours))
@@ -226,6 +229,7 @@ def _leaves(u: dict[str, Any], minute: float, f: dict[str, Any], routes: _Routes
     if f["refuelled"] and u["veh_last"] is not None:
         out.append(Event(u["veh_last"], "refuelled", unit, where, vehicles=f["refuelled"]))
     leave = f["done_at"] if outcome in ("on_time", "late") and f["done_at"] is not None else minute
+    u["left"] = leave
     if outcome == "missed":
         detail = {"outcome": outcome, "unfed": f["people"] - f["fed"], "unfuelled": f["vehicles"] - f["refuelled"]}
         out.append(Event(leave, "missed", unit, where, f["people"], f["vehicles"], detail))

@@ -77,9 +77,11 @@ def _sprite(text: str, lang: str, size: int) -> tuple[Image.Image, tuple[int, in
     return mask, (left, top)
 
 
-def _text(img: Image.Image, xy: tuple[float, float], text: str, lang: str, size: int, fill: object) -> None:
+def _text(
+    img: Image.Image, xy: tuple[float, float], text: str, lang: str, size: int, fill: tuple[int, int, int]
+) -> None:
     mask, (dx, dy) = _sprite(text, lang, size)
-    img.paste(fill, (int(xy[0]) + dx, int(xy[1]) + dy), mask)  # type: ignore[arg-type]
+    img.paste(fill, (int(xy[0]) + dx, int(xy[1]) + dy), mask)
 
 
 @lru_cache(maxsize=4096)
@@ -192,7 +194,7 @@ class Painter:
         self._panel(img, d, frame)
         return img
 
-    def _say(self, img: Image.Image, xy: tuple[float, float], text: str, size: int, fill: object) -> None:
+    def _say(self, img: Image.Image, xy: tuple[float, float], text: str, size: int, fill: tuple[int, int, int]) -> None:
         _text(img, xy, text, self.lang, size, fill)
 
     def _disruptions(self, img: Image.Image, d: ImageDraw.ImageDraw, frame: Frame) -> None:

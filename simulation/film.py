@@ -154,6 +154,18 @@ def build_timeline(
             elif f["there"] > 0:
                 path = routes.between(f["place"], f["station"], minute)
                 moves.append(Move(unit, "unit", minute, minute + f["there"], f["place"], f["station"], path))
+        elif kind == "handover":  # the unit stays at its halt: teams bring its meals
+            units[unit] = {**f, "t0": f["arrive"], "mobile": True, "back": 0.0, "veh_last": None}
+            events.append(Event(f["arrive"], "arrives", unit, f["place"], f["people"], f["vehicles"]))
+            drive, start = f["drive"], f["start"]
+            there = routes.between(f["station"], f["place"], start - drive)
+            moves.append(Move(unit, "handover", start - drive, start, f["station"], f["place"], there))
+            home = routes.between(f["place"], f["station"], f["last"])
+            moves.append(Move(unit, "handover", f["last"], f["last"] + drive, f["place"], f["station"], home))
+            detail = {"what": "handover", "count": 1, "to": f["place"]}
+            events.append(Event(start - drive, "departs", unit, f["station"], detail=detail))
+            events.append(Event(start, "on_site", unit, f["station"], detail=detail))
+            events.append(Event(max(start, f["arrive"]), "seated", unit, f["place"], f["people"]))
         elif kind == "arrives":
             seats = units[unit]["seats"]
             detail = {"seats": seats} if seats else {}

@@ -50,15 +50,17 @@ align-items:center;font-size:14px}
 .d-lab{font:11px sans-serif;fill:#8d8576}.site-lab{fill:#5d4037;font-weight:normal}
 .legend{position:absolute;left:8px;bottom:44px;background:rgba(255,255,255,.9);padding:4px 8px;font-size:11px;
 border:1px solid #bbb}
-.legend i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px;vertical-align:middle}
+.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
+.legend i.dot{border-radius:5px}
 """
 
 
-def legend_rows(lang: str) -> list[tuple[str, str]]:
-    """(colour, meaning): what moves (dots), a unit's badge at a station, a closed link."""
-    rows = [(lay.MOVER_COLOUR[k], VEHICLES[k][lang]) for k in ("unit", "kitchen", "fuel_truck", "restock")]
-    rows += [(lay.STATUS_COLOUR[k], STATUS_WORDS[k][lang]) for k in ("arrives", "queues", "seated", "fed")]
-    rows.append((lay.CLOSED, label("legend_closed", lang)))
+def legend_rows(lang: str) -> list[tuple[str, str, str]]:
+    """(colour, meaning, shape): what moves (dots), a unit's badge at a station and a closed link (squares)."""
+    movers = ("unit", "kitchen", "fuel_truck", "handover", "restock")
+    rows = [(lay.MOVER_COLOUR[k], VEHICLES[k][lang], "dot") for k in movers]
+    rows += [(lay.STATUS_COLOUR[k], STATUS_WORDS[k][lang], "square") for k in ("arrives", "queues", "seated", "fed")]
+    rows.append((lay.CLOSED, label("legend_closed", lang), "square"))
     return rows
 
 
@@ -192,7 +194,9 @@ def film_html(timeline: Timeline, *, lang: str = "zh", speed: float = 600) -> st
     options = "".join(f'<option value="{s}"{" selected" if s == int(speed) else ""}>{s}×</option>' for s in speeds)
     legend = (
         '<div class="legend">'
-        + "<br>".join(f'<i style="background:{c}"></i>{html.escape(t)}' for c, t in legend_rows(lang))
+        + "<br>".join(
+            f'<i class="{shape}" style="background:{c}"></i>{html.escape(t)}' for c, t, shape in legend_rows(lang)
+        )
         + "</div>"
     )
     title = html.escape(timeline.title)

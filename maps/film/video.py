@@ -164,9 +164,9 @@ def _legend(ax: Any, prop: Any, lang: str) -> None:
     rows = legend_rows(lang)
     top = lay.HEIGHT - 50 - 16 * len(rows)
     ax.add_patch(Rectangle((8, top - 6), 170, 16 * len(rows) + 8, facecolor="white", edgecolor="#bbb", alpha=0.9))
-    for k, (colour, text) in enumerate(rows):
+    for k, (colour, text, shape) in enumerate(rows):
         y = top + 16 * k + 5
-        ax.plot([20], [y], marker="o" if k < 4 else "s", markersize=7, color=colour)
+        ax.plot([20], [y], marker="o" if shape == "dot" else "s", markersize=7, color=colour)
         ax.text(32, y, text, fontproperties=prop, fontsize=8, va="center")
 
 

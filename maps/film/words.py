@@ -30,6 +30,7 @@ VEHICLES = {
     "fuel_truck": {"zh": "加油车", "en": "fuel truck"},
     "water_truck": {"zh": "运水车", "en": "water truck"},
     "restock": {"zh": "补给车", "en": "restock run"},
+    "handover": {"zh": "配送分队", "en": "handover team"},
 }
 #: What a unit's badge colour at a station says.
 STATUS_WORDS = {

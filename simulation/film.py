@@ -239,7 +239,8 @@ def _leaves(u: dict[str, Any], minute: float, f: dict[str, Any], routes: _Routes
         detail = {"minutes": f["fed_last"] - u["t0"]}
         out.append(Event(f["fed_last"], "fed", unit, where, f["fed"], detail=detail))
     if f["refuelled"] and u["veh_last"] is not None:
-        out.append(Event(u["veh_last"], "refuelled", unit, where, vehicles=f["refuelled"]))
+        detail = {"of": f["vehicles"]}
+        out.append(Event(u["veh_last"], "refuelled", unit, where, vehicles=f["refuelled"], detail=detail))
     leave = f["done_at"] if outcome in ("on_time", "late") and f["done_at"] is not None else minute
     u["left"] = leave
     if outcome == "missed":

@@ -86,8 +86,8 @@ _CAPTIONS: dict[str, dict[str, str]] = {
         "en": "{subject} fed at {station}: {people} troops, {minutes} min after arriving",
     },
     "refuelled": {
-        "zh": "{subject} 的 {vehicles} 台车辆在 {station} 加油完毕",
-        "en": "{subject}'s {vehicles} vehicles refuelled at {station}",
+        "zh": "{subject} 在 {station} 加油完毕：{vehicles}/{of} 台车辆",
+        "en": "{subject} refuelled at {station}: {vehicles} of {of} vehicles",
     },
     "leaves": {"zh": "{subject} 离开 {station}（{outcome}）", "en": "{subject} leaves {station} ({outcome})"},
     "missed": {
@@ -166,6 +166,7 @@ def caption(e: Event, lang: str) -> str:
         "station": e.station,
         "people": _qty(e.people),
         "vehicles": e.vehicles,
+        "of": d.get("of", e.vehicles),
         "extra": extra,
         "until": until,
         "minutes": f"{d.get('minutes', 0):.0f}",

@@ -619,6 +619,7 @@ class Model:
         starts = [max(a.arrive, max(ready, free) + drive) for free in st.teams]
         out = handover.loading(a.arrive, starts, st.plan.handover_meals_per_minute, meals, v.deadline)
         st.teams = [max(free, out.last + drive) for free in st.teams]
+        self._trace("handover", v, arrive=a.arrive, drive=drive, start=min(starts, default=now), last=out.last)
         end = self._end(v)
         if meals < a.headcount:
             v.track(False, math.inf, {budget.STOCK_WAIT: end - a.arrive}, travel=0.0)

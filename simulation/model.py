@@ -733,7 +733,8 @@ class Model:
         """Judge each side, add its time budget and the minutes beyond target it charges to each cause."""
         a, now = v.arrival, self.env.now
         back = a.dwell - (v.deadline - v.t0) if a.dwell is not None else 0.0
-        at = v.station.blame_units if a.rate_per_min == 0 else v.station.blame_walk_ins
+        st = v.station
+        at = st.blame_units if a.rate_per_min == 0 else st.blame_walk_ins
         for vehicle, n, done, last, due in self._sides(v):
             side = g.sides[vehicle]
             trucks = vehicle and v.trucks > 0
@@ -759,7 +760,7 @@ class Model:
                 target=due - v.t0,
                 back=0.0 if trucks else back,
                 mobile=a.mobile,
-                unstaffed=0.0 if a.mobile or a.handover or not v.reached else v.station.unstaffed(v.t1),
+                unstaffed=0.0 if a.mobile or a.handover or not v.reached else st.readying(v.t1, budget.waited(b)),
             )
             for i, m in enumerate(charged):
                 side.blame[i] += m

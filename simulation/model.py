@@ -93,6 +93,8 @@ class _Group:
         self.sides = (_Side(), _Side())
 
 
+#: A recorder told what happened to planned units (kind, minute, facts): :mod:`simulation.trace`.
+Trace = Callable[[str, float, dict[str, Any]], None]
 #: What to do with ``k`` people or vehicles of a visit once their stock is drawn.
 _Then = Callable[["_Visit", int], None]
 
@@ -177,8 +179,11 @@ class _Visit:
 class Model:
     """The drill's SimPy model for one replication. ``run()`` returns its record."""
 
-    def __init__(self, plan: CompiledDrill, rng: np.random.Generator, index: int = 0) -> None:
+    def __init__(
+        self, plan: CompiledDrill, rng: np.random.Generator, index: int = 0, trace: Trace | None = None
+    ) -> None:
         self.plan, self.rng, self.index = plan, rng, index
+        self.trace = trace  # a film's recorder (simulation.trace); None: nothing recorded
         self.env = simpy.Environment()
         self.stations = [
             Station(self.env, s, plan.horizon, plan.called_at(i) if s.standby_share < 1 else math.inf)
@@ -211,6 +216,17 @@ class Model:
             env.timeout(c.minute).callbacks.append(self._snapshot)
         env.run(until=plan.horizon)
         return self._record()
+
+    def _trace(self, kind: str, v: _Visit | None = None, **facts: Any) -> None:
+        """Tell the film's recorder what happened now (a visit's unit and station added); no-op without
+        one, and for walk-ins (stream arrivals: not in the film). Draws no random number."""
+        if self.trace is None or (v is not None and v.arrival.rate_per_min > 0):
+            return
+        if v is not None:
+            a = v.arrival
+            facts.update(unit=self.plan.groups[a.group], station=v.station.plan.code, people=a.headcount)
+            facts.update(vehicles=a.vehicles, place=self.plan.places[a.place])
+        self.trace(kind, self.env.now, facts)
 
     def _snapshot(self, _ev: simpy.Event) -> None:
         """A closure begins: note every station's stock (draws no random number, changes no state)."""
@@ -280,6 +296,7 @@ class Model:
             self.env.timeout(max(0.0, deadline, v.vend) - t).callbacks.append(partial(self._deadline, v))
         if v.vend > deadline:  # the people still leave at their deadline: stop their waits for a restock
             self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._stop_waiting, v))
+        self._trace("assigned", v, there=there, back=back, mobile=a.mobile, seats=st.plan.seats)
         if v.trucks:
             self._send_trucks(v, there if a.mobile else back)
         if a.mobile:
@@ -312,6 +329,7 @@ class Model:
             return
         v.t1 = now
         v.reached = True
+        self._trace("arrives", v)
         if now >= self.plan.warmup:
             st.arrivals += a.headcount
         c = self.plan.consumption
@@ -389,6 +407,7 @@ class Model:
                 if v.t1 >= self.plan.warmup:
                     st.wait_sum += extra * seated
             v.fed += fed
+            self._trace("seated", v, k=k, seated=seated, fed=fed, last=last, wait=wait)
             if fed:
                 v.fed_last = max(v.fed_last, last)
                 v.last = max(v.last, last)
@@ -421,6 +440,7 @@ class Model:
             self.resolved_events += 3 * seated
             v.vehicle_wait += wait + wait_unseated + (self.env.now - v.t1) * k
             v.refuelled += done
+            self._trace("refuelled", v, done=done, last=last)
             if done:
                 v.last = max(v.last, last)
                 v.veh_last = max(v.veh_last, last)
@@ -533,6 +553,7 @@ class Model:
                 self._settle(v)
             yield env.timeout(travel)  # back to the station
             st.kitchens_out.add(out, env.now)
+            self._trace("kitchen", v, out=out, there=there, travel=travel)
 
     # --- handover (simulation.handover) -----------------------------------------------------
     def _schedule_handover(self, a: Arrival) -> None:
@@ -678,6 +699,7 @@ class Model:
             if served:
                 yield env.timeout(finish + drive - env.now)  # refuelling, then back to the station
                 st.trucks_out.add(out, env.now)
+                self._trace("fuel_truck", v, out=out, travel=drive)
 
     # --- outcomes ------------------------------------------------------------------------
     def _deadline(self, v: _Visit, _ev: simpy.Event) -> None:
@@ -698,6 +720,9 @@ class Model:
 
     def _close(self, v: _Visit, outcome: str, minutes: float | None) -> None:
         v.closed = True
+        self._trace(
+            "leaves", v, outcome=outcome, done_at=v.done_at, fed=v.fed, refuelled=v.refuelled, fed_last=v.fed_last
+        )
         a, st = v.arrival, v.station
         g = self.groups[a.group]
         if outcome == "missed":
@@ -794,6 +819,7 @@ class Model:
             hub.take(item, qty)
             self._reorder(hub, item)
             delay = rs.lead_hours * 60 + float(travel)
+            self._trace("restock", None, station=st.plan.code, hub=hub.plan.code, item=item, qty=qty, delay=delay)
         st.pending_order[item] = True
         self.env.timeout(delay).callbacks.append(partial(self._delivered, st, item, qty))
 

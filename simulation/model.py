@@ -592,6 +592,11 @@ class Model:
         self.groups[a.group].stations.setdefault(st.plan.code, None)
         start = max(now, a.arrive - st.plan.handover_prep_minutes)
         self.env.timeout(start - now).callbacks.append(partial(self._cook_handover, v, s))
+        self.env.timeout(a.arrive - now).callbacks.append(partial(self._handover_arrives, v))
+
+    def _handover_arrives(self, v: _Visit, _ev: simpy.Event) -> None:
+        """The unit halts (for the film: it stays at its site, as on mobile support)."""
+        self._trace("assigned", v, there=0.0, back=0.0, mobile=True, seats=0, handover=True)
 
     def _cook_handover(self, v: _Visit, s: int, _ev: simpy.Event) -> None:
         """Draw the unit's meals (stock, then the kitchen's output), send them with the teams, and

@@ -281,3 +281,13 @@ def test_the_shipped_handover_drill_says_what_scenarios_readme_says():
     assert [(s["action"], s["cost"]) for s in improved["steps"]] == [
         ("notify C-503 3 h earlier (notice_hours = 4)", 15.0)
     ]
+
+
+def test_the_film_shows_a_train_handed_its_meals_where_it_halts(tmp_path):
+    """The film's script of the 4-team train: it arrives at S at minute 60 and is fed there (not at H)."""
+    from simulation.film import film_timeline
+
+    sc = drill_scenario(tmp_path, TRAIN.format(unit='support = "handover"', h="handover_teams = 4"), seats=100)
+    events = {(e.kind, e.subject): e for e in film_timeline(sc, replication=1).events if e.subject == "T"}
+    assert events[("arrives", "T")].minute == 60 and events[("arrives", "T")].station == "S"
+    assert events[("fed", "T")].station == "S" and events[("fed", "T")].minute == pytest.approx(63.75)

@@ -121,25 +121,31 @@ def instrument(engine: Any) -> None:
 
     fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
     fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
-    # a build whose writers call ``current_user`` by name: the whole lookup (connection too); else the query
-    timed(deps, "current_user" if hasattr(deps, "_caller_in") else "authenticate", "authentication")
-    timed(deps.Writer, "check", "checks before the write lock")
-    timed(deps.Writer, "_stored", "idempotency")
-    timed(idem, "forget", "idempotency")
-    timed(routes, "refuse_if_closed", "drill closed?")
-    timed(dispatches, "require_own", "authority (node)")
-    timed(dispatches, "record", "audit")
-    timed(ledger, "record", "audit")
-    timed(ledger, "apply", "running balances")
-    timed(ledger, "_append", "movements")
-    timed(dispatches, "head_uid", "sync bookkeeping (parent link)")
-    timed(routes, "plan_dispatch", "the dispatch's own rows (row, lines, event, status)")
-    timed(routes, "move_dispatch", "the dispatch's own rows (row, lines, event, status)")
-    timed(deps, "write_session", "session handling")
     from sqlmodel import Session
 
-    timed(Session, "commit", "session handling")
-    timed(Session, "close", "session handling")
+    own_rows = "the dispatch's own rows (row, lines, event, status)"
+    # a build whose writers call ``current_user`` by name: the whole lookup (connection too); else the query
+    auth = "current_user" if hasattr(deps, "_caller_in") else "authenticate"
+    wrapped = (
+        (deps, auth, "authentication"),
+        (deps.Writer, "check", "checks before the write lock"),
+        (deps.Writer, "_stored", "idempotency"),
+        (idem, "forget", "idempotency"),
+        (routes, "refuse_if_closed", "drill closed?"),
+        (dispatches, "require_own", "authority (node)"),
+        (dispatches, "record", "audit"),
+        (ledger, "record", "audit"),
+        (ledger, "apply", "running balances"),
+        (ledger, "_append", "movements"),
+        (dispatches, "head_uid", "sync bookkeeping (parent link)"),
+        (routes, "plan_dispatch", own_rows),
+        (routes, "move_dispatch", own_rows),
+        (deps, "write_session", "session handling"),
+        (Session, "commit", "session handling"),
+        (Session, "close", "session handling"),
+    )
+    for owner, name, step in wrapped:
+        timed(owner, name, step)
     started: dict[int, float] = {}
 
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:

@@ -154,9 +154,7 @@ def build_timeline(
             elif f["there"] > 0:
                 path = routes.between(f["place"], f["station"], minute)
                 moves.append(Move(unit, "unit", minute, minute + f["there"], f["place"], f["station"], path))
-        elif kind == "handover":  # the unit stays at its halt: teams bring its meals
-            units[unit] = {**f, "t0": f["arrive"], "mobile": True, "back": 0.0, "veh_last": None}
-            events.append(Event(f["arrive"], "arrives", unit, f["place"], f["people"], f["vehicles"]))
+        elif kind == "handover":  # its teams bring the meals to the unit at its halt ("assigned" says it halts)
             drive, start = f["drive"], f["start"]
             there = routes.between(f["station"], f["place"], start - drive)
             moves.append(Move(unit, "handover", start - drive, start, f["station"], f["place"], there))
@@ -216,7 +214,7 @@ def build_timeline(
         horizon=plan.horizon,
         places=_places(scenario, spec),
         moves=tuple(sorted(moves, key=lambda m: m.start)),
-        events=tuple(sorted(events, key=lambda e: e.minute)),
+        events=tuple(sorted(events, key=lambda e: (e.minute, e.kind != "arrives"))),  # arriving comes first
         stock=tuple(StockLevel(t, s, i, lv) for t, s, i, lv in recorder.stock),
         disruptions=disruptions,
         opening={s.code: {k: float(v) for k, v in s.stock.items() if v is not None and v > 0} for s in plan.stations},

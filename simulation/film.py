@@ -31,6 +31,8 @@ from supply.core.scenario import Scenario
 from supply.core.timeline import Event, LatLon, Move, Place, StockLevel, Timeline
 
 Progress = Callable[[int, int], None]
+#: Minutes a chapter heading stays on screen (``maps.film.state.CHAPTER_HOLD``: the simulation knows no maps).
+CHAPTER_HOLD = 120.0
 
 
 def parse_replication(value: str) -> str | int:
@@ -209,6 +211,10 @@ def build_timeline(
     disruptions, more = scheduled_disruptions([e.model_dump() for e in spec.events], routes.net)
     events.extend(more)
     events.extend(day_chapters(spec.hours))
+    if "on_time" in about:  # the closing heading: how it ended, as the drill's headline says it
+        ok, of = about["on_time"], about["planned"]
+        text = {"zh": f"演练结束：计划部队准时 {ok}/{of}", "en": f"End of drill: planned units on time {ok} of {of}"}
+        events.append(Event(max(0.0, plan.horizon - CHAPTER_HOLD + 1), "chapter", "end", detail=text))
     return Timeline(
         title=scenario.scenario.name,
         horizon=plan.horizon,

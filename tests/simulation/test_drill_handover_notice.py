@@ -329,3 +329,12 @@ def test_a_kitchen_readying_on_notice_cooks_at_its_ramping_rate():
     ready = [kitchen.ready_at(0.0) for _ in range(40)]
     assert ready[:15] == [0.0] * 15 and ready == sorted(ready)
     assert ready[-1] == pytest.approx((math.sqrt(14400 + 24000) - 120) / 2, abs=1e-9)
+
+
+def test_improve_adds_handover_teams_for_a_train_loaded_too_slowly(tmp_path):
+    """The one-team train: 300 meals in a 10-min stop at 20 a minute a team need ⌈1.1 × 300 / 200⌉ = 2
+    teams, so one more at H (10 cost points, ``handover_team``): 40 a minute load them in 7.5 min."""
+    sc = drill_scenario(tmp_path, TRAIN.format(unit='support = "handover"', h="handover_teams = 1"), seats=100)
+    res, _ = improve(sc, replications=4)
+    assert [(s["action"], s["cost"]) for s in res["steps"]] == [("add 1 handover team at H", 10.0)]
+    assert res["reached"] is True and res["steps"][0]["unit_on_time"] == 1.0

@@ -256,6 +256,8 @@ class Model:
                 if st.kitchens is None:
                     continue
                 score = back[s] + (len(st.kitchens.queue) + st.kitchens.count) / st.plan.field_kitchens * 60.0
+                if (self.plan.policy == "assigned" or a.force) and s == a.serve_at:
+                    score = -math.inf  # field kitchens from the unit's ``serve_at`` station
             else:
                 vehicles = 0 if a.fuel_trucks and st.trucks is not None else a.vehicles
                 est = st.estimate(a.headcount, vehicles, self.meal_mean, self.refuel_mean)
@@ -622,6 +624,7 @@ class Model:
         starts = [max(a.arrive, max(ready, free) + drive) for free in st.teams]
         out = handover.loading(a.arrive, starts, st.plan.handover_meals_per_minute, meals, v.deadline)
         st.teams = [max(free, out.last + drive) for free in st.teams]
+        self._trace("handover", v, arrive=a.arrive, drive=drive, start=min(starts, default=now), last=out.last)
         end = self._end(v)
         if meals < a.headcount:
             v.track(False, math.inf, {budget.STOCK_WAIT: end - a.arrive}, travel=0.0)

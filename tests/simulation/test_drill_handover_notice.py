@@ -206,6 +206,10 @@ def test_the_default_notice_is_the_restock_lead(tmp_path):
             "drill.units[0].support: unit 'T' is handed meals by P, which has handover_teams = 0",
         ),
         (
+            TRAIN.format(unit='support = "handover"', h="handover_teams = 2").replace("dwell_minutes = 10\n", ""),
+            "drill.units[0].dwell_minutes: support = \"handover\" needs dwell_minutes: unit 'T' is loaded with meals",
+        ),
+        (
             TRAIN.format(unit='support = "handover"', h="handover_meals_per_minute = 0"),
             "drill.stations.H.handover_meals_per_minute: handover_meals_per_minute 0 out of range",
         ),

@@ -342,3 +342,29 @@ def test_improve_adds_handover_teams_for_a_train_loaded_too_slowly(tmp_path):
     res, _ = improve(sc, replications=4)
     assert [(s["action"], s["cost"]) for s in res["steps"]] == [("add 1 handover team at H", 10.0)]
     assert res["reached"] is True and res["steps"][0]["unit_on_time"] == 1.0
+
+
+def test_the_new_causes_read_in_a_planners_words_in_the_text_and_the_html_report(tmp_path):
+    """The one-team train (handover) and the 1-hour-notice unit (notice), side by side in one drill:
+    each cause in the JSON, in the terminal text and in the HTML report, with the definitions."""
+    from rich.console import Console
+
+    from simulation.report import render
+    from supply.cli.drill_text import print_result
+
+    # T's notice (1 h) calls every station at minute 0: H, a quarter staffed, is full only at 360, and
+    # U's 150 troops reach it at 120 with half its seats staffed: three sittings, fed at about 60 min
+    h = "handover_teams = 1\nreadiness_hours = 6\nstandby_share = 0.25"
+    drill = TRAIN.format(unit='support = "handover"\nnotice_hours = 1', h=h) + (
+        '\n[[drill.units]]\ncode = "U"\nheadcount = 150\nstation = "H"\narrive = 120\nnotice_hours = 1\n'
+    )
+    res = run_drill(drill_scenario(tmp_path, drill, seats=100), workers=1).as_dict()
+    assert {c: res["units"][c]["late_cause"] for c in res["late_units"]} == {"T": "handover", "U": "notice"}
+    out = Console(record=True, width=80)
+    print_result(res, out)
+    text = out.export_text()
+    page = render(res)
+    for words in ("handover (teams or meals not ready)", "notice (station not yet ready)"):
+        assert words in text and words in page
+    assert "handover: meals handed where the unit halts" in " ".join(text.split())
+    assert "standby_share below 1" in page

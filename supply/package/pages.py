@@ -130,7 +130,7 @@ nav{font-size:.9em;margin-bottom:1em}
 
 @dataclass
 class Package:
-    """Everything a package holds, as plain data and ready-made documents.
+    """Everything a package holds, in one language (``zh`` or ``en``), as plain data and ready-made documents.
 
     ``steps``: ``step``, ``target_minutes``, ``planned`` and ``actual`` (clock strings or ``None``),
     ``actual_minutes``, ``over``; ``teams``: ``code``, ``name``, ``kind``, ``station``, ``headcount``,
@@ -140,6 +140,7 @@ class Package:
     ``film.mp4``, ``film.html``).
     """
 
+    lang: str
     title: str
     source: str
     live: bool
@@ -324,9 +325,9 @@ def roster_page(pkg: Package, w: _Words) -> str:
     return _page(w, "teams", pkg, body)
 
 
-def pages(pkg: Package, lang: str) -> Mapping[str, str]:
-    """The package's own pages by file name, in ``lang``."""
-    w = _Words(lang)
+def pages(pkg: Package) -> Mapping[str, str]:
+    """The package's own pages by file name, in its language."""
+    w = _Words(pkg.lang)
     return {
         "index.html": index_page(pkg, w),
         "organisation.html": organisation_page(pkg, w),

@@ -14,7 +14,7 @@ from supply.core.errors import InvalidArgumentError
 
 LANGS = ("zh", "en")
 
-#: The package's words: key -> (Chinese, English).
+#: The package's words: key -> (Chinese, English); the procedure's steps as the console and the film say them.
 WORDS: dict[str, tuple[str, str]] = {
     "package": ("演练成果包", "Drill package"),
     "seed": (
@@ -96,10 +96,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "security": ("警卫", "security"),
     "notice_received": ("接到通知", "notice received"),
     "plan_approved": ("方案批准", "plan approved"),
-    "teams_alerted": ("队伍预警", "teams alerted"),
-    "dispatched": ("派出", "dispatched"),
-    "serving": ("保障实施", "serving"),
-    "reported": ("报告", "reported"),
+    "teams_alerted": ("分队已预警", "teams alerted"),
+    "dispatched": ("已出发", "dispatched"),
+    "serving": ("保障中", "serving"),
+    "reported": ("已报告", "reported"),
     "leave": ("出发", "leaves"),
     "ready": ("就位", "ready"),
     "for": ("保障", "for"),

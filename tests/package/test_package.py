@@ -147,6 +147,13 @@ def test_live_package_and_the_api_job(client, db, tmp_path):
         assert "planner-1" in roster and "en_route" in roster  # T-MED's leader and what it did
         assert re.search(r"<td>4</td>", steps), "notice received 4 min after the start"
 
+    # the command: the same package from the database
+    out = tmp_path / "live-cli"
+    r = run_cli(tmp_path, "package", "--from-live", str(d), "--db", db.url, "--speed", str(FAST), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "planner-1" in (out / "teams.html").read_text(encoding="utf-8")
+    check_folder(out, live=True)
+
     # the API: planners may not ask, officers may; 202 while the job runs, then the zip
     url = f"/drills/{d}/package.zip?speed={FAST}"
     assert client.get(url, headers=db.headers("planner")).status_code == 403

@@ -45,12 +45,17 @@ DEFINITIONS = {
 }
 
 
-def check_options(time_limit: float, quantile: float) -> None:
-    """Refuse (:class:`InvalidArgumentError`) a time limit or quantile out of range, all faults at once."""
+def check_options(optimise: bool, time_limit: float | None, quantile: float | None) -> None:
+    """Refuse (:class:`InvalidArgumentError`) a time limit or quantile out of range, or given without
+    ``--optimise`` (they would be silently ignored), all faults at once."""
     faults = []
-    if not 1 <= time_limit <= MAX_TIME_LIMIT:
+    if not optimise:
+        given = [name for name, v in (("--time-limit", time_limit), ("--quantile", quantile)) if v is not None]
+        if given:
+            faults.append(f"{' and '.join(given)} only apply to the solver's plan: add --optimise")
+    if time_limit is not None and not 1 <= time_limit <= MAX_TIME_LIMIT:
         faults.append(f"--time-limit {time_limit:g}: give 1 to {MAX_TIME_LIMIT:g} seconds")
-    if not QUANTILES[0] <= quantile <= QUANTILES[1]:
+    if quantile is not None and not QUANTILES[0] <= quantile <= QUANTILES[1]:
         faults.append(f"--quantile {quantile:g}: give a percentile as a share from {QUANTILES[0]} to {QUANTILES[1]}")
     if faults:
         raise InvalidArgumentError("; ".join(faults))
@@ -147,7 +152,7 @@ def optimised_plan(
 ) -> dict:
     """The optimised action plan: :func:`~.action_plan.scenario_plan`'s JSON of the solver's plan
     plus ``optimised``, ``assignment`` and ``comparison`` (against the drill's policy, same seeds)."""
-    check_options(time_limit, quantile)
+    check_options(True, time_limit, quantile)
     spec = drill_spec(scenario)
     compiled = compile_drill(scenario, spec)
     sol = optimise(compiled, quantile=quantile, time_limit=time_limit)

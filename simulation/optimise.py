@@ -208,13 +208,15 @@ def comparison_lines(plan: dict) -> list[str]:
 
     g = c["gain"]
     lines = [
-        f"optimised ({o['status']}, {o['seconds']:.1f} s, service times at the {o['quantile']:.0%} point): "
+        f"planned units on time, simulated on the same {c['replications']} replications: "
+        f"optimised {share(c['optimised'])} against policy '{c['policy']['name']}' {share(c['policy'])}; "
+        f"gain {g['mean']:+.2f} [{g['ci95'][0]:+.2f}, {g['ci95'][1]:+.2f}] (paired 95%)",
+        f"solver: {o['status']} in {o['seconds']:.1f} s, service times at their {o['quantile']:.0%} point: "
         f"planned {o['planned_on_time']} of {n} on time, {o['minutes_beyond_target']} min beyond target, "
         f"{o['resources_moved']} field kitchens and fuel trucks sent; objective {o['objective']} (bound {o['bound']})",
-        f"simulated, {c['replications']} replications on the same seeds — planned units on time: "
-        f"policy '{c['policy']['name']}' {share(c['policy'])}, optimised {share(c['optimised'])}; "
-        f"gain {g['mean']:+.2f} [{g['ci95'][0]:+.2f}, {g['ci95'][1]:+.2f}] (paired 95%)",
     ]
+    if any(r["served"] and r["changed"] for r in plan["assignment"]):
+        lines.append("what the solver changed against the policy's plan:")
     for r in plan["assignment"]:
         if r["served"] and r["changed"]:
             how = (

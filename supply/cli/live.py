@@ -96,6 +96,11 @@ def plan_cmd(
     c = console()
     kind = "optimised action plan (the solver's, below)" if optimise else "action plan"
     c.print(f"[bold]{plan['scenario']}[/]: {kind} from {plan['replications']} replications")
+    compared = comparison_lines(plan) if optimise else []
+    for line in compared[:-1]:  # the verdict and what changed lead; the definitions close
+        c.print(line, soft_wrap=True, markup=False)
+    if optimise:
+        c.print("the solver's plan, unit by unit:")
     for u in infeasible_first(plan["units"]):
         if not u["feasible"]:
             c.print(
@@ -114,9 +119,8 @@ def plan_cmd(
     r = plan["risks"]
     c.print(f"bottleneck: [bold]{r['bottleneck']}[/] — {r['bottleneck_reason']}")
     c.print(f"likely late: {', '.join(r['late_units']) or 'none'}")
-    if optimise:
-        for line in comparison_lines(plan):
-            c.print(line, soft_wrap=True, markup=False)
+    for line in compared[-1:]:
+        c.print(line, soft_wrap=True, markup=False)
     if out is not None:
         c.print(f"action plan written to {out}", soft_wrap=True)
 

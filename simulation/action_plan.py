@@ -266,7 +266,8 @@ def _departures(teams: list[dict], units: list[dict]) -> list[dict]:
                 "unit": u["code"],
                 "vehicles": t.get("vehicles", 0),
             }
-            goes_out = t["kind"] in MOBILE_KINDS or (t["kind"] == "kitchen" and u["support"] == "mobile")
+            # mobile support: the field kitchens and the water trucks go to the unit's site (simulation.spec.UnitSpec)
+            goes_out = t["kind"] in MOBILE_KINDS or (t["kind"] in ("kitchen", "water") and u["support"] == "mobile")
             ho = u.get("handover")
             if ho and not goes_out:  # cooks the packed meals
                 out.append({**base, "action": "ready", "minute": ho["cook_from_minute"], "to": t["station"]})

@@ -98,8 +98,7 @@ def _load(url: str) -> dict[str, str]:
         with write_session(engine) as s:
             # the network, stations and stock of the built-in scenario, without its illustrative [[teams]]: each
             # test makes the teams it needs (a drill sees every real team, so the built-in ones would join them)
-            sc = load_scenario(GUANGZHOU)
-            sc.teams = []
+            sc = load_scenario(GUANGZHOU).model_copy(update={"teams": []})
             sync_scenario_with_teams(s, sc, GUANGZHOU.read_text(encoding="utf-8"), actor="test")
             tokens = {role: add_user(s, f"{role}-1", role, actor="test")[1] for role in ROLES}
             tokens["node"] = add_user(s, "node-1", "node", station=NODE_STATION, actor="test")[1]

@@ -7,8 +7,8 @@
   must be notified (``notify_minute``: arrival − its notice); a unit handed its meals where it
   halts (``support = "handover"``) has no travel but a ``handover`` entry: the teams, when the
   station starts cooking, the meals' drive and the loading time;
-* **when teams and vehicles leave** — a team that goes out (transport, medical, security, and a
-  kitchen team for a unit on mobile support) leaves its station ``travel`` minutes before the
+* **when teams and vehicles leave** — a team that goes out (transport, medical, security, and the
+  kitchen and water teams for a unit on mobile support) leaves its station ``travel`` minutes before the
   unit arrives at its site; a team that works at the station must be ready when the unit
   reaches the station;
 * **expected stock draw per station and hour** — each unit draws ``headcount × meals/water per

@@ -130,7 +130,7 @@ ol.parts li{margin:.5em 0;font-size:1.1em}.tree ul{list-style:none;padding-left:
 margin:.2em 0}.tree li{margin:.35em 0;position:relative}.tree li::before{content:"";position:absolute;left:-1.6em;
 top:.8em;width:1.3em;border-top:2px solid #678}.box{display:inline-block;border:2px solid #345;border-radius:4px;
 padding:2px 8px;background:#f4f7fb}.tree>.box{background:#dde8f5;font-weight:bold}
-.roster td:last-child{white-space:pre-line;min-width:15em}
+.roster td:last-child{white-space:pre-line;min-width:19em}.roster td:nth-child(3){white-space:nowrap}
 .tree ul.seats{border-left:none;list-style:disc;padding-left:2.4em;font-size:.95em}
 .tree ul.seats li::before{content:none}nav{font-size:.9em;margin-bottom:1em}
 @page{size:A4;margin:15mm}
@@ -356,7 +356,7 @@ def roster_page(pkg: Package, w: _Words) -> str:
         [
             t["code"] + (f" {t['name']}" if t.get("name") else ""),
             w.both(t["kind"]),
-            _station(pkg, t["station"]),
+            t["station"] or "—",  # its name: on the organisation page
             str(t["headcount"]),
             str(t.get("vehicles", 0)),
             t["leader"] or w.plain("to_appoint"),

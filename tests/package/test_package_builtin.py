@@ -9,6 +9,7 @@ The pages are built from the scenario and a short action plan (3 replications), 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_builtin_package_has_its_teams_station_commands_and_members(builtin, lan
     out = pages(scenario_package(sc, plan, lang))
     index, org, roster = out["index.html"], out["organisation.html"], out["teams.html"]
     teams = teams_from_scenario(sc)
-    assert len(teams) >= 12  # the kitchens, water and fuel trucks, medical and guides of three stations
+    assert len(teams) >= 22  # the field kitchens, water and fuel trucks, medical and guides of three stations
     n = int(re.search(r"N = (\d+)", index).group(1))
     assert n == len(teams) and f"N = {n}" in roster
     people = sum(t.headcount for t in teams)
@@ -83,7 +84,10 @@ def test_builtin_teams_leave_the_model_alone_and_give_the_plan_departures(builti
     # every team has something to do in the plan; the north wing's kitchens and water go out to the airlift
     assert {d["team"] for d in plan["departures"]} == {t.code for t in teams_from_scenario(sc)}
     out = {(d["team"], d["action"]) for d in plan["departures"] if d["unit"] == "M-401"}
-    assert {("NW-KITCHEN", "leave"), ("NW-WATER", "leave"), ("NW-FUEL", "ready")} <= out
+    assert {("NW-KITCHEN-1", "leave"), ("NW-WATER", "leave"), ("NW-FUEL", "ready")} <= out
+    # one kitchen team a field kitchen, as `drill --from-live` counts a station's kitchens from its teams
+    kitchens = Counter(t.station for t in teams_from_scenario(sc) if t.kind == "kitchen")
+    assert kitchens == {st: sc.station(st).field_kitchens for st in kitchens} and len(kitchens) == 3
 
 
 def test_command_and_team_leader_faults_all_at_once(builtin):

@@ -70,7 +70,7 @@ def main() -> None:
             seed=spec.seed,
             workers=workers,
             costs=costs,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
         )
         return time.perf_counter() - t0, cpu_seconds() - c0, res
 

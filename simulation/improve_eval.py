@@ -14,8 +14,9 @@ them (:meth:`Evaluator.forget`) when it takes a step, as no key of the old plan 
 **Workers.** ``workers = 1`` runs everything in this process. Otherwise a pool of ``workers`` worker
 *processes* (the default: a replication is pure-Python SimPy, so threads share one core under the GIL;
 ``bench/bench_improve.py`` measures both) or *threads* (``kind = "thread"``), kept for the whole search.
-The work of a call is cut into tasks of a few replications each (at most :data:`CHUNK`), so a worker
-slowed by other load holds back little at the end of each step. Statistics are added in seed order, so the
+The work of a call is cut into tasks of a few replications each, smaller towards its end (at most
+:data:`CHUNK`, then a third of what is left per worker, down to one), so neither worker waits long for the
+other at the end of each step. Statistics are added in seed order, so the
 results are identical whatever ran them.
 """
 
@@ -31,8 +32,8 @@ import numpy as np
 
 from simulation.compiled import CompiledDrill
 from simulation.improve_steps import Change
+from simulation.model import run_replication
 from simulation.records import ReplicationRecord
-from simulation.runner import run_chunk
 from simulation.stats import DrillStats
 from supply.core.errors import InvalidArgumentError
 
@@ -42,7 +43,6 @@ Kind = Literal["process", "thread"]
 KINDS: tuple[Kind, ...] = ("process", "thread")
 
 CHUNK = 12  # replications per task, at most
-TASKS_PER_SLOT = 6  # a call's work is cut into about this many tasks per worker (fewer when small)
 KEEP_PLANS = 32  # plans a worker keeps built
 
 _base: CompiledDrill | None = None  # a worker process's compiled drill (its pool's initializer)
@@ -68,12 +68,29 @@ def _init(base: CompiledDrill) -> None:
     _built.clear()
 
 
-def _run_key(key: Key, seeds: Seeds) -> list[ReplicationRecord]:
-    """A worker process's task: replications of the plan of ``key``."""
-    if _base is None:  # never: the pool's initializer set it
+Task = list[tuple[Key, int, np.random.SeedSequence]]  # (plan, seed index, seed) of each replication
+
+
+def _run_task(task: Task, plans: dict[Key, CompiledDrill] | None = None) -> list[ReplicationRecord]:
+    """Run a task's replications on ``plans`` (built by the caller), or in a worker process on the plans
+    it builds from its drill."""
+    if plans is not None:
+        return [run_replication(plans[key], ss, i) for key, i, ss in task]
+    if _base is None:  # never: a worker process's initializer set it
         msg = "improve worker started without its drill"
         raise RuntimeError(msg)
-    return run_chunk(build(_base, key, _built), seeds)
+    base = _base
+    return [run_replication(build(base, key, _built), ss, i) for key, i, ss in task]
+
+
+def tasks(work: Task, slots: int) -> list[Task]:
+    """``work`` cut in order into tasks of at most :data:`CHUNK`, then a third of what is left per slot."""
+    out, at = [], 0
+    while at < len(work):
+        size = max(1, min(CHUNK, math.ceil((len(work) - at) / (3 * slots))))
+        out.append(work[at : at + size])
+        at += size
+    return out
 
 
 def flags_of(plan: CompiledDrill, records: Sequence[ReplicationRecord]) -> np.ndarray:
@@ -130,32 +147,28 @@ class Evaluator:
         """Each plan's records on the first ``n`` seeds (``None``: all), in seed order, running only the
         replications not kept, all plans' at once on the pool; the new ones are kept."""
         seeds = self.seeds if n is None else self.seeds[:n]
-        todo = [(key, [s for s in seeds if s[0] not in self._kept.get(key, {})]) for key in dict.fromkeys(keys)]
-        total = sum(len(missing) for _, missing in todo)
-        self.runs += total
-        size = max(1, min(CHUNK, math.ceil(total / (self.slots * TASKS_PER_SLOT))))
-        tasks = [(key, missing[i : i + size]) for key, missing in todo for i in range(0, len(missing), size)]
+        work = [(key, i, ss) for key in dict.fromkeys(keys) for i, ss in seeds if i not in self._kept.get(key, {})]
+        self.runs += len(work)
         if self._pool is None:
-            for key, part in tasks:
-                self._keep(key, run_chunk(self.plan(key), part))
+            self._keep(work, _run_task(work, {key: self.plan(key) for key in keys}))
         else:
-            futures = [self._submit(key, part) for key, part in tasks]
-            for (key, _), fut in zip(tasks, futures, strict=True):
-                self._keep(key, fut.result())
+            parts = tasks(work, self.slots)
+            futures = [self._submit(part) for part in parts]
+            for part, fut in zip(parts, futures, strict=True):
+                self._keep(part, fut.result())
         return [[self._kept[key][i] for i, _ in seeds] for key in keys]
 
-    def _submit(self, key: Key, seeds: Seeds) -> Future[list[ReplicationRecord]]:
+    def _submit(self, task: Task) -> Future[list[ReplicationRecord]]:
         if self._pool is None:  # never: only called with a pool
             msg = "no worker pool"
             raise RuntimeError(msg)
-        if self.kind == "thread":
-            return self._pool.submit(run_chunk, self.plan(key), seeds)
-        return self._pool.submit(_run_key, key, seeds)
+        if self.kind == "thread":  # the plans built here, read by the threads
+            return self._pool.submit(_run_task, task, {key: self.plan(key) for key, _, _ in task})
+        return self._pool.submit(_run_task, task)
 
-    def _keep(self, key: Key, records: list[ReplicationRecord]) -> None:
-        kept = self._kept.setdefault(key, {})
-        for rec in records:
-            kept[rec.index] = rec
+    def _keep(self, task: Task, records: list[ReplicationRecord]) -> None:
+        for (key, i, _), rec in zip(task, records, strict=True):
+            self._kept.setdefault(key, {})[i] = rec
 
     def screen(self, keys: Sequence[Key], n: int) -> list[np.ndarray]:
         """Each plan's on-time flags (``n`` replications × planned units) on the first ``n`` seeds."""

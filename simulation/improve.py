@@ -18,6 +18,12 @@ screened again before it is run in full. When nothing gains, the steps of each l
 tried half as big again (at most twice). The search stops at the goal, after ``max_steps``
 (``None``: no limit but a bound of four steps per planned unit), or when nothing gains; then
 each unit still late is listed in ``unreachable`` with why no step helps it (:func:`~.improve_candidates.why_not`).
+
+**Candidates** come from a list of sources (:data:`~.improve_candidates.SOURCES`, ``sources=``), each asked in
+turn for every late unit; a step two sources give is screened once.
+
+**Work.** :mod:`~.improve_eval` runs the plans: each replication of a plan once (a step taken reuses its
+screened seeds), on a pool of worker processes kept for the whole search that gets the compiled drill once.
 """
 
 from __future__ import annotations

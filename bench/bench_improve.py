@@ -78,13 +78,17 @@ def main() -> None:
         f"default Guangzhou drill, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the start "
         f"(1-minute load average: runnable processes, others' included)"
     )
-    print(f"\n1. workers side by side at {spec.replications} replications, {args.rounds} alternating rounds (median)")
+    print(
+        f"\n1. workers side by side at {spec.replications} replications, {args.rounds} alternating rounds (median)",
+        flush=True,
+    )
     walls: dict[str, list[float]] = {name: [] for name, _, _ in KINDS}
     cpus: dict[str, list[float]] = {name: [] for name, _, _ in KINDS}
     results = []
     for _ in range(args.rounds):
         for name, workers, kind in KINDS:
             wall, cpu, res = run(spec.replications, workers, kind)
+            print(f"    {name}: {wall:.1f} s wall, {cpu:.1f} s CPU, load {os.getloadavg()[0]:.1f}", flush=True)
             walls[name].append(wall)
             cpus[name].append(cpu)
             results.append(res)

@@ -11,7 +11,6 @@ import pytest
 from simulation.compiled import compile_drill
 from simulation.improve import improve, improve_plan
 from simulation.improve_candidates import SOURCES, station_steps
-from simulation.improve_costs import Costs
 from simulation.improve_eval import CHUNK, Evaluator, tasks
 from simulation.improve_steps import Change, make_step
 from simulation.model import run_replication
@@ -82,5 +81,6 @@ def test_candidate_steps_come_from_the_sources_listed(tmp_path):
     res, _ = improve_plan(plan, replications=2, sources=(seats_only,))
     assert [s["change"] for s in res["steps"]] == [{"station": "H", "resource": "seats", "add": 700}]
     assert res["reached"] is True
-    default, _ = improve_plan(plan, replications=2, costs=Costs())
-    assert (station_steps,) == SOURCES and default["steps"][0]["change"]["add"] == 500
+    only, _ = improve_plan(plan, replications=2, sources=(station_steps,))
+    assert only["steps"][0]["change"] == {"station": "H", "resource": "seats", "add": 500}
+    assert station_steps in SOURCES

@@ -8,8 +8,9 @@ plan from the key (and keeps the last few it built). Replication *i* of every pl
 index only, whoever runs it.
 
 **Each replication once.** The records of a round are kept by key and seed index: a candidate screened
-on the first seeds and then run on all of them runs only the seeds it has not run yet. The search drops
-them (:meth:`Evaluator.forget`) when it takes a step, as no key of the old plan is asked for again.
+on the first seeds and then run on all of them runs only the seeds it has not run yet. A plan's records
+are dropped once it has run in full, and all of them (:meth:`Evaluator.forget`) when the search takes a
+step, as no key of the old plan is asked for again.
 
 **Workers.** ``workers = 1`` runs everything in this process. Otherwise a pool of ``workers`` worker
 *processes* (the default: a replication is pure-Python SimPy, so threads share one core under the GIL;
@@ -179,6 +180,7 @@ class Evaluator:
         plan = self.plan(key)
         stats = DrillStats(plan, self.seed)
         (records,) = self.records([key])
+        self._kept.pop(key, None)  # a plan run in full is not asked for again: memory stays flat
         for rec in records:
             stats.add(rec)
         return stats, flags_of(plan, records)

@@ -41,13 +41,17 @@ def test_each_replication_of_a_plan_runs_once_and_equals_a_direct_run(tmp_path):
     with Evaluator(plan, 3, 6, workers=2) as ev:
         screened = ev.screen([key, key], 2)  # the same plan twice: run once
         assert ev.runs == 2
-        stats, flags = ev.full(key)
-        assert ev.runs == 6  # the 2 screened seeds are not run again
-        assert (flags[:2] == screened[0]).all() and (screened[0] == screened[1]).all()
         (records,) = ev.records([key])
-        ev.forget()
+        assert ev.runs == 6  # the 2 screened seeds are not run again
+        stats, flags = ev.full(key)
+        assert ev.runs == 6
+        assert (flags[:2] == screened[0]).all() and (screened[0] == screened[1]).all()
         ev.full(key)
-        assert ev.runs == 12  # forgotten: run again
+        assert ev.runs == 12  # dropped once run in full: run again
+        ev.screen([key], 2)
+        ev.forget()
+        ev.screen([key], 2)
+        assert ev.runs == 16  # forgotten: run again
     direct = [run_replication(key[0].apply(plan), ss, i) for i, ss in ev.seeds]
     assert [pickle.dumps(r) for r in records] == [pickle.dumps(r) for r in direct]  # (nan ≠ nan in ==)
     assert stats.as_dict()["replications"] == 6

@@ -3,7 +3,8 @@
 
 **Steps.** :mod:`~.improve_candidates` lists the steps worth trying for each late planned unit
 (resources added at its station, sized by hand arithmetic; serving it at another station; a
-switch of support), each a single action or a bundle that only helps whole, costed by
+switch of support) and, first among them, the optimiser's reassignment of all planned units
+(:mod:`~.improve_optimised`), each a single action or a bundle that only helps whole, costed by
 ``[improve.costs]`` (:mod:`~.improve_costs`).
 
 **Search.** Every step and the plan it changes run on the same seeds, ``SeedSequence(seed).
@@ -37,6 +38,7 @@ from simulation.compiled import CompiledDrill, compile_drill
 from simulation.improve_candidates import SOURCES, CandidateSource, why_not
 from simulation.improve_costs import Costs, improve_costs
 from simulation.improve_eval import Evaluator, Key, Kind
+from simulation.improve_optimised import proposal, pruned
 from simulation.improve_steps import Change, Step
 from simulation.runner import Progress
 from simulation.spec import drill_spec
@@ -88,6 +90,7 @@ class _State:
     stats: DrillStats
     flags: np.ndarray
     key: Key = ()  # the changes made so far (the evaluator's key of ``plan``)
+    pruned: dict[tuple[Change, ...], Step] = field(default_factory=dict)  # the optimiser's bundles, pruned
     screened: dict[tuple[Change, ...], _Screened] = field(default_factory=dict)
     rejected: set[tuple[Change, ...]] = field(default_factory=set)
     tried: dict[str, dict[tuple[Change, ...], Step]] = field(default_factory=dict)
@@ -166,13 +169,25 @@ def _candidates(st: _State, res: dict, costs: Costs, sources: tuple[CandidateSou
     return list(out.values())
 
 
+def _gain(ev: Evaluator, st: _State, step: Step, n: int) -> float:
+    """``step``'s mean gain in planned units on time over the first ``n`` seeds."""
+    (flags,) = ev.screen([st.key + step.changes], n)
+    return float((flags.mean(1) - st.share[:n]).mean())
+
+
 def _round(
     ev: Evaluator, st: _State, goal: float, n: int, costs: Costs, sources: tuple[CandidateSource, ...]
 ) -> Step | None:
     """One round: screen what is new, run the best in full; the step taken, or ``None``."""
+    offer = proposal(st.plan, st.stats.as_dict(), costs)  # the optimiser's reassignment, first among equals
+    if offer is not None:
+        offer = st.pruned.get(offer.changes) or st.pruned.setdefault(
+            offer.changes, pruned(offer, lambda s: _gain(ev, st, s, n), costs)
+        )
     while True:
         res = st.stats.as_dict()
-        cands = _candidates(st, res, costs, sources)
+        offered = [offer] if offer is not None and offer.changes not in st.rejected else []
+        cands = [*offered, *_candidates(st, res, costs, sources)]
         _screen(ev, st, [c for c in cands if c.changes not in st.screened], n)
         ordered = _order(st, cands, goal)
         for c in ordered[:4]:

@@ -100,6 +100,8 @@ class Change:
             return f"send {trucks} with {self.unit}'s field kitchens (water_trucks = {self.value})"
         if self.support == "mobile":
             return f'serve {self.unit} where it halts, by field kitchens (support = "mobile")'
+        if self.support == "handover":
+            return f'hand {self.unit} packed meals where it halts (support = "handover")'
         if self.support:
             return f'serve {self.unit} at a station, not by field kitchens (support = "station")'
         return f'serve {self.unit} at {self.serve_at} (serve_at = "{self.serve_at}")'
@@ -147,7 +149,7 @@ class Change:
             if self.decide == "water_trucks"
             else replace(a, notice=a.notice + 60 * self.add)
             if self.decide == "notice_hours"
-            else replace(a, mobile=self.support == "mobile")
+            else replace(a, mobile=self.support == "mobile", handover=self.support == "handover")
             if self.support
             else replace(a, serve_at=codes.index(self.serve_at or ""), force=True, at_station=-1)
             for a in plan.arrivals

@@ -19,12 +19,22 @@ The work of a call is cut into tasks of a few replications each, smaller towards
 :data:`CHUNK`, then a third of what is left per worker, down to one), so neither worker waits long for the
 other at the end of each step. Statistics are added in seed order, so the
 results are identical whatever ran them.
+
+**Processes or this one, by what is faster here.** Each call of at least :data:`LARGE` replications on the
+process pool measures its parallelism: the workers' CPU seconds ÷ the call's wall seconds. Two workers
+that run side by side give about 2; under load from other programs they get no more of the cores than
+one process would (the kernel shares the cores between sessions, not processes), and each replication
+costs them more CPU than it costs one process (records pickled back, two interpreters on shared caches).
+Below :data:`MIN_PARALLEL` the next :data:`SOLO_CALLS` calls run in this process, then the pool is tried
+again — the results stay identical, as they do not depend on what ran them. Thread workers are not
+switched (the bench measures them as they are).
 """
 
 from __future__ import annotations
 
 import math
 import multiprocessing
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Literal
@@ -44,6 +54,9 @@ Kind = Literal["process", "thread"]
 KINDS: tuple[Kind, ...] = ("process", "thread")
 
 CHUNK = 12  # replications per task, at most
+LARGE = 24  # a call of this many replications or more measures the pool's parallelism
+MIN_PARALLEL = 1.25  # workers' CPU ÷ wall below which the next calls run in this process
+SOLO_CALLS = 2  # large calls run in this process before the pool is tried again
 KEEP_PLANS = 32  # plans a worker keeps built
 
 _base: CompiledDrill | None = None  # a worker process's compiled drill (its pool's initializer)
@@ -84,6 +97,13 @@ def _run_task(task: Task, plans: dict[Key, CompiledDrill] | None = None) -> list
     return [run_replication(build(base, key, _built), ss, i) for key, i, ss in task]
 
 
+def _timed_task(task: Task, plans: dict[Key, CompiledDrill] | None = None) -> tuple[float, list[ReplicationRecord]]:
+    """:func:`_run_task` and the CPU seconds it took in this worker (its thread's, for a thread)."""
+    t0 = time.thread_time()
+    records = _run_task(task, plans)
+    return time.thread_time() - t0, records
+
+
 def tasks(work: Task, slots: int) -> list[Task]:
     """``work`` cut in order into tasks of at most :data:`CHUNK`, then a third of what is left per slot."""
     out, at = [], 0
@@ -114,6 +134,9 @@ class Evaluator:
         self.base, self.seed, self.kind = plan, seed, kind
         self.seeds: Seeds = list(enumerate(np.random.SeedSequence(seed).spawn(replications)))
         self.runs = 0  # replications run, for the bench
+        self.parallelism: list[float] = []  # of each large call on the pool (module docstring)
+        self.solo = 0  # large calls run in this process instead of the pool
+        self._solo_left = 0
         self.slots = max(1, workers)
         self._plans: dict[Key, CompiledDrill] = {}
         self._kept: dict[Key, dict[int, ReplicationRecord]] = {}
@@ -150,22 +173,32 @@ class Evaluator:
         seeds = self.seeds if n is None else self.seeds[:n]
         work = [(key, i, ss) for key in dict.fromkeys(keys) for i, ss in seeds if i not in self._kept.get(key, {})]
         self.runs += len(work)
-        if self._pool is None:
+        if self._pool is None or self._solo_left > 0:
+            if self._pool is not None and len(work) >= LARGE:
+                self._solo_left -= 1
+                self.solo += 1
             self._keep(work, _run_task(work, {key: self.plan(key) for key in keys}))
         else:
+            t0, cpu = time.perf_counter(), 0.0
             parts = tasks(work, self.slots)
             futures = [self._submit(part) for part in parts]
             for part, fut in zip(parts, futures, strict=True):
-                self._keep(part, fut.result())
+                seconds, records = fut.result()
+                cpu += seconds
+                self._keep(part, records)
+            if len(work) >= LARGE and self.kind == "process":
+                self.parallelism.append(cpu / max(time.perf_counter() - t0, 1e-9))
+                if self.parallelism[-1] < MIN_PARALLEL:
+                    self._solo_left = SOLO_CALLS
         return [[self._kept[key][i] for i, _ in seeds] for key in keys]
 
-    def _submit(self, task: Task) -> Future[list[ReplicationRecord]]:
+    def _submit(self, task: Task) -> Future[tuple[float, list[ReplicationRecord]]]:
         if self._pool is None:  # never: only called with a pool
             msg = "no worker pool"
             raise RuntimeError(msg)
         if self.kind == "thread":  # the plans built here, read by the threads
-            return self._pool.submit(_run_task, task, {key: self.plan(key) for key, _, _ in task})
-        return self._pool.submit(_run_task, task)
+            return self._pool.submit(_timed_task, task, {key: self.plan(key) for key, _, _ in task})
+        return self._pool.submit(_timed_task, task)
 
     def _keep(self, task: Task, records: list[ReplicationRecord]) -> None:
         for (key, i, _), rec in zip(task, records, strict=True):

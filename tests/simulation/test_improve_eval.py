@@ -4,10 +4,9 @@ that shrink towards the end of a call, and candidate steps from a list of source
 
 from __future__ import annotations
 
-import pickle
-
 import pytest
 
+from simulation import improve_eval
 from simulation.compiled import compile_drill
 from simulation.improve import improve, improve_plan
 from simulation.improve_candidates import SOURCES, station_steps
@@ -53,7 +52,7 @@ def test_each_replication_of_a_plan_runs_once_and_equals_a_direct_run(tmp_path):
         ev.screen([key], 2)
         assert ev.runs == 16  # forgotten: run again
     direct = [run_replication(key[0].apply(plan), ss, i) for i, ss in ev.seeds]
-    assert [pickle.dumps(r) for r in records] == [pickle.dumps(r) for r in direct]  # (nan ≠ nan in ==)
+    assert [repr(r) for r in records] == [repr(r) for r in direct]  # (nan ≠ nan in ==)
     assert stats.as_dict()["replications"] == 6
 
 
@@ -88,3 +87,20 @@ def test_candidate_steps_come_from_the_sources_listed(tmp_path):
     only, _ = improve_plan(plan, replications=2, sources=(station_steps,))
     assert only["steps"][0]["change"] == {"station": "H", "resource": "seats", "add": 500}
     assert station_steps in SOURCES
+
+
+def test_a_pool_that_runs_no_faster_than_one_process_gives_way_to_it_and_the_result_stays(tmp_path, monkeypatch):
+    """Below MIN_PARALLEL (here: always) the next SOLO_CALLS large calls run in this process, then the
+    pool is tried again; every replication is the one the pool would have run."""
+    monkeypatch.setattr(improve_eval, "LARGE", 4)
+    plan = compile_drill(load(seats_case(tmp_path)))
+    keys = [(Change(station="H", resource="seats", add=a),) for a in (0, 100, 200, 300, 400)]
+    monkeypatch.setattr(improve_eval, "MIN_PARALLEL", 0.0)  # never gives way
+    with Evaluator(plan, 3, 6, workers=2) as pooled:
+        expected = [repr(pooled.records([k])[0]) for k in keys]
+    assert len(pooled.parallelism) == 5 and pooled.solo == 0
+    monkeypatch.setattr(improve_eval, "MIN_PARALLEL", 100.0)
+    with Evaluator(plan, 3, 6, workers=2) as ev:
+        got = [repr(ev.records([k])[0]) for k in keys]
+    assert got == expected
+    assert len(ev.parallelism) == 2 and ev.solo == 3  # pool, 2 in this process, pool, then this process again

@@ -24,7 +24,8 @@ each unit still late is listed in ``unreachable`` with why no step helps it (:fu
 turn for every late unit; a step two sources give is screened once.
 
 **Work.** :mod:`~.improve_eval` runs the plans: each replication of a plan once (a step taken reuses its
-screened seeds), on a pool of worker processes kept for the whole search that gets the compiled drill once.
+screened seeds), on a pool of worker processes kept for the whole search that gets the compiled drill once —
+or in this process while the pool runs no faster than it would (under load from other programs).
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ Kind = Literal["process", "thread"]
 KINDS: tuple[Kind, ...] = ("process", "thread")
 
 CHUNK = 12  # replications per task, at most
-LARGE = 24  # a call of this many replications or more measures the pool's parallelism
+LARGE = 60  # a call of this many replications or more measures the pool's parallelism (smaller ones: too short)
 MIN_PARALLEL = 1.25  # workers' CPU ÷ wall below which the next calls run in this process
 SOLO_CALLS = 2  # large calls run in this process before the pool is tried again
 KEEP_PLANS = 32  # plans a worker keeps built

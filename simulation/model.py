@@ -42,7 +42,7 @@ import simpy
 from simpy.resources.container import ContainerGet
 
 from simulation import budget
-from simulation.compiled import Arrival, CompiledDrill
+from simulation.compiled import Arrival, CompiledDrill, Epoch
 from simulation.records import GroupRecord, ReplicationRecord, SideRecord
 from simulation.station import Station
 
@@ -167,7 +167,7 @@ class _Visit:
         b = budget.zero()
         b[budget.TRAVEL] = self.t1 - self.t0 if travel is None else travel
         for k, m in parts.items():
-            b[k] = max(0.0, m)
+            b[k] = m if m > 0.0 else 0.0  # max(0.0, m), nan and -0.0 alike
         if vehicle:
             self.vehicle, self.vehicle_end = b, end
         else:
@@ -188,6 +188,13 @@ class Model:
         self.meal_mean = plan.meal.expected
         self.refuel_mean = plan.refuel.expected
         self.resolved_events = 0  # seat/bay taken, meal or refuel done, seat freed: 3 per person served
+        # Meal and refuel draws, in the order the model asks for them. A kind drawn ahead in chunks
+        # when it is the only kind that draws random numbers (the same numbers either way).
+        refuels = plan.refuel.dist != "fixed" and any(a.vehicles and not a.mobile for a in plan.arrivals)
+        meals = plan.meal.dist != "fixed"
+        self.draw_meals = plan.meal.sampler(rng, buffered=not refuels)
+        self.draw_refuels = plan.refuel.sampler(rng, buffered=not meals)
+        self.table_rows: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
 
     def run(self) -> ReplicationRecord:
         env, plan = self.env, self.plan
@@ -223,9 +230,9 @@ class Model:
         For mobile support "there" is the field kitchens' drive to the site; troops stay put.
         """
         ep = self.plan.epoch_at(t)
-        to, back = ep.to_station[a.place], ep.from_station[:, a.place]
         if a.at_station >= 0 and a.at_station not in ep.offline and not a.mobile:
             return a.at_station, 0.0, 0.0
+        to, back = self._tables(ep, a.place)
         best, best_score = -1, math.inf
         for s, st in enumerate(self.stations):
             if s in ep.offline or not math.isfinite(to[s]):
@@ -250,6 +257,14 @@ class Model:
             return -1, 0.0, 0.0
         there, back_m = float(to[best]), float(back[best])
         return (best, back_m, 0.0) if a.mobile else (best, there, back_m)
+
+    def _tables(self, ep: Epoch, place: int) -> tuple[list[float], list[float]]:
+        """Minutes from ``place`` to each station and back in epoch ``ep`` (lists: cheaper to index)."""
+        key = (id(ep), place)
+        rows = self.table_rows.get(key)
+        if rows is None:
+            rows = self.table_rows[key] = (ep.to_station[place].tolist(), ep.from_station[:, place].tolist())
+        return rows
 
     def _arrive(self, a: Arrival, _ev: simpy.Event) -> None:
         t = self.env.now
@@ -307,7 +322,7 @@ class Model:
         st.drawn["water_l"] += st.take("water_l", a.headcount * c.water_l_per_person)
         self._reorder(st, "water_l")
         self._supply(v, "meals", a.headcount, c.meals_per_person, self._seat_people)
-        if not v.trucks:
+        if a.vehicles and not v.trucks:
             self._supply(v, "diesel_l", a.vehicles, c.diesel_l_per_vehicle, self._bay_vehicles)
 
     def _supply(self, v: _Visit, item: str, n: int, per: float, then: _Then) -> None:
@@ -346,7 +361,7 @@ class Model:
         if st.seats is None:
             v.track(False, math.inf, {budget.STOCK_WAIT: stock_wait, budget.SEAT_WAIT: self._end(v) - now})
         else:
-            meals = self.plan.meal.sample(self.rng, k).tolist()
+            meals = self.draw_meals(k)
             pool = st.seats
             fed, last, wait, seated, wait_unseated = pool.serve(
                 now, v.deadline, meals, st.kitchen, st.busy, st.queue, st.fed_at
@@ -372,7 +387,7 @@ class Model:
                 st.waits += seated
                 st.wait_sum += wait
             # people held up by a stock-out joined later: their wait runs from reaching the station
-            extra = self.env.now - v.t1
+            extra = now - v.t1
             if extra > 0:
                 v.wait_sum += extra * k
                 if v.t1 >= self.plan.warmup:
@@ -390,7 +405,7 @@ class Model:
         if st.bays is None:
             v.track(True, math.inf, {budget.STOCK_WAIT: stock_wait, budget.REFUEL_WAIT: self._end(v) - now})
         else:
-            times = self.plan.refuel.sample(self.rng, k).tolist()
+            times = self.draw_refuels(k)
             pool = st.bays
             done, last, wait, seated, wait_unseated = pool.serve(now, v.deadline, times, None, st.bay_busy, None, None)
             if pool.unfed_split is not None:
@@ -650,8 +665,7 @@ class Model:
             b = v.vehicle if vehicle else v.person
             if b is None:
                 continue
-            for i, m in enumerate(b):
-                side.budget_sum[i] += m
+            side.budget_sum = [total + m for total, m in zip(side.budget_sum, b, strict=True)]
             side.budget_n += 1
             if result == "on_time":
                 continue

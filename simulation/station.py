@@ -61,10 +61,17 @@ class SeatPool:
         This is the hot loop of the model, hence the local names.
         """
         free, replace = self.free, heapq.heapreplace
-        b_lo, b_hi = busy.lo, busy.hi
+        lo_add, hi_add = busy.lo.append, busy.hi.append
+        if queue is not None:
+            q_lo, q_hi = queue.lo.append, queue.hi.append
+        fed_add = done_at.append if done_at is not None else None
+        # the kitchen's token bucket (Kitchen.ready_at), inlined
+        if kitchen is not None:
+            rate, buffer, tokens, k_last = kitchen.rate, kitchen.buffer, kitchen.tokens, kitchen.last
         served = seated = 0
         last = arrive
         wait_seated = wait_unseated = beyond = 0.0
+        free_sum = self.free_sum  # summed in the same order as ever (the policy compares it)
         horizon = self.horizon
         last_split, unfed = (arrive, arrive, arrive), None
         for d in durations:
@@ -79,29 +86,40 @@ class SeatPool:
                 unfed = (deadline, deadline)
                 continue
             if queue is not None and start > arrive:
-                queue.lo.append(arrive)
-                queue.hi.append(start)
-            ready = kitchen.ready_at(start) if kitchen is not None else start
+                q_lo(arrive)
+                q_hi(start)
+            if kitchen is not None:
+                tokens += rate * (start - k_last)
+                if tokens > buffer:
+                    tokens = buffer
+                k_last = start
+                ready = start if tokens >= 1.0 else start + (1.0 - tokens) / rate
+                tokens -= 1.0
+            else:
+                ready = start
             finish = ready + d
             leave = finish if finish <= deadline else deadline
             replace(free, leave)
-            self.free_sum += leave - first
+            free_sum += leave - first
             if leave > start:
-                b_lo.append(start)
-                b_hi.append(leave)
+                lo_add(start)
+                hi_add(leave)
             seated += 1
             wait_seated += ready - arrive
             if ready > horizon:
                 beyond += ready - (arrive if arrive > horizon else horizon)
             if finish <= deadline:
                 served += 1
-                if done_at is not None:
-                    done_at.append(finish)
+                if fed_add is not None:
+                    fed_add(finish)
                 if finish > last:
                     last = finish
                     last_split = (start, ready, finish)
             else:
                 unfed = (start, ready)
+        if kitchen is not None:
+            kitchen.tokens, kitchen.last = tokens, k_last
+        self.free_sum = free_sum
         self.last_split, self.unfed_split, self.beyond = last_split, unfed, beyond
         return served, last, wait_seated, seated, wait_unseated
 

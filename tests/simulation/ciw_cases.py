@@ -61,9 +61,7 @@ CASES = (
 
 def drill_toml(case: Case, seed: int = 1) -> str:
     """The case as a drill on the test network's station ``H``."""
-    meal = (
-        f'{{ dist = "exponential", mean = {MEAL_MINUTES} }}' if case.meal == "exponential" else f"{MEAL_MINUTES}"
-    )
+    meal = f'{{ dist = "exponential", mean = {MEAL_MINUTES} }}' if case.meal == "exponential" else f"{MEAL_MINUTES}"
     if case.train_at is not None:
         arrivals = f"""
         [[drill.units]]
@@ -79,16 +77,20 @@ def drill_toml(case: Case, seed: int = 1) -> str:
         rate_per_hour = {case.rate_per_hour}
         headcount = {case.batch}
         """
-    return textwrap.dedent(f"""
+    return (
+        textwrap.dedent(f"""
     [drill]
     hours = {case.hours}
     warmup_hours = {case.warmup_hours}
     replications = {case.replications}
     seed = {seed}
-    """) + textwrap.dedent(arrivals) + textwrap.dedent(f"""
+    """)
+        + textwrap.dedent(arrivals)
+        + textwrap.dedent(f"""
     [drill.service]
     meal_minutes = {meal}
     """)
+    )
 
 
 def jungong_plan(case: Case, tmp: Path | None = None) -> CompiledDrill:

@@ -174,12 +174,20 @@ class _Visit:
             self.person, self.person_end = b, end
 
 
+class _Env(simpy.Environment):
+    """SimPy's environment with a clock that can jump forward to a moment no event is due before."""
+
+    def jump(self, t: float) -> None:
+        self._now = t
+
+
 class Model:
     """The drill's SimPy model for one replication. ``run()`` returns its record."""
 
     def __init__(self, plan: CompiledDrill, rng: np.random.Generator, index: int = 0) -> None:
         self.plan, self.rng, self.index = plan, rng, index
-        self.env = simpy.Environment()
+        self.env = _Env()
+        self.walk_ins = 0  # stream arrivals (taken without SimPy events: see _walk_ins)
         self.stations = [Station(self.env, s, plan.horizon) for s in plan.stations]
         self.groups = [_Group(code) for code in plan.groups]
         self.hist = np.zeros(HIST_BINS, dtype=np.int64)
@@ -198,20 +206,39 @@ class Model:
 
     def run(self) -> ReplicationRecord:
         env, plan = self.env, self.plan
-        for a in plan.arrivals:
+        streams, times = [], []
+        for i, a in enumerate(plan.arrivals):
             if a.rate_per_min > 0:
                 n = self.rng.poisson(a.rate_per_min * (a.until - a.arrive))
-                times = np.sort(self.rng.uniform(a.arrive, a.until, n))  # Poisson: uniform given the count
+                times.append(np.sort(self.rng.uniform(a.arrive, a.until, n)))  # Poisson: uniform given the count
+                streams.append(np.full(n, i))
             else:
-                times = np.array([a.arrive])
-            for t in times.tolist():
-                env.timeout(t).callbacks.append(partial(self._arrive, a))
+                env.timeout(a.arrive).callbacks.append(partial(self._arrive, a))
         for t, s, item, qty in plan.losses:
             env.timeout(t).callbacks.append(partial(self._lose, s, item, qty))
         for c in plan.closures:
             env.timeout(c.minute).callbacks.append(self._snapshot)
+        if streams:
+            self._walk_ins(np.concatenate(times), np.concatenate(streams))
         env.run(until=plan.horizon)
         return self._record()
+
+    def _walk_ins(self, times: np.ndarray, which: np.ndarray) -> None:
+        """The streams' arrivals (``times``, of ``plan.arrivals[which]``), in time order, each at its
+        moment: SimPy runs the events due before it, the clock jumps to it and the model takes it
+        (no event object, no heap entry). As when each was a SimPy timeout scheduled first: an
+        arrival goes before any other event due at the same moment, two streams' in stream order."""
+        env, arrivals, horizon = self.env, self.plan.arrivals, self.plan.horizon
+        order = np.argsort(times, kind="stable")
+        self.walk_ins = len(order)
+        peek, step, arrive = env.peek, env.step, self._arrive
+        for t, i in zip(times[order].tolist(), which[order].tolist(), strict=True):
+            if t >= horizon:  # as env.run(until=horizon): nothing at or after the horizon
+                break
+            while peek() < t:
+                step()
+            env.jump(t)
+            arrive(arrivals[i], None)
 
     def _snapshot(self, _ev: simpy.Event) -> None:
         """A closure begins: note every station's stock (draws no random number, changes no state)."""
@@ -266,7 +293,7 @@ class Model:
             rows = self.table_rows[key] = (ep.to_station[place].tolist(), ep.from_station[:, place].tolist())
         return rows
 
-    def _arrive(self, a: Arrival, _ev: simpy.Event) -> None:
+    def _arrive(self, a: Arrival, _ev: simpy.Event | None) -> None:
         t = self.env.now
         s, there, back = self._choose(a, t)
         group = self.groups[a.group]
@@ -754,7 +781,8 @@ class Model:
         arrivals = sum(g.arrivals for g in groups)
         on_time = sum(g.on_time for g in groups)
         # SimPy's own counter of events scheduled so far, less the closures' stock snapshots (not simulated events)
-        scheduled = next(self.env._eid) - len(plan.closures)
+        # (the stream arrivals count as the SimPy timeouts they were before _walk_ins)
+        scheduled = next(self.env._eid) - len(plan.closures) + self.walk_ins
         return ReplicationRecord(
             index=self.index,
             service_level=on_time / arrivals if arrivals else math.nan,
@@ -764,7 +792,7 @@ class Model:
             stations=stations,
             fed_minutes=tuple(self.fed_minutes),
             fed_histogram=tuple(self.hist.tolist()),
-            events=scheduled + self.resolved_events,
+            events=scheduled + self.resolved_events + sum(st.quick_gets for st in self.stations),
             scheduled_events=scheduled,
         )
 

@@ -206,6 +206,7 @@ class Station:
         self.wait_sum = 0.0
         self.arrivals = 0
         self.stockouts: list[float] = []
+        self.quick_gets = 0  # stock draws done without a SimPy event (each counts as one simulated event)
         self.units = 0
         self.units_on_time = 0
         self.late_wait_sum = 0.0
@@ -230,7 +231,11 @@ class Station:
             return amount
         got = min(amount, c.level)
         if got > 0:
-            c.get(got)  # immediate: the level suffices
+            if c.get_queue:  # draws wait for a restock: SimPy's queue decides who is served first
+                c.get(got)  # immediate: the level suffices
+            else:  # what SimPy's get would do at once, without its event (nothing waits on it)
+                c._level -= got
+                self.quick_gets += 1
         if got < amount:
             self.stockouts.append(self.env.now)
         if item == "meals":

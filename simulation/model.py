@@ -53,17 +53,25 @@ HIST_BINS = 144  # 12 hours in 5-minute bins; the last bin is open-ended
 class _Side:
     """Running totals of one side (people or vehicles) of a group's arrivals."""
 
-    __slots__ = ("counts", "budget_sum", "budget_n", "blame")
+    __slots__ = ("counts", "budgets", "budget_n", "blame")
 
     def __init__(self) -> None:
         self.counts = {"on_time": 0, "late": 0, "missed": 0, "unfinished": 0}
-        self.budget_sum = budget.zero()
+        self.budgets: list[budget.Budget] = []  # summed at the end (budget_sum)
         self.budget_n = 0
         self.blame = [0.0] * len(budget.CAUSES)
 
+    @property
+    def budget_sum(self) -> tuple[float, ...]:
+        """The budgets summed key by key, in the order they came (a running sum: the same digits
+        as adding each to a running total as it came)."""
+        if not self.budgets:
+            return tuple(budget.zero())
+        return tuple(np.add.accumulate(np.array(self.budgets), axis=0)[-1].tolist())
+
     def record(self) -> SideRecord:
         c = self.counts
-        budget_sum, blame = tuple(self.budget_sum), tuple(self.blame)
+        budget_sum, blame = self.budget_sum, tuple(self.blame)
         return SideRecord(c["on_time"], c["late"], c["missed"], c["unfinished"], budget_sum, self.budget_n, blame)
 
 
@@ -190,7 +198,7 @@ class Model:
         self.walk_ins = 0  # stream arrivals (taken without SimPy events: see _walk_ins)
         self.stations = [Station(self.env, s, plan.horizon) for s in plan.stations]
         self.groups = [_Group(code) for code in plan.groups]
-        self.hist = np.zeros(HIST_BINS, dtype=np.int64)
+        self.hist = [0] * HIST_BINS
         self.fed_minutes: list[float] = []
         self.open: list[_Visit] = []
         self.meal_mean = plan.meal.expected
@@ -692,7 +700,7 @@ class Model:
             b = v.vehicle if vehicle else v.person
             if b is None:
                 continue
-            side.budget_sum = [total + m for total, m in zip(side.budget_sum, b, strict=True)]
+            side.budgets.append(b)
             side.budget_n += 1
             if result == "on_time":
                 continue
@@ -700,9 +708,10 @@ class Model:
                 b, missed=result == "missed", target=due - v.t0, back=0.0 if trucks else back, mobile=a.mobile
             )
             for i, m in enumerate(charged):
-                side.blame[i] += m
-                g.blame[i] += m
-                at[i] += m
+                if m:  # (adding a zero changes nothing: every charge is ≥ 0)
+                    side.blame[i] += m
+                    g.blame[i] += m
+                    at[i] += m
 
     def _unserved(self, v: _Visit, vehicle: bool, end: float) -> dict[int, float]:
         """Budget parts of a person (vehicle) still unserved at ``end`` with no seat (bay, truck) decided yet."""
@@ -771,7 +780,7 @@ class Model:
                 g.fed_sum,
                 g.wait_sum,
                 tuple(g.stations),
-                tuple(g.sides[0].budget_sum),
+                g.sides[0].budget_sum,
                 g.sides[0].budget_n,
                 tuple(g.blame),
                 (g.sides[0].record(), g.sides[1].record()),
@@ -791,7 +800,7 @@ class Model:
             groups=groups,
             stations=stations,
             fed_minutes=tuple(self.fed_minutes),
-            fed_histogram=tuple(self.hist.tolist()),
+            fed_histogram=tuple(self.hist),
             events=scheduled + self.resolved_events + sum(st.quick_gets for st in self.stations),
             scheduled_events=scheduled,
         )

@@ -211,6 +211,14 @@ class Model:
         self.draw_meals = plan.meal.sampler(rng, buffered=not refuels)
         self.draw_refuels = plan.refuel.sampler(rng, buffered=not meals)
         self.table_rows: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
+        # Arrivals with people only, no dwell, served on site; stations with seats and neither
+        # meals nor water tracked: such an arrival at such a station is resolved by _plain.
+        self.plain = {id(a) for a in plan.arrivals if not (a.vehicles or a.mobile or a.fuel_trucks) and a.dwell is None}
+        self.plain_at = {
+            s
+            for s, st in enumerate(self.stations)
+            if st.seats is not None and st.stock["meals"] is None and st.stock["water_l"] is None
+        }
 
     def run(self) -> ReplicationRecord:
         env, plan = self.env, self.plan
@@ -305,6 +313,9 @@ class Model:
         t = self.env.now
         s, there, back = self._choose(a, t)
         group = self.groups[a.group]
+        if s >= 0 and there == 0.0 and id(a) in self.plain and s in self.plain_at:
+            self._plain(a, self.stations[s], group, t)
+            return
         if s < 0:  # nowhere can serve it
             group.counts["missed"] += 1
             group.sides[0].counts["missed"] += 1
@@ -340,6 +351,51 @@ class Model:
             self.env.timeout(there).callbacks.append(partial(self._at_station, v))
         else:
             self._at_station(v, None)
+
+    def _plain(self, a: Arrival, st: Station, group: _Group, t: float) -> None:
+        """What _arrive, _at_station, _supply, _seat_people and _settle do, in one step, for a plain
+        arrival at a plain station (``plain``, ``plain_at``): there on arrival, nothing to draw from
+        a tracked stock, no deadline, so everyone is seated and fed at once (the same figures; the
+        test ``test_drill_core`` holds the two paths to the same records)."""
+        v = _Visit(a, st, t, math.inf)
+        self.open.append(v)
+        st.units += 1
+        group.stations.setdefault(st.plan.code, None)
+        v.reached = True
+        plan, k = self.plan, a.headcount
+        warm = t >= plan.warmup
+        if warm:
+            st.arrivals += k
+        c, drawn = plan.consumption, st.drawn
+        drawn["water_l"] += k * c.water_l_per_person
+        drawn["meals"] += max(c.meals_per_person, 0.0) * k
+        v.people_resolved = k
+        pool = st.seats
+        if pool is None:  # never: plain stations have seats
+            return
+        fed, last, wait, seated, _ = pool.serve(
+            t, math.inf, self.draw_meals(k), st.kitchen, st.busy, st.queue, st.fed_at
+        )
+        start, ready, finish = pool.last_split
+        b = budget.zero()
+        b[budget.SEAT_WAIT] = start - t if start > t else 0.0
+        b[budget.KITCHEN_WAIT] = ready - start if ready > start else 0.0
+        b[budget.MEAL] = finish - ready if finish > ready else 0.0
+        v.person, v.person_end = b, finish
+        v.wait_beyond = pool.beyond
+        self.resolved_events += 3 * seated
+        v.wait_sum = wait
+        if warm:
+            st.waits += seated
+            st.wait_sum += wait
+        v.fed = fed
+        v.resolved = k
+        if last > t:
+            v.fed_last = v.last = last
+        v.done_at = v.last
+        if v.last <= plan.horizon:  # else it stays open: unfinished at the horizon
+            minutes = v.fed_last - t
+            self._close(v, "on_time" if minutes <= plan.target else "late", minutes)
 
     # --- on-site service -----------------------------------------------------------------
     def _at_station(self, v: _Visit, ev: simpy.Event | None) -> None:

@@ -41,7 +41,7 @@ import numpy as np
 import simpy
 from simpy.resources.container import ContainerGet
 
-from simulation import budget
+from simulation import budget, handover
 from simulation.compiled import Arrival, CompiledDrill, Epoch
 from simulation.records import GroupRecord, ReplicationRecord, SideRecord
 from simulation.station import Station
@@ -101,6 +101,8 @@ class _Group:
         self.sides = (_Side(), _Side())
 
 
+#: A recorder told what happened to planned units (kind, minute, facts): :mod:`simulation.trace`.
+Trace = Callable[[str, float, dict[str, Any]], None]
 #: What to do with ``k`` people or vehicles of a visit once their stock is drawn.
 _Then = Callable[["_Visit", int], None]
 
@@ -192,11 +194,17 @@ class _Env(simpy.Environment):
 class Model:
     """The drill's SimPy model for one replication. ``run()`` returns its record."""
 
-    def __init__(self, plan: CompiledDrill, rng: np.random.Generator, index: int = 0) -> None:
+    def __init__(
+        self, plan: CompiledDrill, rng: np.random.Generator, index: int = 0, trace: Trace | None = None
+    ) -> None:
         self.plan, self.rng, self.index = plan, rng, index
+        self.trace = trace  # a film's recorder (simulation.trace); None: nothing recorded
         self.env = _Env()
         self.walk_ins = 0  # stream arrivals (taken without SimPy events: see _walk_ins)
-        self.stations = [Station(self.env, s, plan.horizon) for s in plan.stations]
+        self.stations = [
+            Station(self.env, s, plan.horizon, plan.called_at(i) if s.standby_share < 1 else math.inf)
+            for i, s in enumerate(plan.stations)
+        ]
         self.groups = [_Group(code) for code in plan.groups]
         self.hist = [0] * HIST_BINS
         self.fed_minutes: list[float] = []
@@ -213,17 +221,27 @@ class Model:
         self.table_rows: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
         # Arrivals with people only, no dwell, served on site; stations with seats and neither
         # meals nor water tracked: such an arrival at such a station is resolved by _plain.
-        self.plain = {id(a) for a in plan.arrivals if not (a.vehicles or a.mobile or a.fuel_trucks) and a.dwell is None}
+        # (Planned units are left to the general path when a film is recorded: it traces their steps.)
+        self.plain = {
+            id(a)
+            for a in plan.arrivals
+            if not (a.vehicles or a.mobile or a.fuel_trucks or a.handover)
+            and a.dwell is None
+            and (trace is None or a.rate_per_min > 0)
+        }
         self.plain_at = {
             s
             for s, st in enumerate(self.stations)
-            if st.seats is not None and st.stock["meals"] is None and st.stock["water_l"] is None
+            if st.seats is not None and st.ramp is None and st.stock["meals"] is None and st.stock["water_l"] is None
         }
 
     def run(self) -> ReplicationRecord:
         env, plan = self.env, self.plan
         streams, times = [], []
         for i, a in enumerate(plan.arrivals):
+            if a.handover:  # its meals are cooked before it arrives
+                self._schedule_handover(a)
+                continue
             if a.rate_per_min > 0:
                 n = self.rng.poisson(a.rate_per_min * (a.until - a.arrive))
                 times.append(np.sort(self.rng.uniform(a.arrive, a.until, n)))  # Poisson: uniform given the count
@@ -255,6 +273,17 @@ class Model:
                 step()
             env.jump(t)
             arrive(arrivals[i], None)
+
+    def _trace(self, kind: str, v: _Visit | None = None, **facts: Any) -> None:
+        """Tell the film's recorder what happened now (a visit's unit and station added); no-op without
+        one, and for walk-ins (stream arrivals: not in the film). Draws no random number."""
+        if self.trace is None or (v is not None and v.arrival.rate_per_min > 0):
+            return
+        if v is not None:
+            a = v.arrival
+            facts.update(unit=self.plan.groups[a.group], station=v.station.plan.code, people=a.headcount)
+            facts.update(vehicles=a.vehicles, place=self.plan.places[a.place])
+        self.trace(kind, self.env.now, facts)
 
     def _snapshot(self, _ev: simpy.Event) -> None:
         """A closure begins: note every station's stock (draws no random number, changes no state)."""
@@ -317,13 +346,7 @@ class Model:
             self._plain(a, self.stations[s], group, t)
             return
         if s < 0:  # nowhere can serve it
-            group.counts["missed"] += 1
-            group.sides[0].counts["missed"] += 1
-            if a.vehicles and not a.mobile:
-                group.sides[1].counts["missed"] += 1
-            group.people += a.headcount
-            group.people_missed += a.headcount
-            group.vehicles_missed += a.vehicles
+            self._nowhere(a)
             return
         st = self.stations[s]
         deadline = t + a.dwell - back if a.dwell is not None else math.inf
@@ -341,6 +364,7 @@ class Model:
             self.env.timeout(max(0.0, deadline, v.vend) - t).callbacks.append(partial(self._deadline, v))
         if v.vend > deadline:  # the people still leave at their deadline: stop their waits for a restock
             self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._stop_waiting, v))
+        self._trace("assigned", v, there=there, back=back, mobile=a.mobile, seats=st.plan.seats)
         if v.trucks:
             self._send_trucks(v, there if a.mobile else back)
         if a.mobile:
@@ -397,6 +421,17 @@ class Model:
             minutes = v.fed_last - t
             self._close(v, "on_time" if minutes <= plan.target else "late", minutes)
 
+    def _nowhere(self, a: Arrival) -> None:
+        """No station can serve the arrival: it is missed whole."""
+        group = self.groups[a.group]
+        group.counts["missed"] += 1
+        group.sides[0].counts["missed"] += 1
+        if a.vehicles and not a.mobile:
+            group.sides[1].counts["missed"] += 1
+        group.people += a.headcount
+        group.people_missed += a.headcount
+        group.vehicles_missed += a.vehicles
+
     # --- on-site service -----------------------------------------------------------------
     def _at_station(self, v: _Visit, ev: simpy.Event | None) -> None:
         st, a, now = v.station, v.arrival, self.env.now
@@ -407,6 +442,7 @@ class Model:
             return
         v.t1 = now
         v.reached = True
+        self._trace("arrives", v)
         if now >= self.plan.warmup:
             st.arrivals += a.headcount
         c = self.plan.consumption
@@ -484,6 +520,7 @@ class Model:
                 if v.t1 >= self.plan.warmup:
                     st.wait_sum += extra * seated
             v.fed += fed
+            self._trace("seated", v, k=k, seated=seated, fed=fed, last=last, wait=wait)
             if fed:
                 v.fed_last = max(v.fed_last, last)
                 v.last = max(v.last, last)
@@ -516,6 +553,7 @@ class Model:
             self.resolved_events += 3 * seated
             v.vehicle_wait += wait + wait_unseated + (self.env.now - v.t1) * k
             v.refuelled += done
+            self._trace("refuelled", v, done=done, last=last)
             if done:
                 v.last = max(v.last, last)
                 v.veh_last = max(v.veh_last, last)
@@ -628,6 +666,93 @@ class Model:
                 self._settle(v)
             yield env.timeout(travel)  # back to the station
             st.kitchens_out.add(out, env.now)
+            self._trace("kitchen", v, out=out, there=there, travel=travel)
+
+    # --- handover (simulation.handover) -----------------------------------------------------
+    def _schedule_handover(self, a: Arrival) -> None:
+        """Choose the station that hands ``a`` its meals as early as any station would start them."""
+        lead = handover.prep_lead(self.plan.stations, a)
+        self.env.timeout(max(0.0, a.arrive - lead)).callbacks.append(partial(self._handover, a))
+
+    def _choose_handover(self, a: Arrival, t: float) -> int:
+        """The station with handover teams that hands ``a`` its meals (-1: none): its own door, or its
+        ``serve_at`` under ``policy = "assigned"`` (or a change ``improve`` tries); else the nearest
+        (``nearest``) or the one whose teams would finish loading first (``earliest``)."""
+        ep, policy = self.plan.epoch_at(t), self.plan.policy
+        back = ep.from_station[:, a.place]
+        best, best_score = -1, math.inf
+        for s, st in enumerate(self.stations):
+            if s in ep.offline or not math.isfinite(back[s]) or not st.teams:
+                continue
+            if s == a.at_station or ((policy == "assigned" or a.force) and s == a.serve_at):
+                return s
+            start = max(a.arrive, t + back[s], min(st.teams) + back[s])
+            score = back[s] if policy == "nearest" else start + handover.loading_minutes(st.plan, a.headcount)
+            if score < best_score:
+                best, best_score = s, score
+        return best
+
+    def _handover(self, a: Arrival, _ev: simpy.Event) -> None:
+        now = self.env.now
+        s = self._choose_handover(a, now)
+        if s < 0:
+            self._nowhere(a)
+            return
+        st = self.stations[s]
+        v = _Visit(a, st, a.arrive, a.arrive + a.dwell if a.dwell is not None else math.inf)
+        self.open.append(v)
+        st.units += 1
+        self.groups[a.group].stations.setdefault(st.plan.code, None)
+        start = max(now, a.arrive - st.plan.handover_prep_minutes)
+        self.env.timeout(start - now).callbacks.append(partial(self._cook_handover, v, s))
+
+    def _cook_handover(self, v: _Visit, s: int, _ev: simpy.Event) -> None:
+        """Draw the unit's meals (stock, then the kitchen's output), send them with the teams, and
+        work out what the teams hand out before the stop ends (:func:`handover.loading`)."""
+        st, a, now = v.station, v.arrival, self.env.now
+        if a.arrive >= self.plan.warmup:
+            st.arrivals += a.headcount
+        c = self.plan.consumption
+        st.drawn["water_l"] += st.take("water_l", a.headcount * c.water_l_per_person)
+        self._reorder(st, "water_l")
+        per, meals = c.meals_per_person, a.headcount
+        if per > 0 and st.stock["meals"] is not None:
+            took = st.take("meals", a.headcount * per)
+            meals = min(a.headcount, int(took / per + 1e-9))
+            st.put("meals", took - meals * per)
+        st.drawn["meals"] += meals * max(per, 0.0)
+        self._reorder(st, "meals")
+        ready = now
+        if st.kitchen is not None:
+            for _ in range(meals):
+                ready = st.kitchen.ready_at(now)
+        drive = float(self.plan.epoch_at(now).from_station[s, a.place])
+        starts = [max(a.arrive, max(ready, free) + drive) for free in st.teams]
+        out = handover.loading(a.arrive, starts, st.plan.handover_meals_per_minute, meals, v.deadline)
+        st.teams = [max(free, out.last + drive) for free in st.teams]
+        end = self._end(v)
+        if meals < a.headcount:
+            v.track(False, math.inf, {budget.STOCK_WAIT: end - a.arrive}, travel=0.0)
+        elif out.handed < meals:
+            v.track(False, math.inf, {budget.HANDOVER: end - a.arrive}, travel=0.0)
+        else:
+            v.track(False, out.last, {budget.HANDOVER: out.last - a.arrive}, travel=0.0)
+        v.wait_sum += out.wait_sum + (a.headcount - out.handed) * max(0.0, end - a.arrive)
+        when = out.last if out.handed == a.headcount else end
+        self.env.timeout(max(0.0, when - now)).callbacks.append(partial(self._handed, v, out.handed, out.last))
+
+    def _handed(self, v: _Visit, fed: int, last: float, _ev: simpy.Event) -> None:
+        """The last meal is handed, or the stop has ended: the unit's outcome."""
+        a = v.arrival
+        v.station.fed_at.extend([last] * fed)
+        v.fed, v.fed_last, v.last = fed, last, last
+        v.resolved = v.people_resolved = a.headcount
+        v.reached = True  # the unit never travels: the meals came to it
+        if fed < a.headcount:
+            self._close(v, "missed", None)
+        else:
+            due = v.deadline if math.isfinite(v.deadline) else v.t0 + self.plan.target
+            self._close(v, "on_time" if last <= due else "late", last - v.t0)
 
     # --- fuel trucks ---------------------------------------------------------------------
     def _send_trucks(self, v: _Visit, drive: float) -> None:
@@ -687,6 +812,7 @@ class Model:
             if served:
                 yield env.timeout(finish + drive - env.now)  # refuelling, then back to the station
                 st.trucks_out.add(out, env.now)
+                self._trace("fuel_truck", v, out=out, travel=drive)
 
     # --- outcomes ------------------------------------------------------------------------
     def _deadline(self, v: _Visit, _ev: simpy.Event) -> None:
@@ -707,6 +833,9 @@ class Model:
 
     def _close(self, v: _Visit, outcome: str, minutes: float | None) -> None:
         v.closed = True
+        self._trace(
+            "leaves", v, outcome=outcome, done_at=v.done_at, fed=v.fed, refuelled=v.refuelled, fed_last=v.fed_last
+        )
         a, st = v.arrival, v.station
         g = self.groups[a.group]
         if outcome == "missed":
@@ -732,7 +861,8 @@ class Model:
 
     def _sides(self, v: _Visit) -> list[tuple[bool, int, int, float, float]]:
         """(vehicle?, how many, how many served, last served at, due) of each side the visit has."""
-        out = [(False, v.arrival.headcount, v.fed, v.fed_last, v.t0 + self.plan.target)]
+        due = v.deadline if v.arrival.handover and math.isfinite(v.deadline) else v.t0 + self.plan.target
+        out = [(False, v.arrival.headcount, v.fed, v.fed_last, due)]
         if v.nveh:
             out.append((True, v.nveh, v.refuelled, v.veh_last, v.vdeadline))
         return out
@@ -761,7 +891,12 @@ class Model:
             if result == "on_time":
                 continue
             charged = budget.blame(
-                b, missed=result == "missed", target=due - v.t0, back=0.0 if trucks else back, mobile=a.mobile
+                b,
+                missed=result == "missed",
+                target=due - v.t0,
+                back=0.0 if trucks else back,
+                mobile=a.mobile,
+                unstaffed=0.0 if a.mobile or a.handover or not v.reached else v.station.unstaffed(v.t1),
             )
             for i, m in enumerate(charged):
                 if m:  # (adding a zero changes nothing: every charge is ≥ 0)
@@ -796,6 +931,7 @@ class Model:
             hub.take(item, qty)
             self._reorder(hub, item)
             delay = rs.lead_hours * 60 + float(travel)
+            self._trace("restock", None, station=st.plan.code, hub=hub.plan.code, item=item, qty=qty, delay=delay)
         st.pending_order[item] = True
         self.env.timeout(delay).callbacks.append(partial(self._delivered, st, item, qty))
 

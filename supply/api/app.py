@@ -25,6 +25,7 @@ from supply.api.routers import (
     analyses,
     dispatches,
     drills,
+    films,
     maps,
     reports,
     requests,
@@ -48,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     teams.router,
     drills.router,
+    films.router,
     analyses.router,
     sync.router,
 )

@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from supply.cli import db as db_commands
 from supply.cli import drill as drill_commands
+from supply.cli import film as film_commands
 from supply.cli import live as live_commands
 from supply.cli import maps as map_commands
 from supply.cli import network as network_commands
@@ -46,6 +47,7 @@ app = typer.Typer(
 network_commands.register(app)
 map_commands.register(app)
 drill_commands.register(app)
+film_commands.register(app)
 db_commands.register(app)
 live_commands.register(app)
 sync_commands.register(app)

@@ -70,9 +70,10 @@ def plan_cmd(
             )
             continue
         flag = f" [red](likely late: {u['late_cause']})[/]" if u["likely_late"] else ""
+        how = "handed meals by" if u.get("handover") else "served at"
         c.print(
-            f"  {u['code']}: arrives {clock(u['arrive_minute'])} at {u['place']}, served at "
-            f"{u['station'] or 'nowhere'} ({u['on_time_share']:.0%} on time){flag}"
+            f"  {u['code']}: notify by {clock(u['notify_minute'])}, arrives {clock(u['arrive_minute'])} at "
+            f"{u['place']}, {how} {u['station'] or 'nowhere'} ({u['on_time_share']:.0%} on time){flag}"
         )
     for d in plan["departures"]:
         c.print(f"  {clock(d['minute'])} team {d['team']} ({d['kind']}) {d['action']} for {d['unit']}")

@@ -164,3 +164,37 @@ def test_records_are_plain_python_numbers():
     rec: ReplicationRecord = Model(plan, np.random.default_rng(SEEDS[0])).run()
     assert all(type(x) is int for x in rec.fed_histogram)
     assert all(type(x) is float for g in rec.groups for x in g.budget_sum)
+
+
+def pool_run(seed: int, at_once: int, monkeypatch) -> list:
+    """A sequence of groups through one seat pool (random sizes, times, kitchens, deadlines); everything
+    the pool, the kitchen and the intervals hold afterwards, and what each call returned."""
+    monkeypatch.setattr(station_module, "AT_ONCE_MIN", at_once)
+    rng = np.random.default_rng(seed)
+    seats = int(rng.integers(1, 400))
+    staffed = None
+    if seed % 3 == 1:  # a station readying on notice: some servers staffed later
+        staffed = station_module.Ramp(0.5, 30.0, 60.0).staffed(seats)
+    pool = station_module.SeatPool(seats, horizon=float(rng.uniform(200, 600)), staffed=staffed)
+    kitchen = [
+        None,
+        station_module.Kitchen(float(rng.uniform(60, 3000))),
+        station_module.RampKitchen(float(rng.uniform(60, 3000)), station_module.Ramp(0.3, 20.0, 90.0)),
+    ][seed % 3]
+    busy, queue, done = station_module.Intervals(), station_module.Intervals(), []
+    out = []
+    t = 0.0
+    for _ in range(12):
+        t += float(rng.exponential(40))
+        k = int(rng.integers(1, 700))
+        deadline = t + float(rng.uniform(10, 200)) if rng.random() < 0.4 else float("inf")
+        durations = rng.triangular(5, 20, 40, k).tolist()
+        out.append(pool.serve(t, deadline, durations, kitchen, busy, queue, done))
+        out.append((pool.last_split, pool.unfed_split, pool.beyond, pool.free_sum, sorted(pool.free)))
+    k_state = None if kitchen is None else (kitchen.tokens, kitchen.last)
+    return [*out, busy.lo, busy.hi, queue.lo, queue.hi, done, k_state]
+
+
+@pytest.mark.parametrize("seed", range(9))
+def test_groups_seated_at_once_array_wise_as_one_by_one(seed, monkeypatch):
+    assert repr(pool_run(seed, 10**9, monkeypatch)) == repr(pool_run(seed, 2, monkeypatch))

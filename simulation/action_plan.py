@@ -72,10 +72,12 @@ def action_plan(
     replications: int | None = None,
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keep: list[ReplicationRecord] | None = None,
 ) -> dict:
     """The action plan of ``scenario``'s drill; ``teams`` are plain dicts (code, station, kind, vehicles…).
 
-    ``progress(done, total)`` is called after each replication (it may raise to stop the run).
+    ``progress(done, total)`` is called after each replication (it may raise to stop the run);
+    ``keep``, when given, receives every replication's record (the optimiser pairs two plans on them).
     """
     spec = drill_spec(scenario)
     plan = compile_drill(scenario, spec)
@@ -89,6 +91,8 @@ def action_plan(
         records.append(rec)
         if progress is not None:
             progress(index + 1, n)
+    if keep is not None:
+        keep.extend(records)
     result = stats.as_dict()
     units = _units(spec, plan, records)
     for u in units:
@@ -284,10 +288,11 @@ def scenario_plan(
     replications: int | None = None,
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keep: list[ReplicationRecord] | None = None,
 ) -> dict:
     """:func:`action_plan` with the scenario's own ``[[teams]]``."""
     teams = [t.model_dump() for t in teams_from_scenario(scenario)]
-    return action_plan(scenario, teams, replications=replications, seed=seed, progress=progress)
+    return action_plan(scenario, teams, replications=replications, seed=seed, progress=progress, keep=keep)
 
 
 def clock(minute: float | None, start: datetime | None = None) -> str:

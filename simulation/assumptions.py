@@ -116,30 +116,44 @@ def assumed(scenario: Scenario, spec: DrillSpec) -> tuple[tuple[str, str], ...]:
 
 
 def _station_defaults(scenario: Scenario, spec: DrillSpec) -> list[tuple[str, str]]:
-    """The ``[drill.stations.CODE]`` defaults used: the handover ones when a unit is handed meals, the
-    readiness ones (and each unit's notice) when a drill rehearses notice — a station's readiness or
-    a unit's notice is set."""
+    """The ``[drill.stations.CODE]`` defaults used: the handover ones of the stations that may hand a
+    unit its meals, the readiness ones (and each unit's notice) when a station rehearses readiness
+    (sets ``readiness_hours`` or ``standby_share``; elsewhere notice changes nothing)."""
     raw = (scenario.drill or {}).get("stations") or {}
     handover = any(u.support == "handover" for u in spec.units)
     keys = [k for k in _STATION_DEFAULTS if k.startswith("handover")] if handover else []
-    notice = any(u.notice_hours is not None for u in spec.units) or any(
-        "readiness_hours" in (raw.get(c) or {}) or "standby_share" in (raw.get(c) or {}) for c in raw
-    )
-    keys += ["readiness_hours", "standby_share"] if notice else []
+    codes = [s.code for s in scenario.stations]
+    # readiness matters only where a station rehearses it (standby_share 1: notice changes nothing)
+    readying = [c for c in codes if {"readiness_hours", "standby_share"} & set(raw.get(c) or {})]
+    keys += ["readiness_hours", "standby_share"] if readying else []
     out = []
+    named = {u.serve_at or u.station for u in spec.units if u.support == "handover"}
     for key in keys:
-        unset = [s.code for s in scenario.stations if key not in (raw.get(s.code) or {})]
+        may = codes if None in named else [c for c in codes if c in named]
+        unset = [c for c in (may if key.startswith("handover") else readying) if key not in (raw.get(c) or {})]
         if unset:
             what, fmt = _STATION_DEFAULTS[key]
             value = fmt.format(getattr(spec.station(unset[0]), key))
-            out.append((f"drill.stations.{key}", f"{what} not set at {', '.join(unset)}: {value}"))
-    if notice:
+            out.append((f"drill.stations.{key}", f"{what} not set at {_stations(unset, codes)}: {value}"))
+    calm = [c for c in codes if c not in readying]
+    if readying and calm:
+        what = "fully staffed from the drill's start (standby_share 1: readiness not rehearsed)"
+        out.append(("drill.stations", f"readiness not set at {_stations(calm, codes)}: {what}"))
+    if readying:
         lead = spec.restock.lead_hours
         for u in spec.units:
             if u.notice_hours is None:
                 text = f"notice not set for {u.code}: the restock lead, {lead:g} h (the traditional supply notice)"
                 out.append(("drill.units.notice_hours", text))
     return out
+
+
+def _stations(unset: list[str], codes: list[str]) -> str:
+    """``GZ-HUB, N-WING`` — or, for more than three, ``9 stations (all but GZS-PT)``."""
+    if len(unset) <= 3:
+        return ", ".join(unset)
+    rest = [c for c in codes if c not in unset]
+    return f"{len(unset)} stations" + (f" (all but {', '.join(rest)})" if rest else " (all)")
 
 
 def _truck_defaults(scenario: Scenario, spec: DrillSpec) -> list[tuple[str, str]]:

@@ -37,7 +37,8 @@ service). A unit's ``late_cause`` is the cause charged the most minutes over rep
 **Notice.** A station called to readiness too late (its ``standby_share`` of seats, kitchen output
 and refuel bays staffed, the rest ramping in over ``readiness_hours`` from the first notice) is
 short of staff when a unit reaches it: of the minutes charged to seats, kitchen and refuel bays,
-the share of capacity not yet staffed at that moment is charged to ``notice`` instead.
+the share of the unit's waits at the station (:func:`waited`) that fell before the station was
+fully staffed is charged to ``notice`` instead.
 """
 
 from __future__ import annotations
@@ -105,11 +106,16 @@ def zero() -> Budget:
     return [0.0] * len(BUDGET_KEYS)
 
 
+def waited(budget: Budget) -> float:
+    """Minutes waited at the station for stock, a seat, the kitchen and a refuel bay."""
+    return budget[STOCK_WAIT] + budget[SEAT_WAIT] + budget[KITCHEN_WAIT] + budget[REFUEL_WAIT]
+
+
 def blame(
     budget: Budget, *, missed: bool, target: float, back: float, mobile: bool, unstaffed: float = 0.0
 ) -> list[float]:
     """Minutes charged to each of :data:`CAUSES` for one late or missed arrival (module docstring);
-    ``unstaffed``: the share of its station's capacity not yet staffed when it got there (notice)."""
+    ``unstaffed``: the share of its waits at the station that fell before it was fully staffed (notice)."""
     out = _blame(budget, missed=missed, target=target, back=back, mobile=mobile)
     if unstaffed > 0:
         for k in _STAFFED:

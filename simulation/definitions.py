@@ -72,8 +72,8 @@ HANDOVER_NOTICE: tuple[tuple[str, str], ...] = (
         "notice",
         "a station with standby_share below 1 has that share of its seats, kitchen output and refuel bays staffed "
         "before it is called; the rest come in evenly over readiness_hours from the first notice (arrival − "
-        "notice_hours) of a unit it may serve; of the minutes charged to seats, kitchen and bays, the share not "
-        "yet staffed when the unit got there is charged to 'notice'.",
+        "notice_hours) of a unit it may serve; of the minutes charged to seats, kitchen and bays, the share of "
+        "the unit's waits there that fell before the station was fully staffed is charged to 'notice'.",
     ),
 )
 

@@ -154,6 +154,18 @@ def build_timeline(
             elif f["there"] > 0:
                 path = routes.between(f["place"], f["station"], minute)
                 moves.append(Move(unit, "unit", minute, minute + f["there"], f["place"], f["station"], path))
+        elif kind == "handover":  # the unit stays at its halt: teams bring its meals
+            units[unit] = {**f, "t0": f["arrive"], "mobile": True, "back": 0.0, "veh_last": None}
+            events.append(Event(f["arrive"], "arrives", unit, f["place"], f["people"], f["vehicles"]))
+            drive, start = f["drive"], f["start"]
+            there = routes.between(f["station"], f["place"], start - drive)
+            moves.append(Move(unit, "handover", start - drive, start, f["station"], f["place"], there))
+            home = routes.between(f["place"], f["station"], f["last"])
+            moves.append(Move(unit, "handover", f["last"], f["last"] + drive, f["place"], f["station"], home))
+            detail = {"what": "handover", "count": 1, "to": f["place"]}
+            events.append(Event(start - drive, "departs", unit, f["station"], detail=detail))
+            events.append(Event(start, "on_site", unit, f["station"], detail=detail))
+            events.append(Event(max(start, f["arrive"]), "seated", unit, f["place"], f["people"]))
         elif kind == "arrives":
             seats = units[unit]["seats"]
             detail = {"seats": seats} if seats else {}
@@ -193,6 +205,9 @@ def build_timeline(
         detail = {"what": what, "count": count, "to": f["place"]}
         events.append(Event(out, "departs", unit, f["station"], detail=detail))
         events.append(Event(out + travel, "on_site", unit, f["station"], detail=detail))
+        left = units.get(unit, {}).get("left", math.inf)
+        if what == "kitchen" and out + travel < left:  # the unit at its site is being fed from here on
+            events.append(Event(out + travel, "seated", unit, f["place"], f["people"]))
     disruptions, more = scheduled_disruptions([e.model_dump() for e in spec.events], routes.net)
     events.extend(more)
     events.extend(day_chapters(spec.hours))
@@ -224,8 +239,10 @@ def _leaves(u: dict[str, Any], minute: float, f: dict[str, Any], routes: _Routes
         detail = {"minutes": f["fed_last"] - u["t0"]}
         out.append(Event(f["fed_last"], "fed", unit, where, f["fed"], detail=detail))
     if f["refuelled"] and u["veh_last"] is not None:
-        out.append(Event(u["veh_last"], "refuelled", unit, where, vehicles=f["refuelled"]))
+        detail = {"of": f["vehicles"]}
+        out.append(Event(u["veh_last"], "refuelled", unit, where, vehicles=f["refuelled"], detail=detail))
     leave = f["done_at"] if outcome in ("on_time", "late") and f["done_at"] is not None else minute
+    u["left"] = leave
     if outcome == "missed":
         detail = {"outcome": outcome, "unfed": f["people"] - f["fed"], "unfuelled": f["vehicles"] - f["refuelled"]}
         out.append(Event(leave, "missed", unit, where, f["people"], f["vehicles"], detail))

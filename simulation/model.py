@@ -313,6 +313,8 @@ class Model:
                 if st.kitchens is None:
                     continue
                 score = back[s] + (len(st.kitchens.queue) + st.kitchens.count) / st.plan.field_kitchens * 60.0
+                if (self.plan.policy == "assigned" or a.force) and s == a.serve_at:
+                    score = -math.inf  # field kitchens from the unit's ``serve_at`` station
             else:
                 vehicles = 0 if a.fuel_trucks and st.trucks is not None else a.vehicles
                 est = st.estimate(a.headcount, vehicles, self.meal_mean, self.refuel_mean)
@@ -705,6 +707,11 @@ class Model:
         self.groups[a.group].stations.setdefault(st.plan.code, None)
         start = max(now, a.arrive - st.plan.handover_prep_minutes)
         self.env.timeout(start - now).callbacks.append(partial(self._cook_handover, v, s))
+        self.env.timeout(a.arrive - now).callbacks.append(partial(self._handover_arrives, v))
+
+    def _handover_arrives(self, v: _Visit, _ev: simpy.Event) -> None:
+        """The unit halts (for the film: it stays at its site, as on mobile support)."""
+        self._trace("assigned", v, there=0.0, back=0.0, mobile=True, seats=0, handover=True)
 
     def _cook_handover(self, v: _Visit, s: int, _ev: simpy.Event) -> None:
         """Draw the unit's meals (stock, then the kitchen's output), send them with the teams, and
@@ -730,6 +737,7 @@ class Model:
         starts = [max(a.arrive, max(ready, free) + drive) for free in st.teams]
         out = handover.loading(a.arrive, starts, st.plan.handover_meals_per_minute, meals, v.deadline)
         st.teams = [max(free, out.last + drive) for free in st.teams]
+        self._trace("handover", v, arrive=a.arrive, drive=drive, start=min(starts, default=now), last=out.last)
         end = self._end(v)
         if meals < a.headcount:
             v.track(False, math.inf, {budget.STOCK_WAIT: end - a.arrive}, travel=0.0)
@@ -871,7 +879,8 @@ class Model:
         """Judge each side, add its time budget and the minutes beyond target it charges to each cause."""
         a, now = v.arrival, self.env.now
         back = a.dwell - (v.deadline - v.t0) if a.dwell is not None else 0.0
-        at = v.station.blame_units if a.rate_per_min == 0 else v.station.blame_walk_ins
+        st = v.station
+        at = st.blame_units if a.rate_per_min == 0 else st.blame_walk_ins
         for vehicle, n, done, last, due in self._sides(v):
             side = g.sides[vehicle]
             trucks = vehicle and v.trucks > 0
@@ -896,7 +905,7 @@ class Model:
                 target=due - v.t0,
                 back=0.0 if trucks else back,
                 mobile=a.mobile,
-                unstaffed=0.0 if a.mobile or a.handover or not v.reached else v.station.unstaffed(v.t1),
+                unstaffed=0.0 if a.mobile or a.handover or not v.reached else st.readying(v.t1, budget.waited(b)),
             )
             for i, m in enumerate(charged):
                 if m:  # (adding a zero changes nothing: every charge is ≥ 0)

@@ -396,9 +396,12 @@ class Station:
         self.drawn = dict.fromkeys(STOCK_ITEMS, 0.0)  # issued to units (not the hub's restock transfers)
         self.at_close: list[tuple[float, ...]] = []  # stock per item when each closure began (time to survive)
 
-    def unstaffed(self, t: float) -> float:
-        """The share of seats, kitchen output and refuel bays not yet staffed at ``t`` (notice)."""
-        return 0.0 if self.ramp is None else 1.0 - self.ramp.share(t)
+    def readying(self, t: float, wait: float) -> float:
+        """The share of a wait of ``wait`` minutes from ``t`` that fell before the station was fully
+        staffed (0 when it is not readying on notice)."""
+        if self.ramp is None or wait <= 0:
+            return 0.0
+        return min(1.0, max(0.0, (self.ramp.full - t) / wait))
 
     def snapshot(self) -> None:
         """Note the stock of every item now (nan: untracked), for time to survive after a closure."""

@@ -38,7 +38,7 @@ h3{font-size:13px;margin:10px 0 4px;border-bottom:1px solid #ccc}
 text-shadow:0 0 2px #000}
 #film-captions{list-style:none;padding:0;margin:0;font-size:12px}#film-captions li{margin:2px 0;color:#555}
 #film-captions li.cap-new{color:#000;font-weight:bold;font-size:13px}
-#film-units{font-size:11px;color:#333}
+#film-units{font-size:11px;color:#333}#film-next{font-size:12px;color:#1565c0;margin-top:6px}
 #film-chapter{display:none;position:absolute;left:40px;top:30px;max-width:800px;padding:10px 18px;
 background:rgba(29,39,51,.85);color:#fff;font-size:24px;font-weight:bold;border-radius:4px}
 #film-bar{position:absolute;left:0;bottom:0;width:880px;height:34px;padding:6px 12px;background:#1d2733;
@@ -50,15 +50,17 @@ align-items:center;font-size:14px}
 .d-lab{font:11px sans-serif;fill:#8d8576}.site-lab{fill:#5d4037;font-weight:normal}
 .legend{position:absolute;left:8px;bottom:44px;background:rgba(255,255,255,.9);padding:4px 8px;font-size:11px;
 border:1px solid #bbb}
-.legend i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px;vertical-align:middle}
+.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
+.legend i.dot{border-radius:5px}
 """
 
 
-def legend_rows(lang: str) -> list[tuple[str, str]]:
-    """(colour, meaning): what moves (dots), a unit's badge at a station, a closed link."""
-    rows = [(lay.MOVER_COLOUR[k], VEHICLES[k][lang]) for k in ("unit", "kitchen", "fuel_truck", "restock")]
-    rows += [(lay.STATUS_COLOUR[k], STATUS_WORDS[k][lang]) for k in ("arrives", "queues", "seated", "fed")]
-    rows.append((lay.CLOSED, label("legend_closed", lang)))
+def legend_rows(lang: str) -> list[tuple[str, str, str]]:
+    """(colour, meaning, shape): what moves (dots), a unit's badge at a station and a closed link (squares)."""
+    movers = ("unit", "kitchen", "fuel_truck", "handover", "restock")
+    rows = [(lay.MOVER_COLOUR[k], VEHICLES[k][lang], "dot") for k in movers]
+    rows += [(lay.STATUS_COLOUR[k], STATUS_WORDS[k][lang], "square") for k in ("arrives", "queues", "seated", "fed")]
+    rows.append((lay.CLOSED, label("legend_closed", lang), "square"))
     return rows
 
 
@@ -164,7 +166,7 @@ def player_data(timeline: Timeline, lang: str) -> dict[str, Any]:
         "captionHold": CAPTION_HOLD,
         "chapterHold": CHAPTER_HOLD,
         "clockBase": _clock_base(timeline.start_iso),
-        "labels": {k: label(k, lang) for k in ("play", "pause", "closed", "none")},
+        "labels": {k: label(k, lang) for k in ("play", "pause", "closed", "none", "next")},
         "colours": {"closed": lay.CLOSED, "movers": lay.MOVER_COLOUR, "status": lay.STATUS_COLOUR},
     }
 
@@ -192,7 +194,9 @@ def film_html(timeline: Timeline, *, lang: str = "zh", speed: float = 600) -> st
     options = "".join(f'<option value="{s}"{" selected" if s == int(speed) else ""}>{s}×</option>' for s in speeds)
     legend = (
         '<div class="legend">'
-        + "<br>".join(f'<i style="background:{c}"></i>{html.escape(t)}' for c, t in legend_rows(lang))
+        + "<br>".join(
+            f'<i class="{shape}" style="background:{c}"></i>{html.escape(t)}' for c, t, shape in legend_rows(lang)
+        )
         + "</div>"
     )
     title = html.escape(timeline.title)
@@ -210,7 +214,7 @@ def film_html(timeline: Timeline, *, lang: str = "zh", speed: float = 600) -> st
 <div class="f-sub">{html.escape(subtitle(timeline, lang))}<br>{html.escape(speed_note)}</div>
 <h3>{html.escape(label("stock", lang))}</h3><div id="film-gauges"></div>
 <h3>{html.escape(label("at_station", lang))}</h3><div id="film-units"></div>
-<h3>{html.escape(label("happening", lang))}</h3><ul id="film-captions"></ul></div></div>
+<h3>{html.escape(label("happening", lang))}</h3><ul id="film-captions"></ul><div id="film-next"></div></div></div>
 <div id="film-controls"><button id="film-play" type="button">{html.escape(label("play", lang))}</button>
 <input id="film-slider" type="range" min="0" max="{int(timeline.horizon)}" step="1" value="0"
  aria-label="time">

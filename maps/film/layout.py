@@ -29,6 +29,7 @@ MOVER_COLOUR = {
     "fuel_truck": "#00838f",
     "water_truck": "#0277bd",
     "restock": "#558b2f",
+    "handover": "#ad1457",
 }
 STATUS_COLOUR = {
     "arrives": "#f9a825",

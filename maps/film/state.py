@@ -49,6 +49,7 @@ class Frame:
     disruptions: tuple[Disruption, ...]
     captions: tuple[Event, ...]  # newest first, the last few within CAPTION_HOLD
     chapter: Event | None
+    coming: Event | None = None  # the next captioned event after this minute
 
 
 class Script:
@@ -82,6 +83,7 @@ class Script:
             stock=self._stock(minute),
             disruptions=tuple(d for d in self.timeline.disruptions if d.active(minute)),
             captions=self._captions(minute, captions),
+            coming=self._coming(minute),
             chapter=next(
                 (c for c in reversed(self.chapters) if c.minute <= minute < c.minute + CHAPTER_HOLD),
                 None,
@@ -120,6 +122,10 @@ class Script:
             level = levels[i - 1] if i else full
             out.setdefault(station, {})[item] = level / full
         return out
+
+    def _coming(self, minute: float) -> Event | None:
+        i = bisect_right(self.captioned_times, minute)
+        return self.captioned[i] if i < len(self.captioned) else None
 
     def _captions(self, minute: float, n: int) -> tuple[Event, ...]:
         i = bisect_right(self.captioned_times, minute)

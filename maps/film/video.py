@@ -77,9 +77,11 @@ def _sprite(text: str, lang: str, size: int) -> tuple[Image.Image, tuple[int, in
     return mask, (left, top)
 
 
-def _text(img: Image.Image, xy: tuple[float, float], text: str, lang: str, size: int, fill: object) -> None:
+def _text(
+    img: Image.Image, xy: tuple[float, float], text: str, lang: str, size: int, fill: tuple[int, int, int]
+) -> None:
     mask, (dx, dy) = _sprite(text, lang, size)
-    img.paste(fill, (int(xy[0]) + dx, int(xy[1]) + dy), mask)  # type: ignore[arg-type]
+    img.paste(fill, (int(xy[0]) + dx, int(xy[1]) + dy), mask)
 
 
 @lru_cache(maxsize=4096)
@@ -162,9 +164,9 @@ def _legend(ax: Any, prop: Any, lang: str) -> None:
     rows = legend_rows(lang)
     top = lay.HEIGHT - 50 - 16 * len(rows)
     ax.add_patch(Rectangle((8, top - 6), 170, 16 * len(rows) + 8, facecolor="white", edgecolor="#bbb", alpha=0.9))
-    for k, (colour, text) in enumerate(rows):
+    for k, (colour, text, shape) in enumerate(rows):
         y = top + 16 * k + 5
-        ax.plot([20], [y], marker="o" if k < 4 else "s", markersize=7, color=colour)
+        ax.plot([20], [y], marker="o" if shape == "dot" else "s", markersize=7, color=colour)
         ax.text(32, y, text, fontproperties=prop, fontsize=8, va="center")
 
 
@@ -192,7 +194,7 @@ class Painter:
         self._panel(img, d, frame)
         return img
 
-    def _say(self, img: Image.Image, xy: tuple[float, float], text: str, size: int, fill: object) -> None:
+    def _say(self, img: Image.Image, xy: tuple[float, float], text: str, size: int, fill: tuple[int, int, int]) -> None:
         _text(img, xy, text, self.lang, size, fill)
 
     def _disruptions(self, img: Image.Image, d: ImageDraw.ImageDraw, frame: Frame) -> None:
@@ -251,6 +253,11 @@ class Painter:
                 self._say(img, (PANEL_X, y), line, size, fill)
                 y += size + 4
             y += 4
+        if frame.coming is not None:
+            text = f"{label('next', self.lang)}: {clock(frame.coming.minute, self.timeline.start_iso)}  "
+            for line in _wrapped(text + caption(frame.coming, self.lang), self.lang, 11, 360):
+                self._say(img, (PANEL_X, y + 4), line, 11, (21, 101, 192))
+                y += 15
         if frame.captions:  # the newest caption along the map's foot, too
             d.rectangle([0, lay.HEIGHT - 34, lay.MAP_W, lay.HEIGHT], fill=(29, 39, 51))
             self._say(img, (12, lay.HEIGHT - 28), caption(frame.captions[0], self.lang), 17, (255, 255, 255))

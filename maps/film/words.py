@@ -30,6 +30,7 @@ VEHICLES = {
     "fuel_truck": {"zh": "加油车", "en": "fuel truck"},
     "water_truck": {"zh": "运水车", "en": "water truck"},
     "restock": {"zh": "补给车", "en": "restock run"},
+    "handover": {"zh": "配送分队", "en": "handover team"},
 }
 #: What a unit's badge colour at a station says.
 STATUS_WORDS = {
@@ -67,6 +68,7 @@ LABELS = {
     "plan_vs_actual": {"zh": "计划 {plan}，实际 {actual}", "en": "planned {plan}, actual {actual}"},
     "day": {"zh": "第 {day} 天", "en": "Day {day}"},
     "happening": {"zh": "动态", "en": "What is happening"},
+    "next": {"zh": "下一步", "en": "Next"},
 }
 
 _CAPTIONS: dict[str, dict[str, str]] = {
@@ -84,8 +86,8 @@ _CAPTIONS: dict[str, dict[str, str]] = {
         "en": "{subject} fed at {station}: {people} troops, {minutes} min after arriving",
     },
     "refuelled": {
-        "zh": "{subject} 的 {vehicles} 台车辆在 {station} 加油完毕",
-        "en": "{subject}'s {vehicles} vehicles refuelled at {station}",
+        "zh": "{subject} 在 {station} 加油完毕：{vehicles}/{of} 台车辆",
+        "en": "{subject} refuelled at {station}: {vehicles} of {of} vehicles",
     },
     "leaves": {"zh": "{subject} 离开 {station}（{outcome}）", "en": "{subject} leaves {station} ({outcome})"},
     "missed": {
@@ -164,6 +166,7 @@ def caption(e: Event, lang: str) -> str:
         "station": e.station,
         "people": _qty(e.people),
         "vehicles": e.vehicles,
+        "of": d.get("of", e.vehicles),
         "extra": extra,
         "until": until,
         "minutes": f"{d.get('minutes', 0):.0f}",

@@ -15,6 +15,7 @@ from supply.cli import film as film_commands
 from supply.cli import live as live_commands
 from supply.cli import maps as map_commands
 from supply.cli import network as network_commands
+from supply.cli import package as package_commands
 from supply.cli import stock as stock_commands
 from supply.cli import sync as sync_commands
 from supply.cli import sync_run
@@ -50,6 +51,7 @@ drill_commands.register(app)
 film_commands.register(app)
 db_commands.register(app)
 live_commands.register(app)
+package_commands.register(app)
 sync_commands.register(app)
 stock_commands.register(app)
 sync_run.register(sync_commands.sync_app)

@@ -7,7 +7,8 @@ know where its story came from. Times are *minutes since the drill's start* (D1 
 - :class:`Place`: a station or a site where units arrive, with its coordinates.
 - :class:`Move`: something on the road between two places along its actual route — a unit
   (``unit``), a field kitchen (``kitchen``), a fuel or water truck (``fuel_truck``,
-  ``water_truck``) or a restock run from the hub (``restock``).
+  ``water_truck``), a restock run from the hub (``restock``) or a handover team bringing a unit
+  its meals (``handover``).
 - :class:`Event`: a thing that happened at a minute; :data:`EVENT_KINDS` lists the kinds. A unit
   is *at* a station from its ``arrives`` to its ``leaves`` event there.
 - :class:`StockLevel`: an item's level at a station at a minute (the gauges).
@@ -51,7 +52,7 @@ EVENT_KINDS = (
     "order",
     "chapter",
 )
-MOVE_KINDS = ("unit", "kitchen", "fuel_truck", "water_truck", "restock")
+MOVE_KINDS = ("unit", "kitchen", "fuel_truck", "water_truck", "restock", "handover")
 DISRUPTION_KINDS = ("close", "slow", "offline", "lose")
 
 LatLon = tuple[float, float]

@@ -47,6 +47,8 @@ def test_a_unit_is_at_its_station_from_arrival_to_departure():
         assert (u.subject, u.station, u.status, u.people, u.since) == ("U1", "GZ-HUB", status, 600, 30)
         assert s.at(t).on_road == ()
     assert s.at(50).at_station == ()
+    assert s.at(31).coming is not None and (s.at(31).coming.kind, s.at(31).coming.minute) == ("closed", 40)
+    assert s.at(50).coming is None
     assert s.at(29.99).stock == {"GZ-HUB": {"meals": 1.0}} and s.at(30).stock == {"GZ-HUB": {"meals": 0.4}}
     assert s.at(20).on_road[0].position == pytest.approx((23.123, 113.281))  # half-way in time: half the way
     assert s.at(15).on_road[0].position == pytest.approx((23.1115, 113.2905))

@@ -7,8 +7,10 @@ Every case follows by hand from fixed service times (see each docstring); statio
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from simulation.action_plan import action_plan, plan_html
@@ -17,6 +19,7 @@ from simulation.feasibility import feasibility
 from simulation.improve import improve
 from simulation.improve_costs import PER
 from simulation.runner import run_drill
+from simulation.station import Ramp, RampKitchen
 from supply.core.errors import ScenarioError
 from supply.core.scenario import load_scenario
 from tests.simulation.drill_helpers import drill_scenario
@@ -143,14 +146,15 @@ def notice(tmp_path: Path, hours: float) -> dict:
 def test_one_hour_of_notice_meets_a_station_still_readying(tmp_path):
     """Called at minute 540, H has 25% + 75% × 60/360 = 37.5% of its seats staffed at 600: 37 seats,
     one more every 3.6 min; the 100 eat in about three sittings, the last fed near minute 660, 60 min
-    after arrival: late. Of the 15 min beyond target, the 62.5% not staffed is charged to notice."""
+    after arrival: late. H is fully staffed only at minute 900, so every minute waited (for a seat)
+    fell before that: the 15 min beyond target are charged to notice, none to seats."""
     res = notice(tmp_path, 1)
     u = res["units"]["U"]
     assert res["late_units"] == ["U"] and u["on_time_share"] == 0.0 and u["late_share"] == 1.0
     assert u["late_cause"] == "notice"
     assert 55 <= u["mean_minutes_to_fed"] <= 65
     rows = {r["resource"]: r["minutes"] for r in res["minutes_beyond_target"]}
-    assert rows["notice"] == pytest.approx(0.625 * (rows["notice"] + rows["seats"]), abs=0.1)
+    assert list(rows) == ["notice"] and 10 <= rows["notice"] <= 20
     assert "called 1.0 h before U arrived" in u["late_reason"] and "25% of its seats" in u["late_reason"]
 
 
@@ -263,3 +267,65 @@ def test_the_action_plan_shows_the_handover_and_when_to_notify(tmp_path):
     assert plan["stock_draw"]["H"][0]["meals"] == 300.0
     page = plan_html(plan)
     assert "Meals handed over where the unit halts" in page and "4 × 20/min" in page and "Notify by" in page
+
+
+def test_the_shipped_handover_drill_says_what_scenarios_readme_says():
+    """drills/south-station-handover.toml: the trains handed meals in 6 and 3 min (8 teams × 20 a
+    minute for 1,000 and 550), C-503 late by notice (fed in about 48 min), and improve's one step:
+    notify C-503 3 h earlier, for 15 cost points."""
+    sc = load_scenario(ROOT / "scenarios" / "drills" / "south-station-handover.toml")
+    res = run_drill(sc, workers=1).as_dict()
+    units = res["units"]
+    assert res["late_units"] == ["C-503"] and units["C-503"]["late_cause"] == "notice"
+    assert 45 < units["C-503"]["mean_minutes_to_fed"] < 52
+    assert units["G-501"]["time_budget"]["handover"] == 6.2 and units["G-502"]["time_budget"]["handover"] == 3.4
+    assert units["G-501"]["on_time_share"] == units["G-502"]["on_time_share"] == 1.0
+    improved, _ = improve(sc, replications=20)
+    assert [(s["action"], s["cost"]) for s in improved["steps"]] == [
+        ("notify C-503 3 h earlier (notice_hours = 4)", 15.0)
+    ]
+
+
+def test_the_film_shows_a_train_handed_its_meals_where_it_halts(tmp_path):
+    """The film's script of the 4-team train: it arrives at S at minute 60 and is fed there (not at H)."""
+    from simulation.film import film_timeline
+
+    sc = drill_scenario(tmp_path, TRAIN.format(unit='support = "handover"', h="handover_teams = 4"), seats=100)
+    events = {(e.kind, e.subject): e for e in film_timeline(sc, replication=1).events if e.subject == "T"}
+    assert events[("arrives", "T")].minute == 60 and events[("arrives", "T")].station == "S"
+    assert events[("fed", "T")].station == "S" and events[("fed", "T")].minute == pytest.approx(63.75)
+
+
+@pytest.mark.parametrize(
+    ("standby", "called", "minutes"),
+    [(0.25, 540.0, 360.0), (0.0, -60.0, 120.0), (0.5, 100.0, 0.0), (0.3, math.inf, 60.0)],
+)
+def test_the_ramp_is_the_integral_of_the_share_staffed(standby, called, minutes):
+    """output() is ∫ share (checked by the trapezoid rule on a fine grid), until() its inverse, and a
+    station's seats come in one by one as the share staffed reaches each of them."""
+    ramp = Ramp(standby, called, minutes)
+    grid = np.linspace(0.0, 1200.0, 120_001)
+    shares = np.array([ramp.share(t) for t in grid])
+    numeric = float(np.sum((shares[1:] + shares[:-1]) / 2 * np.diff(grid)))
+    assert ramp.output(0.0, 1200.0) == pytest.approx(numeric, abs=0.05)
+    for t, amount in [(0.0, 10.0), (500.0, 30.0), (560.0, 200.0), (1000.0, 5.0)]:
+        end = ramp.until(t, amount)
+        if math.isfinite(end):
+            assert ramp.output(t, end) == pytest.approx(amount, abs=1e-6)
+        else:  # never called and nobody on standby: nothing is ever made
+            assert standby == 0.0 or math.isinf(called)
+    seats = ramp.staffed(8)
+    assert seats == sorted(seats) and sum(s == 0.0 for s in seats) >= math.floor(8 * standby + 1e-9)
+    for k, t in enumerate(seats):  # seat k comes in when the share staffed first reaches (k + 1) / 8
+        if 0 < t < math.inf:
+            assert ramp.share(t) >= (k + 1) / 8 - 1e-9 > ramp.share(t - 1e-6)
+
+
+def test_a_kitchen_readying_on_notice_cooks_at_its_ramping_rate():
+    """60 meals an hour, half staffed and called at 0, fully staffed at 60: its buffer holds 15 hot
+    meals (half of 30); the 40th meal asked for at 0 needs 25 minutes of full output, made by T with
+    0.5 T + T² / 240 = 25, T = 60 (√(14400 + 24000) − 120) / 120 ≈ 37.98 min."""
+    kitchen = RampKitchen(60, Ramp(0.5, 0.0, 60.0))
+    ready = [kitchen.ready_at(0.0) for _ in range(40)]
+    assert ready[:15] == [0.0] * 15 and ready == sorted(ready)
+    assert ready[-1] == pytest.approx((math.sqrt(14400 + 24000) - 120) / 2, abs=1e-9)

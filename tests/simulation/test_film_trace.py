@@ -94,3 +94,20 @@ def test_no_unit_crosses_a_closed_bridge(drill):
     assert during, "some trip starts while the bridge is closed"
     for m in during:
         assert not {frozenset(pair) for pair in zip(m.path, m.path[1:], strict=False)} & closed, m
+
+
+def test_a_unit_handed_its_meals_stays_at_its_halt(tmp_path):
+    """Handover (issue 23): the train stays at S from minute 60; H's teams drive its meals out and back."""
+    from maps.film.state import Script
+    from tests.simulation.drill_helpers import drill_scenario
+    from tests.simulation.test_drill_handover_notice import TRAIN
+
+    sc = drill_scenario(tmp_path, TRAIN.format(unit='support = "handover"', h="handover_teams = 4"), seats=100)
+    tl = film_timeline(sc, replications=3)
+    said = [(e.kind, e.station) for e in tl.events if e.subject == "T" and e.kind != "departs"]
+    assert said[0] == ("arrives", "S") and ("fed", "S") in said and said[-1] == ("leaves", "S")
+    arrive = next(e.minute for e in tl.events if e.kind == "arrives")
+    assert arrive == 60
+    teams = [m for m in tl.moves if m.kind == "handover"]
+    assert [(m.origin, m.destination) for m in teams] == [("H", "S"), ("S", "H")] and teams[0].end <= arrive + 1e-9
+    assert [(u.subject, u.station) for u in Script(tl).at(61).at_station] == [("T", "S")]

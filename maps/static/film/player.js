@@ -9,7 +9,7 @@
   var playBtn = document.getElementById("film-play"), speedSel = document.getElementById("film-speed");
   var routesBox = document.getElementById("film-routes"), routesLayer = document.getElementById("film-route-layer");
   var capEl = document.getElementById("film-captions"), chapEl = document.getElementById("film-chapter");
-  var barEl = document.getElementById("film-bar");
+  var barEl = document.getElementById("film-bar"), nextEl = document.getElementById("film-next");
   var gaugeEl = document.getElementById("film-gauges"), unitsEl = document.getElementById("film-units");
   var t = 0, playing = false, last = null;
 
@@ -69,13 +69,14 @@
       if (D.captions[j][0] < at - D.captionHold) break;
       caps.push(D.captions[j]);
     }
+    var coming = ci < D.captions.length ? D.captions[ci] : null;
     var chap = null;
     for (var c = D.chapters.length - 1; c >= 0; c--) {
       var ch = D.chapters[c];
       if (ch[0] <= at && at < ch[0] + D.chapterHold) { chap = ch[1]; break; }
     }
     var dis = D.disruptions.filter(function (d) { return d[0] <= at && (d[1] === null || at < d[1]); });
-    return { units: units, movers: movers, captions: caps, chapter: chap, disruptions: dis };
+    return { units: units, movers: movers, captions: caps, chapter: chap, disruptions: dis, coming: coming };
   }
   function stockShare(station, item, at) {
     var s = D.stock[station] && D.stock[station][item];
@@ -142,6 +143,7 @@
       capEl.appendChild(li);
     });
     barEl.textContent = s.captions.length ? s.captions[0][1] : "";
+    nextEl.textContent = s.coming ? L.next + ": " + clock(s.coming[0]) + "  " + s.coming[1] : "";
     chapEl.textContent = s.chapter || ""; chapEl.style.display = s.chapter ? "block" : "none";
     Object.keys(gaugeBars).forEach(function (key) {
       var parts = key.split("|"), share = stockShare(parts[0], parts[1], t);

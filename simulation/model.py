@@ -46,6 +46,7 @@ from simulation.compiled import Arrival, CompiledDrill, Epoch
 from simulation.records import GroupRecord, ReplicationRecord, SideRecord
 from simulation.station import Station
 
+_BUDGET_KEYS = len(budget.BUDGET_KEYS)
 HIST_WIDTH = 5.0
 HIST_BINS = 144  # 12 hours in 5-minute bins; the last bin is open-ended
 
@@ -185,10 +186,8 @@ class _Visit:
 
 
 class _Env(simpy.Environment):
-    """SimPy's environment with a clock that can jump forward to a moment no event is due before."""
-
-    def jump(self, t: float) -> None:
-        self._now = t
+    """SimPy's environment whose clock the model may move (``_now``) to a moment no event is due
+    before (:meth:`Model._walk_ins`)."""
 
 
 class Model:
@@ -219,6 +218,7 @@ class Model:
         self.draw_meals = plan.meal.sampler(rng, buffered=not refuels)
         self.draw_refuels = plan.refuel.sampler(rng, buffered=not meals)
         self.table_rows: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
+        self.one_epoch = plan.epochs[0] if len(plan.epochs) == 1 else None  # no disruption: no epoch to look up
         # Arrivals with people only, no dwell, served on site; stations with seats and neither
         # meals nor water tracked: such an arrival at such a station is resolved by _plain.
         # (Planned units are left to the general path when a film is recorded: it traces their steps.)
@@ -265,13 +265,13 @@ class Model:
         env, arrivals, horizon = self.env, self.plan.arrivals, self.plan.horizon
         order = np.argsort(times, kind="stable")
         self.walk_ins = len(order)
-        peek, step, arrive = env.peek, env.step, self._arrive
+        queue, step, arrive = env._queue, env.step, self._arrive  # (the heap: what env.peek reads)
         for t, i in zip(times[order].tolist(), which[order].tolist(), strict=True):
             if t >= horizon:  # as env.run(until=horizon): nothing at or after the horizon
                 break
-            while peek() < t:
+            while queue and queue[0][0] < t:
                 step()
-            env.jump(t)
+            env._now = t  # the clock jumps (see _Env)
             arrive(arrivals[i], None)
 
     def _trace(self, kind: str, v: _Visit | None = None, **facts: Any) -> None:
@@ -301,7 +301,7 @@ class Model:
 
         For mobile support "there" is the field kitchens' drive to the site; troops stay put.
         """
-        ep = self.plan.epoch_at(t)
+        ep = self.one_epoch or self.plan.epoch_at(t)
         if a.at_station >= 0 and a.at_station not in ep.offline and not a.mobile:
             return a.at_station, 0.0, 0.0
         to, back = self._tables(ep, a.place)
@@ -366,7 +366,8 @@ class Model:
             self.env.timeout(max(0.0, deadline, v.vend) - t).callbacks.append(partial(self._deadline, v))
         if v.vend > deadline:  # the people still leave at their deadline: stop their waits for a restock
             self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._stop_waiting, v))
-        self._trace("assigned", v, there=there, back=back, mobile=a.mobile, seats=st.plan.seats)
+        if self.trace is not None:
+            self._trace("assigned", v, there=there, back=back, mobile=a.mobile, seats=st.plan.seats)
         if v.trucks:
             self._send_trucks(v, there if a.mobile else back)
         if a.mobile:
@@ -403,7 +404,7 @@ class Model:
             t, math.inf, self.draw_meals(k), st.kitchen, st.busy, st.queue, st.fed_at
         )
         start, ready, finish = pool.last_split
-        b = budget.zero()
+        b = [0.0] * _BUDGET_KEYS
         b[budget.SEAT_WAIT] = start - t if start > t else 0.0
         b[budget.KITCHEN_WAIT] = ready - start if ready > start else 0.0
         b[budget.MEAL] = finish - ready if finish > ready else 0.0
@@ -444,7 +445,8 @@ class Model:
             return
         v.t1 = now
         v.reached = True
-        self._trace("arrives", v)
+        if self.trace is not None:
+            self._trace("arrives", v)
         if now >= self.plan.warmup:
             st.arrivals += a.headcount
         c = self.plan.consumption
@@ -522,7 +524,8 @@ class Model:
                 if v.t1 >= self.plan.warmup:
                     st.wait_sum += extra * seated
             v.fed += fed
-            self._trace("seated", v, k=k, seated=seated, fed=fed, last=last, wait=wait)
+            if self.trace is not None:
+                self._trace("seated", v, k=k, seated=seated, fed=fed, last=last, wait=wait)
             if fed:
                 v.fed_last = max(v.fed_last, last)
                 v.last = max(v.last, last)
@@ -841,9 +844,10 @@ class Model:
 
     def _close(self, v: _Visit, outcome: str, minutes: float | None) -> None:
         v.closed = True
-        self._trace(
-            "leaves", v, outcome=outcome, done_at=v.done_at, fed=v.fed, refuelled=v.refuelled, fed_last=v.fed_last
-        )
+        if self.trace is not None:
+            self._trace(
+                "leaves", v, outcome=outcome, done_at=v.done_at, fed=v.fed, refuelled=v.refuelled, fed_last=v.fed_last
+            )
         a, st = v.arrival, v.station
         g = self.groups[a.group]
         if outcome == "missed":

@@ -19,6 +19,8 @@ from simulation.compiled import StationPlan
 from simulation.records import StationRecord
 from supply.core.types import STOCK_ITEMS
 
+#: Stock draws nobody waits behind are done without SimPy's event (False: every draw a SimPy get).
+QUICK_GETS = True
 #: Groups at least this large have those seated on arrival resolved array-wise (:meth:`SeatPool._at_once`).
 AT_ONCE_MIN = 48
 
@@ -418,7 +420,7 @@ class Station:
             return amount
         got = min(amount, c.level)
         if got > 0:
-            if c.get_queue:  # draws wait for a restock: SimPy's queue decides who is served first
+            if c.get_queue or not QUICK_GETS:  # draws wait for a restock: SimPy's queue decides who is served first
                 c.get(got)  # immediate: the level suffices
             else:  # what SimPy's get would do at once, without its event (nothing waits on it)
                 c._level -= got

@@ -34,8 +34,11 @@ OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the self
 OptimiseOpt = Annotated[
     bool, typer.Option("--optimise", help="Plan with the solver (CP-SAT) and simulate it beside the policy's plan.")
 ]
-TimeLimitOpt = Annotated[float, typer.Option("--time-limit", help="Seconds the solver may take (1–600).")]
-QuantileOpt = Annotated[float, typer.Option("--quantile", help="Percentile of service times the solver plans on.")]
+TimeLimitOpt = Annotated[float, typer.Option("--time-limit", help="Seconds the solver may take (1–600; --optimise).")]
+QuantileOpt = Annotated[
+    float,
+    typer.Option("--quantile", help="Percentile of the service times the solver plans on, as a share (0.5–0.99)."),
+]
 
 
 def register(app: typer.Typer) -> None:

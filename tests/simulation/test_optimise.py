@@ -256,3 +256,17 @@ def test_proposal_is_none_when_the_drill_already_does_what_the_optimiser_would(t
 def _solved(tmp_path: Path) -> tuple:
     compiled = compile_drill(two_trains(tmp_path))
     return compiled, optimise(compiled, time_limit=10)
+
+
+def test_improve_hands_meals_to_the_short_stop_train(tmp_path: Path) -> None:
+    """The 10-minute stop above, under ``earliest``: improve's first step is the optimiser's
+    handover from A (its only team loads 100 meals in 5 min), and U2 is then on time."""
+    from simulation.improve import improve
+
+    more = "[drill.stations.A]\nhandover_teams = 1\n[drill.stations.B]\nhandover_teams = 0\n"
+    sc = two_trains(tmp_path, u2_arrive=60, u2_more="dwell_minutes = 10", more=more)
+    res, _ = improve(sc, replications=3)
+    first = res["steps"][0]
+    assert {"unit": "U2", "support": "handover"} in first["changes"]
+    assert "hand U2 packed meals where it halts" in first["action"]
+    assert res["reached"] and first["unit_on_time"] == 1.0

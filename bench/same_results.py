@@ -27,7 +27,14 @@ def queue_drills(folder: Path) -> list[str]:
     from tests.simulation.ciw_cases import CASES, drill_toml
     from tests.simulation.drill_helpers import drill_file
 
-    return [str(drill_file(folder, drill_toml(c), seats=c.seats, name=f"case{i}.toml")) for i, c in enumerate(CASES)]
+    return [
+        str(
+            drill_file(
+                folder, drill_toml(c), seats=c.seats, name=f"ciw-{c.name.replace('/', '')}.toml".replace(" ", "-")
+            )
+        )
+        for c in CASES
+    ]
 
 
 def drill_json(tree: Path, scenario: str | None, seed: int, replications: int) -> dict:
@@ -84,7 +91,7 @@ def main() -> int:
                         drill_json(ref, scenario, seed, args.replications),
                         drill_json(ROOT, scenario, seed, args.replications),
                     )
-                    name = scenario or "built-in scenario"
+                    name = Path(scenario).name if scenario else "built-in scenario"
                     print(
                         f"{name}, seed {seed}, {args.replications} replications: "
                         f"{'identical' if not diff else f'{len(diff)} differences'}"

@@ -216,6 +216,13 @@ def test_cli_bad_time_limit_and_quantile_are_refused_together(tmp_path: Path) ->
     assert "--time-limit 0" in res.output and "--quantile 1.5" in res.output
 
 
+def test_cli_solver_options_without_optimise_are_refused(tmp_path: Path) -> None:
+    two_trains(tmp_path)
+    res = runner.invoke(app, ["plan", str(tmp_path / "two-trains.toml"), "--time-limit", "5", "--quantile", "0.9"])
+    assert res.exit_code == 2
+    assert "--time-limit and --quantile only apply to the solver's plan: add --optimise" in res.output
+
+
 def test_no_plan_in_time_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("simulation.optimise.solve", lambda *a, **k: Solution("UNKNOWN", None, None, 5.0))
     with pytest.raises(NoPlanError, match="no plan within its time limit of 5 s"):

@@ -93,6 +93,14 @@ class Network:
             return self.tables.index()
         return GraphIndex.from_graph(self.graph)
 
+    @cached_property
+    def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every node's latitude and longitude, in :attr:`index` order."""
+        if "tables" in self.__dict__:
+            return np.asarray(self.tables.arrays["lat"]), np.asarray(self.tables.arrays["lon"])
+        data = [self.graph.nodes[n] for n in self.index.nodes]
+        return np.array([d["lat"] for d in data], dtype=float), np.array([d["lon"] for d in data], dtype=float)
+
     def station_codes(self, tiers: list[str] | None = None) -> list[str]:
         """Stations able to serve (not offline), optionally of the given tiers only."""
         return [s.code for s in self.scenario.stations if s.code not in self.offline and (not tiers or s.tier in tiers)]
@@ -172,6 +180,13 @@ class Network:
                 if keep[k]:
                     minutes[k] *= factor
         return t.edited(keep, minutes)
+
+    def nodes_on(self, mode: str) -> list[str]:
+        """The nodes an edge of ``mode`` (``sea``, ``road``) leaves from, in graph order."""
+        t = self.tables
+        mode_id = t.string_id.get(mode, -2)
+        rows = np.flatnonzero(np.asarray(t.arrays["mode"]) == mode_id)
+        return [self.index.nodes[i] for i in np.unique(np.asarray(t.arrays["src"])[rows]).tolist()]
 
     def links(self) -> list[tuple[str, str, str]]:
         """Each undirected link once, as ``(ref, a, b)``: the units of N-1 analysis."""

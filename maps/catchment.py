@@ -87,14 +87,14 @@ def catchments(
     lat, lon = network.coordinates
     proj = _Projection(float(lat.mean()), float(lon.mean()))
     xy = proj.to_km(lon, lat)
-    dist, _, src = dijkstra(
+    dist, pred, src = dijkstra(
         index.matrix, directed=True, indices=index.rows(stations), min_only=True, return_predecessors=True
     )
     coo = index.matrix.tocoo()
     kmh = off_network_kmh or network.scenario.scenario.connector_kmh
     out = []
     for t in sorted(thresholds):
-        pieces = _pieces(xy, dist, src, coo.row, coo.col, coo.data, t, kmh / 60.0)
+        pieces = _pieces(xy, dist, src, coo.row, coo.col, coo.data, t, kmh / 60.0, pred if cull else None)
         for owner in np.unique(pieces.owner):
             mine = pieces.select(pieces.owner == owner)
             geom = _union_of(mine, cull).simplify(simplify_km)
@@ -228,13 +228,20 @@ def _pieces(
     w: np.ndarray,
     t: float,
     km_per_min: float,
+    pred: np.ndarray | None = None,
 ) -> _Pieces:
     """Tapered corridors along reached links and discs around reached nodes, with their owning station.
 
     Along a straight stretch the disc's centre and radius both change linearly, so the union of the
     discs is exactly the convex hull of the two end discs: one hull per link, no sampling.
+
+    Given the fastest-path forest's ``pred``, a link ``u → v`` whose reverse ``v → u`` is the link
+    ``u`` was reached by is left out: that corridor, travelled whole, holds it (along the shared
+    stretch its radius is ``(t − d(v) − s·c(v, u))·speed``, never less than ``u → v``'s).
     """
     live = dist[u] < t
+    if pred is not None:
+        live &= pred[u] != v
     u, v, w = u[live], v[live], w[live]
     frac = np.minimum(1.0, (t - dist[u]) / w)
     stop = xy[u] + (xy[v] - xy[u]) * frac[:, None]

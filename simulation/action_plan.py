@@ -3,7 +3,10 @@
 :func:`action_plan` runs the drill's replications keeping each record, and reads off:
 
 * **who serves whom** — each unit's station is the one the simulation sent it to most often
-  (its share of replications is given), with the travel time from the unit's site;
+  (its share of replications is given), with the travel time from the unit's site, and when it
+  must be notified (``notify_minute``: arrival − its notice); a unit handed its meals where it
+  halts (``support = "handover"``) has no travel but a ``handover`` entry: the teams, when the
+  station starts cooking, the meals' drive and the loading time;
 * **when teams and vehicles leave** — a team that goes out (transport, medical, security, and a
   kitchen team for a unit on mobile support) leaves its station ``travel`` minutes before the
   unit arrives at its site; a team that works at the station must be ready when the unit
@@ -69,10 +72,12 @@ def action_plan(
     replications: int | None = None,
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keep: list[ReplicationRecord] | None = None,
 ) -> dict:
     """The action plan of ``scenario``'s drill; ``teams`` are plain dicts (code, station, kind, vehicles…).
 
-    ``progress(done, total)`` is called after each replication (it may raise to stop the run).
+    ``progress(done, total)`` is called after each replication (it may raise to stop the run);
+    ``keep``, when given, receives every replication's record (the optimiser pairs two plans on them).
     """
     spec = drill_spec(scenario)
     plan = compile_drill(scenario, spec)
@@ -86,6 +91,8 @@ def action_plan(
         records.append(rec)
         if progress is not None:
             progress(index + 1, n)
+    if keep is not None:
+        keep.extend(records)
     result = stats.as_dict()
     units = _units(spec, plan, records)
     for u in units:
@@ -169,6 +176,9 @@ def _units(spec: DrillSpec, plan: CompiledDrill, records: list[ReplicationRecord
             to = float(plan.epoch_at(u.arrive).to_station[plan.places.index(u.place), codes.index(station)])
             travel = to if math.isfinite(to) else math.nan
         band = _band(fed)
+        handover = _handover(spec, plan, i, station)
+        if handover is not None:  # the troops stay at their halt: the meals travel, not they
+            travel = math.nan
         units.append(
             {
                 "code": u.code,
@@ -187,9 +197,30 @@ def _units(spec: DrillSpec, plan: CompiledDrill, records: list[ReplicationRecord
                 "minutes_to_fed": band,
                 "on_time_share": round(on_time, 4),
                 "likely_late": on_time < LATE_SHARE,
+                "notice_hours": spec.notice_minutes(u) / 60,
+                "notify_minute": u.arrive - spec.notice_minutes(u),
             }
+            | ({"handover": handover} if handover is not None else {})
         )
     return units
+
+
+def _handover(spec: DrillSpec, plan: CompiledDrill, i: int, station: str | None) -> dict | None:
+    """A handover unit's meals: the station's teams, when cooking starts, the drive and the loading time."""
+    u = spec.units[i]
+    if u.support != "handover" or station is None:
+        return None
+    k = [s.code for s in plan.stations].index(station)
+    st = plan.stations[k]
+    drive = float(plan.epoch_at(u.arrive).from_station[k, plan.places.index(u.place)])
+    rate = st.handover_teams * st.handover_meals_per_minute
+    return {
+        "teams": st.handover_teams,
+        "meals_per_minute": st.handover_meals_per_minute,
+        "cook_from_minute": max(0.0, u.arrive - st.handover_prep_minutes),
+        "drive_minutes": round(drive, 1) if math.isfinite(drive) else None,
+        "loading_minutes": round(u.headcount / rate, 1) if rate else None,
+    }
 
 
 def _stock_draw(spec: DrillSpec, cons: ConsumptionSpec, stats: DrillStats, units: list[dict]) -> dict:
@@ -203,6 +234,8 @@ def _stock_draw(spec: DrillSpec, cons: ConsumptionSpec, stats: DrillStats, units
         row["diesel_l"] += vehicles * cons.diesel_l_per_vehicle
 
     for u in units:
+        if u["station"] is not None and u.get("handover") and u.get("scheduled", True):  # cooked at the station
+            add(u["station"], int(u["handover"]["cook_from_minute"] // 60), u["headcount"], 0)
         if u["station"] is not None and u["at_station_minute"] is not None:
             add(u["station"], int(u["at_station_minute"] // 60), u["headcount"], u["vehicles"])
     for j, s in enumerate(spec.streams):
@@ -234,7 +267,13 @@ def _departures(teams: list[dict], units: list[dict]) -> list[dict]:
                 "vehicles": t.get("vehicles", 0),
             }
             goes_out = t["kind"] in MOBILE_KINDS or (t["kind"] == "kitchen" and u["support"] == "mobile")
-            if goes_out and u["travel_minutes"] is not None:
+            ho = u.get("handover")
+            if ho and not goes_out:  # cooks the packed meals
+                out.append({**base, "action": "ready", "minute": ho["cook_from_minute"], "to": t["station"]})
+            elif ho and ho["drive_minutes"] is not None:  # goes with the meals to the halt
+                minute = round(u["arrive_minute"] - ho["drive_minutes"], 1)
+                out.append({**base, "action": "leave", "minute": minute, "to": u["place"]})
+            elif goes_out and u["travel_minutes"] is not None:
                 minute = round(u["arrive_minute"] - u["travel_minutes"], 1)
                 out.append({**base, "action": "leave", "minute": minute, "to": u["place"]})
             elif not goes_out and u["at_station_minute"] is not None:
@@ -249,10 +288,11 @@ def scenario_plan(
     replications: int | None = None,
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keep: list[ReplicationRecord] | None = None,
 ) -> dict:
     """:func:`action_plan` with the scenario's own ``[[teams]]``."""
     teams = [t.model_dump() for t in teams_from_scenario(scenario)]
-    return action_plan(scenario, teams, replications=replications, seed=seed, progress=progress)
+    return action_plan(scenario, teams, replications=replications, seed=seed, progress=progress, keep=keep)
 
 
 def clock(minute: float | None, start: datetime | None = None) -> str:
@@ -291,6 +331,27 @@ def infeasible_first(units: list[dict]) -> list[dict]:
     return sorted(units, key=lambda u: u.get("feasible", True))
 
 
+def _handovers(plan: dict, start: datetime | None) -> str:
+    """The meals handed to units where they halt: who cooks, when, the teams and the loading time."""
+    rows = [
+        [
+            u["code"],
+            u["station"],
+            clock(h["cook_from_minute"], start),
+            "—" if h["drive_minutes"] is None else f"{h['drive_minutes']:.0f}",
+            f"{h['teams']} × {h['meals_per_minute']:g}/min",
+            "—" if h["loading_minutes"] is None else f"{h['loading_minutes']:.1f}",
+            "—" if u["dwell_minutes"] is None else f"{u['dwell_minutes']:g}",
+        ]
+        for u in plan["units"]
+        if (h := u.get("handover")) and u["station"] is not None
+    ]
+    if not rows:
+        return ""
+    head = ["unit", "cooked at", "cooking from", "drive, min", "teams", "loading, min", "stop, min"]
+    return "<h2>Meals handed over where the unit halts</h2>" + _table(head, rows)
+
+
 def plan_html(plan: dict, start: datetime | None = None) -> str:
     """The action plan as one printable, self-contained HTML page (no scripts, no fetched assets)."""
     e = html.escape
@@ -303,6 +364,7 @@ def plan_html(plan: dict, start: datetime | None = None) -> str:
             "place",
             "arrives",
             "served at",
+            "notify by",
             "share",
             "travel, min",
             "at station",
@@ -318,6 +380,7 @@ def plan_html(plan: dict, start: datetime | None = None) -> str:
                 (u["station"] or "nowhere")
                 if u.get("feasible", True)
                 else f"CANNOT BE SERVED (not scheduled, no stock drawn): {u['infeasible_reason']}",
+                clock(u.get("notify_minute"), start) + f" ({u.get('notice_hours', 0):g} h)",
                 f"{u['station_share']:.0%}",
                 "—" if u["travel_minutes"] is None else f"{u['travel_minutes']:.0f}",
                 clock(u["at_station_minute"], start),
@@ -388,6 +451,8 @@ EXERCISE — not a record of real operations.</p>
 (95% band {band[0] if band[0] is None else f"{band[0]:.0%}"}–{band[1] if band[1] is None else f"{band[1]:.0%}"})</li>
 <li>Stock-outs per replication: {e(", ".join(f"{k}: {v}" for k, v in r["stockouts"].items()) or "none")}</li></ul>
 <h2>Who serves whom</h2>{units}
+<p class="note">Notify by: when the unit's notice reaches its stations (arrival − notice_hours; default the
+restock lead); a station readying on notice has its standby share staffed until then.</p>{_handovers(plan, start)}
 <h2>Teams and vehicles: when to leave or be ready</h2>{deps}
 <h2>Expected stock draw per station and hour</h2>{draws}
 </body></html>

@@ -3,7 +3,8 @@
 :func:`assumed` reads the scenario's raw ``[drill]`` table (what the planner wrote) against the
 validated spec (what the model ran) and lists every key taken from a default: the target, the
 meal and refuel times, the consumption factors (from the scenario's planning factors), the
-restock lead times and the field kitchens' rates. :func:`mark` then says which of them drive a
+restock lead times, the field kitchens' rates, and — where a drill uses them — the stations'
+handover teams and readiness and each unit's notice. :func:`mark` then says which of them drive a
 late unit: a default drives a unit whose late cause that parameter feeds (meal time → seats,
 kitchen, dwell; refuel time → refuel bays, dwell; consumption and lead times → stock; field
 kitchen rates → field kitchens; truck loads and rates → fuel or water trucks; the vehicles' deadline
@@ -36,6 +37,25 @@ _DRIVES: dict[str, tuple[str, ...]] = {
     "drill.trucks.water_litres": ("water_trucks",),
     "drill.units.vehicle_target_minutes": ("refuel_bays", "fuel_trucks", "travel"),
     "drill.units.field_kitchens": ("field_kitchens",),
+    "drill.units.notice_hours": ("notice",),
+    "drill.stations.readiness_hours": ("notice",),
+    "drill.stations.standby_share": ("notice",),
+    "drill.stations.handover_teams": ("handover",),
+    "drill.stations.handover_meals_per_minute": ("handover",),
+    "drill.stations.handover_prep_minutes": ("handover",),
+}
+#: Keys stated once per unit (the line names the unit: it drives only that unit).
+_PER_UNIT = ("drill.units.field_kitchens", "drill.units.notice_hours")
+#: Where each ``[drill.stations.CODE]`` default comes from (docs/planning-factors.md, "Kitchens, serving, stations").
+_STATION_DEFAULTS = {
+    "handover_teams": ("handover teams", "{:g} a station (assumption: a team at every second door of an 8-car train)"),
+    "handover_meals_per_minute": (
+        "handover rate",
+        "{:g} meals a minute a team (~1,000 meals on a 16-car train in < 3 min, a team a car: People's Daily)",
+    ),
+    "handover_prep_minutes": ("handover preparation", "cooking and packing start {:g} min before arrival (assumption)"),
+    "readiness_hours": ("readiness", "{:g} h to be fully ready: the traditional 6 h supply notice (PLA Daily)"),
+    "standby_share": ("standby share", "{:.0%} staffed before notice (assumption: staffed from the drill's start)"),
 }
 #: Where each truck default comes from (docs/planning-factors.md, "Fuel and water trucks").
 _TRUCK_DEFAULTS = {
@@ -88,10 +108,52 @@ def assumed(scenario: Scenario, spec: DrillSpec) -> tuple[tuple[str, str], ...]:
                     )
                 )
     out += _truck_defaults(scenario, spec)
+    out += _station_defaults(scenario, spec)
     if any(u.vehicles and u.vehicle_target_minutes is None for u in spec.units):
         what = "vehicles must be refuelled before their unit starts back (its stop)"
         out.append(("drill.units.vehicle_target_minutes", f"vehicle target not set: {what}"))
     return tuple(out)
+
+
+def _station_defaults(scenario: Scenario, spec: DrillSpec) -> list[tuple[str, str]]:
+    """The ``[drill.stations.CODE]`` defaults used: the handover ones of the stations that may hand a
+    unit its meals, the readiness ones (and each unit's notice) when a station rehearses readiness
+    (sets ``readiness_hours`` or ``standby_share``; elsewhere notice changes nothing)."""
+    raw = (scenario.drill or {}).get("stations") or {}
+    handover = any(u.support == "handover" for u in spec.units)
+    keys = [k for k in _STATION_DEFAULTS if k.startswith("handover")] if handover else []
+    codes = [s.code for s in scenario.stations]
+    # readiness matters only where a station rehearses it (standby_share 1: notice changes nothing)
+    readying = [c for c in codes if {"readiness_hours", "standby_share"} & set(raw.get(c) or {})]
+    keys += ["readiness_hours", "standby_share"] if readying else []
+    out = []
+    named = {u.serve_at or u.station for u in spec.units if u.support == "handover"}
+    for key in keys:
+        may = codes if None in named else [c for c in codes if c in named]
+        unset = [c for c in (may if key.startswith("handover") else readying) if key not in (raw.get(c) or {})]
+        if unset:
+            what, fmt = _STATION_DEFAULTS[key]
+            value = fmt.format(getattr(spec.station(unset[0]), key))
+            out.append((f"drill.stations.{key}", f"{what} not set at {_stations(unset, codes)}: {value}"))
+    calm = [c for c in codes if c not in readying]
+    if readying and calm:
+        what = "fully staffed from the drill's start (standby_share 1: readiness not rehearsed)"
+        out.append(("drill.stations", f"readiness not set at {_stations(calm, codes)}: {what}"))
+    if readying:
+        lead = spec.restock.lead_hours
+        for u in spec.units:
+            if u.notice_hours is None:
+                text = f"notice not set for {u.code}: the restock lead, {lead:g} h (the traditional supply notice)"
+                out.append(("drill.units.notice_hours", text))
+    return out
+
+
+def _stations(unset: list[str], codes: list[str]) -> str:
+    """``GZ-HUB, N-WING`` — or, for more than three, ``9 stations (all but GZS-PT)``."""
+    if len(unset) <= 3:
+        return ", ".join(unset)
+    rest = [c for c in codes if c not in unset]
+    return f"{len(unset)} stations" + (f" (all but {', '.join(rest)})" if rest else " (all)")
 
 
 def _truck_defaults(scenario: Scenario, spec: DrillSpec) -> list[tuple[str, str]]:
@@ -122,7 +184,7 @@ def mark(
             cause = u["late_cause"]
             if key == "drill.units.vehicle_target_minutes":  # the vehicles' deadline: late vehicles only
                 cause = cause if u.get("late_side") in ("vehicles", "both") else None
-            if key == "drill.units.field_kitchens" and f" {code}:" not in text:  # one line per unit
+            if key in _PER_UNIT and f" {code}:" not in text:  # one line per unit
                 continue
             if cause in feeds or ("*" in feeds and cause != "dwell"):
                 drives.append(code)

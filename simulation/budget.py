@@ -13,7 +13,10 @@ to move on) and splits that one's minutes from arrival into :data:`BUDGET_KEYS`:
 * ``truck_wait`` — a vehicle refuelled where it halts: waiting for a fuel truck to be free, to
   drive there (and back to refill when its tank runs dry) and for the vehicles ahead of it;
 * ``water_wait`` — mobile support: the field kitchens waiting for water trucks to bring the
-  unit's water (a second trip when the trucks sent cannot carry it all at once).
+  unit's water (a second trip when the trucks sent cannot carry it all at once);
+* ``handover`` — meals handed to the unit where it halts (``support = "handover"``): from its
+  arrival until its last person has a packed meal — the meals still being cooked or on their way,
+  then the station's handover teams loading them (kept in a result only where it is not zero).
 
 The parts add up to that person's (vehicle's) minutes from arrival to fed (refuelled), or to
 the minute the unit had to move on.
@@ -30,6 +33,12 @@ missed one (moved on unserved) every minute its last unserved person or vehicle 
 is charged to that wait's resource, travel there and back to ``travel``, and if nothing was
 waited for and nothing travelled, the service itself to ``dwell`` (the stop is shorter than the
 service). A unit's ``late_cause`` is the cause charged the most minutes over replications.
+
+**Notice.** A station called to readiness too late (its ``standby_share`` of seats, kitchen output
+and refuel bays staffed, the rest ramping in over ``readiness_hours`` from the first notice) is
+short of staff when a unit reaches it: of the minutes charged to seats, kitchen and refuel bays,
+the share of the unit's waits at the station (:func:`waited`) that fell before the station was
+fully staffed is charged to ``notice`` instead.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ BUDGET_KEYS = (
     "mobile_wait",
     "truck_wait",
     "water_wait",
+    "handover",
 )
 #: The resources a late or missed unit is charged to, in the order of the records' tuples.
 CAUSES = (
@@ -58,13 +68,32 @@ CAUSES = (
     "dwell",
     "fuel_trucks",
     "water_trucks",
+    "handover",
+    "notice",
 )
-#: The causes a planner can add or move at a station (``travel`` is placement, ``dwell`` the stop).
-STATION_RESOURCES = ("seats", "kitchen", "stock", "refuel_bays", "field_kitchens", "fuel_trucks", "water_trucks")
+#: The causes a planner can add or move at a station (``travel`` is placement, ``dwell`` the stop;
+#: ``notice`` is the station's readiness, fixed by an earlier notice or more staff on standby).
+STATION_RESOURCES = (
+    "seats",
+    "kitchen",
+    "stock",
+    "refuel_bays",
+    "field_kitchens",
+    "fuel_trucks",
+    "water_trucks",
+    "handover",
+    "notice",
+)
 
 TRAVEL, SEAT_WAIT, KITCHEN_WAIT, STOCK_WAIT, MEAL, REFUEL_WAIT, REFUEL, MOBILE_WAIT, TRUCK_WAIT, WATER_WAIT = range(10)
+HANDOVER = 10
+#: Optional budget parts: left out of a result's time budget where they are zero (no unit used them).
+OPTIONAL_KEYS = frozenset({"handover"})
 _WAIT_CAUSE = {SEAT_WAIT: 1, KITCHEN_WAIT: 2, STOCK_WAIT: 3, REFUEL_WAIT: 4, MOBILE_WAIT: 5}
-_WAIT_CAUSE |= {TRUCK_WAIT: 7, WATER_WAIT: 8}
+_WAIT_CAUSE |= {TRUCK_WAIT: 7, WATER_WAIT: 8, HANDOVER: 9}
+#: Causes a station short of staff (notice) takes a share of: seats, kitchen, refuel bays.
+_STAFFED = (1, 2, 4)
+NOTICE = 10
 _MOBILE_WAIT_CAUSE = {**_WAIT_CAUSE, KITCHEN_WAIT: 5}
 
 Budget = list[float]
@@ -74,8 +103,26 @@ def zero() -> Budget:
     return [0.0] * len(BUDGET_KEYS)
 
 
-def blame(budget: Budget, *, missed: bool, target: float, back: float, mobile: bool) -> list[float]:
-    """Minutes charged to each of :data:`CAUSES` for one late or missed arrival (module docstring)."""
+def waited(budget: Budget) -> float:
+    """Minutes waited at the station for stock, a seat, the kitchen and a refuel bay."""
+    return budget[STOCK_WAIT] + budget[SEAT_WAIT] + budget[KITCHEN_WAIT] + budget[REFUEL_WAIT]
+
+
+def blame(
+    budget: Budget, *, missed: bool, target: float, back: float, mobile: bool, unstaffed: float = 0.0
+) -> list[float]:
+    """Minutes charged to each of :data:`CAUSES` for one late or missed arrival (module docstring);
+    ``unstaffed``: the share of its waits at the station that fell before it was fully staffed (notice)."""
+    out = _blame(budget, missed=missed, target=target, back=back, mobile=mobile)
+    if unstaffed > 0:
+        for k in _STAFFED:
+            moved = out[k] * unstaffed
+            out[k] -= moved
+            out[NOTICE] += moved
+    return out
+
+
+def _blame(budget: Budget, *, missed: bool, target: float, back: float, mobile: bool) -> list[float]:
     out = [0.0] * len(CAUSES)
     causes = _MOBILE_WAIT_CAUSE if mobile else _WAIT_CAUSE
     waits = {k: budget[k] for k in causes if budget[k] > 0}

@@ -8,13 +8,26 @@ times up. Worker processes and Dask workers receive a CompiledDrill and a seed; 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from simulation.assumptions import assumed
 from simulation.distributions import Dist
-from simulation.spec import ConsumptionSpec, DrillSpec, MobileSpec, RestockSpec, TrucksSpec, drill_spec
+from simulation.spec import (
+    HANDOVER_MEALS_PER_MINUTE,
+    HANDOVER_PREP_MINUTES,
+    HANDOVER_TEAMS,
+    READINESS_HOURS,
+    STANDBY_SHARE,
+    ConsumptionSpec,
+    DrillSpec,
+    MobileSpec,
+    RestockSpec,
+    TrucksSpec,
+    drill_spec,
+)
 from supply.core.cutoff import cut_off
 from supply.core.network import Disruptions, Network, build_network
 from supply.core.scenario import Scenario
@@ -35,6 +48,12 @@ class StationPlan:
     reorder: dict[str, float]
     fuel_trucks: int = 0
     water_trucks: int = 0
+    # [drill.stations.CODE] (simulation.spec.StationDrillSpec): handover teams and readiness
+    handover_teams: int = HANDOVER_TEAMS
+    handover_meals_per_minute: float = HANDOVER_MEALS_PER_MINUTE
+    handover_prep_minutes: float = HANDOVER_PREP_MINUTES
+    readiness_minutes: float = READINESS_HOURS * 60
+    standby_share: float = STANDBY_SHARE
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,14 @@ class Arrival:
     water_trucks: int = 0  # mobile support: water trucks sent (0: as many as its water calls for)
     fuel_trucks: int = 0  # fuel trucks sent to refuel its vehicles where it halts (0: refuel bays)
     vehicle_target: float | None = None  # minutes from arrival its vehicles must be refuelled by (None: its stop)
+    handover: bool = False  # packed meals loaded where it halts by a station's handover teams
+    notice: float = 0.0  # minutes between its notice and its arrival (scheduled units)
+
+    def calls(self, station: int) -> bool:
+        """Whether this unit's notice calls ``station`` to readiness: the station named for it
+        (its own door, ``serve_at``), else every station (the policy may send it to any)."""
+        named = self.serve_at if self.serve_at >= 0 else self.at_station
+        return self.rate_per_min == 0 and (named < 0 or named == station)
 
 
 @dataclass(frozen=True)
@@ -116,6 +143,11 @@ class CompiledDrill:
     def nbins(self) -> int:
         return int(np.ceil(self.horizon / self.bin_minutes))
 
+    def called_at(self, station: int) -> float:
+        """When ``station`` is first called to readiness: the earliest notice of a unit that calls it
+        (:meth:`Arrival.calls`; inf: never, so it stays at standby)."""
+        return min((a.arrive - a.notice for a in self.arrivals if a.calls(station)), default=math.inf)
+
     def epoch_at(self, t: float) -> Epoch:
         current = self.epochs[0]
         for e in self.epochs:
@@ -140,6 +172,11 @@ def compile_drill(scenario: Scenario, spec: DrillSpec | None = None) -> Compiled
             {k: s.reorder.get(k, 0.0) for k in STOCK_ITEMS},
             s.fuel_trucks,
             s.water_trucks,
+            spec.station(s.code).handover_teams,
+            spec.station(s.code).handover_meals_per_minute,
+            spec.station(s.code).handover_prep_minutes,
+            spec.station(s.code).readiness_hours * 60,
+            spec.station(s.code).standby_share,
         )
         for s in scenario.stations
     )
@@ -164,6 +201,8 @@ def compile_drill(scenario: Scenario, spec: DrillSpec | None = None) -> Compiled
             water_trucks=u.water_trucks or 0,
             fuel_trucks=u.fuel_trucks,
             vehicle_target=u.vehicle_target_minutes,
+            handover=u.support == "handover",
+            notice=spec.notice_minutes(u),
         )
         for i, u in enumerate(spec.units)
     ]

@@ -54,9 +54,30 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "time budget",
         "where the minutes of a side's last person fed (last vehicle refuelled, or the one left unserved) went, "
         "from arrival: travel, waits for a seat, the kitchen (cook), stock, a refuel bay (bay), a field kitchen "
-        "(mobile), a fuel truck (truck), water (water); service: meal, fuel.",
+        "(mobile), a fuel truck (truck), water (water); service: meal, fuel; handover: meals handed where the unit "
+        "halts, from its arrival to its last meal (the meals on their way, then the teams loading).",
     ),
 )
+
+#: Meals handed to a unit where it halts, and a station's readiness on notice (printed after :data:`DEFINITIONS`).
+HANDOVER_NOTICE: tuple[tuple[str, str], ...] = (
+    (
+        "handover",
+        'support = "handover": packed meals cooked at a station from handover_prep_minutes before the unit '
+        "arrives (its kitchen output and stock) and loaded where the unit halts by the station's handover_teams, "
+        "each handover_meals_per_minute; on time when everyone has a meal before the stop ends (the target when "
+        "it has no set stop); late cause 'handover': too few teams, or the meals not there in time.",
+    ),
+    (
+        "notice",
+        "a station with standby_share below 1 has that share of its seats, kitchen output and refuel bays staffed "
+        "before it is called; the rest come in evenly over readiness_hours from the first notice (arrival − "
+        "notice_hours) of a unit it may serve; of the minutes charged to seats, kitchen and bays, the share of "
+        "the unit's waits there that fell before the station was fully staffed is charged to 'notice'.",
+    ),
+)
+
+DEFINITIONS += HANDOVER_NOTICE
 
 #: What a planner can do about a unit late by distance (the model has each lever).
 PLACEMENT_LEVERS = (
@@ -75,6 +96,8 @@ CAUSE_WORDS = {
     "dwell": "stop too short",
     "fuel_trucks": "fuel trucks",
     "water_trucks": "water trucks",
+    "handover": "handover (teams or meals not ready)",
+    "notice": "notice (station not yet ready)",
 }
 
 

@@ -99,6 +99,10 @@ def resource_reason(
             f"{people / rate / max(sent, 1):.1f} h with {sent}, against {target}"
             + (f"; field_kitchens = {st.field_kitchens} would send all" if sent < st.field_kitchens else "")
         )
+    if cause == "handover":
+        return _handover_reason(plan, st, a, who)
+    if cause == "notice":
+        return _notice_reason(plan, st, a, who)
     if cause == "dwell":
         if a.dwell is not None and a.dwell < max(meal, refuel if a.vehicles else 0.0):
             return f"{who} stops {a.dwell:g} min, shorter than its own service ({meal:.0f}-min meal)"
@@ -121,4 +125,32 @@ def resource_reason(
     return (
         f"{who} is served at {st.code}, {there:.0f} min from {plan.places[a.place]}: {there + back:.0f} min "
         f"there and back within {stop}"
+    )
+
+
+def _handover_reason(plan: CompiledDrill, st: StationPlan, a: Arrival, who: str | None) -> str:
+    """Meals handed where the unit halts: the teams' loading time and when the meals can be there."""
+    rate = st.handover_meals_per_minute
+    teams = st.handover_teams
+    codes = [s.code for s in plan.stations]
+    drive = float(plan.epoch_at(a.arrive).from_station[codes.index(st.code), a.place])
+    stop = f"its {a.dwell:g}-minute stop" if a.dwell is not None else f"the {plan.target:g}-min target"
+    cook = a.headcount / st.meals_per_hour * 60 if st.meals_per_hour else 0.0
+    return (
+        f"{_plural(teams, 'handover team')} at {st.code} load {rate:g} meals a minute each: "
+        f"{who}'s {a.headcount} troops need {a.headcount / rate:.0f} team-minutes, "
+        f"{a.headcount / max(teams * rate, 1e-9):.0f} min with {teams}, "
+        f"within {stop}; the meals take {cook:.0f} min to cook from {st.handover_prep_minutes:g} min before it "
+        f"arrives and {drive:.0f} min to drive"
+    )
+
+
+def _notice_reason(plan: CompiledDrill, st: StationPlan, a: Arrival, who: str | None) -> str:
+    """A station still readying when the unit got there: its standby share, readiness time and notice."""
+    hours = st.readiness_minutes / 60
+    called = plan.called_at(plan.stations.index(st))
+    when = f"called {(a.arrive - called) / 60:.1f} h before {who} arrived" if called < a.arrive else "not yet called"
+    return (
+        f"{st.code} was {when} ({who} gave {a.notice / 60:g} h of notice): {st.standby_share:.0%} of its seats, "
+        f"kitchen and bays are staffed on standby and it takes {hours:g} h to be fully ready"
     )

@@ -7,7 +7,10 @@ reachable when it arrives) can serve it even with no queue at all:
 * ``dwell`` — the stop is shorter than the unit's own service (one meal, or one refuel);
 * ``travel`` — ``travel there + one meal (refuel) + travel back > dwell``, or no station is reachable;
 * ``seats`` / ``refuel_bays`` / ``field_kitchens`` — no station it could reach has what it needs
-  (dining seats for its people, bays for its vehicles, field kitchens for mobile support).
+  (dining seats for its people, bays for its vehicles, field kitchens for mobile support);
+* ``handover`` — meals handed where it halts (``support = "handover"``): no station it could be
+  handed meals by has handover teams, or their drive to the halt outlasts the meals' preparation
+  time and the whole stop. A handover unit is never infeasible by ``dwell``: its people eat on board.
 
 The reason is given for the candidate nearest the unit. Such units are missed in every
 replication; the drill and the action plan list them first instead of assigning them silently.
@@ -32,6 +35,8 @@ class Feasibility:
 def _service(plan: CompiledDrill, a: Arrival) -> float:
     """Minutes of the unit's own service with no wait: one meal (people), one refuel (vehicles; at a
     bay, or from a fuel truck where the unit halts)."""
+    if a.handover:
+        return 0.0  # a meal handed over at the door: eaten after the train leaves
     meal = plan.meal.expected if a.headcount and not a.mobile else 0.0
     refuel = plan.refuel.expected if a.vehicles and not a.mobile and not a.fuel_trucks else 0.0
     return max(meal, refuel)
@@ -41,6 +46,8 @@ def _lacks(plan: CompiledDrill, s: int, a: Arrival) -> str | None:
     st = plan.stations[s]
     if a.mobile:
         return None if st.field_kitchens else "field_kitchens"
+    if a.handover:
+        return None if st.handover_teams else "handover"
     if a.headcount and not st.seats:
         return "seats"
     if a.vehicles and not st.refuel_bays and not (a.fuel_trucks and st.fuel_trucks):
@@ -48,7 +55,12 @@ def _lacks(plan: CompiledDrill, s: int, a: Arrival) -> str | None:
     return None
 
 
-_NEEDS = {"seats": "dining seats", "refuel_bays": "refuel bays", "field_kitchens": "field kitchens"}
+_NEEDS = {
+    "seats": "dining seats",
+    "refuel_bays": "refuel bays",
+    "field_kitchens": "field kitchens",
+    "handover": "handover teams",
+}
 
 
 def unit_feasibility(plan: CompiledDrill, a: Arrival) -> Feasibility:
@@ -79,6 +91,8 @@ def unit_feasibility(plan: CompiledDrill, a: Arrival) -> Feasibility:
         return Feasibility(False, msg, need, plan.stations[lacking[0][1]].code)
     if a.dwell is None:
         return Feasibility(True)
+    if a.handover:
+        return _handover_feasibility(plan, a, ok, code)
     best = ok[0]
     for s in ok:
         there = float(ep.to_station[p, s])
@@ -98,6 +112,26 @@ def unit_feasibility(plan: CompiledDrill, a: Arrival) -> Feasibility:
     return Feasibility(False, msg, "travel", name)
 
 
+def _late_meals(st: StationPlan, drive: float) -> float:
+    """Minutes after arrival the first packed meals can reach the halt from ``st`` with no queue."""
+    return max(0.0, drive - st.handover_prep_minutes)
+
+
+def _handover_feasibility(plan: CompiledDrill, a: Arrival, ok: list[int], code: str) -> Feasibility:
+    """A handover unit with a stop: feasible when some station's meals can reach the halt before it ends."""
+    ep = plan.epoch_at(a.arrive)
+    for s in ok:
+        if _late_meals(plan.stations[s], float(ep.from_station[s, a.place])) < (a.dwell or math.inf):
+            return Feasibility(True)
+    st = plan.stations[ok[0]]
+    drive = float(ep.from_station[ok[0], a.place])
+    msg = (
+        f"the nearest station with handover teams, {st.code}, drives {drive:.0f} min to {plan.places[a.place]}: "
+        f"with {st.handover_prep_minutes:g} min of preparation its meals arrive after {code}'s {a.dwell:g}-min stop"
+    )
+    return Feasibility(False, msg, "handover", st.code)
+
+
 def feasibility(plan: CompiledDrill) -> dict[str, Feasibility]:
     """Feasibility of every planned unit, by code."""
     return {plan.groups[a.group]: unit_feasibility(plan, a) for a in plan.arrivals if a.rate_per_min == 0}
@@ -113,8 +147,10 @@ def nearest_feasible(plan: CompiledDrill, a: Arrival, exclude: str | None = None
     order = sorted(range(len(plan.stations)), key=lambda s: float(ep.to_station[p, s]))
     for s in order:
         st = plan.stations[s]
-        there = float(ep.from_station[s, p] if a.mobile else ep.to_station[p, s])
-        back = 0.0 if a.mobile else float(ep.from_station[s, p])
+        there = float(ep.from_station[s, p] if a.mobile or a.handover else ep.to_station[p, s])
+        back = 0.0 if a.mobile or a.handover else float(ep.from_station[s, p])
+        if a.handover and math.isfinite(there):
+            there = _late_meals(st, there)
         if st.code == exclude or s in ep.offline or not math.isfinite(there) or _lacks(plan, s, a):
             continue
         people = there + _serving(plan, st, a)
@@ -134,6 +170,9 @@ def _bays(st: StationPlan, a: Arrival) -> bool:
 def _serving(plan: CompiledDrill, st: StationPlan, a: Arrival) -> float:
     """Minutes to feed all of ``a`` at ``st`` with nobody else there: its sittings (or field kitchens'
     hand-out), no sooner than the kitchen can cook for it beyond its first half hour of output."""
+    if a.handover:
+        rate = st.handover_teams * st.handover_meals_per_minute
+        return a.headcount / rate if rate > 0 else math.inf
     if a.mobile:
         sent = min(st.field_kitchens, a.field_kitchens or math.ceil(a.headcount / plan.mobile.people_per_kitchen))
         return a.headcount / max(sent, 1) / plan.mobile.meals_per_hour_per_kitchen * 60

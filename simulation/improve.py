@@ -3,7 +3,8 @@
 
 **Steps.** :mod:`~.improve_candidates` lists the steps worth trying for each late planned unit
 (resources added at its station, sized by hand arithmetic; serving it at another station; a
-switch of support), each a single action or a bundle that only helps whole, costed by
+switch of support) and, first among them, the optimiser's reassignment of all planned units
+(:mod:`~.improve_optimised`), each a single action or a bundle that only helps whole, costed by
 ``[improve.costs]`` (:mod:`~.improve_costs`).
 
 **Search.** Every step and the plan it changes run on the same seeds, ``SeedSequence(seed).
@@ -32,6 +33,7 @@ import numpy as np
 from simulation.compiled import CompiledDrill, compile_drill
 from simulation.improve_candidates import candidates, why_not
 from simulation.improve_costs import Costs, improve_costs
+from simulation.improve_optimised import proposal, pruned
 from simulation.improve_steps import Change, Step
 from simulation.model import run_replication
 from simulation.records import ReplicationRecord
@@ -142,6 +144,7 @@ class _State:
     rejected: set[tuple[Change, ...]] = field(default_factory=set)
     tried: dict[str, dict[tuple[Change, ...], Step]] = field(default_factory=dict)
     scale: dict[str, int] = field(default_factory=dict)  # index into SCALES, per unit
+    pruned: dict[tuple[Change, ...], Step] = field(default_factory=dict)  # the optimiser's bundles, pruned
 
     @property
     def share(self) -> np.ndarray:
@@ -189,6 +192,12 @@ def _screen(ev: _Evaluator, st: _State, steps: list[Step], n: int) -> None:
         st.tried.setdefault(step.unit, {})[step.changes] = step
 
 
+def _gain(ev: _Evaluator, st: _State, step: Step, n: int) -> float:
+    """``step``'s mean gain in planned units on time over the first ``n`` seeds."""
+    (flags,) = ev.screen([step.apply(st.plan)], n)
+    return float((flags.mean(1) - st.share[:n]).mean())
+
+
 def _order(st: _State, cands: list[Step], goal: float) -> list[Step]:
     """Candidates that gain on screening, best first: the cheapest that reaches the goal, then the
     most gain per cost point (ties: the cheaper, then the smaller)."""
@@ -205,12 +214,23 @@ def _order(st: _State, cands: list[Step], goal: float) -> list[Step]:
 
 def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Step | None:
     """One round: screen what is new, run the best in full; the step taken, or ``None``."""
+    offer = proposal(st.plan, st.stats.as_dict(), costs)  # the optimiser's reassignment, first among equals
+    if offer is not None:
+        offer = st.pruned.get(offer.changes) or st.pruned.setdefault(
+            offer.changes, pruned(offer, lambda s: _gain(ev, st, s, n), costs)
+        )
     while True:
         res = st.stats.as_dict()
         cands = [
             c
-            for code in res["late_units"]
-            for c in candidates(st.plan, res, costs, SCALES[st.scale.get(code, 0)], only=code)
+            for c in [
+                *([offer] if offer else []),
+                *(
+                    c
+                    for code in res["late_units"]
+                    for c in candidates(st.plan, res, costs, SCALES[st.scale.get(code, 0)], only=code)
+                ),
+            ]
             if c.changes not in st.rejected
         ]
         _screen(ev, st, [c for c in cands if c.changes not in st.screened], n)

@@ -3,7 +3,8 @@ helps, why — in figures a planner can check (:mod:`~.improve_steps` sizes the 
 
 For every late unit, whatever its ``late_cause``: what it is short of at its own station (each
 resource alone and all of them as one bundle), one more of the resource the diagnosis blames,
-its stock draw when it waits for stock, serving it at one of the two nearest other stations that
+its stock draw when it waits for stock, an earlier notice when its station was still readying,
+serving it at one of the two nearest other stations that
 can feed it within the target and let it leave in time (what that station lacks, with and
 without ``serve_at``, each one bundle), and a
 switch of support (field kitchens for a unit without vehicles that they can reach in time; the
@@ -76,6 +77,8 @@ def candidates(plan: CompiledDrill, res: dict, costs: Costs, scale: float = 1.0,
             ep = plan.epoch_at(a.arrive)
             s, st = _station(plan, here)
             add(code, _kitchens(plan, st, a, float(ep.from_station[s, a.place]), code, scale))
+        if here is not None and "notice" in causes:
+            add(code, earlier_notice(plan, _station(plan, here)[1], a, code, scale))
         if here is not None and "stock" in causes:
             for c in _stock(plan, _station(plan, here)[1], a):
                 add(code, (c,))
@@ -124,6 +127,15 @@ def _kitchens(
     if st.water_trucks and 0 < a.water_trucks < water:  # the unit was sent fewer than its water calls for
         out.append(Change(unit=code, decide="water_trucks", value=water))
     return (*out, Change(unit=code, decide="field_kitchens", value=k))
+
+
+def earlier_notice(plan: CompiledDrill, st: StationPlan, a: Arrival, code: str, scale: float) -> tuple[Change, ...]:
+    """The unit's notice early enough for ``st`` to be fully ready when it arrives: whole hours up to
+    the station's ``readiness_hours`` (× ``scale``). Empty when its notice already covers them."""
+    hours = math.ceil((st.readiness_minutes - a.notice) / 60 * scale - 1e-9)
+    if hours <= 0:
+        return ()
+    return (Change(unit=code, decide="notice_hours", add=float(hours), before=a.notice / 60),)
 
 
 def mobile_bundle(plan: CompiledDrill, a: Arrival, code: str, scale: float) -> tuple[Change, ...]:

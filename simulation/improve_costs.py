@@ -17,6 +17,7 @@ kitchen_shift  60    kitchen shift added at a station: as many meals an hour as 
 stock_1000     2     1,000 of a stock item (meals, litres) added to a station's opening stock
 move_unit      20    a unit served at another station (``serve_at``)
 support        20    a unit's support switched between its station and field kitchens
+notice_hour    5     an hour's earlier notice of a unit (``notice_hours``)
 ============== ===== =========================================================================
 """
 
@@ -41,6 +42,7 @@ DEFAULTS: dict[str, float] = {
     "stock_1000": 2.0,
     "move_unit": 20.0,
     "support": 20.0,
+    "notice_hour": 5.0,
 }
 
 #: What each cost is charged per, in words (the JSON's ``costs`` and the text's footer).
@@ -54,6 +56,7 @@ PER: dict[str, str] = {
     "stock_1000": "1,000 of a stock item",
     "move_unit": "unit served at another station",
     "support": "unit's support switched (station ↔ field kitchens)",
+    "notice_hour": "hour of earlier notice of a unit (notice_hours)",
 }
 
 
@@ -67,6 +70,7 @@ class _Costs(Strict):
     stock_1000: float | None = Field(default=None, ge=0)
     move_unit: float | None = Field(default=None, ge=0)
     support: float | None = Field(default=None, ge=0)
+    notice_hour: float | None = Field(default=None, ge=0)
 
 
 class _Improve(Strict):

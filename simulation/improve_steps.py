@@ -15,6 +15,8 @@ and one gain. Every step is sized by hand arithmetic to what that unit alone nee
   kitchen's 30-minute buffer, by ``target − travel − long meal`` (10% margin);
 * ``stock.<item>``: the unit's own draw of each tracked item;
 
+an earlier notice (``notice_hours``) for a unit late because its station was still readying: as
+many whole hours as bring the notice to the station's ``readiness_hours``;
 and changes of support: ``serve_at`` one of the two nearest other stations where its people can
 be fed in time and its vehicles refuelled before it leaves (with what that station lacks, as one
 bundle), ``support = "mobile"`` (units without vehicles, when a station's field kitchens can
@@ -62,7 +64,8 @@ class Change:
     serve_at: str | None = None
     shift: float = 0.0  # meals_per_hour: one kitchen shift (the station's own rate)
     before: float = 0.0  # meals_per_hour: the station's rate before the change
-    decide: str | None = None  # a decision on the unit: "field_kitchens", "fuel_trucks" or "water_trucks" sent
+    decide: str | None = None  # a decision on the unit: "field_kitchens", "fuel_trucks" or "water_trucks" sent,
+    # or "notice_hours": its notice ``add`` hours earlier than ``before``
     value: int = 0  # ... how many
 
     @property
@@ -75,6 +78,8 @@ class Change:
             if self.resource == "meals_per_hour":
                 out["shifts"] = self.shifts
             return out
+        if self.decide == "notice_hours":
+            return {"unit": self.unit, "notice_hours": self.before + self.add}
         if self.decide:
             return {"unit": self.unit, self.decide: self.value}
         key = "support" if self.support else "serve_at"
@@ -83,6 +88,8 @@ class Change:
     def describe(self) -> str:
         if self.unit is None:
             return f"add {self.what()} at {self.station}"
+        if self.decide == "notice_hours":
+            return f"notify {self.unit} {self.add:g} h earlier (notice_hours = {self.before + self.add:g})"
         if self.decide == "field_kitchens":
             return f"send {self.value} field kitchens to {self.unit} (field_kitchens = {self.value})"
         if self.decide == "fuel_trucks":
@@ -111,6 +118,8 @@ class Change:
 
     def cost(self, costs: Costs) -> float:
         """What the change costs (:mod:`~.improve_costs`)."""
+        if self.decide == "notice_hours":
+            return self.add * costs["notice_hour"]
         if self.unit is not None:
             return costs["support"] if self.support or self.decide else costs["move_unit"]
         res = self.resource or ""
@@ -136,6 +145,8 @@ class Change:
             if self.decide == "fuel_trucks"
             else replace(a, water_trucks=self.value)
             if self.decide == "water_trucks"
+            else replace(a, notice=a.notice + 60 * self.add)
+            if self.decide == "notice_hours"
             else replace(a, mobile=self.support == "mobile")
             if self.support
             else replace(a, serve_at=codes.index(self.serve_at or ""), force=True, at_station=-1)

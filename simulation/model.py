@@ -41,7 +41,7 @@ import numpy as np
 import simpy
 from simpy.resources.container import ContainerGet
 
-from simulation import budget
+from simulation import budget, handover
 from simulation.compiled import Arrival, CompiledDrill
 from simulation.records import GroupRecord, ReplicationRecord, SideRecord
 from simulation.station import Station
@@ -93,6 +93,8 @@ class _Group:
         self.sides = (_Side(), _Side())
 
 
+#: A recorder told what happened to planned units (kind, minute, facts): :mod:`simulation.trace`.
+Trace = Callable[[str, float, dict[str, Any]], None]
 #: What to do with ``k`` people or vehicles of a visit once their stock is drawn.
 _Then = Callable[["_Visit", int], None]
 
@@ -177,10 +179,16 @@ class _Visit:
 class Model:
     """The drill's SimPy model for one replication. ``run()`` returns its record."""
 
-    def __init__(self, plan: CompiledDrill, rng: np.random.Generator, index: int = 0) -> None:
+    def __init__(
+        self, plan: CompiledDrill, rng: np.random.Generator, index: int = 0, trace: Trace | None = None
+    ) -> None:
         self.plan, self.rng, self.index = plan, rng, index
+        self.trace = trace  # a film's recorder (simulation.trace); None: nothing recorded
         self.env = simpy.Environment()
-        self.stations = [Station(self.env, s, plan.horizon) for s in plan.stations]
+        self.stations = [
+            Station(self.env, s, plan.horizon, plan.called_at(i) if s.standby_share < 1 else math.inf)
+            for i, s in enumerate(plan.stations)
+        ]
         self.groups = [_Group(code) for code in plan.groups]
         self.hist = np.zeros(HIST_BINS, dtype=np.int64)
         self.fed_minutes: list[float] = []
@@ -192,6 +200,9 @@ class Model:
     def run(self) -> ReplicationRecord:
         env, plan = self.env, self.plan
         for a in plan.arrivals:
+            if a.handover:  # its meals are cooked before it arrives
+                self._schedule_handover(a)
+                continue
             if a.rate_per_min > 0:
                 n = self.rng.poisson(a.rate_per_min * (a.until - a.arrive))
                 times = np.sort(self.rng.uniform(a.arrive, a.until, n))  # Poisson: uniform given the count
@@ -205,6 +216,17 @@ class Model:
             env.timeout(c.minute).callbacks.append(self._snapshot)
         env.run(until=plan.horizon)
         return self._record()
+
+    def _trace(self, kind: str, v: _Visit | None = None, **facts: Any) -> None:
+        """Tell the film's recorder what happened now (a visit's unit and station added); no-op without
+        one, and for walk-ins (stream arrivals: not in the film). Draws no random number."""
+        if self.trace is None or (v is not None and v.arrival.rate_per_min > 0):
+            return
+        if v is not None:
+            a = v.arrival
+            facts.update(unit=self.plan.groups[a.group], station=v.station.plan.code, people=a.headcount)
+            facts.update(vehicles=a.vehicles, place=self.plan.places[a.place])
+        self.trace(kind, self.env.now, facts)
 
     def _snapshot(self, _ev: simpy.Event) -> None:
         """A closure begins: note every station's stock (draws no random number, changes no state)."""
@@ -234,6 +256,8 @@ class Model:
                 if st.kitchens is None:
                     continue
                 score = back[s] + (len(st.kitchens.queue) + st.kitchens.count) / st.plan.field_kitchens * 60.0
+                if (self.plan.policy == "assigned" or a.force) and s == a.serve_at:
+                    score = -math.inf  # field kitchens from the unit's ``serve_at`` station
             else:
                 vehicles = 0 if a.fuel_trucks and st.trucks is not None else a.vehicles
                 est = st.estimate(a.headcount, vehicles, self.meal_mean, self.refuel_mean)
@@ -256,13 +280,7 @@ class Model:
         s, there, back = self._choose(a, t)
         group = self.groups[a.group]
         if s < 0:  # nowhere can serve it
-            group.counts["missed"] += 1
-            group.sides[0].counts["missed"] += 1
-            if a.vehicles and not a.mobile:
-                group.sides[1].counts["missed"] += 1
-            group.people += a.headcount
-            group.people_missed += a.headcount
-            group.vehicles_missed += a.vehicles
+            self._nowhere(a)
             return
         st = self.stations[s]
         deadline = t + a.dwell - back if a.dwell is not None else math.inf
@@ -280,6 +298,7 @@ class Model:
             self.env.timeout(max(0.0, deadline, v.vend) - t).callbacks.append(partial(self._deadline, v))
         if v.vend > deadline:  # the people still leave at their deadline: stop their waits for a restock
             self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._stop_waiting, v))
+        self._trace("assigned", v, there=there, back=back, mobile=a.mobile, seats=st.plan.seats)
         if v.trucks:
             self._send_trucks(v, there if a.mobile else back)
         if a.mobile:
@@ -291,6 +310,17 @@ class Model:
         else:
             self._at_station(v, None)
 
+    def _nowhere(self, a: Arrival) -> None:
+        """No station can serve the arrival: it is missed whole."""
+        group = self.groups[a.group]
+        group.counts["missed"] += 1
+        group.sides[0].counts["missed"] += 1
+        if a.vehicles and not a.mobile:
+            group.sides[1].counts["missed"] += 1
+        group.people += a.headcount
+        group.people_missed += a.headcount
+        group.vehicles_missed += a.vehicles
+
     # --- on-site service -----------------------------------------------------------------
     def _at_station(self, v: _Visit, ev: simpy.Event | None) -> None:
         st, a, now = v.station, v.arrival, self.env.now
@@ -301,6 +331,7 @@ class Model:
             return
         v.t1 = now
         v.reached = True
+        self._trace("arrives", v)
         if now >= self.plan.warmup:
             st.arrivals += a.headcount
         c = self.plan.consumption
@@ -378,6 +409,7 @@ class Model:
                 if v.t1 >= self.plan.warmup:
                     st.wait_sum += extra * seated
             v.fed += fed
+            self._trace("seated", v, k=k, seated=seated, fed=fed, last=last, wait=wait)
             if fed:
                 v.fed_last = max(v.fed_last, last)
                 v.last = max(v.last, last)
@@ -410,6 +442,7 @@ class Model:
             self.resolved_events += 3 * seated
             v.vehicle_wait += wait + wait_unseated + (self.env.now - v.t1) * k
             v.refuelled += done
+            self._trace("refuelled", v, done=done, last=last)
             if done:
                 v.last = max(v.last, last)
                 v.veh_last = max(v.veh_last, last)
@@ -522,6 +555,99 @@ class Model:
                 self._settle(v)
             yield env.timeout(travel)  # back to the station
             st.kitchens_out.add(out, env.now)
+            self._trace("kitchen", v, out=out, there=there, travel=travel)
+
+    # --- handover (simulation.handover) -----------------------------------------------------
+    def _schedule_handover(self, a: Arrival) -> None:
+        """Choose the station that hands ``a`` its meals as early as any station would start them."""
+        lead = handover.prep_lead(self.plan.stations, a)
+        self.env.timeout(max(0.0, a.arrive - lead)).callbacks.append(partial(self._handover, a))
+
+    def _choose_handover(self, a: Arrival, t: float) -> int:
+        """The station with handover teams that hands ``a`` its meals (-1: none): its own door, or its
+        ``serve_at`` under ``policy = "assigned"`` (or a change ``improve`` tries); else the nearest
+        (``nearest``) or the one whose teams would finish loading first (``earliest``)."""
+        ep, policy = self.plan.epoch_at(t), self.plan.policy
+        back = ep.from_station[:, a.place]
+        best, best_score = -1, math.inf
+        for s, st in enumerate(self.stations):
+            if s in ep.offline or not math.isfinite(back[s]) or not st.teams:
+                continue
+            if s == a.at_station or ((policy == "assigned" or a.force) and s == a.serve_at):
+                return s
+            start = max(a.arrive, t + back[s], min(st.teams) + back[s])
+            score = back[s] if policy == "nearest" else start + handover.loading_minutes(st.plan, a.headcount)
+            if score < best_score:
+                best, best_score = s, score
+        return best
+
+    def _handover(self, a: Arrival, _ev: simpy.Event) -> None:
+        now = self.env.now
+        s = self._choose_handover(a, now)
+        if s < 0:
+            self._nowhere(a)
+            return
+        st = self.stations[s]
+        v = _Visit(a, st, a.arrive, a.arrive + a.dwell if a.dwell is not None else math.inf)
+        self.open.append(v)
+        st.units += 1
+        self.groups[a.group].stations.setdefault(st.plan.code, None)
+        start = max(now, a.arrive - st.plan.handover_prep_minutes)
+        self.env.timeout(start - now).callbacks.append(partial(self._cook_handover, v, s))
+        self.env.timeout(a.arrive - now).callbacks.append(partial(self._handover_arrives, v))
+
+    def _handover_arrives(self, v: _Visit, _ev: simpy.Event) -> None:
+        """The unit halts (for the film: it stays at its site, as on mobile support)."""
+        self._trace("assigned", v, there=0.0, back=0.0, mobile=True, seats=0, handover=True)
+
+    def _cook_handover(self, v: _Visit, s: int, _ev: simpy.Event) -> None:
+        """Draw the unit's meals (stock, then the kitchen's output), send them with the teams, and
+        work out what the teams hand out before the stop ends (:func:`handover.loading`)."""
+        st, a, now = v.station, v.arrival, self.env.now
+        if a.arrive >= self.plan.warmup:
+            st.arrivals += a.headcount
+        c = self.plan.consumption
+        st.drawn["water_l"] += st.take("water_l", a.headcount * c.water_l_per_person)
+        self._reorder(st, "water_l")
+        per, meals = c.meals_per_person, a.headcount
+        if per > 0 and st.stock["meals"] is not None:
+            took = st.take("meals", a.headcount * per)
+            meals = min(a.headcount, int(took / per + 1e-9))
+            st.put("meals", took - meals * per)
+        st.drawn["meals"] += meals * max(per, 0.0)
+        self._reorder(st, "meals")
+        ready = now
+        if st.kitchen is not None:
+            for _ in range(meals):
+                ready = st.kitchen.ready_at(now)
+        drive = float(self.plan.epoch_at(now).from_station[s, a.place])
+        starts = [max(a.arrive, max(ready, free) + drive) for free in st.teams]
+        out = handover.loading(a.arrive, starts, st.plan.handover_meals_per_minute, meals, v.deadline)
+        st.teams = [max(free, out.last + drive) for free in st.teams]
+        self._trace("handover", v, arrive=a.arrive, drive=drive, start=min(starts, default=now), last=out.last)
+        end = self._end(v)
+        if meals < a.headcount:
+            v.track(False, math.inf, {budget.STOCK_WAIT: end - a.arrive}, travel=0.0)
+        elif out.handed < meals:
+            v.track(False, math.inf, {budget.HANDOVER: end - a.arrive}, travel=0.0)
+        else:
+            v.track(False, out.last, {budget.HANDOVER: out.last - a.arrive}, travel=0.0)
+        v.wait_sum += out.wait_sum + (a.headcount - out.handed) * max(0.0, end - a.arrive)
+        when = out.last if out.handed == a.headcount else end
+        self.env.timeout(max(0.0, when - now)).callbacks.append(partial(self._handed, v, out.handed, out.last))
+
+    def _handed(self, v: _Visit, fed: int, last: float, _ev: simpy.Event) -> None:
+        """The last meal is handed, or the stop has ended: the unit's outcome."""
+        a = v.arrival
+        v.station.fed_at.extend([last] * fed)
+        v.fed, v.fed_last, v.last = fed, last, last
+        v.resolved = v.people_resolved = a.headcount
+        v.reached = True  # the unit never travels: the meals came to it
+        if fed < a.headcount:
+            self._close(v, "missed", None)
+        else:
+            due = v.deadline if math.isfinite(v.deadline) else v.t0 + self.plan.target
+            self._close(v, "on_time" if last <= due else "late", last - v.t0)
 
     # --- fuel trucks ---------------------------------------------------------------------
     def _send_trucks(self, v: _Visit, drive: float) -> None:
@@ -581,6 +707,7 @@ class Model:
             if served:
                 yield env.timeout(finish + drive - env.now)  # refuelling, then back to the station
                 st.trucks_out.add(out, env.now)
+                self._trace("fuel_truck", v, out=out, travel=drive)
 
     # --- outcomes ------------------------------------------------------------------------
     def _deadline(self, v: _Visit, _ev: simpy.Event) -> None:
@@ -601,6 +728,9 @@ class Model:
 
     def _close(self, v: _Visit, outcome: str, minutes: float | None) -> None:
         v.closed = True
+        self._trace(
+            "leaves", v, outcome=outcome, done_at=v.done_at, fed=v.fed, refuelled=v.refuelled, fed_last=v.fed_last
+        )
         a, st = v.arrival, v.station
         g = self.groups[a.group]
         if outcome == "missed":
@@ -626,7 +756,8 @@ class Model:
 
     def _sides(self, v: _Visit) -> list[tuple[bool, int, int, float, float]]:
         """(vehicle?, how many, how many served, last served at, due) of each side the visit has."""
-        out = [(False, v.arrival.headcount, v.fed, v.fed_last, v.t0 + self.plan.target)]
+        due = v.deadline if v.arrival.handover and math.isfinite(v.deadline) else v.t0 + self.plan.target
+        out = [(False, v.arrival.headcount, v.fed, v.fed_last, due)]
         if v.nveh:
             out.append((True, v.nveh, v.refuelled, v.veh_last, v.vdeadline))
         return out
@@ -635,7 +766,8 @@ class Model:
         """Judge each side, add its time budget and the minutes beyond target it charges to each cause."""
         a, now = v.arrival, self.env.now
         back = a.dwell - (v.deadline - v.t0) if a.dwell is not None else 0.0
-        at = v.station.blame_units if a.rate_per_min == 0 else v.station.blame_walk_ins
+        st = v.station
+        at = st.blame_units if a.rate_per_min == 0 else st.blame_walk_ins
         for vehicle, n, done, last, due in self._sides(v):
             side = g.sides[vehicle]
             trucks = vehicle and v.trucks > 0
@@ -656,7 +788,12 @@ class Model:
             if result == "on_time":
                 continue
             charged = budget.blame(
-                b, missed=result == "missed", target=due - v.t0, back=0.0 if trucks else back, mobile=a.mobile
+                b,
+                missed=result == "missed",
+                target=due - v.t0,
+                back=0.0 if trucks else back,
+                mobile=a.mobile,
+                unstaffed=0.0 if a.mobile or a.handover or not v.reached else st.readying(v.t1, budget.waited(b)),
             )
             for i, m in enumerate(charged):
                 side.blame[i] += m
@@ -690,6 +827,7 @@ class Model:
             hub.take(item, qty)
             self._reorder(hub, item)
             delay = rs.lead_hours * 60 + float(travel)
+            self._trace("restock", None, station=st.plan.code, hub=hub.plan.code, item=item, qty=qty, delay=delay)
         st.pending_order[item] = True
         self.env.timeout(delay).callbacks.append(partial(self._delivered, st, item, qty))
 

@@ -113,6 +113,7 @@ _COLOURS = {
     "mobile_wait": "#228833",
     "truck_wait": "#997700",
     "water_wait": "#77aadd",
+    "handover": "#332288",
 }
 
 
@@ -142,7 +143,7 @@ def _budget_plot(res: dict) -> str:
     fig, ax = plt.subplots(figsize=(10, 0.5 * len(codes) + 1.6))
     left = [0.0] * len(codes)
     for key in BUDGET_KEYS:
-        widths = [units[c]["time_budget"][key] for c in codes]
+        widths = [units[c]["time_budget"].get(key, 0.0) for c in codes]
         if any(widths):
             ax.barh(codes, widths, left=left, color=_COLOURS[key], label=key.replace("_", " "))
             left = [a + b for a, b in zip(left, widths, strict=True)]

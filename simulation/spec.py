@@ -49,8 +49,10 @@ class UnitSpec(Strict):
     station: str | None = None
     arrive: float = Field(ge=0, le=MAX_HOURS * 60)
     dwell_minutes: float | None = Field(default=None, gt=0, le=MAX_HOURS * 60)
-    support: Literal["station", "mobile"] = "station"
+    support: Literal["station", "mobile", "handover"] = "station"
     serve_at: str | None = None
+    # Hours between the unit's notice and its arrival (None: the drill's restock lead, the supply notice).
+    notice_hours: float | None = Field(default=None, ge=0, le=MAX_HOURS)
     # Decisions a planner takes for the unit (None: the default the model explains in scenarios/README.md).
     vehicle_target_minutes: float | None = Field(default=None, gt=0, le=MAX_HOURS * 60)
     field_kitchens: int | None = Field(default=None, ge=1, le=1_000)  # mobile support: kitchens sent
@@ -152,6 +154,30 @@ class TrucksSpec(Strict):
     water_litres: float = Field(default=7_570, gt=0)
 
 
+#: Defaults of a station's ``[drill.stations.CODE]`` keys, with their sources (docs/planning-factors.md).
+HANDOVER_TEAMS = 4  # assumption: a loading team at every second door of an 8-car train set
+HANDOVER_MEALS_PER_MINUTE = 20.0  # ~1,000 meals on a 16-car train in < 3 min by a team a car (People's Daily)
+HANDOVER_PREP_MINUTES = 120.0  # assumption: cooking and packing start 2 h before the train arrives
+READINESS_HOURS = 6.0  # the traditional 6 h supply notice is the time a station is given to be ready (PLA Daily)
+STANDBY_SHARE = 1.0  # assumption: staffed in full from the drill's start (the model before notice was rehearsed)
+
+
+class StationDrillSpec(Strict):
+    """A station's part in the drill (``[drill.stations.CODE]``): its handover teams and its readiness.
+
+    Handover: packed meals cooked (kitchen output, stock) from ``handover_prep_minutes`` before the
+    unit arrives and loaded at its halt by ``handover_teams`` teams, each ``handover_meals_per_minute``.
+    Readiness: ``standby_share`` of seats, kitchen output and refuel bays are staffed with no notice;
+    the rest ramp in evenly over ``readiness_hours`` from the first notice of a unit it may serve.
+    """
+
+    handover_teams: int = Field(default=HANDOVER_TEAMS, ge=0, le=1_000)
+    handover_meals_per_minute: float = Field(default=HANDOVER_MEALS_PER_MINUTE, gt=0, le=10_000)
+    handover_prep_minutes: float = Field(default=HANDOVER_PREP_MINUTES, ge=0, le=MAX_HOURS * 60)
+    readiness_hours: float = Field(default=READINESS_HOURS, ge=0, le=MAX_HOURS)
+    standby_share: float = Field(default=STANDBY_SHARE, ge=0, le=1)
+
+
 class SlowSpec(Strict):
     link: str
     factor: float = Field(gt=0)
@@ -195,6 +221,15 @@ class DrillSpec(Strict):
     mobile: MobileSpec = MobileSpec()
     trucks: TrucksSpec = TrucksSpec()
     events: list[EventSpec] = Field(default_factory=list, max_length=1_000)
+    stations: dict[str, StationDrillSpec] = Field(default_factory=dict, max_length=10_000)
+
+    def station(self, code: str) -> StationDrillSpec:
+        """The station's ``[drill.stations.CODE]`` settings (its defaults when the file has none)."""
+        return self.stations.get(code) or StationDrillSpec()
+
+    def notice_minutes(self, unit: UnitSpec) -> float:
+        """Minutes between the unit's notice and its arrival: its ``notice_hours``, else the restock lead."""
+        return 60.0 * (self.restock.lead_hours if unit.notice_hours is None else unit.notice_hours)
 
     def stream_code(self, i: int) -> str:
         s = self.streams[i]
@@ -300,6 +335,11 @@ def _semantic_problems(spec: DrillSpec, sc: Scenario) -> list[tuple[str, str]]:
             for key in ("field_kitchens", "water_trucks"):
                 if getattr(u, key) is not None:
                     out.append((f"{where}.{key}", f"{key} applies only to support = \"mobile\" (unit '{u.code}')"))
+        if u.support == "handover":
+            out += _handover_problems(where, u, spec, stations)
+    for code in spec.stations:
+        if code not in stations:
+            out.append((f"drill.stations.{code}", _unknown("station", code, stations)))
     for i, s in enumerate(spec.streams):
         where = f"drill.streams[{i}]"
         place_problems(where, s)
@@ -333,4 +373,20 @@ def _semantic_problems(spec: DrillSpec, sc: Scenario) -> list[tuple[str, str]]:
             out.append((f"{where}.offline", _unknown("station", e.offline, stations)))
         if e.lose is not None and e.lose.station not in stations:
             out.append((f"{where}.lose.station", _unknown("station", e.lose.station, stations)))
+    return out
+
+
+def _handover_problems(where: str, u: UnitSpec, spec: DrillSpec, stations: list[str]) -> list[tuple[str, str]]:
+    """A handover unit feeds its people only, and needs a station with handover teams (module docstring)."""
+    out = []
+    if u.vehicles:
+        msg = f"support = \"handover\" feeds people only: unit '{u.code}' has {u.vehicles} vehicles"
+        msg += " (serve them at a station)"
+        out.append((f"{where}.vehicles", msg))
+    named = u.serve_at or u.station
+    if named in stations and not spec.station(named).handover_teams:
+        msg = f"unit '{u.code}' is handed meals by {named}, which has handover_teams = 0 (drill.stations.{named})"
+        out.append((f"{where}.support", msg))
+    elif named is None and stations and all(not spec.station(c).handover_teams for c in stations):
+        out.append((f"{where}.support", f"unit '{u.code}' is handed meals but no station has handover teams"))
     return out

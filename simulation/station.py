@@ -30,10 +30,11 @@ class SeatPool:
 
     __slots__ = ("capacity", "free", "free_sum", "horizon", "last_split", "unfed_split", "beyond")
 
-    def __init__(self, capacity: int, horizon: float = math.inf) -> None:
+    def __init__(self, capacity: int, horizon: float = math.inf, staffed: list[float] | None = None) -> None:
         self.capacity = capacity
-        self.free = [0.0] * capacity
-        self.free_sum = 0.0
+        # ``staffed``: when each server is first staffed (a station readying on notice, :class:`Ramp`)
+        self.free = sorted(staffed) if staffed is not None else [0.0] * capacity
+        self.free_sum = sum(self.free)
         self.horizon = horizon
         # Of the last :meth:`serve`: (start, ready, finish) of the person served last, (start,
         # ready) of the last one left unserved at the deadline (or None), and the minutes of the
@@ -134,6 +135,95 @@ class Kitchen:
         return t if tokens >= 1.0 else t + (1.0 - tokens) / self.rate
 
 
+class Ramp:
+    """A station readying on notice: ``standby`` (a share) of its seats, kitchen output and refuel bays
+    staffed from the start, the rest coming in evenly over ``minutes`` from ``called`` (its first
+    notice; inf: never called, standby throughout)."""
+
+    __slots__ = ("standby", "called", "minutes")
+
+    def __init__(self, standby: float, called: float, minutes: float) -> None:
+        self.standby, self.called, self.minutes = standby, called, minutes
+
+    @property
+    def full(self) -> float:
+        """When the station is fully staffed."""
+        return self.called + self.minutes
+
+    def share(self, t: float) -> float:
+        """The share of capacity staffed at ``t``."""
+        if t >= self.full:
+            return 1.0
+        if t <= self.called:
+            return self.standby
+        return self.standby + (1.0 - self.standby) * (t - self.called) / self.minutes
+
+    def staffed(self, servers: int) -> list[float]:
+        """When each of ``servers`` seats (bays) is first staffed: the first ``standby`` share from the
+        start, then one by one as the share staffed reaches them."""
+        out = []
+        for i in range(servers):
+            need = (i + 1) / servers  # the share staffed once server i is
+            if need <= self.standby + 1e-12:
+                out.append(0.0)
+            elif not math.isfinite(self.called):
+                out.append(math.inf)
+            else:
+                out.append(max(0.0, self.called + self.minutes * (need - self.standby) / (1.0 - self.standby)))
+        return out
+
+    def output(self, a: float, b: float) -> float:
+        """∫ share(t) dt over [a, b]: minutes of full output the kitchen makes in that stretch."""
+        return self._antiderivative(b) - self._antiderivative(a)
+
+    def _antiderivative(self, t: float) -> float:
+        s, c, full = self.standby, self.called, self.full
+        if t <= c or not math.isfinite(c):
+            return s * t
+        if t <= full and self.minutes > 0:
+            x = t - c
+            return s * t + (1.0 - s) * x * x / (2.0 * self.minutes)
+        return self._antiderivative(full) + (t - full)
+
+    def until(self, t: float, amount: float) -> float:
+        """The time by which ``amount`` minutes of full output have been made from ``t``."""
+        s, c, full = self.standby, self.called, self.full
+        if t < c and math.isfinite(c):  # standby output until called
+            if s > 0 and s * (c - t) >= amount:
+                return t + amount / s
+            amount -= s * (c - t)
+            t = c
+        if t < full and math.isfinite(c):  # the ramp: share rises linearly from share(t)
+            k = (1.0 - s) / self.minutes  # d share / dt
+            s0 = self.share(t)
+            if s0 * (full - t) + k * (full - t) ** 2 / 2 >= amount:
+                return t + (-s0 + math.sqrt(s0 * s0 + 2 * k * amount)) / k
+            amount -= self.output(t, full)
+            t = full
+        if not math.isfinite(c):
+            return t + amount / s if s > 0 else math.inf
+        return t + amount
+
+
+class RampKitchen(Kitchen):
+    """A :class:`Kitchen` whose output follows a station's :class:`Ramp` (its buffer fills at standby)."""
+
+    __slots__ = ("ramp",)
+
+    def __init__(self, meals_per_hour: float, ramp: Ramp) -> None:
+        super().__init__(meals_per_hour)
+        self.ramp = ramp
+        self.tokens = self.buffer * ramp.share(0.0)
+
+    def ready_at(self, t: float) -> float:
+        tokens = self.tokens + self.rate * self.ramp.output(self.last, t)
+        if tokens > self.buffer:
+            tokens = self.buffer
+        self.last = t
+        self.tokens = tokens - 1.0
+        return t if tokens >= 1.0 else self.ramp.until(t, (1.0 - tokens) / self.rate)
+
+
 class Intervals:
     """Many ``[lo, hi)`` intervals (people queueing, seats busy); integrals of how many overlap."""
 
@@ -164,13 +254,23 @@ class Intervals:
 class Station:
     """One station's run-time state. Stocks of ``None`` are untracked (unlimited)."""
 
-    def __init__(self, env: simpy.Environment, plan: StationPlan, horizon: float = math.inf) -> None:
+    def __init__(
+        self, env: simpy.Environment, plan: StationPlan, horizon: float = math.inf, called: float = math.inf
+    ) -> None:
         self.env = env
         self.plan = plan
-        self.seats = SeatPool(plan.seats, horizon) if plan.seats else None
-        self.bays = SeatPool(plan.refuel_bays, horizon) if plan.refuel_bays else None
+        # readying on notice (standby_share < 1): servers staffed over time, the kitchen's output ramping
+        self.ramp = Ramp(plan.standby_share, called, plan.readiness_minutes) if plan.standby_share < 1 else None
+        seats, bays = plan.seats, plan.refuel_bays
+        seats_in = self.ramp.staffed(seats) if self.ramp is not None else None
+        bays_in = self.ramp.staffed(bays) if self.ramp is not None else None
+        self.seats = SeatPool(seats, horizon, seats_in) if seats else None
+        self.bays = SeatPool(bays, horizon, bays_in) if bays else None
         self.kitchens = simpy.Resource(env, plan.field_kitchens) if plan.field_kitchens else None
         self.kitchen = Kitchen(plan.meals_per_hour) if plan.meals_per_hour > 0 else None
+        if self.kitchen is not None and self.ramp is not None:
+            self.kitchen = RampKitchen(plan.meals_per_hour, self.ramp)
+        self.teams = [0.0] * plan.handover_teams  # when each handover team is back at the station
         self.trucks = simpy.Resource(env, plan.fuel_trucks) if plan.fuel_trucks else None
         self.water = simpy.Resource(env, plan.water_trucks) if plan.water_trucks else None
         self.trucks_out = Intervals()
@@ -196,6 +296,13 @@ class Station:
         self.inbound = [0, 0]  # people and vehicles assigned here, still on their way
         self.drawn = dict.fromkeys(STOCK_ITEMS, 0.0)  # issued to units (not the hub's restock transfers)
         self.at_close: list[tuple[float, ...]] = []  # stock per item when each closure began (time to survive)
+
+    def readying(self, t: float, wait: float) -> float:
+        """The share of a wait of ``wait`` minutes from ``t`` that fell before the station was fully
+        staffed (0 when it is not readying on notice)."""
+        if self.ramp is None or wait <= 0:
+            return 0.0
+        return min(1.0, max(0.0, (self.ramp.full - t) / wait))
 
     def snapshot(self) -> None:
         """Note the stock of every item now (nan: untracked), for time to survive after a closure."""

@@ -51,7 +51,7 @@ from scipy import stats as sps
 
 from simulation import diagnosis
 from simulation.assumptions import mark
-from simulation.budget import BUDGET_KEYS, CAUSES, STATION_RESOURCES
+from simulation.budget import BUDGET_KEYS, CAUSES, OPTIONAL_KEYS, STATION_RESOURCES
 from simulation.compiled import Arrival, CompiledDrill
 from simulation.feasibility import feasibility, nearest_feasible
 from simulation.model import HIST_BINS, HIST_WIDTH
@@ -147,7 +147,11 @@ class _SideAgg:
 
     def budget(self) -> dict[str, float]:
         n = self.budget_n
-        return {k: round(float(v) / n, 1) if n else 0.0 for k, v in zip(BUDGET_KEYS, self.budget_sum, strict=True)}
+        return {
+            k: round(float(v) / n, 1) if n else 0.0
+            for k, v in zip(BUDGET_KEYS, self.budget_sum, strict=True)
+            if v or k not in OPTIONAL_KEYS
+        }
 
 
 @dataclass

@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from supply.api import console, csp, docs, problems
+from supply.api import console, csp, docs, favicon, problems
 from supply.api.access_log import AccessLog
 from supply.api.limits import BodyLimit
 from supply.api.models.common import problem_schemas
@@ -25,7 +25,9 @@ from supply.api.routers import (
     analyses,
     dispatches,
     drills,
+    films,
     maps,
+    packages,
     reports,
     requests,
     stations,
@@ -48,6 +50,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     teams.router,
     drills.router,
+    packages.router,
+    films.router,
     analyses.router,
     sync.router,
 )
@@ -73,7 +77,7 @@ def create_app(
     limits = app.state.runtime.settings
     sync_limit = {"/sync/": (limits.max_sync_bytes, "JUNGONG_MAX_SYNC_BYTES")}
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes, wider=sync_limit)
-    for router in (*ROUTERS, maps.assets, maps.router, docs.router, *routers):
+    for router in (*ROUTERS, maps.assets, maps.router, docs.router, favicon.router, *routers):
         app.include_router(router)
     console.install(app)
     app.add_middleware(csp.HtmlPolicy)

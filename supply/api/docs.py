@@ -3,18 +3,20 @@
 FastAPI's defaults load both from a CDN, which leaves the pages blank on a closed network. Here
 they load the vendored files in ``supply/api/static/docs/`` (exact versions and licences in its
 README) from ``/docs/assets/``. A Content-Security-Policy allowing only the app's own origin
-backs that up: ReDoc's bundle hard-codes one outside image (its "Redocly" logo, hidden when it
-fails to load), which the browser now refuses without sending anything.
+backs that up. ReDoc's bundle hard-codes one outside image (its "Redocly" logo, hidden when it
+fails to load): it is served with that address emptied (:data:`DROPPED`), so the browser asks
+nothing, the CSP has nothing to refuse and the console logs no error.
 """
 
 from __future__ import annotations
 
 import mimetypes
+from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from supply.api.csp import DOCS, HEADER
 
@@ -24,6 +26,8 @@ _FILES = frozenset(
     p.relative_to(STATIC).as_posix() for p in STATIC.rglob("*") if p.is_file() and p.suffix in {".js", ".css", ".png"}
 )
 TITLE = "jungong — duty officers' service"
+#: Outside addresses the vendored files name, dropped as they are served (the files stay as published).
+DROPPED = {"redoc/redoc.standalone.js": (b"https://cdn.redoc.ly/redoc/logo-mini.svg",)}
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,9 +63,20 @@ def redoc() -> HTMLResponse:
 
 
 @router.get(ASSETS_URL + "/{name:path}")
-def asset(name: str) -> FileResponse:
+def asset(name: str) -> Response:
     """One vendored file (a fixed list: nothing outside the folder is reachable)."""
     if name not in _FILES:
         raise HTTPException(status_code=404, detail=f"no docs asset '{name}'")
     media = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileResponse(STATIC / name, media_type=media, headers={"Cache-Control": "public, max-age=86400"})
+    headers = {"Cache-Control": "public, max-age=86400"}
+    if name in DROPPED:
+        return Response(_without_outside(name), media_type=media, headers=headers)
+    return FileResponse(STATIC / name, media_type=media, headers=headers)
+
+
+@cache
+def _without_outside(name: str) -> bytes:
+    body = (STATIC / name).read_bytes()
+    for url in DROPPED[name]:
+        body = body.replace(url, b"")
+    return body

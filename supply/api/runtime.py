@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from supply.api.analysis_jobs import AnalysisJobs
 from supply.api.drill_jobs import DrillJobs
+from supply.api.package_jobs import PackageJobs
 from supply.core.analyses import AnalysisStore
 from supply.core.approvals import ApprovalRule, approval_rules
 from supply.core.errors import NotInitialisedError
@@ -77,6 +78,12 @@ class Runtime:
         """Where drills' planning jobs run (a local process pool, or the Dask cluster of the settings)."""
         url = self.engine.url.render_as_string(hide_password=False)
         return DrillJobs(self.settings, url, self.settings.scenarios_dir / "drills", self.engine)
+
+    @cached_property
+    def package_jobs(self) -> PackageJobs:
+        """Drill packages' jobs, on the same pool and with the same queue limits as drills' planning."""
+        s = self.settings
+        return PackageJobs(self.jobs, s.data_dir / "packages", per_user=s.drill_queue_per_user, overall=s.drill_queue)
 
     @cached_property
     def codes(self) -> Codes:

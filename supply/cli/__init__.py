@@ -11,9 +11,11 @@ from typer.core import TyperGroup
 
 from supply.cli import db as db_commands
 from supply.cli import drill as drill_commands
+from supply.cli import film as film_commands
 from supply.cli import live as live_commands
 from supply.cli import maps as map_commands
 from supply.cli import network as network_commands
+from supply.cli import package as package_commands
 from supply.cli import stock as stock_commands
 from supply.cli import sync as sync_commands
 from supply.cli import sync_run
@@ -46,8 +48,10 @@ app = typer.Typer(
 network_commands.register(app)
 map_commands.register(app)
 drill_commands.register(app)
+film_commands.register(app)
 db_commands.register(app)
 live_commands.register(app)
+package_commands.register(app)
 sync_commands.register(app)
 stock_commands.register(app)
 sync_run.register(sync_commands.sync_app)

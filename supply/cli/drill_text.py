@@ -31,6 +31,7 @@ _BUDGET_HEAD = {
     "mobile_wait": "mobile",
     "truck_wait": "truck",
     "water_wait": "water",
+    "handover": "handover",
 }
 
 

@@ -31,6 +31,11 @@ if TYPE_CHECKING:  # the scenario models load only when a command runs
     from supply.core.scenario import Scenario
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the self-contained HTML document here.")]
+OptimiseOpt = Annotated[
+    bool, typer.Option("--optimise", help="Plan with the solver (CP-SAT) and simulate it beside the policy's plan.")
+]
+TimeLimitOpt = Annotated[float, typer.Option("--time-limit", help="Seconds the solver may take (1–600).")]
+QuantileOpt = Annotated[float, typer.Option("--quantile", help="Percentile of service times the solver plans on.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -44,24 +49,40 @@ def plan_cmd(
     seed: SeedOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
+    optimise: OptimiseOpt = False,
+    time_limit: TimeLimitOpt = 30.0,
+    quantile: QuantileOpt = 0.8,
 ) -> None:
     """The action plan of a drill: who serves whom, when teams leave, stock draw per hour, risks."""
     from simulation.action_plan import clock, infeasible_first, plan_html, scenario_plan
+    from simulation.optimise import check_options, comparison_lines, optimised_html, optimised_plan
     from simulation.spec import check_work, drill_spec
     from supply.core.settings import get_settings
 
     check_size_options(replications, seed)
     check_output_paths(out=out)
+    if optimise:
+        check_options(time_limit, quantile)
     sc = load(scenario)
-    check_work(drill_spec(sc), replications, get_settings().drill_work_limit, source=sc.source)
-    plan = scenario_plan(sc, replications=replications, seed=seed)
+    spec = drill_spec(sc)
+    check_work(
+        spec,
+        (replications or spec.replications) * (2 if optimise else 1),  # --optimise: two plans simulated
+        get_settings().drill_work_limit,
+        source=sc.source,
+    )
+    if optimise:
+        plan = optimised_plan(sc, replications=replications, seed=seed, quantile=quantile, time_limit=time_limit)
+    else:
+        plan = scenario_plan(sc, replications=replications, seed=seed)
     if out is not None:
-        out.write_text(plan_html(plan), encoding="utf-8")
+        out.write_text(optimised_html(plan) if optimise else plan_html(plan), encoding="utf-8")
     if as_json:
         echo_json(plan)
         return
     c = console()
-    c.print(f"[bold]{plan['scenario']}[/]: action plan from {plan['replications']} replications")
+    kind = "optimised action plan (the solver's, below)" if optimise else "action plan"
+    c.print(f"[bold]{plan['scenario']}[/]: {kind} from {plan['replications']} replications")
     for u in infeasible_first(plan["units"]):
         if not u["feasible"]:
             c.print(
@@ -70,15 +91,19 @@ def plan_cmd(
             )
             continue
         flag = f" [red](likely late: {u['late_cause']})[/]" if u["likely_late"] else ""
+        how = "handed meals by" if u.get("handover") else "served at"
         c.print(
-            f"  {u['code']}: arrives {clock(u['arrive_minute'])} at {u['place']}, served at "
-            f"{u['station'] or 'nowhere'} ({u['on_time_share']:.0%} on time){flag}"
+            f"  {u['code']}: notify by {clock(u['notify_minute'])}, arrives {clock(u['arrive_minute'])} at "
+            f"{u['place']}, {how} {u['station'] or 'nowhere'} ({u['on_time_share']:.0%} on time){flag}"
         )
     for d in plan["departures"]:
         c.print(f"  {clock(d['minute'])} team {d['team']} ({d['kind']}) {d['action']} for {d['unit']}")
     r = plan["risks"]
     c.print(f"bottleneck: [bold]{r['bottleneck']}[/] — {r['bottleneck_reason']}")
     c.print(f"likely late: {', '.join(r['late_units']) or 'none'}")
+    if optimise:
+        for line in comparison_lines(plan):
+            c.print(line, soft_wrap=True, markup=False)
     if out is not None:
         c.print(f"action plan written to {out}", soft_wrap=True)
 

@@ -93,6 +93,15 @@ class UnreachableError(JungongError):
     exit_code = 1
 
 
+class NoPlanError(JungongError):
+    """The optimiser (``jungong plan --optimise``) found no plan: its time limit ran out first, or the
+    solver refused the model."""
+
+    title = "No plan found"
+    status = 409
+    exit_code = 1
+
+
 class ConflictError(JungongError):
     """The request is valid but clashes with the current state (not enough stock, bad transition)."""
 

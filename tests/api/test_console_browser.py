@@ -101,7 +101,7 @@ def test_officer_records_stock_counts_and_reverses(live, browser):
     # too much: the message sits beside the quantity, and what was typed is still there
     post_form(page, "issue", item="water_l", quantity="99999999", reason="typo")
     err = page.inner_text("form[data-form=issue] [data-error=quantity]")
-    assert "Not enough water_l available at GZN-PT" in err
+    assert "Not enough drinking water available at GZN-PT" in err  # the item by name, not its code
     assert page.input_value("form[data-form=issue] [name=quantity]") == "99999999"
     assert page.input_value("form[data-form=issue] [name=reason]") == "typo"
     assert page.eval_on_selector("form[data-form=issue] [name=item]", "e => e.value") == "water_l"

@@ -87,6 +87,29 @@ def test_items_show_by_name_and_unit_in_both_languages():
 
     assert {spec.name for spec in CATALOGUE} == set(i18n.ITEM_NAMES), "list every built-in item's name"
     meals = next(spec for spec in CATALOGUE if spec.code == "meals")
-    assert i18n.Lang("en").item(meals, "meals") == "Hot meals (份)"
+    assert {spec.unit for spec in CATALOGUE} - {"L"} == i18n.ITEM_UNITS, "list every built-in unit"
+    assert i18n.Lang("en").item(meals, "meals") == "Hot meals (portion)"  # 份 read in English
     assert i18n.Lang("zh_CN").item(meals, "meals") == "热食 (份)"
+    kits, beds = (next(s for s in CATALOGUE if s.code == c) for c in ("medical_kits", "bed_nights"))
+    assert i18n.Lang("zh_CN").item(kits, "medical_kits") == "医疗包 (个)"
+    assert i18n.Lang("zh_CN").item(beds, "bed_nights") == "床位 (床·夜)"
+    assert i18n.Lang("en").item(kits, "medical_kits") == "Medical kits (kit)"
+    # an error names the item as people call it, never its code
+    assert i18n.Lang("zh_CN").item_name("meals") == "热食" and i18n.Lang("en").item_name("meals") == "hot meals"
+    assert i18n.Lang("en").item_name("custom_kit") == "custom_kit"
     assert i18n.Lang("en").item(None, "custom_kit") == "custom_kit"
+
+
+def test_a_shortfall_names_the_item_and_a_step_its_name_without_its_code():
+    from supply.api.console.drills import step_name
+    from supply.api.console.forms import domain_errors
+    from supply.core.errors import InsufficientStockError
+
+    short = InsufficientStockError("GZ-HUB", "meals", 500, 20)
+    zh = domain_errors(short, i18n.Lang("zh_CN"))["quantity"]
+    en = domain_errors(short, i18n.Lang("en"))["quantity"]
+    assert "热食" in zh and "meals" not in zh, zh
+    assert en.startswith("Not enough hot meals available at GZ-HUB"), en
+    assert step_name(i18n.Lang("zh_CN"), "notice_received") == "接到通知"
+    assert step_name(i18n.Lang("en"), "notice_received") == "notice received"
+    assert step_name(i18n.Lang("zh_CN"), "own_step") == "own_step"  # a drill's own step: its code

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, select
 
 from maps.basemap import NO_BASE_NOTE, base_kind, districts
@@ -26,7 +26,9 @@ from supply.api.console.i18n import N_, Lang, choose
 from supply.api.console.render import render
 from supply.api.console.session import User
 from supply.api.deps import IdPath, RuntimeDep, SessionDep
+from supply.api.drill_deps import STARTERS
 from supply.api.models.drills import BoardPublic, DrillPublic
+from supply.api.package_jobs import RETRY_AFTER
 from supply.api.routers import drills as drill_routes
 from supply.api.routers import maps as map_routes
 from supply.core.network import Network
@@ -161,9 +163,8 @@ ORDER_WORDS = {"acknowledged": N_("Acknowledge"), "in_progress": N_("Start"), "d
 
 
 def step_name(lang: Lang, step: str) -> str:
-    """A procedure step by its name where the catalogue has one, with its code (what the API takes)."""
-    word = lang.word(step)
-    return f"{word} ({step})" if word != step else step
+    """A procedure step by its name where the catalogue has one, else its code (the form posts the code)."""
+    return str(lang.word(step))
 
 
 def _controls(request: Request, may: Rights, b: dict[str, Any]) -> dict[str, Any]:
@@ -195,7 +196,8 @@ def board_page(
     ctx.update(form=form, values=values or {}, errors=errors or {})
     controls = _controls(c.request, ctx["may"], ctx["b"])
     done = c.request.query_params.get("done")
-    return render(c.request, "board.html", status=status, done=done, controls=controls, **ctx)
+    may_package = c.user.role in STARTERS and ctx["b"]["drill"]["status"] in ("open", "closed")
+    return render(c.request, "board.html", status=status, done=done, controls=controls, may_package=may_package, **ctx)
 
 
 @router.get("/drills/{drill_id}")
@@ -220,6 +222,19 @@ def plan_document(drill_id: IdPath, session: SessionDep, user: User) -> HTMLResp
 def review_document(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: User) -> HTMLResponse:
     """The after-action review with its plots (the API's ``/drills/{id}/review?format=html``)."""
     return drill_routes.review_page(drill_review(session, chain.get_drill(session, drill_id), runtime.tz))
+
+
+@router.get("/drills/{drill_id}/package")
+def package_download(drill_id: IdPath, c: Page) -> Response:
+    """The drill's package (``GET /drills/{id}/package.zip`` in the user's language): the zip once written;
+    until then a page that asks again every few seconds."""
+    from supply.api.routers.packages import package_file, package_job
+
+    lang = "en" if c.lang.locale == "en" else "zh"
+    path = package_job(c.session, c.runtime, drill_id, lang, c.user)
+    if path is not None:
+        return package_file(c.runtime, drill_id, lang, path)
+    return render(c.request, "package_wait.html", status=202, drill_id=drill_id, retry=RETRY_AFTER)
 
 
 @router.get("/map")

@@ -135,7 +135,10 @@ def domain_errors(exc: JungongError, lang: Lang, *, fields: Mapping[str, str] | 
         msg = lang.gettext("Not enough {item} available at {station}: {available} available, {asked} asked.")
         return {
             "quantity": msg.format(
-                item=exc.item, station=exc.station, available=lang.num(exc.available), asked=lang.num(exc.asked)
+                item=lang.item_name(exc.item),
+                station=exc.station,
+                available=lang.num(exc.available),
+                asked=lang.num(exc.asked),
             )
         }
     if isinstance(exc, UnknownCodeError):

@@ -22,7 +22,7 @@ from babel.support import NullTranslations, Translations
 from starlette.requests import HTTPConnection
 
 from supply.core.errors import JungongError
-from supply.core.items import ItemSpec
+from supply.core.items import CATALOGUE, ItemSpec
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "console"
@@ -84,7 +84,20 @@ class Lang:
         A built-in item's name is translated (:data:`ITEM_NAMES`); a scenario's own item keeps its name."""
         if spec is None:
             return code
-        return f"{self.gettext(spec.name)} ({spec.unit})"
+        return f"{self.gettext(spec.name)} ({self.unit(spec.unit)})"
+
+    def unit(self, unit: str) -> str:
+        """An item's unit in this language (``份`` reads "portions" in English, ``kit`` 个 in Chinese)."""
+        return self.gettext(unit) if unit in ITEM_UNITS else unit
+
+    def item_name(self, code: str) -> str:
+        """A built-in item's name alone, translated, as a sentence says it (``meals``: 热食, "hot meals"); any
+        other code as it is."""
+        spec = next((s for s in CATALOGUE if s.code == code), None)
+        if spec is None:
+            return code
+        name = self.gettext(spec.name)
+        return name[:1].lower() + name[1:] if self.locale == "en" else name
 
     def num(self, value: float | None, digits: int = 2) -> str:
         """A number as the locale writes it (at most ``digits`` decimals); ``—`` for none."""
@@ -207,3 +220,5 @@ ITEM_NAMES = (
     N_("medical kits (医疗包)"),
     N_("bed-nights (床位)"),
 )
+#: The built-in catalogue's units (``L`` reads the same in both languages).
+ITEM_UNITS = frozenset((N_("份"), N_("kit"), N_("bed-night")))

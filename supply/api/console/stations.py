@@ -119,7 +119,7 @@ def station_view(
 
 def back_to_station(code: str, exercise: bool, what: str) -> RedirectResponse:
     book = "&exercise=true" if exercise else ""
-    return RedirectResponse(f"/console/stations/{code}?done={what}{book}#ledger", status_code=303)
+    return RedirectResponse(f"/console/stations/{code}?done={what}{book}#done", status_code=303)
 
 
 def optional(form: dict[str, Any], *names: str) -> dict[str, Any]:

@@ -37,6 +37,23 @@
     span.textContent = Array.prototype.join.call(arguments, " · ");
     return span;
   }
+  function lines(texts) {
+    var span = document.createElement("span");
+    texts.forEach(function (t, i) {
+      if (i) span.appendChild(document.createElement("br"));
+      span.appendChild(document.createTextNode(t));
+    });
+    return span;
+  }
+  // "left" for a point in the map's right half, else "right": the side where a label has room
+  function side(lat, lon) {
+    return map.latLngToContainerPoint([lat, lon]).x > map.getSize().x / 2 ? "left" : "right";
+  }
+  // whether a point is inside the map with room for its label's height (a label beside it, not over the edge)
+  function inView(lat, lon) {
+    var p = map.latLngToContainerPoint([lat, lon]), size = map.getSize();
+    return p.x >= 12 && p.x <= size.x - 12 && p.y >= 14 && p.y <= size.y - 14;
+  }
   function mapData() {
     var el = document.getElementById("board-map-data");
     return el ? JSON.parse(el.textContent) : null;
@@ -56,9 +73,14 @@
           fillColor: STATE_COLOURS[u.state] || "#888", className: "jg-unit jg-unit-" + u.state})
           .bindPopup(text(u.code, u.state_label, u.site_name)).addTo(unitsLayer);
       });
-      var label = group.map(function (u) { return u.code + " " + u.state_label; }).join(" · ");
-      L.tooltip({permanent: true, direction: "right", offset: [group.length * 16, 0], className: "jg-label unit"})
-        .setLatLng([group[0].lat, group[0].lon]).setContent(text(site + ": " + label)).addTo(unitsLayer);
+      // one unit a line, on the side of the site with the more room, so no label runs off the map
+      if (!inView(group[0].lat, group[0].lon)) return;
+      var right = side(group[0].lat, group[0].lon) === "right";
+      L.tooltip({permanent: true, direction: right ? "right" : "left",
+        offset: [right ? group.length * 16 : -8, 0], className: "jg-label unit"})
+        .setLatLng([group[0].lat, group[0].lon])
+        .setContent(lines([site].concat(group.map(function (u) { return u.code + " " + u.state_label; }))))
+        .addTo(unitsLayer);
     });
   }
   function drawMap() {
@@ -74,17 +96,26 @@
       var note = document.getElementById("board-map-note");
       if (note) { note.textContent = data.base_note; note.hidden = false; }
     }
-    var bounds = [];
+    var bounds = [], markers = [];
     data.stations.forEach(function (s) {
       var marker = L.circleMarker([s.lat, s.lon], {radius: s.tier === "hub" ? 8 : (s.tier === "wing" ? 7 : 5),
         color: "#14324f", weight: 2, fillColor: s.used ? "#14324f" : "#fff", fillOpacity: 1,
         className: "jg-station"}).addTo(map);
-      marker.bindTooltip(text(s.code), {permanent: true, direction: "left", className: "jg-label"});
       marker.bindPopup(text(s.code, s.name));
+      markers.push([marker, s]);
       if (s.used) bounds.push([s.lat, s.lon]);
     });
     data.units.forEach(function (u) { bounds.push([u.lat, u.lon]); });
-    if (bounds.length) map.fitBounds(bounds, {padding: [80, 80], maxZoom: 11});
+    if (bounds.length) map.fitBounds(bounds, {padding: [80, 80], maxZoom: 11, animate: false});
+    function labelStations() {  // once the view is set, and again as it moves: on the side with room
+      markers.forEach(function (m) {
+        m[0].unbindTooltip();
+        if (!inView(m[1].lat, m[1].lon)) return;  // a station at or past the map's edge: its label would be cut
+        m[0].bindTooltip(text(m[1].code), {permanent: true, direction: side(m[1].lat, m[1].lon), className: "jg-label"});
+      });
+    }
+    labelStations();
+    map.on("moveend", function () { labelStations(); var d = mapData(); if (d) drawUnits(d); });
     drawUnits(data);
   }
   document.addEventListener("htmx:afterSwap", function () { var d = mapData(); if (d) drawUnits(d); });

@@ -35,6 +35,9 @@ KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON_EQ = 111.320
 #: Smallest disc drawn, so a node reached at exactly T still shows (km).
 MIN_RADIUS_KM = 0.15
+#: Every circle is drawn as the same 16-gon, scaled.
+_ANGLES = np.linspace(0.0, 2.0 * np.pi, 17)[:-1]
+_UNIT = np.column_stack([np.cos(_ANGLES), np.sin(_ANGLES)])
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,13 @@ def catchments(
 ) -> list[Catchment]:
     """Every able station's catchment for each threshold (stations reaching nothing left out).
 
-    ``cull`` (the default) leaves out of the union every shape that lies inside grid cells already
-    known to be covered, and puts those cells in instead (:func:`_covered_cells`): the same area, a
-    fraction of the work. ``cull=False`` unites every shape, as before (the reference the tests
-    and ``bench/bench_map.py`` compare with).
+    ``cull`` (the default) leaves out the links their reverse corridor holds (:func:`_pieces`), thins
+    the pieces (:func:`_thin`: those within :data:`THIN_KM` of a wider one in their cell left out:
+    the area drawn lies inside the exact union and within 50 m of all of it) and leaves out of the
+    union every piece inside grid cells known to be covered, putting those cells in instead
+    (:func:`_cull`: the same area); a fraction of the work. ``cull=False`` unites every piece, as
+    before (the reference ``tests/maps/test_catchment_cull.py`` and ``bench/bench_map_nodes.py``
+    compare with).
     """
     stations = network.station_codes()
     if not stations:
@@ -149,8 +155,46 @@ class _Pieces:
 def _union_of(pieces: _Pieces, cull: bool) -> BaseGeometry:
     if not cull:
         return _union(pieces.shapes())
+    pieces = pieces.select(_thin(pieces))
     keep, cells = _cull(pieces)
     return _union(np.concatenate([pieces.select(keep).shapes(), cells]))
+
+
+#: How far (km) a piece left out by :func:`_thin` may reach beyond what is drawn: a third of the
+#: drawing's simplification (150 m).
+THIN_KM = 0.05
+#: Side (km) of the cells :func:`_thin` groups pieces in.
+THIN_CELL_KM = 0.2
+#: The 16-gon's facet normals: a circle's polygon K(c, r) holds K(c', r') iff gauge(c' − c) + r' ≤ r.
+_NORMALS = np.column_stack([np.cos(_ANGLES + np.pi / 16), np.sin(_ANGLES + np.pi / 16)]) / math.cos(math.pi / 16)
+
+
+def _gauge(v: np.ndarray) -> np.ndarray:
+    """The 16-gon's gauge of each vector: the radius of the smallest such polygon around 0 holding it."""
+    return np.maximum((v @ _NORMALS.T).max(axis=1), 0.0)
+
+
+def _thin(pieces: _Pieces, tolerance: float = THIN_KM, cell: float = THIN_CELL_KM) -> np.ndarray:
+    """Which pieces to keep: in each cell (by a piece's start), the one with the widest start circle,
+    and every other piece reaching more than ``tolerance`` beyond that circle's polygon.
+
+    Circles' polygons share their orientation, so one holds another exactly when the gauge of the
+    centres' offset plus the smaller radius is at most the larger; a piece (the hull of two such
+    polygons) lies within ``K(c, R + tolerance)`` when both its ends do, and that polygon lies within
+    ``tolerance`` of ``K(c, R)``. So the union of the pieces kept lies inside the union of all, and
+    every point of the latter lies within ``tolerance`` of the former (where the drawing's own
+    simplification is 150 m).
+    """
+    own = np.floor(pieces.a / cell).astype(np.int64)
+    key = own[:, 0] * 4_000_037 + own[:, 1]
+    order = np.lexsort((-pieces.ra, key))  # by cell, the widest first
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    widest = np.empty(len(order), dtype=np.int64)
+    widest[order] = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
+    c, r = pieces.a[widest], pieces.ra[widest] + tolerance
+    held = (_gauge(pieces.a - c) + pieces.ra <= r) & (_gauge(pieces.b - c) + pieces.rb <= r)
+    return ~held | (widest == np.arange(len(order)))
 
 
 def _cull(pieces: _Pieces) -> tuple[np.ndarray, np.ndarray]:
@@ -252,10 +296,6 @@ def _pieces(
     rb = np.concatenate([(t - dist[u] - w * frac) * km_per_min, ra[len(u) :]])
     raised = np.maximum(ra, MIN_RADIUS_KM), np.maximum(rb, MIN_RADIUS_KM)
     return _Pieces(a, raised[0], np.concatenate([stop, xy[alone]]), raised[1], np.concatenate([src[u], src[alone]]))
-
-
-_ANGLES = np.linspace(0.0, 2.0 * np.pi, 17)[:-1]
-_UNIT = np.column_stack([np.cos(_ANGLES), np.sin(_ANGLES)])
 
 
 def _circles(centres: np.ndarray, radii: np.ndarray) -> np.ndarray:

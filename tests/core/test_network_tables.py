@@ -76,30 +76,26 @@ def same_graph(a, b) -> None:
         assert list(a.adj[u]) == list(b.adj[u])
 
 
+def analyses(net: Network) -> list:
+    """Coverage, N-1 (stations and every link), siting, the links and every link's edges and names."""
+    return [
+        coverage(net, (5, 10, 20)).as_dict(),
+        robustness(net, 10).as_dict(),
+        site_new_points(net, 2, 10).as_dict(),
+        net.links(),
+        {
+            ref: (net.link_edges(ref), [net.link_names(a, b) for a, b in net.link_edges(ref)])
+            for ref, _, _ in net.links()
+        },
+    ]
+
+
 def same_answers(built: Network, loaded: Network) -> None:
     """Every analysis, computed first on ``loaded`` (so it runs on the arrays), equals the graph's."""
     sites = [s.code for s in built.scenario.sites]
-    answers = [
-        coverage(loaded, (5, 10, 20)).as_dict(),
-        robustness(loaded, 10).as_dict(),
-        site_new_points(loaded, 2, 10).as_dict(),
-        loaded.links(),
-        {
-            ref: (loaded.link_edges(ref), [loaded.link_names(a, b) for a, b in loaded.link_edges(ref)])
-            for ref, _, _ in loaded.links()
-        },
-    ]
+    answers = analyses(loaded)
     assert "graph" not in loaded.__dict__  # none of them needed the graph
-    assert answers == [
-        coverage(built, (5, 10, 20)).as_dict(),
-        robustness(built, 10).as_dict(),
-        site_new_points(built, 2, 10).as_dict(),
-        built.links(),
-        {
-            ref: (built.link_edges(ref), [built.link_names(a, b) for a, b in built.link_edges(ref)])
-            for ref, _, _ in built.links()
-        },
-    ]
+    assert answers == analyses(built)
     assert built.index.nodes == loaded.index.nodes and (built.index.matrix != loaded.index.matrix).nnz == 0
     assert np.array_equal(built.index.matrix.data, loaded.index.matrix.data)
     routes = [fastest_route(loaded, a, b).as_dict() for a in sites[:4] for b in sites if a != b]

@@ -80,7 +80,7 @@ def catchments(
 
     ``cull`` (the default) leaves out the links their reverse corridor holds (:func:`_pieces`), thins
     the pieces (:func:`_thin`: those within :data:`THIN_KM` of a wider one in their cell left out:
-    the area drawn lies inside the exact union and within 50 m of all of it) and leaves out of the
+    the area drawn lies inside the exact union and within 75 m of all of it) and leaves out of the
     union every piece inside grid cells known to be covered, putting those cells in instead
     (:func:`_cull`: the same area); a fraction of the work. ``cull=False`` unites every piece, as
     before (the reference ``tests/maps/test_catchment_cull.py`` and ``bench/bench_map_nodes.py``
@@ -160,9 +160,9 @@ def _union_of(pieces: _Pieces, cull: bool) -> BaseGeometry:
     return _union(np.concatenate([pieces.select(keep).shapes(), cells]))
 
 
-#: How far (km) a piece left out by :func:`_thin` may reach beyond what is drawn: a third of the
-#: drawing's simplification (150 m).
-THIN_KM = 0.05
+#: How far (km) a piece left out by :func:`_thin` may reach beyond what is drawn: half the
+#: drawing's own simplification (150 m).
+THIN_KM = 0.075
 #: Side (km) of the cells :func:`_thin` groups pieces in.
 THIN_CELL_KM = 0.2
 #: The 16-gon's facet normals: a circle's polygon K(c, r) holds K(c', r') iff gauge(c' − c) + r' ≤ r.

@@ -2,9 +2,10 @@
 
 Tolerance, stated: leaving out the pieces inside covered grid cells (putting the cells in) changes
 nothing (symmetric difference under 10⁻⁶ of the area: floating-point noding only); thinning (pieces
-within 50 m of a wider one in their cell left out) draws inside the union of every piece, and no
-point of that union lies farther than 50 m (``THIN_KM``) from it. As drawn (both simplified at
-150 m), each station's area within 0.5% and the symmetric difference within 1% of the area.
+within 75 m of a wider one in their cell left out) draws inside the union of every piece, and no
+point of that union lies farther than 75 m (``THIN_KM``) from it. As drawn (both simplified at
+150 m), each station's area within 0.5% and the symmetric difference within 2% of the area (in
+degrees², a catchment's area on the map: at least 10⁻⁶, about 0.01 km², for the smallest).
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def test_culling_leaves_the_union_unchanged_and_most_pieces_out(grid):
             assert shapely.symmetric_difference(culled, reference).area <= 1e-6 * reference.area
             thinned = catchment._union_of(mine, cull=True)
             assert shapely.difference(thinned, reference).area <= 1e-6 * reference.area  # inside
-            assert shapely.hausdorff_distance(reference, thinned, densify=0.1) <= catchment.THIN_KM + 1e-6
+            edge = shapely.get_coordinates(shapely.segmentize(reference.boundary, 0.01))  # every 10 m
+            assert shapely.distance(shapely.points(edge), thinned).max() <= catchment.THIN_KM + 1e-6
             keep = catchment._thin(mine)
             kept, total = kept + int(keep.sum()), total + int((every.owner == owner).sum())
     assert kept < total * 0.85  # the point of it: a good part of the work left out
@@ -90,4 +92,4 @@ def test_drawn_catchments_match_the_union_of_every_piece(grid):
     assert [(c.threshold, c.station) for c in culled] == [(c.threshold, c.station) for c in every]
     for a, b in zip(culled, every, strict=True):
         assert a.area_km2 == pytest.approx(b.area_km2, rel=0.005)
-        assert shapely.symmetric_difference(a.geometry, b.geometry).area <= 0.01 * b.geometry.area
+        assert shapely.symmetric_difference(a.geometry, b.geometry).area <= max(0.02 * b.geometry.area, 1e-6)

@@ -4,8 +4,10 @@ Starts ``jungong serve --workers W`` and a bare one-row-insert app on loopback, 
 on PostgreSQL (when 127.0.0.1:5432 answers), and drives each with a bounded number of client
 threads for a bounded time. A *workflow* is what a duty officer does per job: plan a dispatch
 (reserve), mark it dispatched, mark it delivered (issue) — three authenticated, audited,
-serialised POSTs. Printed: workflows/s, requests/s, p50/p99 latency per request, and the
-workflow's requests/s as a fraction of the bare endpoint's.
+serialised POSTs. Printed: workflows/s, requests/s, p50/p99 latency per request, the
+workflow's requests/s as a fraction of the bare endpoint's, and each server's CPU time per
+request (its processes' user + system time while driven, psutil) with the bare ÷ workflow ratio
+of it: on a loaded machine throughput swings with what else runs, the CPU a request costs much less.
 
 Fair comparison: both run under uvicorn the same way — ``--workers W``, uvicorn's default
 ``auto`` event loop and HTTP parser (uvloop and httptools when installed), no access log, log
@@ -16,8 +18,10 @@ weighs on both alike.
 
     python bench/bench_api.py [--seconds 8] [--workers 2]
 
-Targets (issue 3): workflow req/s ≥ ½ bare req/s on each database; p99 ≤ 100 ms at 4 clients
-on SQLite, ≤ 250 ms at 16 on PostgreSQL.
+Targets: issue 21, workflow req/s ≥ 0.9 × bare req/s on each database (printed: met or not);
+issue 3, p99 ≤ 100 ms at 4 clients on SQLite, ≤ 250 ms at 16 on PostgreSQL. How a request's cost
+grows with history: the workflow's p50 in the first and the last measured slice, with the number
+of dispatches the book held before each (years of history: ``bench_ledger_history.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+#: Issue 21: the workflow's requests/s at least this fraction of the bare insert's, on each database.
+TARGET = 0.9
 STATIONS = ["GZ-HUB", "NS-WING", "N-WING", "GZE-PT", "GZS-PT", "GZN-PT", "HP-PT", "ZC-PT", "CH-PT", "PY-PT"]
 
 
@@ -108,9 +114,33 @@ class Result:
     seconds: float
     latencies: list[float]
     errors: int
+    cpu: float = 0.0  # CPU seconds the server's processes spent (user + system) while driven
+
+    def cpu_ms(self) -> float:
+        """The server's CPU time per request (ms): its cost, whatever else runs on the machine."""
+        return self.cpu / self.requests * 1000 if self.requests else float("nan")
 
     def pct(self, q: float) -> float:
         return statistics.quantiles(self.latencies, n=100)[q - 1] * 1000 if len(self.latencies) > 1 else float("nan")
+
+
+def cpu_seconds(proc: subprocess.Popen | None) -> float:
+    """User + system CPU seconds of a server and its worker processes so far (0 without psutil)."""
+    if proc is None:
+        return 0.0
+    try:
+        import psutil
+    except ImportError:  # a dev dependency: the CPU column is then empty
+        return 0.0
+    root = psutil.Process(proc.pid)
+    total = 0.0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
 
 
 def drive(clients: int, seconds: float, work, result: Result | None = None) -> Result:
@@ -142,16 +172,29 @@ def drive(clients: int, seconds: float, work, result: Result | None = None) -> R
     return result
 
 
-def interleaved(clients: int, seconds: float, works: list, slice_seconds: float = 2.0) -> list[Result]:
+def interleaved(
+    clients: int,
+    seconds: float,
+    works: list,
+    slice_seconds: float = 2.0,
+    slices: list | None = None,
+    servers: list[subprocess.Popen | None] | None = None,
+) -> list[Result]:
     """Drive each of ``works`` for ``seconds`` in all, in alternating slices of ``slice_seconds``.
 
     The machine may be shared: alternating short slices puts every load under the same
-    background, so their ratio does not depend on what else ran during one of them.
+    background, so their ratio does not depend on what else ran during one of them. ``slices``
+    gets, per slice of the first work, (units done before it, its p50 latency in ms).
     """
     results = [Result(0, 0, 0.0, [], 0) for _ in works]
+    servers = servers or [None] * len(works)
     for _ in range(max(1, round(seconds / slice_seconds))):
-        for work, result in zip(works, results, strict=True):
+        for n, (work, result) in enumerate(zip(works, results, strict=True)):
+            before, seen, cpu = result.units, len(result.latencies), cpu_seconds(servers[n])
             drive(clients, slice_seconds, work, result)
+            result.cpu += cpu_seconds(servers[n]) - cpu
+            if n == 0 and slices is not None and len(result.latencies) > seen + 1:
+                slices.append((before, statistics.median(result.latencies[seen:]) * 1000))
     return results
 
 
@@ -219,7 +262,9 @@ def prepare(url: str) -> tuple[str, int]:
     return token, rid
 
 
-def bench_one(label: str, url: str, bare_url: str, clients: int, seconds: float, workers: int) -> list:
+def bench_one(
+    label: str, url: str, bare_url: str, clients: int, seconds: float, workers: int, slices: list | None = None
+) -> list:
     """Both servers up at once, each as ``--workers`` uvicorn processes; the loads interleaved."""
     token, rid = prepare(url)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -253,7 +298,7 @@ def bench_one(label: str, url: str, bare_url: str, clients: int, seconds: float,
         try:
             works = [workflow(f"http://127.0.0.1:{port}", token, rid), bare(f"http://127.0.0.1:{bare_port}")]
             interleaved(clients, 2.0, works)  # warm-up: one slice each
-            wf, br = interleaved(clients, seconds, works)
+            wf, br = interleaved(clients, seconds, works, slices=slices, servers=[real, bare_server])
         finally:
             stop(bare_server)
     finally:
@@ -273,7 +318,7 @@ def pg_reachable() -> bool:
         return False
 
 
-def bench_postgres(console: Console, args: argparse.Namespace) -> list:
+def bench_postgres(console: Console, args: argparse.Namespace, growth: dict[str, list]) -> list:
     """The PostgreSQL runs, on a database made for the run and dropped after it."""
     if not pg_reachable():
         console.print("PostgreSQL not reachable on 127.0.0.1:5432: skipped")
@@ -286,10 +331,16 @@ def bench_postgres(console: Console, args: argparse.Namespace) -> list:
     try:
         console.print("[bold]PostgreSQL[/] …")
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        return bench_one("PostgreSQL", url, url, args.pg_clients, args.seconds, args.workers)
+        return bench_one("PostgreSQL", url, url, args.pg_clients, args.seconds, args.workers, growth["PostgreSQL"])
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def cpu_ratio(rows: list, label: str) -> float:
+    """The bare insert's server CPU per request over the workflow's, on one database."""
+    wf, br = (r for lab, _, _, r, _ in rows if lab == label)
+    return br.cpu_ms() / wf.cpu_ms()
 
 
 def main() -> None:
@@ -302,6 +353,7 @@ def main() -> None:
     args = ap.parse_args()
     console = Console(width=170)
     rows = []
+    growth: dict[str, list] = {"SQLite": [], "PostgreSQL": []}
     if args.only != "postgres":
         with tempfile.TemporaryDirectory() as tmp:
             console.print("[bold]SQLite[/] …")
@@ -312,9 +364,10 @@ def main() -> None:
                 args.sqlite_clients,
                 args.seconds,
                 args.workers,
+                growth["SQLite"],
             )
     if args.only != "sqlite":
-        rows += bench_postgres(console, args)
+        rows += bench_postgres(console, args, growth)
     table = Table(title=f"API throughput, {args.workers} workers, {args.seconds:g} s per run (loopback)")
     for col in (
         "database",
@@ -326,6 +379,8 @@ def main() -> None:
         "p99 ms",
         "errors",
         "req/s ÷ bare",
+        "server CPU ms/req",
+        "bare ÷ CPU",
     ):
         table.add_column(col, justify="left" if col in ("database", "endpoint") else "right")
     for label, clients, what, r, ratio in rows:
@@ -339,8 +394,22 @@ def main() -> None:
             f"{r.pct(99):.1f}",
             str(r.errors),
             "" if ratio is None else f"{ratio:.2f}",
+            f"{r.cpu_ms():.2f}",
+            "" if ratio is None else f"{cpu_ratio(rows, label):.2f}",
         )
     console.print(table)
+    for label, _, _, _, ratio in rows:
+        if ratio is not None:
+            verdict = "met" if ratio >= TARGET else "NOT met"
+            console.print(f"{label}: workflow ÷ bare = {ratio:.2f} (target, issue 21: ≥ {TARGET}): {verdict}")
+    for label, seen in growth.items():
+        if len(seen) > 1:
+            (n0, p0), (n1, p1) = seen[0], seen[-1]
+            console.print(
+                f"{label}, cost against history: workflow p50 {p0:.1f} ms in the first measured slice "
+                f"(the book already held ≥ {n0} of the run's dispatches) and {p1:.1f} ms in the last (≥ {n1}); "
+                "years of history: bench_ledger_history.py"
+            )
     console.print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 

@@ -65,8 +65,8 @@ HANDOVER_NOTICE: tuple[tuple[str, str], ...] = (
         "handover",
         'support = "handover": packed meals cooked at a station from handover_prep_minutes before the unit '
         "arrives (its kitchen output and stock) and loaded where the unit halts by the station's handover_teams, "
-        "each handover_meals_per_minute; on time when everyone has a meal before the stop ends (the target when "
-        "it has no set stop); late cause 'handover': too few teams, or the meals not there in time.",
+        "each handover_meals_per_minute; on time when everyone has a meal before the stop ends (dwell_minutes); "
+        "late cause 'handover': too few teams, or the meals not there in time.",
     ),
     (
         "notice",

@@ -31,6 +31,8 @@ from supply.core.scenario import Scenario
 from supply.core.timeline import Event, LatLon, Move, Place, StockLevel, Timeline
 
 Progress = Callable[[int, int], None]
+#: Minutes a chapter heading stays on screen (``maps.film.state.CHAPTER_HOLD``: the simulation knows no maps).
+CHAPTER_HOLD = 120.0
 
 
 def parse_replication(value: str) -> str | int:
@@ -154,9 +156,7 @@ def build_timeline(
             elif f["there"] > 0:
                 path = routes.between(f["place"], f["station"], minute)
                 moves.append(Move(unit, "unit", minute, minute + f["there"], f["place"], f["station"], path))
-        elif kind == "handover":  # the unit stays at its halt: teams bring its meals
-            units[unit] = {**f, "t0": f["arrive"], "mobile": True, "back": 0.0, "veh_last": None}
-            events.append(Event(f["arrive"], "arrives", unit, f["place"], f["people"], f["vehicles"]))
+        elif kind == "handover":  # its teams bring the meals to the unit at its halt ("assigned" says it halts)
             drive, start = f["drive"], f["start"]
             there = routes.between(f["station"], f["place"], start - drive)
             moves.append(Move(unit, "handover", start - drive, start, f["station"], f["place"], there))
@@ -211,12 +211,16 @@ def build_timeline(
     disruptions, more = scheduled_disruptions([e.model_dump() for e in spec.events], routes.net)
     events.extend(more)
     events.extend(day_chapters(spec.hours))
+    if "on_time" in about:  # the closing heading: how it ended, as the drill's headline says it
+        ok, of = about["on_time"], about["planned"]
+        text = {"zh": f"演练结束：计划部队准时 {ok}/{of}", "en": f"End of drill: planned units on time {ok} of {of}"}
+        events.append(Event(max(0.0, plan.horizon - CHAPTER_HOLD + 1), "chapter", "end", detail=text))
     return Timeline(
         title=scenario.scenario.name,
         horizon=plan.horizon,
         places=_places(scenario, spec),
         moves=tuple(sorted(moves, key=lambda m: m.start)),
-        events=tuple(sorted(events, key=lambda e: e.minute)),
+        events=tuple(sorted(events, key=lambda e: (e.minute, e.kind != "arrives"))),  # arriving comes first
         stock=tuple(StockLevel(t, s, i, lv) for t, s, i, lv in recorder.stock),
         disruptions=disruptions,
         opening={s.code: {k: float(v) for k, v in s.stock.items() if v is not None and v > 0} for s in plan.stations},

@@ -18,7 +18,7 @@ from itertools import combinations
 
 from simulation.compiled import Arrival, CompiledDrill, StationPlan
 from simulation.improve_costs import Costs
-from simulation.improve_steps import Change, Step, make_step, needs, one_more, shortest
+from simulation.improve_steps import Change, Step, handover_needs, make_step, needs, one_more, shortest
 
 MAX_KITCHENS = 60  # field kitchens sent to one unit, at most
 BY_CAUSE = {"seats": "seats", "kitchen": "meals_per_hour", "refuel_bays": "refuel_bays"}
@@ -51,7 +51,15 @@ def candidates(plan: CompiledDrill, res: dict, costs: Costs, scale: float = 1.0,
         cause = u["late_cause"]
         sides = [o for o in (u.get("outcomes") or {}).values() if o and (o.get("on_time_share") or 0) < 0.9]
         causes = {cause, *(o.get("late_cause") for o in sides)}
-        if here is not None and not a.mobile:
+        if here is not None and a.handover:
+            s, st = _station(plan, here)
+            short = handover_needs(plan, st, a, float(plan.epoch_at(a.arrive).from_station[s, a.place]), scale)
+            if "handover" in causes and all(c.resource != "handover_teams" for c in short):
+                short.append(one_more(st, "handover_teams"))
+            for k in range(1, len(short) + 1):
+                for subset in combinations(short, k):
+                    add(code, subset)
+        if here is not None and not a.mobile and not a.handover:
             s, st = _station(plan, here)
             ep = plan.epoch_at(a.arrive)
             there, back = (
@@ -71,7 +79,7 @@ def candidates(plan: CompiledDrill, res: dict, costs: Costs, scale: float = 1.0,
                 if trucks:
                     add(code, trucks)
                     add(code, (*short, *trucks))
-        if not a.mobile and a.at_station < 0 and a.headcount:
+        if not a.mobile and not a.handover and a.at_station < 0 and a.headcount:
             add(code, mobile_bundle(plan, a, code, scale))
         if a.mobile and here is not None and causes & {"field_kitchens", "water_trucks"}:
             ep = plan.epoch_at(a.arrive)

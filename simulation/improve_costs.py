@@ -18,6 +18,7 @@ stock_1000     2     1,000 of a stock item (meals, litres) added to a station's 
 move_unit      20    a unit served at another station (``serve_at``)
 support        20    a unit's support switched between its station and field kitchens
 notice_hour    5     an hour's earlier notice of a unit (``notice_hours``)
+handover_team  10    handover team added at a station (loads packed meals where a unit halts)
 ============== ===== =========================================================================
 """
 
@@ -43,6 +44,7 @@ DEFAULTS: dict[str, float] = {
     "move_unit": 20.0,
     "support": 20.0,
     "notice_hour": 5.0,
+    "handover_team": 10.0,
 }
 
 #: What each cost is charged per, in words (the JSON's ``costs`` and the text's footer).
@@ -57,6 +59,7 @@ PER: dict[str, str] = {
     "move_unit": "unit served at another station",
     "support": "unit's support switched (station ↔ field kitchens)",
     "notice_hour": "hour of earlier notice of a unit (notice_hours)",
+    "handover_team": "handover team (loads packed meals where a unit halts)",
 }
 
 
@@ -71,6 +74,7 @@ class _Costs(Strict):
     move_unit: float | None = Field(default=None, ge=0)
     support: float | None = Field(default=None, ge=0)
     notice_hour: float | None = Field(default=None, ge=0)
+    handover_team: float | None = Field(default=None, ge=0)
 
 
 class _Improve(Strict):

@@ -3,7 +3,8 @@
 Before any resource is added, :func:`proposal` asks the optimiser (:mod:`~.optimise`, service
 times at its default percentile, a short time limit) who should serve each planned unit and how,
 and turns every difference from what the drill does now into one bundle step — a unit served at
-another station (``serve_at``), switched to or from field kitchens (``support``), sent a number
+another station (``serve_at``), switched to or from field kitchens or packed meals handed over
+(``support``), sent a number
 of field kitchens or fuel trucks — costed like ``improve``'s own moves. ``improve`` runs it on all
 replications and takes it when it gains (a reassignment that only helps whole is one step).
 Before that, :func:`pruned` drops each unit's part of the bundle in turn where the rest gains as
@@ -51,7 +52,7 @@ def _changes(plan: CompiledDrill, a: Arrival, c: Chosen, now: dict) -> list[Chan
     here = (now.get("stations") or [None])[0]
     mobile = o.support == "mobile"
     station = plan.stations[o.station].code
-    if mobile != a.mobile:
+    if o.support != ("handover" if a.handover else "mobile" if a.mobile else "station"):
         out.append(Change(unit=c.unit, support=o.support))
     if station != here and a.at_station < 0:
         out.append(Change(unit=c.unit, serve_at=station))

@@ -17,6 +17,9 @@ and one gain. Every step is sized by hand arithmetic to what that unit alone nee
 
 an earlier notice (``notice_hours``) for a unit late because its station was still readying: as
 many whole hours as bring the notice to the station's ``readiness_hours``;
+* for a unit handed its meals (``support = "handover"``): ``handover_teams`` that load its meals
+  within its stop less the meals' lateness (their drive beyond the preparation time), 10% margin,
+  and kitchen shifts that cook them within the preparation time (beyond the 30-minute buffer);
 and changes of support: ``serve_at`` one of the two nearest other stations where its people can
 be fed in time and its vehicles refuelled before it leaves (with what that station lacks, as one
 bundle), ``support = "mobile"`` (units without vehicles, when a station's field kitchens can
@@ -42,6 +45,7 @@ NAMES = {
     "field_kitchens": "field kitchens",
     "fuel_trucks": "fuel trucks",
     "water_trucks": "water trucks",
+    "handover_teams": "handover teams",
 }
 PER_ITEM = {
     "seats": "seat",
@@ -49,6 +53,7 @@ PER_ITEM = {
     "field_kitchens": "field_kitchen",
     "fuel_trucks": "fuel_truck",
     "water_trucks": "water_truck",
+    "handover_teams": "handover_team",
 }
 
 
@@ -100,6 +105,8 @@ class Change:
             return f"send {trucks} with {self.unit}'s field kitchens (water_trucks = {self.value})"
         if self.support == "mobile":
             return f'serve {self.unit} where it halts, by field kitchens (support = "mobile")'
+        if self.support == "handover":
+            return f'hand {self.unit} packed meals where it halts (support = "handover")'
         if self.support:
             return f'serve {self.unit} at a station, not by field kitchens (support = "station")'
         return f'serve {self.unit} at {self.serve_at} (serve_at = "{self.serve_at}")'
@@ -147,7 +154,7 @@ class Change:
             if self.decide == "water_trucks"
             else replace(a, notice=a.notice + 60 * self.add)
             if self.decide == "notice_hours"
-            else replace(a, mobile=self.support == "mobile")
+            else replace(a, mobile=self.support == "mobile", handover=self.support == "handover")
             if self.support
             else replace(a, serve_at=codes.index(self.serve_at or ""), force=True, at_station=-1)
             for a in plan.arrivals
@@ -243,6 +250,22 @@ def needs(
         bays = math.ceil(a.vehicles / max(1, math.floor(window / refuel)) * scale)
         if st.refuel_bays < bays:
             out.append(Change(station=st.code, resource="refuel_bays", add=bays - st.refuel_bays))
+    return out
+
+
+def handover_needs(plan: CompiledDrill, st: StationPlan, a: Arrival, drive: float, scale: float = 1.0) -> list[Change]:
+    """What a unit handed its meals would need added at ``st`` (``drive`` minutes from its halt):
+    teams to load them in its stop, kitchen output to cook them in the preparation time (module docstring)."""
+    out: list[Change] = []
+    window = max(1.0, (a.dwell if a.dwell is not None else plan.target) - max(0.0, drive - st.handover_prep_minutes))
+    teams = math.ceil(1.1 * a.headcount / (st.handover_meals_per_minute * window) * scale)
+    if st.handover_teams < teams:
+        out.append(Change(station=st.code, resource="handover_teams", add=teams - st.handover_teams))
+    if st.meals_per_hour > 0:
+        cook = max(5.0, st.handover_prep_minutes - drive)
+        need = 1.1 * a.headcount / (0.5 + cook / 60) * scale
+        if st.meals_per_hour < need:
+            out.append(_shifts(st, need))
     return out
 
 

@@ -45,12 +45,17 @@ DEFINITIONS = {
 }
 
 
-def check_options(time_limit: float, quantile: float) -> None:
-    """Refuse (:class:`InvalidArgumentError`) a time limit or quantile out of range, all faults at once."""
+def check_options(optimise: bool, time_limit: float | None, quantile: float | None) -> None:
+    """Refuse (:class:`InvalidArgumentError`) a time limit or quantile out of range, or given without
+    ``--optimise`` (they would be silently ignored), all faults at once."""
     faults = []
-    if not 1 <= time_limit <= MAX_TIME_LIMIT:
+    if not optimise:
+        given = [name for name, v in (("--time-limit", time_limit), ("--quantile", quantile)) if v is not None]
+        if given:
+            faults.append(f"{' and '.join(given)} only apply to the solver's plan: add --optimise")
+    if time_limit is not None and not 1 <= time_limit <= MAX_TIME_LIMIT:
         faults.append(f"--time-limit {time_limit:g}: give 1 to {MAX_TIME_LIMIT:g} seconds")
-    if not QUANTILES[0] <= quantile <= QUANTILES[1]:
+    if quantile is not None and not QUANTILES[0] <= quantile <= QUANTILES[1]:
         faults.append(f"--quantile {quantile:g}: give a percentile as a share from {QUANTILES[0]} to {QUANTILES[1]}")
     if faults:
         raise InvalidArgumentError("; ".join(faults))
@@ -147,7 +152,7 @@ def optimised_plan(
 ) -> dict:
     """The optimised action plan: :func:`~.action_plan.scenario_plan`'s JSON of the solver's plan
     plus ``optimised``, ``assignment`` and ``comparison`` (against the drill's policy, same seeds)."""
-    check_options(time_limit, quantile)
+    check_options(True, time_limit, quantile)
     spec = drill_spec(scenario)
     compiled = compile_drill(scenario, spec)
     sol = optimise(compiled, quantile=quantile, time_limit=time_limit)
@@ -203,13 +208,15 @@ def comparison_lines(plan: dict) -> list[str]:
 
     g = c["gain"]
     lines = [
-        f"optimised ({o['status']}, {o['seconds']:.1f} s, service times at the {o['quantile']:.0%} point): "
+        f"planned units on time, simulated on the same {c['replications']} replications: "
+        f"optimised {share(c['optimised'])} against policy '{c['policy']['name']}' {share(c['policy'])}; "
+        f"gain {g['mean']:+.2f} [{g['ci95'][0]:+.2f}, {g['ci95'][1]:+.2f}] (paired 95%)",
+        f"solver: {o['status']} in {o['seconds']:.1f} s, service times at their {o['quantile']:.0%} point: "
         f"planned {o['planned_on_time']} of {n} on time, {o['minutes_beyond_target']} min beyond target, "
         f"{o['resources_moved']} field kitchens and fuel trucks sent; objective {o['objective']} (bound {o['bound']})",
-        f"simulated, {c['replications']} replications on the same seeds — planned units on time: "
-        f"policy '{c['policy']['name']}' {share(c['policy'])}, optimised {share(c['optimised'])}; "
-        f"gain {g['mean']:+.2f} [{g['ci95'][0]:+.2f}, {g['ci95'][1]:+.2f}] (paired 95%)",
     ]
+    if any(r["served"] and r["changed"] for r in plan["assignment"]):
+        lines.append("what the solver changed against the policy's plan:")
     for r in plan["assignment"]:
         if r["served"] and r["changed"]:
             how = (

@@ -383,6 +383,9 @@ def _handover_problems(where: str, u: UnitSpec, spec: DrillSpec, stations: list[
         msg = f"support = \"handover\" feeds people only: unit '{u.code}' has {u.vehicles} vehicles"
         msg += " (serve them at a station)"
         out.append((f"{where}.vehicles", msg))
+    if u.dwell_minutes is None:
+        msg = f"support = \"handover\" needs dwell_minutes: unit '{u.code}' is loaded with meals during its stop"
+        out.append((f"{where}.dwell_minutes", msg))
     named = u.serve_at or u.station
     if named in stations and not spec.station(named).handover_teams:
         msg = f"unit '{u.code}' is handed meals by {named}, which has handover_teams = 0 (drill.stations.{named})"

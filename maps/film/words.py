@@ -152,9 +152,9 @@ def caption(e: Event, lang: str) -> str:
     if e.kind == "arrives" and d.get("seats"):
         sittings = math.ceil(e.people / d["seats"]) if d["seats"] else 0
         extra = (
-            f"；{d['seats']} 座，分 {sittings} 批就餐"
+            f"；{d['seats']:,} 座，分 {sittings} 批就餐"
             if lang == "zh"
-            else f"; {d['seats']} seats, {sittings} sitting{'s' if sittings != 1 else ''}"
+            else f"; {d['seats']:,} seats, {sittings} sitting{'s' if sittings != 1 else ''}"
         )
     if e.kind == "arrives" and e.vehicles:
         extra += f"，{e.vehicles} 台车辆" if lang == "zh" else f", {e.vehicles} vehicles"

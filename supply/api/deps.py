@@ -36,7 +36,7 @@ from supply.api.runtime import Runtime
 from supply.core.errors import ConflictError, InvalidArgumentError
 from supply.core.types import CODE_PATTERN, MAX_ID, Name, When
 from supply.service import idempotency as expired
-from supply.service.auth import ADMINS, READERS, WRITERS, Caller, Role, authenticate, require
+from supply.service.auth import ADMINS, READERS, WRITERS, Caller, Role, as_utc, authenticate, require
 from supply.service.db import read_session, write_session
 from supply.service.models import IdempotencyRecord, table_of, utcnow
 
@@ -72,9 +72,21 @@ def current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
-    with runtime.read_engine.connect() as conn:
+    with runtime.fact_engine.connect() as conn:
         caller = authenticate(conn, header)
     note_user(request, caller.name)
+    return caller
+
+
+def _caller_in(roles: frozenset[Role]) -> Callable[..., Caller]:
+    """The caller, if their role is one of ``roles`` (else 401 / 403): one dependency where a write
+    needs no other (each level of FastAPI's dependency tree costs its request time)."""
+
+    def caller(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> Caller:
+        return require(current_user(request.app.state.runtime, request, credentials), roles)
+
     return caller
 
 
@@ -113,9 +125,10 @@ IdempotencyKey = Annotated[
 
 T = TypeVar("T")
 _IDEM = table_of(IdempotencyRecord)
-_STORED = select(_IDEM.c.fingerprint, _IDEM.c.method, _IDEM.c.path, _IDEM.c.status_code, _IDEM.c.body).where(
-    _IDEM.c.user_id == bindparam("uid"), _IDEM.c.key == bindparam("k"), _IDEM.c.created_at >= bindparam("since")
-)
+#: The caller's stored answer under a key, however old (one expired is forgotten, not replayed: see :meth:`Writer.run`).
+_STORED = select(
+    _IDEM.c.fingerprint, _IDEM.c.method, _IDEM.c.path, _IDEM.c.status_code, _IDEM.c.body, _IDEM.c.created_at
+).where(_IDEM.c.user_id == bindparam("uid"), _IDEM.c.key == bindparam("k"))
 _STORE = insert(_IDEM)
 
 
@@ -135,7 +148,7 @@ class Writer:
         A retried request whose first answer was stored passes the same checks (what they read
         cannot have changed), so checking first never turns a replay into an error.
         """
-        with read_session(self.runtime.read_engine) as session:
+        with read_session(self.runtime.fact_engine) as session:
             return fn(session)
 
     def run(
@@ -148,14 +161,13 @@ class Writer:
         """Run ``fn`` in one write transaction; it returns the status and the answer (a response model,
         a list of them or None), which is stored under the caller's ``Idempotency-Key`` (as ``redact``
         makes it, when the answer carries a secret)."""
-        raw = body.model_dump_json(by_alias=True) if body is not None else ""
-        fingerprint = hashlib.sha256(f"{self.method} {self.path} {raw}".encode()).hexdigest()
+        fingerprint = self._fingerprint(body) if self.key else ""
         session = write_session(self.runtime.engine)
         try:
-            if self.key:
-                if (stored := self._stored(session)) is not None:
+            if self.key and (stored := self._stored(session)) is not None:
+                if self._fresh(stored):
                     return self._replay(stored, fingerprint)
-                expired.forget(session.connection(), self.user.id, self.key, self._since())
+                expired.forget(session.connection(), self.user.id, self.key, self._since())  # the key may be used again
             status, payload = fn(session)
             text = json.dumps(to_jsonable_python(payload, by_alias=True), ensure_ascii=False)
             if self.key:
@@ -166,7 +178,7 @@ class Writer:
             session.commit()
         except IntegrityError:
             session.rollback()
-            if self.key and (stored := self._stored(session)) is not None:
+            if self.key and (stored := self._stored(session)) is not None and self._fresh(stored):
                 return self._replay(stored, fingerprint)
             msg = "the change clashes with a record written at the same time; retry"
             raise ConflictError(msg) from None
@@ -194,6 +206,15 @@ class Writer:
         args = {"uid": self.user.id, "k": self.key, "since": self._since()}
         return session.connection().execute(_STORED, args).first()
 
+    def _fingerprint(self, body: BaseModel | None) -> str:
+        """What a replay must match: the method, the path and the body (a request without a key has none)."""
+        raw = body.model_dump_json(by_alias=True) if body is not None else ""
+        return hashlib.sha256(f"{self.method} {self.path} {raw}".encode()).hexdigest()
+
+    def _fresh(self, stored: Any) -> bool:
+        """Whether a stored answer is still replayed (kept less than ``idempotency_hours``)."""
+        return as_utc(stored.created_at) >= self._since()
+
     def _since(self) -> Any:
         return utcnow() - timedelta(hours=self.runtime.settings.idempotency_hours)
 
@@ -215,12 +236,11 @@ def writer_for(roles: frozenset[Role]) -> Callable[..., Awaitable[Writer]]:
     """A dependency giving a :class:`Writer` to a caller holding one of ``roles`` (else 401 / 403)."""
 
     async def writer(
-        runtime: RuntimeDep,
         request: Request,
-        user: Caller = Depends(require_role(roles)),  # a default, not Annotated: the closure's names are not global
+        user: Caller = Depends(_caller_in(roles)),  # a default, not Annotated: the closure's names are not global
         key: IdempotencyKey = None,
     ) -> Writer:
-        return Writer(runtime, user, request, key)
+        return Writer(request.app.state.runtime, user, request, key)
 
     return writer
 

@@ -2,7 +2,8 @@
 
 The state lives in files under ``<data_dir>/packages/`` so that every server process sees it:
 ``drill-<id>-<lang>.zip`` once written, ``….job`` (its owner ``host:pid`` and user) while a job
-runs, ``….error`` (the reason) when it failed. A ``GET`` with no zip and no job starts one (202,
+runs, ``….error`` (the reason) when it failed. A package is written at the film's ``speed`` of the request
+that started its job. A ``GET`` with no zip and no job starts one (202,
 ``Retry-After``); while it runs, 202 again; once the zip is there, 200 with the file — which is then
 dropped, so the next ``GET`` writes the drill as it stands then. A job whose owner is gone, or
 that failed, is started again by the next ``GET`` (a failure is answered once, as 500 with its reason).
@@ -52,7 +53,9 @@ class PackageJobs:
                 out.append(job)
         return out
 
-    def get(self, drill_id: int, lang: str, user: str, url: str, base_dir: Path, tz: str) -> Path | None:
+    def get(
+        self, drill_id: int, lang: str, user: str, url: str, base_dir: Path, tz: str, speed: float = 600
+    ) -> Path | None:
         """The zip if it is ready (the caller sends it, then :meth:`served`); else ``None`` with a job running."""
         self.folder.mkdir(parents=True, exist_ok=True)
         zip_path, job_path, error = (self._path(drill_id, lang, e) for e in ("zip", "job", "error"))
@@ -77,7 +80,8 @@ class PackageJobs:
             msg = f"the server runs {len(running)} package jobs, the most it may at once; retry shortly"
             raise ServerBusyError(msg, RETRY_AFTER)
         job_path.write_text(json.dumps({"owner": process_id(), "user": user, "drill": drill_id}), encoding="utf-8")
-        future = self.jobs.run(run_package, url, drill_id, lang, str(zip_path), str(base_dir), tz, user=user)
+        args = (url, drill_id, lang, str(zip_path), str(base_dir), tz, speed)
+        future = self.jobs.run(run_package, *args, user=user)
         future.add_done_callback(lambda f: self._done(drill_id, lang, f))
         return None
 
@@ -99,7 +103,7 @@ class PackageJobs:
         self._path(drill_id, lang, "error").write_text(reason, encoding="utf-8")
 
 
-def run_package(url: str, drill_id: int, lang: str, zip_path: str, base_dir: str, tz: str) -> str:
+def run_package(url: str, drill_id: int, lang: str, zip_path: str, base_dir: str, tz: str, speed: float) -> str:
     """Write drill ``drill_id``'s package as ``zip_path`` (in a worker process); returns its path."""
     from zoneinfo import ZoneInfo
 
@@ -110,11 +114,12 @@ def run_package(url: str, drill_id: int, lang: str, zip_path: str, base_dir: str
     engine = make_engine(url)
     try:
         with read_session(engine) as session:
-            pkg = live_package(session, get_drill(session, drill_id), ZoneInfo(tz), Path(base_dir), lang=lang)
+            drill = get_drill(session, drill_id)
+            pkg = live_package(session, drill, ZoneInfo(tz), Path(base_dir), lang=lang, speed=speed)
     finally:
         engine.dispose()
     out = Path(zip_path)
     partial = out.with_name(f".{out.name}.{os.getpid()}.part.zip")
-    write_package(pkg, partial, lang)
+    write_package(pkg, partial)
     partial.replace(out)
     return str(out)

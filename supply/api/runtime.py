@@ -24,7 +24,7 @@ from supply.core.network_cache import cache_key, cached_network
 from supply.core.scenario import Scenario
 from supply.core.settings import Settings
 from supply.service import idempotency
-from supply.service.db import make_engine, read_session, reader
+from supply.service.db import fact_reader, make_engine, read_session, reader
 from supply.service.known_codes import Codes
 from supply.service.models import utcnow
 from supply.service.scenario_sync import stored_scenario
@@ -72,6 +72,12 @@ class Runtime:
     def read_engine(self) -> Engine:
         """The engine for reads outside a write (autocommit on PostgreSQL; see :func:`supply.service.db.reader`)."""
         return reader(self.engine)
+
+    @cached_property
+    def fact_engine(self) -> Engine:
+        """The engine for one-statement reads and reads of facts that never change (see
+        :func:`supply.service.db.fact_reader`)."""
+        return fact_reader(self.engine)
 
     @cached_property
     def jobs(self) -> DrillJobs:

@@ -70,6 +70,8 @@ def film_cmd(
         problems.append(f"--fps must be between 0.5 and 60, got {fps:g}")
     if from_live is not None and scenario is not None:
         problems.append("give a SCENARIO or --from-live DRILL_ID, not both")
+    if from_live is not None and (replication != "median" or replications is not None or seed is not None):
+        problems.append("--replication, --replications and --seed choose a simulated replication: not with --from-live")
     if workers is not None and workers < 1:
         problems.append(f"--workers must be ≥ 1, got {workers}")
     choice: str | int = "median"

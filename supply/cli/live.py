@@ -34,8 +34,13 @@ OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the self
 OptimiseOpt = Annotated[
     bool, typer.Option("--optimise", help="Plan with the solver (CP-SAT) and simulate it beside the policy's plan.")
 ]
-TimeLimitOpt = Annotated[float, typer.Option("--time-limit", help="Seconds the solver may take (1–600).")]
-QuantileOpt = Annotated[float, typer.Option("--quantile", help="Percentile of service times the solver plans on.")]
+TimeLimitOpt = Annotated[
+    float | None, typer.Option("--time-limit", help="Seconds the solver may take (1–600, default 30; --optimise).")
+]
+QuantileOpt = Annotated[
+    float | None,
+    typer.Option("--quantile", help="Percentile of service times the solver plans on (0.5–0.99, default 0.8)."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -50,19 +55,27 @@ def plan_cmd(
     out: OutOpt = None,
     as_json: JsonOpt = False,
     optimise: OptimiseOpt = False,
-    time_limit: TimeLimitOpt = 30.0,
-    quantile: QuantileOpt = 0.8,
+    time_limit: TimeLimitOpt = None,
+    quantile: QuantileOpt = None,
 ) -> None:
     """The action plan of a drill: who serves whom, when teams leave, stock draw per hour, risks."""
     from simulation.action_plan import clock, infeasible_first, plan_html, scenario_plan
-    from simulation.optimise import check_options, comparison_lines, optimised_html, optimised_plan
+    from simulation.optimise import (
+        QUANTILE,
+        TIME_LIMIT,
+        check_options,
+        comparison_lines,
+        optimised_html,
+        optimised_plan,
+    )
     from simulation.spec import check_work, drill_spec
     from supply.core.settings import get_settings
 
     check_size_options(replications, seed)
     check_output_paths(out=out)
-    if optimise:
-        check_options(time_limit, quantile)
+    check_options(optimise, time_limit, quantile)
+    time_limit = TIME_LIMIT if time_limit is None else time_limit
+    quantile = QUANTILE if quantile is None else quantile
     sc = load(scenario)
     spec = drill_spec(sc)
     check_work(
@@ -83,6 +96,11 @@ def plan_cmd(
     c = console()
     kind = "optimised action plan (the solver's, below)" if optimise else "action plan"
     c.print(f"[bold]{plan['scenario']}[/]: {kind} from {plan['replications']} replications")
+    compared = comparison_lines(plan) if optimise else []
+    for line in compared[:-1]:  # the verdict and what changed lead; the definitions close
+        c.print(line, soft_wrap=True, markup=False)
+    if optimise:
+        c.print("the solver's plan, unit by unit:")
     for u in infeasible_first(plan["units"]):
         if not u["feasible"]:
             c.print(
@@ -101,9 +119,8 @@ def plan_cmd(
     r = plan["risks"]
     c.print(f"bottleneck: [bold]{r['bottleneck']}[/] — {r['bottleneck_reason']}")
     c.print(f"likely late: {', '.join(r['late_units']) or 'none'}")
-    if optimise:
-        for line in comparison_lines(plan):
-            c.print(line, soft_wrap=True, markup=False)
+    for line in compared[-1:]:
+        c.print(line, soft_wrap=True, markup=False)
     if out is not None:
         c.print(f"action plan written to {out}", soft_wrap=True)
 

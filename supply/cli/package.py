@@ -37,6 +37,9 @@ def package_cmd(
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     workers: WorkersOpt = None,
+    speed: Annotated[
+        float, typer.Option("--speed", help="The film's pace: simulated seconds per second of film.", min=1)
+    ] = 600,
 ) -> None:
     """The drill's package: command organisation, procedure, action plan, film and teams, with report and map."""
     from supply.core.settings import get_settings
@@ -75,12 +78,13 @@ def package_cmd(
                 replications=replications,
                 seed=seed,
                 workers=workers or 1,
+                speed=speed,
             )
     else:
         from simulation.spec import check_work, drill_spec
 
         sc = load(scenario)
         check_work(drill_spec(sc), replications, settings.drill_work_limit, source=sc.source)
-        pkg = simulated_package(sc, lang=lang, replications=replications, seed=seed, workers=workers or 1)
-    write_package(pkg, out, lang)
+        pkg = simulated_package(sc, lang=lang, replications=replications, seed=seed, workers=workers or 1, speed=speed)
+    write_package(pkg, out)
     console().print(f"package written to {out} (open index.html)", soft_wrap=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, model_validator
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, or_, select
 
 from supply.core.errors import ConflictError, ForbiddenError, UnknownCodeError
@@ -73,18 +74,27 @@ def open_drill(session: Session, drill_id: int) -> Drill:
     return drill
 
 
+_DRILL_OF = select(Drill.id, Drill.status).join(DrillUnit, col(DrillUnit.drill_id) == Drill.id)
+# Built once (SQL construction costs more than running them): a drill's status by its request or dispatch.
+_DRILL_OF_REQUEST = _DRILL_OF.where(DrillUnit.request_id == bindparam("c_request")).with_for_update(read=True, of=Drill)
+_DRILL_OF_DISPATCH = (
+    _DRILL_OF.join(Dispatch, col(Dispatch.request_id) == DrillUnit.request_id)
+    .where(Dispatch.id == bindparam("c_dispatch"))
+    .with_for_update(read=True, of=Drill)
+)
+
+
 def refuse_if_closed(session: Session, *, request_id: int | None = None, dispatch_id: int | None = None) -> None:
     """:class:`ConflictError` if the support request (or the dispatch's request) belongs to a closed drill.
 
     The drill row is read ``FOR SHARE`` on PostgreSQL, so a close cannot commit between this check
     and the caller's write (SQLite's write transaction already holds the database).
     """
-    q = select(Drill.id, Drill.status).join(DrillUnit, col(DrillUnit.drill_id) == Drill.id)
+    conn = session.connection()
     if dispatch_id is not None:
-        q = q.join(Dispatch, col(Dispatch.request_id) == DrillUnit.request_id).where(Dispatch.id == dispatch_id)
+        row = conn.execute(_DRILL_OF_DISPATCH, {"c_dispatch": dispatch_id}).first()
     else:
-        q = q.where(DrillUnit.request_id == request_id)
-    row = session.exec(q.with_for_update(read=True, of=Drill)).first()
+        row = conn.execute(_DRILL_OF_REQUEST, {"c_request": request_id}).first()
     if row is not None and row[1] != "open":
         raise ConflictError.worded("drill {drill} is {status}: its record is read-only", drill=row[0], status=row[1])
 

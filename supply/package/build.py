@@ -9,7 +9,9 @@ From a **live drill** (the database): its members and orders, its procedure with
 actual times, the action plan it started from, its teams with their status log and dispatch
 windows, the after-action review, and the report and map of its scenario simulated.
 
-The film comes from :mod:`maps.film` where this build has it (see :func:`film_documents`).
+The film (:mod:`maps.film`, MP4 and HTML) is of the simulated drill's median replication
+(:func:`simulation.film.film_timeline`), or of the live drill's record
+(:func:`supply.drills.film.live_timeline`), at ``speed`` simulated seconds per second of film.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from maps.film import DEFAULT_SPEED
 from supply.core.scenario import Scenario
+from supply.core.timeline import Timeline
 from supply.package.pages import Package, check_lang, did_line, pages
 
 if TYPE_CHECKING:
@@ -31,8 +35,8 @@ if TYPE_CHECKING:
     from supply.drills.models import Drill
 
 Progress = Callable[[int, int], None]
-#: The parts a package always holds, in the seed's order, then the extras (the film may be missing).
-PARTS = ("organisation.html", "procedure.html", "plan.html", "teams.html")
+#: The parts a package holds, in the seed's order ("1+1+1+1+N"), then the extras.
+PARTS = ("organisation.html", "procedure.html", "plan.html", "film.mp4", "film.html", "teams.html")
 EXTRAS = ("report.html", "map.html")
 
 
@@ -46,6 +50,17 @@ def _simulate(scenario: Scenario, replications: int | None, seed: int | None, wo
     return {"report.html": render(result), "map.html": drill_map_html(scenario, result)}
 
 
+def film_documents(timeline: Timeline, lang: str, speed: float, workers: int = 1) -> dict[str, str | bytes]:
+    """The film as ``film.mp4`` and ``film.html`` (their bytes)."""
+    from maps.film import write_film
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return {
+            name: write_film(timeline, Path(tmp) / name, lang=lang, speed=speed, workers=workers).read_bytes()
+            for name in ("film.mp4", "film.html")
+        }
+
+
 def _planned_steps(pairs: list[tuple[str, float]], at: Callable[[float], str]) -> list[dict]:
     out, total = [], 0.0
     for step, target in pairs:
@@ -55,10 +70,17 @@ def _planned_steps(pairs: list[tuple[str, float]], at: Callable[[float], str]) -
 
 
 def simulated_package(
-    scenario: Scenario, *, lang: str = "zh", replications: int | None = None, seed: int | None = None, workers: int = 1
+    scenario: Scenario,
+    *,
+    lang: str = "zh",
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    speed: float = DEFAULT_SPEED,
 ) -> Package:
-    """The package of ``scenario``'s drill, simulated."""
+    """The package of ``scenario``'s drill, simulated (the film: its median replication)."""
     from simulation.action_plan import clock, plan_html, scenario_plan
+    from simulation.film import film_timeline
     from supply.core.scenario_teams import teams_from_scenario
     from supply.drills.procedure import DEFAULT_PROCEDURE
 
@@ -67,10 +89,13 @@ def simulated_package(
     docs = _simulate(scenario, replications, seed, workers)
     plan = scenario_plan(scenario, replications=replications, seed=seed)
     docs["plan.html"] = plan_html(plan)
+    timeline = film_timeline(scenario, replications=replications, seed=seed, workers=workers)
+    docs.update(film_documents(timeline, lang, speed, workers))
     did: dict[str, list[str]] = {}
     for d in plan["departures"]:
         did.setdefault(d["team"], []).append(did_line(lang, d["action"], d["unit"], clock(d["minute"]), d["to"]))
     return Package(
+        lang=lang,
         title=scenario.scenario.name,
         source=scenario.source,
         live=False,
@@ -92,11 +117,13 @@ def live_package(
     replications: int | None = None,
     seed: int | None = None,
     workers: int = 1,
+    speed: float = DEFAULT_SPEED,
 ) -> Package:
     """The package of a live drill: its record from the database, its scenario simulated for the report and map."""
     from simulation.action_plan import plan_html
     from simulation.review_report import review_html
     from supply.drills.chain import members
+    from supply.drills.film import live_timeline
     from supply.drills.models import team_code
     from supply.drills.orders import visible_orders
     from supply.drills.procedure import procedure
@@ -119,6 +146,7 @@ def live_package(
     docs = _simulate(scenario, replications, seed, workers)
     docs["plan.html"] = plan_html(drill.plan, start=start.astimezone(tz))
     docs["review.html"] = review_html(drill_review(session, drill, tz))
+    docs.update(film_documents(live_timeline(session, drill_id, tz), lang, speed, workers))
     progress = procedure(session, drill)
     steps = _planned_steps(
         [(s.step, s.target_minutes) for s in progress], lambda m: local(start + timedelta(minutes=m)) or ""
@@ -158,6 +186,7 @@ def live_package(
             }
         )
     return Package(
+        lang=lang,
         title=drill.name,
         source=f"drill {drill_id} ({Path(drill.scenario_source).name})",
         live=True,
@@ -171,12 +200,12 @@ def live_package(
     )
 
 
-def write_package(pkg: Package, out: Path, lang: str = "zh") -> Path:
-    """Write the package as the folder ``out``, or as a zip of one ``drill-package/`` folder if ``out`` ends in
-    ``.zip``; returns ``out``."""
+def write_package(pkg: Package, out: Path) -> Path:
+    """Write the package (in its language) as the folder ``out``, or as a zip of one ``drill-package/`` folder if
+    ``out`` ends in ``.zip``; returns ``out``."""
     if out.suffix.lower() == ".zip":
         with tempfile.TemporaryDirectory() as tmp:
-            folder = write_package(pkg, Path(tmp) / "drill-package", lang)
+            folder = write_package(pkg, Path(tmp) / "drill-package")
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
                 for f in sorted(folder.iterdir()):
                     z.write(f, f"drill-package/{f.name}")
@@ -185,7 +214,7 @@ def write_package(pkg: Package, out: Path, lang: str = "zh") -> Path:
         msg = f"-o {out}: exists and is not a folder"
         raise FileExistsError(msg)
     out.mkdir(parents=True, exist_ok=True)
-    for name, content in {**pkg.documents, **pages(pkg, lang)}.items():
+    for name, content in {**pkg.documents, **pages(pkg)}.items():
         target = out / name
         if isinstance(content, bytes):
             target.write_bytes(content)

@@ -14,7 +14,7 @@ from supply.core.errors import InvalidArgumentError
 
 LANGS = ("zh", "en")
 
-#: The package's words: key -> (Chinese, English).
+#: The package's words: key -> (Chinese, English); the procedure's steps as the console and the film say them.
 WORDS: dict[str, tuple[str, str]] = {
     "package": ("演练成果包", "Drill package"),
     "seed": (
@@ -96,10 +96,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "security": ("警卫", "security"),
     "notice_received": ("接到通知", "notice received"),
     "plan_approved": ("方案批准", "plan approved"),
-    "teams_alerted": ("队伍预警", "teams alerted"),
-    "dispatched": ("派出", "dispatched"),
-    "serving": ("保障实施", "serving"),
-    "reported": ("报告", "reported"),
+    "teams_alerted": ("分队已预警", "teams alerted"),
+    "dispatched": ("已出发", "dispatched"),
+    "serving": ("保障中", "serving"),
+    "reported": ("已报告", "reported"),
     "leave": ("出发", "leaves"),
     "ready": ("就位", "ready"),
     "for": ("保障", "for"),
@@ -130,7 +130,7 @@ nav{font-size:.9em;margin-bottom:1em}
 
 @dataclass
 class Package:
-    """Everything a package holds, as plain data and ready-made documents.
+    """Everything a package holds, in one language (``zh`` or ``en``), as plain data and ready-made documents.
 
     ``steps``: ``step``, ``target_minutes``, ``planned`` and ``actual`` (clock strings or ``None``),
     ``actual_minutes``, ``over``; ``teams``: ``code``, ``name``, ``kind``, ``station``, ``headcount``,
@@ -140,6 +140,7 @@ class Package:
     ``film.mp4``, ``film.html``).
     """
 
+    lang: str
     title: str
     source: str
     live: bool
@@ -324,9 +325,9 @@ def roster_page(pkg: Package, w: _Words) -> str:
     return _page(w, "teams", pkg, body)
 
 
-def pages(pkg: Package, lang: str) -> Mapping[str, str]:
-    """The package's own pages by file name, in ``lang``."""
-    w = _Words(lang)
+def pages(pkg: Package) -> Mapping[str, str]:
+    """The package's own pages by file name, in its language."""
+    w = _Words(pkg.lang)
     return {
         "index.html": index_page(pkg, w),
         "organisation.html": organisation_page(pkg, w),

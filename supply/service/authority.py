@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from supply.core.errors import ForbiddenError
-from supply.service.models import CENTRE, Meta
+from supply.service.models import CENTRE, connection_node
 
 
 def may_originate(origin: str, station: str | None) -> bool:
@@ -26,9 +26,12 @@ def may_originate(origin: str, station: str | None) -> bool:
 
 
 def here(session: Session) -> str:
-    """This database's node code: ``centre``, or the station whose node it is."""
-    row = session.get(Meta, "node")
-    return row.value if row is not None else CENTRE
+    """This database's node code: ``centre``, or the station whose node it is.
+
+    Read once per database connection (:func:`~supply.service.models.connection_node`): the very value
+    the rows this connection inserts take as their ``origin``, so the check and the record agree.
+    """
+    return connection_node(session.connection())
 
 
 def require_own(session: Session, *stations: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 #: How long a SQLite writer waits for the lock before giving up (seconds).
 SQLITE_BUSY_SECONDS = 30.0
 _IMMEDIATE = "jungong_immediate"
+_NO_SNAPSHOT = "jungong_no_snapshot"
 
 
 def normalise_url(url: str) -> str:
@@ -97,6 +99,15 @@ def reader(engine: Engine) -> Engine:
     return engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+def fact_reader(engine: Engine) -> Engine:
+    """``engine`` for reads that need no common snapshot — one statement (a token's user), or facts that
+    never change once written (a dispatch's lines): no transaction around them on SQLite (no BEGIN, no
+    ROLLBACK: each statement sees the last commit), autocommit on PostgreSQL (as :func:`reader`)."""
+    if is_sqlite(engine):
+        return engine.execution_options(**{_NO_SNAPSHOT: True})
+    return reader(engine)
+
+
 def _sqlite_engine(url: str, busy_seconds: float, **kwargs: Any) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -117,51 +128,114 @@ def _sqlite_engine(url: str, busy_seconds: float, **kwargs: Any) -> Engine:
         cur.close()
 
     lock_path = f"{database}.writelock" if database and database != ":memory:" else None
+    queue = threading.Lock()  # this engine's writers, one at a time, before the file lock
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        options = conn.get_execution_options()
+        if options.get(_NO_SNAPSHOT, False):
+            return  # each statement is its own snapshot (sqlite3 runs it outside a transaction)
+        immediate = options.get(_IMMEDIATE, False)
         if immediate and lock_path:
-            _queue(conn, lock_path, busy_seconds)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            _queue(conn, lock_path, busy_seconds, queue)
+        # on the driver's connection: through SQLAlchemy's execution path it costs more than it runs
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    # SQLAlchemy's commit and rollback events come *before* the driver's: ending the transaction here,
+    # on the driver, and only then letting go of the write lock means the next writer's BEGIN IMMEDIATE
+    # finds the database free — not still committing, which would put it to sleep in SQLite's busy
+    # handler (1 ms at least). The driver's own commit or rollback then finds nothing left to end.
     @event.listens_for(engine, "commit")
+    def _on_commit(conn: Any) -> None:
+        _end(conn, "COMMIT")
+
     @event.listens_for(engine, "rollback")
-    def _on_end(conn: Any) -> None:
-        _leave(conn)
+    def _on_rollback(conn: Any) -> None:
+        _end(conn, "ROLLBACK")
 
     return engine
 
 
-def _queue(conn: Any, lock_path: str, busy_seconds: float) -> None:
-    """Wait for the write lock (an OS file lock), at most ``busy_seconds``: then :class:`DatabaseBusyError`.
+def _queue(conn: Any, lock_path: str, busy_seconds: float, queue: threading.Lock) -> None:
+    """Wait for the write lock, at most ``busy_seconds``: then :class:`DatabaseBusyError`.
 
-    SQLite's busy handler sleeps in growing steps (up to 100 ms) while another process writes,
-    which shows up as p99 latency; polling the ``flock`` in steps of at most 2 ms hands the lock
-    over almost at once, and unlike a blocking ``flock`` the wait has an end (503 + Retry-After).
+    The lock is an OS file lock (``flock``) shared by every process; inside one process the engine's
+    writers first queue on ``queue``, a thread lock, so only one of them waits on the file. Each
+    hand-over is immediate — a thread lock wakes its next waiter at once, and a blocked ``flock``
+    returns as soon as the other process lets go — where SQLite's busy handler (and polling) sleeps
+    in steps of milliseconds, idle time that showed up as latency and lost throughput under
+    concurrent writers. The wait on the file runs in a helper thread so it has an end (503 +
+    Retry-After): a helper that gets the lock after its writer gave up closes its file, freeing it.
     """
     if fcntl is None:
         return
-    fd = conn.info.get("jungong_lock_fd")
-    if fd is None:
-        fd = conn.info["jungong_lock_fd"] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    deadline, pause = time.monotonic() + busy_seconds, 0.0002
-    while True:
+    deadline = time.monotonic() + busy_seconds
+    if not queue.acquire(timeout=busy_seconds):
+        raise _busy(busy_seconds)
+    try:
+        fd = conn.info.get("jungong_lock_fd")
+        if fd is None:
+            fd = conn.info["jungong_lock_fd"] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
         except BlockingIOError:
-            if time.monotonic() >= deadline:
-                msg = f"the database is busy: another writer held it for more than {busy_seconds:g} s; retry"
-                raise DatabaseBusyError(msg) from None
-            time.sleep(pause)
-            pause = min(pause * 2, 0.002)
-    conn.info["jungong_locked"] = True
+            if not _wait_for(fd, deadline):
+                del conn.info["jungong_lock_fd"]  # the helper owns (and closes) it now
+                raise _busy(busy_seconds) from None
+    except BaseException:
+        queue.release()
+        raise
+    conn.info["jungong_locked"] = queue
+
+
+def _wait_for(fd: int, deadline: float) -> bool:
+    """Take the file lock on ``fd`` with a blocking ``flock`` in a helper thread, waiting until ``deadline``.
+
+    False when the deadline passed first: the helper then closes ``fd`` as soon as it gets the lock.
+    """
+    got, gate, abandoned = threading.Event(), threading.Lock(), [False]
+
+    def take() -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with gate:
+            if abandoned[0]:
+                os.close(fd)  # frees the lock its writer no longer waits for
+                return
+            got.set()
+
+    threading.Thread(target=take, name="jungong-write-lock", daemon=True).start()
+    if got.wait(max(deadline - time.monotonic(), 0.0)):
+        return True
+    with gate:
+        if got.is_set():
+            return True
+        abandoned[0] = True
+    return False
+
+
+def _busy(busy_seconds: float) -> DatabaseBusyError:
+    return DatabaseBusyError(f"the database is busy: another writer held it for more than {busy_seconds:g} s; retry")
+
+
+def _end(conn: Any, how: str) -> None:
+    """End the open transaction on the driver (``COMMIT`` / ``ROLLBACK``), then leave the write lock."""
+    try:
+        driver = conn.connection.driver_connection
+        if driver.in_transaction:
+            driver.execute(how)
+    except Exception:
+        if how == "COMMIT":
+            raise  # the commit failed: the caller's rollback follows
+        # a rollback that fails here is the driver's own rollback's to report (it runs next)
+    finally:
+        _leave(conn)
 
 
 def _leave(conn: Any) -> None:
-    if conn.info.pop("jungong_locked", False):
+    queue = conn.info.pop("jungong_locked", None)
+    if queue is not None:
         fcntl.flock(conn.info["jungong_lock_fd"], fcntl.LOCK_UN)
+        queue.release()
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -34,7 +34,6 @@ from supply.service.authority import require_own
 from supply.service.inputs import DispatchIn
 from supply.service.known_codes import Codes
 from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, new_uid, table_of, utcnow
-from supply.service.sync.identity import head_uid
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "proposed": frozenset({"planned", "cancelled"}),
@@ -214,11 +213,14 @@ def move_dispatch(
         check_transition(TRANSITIONS, "dispatch", dispatch_id, current, status)
         conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
-    cause, parent = new_uid(), head_uid(session, _EVENT, "dispatch_id", dispatch_id)
+    # The standing log so far, read once: its last event is the head the new one is made on (the
+    # parent sync follows, as :func:`~supply.service.sync.identity.head_uid` finds it).
+    standing = list(conn.execute(_HISTORY, {"d_id": dispatch_id}))
+    cause, parent = new_uid(), standing[-1].uid if standing else None
     conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, "uid": cause, "parent": parent, **event})
+    history = [*standing, SimpleNamespace(**event)]
     target, detail = f"dispatch:{dispatch_id}", {"from": current, "to": status}
     record(session, actor, f"dispatch.{status}", target, reason=note, exercise=d.exercise, detail=detail)
-    history = list(conn.execute(_HISTORY, {"d_id": dispatch_id}))
     # last: the stock rows stay locked (PostgreSQL) only from here to the commit
     if current == "proposed" and status == "planned":
         ledger.reserve(session, actor, dispatch_id, dict(lines), d.station, d.exercise, cause=cause)

@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -102,6 +102,10 @@ _BUMP_LOT = (
     )
     .returning(_LOTS.c.on_hand)
 )
+
+_ITEMS = table_of(Item)
+#: How the catalogue keeps each of a few items (by lot or not), in one query.
+_KEPT = select(_ITEMS.c.code, _ITEMS.c.lot_tracked).where(_ITEMS.c.code.in_(bindparam("k_items", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -360,8 +364,18 @@ def receive(
 Draw = list[tuple[lots.Lot, float]]
 
 
+class Kept(Protocol):
+    """How the catalogue keeps an item: its code and whether by lot (an :class:`Item`, or a row of :data:`_KEPT`)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def lot_tracked(self) -> bool: ...
+
+
 def _draw(
-    session: Session, item: Item, key: Key, quantity: float, lot: str | None, on: date | None, *, reserved: bool
+    session: Session, item: Kept, key: Key, quantity: float, lot: str | None, on: date | None, *, reserved: bool
 ) -> tuple[Draw, list[Change]]:
     """The lots ``quantity`` comes from (named, else first-expiring first) and the balance changes taking it.
 
@@ -795,12 +809,13 @@ def settle(
     A delivery draws lots first-expiring first, never an expired one (409 naming it): one movement per lot.
     """
     rows: list[tuple[str, float, float, float, str]] = []
+    kept = {r.code: r for r in session.connection().execute(_KEPT, {"k_items": sorted(lines)})} if delivered else {}
     for i, q in sorted(lines.items()):
         if not delivered:
             rows.append((i, q, 0.0, -q, UNLOTTED))
             continue
         key = (station, i, exercise)
-        item = session.get(Item, i)
+        item = kept.get(i)
         picks = _draw(session, item, key, q, None, None, reserved=False)[0] if item is not None else []
         rows += [(i, qty, -qty, -qty, x.lot) for x, qty in picks or [(lots.Lot(UNLOTTED, None, q), q)]]
     changes = [Change((station, i, exercise), on_hand, reserved, lot=lot) for i, _, on_hand, reserved, lot in rows]

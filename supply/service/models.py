@@ -97,12 +97,21 @@ def new_uid() -> str:
 def origin_default(context: Any) -> str:
     """The column default of ``origin``: this database's node code (Meta ``node``), else ``centre``.
 
-    Read once per connection with a plain cursor (inserts that run as ``executemany`` call this per row)
-    and kept in the connection's ``info``; :func:`supply.service.sync.identity.set_node` refreshes it.
+    Read once per connection (inserts that run as ``executemany`` call this per row), see :func:`connection_node`.
     """
-    info = context.root_connection.info
+    return connection_node(context.root_connection)
+
+
+def connection_node(connection: Any) -> str:
+    """This database's node code as a SQLAlchemy connection sees it: Meta ``node``, else ``centre``.
+
+    Read once per connection with a plain cursor and kept in the connection's ``info`` (a database's
+    node is set by ``db init --node`` before anything is recorded and never changes after);
+    :func:`supply.service.sync.identity.set_node` refreshes it.
+    """
+    info = connection.info
     if NODE_INFO_KEY not in info:
-        cursor = context.root_connection.connection.dbapi_connection.cursor()
+        cursor = connection.connection.dbapi_connection.cursor()
         try:
             cursor.execute("SELECT value FROM meta WHERE key = 'node'")
             row = cursor.fetchone()

@@ -6,6 +6,7 @@ outside requests blocked; writes go to ZC-PT, which no other server test touches
 
 from __future__ import annotations
 
+import time
 import zipfile
 
 import httpx
@@ -80,18 +81,27 @@ def test_the_drill_page_offers_the_package(live, browser_session):
         page = b.page
         sign_in(page, live.base, db.tokens["commander"])
         page.goto(f"{live.base}/console/drills/{d}")
+        assert page.get_attribute("a[data-download=film-mp4]", "href") == f"/console/drills/{d}/film.mp4"
+        assert page.get_attribute("a[data-download=film-html]", "href") == f"/console/drills/{d}/film.html"
         href = page.get_attribute("a[data-download=package]", "href")
         assert href == f"/console/drills/{d}/package"
         with page.expect_download(timeout=120_000) as download:  # the waiting page asks again until the zip
-            page.goto(f"{live.base}{href}")
+            page.goto(f"{live.base}{href}?speed=7200")  # a 12-hour drill's film in a few seconds
             assert "正在生成成果包" in page.inner_text("[data-package=running]")
         path = download.value.path()
         assert download.value.suggested_filename == f"drill-{d}-package-zh.zip"
         with zipfile.ZipFile(path) as z:
             assert "drill-package/index.html" in z.namelist()
         # the refresh that brought the zip ends as a download, not a page: the one "failed" load
-        assert b.outside == [] and b.errors == [] and b.failed == [f"{live.base}{href}: net::ERR_ABORTED"]
+        assert b.outside == [] and b.errors == [] and b.failed == [f"{live.base}{href}?speed=7200: net::ERR_ABORTED"]
+        film = f"/console/drills/{d}/film.html"
+        deadline = time.monotonic() + 120
+        while (r := page.request.get(f"{live.base}{film}?speed=7200")).status == 202:  # the waiting page's refresh
+            assert "正在生成录像片" in r.text() and time.monotonic() < deadline
+            time.sleep(0.5)
+        assert r.status == 200 and "film-data" in r.text()
     with browser_session(live.base) as b:  # a planner may read the board, not ask for the package
         sign_in(b.page, live.base, db.tokens["planner"])
         b.page.goto(f"{live.base}/console/drills/{d}")
         assert b.page.locator("a[data-download=package]").count() == 0
+        assert b.page.locator("a[data-download=film-html]").count() == 1  # the film: any reader

@@ -32,5 +32,7 @@ def test_bad_arguments_are_refused_all_at_once(tmp_path):
         "--replication must be median, worst or a replication number",
     ):
         assert words in err, err
+    r = run_cli(tmp_path, "film", "--from-live", "1", "--replication", "worst", "-o", str(tmp_path / "f.html"))
+    assert r.returncode == 2 and "not with --from-live" in r.stderr
     r = run_cli(tmp_path, "film", "--replication", "9", "-n", "3", "-o", str(tmp_path / "f.html"))
     assert r.returncode == 2 and "replications 1 to 3" in r.stderr

@@ -95,6 +95,11 @@ def test_installed_jungong_finds_the_built_in_scenarios_from_another_folder(whee
     assert sites == {s.code for s in load_scenario(None).sites}
     res = _run([jungong, "drill", "--replications", "2", "--workers", "1", "--json"], elsewhere, env)
     assert json.loads(res.stdout)["replications"] == 2
+    film = tmp_path / "film.mp4"  # its ffmpeg comes with the install (imageio-ffmpeg): nothing outside pip
+    res = _run(
+        [jungong, "film", "-n", "2", "--workers", "1", "--speed", "7200", "--fps", "2", "-o", str(film)], elsewhere, env
+    )
+    assert f"film written to {film}" in res.stdout and film.stat().st_size > 0
     res = _run([jungong, "db", "init", "--db", f"sqlite:///{tmp_path / 'x.db'}"], elsewhere, env)
     assert f"{len(load_scenario(None).stations)} stations" in res.stdout
     assert list(elsewhere.iterdir()) == []  # nothing written where it was run

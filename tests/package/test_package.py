@@ -23,8 +23,11 @@ from tests.api.drill_helpers import at, drill_body, post_drill, start_at
 from tests.db import run_cli
 
 THREE_TRAINS = PROJECT_SCENARIOS / "drills" / "three-trains.toml"
-#: The five parts in the seed's order (the film may be missing from a build without maps.film), then the extras.
-PARTS = ["organisation.html", "procedure.html", "plan.html", "teams.html"]
+#: The five parts in the seed's order ("1+1+1+1+N": the film as MP4 and HTML).
+PARTS = ["organisation.html", "procedure.html", "plan.html", "film.mp4", "film.html", "teams.html"]
+PAGES = ["organisation.html", "procedure.html", "teams.html"]
+#: The film's pace in the tests: a 12-hour drill in a few seconds of film.
+FAST = 7200
 HREF = re.compile(r'href="([^"]+)"')
 
 
@@ -39,27 +42,26 @@ def check_folder(folder: Path, *, live: bool) -> str:
     hrefs = links(folder / "index.html")
     parts = [h for h in hrefs if h in PARTS]
     assert parts == PARTS, hrefs
-    film = [h for h in hrefs if h.startswith("film.")]
-    assert hrefs.index("plan.html") < (hrefs.index(film[0]) if film else hrefs.index("teams.html"))
     assert {"report.html", "map.html"} <= set(hrefs)
+    assert (folder / "film.mp4").read_bytes()[4:8] == b"ftyp"  # an MP4
+    assert "film-data" in (folder / "film.html").read_text(encoding="utf-8")
     assert ("review.html" in hrefs) is live
-    for page in ["index.html", *PARTS]:
+    for page in ["index.html", *PAGES]:
         for href in links(folder / page):
             assert "://" not in href and not href.startswith("/"), (page, href)
             assert (folder / href).is_file(), (page, href)
     return index
 
 
-@pytest.fixture(scope="module")
-def simulated():
-    return simulated_package(load_scenario(THREE_TRAINS), replications=5, seed=1)
+def simulated(lang: str):
+    return simulated_package(load_scenario(THREE_TRAINS), lang=lang, replications=5, seed=1, speed=FAST)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_simulated_package_has_every_part_linked(simulated, tmp_path, lang):
-    folder = write_package(simulated, tmp_path / "pkg", lang)
+def test_simulated_package_has_every_part_linked(tmp_path, lang):
+    folder = write_package(simulated(lang), tmp_path / "pkg")
     index = check_folder(folder, live=False)
-    org, steps, roster = ((folder / p).read_text(encoding="utf-8") for p in PARTS[:2] + ["teams.html"])
+    org, steps, roster = ((folder / p).read_text(encoding="utf-8") for p in PAGES)
     if lang == "zh":
         assert '<html lang="zh-CN">' in index and "指挥机构" in index
         assert "Command organisation" in index  # the English beside
@@ -79,7 +81,8 @@ def test_simulated_package_has_every_part_linked(simulated, tmp_path, lang):
 
 def test_package_command_writes_a_zip_and_refuses_bad_input(tmp_path):
     out = tmp_path / "p.zip"
-    r = run_cli(tmp_path, "package", str(THREE_TRAINS), "-n", "3", "--lang", "en", "-o", str(out))
+    args = ("-n", "3", "--lang", "en", "--speed", str(FAST), "-o", str(out))
+    r = run_cli(tmp_path, "package", str(THREE_TRAINS), *args)
     assert r.returncode == 0, r.stderr
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
@@ -91,12 +94,12 @@ def test_package_command_writes_a_zip_and_refuses_bad_input(tmp_path):
     assert "not both" in bad.stderr and "--lang 'fr'" in bad.stderr  # every fault at once
 
 
-def test_package_opens_offline_in_chromium(simulated, tmp_path, browser_session):
+def test_package_opens_offline_in_chromium(tmp_path, browser_session):
     from tools.chromium import file_url
 
-    folder = write_package(simulated, tmp_path / "pkg", "zh")
+    folder = write_package(simulated("zh"), tmp_path / "pkg")
     with browser_session() as s:
-        for page in ["index.html", *links(folder / "index.html")]:
+        for page in ["index.html", *(h for h in links(folder / "index.html") if h.endswith(".html"))]:
             s.page.goto(file_url(folder / page))
             s.page.wait_for_load_state("load")
         assert s.outside == [] and s.errors == [], (s.outside, s.errors)
@@ -129,21 +132,32 @@ def test_live_package_and_the_api_job(client, db, tmp_path):
     engine = make_engine(db.url)
     try:
         with read_session(engine) as session:
-            pkg = live_package(session, get_drill(session, d), ZoneInfo("Asia/Shanghai"), PROJECT_SCENARIOS / "drills")
+            drill, tz = get_drill(session, d), ZoneInfo("Asia/Shanghai")
+            pkgs = {
+                lang: live_package(session, drill, tz, PROJECT_SCENARIOS / "drills", lang=lang, speed=FAST)
+                for lang in ("zh", "en")
+            }
     finally:
         engine.dispose()
-    for lang in ("zh", "en"):
-        folder = write_package(pkg, tmp_path / lang, lang)
+    for lang, pkg in pkgs.items():
+        folder = write_package(pkg, tmp_path / lang)
         check_folder(folder, live=True)
-        org, steps, roster = ((folder / p).read_text(encoding="utf-8") for p in PARTS[:2] + ["teams.html"])
+        org, steps, roster = ((folder / p).read_text(encoding="utf-8") for p in PAGES)
         assert "planner-1" in org and "stand by at GZ-RAIL" in org  # the member and the order
         assert "planner-1" in roster and "en_route" in roster  # T-MED's leader and what it did
         assert re.search(r"<td>4</td>", steps), "notice received 4 min after the start"
 
+    # the command: the same package from the database
+    out = tmp_path / "live-cli"
+    r = run_cli(tmp_path, "package", "--from-live", str(d), "--db", db.url, "--speed", str(FAST), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "planner-1" in (out / "teams.html").read_text(encoding="utf-8")
+    check_folder(out, live=True)
+
     # the API: planners may not ask, officers may; 202 while the job runs, then the zip
-    url = f"/drills/{d}/package.zip"
+    url = f"/drills/{d}/package.zip?speed={FAST}"
     assert client.get(url, headers=db.headers("planner")).status_code == 403
-    assert client.get(url, params={"lang": "fr"}, headers=db.headers()).status_code == 422
+    assert client.get(url + "&lang=fr", headers=db.headers()).status_code == 422
     assert client.get("/drills/9999/package.zip", headers=db.headers()).status_code == 404
     r = client.get(url, headers=db.headers())
     assert r.status_code == 202 and r.headers["Retry-After"]
@@ -155,6 +169,6 @@ def test_live_package_and_the_api_job(client, db, tmp_path):
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(r.content)) as z:
-        assert "drill-package/index.html" in z.namelist()
+        assert {f"drill-package/{p}" for p in ["index.html", *PARTS]} <= set(z.namelist())
         assert "实兵演练" in z.read("drill-package/index.html").decode()
     assert client.get(url, headers=db.headers()).status_code == 202  # served once: the next asks afresh

@@ -206,6 +206,10 @@ def test_the_default_notice_is_the_restock_lead(tmp_path):
             "drill.units[0].support: unit 'T' is handed meals by P, which has handover_teams = 0",
         ),
         (
+            TRAIN.format(unit='support = "handover"', h="handover_teams = 2").replace("dwell_minutes = 10\n", ""),
+            "drill.units[0].dwell_minutes: support = \"handover\" needs dwell_minutes: unit 'T' is loaded with meals",
+        ),
+        (
             TRAIN.format(unit='support = "handover"', h="handover_meals_per_minute = 0"),
             "drill.stations.H.handover_meals_per_minute: handover_meals_per_minute 0 out of range",
         ),
@@ -329,3 +333,38 @@ def test_a_kitchen_readying_on_notice_cooks_at_its_ramping_rate():
     ready = [kitchen.ready_at(0.0) for _ in range(40)]
     assert ready[:15] == [0.0] * 15 and ready == sorted(ready)
     assert ready[-1] == pytest.approx((math.sqrt(14400 + 24000) - 120) / 2, abs=1e-9)
+
+
+def test_improve_adds_handover_teams_for_a_train_loaded_too_slowly(tmp_path):
+    """The one-team train: 300 meals in a 10-min stop at 20 a minute a team need ⌈1.1 × 300 / 200⌉ = 2
+    teams, so one more at H (10 cost points, ``handover_team``): 40 a minute load them in 7.5 min."""
+    sc = drill_scenario(tmp_path, TRAIN.format(unit='support = "handover"', h="handover_teams = 1"), seats=100)
+    res, _ = improve(sc, replications=4)
+    assert [(s["action"], s["cost"]) for s in res["steps"]] == [("add 1 handover team at H", 10.0)]
+    assert res["reached"] is True and res["steps"][0]["unit_on_time"] == 1.0
+
+
+def test_the_new_causes_read_in_a_planners_words_in_the_text_and_the_html_report(tmp_path):
+    """The one-team train (handover) and the 1-hour-notice unit (notice), side by side in one drill:
+    each cause in the JSON, in the terminal text and in the HTML report, with the definitions."""
+    from rich.console import Console
+
+    from simulation.report import render
+    from supply.cli.drill_text import print_result
+
+    # T's notice (1 h) calls every station at minute 0: H, a quarter staffed, is full only at 360, and
+    # U's 150 troops reach it at 120 with half its seats staffed: three sittings, fed at about 60 min
+    h = "handover_teams = 1\nreadiness_hours = 6\nstandby_share = 0.25"
+    drill = TRAIN.format(unit='support = "handover"\nnotice_hours = 1', h=h) + (
+        '\n[[drill.units]]\ncode = "U"\nheadcount = 150\nstation = "H"\narrive = 120\nnotice_hours = 1\n'
+    )
+    res = run_drill(drill_scenario(tmp_path, drill, seats=100), workers=1).as_dict()
+    assert {c: res["units"][c]["late_cause"] for c in res["late_units"]} == {"T": "handover", "U": "notice"}
+    out = Console(record=True, width=80)
+    print_result(res, out)
+    text = out.export_text()
+    page = render(res)
+    for words in ("handover (teams or meals not ready)", "notice (station not yet ready)"):
+        assert words in text and words in page
+    assert "handover: meals handed where the unit halts" in " ".join(text.split())
+    assert "standby_share below 1" in page

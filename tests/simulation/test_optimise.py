@@ -216,6 +216,13 @@ def test_cli_bad_time_limit_and_quantile_are_refused_together(tmp_path: Path) ->
     assert "--time-limit 0" in res.output and "--quantile 1.5" in res.output
 
 
+def test_cli_solver_options_without_optimise_are_refused(tmp_path: Path) -> None:
+    two_trains(tmp_path)
+    res = runner.invoke(app, ["plan", str(tmp_path / "two-trains.toml"), "--time-limit", "5", "--quantile", "0.9"])
+    assert res.exit_code == 2
+    assert "--time-limit and --quantile only apply to the solver's plan: add --optimise" in res.output
+
+
 def test_no_plan_in_time_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("simulation.optimise.solve", lambda *a, **k: Solution("UNKNOWN", None, None, 5.0))
     with pytest.raises(NoPlanError, match="no plan within its time limit of 5 s"):
@@ -256,3 +263,17 @@ def test_proposal_is_none_when_the_drill_already_does_what_the_optimiser_would(t
 def _solved(tmp_path: Path) -> tuple:
     compiled = compile_drill(two_trains(tmp_path))
     return compiled, optimise(compiled, time_limit=10)
+
+
+def test_improve_hands_meals_to_the_short_stop_train(tmp_path: Path) -> None:
+    """The 10-minute stop above, under ``earliest``: improve's first step is the optimiser's
+    handover from A (its only team loads 100 meals in 5 min), and U2 is then on time."""
+    from simulation.improve import improve
+
+    more = "[drill.stations.A]\nhandover_teams = 1\n[drill.stations.B]\nhandover_teams = 0\n"
+    sc = two_trains(tmp_path, u2_arrive=60, u2_more="dwell_minutes = 10", more=more)
+    res, _ = improve(sc, replications=3)
+    first = res["steps"][0]
+    assert {"unit": "U2", "support": "handover"} in first["changes"]
+    assert "hand U2 packed meals where it halts" in first["action"]
+    assert res["reached"] and first["unit_on_time"] == 1.0

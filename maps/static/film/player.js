@@ -126,8 +126,8 @@
       byStation[code].forEach(function (u, i) {
         var y = p[1] - 14 - i * 17;
         cx.fillStyle = D.colours.status[u.kind] || "#444";
-        cx.fillRect(p[0] + 10, y - 12, 64, 15);
-        cx.fillStyle = "#fff"; cx.font = "bold 11px sans-serif"; cx.fillText(u.subject, p[0] + 13, y);
+        cx.fillRect(p[0] + 10, y - 12, 78, 15);
+        cx.fillStyle = "#fff"; cx.font = "bold 11px sans-serif"; cx.fillText(u.subject + " " + u.people, p[0] + 13, y);
       });
     });
     s.movers.forEach(function (m) {

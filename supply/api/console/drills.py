@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, select
 
@@ -225,16 +225,40 @@ def review_document(drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, 
 
 
 @router.get("/drills/{drill_id}/package")
-def package_download(drill_id: IdPath, c: Page) -> Response:
-    """The drill's package (``GET /drills/{id}/package.zip`` in the user's language): the zip once written;
-    until then a page that asks again every few seconds."""
+def package_download(drill_id: IdPath, c: Page, speed: Annotated[float, Query(gt=0, le=86_400)] = 600) -> Response:
+    """The drill's package (``GET /drills/{id}/package.zip`` in the user's language; ``speed``: its film's
+    pace): the zip once written; until then a page that asks again every few seconds."""
     from supply.api.routers.packages import package_file, package_job
 
     lang = "en" if c.lang.locale == "en" else "zh"
-    path = package_job(c.session, c.runtime, drill_id, lang, c.user)
+    path = package_job(c.session, c.runtime, drill_id, lang, c.user, speed)
     if path is not None:
         return package_file(c.runtime, drill_id, lang, path)
-    return render(c.request, "package_wait.html", status=202, drill_id=drill_id, retry=RETRY_AFTER)
+    return render(c.request, "package_wait.html", status=202, drill_id=drill_id, retry=RETRY_AFTER, what="package")
+
+
+def _film_download(drill_id: int, fmt: str, c: Ctx, speed: float) -> Response:
+    """The drill's film (``GET /drills/{id}/film.mp4|html`` in the user's language): the file once rendered;
+    until then a page that asks again every few seconds."""
+    from supply.api.routers.films import _film
+
+    lang = "en" if c.lang.locale == "en" else "zh"
+    answer = _film(drill_id, fmt, lang, speed, c.user, c.session, c.runtime)
+    if answer.status_code != 202:
+        return answer
+    return render(c.request, "package_wait.html", status=202, drill_id=drill_id, retry=RETRY_AFTER, what="film")
+
+
+@router.get("/drills/{drill_id}/film.mp4")
+def film_mp4(drill_id: IdPath, c: Page, speed: Annotated[float, Query(gt=0, le=86_400)] = 600) -> Response:
+    """The drill's film as an MP4 (H.264, captions burnt in)."""
+    return _film_download(drill_id, "mp4", c, speed)
+
+
+@router.get("/drills/{drill_id}/film.html")
+def film_html(drill_id: IdPath, c: Page, speed: Annotated[float, Query(gt=0, le=86_400)] = 600) -> Response:
+    """The drill's film as one offline HTML player."""
+    return _film_download(drill_id, "html", c, speed)
 
 
 @router.get("/map")

@@ -51,6 +51,8 @@ CAUSES = {
     "fuel_trucks": N_("fuel trucks"),
     "water_trucks": N_("water trucks"),
     "dwell": N_("stop too short"),
+    "handover": N_("handover (teams or meals not ready)"),
+    "notice": N_("notice (station not yet ready)"),
 }
 #: The time budget's parts (:data:`simulation.budget.BUDGET_KEYS`), as column heads.
 BUDGET = {
@@ -64,6 +66,7 @@ BUDGET = {
     "mobile_wait": N_("mobile wait"),
     "truck_wait": N_("fuel truck wait"),
     "water_wait": N_("water wait"),
+    "handover": N_("handover"),
 }
 #: What the page's figures mean (the same definitions as the CLI's, :mod:`simulation.definitions`).
 DEFINITIONS = (

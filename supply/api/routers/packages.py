@@ -21,6 +21,7 @@ from supply.service.auth import Caller, require
 router = APIRouter(tags=["drills"])
 Starter = Annotated[Caller, Depends(require_role(STARTERS))]
 Lang = Annotated[Literal["zh", "en"], Query(description="zh (default: Chinese, the English beside it) or en")]
+Speed = Annotated[float, Query(gt=0, le=86_400, description="the film's pace: simulated seconds per second (600)")]
 ZIP = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
 
 
@@ -34,14 +35,14 @@ ZIP = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
     },
 )
 def get_package(
-    drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Starter, lang: Lang = "zh"
+    drill_id: IdPath, session: SessionDep, runtime: RuntimeDep, user: Starter, lang: Lang = "zh", speed: Speed = 600
 ) -> Response:
     """The drill's package — command organisation, procedure, action plan, film, teams, with the report, the map
     and the review — as a zip that opens offline. The first request starts a job on the drills' pool and answers
     202 (``Retry-After``); ask again until 200 with the file. Who may start a drill may ask (officers,
     commanders, admins), within the same queue limits (429 for a user's, 503 for the server's); 409 for a drill
     still planning or failed."""
-    path = package_job(session, runtime, drill_id, lang, user)
+    path = package_job(session, runtime, drill_id, lang, user, speed)
     if path is None:
         return JSONResponse(
             {"status": "running", "drill": drill_id, "lang": lang},
@@ -51,14 +52,16 @@ def get_package(
     return package_file(runtime, drill_id, lang, path)
 
 
-def package_job(session: Session, runtime: Runtime, drill_id: int, lang: str, user: Caller) -> Path | None:
+def package_job(
+    session: Session, runtime: Runtime, drill_id: int, lang: str, user: Caller, speed: float = 600
+) -> Path | None:
     """The drill's package if written (send it with :func:`package_file`), else ``None`` with its job started
     or running; 403 unless the user may start drills, 409 while the drill is planning or failed."""
     require(user, STARTERS)
     drill = chain.get_drill(session, drill_id)
     jobs.require_planned(drill, "package")
     pj, dj = runtime.package_jobs, runtime.jobs
-    return pj.get(drill_id, lang, user.name, dj.url, dj.base_dir, str(runtime.tz))
+    return pj.get(drill_id, lang, user.name, dj.url, dj.base_dir, str(runtime.tz), speed)
 
 
 def package_file(runtime: Runtime, drill_id: int, lang: str, path: Path) -> FileResponse:

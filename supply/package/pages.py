@@ -253,7 +253,8 @@ def index_page(pkg: Package, w: _Words) -> str:
         for name, key in (("report.html", "report"), ("map.html", "map"), ("review.html", "review"))
         if name in d
     ]
-    body = f'<p>{w("seed")}</p><ol class="parts">{"".join(parts)}</ol><h2>{w("also")}</h2><ul>{"".join(extra)}</ul>'
+    also = f"<h2>{w('also')}</h2><ul>{''.join(extra)}</ul>" if extra else ""
+    body = f'<p>{w("seed")}</p><ol class="parts">{"".join(parts)}</ol>{also}'
     return _page(w, "package", pkg, body, index=True)
 
 

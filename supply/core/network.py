@@ -112,6 +112,10 @@ class Network:
             raise KeyError((a, b))
         return k
 
+    def has_node(self, code: str) -> bool:
+        """Whether ``code`` is a node of the network (from :attr:`index`: no graph rebuilt from arrays)."""
+        return code in self.index.position
+
     def has_edge(self, a: str, b: str) -> bool:
         return self.tables.edge_id(a, b, self.index.position) >= 0
 

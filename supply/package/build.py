@@ -98,7 +98,7 @@ def scenario_package(scenario: Scenario, plan: dict, lang: str = "zh") -> Packag
     return Package(
         lang=lang,
         title=scenario.scenario.name,
-        source=scenario.source,
+        source=Path(scenario.source).name,  # the file, not the builder's folder
         live=False,
         start="D1 00:00",
         stations={s.code: s.name for s in scenario.stations},

@@ -47,7 +47,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats as sps
+from scipy.special import stdtrit
 
 from simulation import diagnosis
 from simulation.assumptions import mark
@@ -90,7 +90,8 @@ class Welford:
         """Student-t 95% confidence interval of the mean."""
         if self.n < 2:
             return (self.mean, self.mean)
-        half = float(sps.t.ppf(0.975, self.n - 1)) * math.sqrt(self.var / self.n)
+        # stdtrit is what scipy.stats.t.ppf computes (the same digits) without importing scipy.stats (~0.2 s)
+        half = float(stdtrit(self.n - 1, 0.975)) * math.sqrt(self.var / self.n)
         return (self.mean - half, self.mean + half)
 
     def as_dict(self, digits: int = 4) -> dict:

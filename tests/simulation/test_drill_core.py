@@ -9,6 +9,7 @@ and draws taken ahead in chunks (``Dist.sampler``).
 from __future__ import annotations
 
 import dataclasses
+import math
 from functools import partial
 
 import numpy as np
@@ -183,3 +184,17 @@ def pool_run(seed: int, at_once: int, monkeypatch) -> list:
 @pytest.mark.parametrize("seed", range(9))
 def test_groups_seated_at_once_array_wise_as_one_by_one(seed, monkeypatch):
     assert repr(pool_run(seed, 10**9, monkeypatch)) == repr(pool_run(seed, 2, monkeypatch))
+
+
+@pytest.mark.parametrize("n", [2, 3, 10, 30, 1000, 12345])
+def test_confidence_interval_uses_students_t_without_scipy_stats(n):
+    """``Welford.ci95`` takes its quantile from ``scipy.special.stdtrit``: the digits of ``t.ppf``."""
+    from scipy import stats as sps
+
+    from simulation.stats import Welford
+
+    w = Welford()
+    for x in np.random.default_rng(n).normal(10.0, 3.0, n):
+        w.add(float(x))
+    half = float(sps.t.ppf(0.975, n - 1)) * math.sqrt(w.var / n)
+    assert w.ci95() == (w.mean - half, w.mean + half)

@@ -9,6 +9,7 @@ Replications travel in chunks, and at most a few chunks are in flight, so memory
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import multiprocessing
@@ -57,11 +58,15 @@ def run_plan(
     seeds = list(enumerate(np.random.SeedSequence(seed).spawn(replications)))
     done = 0
     if workers == 1 and cluster is None:
-        for index, ss in seeds:
-            stats.add(run_replication(plan, ss, index))
-            done += 1
-            if progress:
-                progress(done, replications)
+        gc.freeze()  # the objects alive now are left out of the collections during the run (see start_executor)
+        try:
+            for index, ss in seeds:
+                stats.add(run_replication(plan, ss, index))
+                done += 1
+                if progress:
+                    progress(done, replications)
+        finally:
+            gc.unfreeze()
         return stats
     with open_executor(workers, cluster, connect_timeout) as (executor, slots):
         size = max(1, min(25, math.ceil(replications / (slots * 4))))
@@ -110,7 +115,9 @@ def start_executor(
         # fork: workers inherit the loaded modules and never re-run the caller's __main__
         # (``python -m supply.cli`` has no main guard); spawn where fork does not exist.
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        # gc.freeze in each worker: the objects it inherits are never scanned by its garbage collector
+        # (no copy-on-write of their pages, ~10% of a replication's CPU); results are untouched
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=gc.freeze)
         return pool, workers, lambda: pool.shutdown(wait=True, cancel_futures=True)
     from dask.distributed import Client
 

@@ -95,6 +95,9 @@ _WAIT_CAUSE |= {TRUCK_WAIT: 7, WATER_WAIT: 8, HANDOVER: 9}
 _STAFFED = (1, 2, 4)
 NOTICE = 10
 _MOBILE_WAIT_CAUSE = {**_WAIT_CAUSE, KITCHEN_WAIT: 5}
+#: The same as (budget index, cause index) pairs, in the same order (blame's loops).
+_WAIT_PAIRS = tuple(_WAIT_CAUSE.items())
+_MOBILE_WAIT_PAIRS = tuple(_MOBILE_WAIT_CAUSE.items())
 
 Budget = list[float]
 
@@ -124,12 +127,11 @@ def blame(
 
 def _blame(budget: Budget, *, missed: bool, target: float, back: float, mobile: bool) -> list[float]:
     out = [0.0] * len(CAUSES)
-    causes = _MOBILE_WAIT_CAUSE if mobile else _WAIT_CAUSE
-    waits = {k: budget[k] for k in causes if budget[k] > 0}
-    total_wait = sum(waits.values())
+    waits = [(c, budget[k]) for k, c in (_MOBILE_WAIT_PAIRS if mobile else _WAIT_PAIRS) if budget[k] > 0]
+    total_wait = sum(w for _, w in waits)
     if missed:
-        for k, w in waits.items():
-            out[causes[k]] += w
+        for c, w in waits:
+            out[c] += w
         out[0] += budget[TRAVEL] + back
         if total_wait <= 0 and out[0] <= 0:
             out[6] += budget[MEAL] + budget[REFUEL] or 1.0
@@ -142,8 +144,8 @@ def _blame(budget: Budget, *, missed: bool, target: float, back: float, mobile: 
     out[0] += travel_part
     rest = excess - travel_part
     if rest > 0 and total_wait > 0:
-        for k, w in waits.items():
-            out[causes[k]] += rest * w / total_wait
+        for c, w in waits:
+            out[c] += rest * w / total_wait
     elif rest > 0:
         out[0 if budget[TRAVEL] > 0 else 6] += rest
     return out

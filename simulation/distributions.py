@@ -6,7 +6,9 @@ Every draw takes an explicit :class:`numpy.random.Generator`; nothing here holds
 from __future__ import annotations
 
 import math
-from typing import Literal
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -116,6 +118,57 @@ class Dist(Strict):
         m, s = params
         sigma2 = math.log1p((s / m) ** 2)
         return rng.lognormal(math.log(m) - sigma2 / 2, math.sqrt(sigma2), size)
+
+    def sampler(self, rng: np.random.Generator, buffered: bool = False) -> Callable[[int], list[float]]:
+        """``draw(k)``: ``k`` draws as a list, the same numbers as ``sample(rng, k).tolist()``.
+
+        ``buffered``: draw ahead in chunks and hand the numbers out in turn. NumPy fills an array
+        draw by draw, so the numbers are still the same — provided nothing else draws from
+        ``rng`` meanwhile (the caller's promise)."""
+        params = self._params(*REQUIRED[self.dist])
+        if self.dist == "fixed":
+            value = params[0]
+            return lambda k: [value] * k
+        if self.dist == "exponential":
+            draw = partial(rng.exponential, params[0])
+        elif self.dist == "uniform":
+            draw = partial(rng.uniform, *params)
+        elif self.dist == "triangular":
+            draw = partial(rng.triangular, *params)
+        else:
+            m, s = params
+            sigma2 = math.log1p((s / m) ** 2)
+            draw = partial(rng.lognormal, math.log(m) - sigma2 / 2, math.sqrt(sigma2))
+        return _Buffer(draw).take if buffered else _as_lists(draw)
+
+
+def _as_lists(draw: Callable[[int], Any]) -> Callable[[int], list[float]]:
+    """``draw`` giving lists of floats (what the model's loops take fastest)."""
+    return lambda k: draw(k).tolist()
+
+
+class _Buffer:
+    """Numbers drawn ahead in growing chunks (64 up to 8,192), handed out in order."""
+
+    __slots__ = ("draw", "buf", "pos", "chunk")
+
+    def __init__(self, draw: Callable[[int], Any]) -> None:
+        self.draw = draw
+        self.buf: list[float] = []
+        self.pos = 0
+        self.chunk = 64
+
+    def take(self, k: int) -> list[float]:
+        pos = self.pos
+        end = pos + k
+        if end > len(self.buf):
+            self.buf = self.buf[pos:] + self.draw(max(self.chunk, k)).tolist()
+            self.chunk = min(2 * self.chunk, 8192)
+            pos, end = 0, k
+        self.pos = end
+        if k == 1:
+            return [self.buf[pos]]
+        return self.buf[pos:end]
 
 
 def as_dist(value: float | int | dict | Dist) -> Dist | float | dict:

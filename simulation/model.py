@@ -42,10 +42,11 @@ import simpy
 from simpy.resources.container import ContainerGet
 
 from simulation import budget, handover
-from simulation.compiled import Arrival, CompiledDrill
+from simulation.compiled import Arrival, CompiledDrill, Epoch
 from simulation.records import GroupRecord, ReplicationRecord, SideRecord
 from simulation.station import Station
 
+_BUDGET_KEYS = len(budget.BUDGET_KEYS)
 HIST_WIDTH = 5.0
 HIST_BINS = 144  # 12 hours in 5-minute bins; the last bin is open-ended
 
@@ -53,17 +54,25 @@ HIST_BINS = 144  # 12 hours in 5-minute bins; the last bin is open-ended
 class _Side:
     """Running totals of one side (people or vehicles) of a group's arrivals."""
 
-    __slots__ = ("counts", "budget_sum", "budget_n", "blame")
+    __slots__ = ("counts", "budgets", "budget_n", "blame")
 
     def __init__(self) -> None:
         self.counts = {"on_time": 0, "late": 0, "missed": 0, "unfinished": 0}
-        self.budget_sum = budget.zero()
+        self.budgets: list[budget.Budget] = []  # summed at the end (budget_sum)
         self.budget_n = 0
         self.blame = [0.0] * len(budget.CAUSES)
 
+    @property
+    def budget_sum(self) -> tuple[float, ...]:
+        """The budgets summed key by key, in the order they came (a running sum: the same digits
+        as adding each to a running total as it came)."""
+        if not self.budgets:
+            return tuple(budget.zero())
+        return tuple(np.add.accumulate(np.array(self.budgets), axis=0)[-1].tolist())
+
     def record(self) -> SideRecord:
         c = self.counts
-        budget_sum, blame = tuple(self.budget_sum), tuple(self.blame)
+        budget_sum, blame = self.budget_sum, tuple(self.blame)
         return SideRecord(c["on_time"], c["late"], c["missed"], c["unfinished"], budget_sum, self.budget_n, blame)
 
 
@@ -169,11 +178,16 @@ class _Visit:
         b = budget.zero()
         b[budget.TRAVEL] = self.t1 - self.t0 if travel is None else travel
         for k, m in parts.items():
-            b[k] = max(0.0, m)
+            b[k] = m if m > 0.0 else 0.0  # max(0.0, m), nan and -0.0 alike
         if vehicle:
             self.vehicle, self.vehicle_end = b, end
         else:
             self.person, self.person_end = b, end
+
+
+class _Env(simpy.Environment):
+    """SimPy's environment whose clock the model may move (``_now``) to a moment no event is due
+    before (:meth:`Model._walk_ins`)."""
 
 
 class Model:
@@ -184,38 +198,81 @@ class Model:
     ) -> None:
         self.plan, self.rng, self.index = plan, rng, index
         self.trace = trace  # a film's recorder (simulation.trace); None: nothing recorded
-        self.env = simpy.Environment()
+        self.env = _Env()
+        self.walk_ins = 0  # stream arrivals (taken without SimPy events: see _walk_ins)
         self.stations = [
             Station(self.env, s, plan.horizon, plan.called_at(i) if s.standby_share < 1 else math.inf)
             for i, s in enumerate(plan.stations)
         ]
         self.groups = [_Group(code) for code in plan.groups]
-        self.hist = np.zeros(HIST_BINS, dtype=np.int64)
+        self.hist = [0] * HIST_BINS
         self.fed_minutes: list[float] = []
         self.open: list[_Visit] = []
         self.meal_mean = plan.meal.expected
         self.refuel_mean = plan.refuel.expected
         self.resolved_events = 0  # seat/bay taken, meal or refuel done, seat freed: 3 per person served
+        # Meal and refuel draws, in the order the model asks for them. A kind drawn ahead in chunks
+        # when it is the only kind that draws random numbers (the same numbers either way).
+        refuels = plan.refuel.dist != "fixed" and any(a.vehicles and not a.mobile for a in plan.arrivals)
+        meals = plan.meal.dist != "fixed"
+        self.draw_meals = plan.meal.sampler(rng, buffered=not refuels)
+        self.draw_refuels = plan.refuel.sampler(rng, buffered=not meals)
+        self.table_rows: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
+        self.one_epoch = plan.epochs[0] if len(plan.epochs) == 1 else None  # no disruption: no epoch to look up
+        # Arrivals with people only, no dwell, served on site; stations with seats and neither
+        # meals nor water tracked: such an arrival at such a station is resolved by _plain.
+        # (Planned units are left to the general path when a film is recorded: it traces their steps.)
+        self.plain = {
+            id(a)
+            for a in plan.arrivals
+            if not (a.vehicles or a.mobile or a.fuel_trucks or a.handover)
+            and a.dwell is None
+            and (trace is None or a.rate_per_min > 0)
+        }
+        self.plain_at = {
+            s
+            for s, st in enumerate(self.stations)
+            if st.seats is not None and st.ramp is None and st.stock["meals"] is None and st.stock["water_l"] is None
+        }
 
     def run(self) -> ReplicationRecord:
         env, plan = self.env, self.plan
-        for a in plan.arrivals:
+        streams, times = [], []
+        for i, a in enumerate(plan.arrivals):
             if a.handover:  # its meals are cooked before it arrives
                 self._schedule_handover(a)
                 continue
             if a.rate_per_min > 0:
                 n = self.rng.poisson(a.rate_per_min * (a.until - a.arrive))
-                times = np.sort(self.rng.uniform(a.arrive, a.until, n))  # Poisson: uniform given the count
+                times.append(np.sort(self.rng.uniform(a.arrive, a.until, n)))  # Poisson: uniform given the count
+                streams.append(np.full(n, i))
             else:
-                times = np.array([a.arrive])
-            for t in times.tolist():
-                env.timeout(t).callbacks.append(partial(self._arrive, a))
+                env.timeout(a.arrive).callbacks.append(partial(self._arrive, a))
         for t, s, item, qty in plan.losses:
             env.timeout(t).callbacks.append(partial(self._lose, s, item, qty))
         for c in plan.closures:
             env.timeout(c.minute).callbacks.append(self._snapshot)
+        if streams:
+            self._walk_ins(np.concatenate(times), np.concatenate(streams))
         env.run(until=plan.horizon)
         return self._record()
+
+    def _walk_ins(self, times: np.ndarray, which: np.ndarray) -> None:
+        """The streams' arrivals (``times``, of ``plan.arrivals[which]``), in time order, each at its
+        moment: SimPy runs the events due before it, the clock jumps to it and the model takes it
+        (no event object, no heap entry). As when each was a SimPy timeout scheduled first: an
+        arrival goes before any other event due at the same moment, two streams' in stream order."""
+        env, arrivals, horizon = self.env, self.plan.arrivals, self.plan.horizon
+        order = np.argsort(times, kind="stable")
+        self.walk_ins = len(order)
+        queue, step, arrive = env._queue, env.step, self._arrive  # (the heap: what env.peek reads)
+        for t, i in zip(times[order].tolist(), which[order].tolist(), strict=True):
+            if t >= horizon:  # as env.run(until=horizon): nothing at or after the horizon
+                break
+            while queue and queue[0][0] < t:
+                step()
+            env._now = t  # the clock jumps (see _Env)
+            arrive(arrivals[i], None)
 
     def _trace(self, kind: str, v: _Visit | None = None, **facts: Any) -> None:
         """Tell the film's recorder what happened now (a visit's unit and station added); no-op without
@@ -244,10 +301,10 @@ class Model:
 
         For mobile support "there" is the field kitchens' drive to the site; troops stay put.
         """
-        ep = self.plan.epoch_at(t)
-        to, back = ep.to_station[a.place], ep.from_station[:, a.place]
+        ep = self.one_epoch or self.plan.epoch_at(t)
         if a.at_station >= 0 and a.at_station not in ep.offline and not a.mobile:
             return a.at_station, 0.0, 0.0
+        to, back = self._tables(ep, a.place)
         best, best_score = -1, math.inf
         for s, st in enumerate(self.stations):
             if s in ep.offline or not math.isfinite(to[s]):
@@ -275,10 +332,21 @@ class Model:
         there, back_m = float(to[best]), float(back[best])
         return (best, back_m, 0.0) if a.mobile else (best, there, back_m)
 
-    def _arrive(self, a: Arrival, _ev: simpy.Event) -> None:
+    def _tables(self, ep: Epoch, place: int) -> tuple[list[float], list[float]]:
+        """Minutes from ``place`` to each station and back in epoch ``ep`` (lists: cheaper to index)."""
+        key = (id(ep), place)
+        rows = self.table_rows.get(key)
+        if rows is None:
+            rows = self.table_rows[key] = (ep.to_station[place].tolist(), ep.from_station[:, place].tolist())
+        return rows
+
+    def _arrive(self, a: Arrival, _ev: simpy.Event | None) -> None:
         t = self.env.now
         s, there, back = self._choose(a, t)
         group = self.groups[a.group]
+        if s >= 0 and there == 0.0 and id(a) in self.plain and s in self.plain_at:
+            self._plain(a, self.stations[s], group, t)
+            return
         if s < 0:  # nowhere can serve it
             self._nowhere(a)
             return
@@ -298,7 +366,8 @@ class Model:
             self.env.timeout(max(0.0, deadline, v.vend) - t).callbacks.append(partial(self._deadline, v))
         if v.vend > deadline:  # the people still leave at their deadline: stop their waits for a restock
             self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._stop_waiting, v))
-        self._trace("assigned", v, there=there, back=back, mobile=a.mobile, seats=st.plan.seats)
+        if self.trace is not None:
+            self._trace("assigned", v, there=there, back=back, mobile=a.mobile, seats=st.plan.seats)
         if v.trucks:
             self._send_trucks(v, there if a.mobile else back)
         if a.mobile:
@@ -309,6 +378,51 @@ class Model:
             self.env.timeout(there).callbacks.append(partial(self._at_station, v))
         else:
             self._at_station(v, None)
+
+    def _plain(self, a: Arrival, st: Station, group: _Group, t: float) -> None:
+        """What _arrive, _at_station, _supply, _seat_people and _settle do, in one step, for a plain
+        arrival at a plain station (``plain``, ``plain_at``): there on arrival, nothing to draw from
+        a tracked stock, no deadline, so everyone is seated and fed at once (the same figures; the
+        test ``test_drill_core`` holds the two paths to the same records)."""
+        v = _Visit(a, st, t, math.inf)
+        self.open.append(v)
+        st.units += 1
+        group.stations.setdefault(st.plan.code, None)
+        v.reached = True
+        plan, k = self.plan, a.headcount
+        warm = t >= plan.warmup
+        if warm:
+            st.arrivals += k
+        c, drawn = plan.consumption, st.drawn
+        drawn["water_l"] += k * c.water_l_per_person
+        drawn["meals"] += max(c.meals_per_person, 0.0) * k
+        v.people_resolved = k
+        pool = st.seats
+        if pool is None:  # never: plain stations have seats
+            return
+        fed, last, wait, seated, _ = pool.serve(
+            t, math.inf, self.draw_meals(k), st.kitchen, st.busy, st.queue, st.fed_at
+        )
+        start, ready, finish = pool.last_split
+        b = [0.0] * _BUDGET_KEYS
+        b[budget.SEAT_WAIT] = start - t if start > t else 0.0
+        b[budget.KITCHEN_WAIT] = ready - start if ready > start else 0.0
+        b[budget.MEAL] = finish - ready if finish > ready else 0.0
+        v.person, v.person_end = b, finish
+        v.wait_beyond = pool.beyond
+        self.resolved_events += 3 * seated
+        v.wait_sum = wait
+        if warm:
+            st.waits += seated
+            st.wait_sum += wait
+        v.fed = fed
+        v.resolved = k
+        if last > t:
+            v.fed_last = v.last = last
+        v.done_at = v.last
+        if v.last <= plan.horizon:  # else it stays open: unfinished at the horizon
+            minutes = v.fed_last - t
+            self._close(v, "on_time" if minutes <= plan.target else "late", minutes)
 
     def _nowhere(self, a: Arrival) -> None:
         """No station can serve the arrival: it is missed whole."""
@@ -331,14 +445,15 @@ class Model:
             return
         v.t1 = now
         v.reached = True
-        self._trace("arrives", v)
+        if self.trace is not None:
+            self._trace("arrives", v)
         if now >= self.plan.warmup:
             st.arrivals += a.headcount
         c = self.plan.consumption
         st.drawn["water_l"] += st.take("water_l", a.headcount * c.water_l_per_person)
         self._reorder(st, "water_l")
         self._supply(v, "meals", a.headcount, c.meals_per_person, self._seat_people)
-        if not v.trucks:
+        if a.vehicles and not v.trucks:
             self._supply(v, "diesel_l", a.vehicles, c.diesel_l_per_vehicle, self._bay_vehicles)
 
     def _supply(self, v: _Visit, item: str, n: int, per: float, then: _Then) -> None:
@@ -377,7 +492,7 @@ class Model:
         if st.seats is None:
             v.track(False, math.inf, {budget.STOCK_WAIT: stock_wait, budget.SEAT_WAIT: self._end(v) - now})
         else:
-            meals = self.plan.meal.sample(self.rng, k).tolist()
+            meals = self.draw_meals(k)
             pool = st.seats
             fed, last, wait, seated, wait_unseated = pool.serve(
                 now, v.deadline, meals, st.kitchen, st.busy, st.queue, st.fed_at
@@ -403,13 +518,14 @@ class Model:
                 st.waits += seated
                 st.wait_sum += wait
             # people held up by a stock-out joined later: their wait runs from reaching the station
-            extra = self.env.now - v.t1
+            extra = now - v.t1
             if extra > 0:
                 v.wait_sum += extra * k
                 if v.t1 >= self.plan.warmup:
                     st.wait_sum += extra * seated
             v.fed += fed
-            self._trace("seated", v, k=k, seated=seated, fed=fed, last=last, wait=wait)
+            if self.trace is not None:
+                self._trace("seated", v, k=k, seated=seated, fed=fed, last=last, wait=wait)
             if fed:
                 v.fed_last = max(v.fed_last, last)
                 v.last = max(v.last, last)
@@ -422,7 +538,7 @@ class Model:
         if st.bays is None:
             v.track(True, math.inf, {budget.STOCK_WAIT: stock_wait, budget.REFUEL_WAIT: self._end(v) - now})
         else:
-            times = self.plan.refuel.sample(self.rng, k).tolist()
+            times = self.draw_refuels(k)
             pool = st.bays
             done, last, wait, seated, wait_unseated = pool.serve(now, v.deadline, times, None, st.bay_busy, None, None)
             if pool.unfed_split is not None:
@@ -728,9 +844,10 @@ class Model:
 
     def _close(self, v: _Visit, outcome: str, minutes: float | None) -> None:
         v.closed = True
-        self._trace(
-            "leaves", v, outcome=outcome, done_at=v.done_at, fed=v.fed, refuelled=v.refuelled, fed_last=v.fed_last
-        )
+        if self.trace is not None:
+            self._trace(
+                "leaves", v, outcome=outcome, done_at=v.done_at, fed=v.fed, refuelled=v.refuelled, fed_last=v.fed_last
+            )
         a, st = v.arrival, v.station
         g = self.groups[a.group]
         if outcome == "missed":
@@ -782,8 +899,7 @@ class Model:
             b = v.vehicle if vehicle else v.person
             if b is None:
                 continue
-            for i, m in enumerate(b):
-                side.budget_sum[i] += m
+            side.budgets.append(b)
             side.budget_n += 1
             if result == "on_time":
                 continue
@@ -796,9 +912,10 @@ class Model:
                 unstaffed=0.0 if a.mobile or a.handover or not v.reached else st.readying(v.t1, budget.waited(b)),
             )
             for i, m in enumerate(charged):
-                side.blame[i] += m
-                g.blame[i] += m
-                at[i] += m
+                if m:  # (adding a zero changes nothing: every charge is ≥ 0)
+                    side.blame[i] += m
+                    g.blame[i] += m
+                    at[i] += m
 
     def _unserved(self, v: _Visit, vehicle: bool, end: float) -> dict[int, float]:
         """Budget parts of a person (vehicle) still unserved at ``end`` with no seat (bay, truck) decided yet."""
@@ -868,7 +985,7 @@ class Model:
                 g.fed_sum,
                 g.wait_sum,
                 tuple(g.stations),
-                tuple(g.sides[0].budget_sum),
+                g.sides[0].budget_sum,
                 g.sides[0].budget_n,
                 tuple(g.blame),
                 (g.sides[0].record(), g.sides[1].record()),
@@ -878,7 +995,8 @@ class Model:
         arrivals = sum(g.arrivals for g in groups)
         on_time = sum(g.on_time for g in groups)
         # SimPy's own counter of events scheduled so far, less the closures' stock snapshots (not simulated events)
-        scheduled = next(self.env._eid) - len(plan.closures)
+        # (the stream arrivals count as the SimPy timeouts they were before _walk_ins)
+        scheduled = next(self.env._eid) - len(plan.closures) + self.walk_ins
         return ReplicationRecord(
             index=self.index,
             service_level=on_time / arrivals if arrivals else math.nan,
@@ -887,8 +1005,8 @@ class Model:
             groups=groups,
             stations=stations,
             fed_minutes=tuple(self.fed_minutes),
-            fed_histogram=tuple(self.hist.tolist()),
-            events=scheduled + self.resolved_events,
+            fed_histogram=tuple(self.hist),
+            events=scheduled + self.resolved_events + sum(st.quick_gets for st in self.stations),
             scheduled_events=scheduled,
         )
 

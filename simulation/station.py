@@ -6,7 +6,10 @@ output rate, and the intervals behind utilisation and queue length over time.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
+import operator
+from functools import reduce
 
 import numpy as np
 import simpy
@@ -15,6 +18,11 @@ from simulation.budget import CAUSES
 from simulation.compiled import StationPlan
 from simulation.records import StationRecord
 from supply.core.types import STOCK_ITEMS
+
+#: Stock draws nobody waits behind are done without SimPy's event (False: every draw a SimPy get).
+QUICK_GETS = True
+#: Groups at least this large have those seated on arrival resolved array-wise (:meth:`SeatPool._at_once`).
+AT_ONCE_MIN = 48
 
 
 class SeatPool:
@@ -62,12 +70,29 @@ class SeatPool:
         This is the hot loop of the model, hence the local names.
         """
         free, replace = self.free, heapq.heapreplace
-        b_lo, b_hi = busy.lo, busy.hi
+        lo_add, hi_add = busy.lo.append, busy.hi.append
+        if queue is not None:
+            q_lo, q_hi = queue.lo.append, queue.hi.append
+        fed_add = done_at.append if done_at is not None else None
+        # a plain kitchen's token bucket (Kitchen.ready_at) inlined; any other kitchen (RampKitchen) asked
+        bucket = kitchen if type(kitchen) is Kitchen else None
+        other = kitchen if bucket is None else None
+        if bucket is not None:
+            rate, buffer, tokens, k_last = bucket.rate, bucket.buffer, bucket.tokens, bucket.last
         served = seated = 0
         last = arrive
         wait_seated = wait_unseated = beyond = 0.0
+        free_sum = self.free_sum  # summed in the same order as ever (the policy compares it)
         horizon = self.horizon
         last_split, unfed = (arrive, arrive, arrive), None
+        if len(durations) >= AT_ONCE_MIN and arrive < deadline:  # a large group: those seated at once, array-wise
+            seated, served, last, last_split, unfed, wait_seated, beyond, free_sum = self._at_once(
+                arrive, deadline, durations, bucket, other, busy, done_at, free_sum
+            )
+            if seated:
+                durations = durations[seated:]
+                if bucket is not None:
+                    tokens, k_last = bucket.tokens, bucket.last
         for d in durations:
             first = free[0]
             start = arrive if arrive > first else first
@@ -80,31 +105,106 @@ class SeatPool:
                 unfed = (deadline, deadline)
                 continue
             if queue is not None and start > arrive:
-                queue.lo.append(arrive)
-                queue.hi.append(start)
-            ready = kitchen.ready_at(start) if kitchen is not None else start
+                q_lo(arrive)
+                q_hi(start)
+            if bucket is not None:
+                tokens += rate * (start - k_last)
+                if tokens > buffer:
+                    tokens = buffer
+                k_last = start
+                ready = start if tokens >= 1.0 else start + (1.0 - tokens) / rate
+                tokens -= 1.0
+            elif other is not None:
+                ready = other.ready_at(start)
+            else:
+                ready = start
             finish = ready + d
             leave = finish if finish <= deadline else deadline
             replace(free, leave)
-            self.free_sum += leave - first
+            free_sum += leave - first
             if leave > start:
-                b_lo.append(start)
-                b_hi.append(leave)
+                lo_add(start)
+                hi_add(leave)
             seated += 1
             wait_seated += ready - arrive
             if ready > horizon:
                 beyond += ready - (arrive if arrive > horizon else horizon)
             if finish <= deadline:
                 served += 1
-                if done_at is not None:
-                    done_at.append(finish)
+                if fed_add is not None:
+                    fed_add(finish)
                 if finish > last:
                     last = finish
                     last_split = (start, ready, finish)
             else:
                 unfed = (start, ready)
+        if bucket is not None:
+            bucket.tokens, bucket.last = tokens, k_last
+        self.free_sum = free_sum
         self.last_split, self.unfed_split, self.beyond = last_split, unfed, beyond
         return served, last, wait_seated, seated, wait_unseated
+
+    def _at_once(
+        self,
+        arrive: float,
+        deadline: float,
+        durations: list[float],
+        bucket: Kitchen | None,
+        other: Kitchen | None,
+        busy: Intervals,
+        done_at: list[float] | None,
+        free_sum: float,
+    ) -> tuple[int, int, float, tuple[float, float, float], tuple[float, float] | None, float, float, float]:
+        """:meth:`serve`'s loop for the first ``n`` of a group who find a server free when they arrive
+        (``arrive`` < ``deadline``), with arrays: the same numbers, in the same order. They start at
+        ``arrive`` on the ``n`` earliest-free servers; the kitchen's tokens fall by one a person;
+        running sums are added one by one as the loop adds them. Returns ``(n, served, last,
+        last_split, unfed_split, wait_seated, beyond, free_sum)`` and leaves the heap and the kitchen
+        as the loop would."""
+        now = np.sort(np.asarray(self.free, dtype=float))
+        n = min(int(np.searchsorted(now, arrive, side="right")), len(durations))
+        if n == 0:
+            return 0, 0, arrive, (arrive, arrive, arrive), None, 0.0, 0.0, free_sum
+        first = now[:n]
+        if bucket is not None:
+            tokens = bucket.tokens + bucket.rate * (arrive - bucket.last)
+            if tokens > bucket.buffer:
+                tokens = bucket.buffer
+            before = itertools.accumulate(itertools.repeat(1.0, n - 1), operator.sub, initial=tokens)
+            toks = np.fromiter(before, dtype=float, count=n)
+            ready = np.where(toks >= 1.0, arrive, arrive + (1.0 - toks) / bucket.rate)
+            bucket.tokens, bucket.last = float(toks[-1]) - 1.0, arrive
+        elif other is not None:
+            ready = np.array([other.ready_at(arrive) for _ in range(n)], dtype=float)
+        else:
+            ready = np.full(n, arrive)
+        finish = ready + np.asarray(durations[:n], dtype=float)
+        leave = np.minimum(finish, deadline)
+        heap = now[n:].tolist() + leave.tolist()
+        heapq.heapify(heap)
+        self.free[:] = heap
+        free_sum = reduce(operator.add, (leave - first).tolist(), free_sum)
+        busy_to = leave[leave > arrive].tolist()
+        busy.lo.extend([arrive] * len(busy_to))
+        busy.hi.extend(busy_to)
+        wait_seated = reduce(operator.add, (ready - arrive).tolist(), 0.0)
+        beyond = 0.0
+        if ready[-1] > self.horizon:  # ready times never fall within a group
+            cut = arrive if arrive > self.horizon else self.horizon
+            beyond = reduce(operator.add, (ready[ready > self.horizon] - cut).tolist(), 0.0)
+        ok = finish <= deadline
+        fed = finish[ok]
+        if done_at is not None:
+            done_at.extend(fed.tolist())
+        last, last_split = arrive, (arrive, arrive, arrive)
+        if len(fed) and fed.max() > arrive:
+            j = int(np.flatnonzero(ok)[np.argmax(fed)])  # the first to finish last, as the loop keeps it
+            last, last_split = float(finish[j]), (arrive, float(ready[j]), float(finish[j]))
+        unfed = None
+        if not ok.all():
+            j = int(np.flatnonzero(~ok)[-1])
+            unfed = (arrive, float(ready[j]))
+        return n, len(fed), last, last_split, unfed, wait_seated, beyond, free_sum
 
     def backlog(self, now: float) -> float:
         """Rough mean minutes until a server frees (for the assignment policy's estimate)."""
@@ -288,6 +388,7 @@ class Station:
         self.wait_sum = 0.0
         self.arrivals = 0
         self.stockouts: list[float] = []
+        self.quick_gets = 0  # stock draws done without a SimPy event (each counts as one simulated event)
         self.units = 0
         self.units_on_time = 0
         self.late_wait_sum = 0.0
@@ -319,7 +420,11 @@ class Station:
             return amount
         got = min(amount, c.level)
         if got > 0:
-            c.get(got)  # immediate: the level suffices
+            if c.get_queue or not QUICK_GETS:  # draws wait for a restock: SimPy's queue decides who is served first
+                c.get(got)  # immediate: the level suffices
+            else:  # what SimPy's get would do at once, without its event (nothing waits on it)
+                c._level -= got
+                self.quick_gets += 1
         if got < amount:
             self.stockouts.append(self.env.now)
         if item == "meals":
@@ -384,7 +489,7 @@ class Station:
         queue_bins = np.diff(self.queue.area_before(edges)) / np.diff(edges)
         return StationRecord(
             code=p.code,
-            served=sum(1 for t in self.fed_at if t <= end),
+            served=int(np.count_nonzero(np.asarray(self.fed_at, dtype=float) <= end)),
             waits=self.waits,
             wait_sum=self.wait_sum,
             utilisation=average(self.busy, p.seats),

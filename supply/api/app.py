@@ -7,7 +7,6 @@ routers are passed in ``routers``. ``app_from_env`` is the uvicorn factory used 
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -97,7 +96,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     except Exception as exc:  # an uninitialised or unreachable database: requests will say so
         log.warning("could not look for drills left planning: %s", exc)
     runtime.jobs.watch(runtime.engine)
-    _freeze_startup_heap()
     yield
     if "analyses" in vars(runtime):  # this process ran analyses: their jobs stop at their next progress step
         from supply.api.drill_jobs import process_id
@@ -124,17 +122,3 @@ def app_from_env() -> FastAPI:
     are logged like everything else (in the server's one format, :mod:`supply.core.logs`)."""
     logging.captureWarnings(True)
     return create_app(get_settings())
-
-
-_FROZEN = [False]
-
-
-def _freeze_startup_heap() -> None:
-    """Move what start-up allocated (modules, the app, its routes and schemas: ~300,000 objects) out of
-    the garbage collector's reach, once per process: each full collection would otherwise walk them
-    all, a cost per request the bare insert's small heap does not pay (issue 21). Only cyclic garbage
-    made before this point is kept for good."""
-    if not _FROZEN[0]:
-        _FROZEN[0] = True
-        gc.collect()
-        gc.freeze()

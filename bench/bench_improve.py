@@ -1,15 +1,22 @@
-"""Benchmark of ``jungong improve`` on the default Guangzhou drill. Every figure is measured here.
+"""Benchmark of ``jungong improve`` on the default Guangzhou drill. Every figure is measured here, in one run.
 
-1. Seconds (wall) for ``improve`` on the default 72-hour drill with its own replications (200),
-   the default goal and no step limit, on every core — target ≤ 30 s on 2 cores —, and its CPU
-   seconds (this process and its workers) with what they come to on 2 idle cores.
-2. How that grows with replications: the same at each count of ``--replications`` (default 50,
-   100 and the drill's 200), with the replications the search ran in all (screening and full
-   runs) and the seconds per 1,000 of them. Screening is on the first 5 seeds whatever the
-   count; each step taken runs on all of them, so the time grows about linearly.
-3. The steps found, their cost and whether the goal is reached, at the drill's own count.
+1. **Workers side by side**: ``improve`` on the default 72-hour drill with its own replications (200),
+   the default goal and no step limit, run by each kind of worker — 1 (in this process), 2 worker
+   processes, 2 worker threads — in alternating slices (``--rounds`` rounds of one run each, in turn, so
+   a change of the machine's load falls on all of them alike): the median wall seconds of each, its CPU
+   seconds (this process and its workers), and its wall time ÷ 1 worker's. The kind ``improve`` uses
+   (2 worker processes on 2 cores) is marked. Targets: **≤ 10 s on 2 idle cores** — the CPU seconds of
+   the 2-process run ÷ 2, what it takes where nothing else runs (a replication is single-threaded
+   pure Python, so the 2 processes share its work) — and **2 workers no slower than 1** (ratio ≤ 1.00).
+2. **How the cost grows with replications**: the same with 2 worker processes at each count of
+   ``--replications`` (default 50, 100 and the drill's 200), with the replications the search ran in all
+   (each plan once per seed: screening, then full runs on the seeds not screened) and the CPU
+   milliseconds per replication run. Screening is on the first 5 seeds whatever the count; each step
+   taken runs on all of them, so the time grows about linearly.
+3. The steps found, their cost and whether the goal is reached, at the drill's own count (the same for
+   every kind of worker: the results do not depend on what ran them, which is checked).
 
-    python bench/bench_improve.py [--workers N] [--replications 50,100,200]
+    python bench/bench_improve.py [--rounds 2] [--replications 50,100,200]
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,10 +34,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from simulation.compiled import compile_drill  # noqa: E402
 from simulation.improve import improve_plan  # noqa: E402
 from simulation.improve_costs import improve_costs  # noqa: E402
+from simulation.improve_eval import Kind  # noqa: E402
 from simulation.spec import drill_spec  # noqa: E402
 from supply.core.scenario import load_scenario  # noqa: E402
 
-TARGET_S = 30.0
+TARGET_S = 10.0
+KINDS: tuple[tuple[str, int, Kind], ...] = (
+    ("1 worker (in process)", 1, "process"),
+    ("2 worker processes", 2, "process"),
+    ("2 worker threads", 2, "thread"),
+)
+USED = "2 worker processes"
 
 
 def cpu_seconds() -> float:
@@ -39,33 +54,75 @@ def cpu_seconds() -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds of the side-by-side runs")
     ap.add_argument("--replications", default=None, help="comma-separated counts (default 50,100,<the drill's>)")
     args = ap.parse_args()
     sc = load_scenario(None)
     spec = drill_spec(sc)
     plan, costs = compile_drill(sc, spec), improve_costs(sc)
     counts = [int(x) for x in args.replications.split(",")] if args.replications else [50, 100, spec.replications]
-    print(f"default Guangzhou drill, {args.workers} workers, load {os.getloadavg()[0]:.1f} at the start")
-    print(" reps   wall s   CPU s   CPU/2 s   replications run   wall s per 1,000 run   steps  reached")
-    last = None
-    for reps in counts:
+
+    def run(reps: int, workers: int, kind: Kind) -> tuple[float, float, dict]:
         t0, c0 = time.perf_counter(), cpu_seconds()
-        res, _ = improve_plan(plan, replications=reps, seed=spec.seed, workers=args.workers, costs=costs)
-        wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        res, _ = improve_plan(
+            plan,
+            replications=reps,
+            seed=spec.seed,
+            workers=workers,
+            costs=costs,
+            kind=kind,
+        )
+        return time.perf_counter() - t0, cpu_seconds() - c0, res
+
+    print(
+        f"default Guangzhou drill, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the start "
+        f"(1-minute load average: runnable processes, others' included)"
+    )
+    print(
+        f"\n1. workers side by side at {spec.replications} replications, {args.rounds} alternating rounds (median)",
+        flush=True,
+    )
+    walls: dict[str, list[float]] = {name: [] for name, _, _ in KINDS}
+    cpus: dict[str, list[float]] = {name: [] for name, _, _ in KINDS}
+    results = []
+    for _ in range(args.rounds):
+        for name, workers, kind in KINDS:
+            wall, cpu, res = run(spec.replications, workers, kind)
+            print(f"    {name}: {wall:.1f} s wall, {cpu:.1f} s CPU, load {os.getloadavg()[0]:.1f}", flush=True)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+            results.append(res)
+    same = all({**r, "replications_run": 0} == {**results[0], "replications_run": 0} for r in results)
+    one = statistics.median(walls[KINDS[0][0]])
+    print("  workers                   wall s   CPU s   × 1 worker's wall")
+    for name, _, _ in KINDS:
+        wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
+        mark = "  ← improve's" if name == USED else ""
+        print(f"  {name:<24} {wall:>7.1f} {cpu:>7.1f} {wall / one:>12.2f}{mark}")
+    used_wall, used_cpu = statistics.median(walls[USED]), statistics.median(cpus[USED])
+    print(
+        f"  target 2 workers no slower than 1: {used_wall / one:.2f}× "
+        f"({'met' if used_wall <= one else 'NOT met'}); "
+        f"on 2 idle cores (CPU ÷ 2) {used_cpu / 2:.1f} s against the {TARGET_S:.0f} s target "
+        f"({'met' if used_cpu / 2 <= TARGET_S else 'NOT met'}); every run's result the same: {same}; "
+        f"load now {os.getloadavg()[0]:.1f}"
+    )
+
+    print("\n2. growth with replications, 2 worker processes")
+    print("   reps   wall s   CPU s   CPU ÷ 2 s   replications run   CPU ms per replication run   steps  reached")
+    for reps in counts:
+        if reps == spec.replications:
+            wall, cpu, res = used_wall, used_cpu, results[1]
+        else:
+            wall, cpu, res = run(reps, 2, "process")
         runs = res["replications_run"]
         print(
-            f"{reps:>5} {wall:>8.1f} {cpu:>7.1f} {cpu / 2:>9.1f} {runs:>18} {wall / runs * 1000:>22.1f} "
+            f"  {reps:>5} {wall:>8.1f} {cpu:>7.1f} {cpu / 2:>11.1f} {runs:>18} {cpu / runs * 1000:>28.1f} "
             f"{len(res['steps']):>7}  {res['reached']}"
         )
-        last = (reps, wall, cpu, res)
-    if last is None:
-        return
-    reps, wall, cpu, res = last
-    print(
-        f"at {reps} replications: {wall:.1f} s wall ({wall / TARGET_S:.2f}× the {TARGET_S:.0f} s target); "
-        f"{cpu / 2:.1f} s on 2 idle cores ({cpu / 2 / TARGET_S:.2f}× the target); load now {os.getloadavg()[0]:.1f}"
-    )
+
+    res = results[0]
+    print(f"\n3. the steps at {spec.replications} replications")
     for i, step in enumerate(res["steps"], 1):
         gain = step["gain"]
         print(f"  {i}. {step['action']} — cost {step['cost']:g}: gain {gain['mean']:+.3f} {gain['ci95']}")

@@ -119,8 +119,8 @@ def instrument(engine: Any) -> None:
     async def inline(func: Callable, *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
-    fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
-    fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
+    fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]  # the profile runs handlers inline to see them
+    fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]  # the profile runs handlers inline to see them
     from sqlmodel import Session
 
     own_rows = "the dispatch's own rows (row, lines, event, status)"

@@ -43,8 +43,9 @@ def add_panes(m: folium.Map) -> None:
 
 
 def latlon(network: Network, code: str) -> tuple[float, float]:
-    node = network.graph.nodes[code]
-    return node["lat"], node["lon"]
+    lat, lon = network.coordinates
+    i = network.index.position[code]
+    return float(lat[i]), float(lon[i])
 
 
 def add_stations(
@@ -226,8 +227,7 @@ def add_rings(m: folium.Map, network: Network) -> None:
 
 def sea_points(network: Network) -> list[tuple[float, float]]:
     """(lon, lat) of every place on a sea link: none means the scenario has no sea to draw or explain."""
-    nodes = {u for u, _v, mode in network.graph.edges(data="mode") if mode == "sea"}
-    return [(network.graph.nodes[n]["lon"], network.graph.nodes[n]["lat"]) for n in sorted(nodes)]
+    return [latlon(network, n)[::-1] for n in sorted(network.nodes_on("sea"))]
 
 
 def drawn_rings(network: Network) -> list[str]:
@@ -316,7 +316,7 @@ def _closed(network: Network, ref: str) -> Iterable[tuple[str, str]]:
     if not ends and "~" in ref:
         a, b = ref.split("~", 1)
         ends = {_pair(a, b)}
-    return [e for e in ends if all(c in network.graph for c in e)]
+    return [e for e in ends if all(c in network.index.position for c in e)]
 
 
 def add_routes(m: folium.Map, network: Network, dispatches: Sequence) -> None:

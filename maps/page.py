@@ -50,8 +50,7 @@ def new_map(
     shipped base map does not reach and no tiles are given, a note saying how to add one."""
     check_mode(assets)
     check_tiles(tiles)
-    lats = [d["lat"] for _, d in network.graph.nodes(data=True)]
-    lons = [d["lon"] for _, d in network.graph.nodes(data=True)]
+    lats, lons = (c.tolist() for c in network.coordinates)
     m = folium.Map(
         location=[sum(lats) / len(lats), sum(lons) / len(lons)],
         zoom_start=9,

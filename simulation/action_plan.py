@@ -7,8 +7,8 @@
   must be notified (``notify_minute``: arrival − its notice); a unit handed its meals where it
   halts (``support = "handover"``) has no travel but a ``handover`` entry: the teams, when the
   station starts cooking, the meals' drive and the loading time;
-* **when teams and vehicles leave** — a team that goes out (transport, medical, security, and a
-  kitchen team for a unit on mobile support) leaves its station ``travel`` minutes before the
+* **when teams and vehicles leave** — a team that goes out (transport, medical, security, and the
+  kitchen and water teams for a unit on mobile support) leaves its station ``travel`` minutes before the
   unit arrives at its site; a team that works at the station must be ready when the unit
   reaches the station;
 * **expected stock draw per station and hour** — each unit draws ``headcount × meals/water per
@@ -266,7 +266,8 @@ def _departures(teams: list[dict], units: list[dict]) -> list[dict]:
                 "unit": u["code"],
                 "vehicles": t.get("vehicles", 0),
             }
-            goes_out = t["kind"] in MOBILE_KINDS or (t["kind"] == "kitchen" and u["support"] == "mobile")
+            # mobile support: the field kitchens and the water trucks go to the unit's site (simulation.spec.UnitSpec)
+            goes_out = t["kind"] in MOBILE_KINDS or (t["kind"] in ("kitchen", "water") and u["support"] == "mobile")
             ho = u.get("handover")
             if ho and not goes_out:  # cooks the packed meals
                 out.append({**base, "action": "ready", "minute": ho["cook_from_minute"], "to": t["station"]})

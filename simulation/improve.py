@@ -19,25 +19,29 @@ screened again before it is run in full. When nothing gains, the steps of each l
 tried half as big again (at most twice). The search stops at the goal, after ``max_steps``
 (``None``: no limit but a bound of four steps per planned unit), or when nothing gains; then
 each unit still late is listed in ``unreachable`` with why no step helps it (:func:`~.improve_candidates.why_not`).
+
+**Candidates** come from a list of sources (:data:`~.improve_candidates.SOURCES`, ``sources=``), each asked in
+turn for every late unit; a step two sources give is screened once.
+
+**Work.** :mod:`~.improve_eval` runs the plans: each replication of a plan once (a step taken reuses its
+screened seeds), on a pool of worker processes kept for the whole search that gets the compiled drill once —
+or in this process while the pool runs no faster than it would (under load from other programs).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
-from concurrent.futures import Executor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from simulation.compiled import CompiledDrill, compile_drill
-from simulation.improve_candidates import candidates, why_not
+from simulation.improve_candidates import SOURCES, CandidateSource, why_not
 from simulation.improve_costs import Costs, improve_costs
+from simulation.improve_eval import Evaluator, Key, Kind
 from simulation.improve_optimised import proposal, pruned
 from simulation.improve_steps import Change, Step
-from simulation.model import run_replication
-from simulation.records import ReplicationRecord
-from simulation.runner import Progress, in_order, open_executor
+from simulation.runner import Progress
 from simulation.spec import drill_spec
 from simulation.stats import DrillStats, Welford
 from supply.core.errors import InvalidArgumentError
@@ -49,61 +53,9 @@ STEPS_PER_UNIT = 4  # without --max-steps the search stops after this many steps
 
 __all__ = ["Change", "Step", "improve", "improve_plan", "paired_gain"]
 
-Seeds = list[tuple[int, np.random.SeedSequence]]
-
 
 def _units(plan: CompiledDrill) -> list[int]:
     return [a.group for a in plan.arrivals if a.rate_per_min == 0]
-
-
-def _flags_chunk(plan: CompiledDrill, seeds: Seeds) -> list[list[int]]:
-    """Per replication, whether each planned unit was on time (1) or not (0)."""
-    units, out = _units(plan), []
-    for i, ss in seeds:
-        rec = run_replication(plan, ss, i)
-        out.append([rec.groups[g].on_time for g in units])
-    return out
-
-
-def _chunks(seeds: Seeds, slots: int) -> Iterator[Seeds]:
-    size = max(1, math.ceil(len(seeds) / (slots * 2)))
-    for i in range(0, len(seeds), size):
-        yield seeds[i : i + size]
-
-
-class _Evaluator:
-    """Runs plans on the same seeds, in this process or on worker processes."""
-
-    def __init__(self, seed: int, replications: int, executor: Executor | None, slots: int) -> None:
-        self.seeds: Seeds = list(enumerate(np.random.SeedSequence(seed).spawn(replications)))
-        self.executor, self.slots, self.seed = executor, slots, seed
-        self.runs = 0  # replications run, for the bench
-
-    def screen(self, plans: list[CompiledDrill], n: int) -> list[np.ndarray]:
-        """Each plan's on-time flags (``n`` replications × planned units) on the first ``n`` seeds,
-        one job a plan, all submitted at once."""
-        seeds = self.seeds[:n]
-        self.runs += n * len(plans)
-        if self.executor is None:
-            return [np.asarray(_flags_chunk(p, seeds), dtype=float) for p in plans]
-        jobs = [self.executor.submit(_flags_chunk, p, seeds) for p in plans]
-        return [np.asarray(j.result(), dtype=float) for j in jobs]
-
-    def full(self, plan: CompiledDrill) -> tuple[DrillStats, np.ndarray]:
-        """All replications of ``plan``: its statistics (for the next diagnosis) and on-time flags."""
-        stats = DrillStats(plan, self.seed)
-        units = _units(plan)
-        self.runs += len(self.seeds)
-        if self.executor is None:
-            chunks: Iterator[list[ReplicationRecord]] = iter([[run_replication(plan, ss, i) for i, ss in self.seeds]])
-        else:
-            chunks = in_order(self.executor, plan, _chunks(self.seeds, self.slots), window=self.slots * 2)
-        flags = []
-        for chunk in chunks:
-            for rec in chunk:
-                stats.add(rec)
-                flags.append([rec.groups[g].on_time for g in units])
-        return stats, np.asarray(flags, dtype=float)
 
 
 def _interval(xs: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> dict:
@@ -118,11 +70,9 @@ def _interval(xs: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> dict:
 
 def paired_gain(plan: CompiledDrill, changes: tuple[Change, ...], *, replications: int, seed: int) -> dict:
     """The gain in planned units on time from ``changes``: a paired 95% interval on common seeds."""
-    ev = _Evaluator(seed, replications, None, 1)
-    _, before = ev.full(plan)
-    for c in changes:
-        plan = c.apply(plan)
-    _, after = ev.full(plan)
+    with Evaluator(plan, seed, replications) as ev:
+        _, before = ev.full(())
+        _, after = ev.full(changes)
     return _interval(after.mean(1) - before.mean(1))
 
 
@@ -140,11 +90,12 @@ class _State:
     plan: CompiledDrill
     stats: DrillStats
     flags: np.ndarray
+    key: Key = ()  # the changes made so far (the evaluator's key of ``plan``)
+    pruned: dict[tuple[Change, ...], Step] = field(default_factory=dict)  # the optimiser's bundles, pruned
     screened: dict[tuple[Change, ...], _Screened] = field(default_factory=dict)
     rejected: set[tuple[Change, ...]] = field(default_factory=set)
     tried: dict[str, dict[tuple[Change, ...], Step]] = field(default_factory=dict)
     scale: dict[str, int] = field(default_factory=dict)  # index into SCALES, per unit
-    pruned: dict[tuple[Change, ...], Step] = field(default_factory=dict)  # the optimiser's bundles, pruned
 
     @property
     def share(self) -> np.ndarray:
@@ -161,10 +112,15 @@ def improve_plan(
     workers: int = 1,
     costs: Costs | None = None,
     progress: Progress | None = None,
+    kind: Kind = "process",
+    sources: Sequence[CandidateSource] = SOURCES,
 ) -> tuple[dict, DrillStats]:
     """The search of the module docstring on a compiled drill: the ``improve`` JSON, and the
     statistics of the drill as it stands (the baseline, for the drill report). ``progress(steps,
-    max_steps)`` is called before each round (a background job records it, and may stop there)."""
+    max_steps)`` is called before each round (a background job records it, and may stop there).
+    ``workers`` > 1 run the replications on a pool of worker processes (``kind = "thread"``: threads),
+    kept for the whole search (:mod:`~.improve_eval`); ``sources`` give the candidate steps
+    (:data:`~.improve_candidates.SOURCES`)."""
     if not 0 < goal <= 1:
         msg = f"--goal must be a share in (0, 1], got {goal}"
         raise InvalidArgumentError(msg)
@@ -175,27 +131,18 @@ def improve_plan(
         msg = "the drill has no planned units ([[drill.units]]): nothing for improve to bring on time"
         raise InvalidArgumentError(msg)
     costs = costs or Costs()
-    if workers > 1:
-        with open_executor(workers, None, 10.0) as (executor, slots):
-            ev = _Evaluator(seed, replications, executor, slots)
-            return _search(plan, goal, max_steps, ev, costs, progress)
-    return _search(plan, goal, max_steps, _Evaluator(seed, replications, None, 1), costs, progress)
+    with Evaluator(plan, seed, replications, workers, kind) as ev:
+        return _search(ev, goal, max_steps, costs, tuple(sources), progress)
 
 
-def _screen(ev: _Evaluator, st: _State, steps: list[Step], n: int) -> None:
+def _screen(ev: Evaluator, st: _State, steps: list[Step], n: int) -> None:
     """Screen ``steps`` on ``n`` seeds against the plan as it stands."""
     units = [st.plan.groups[g] for g in _units(st.plan)]
     base = st.share[:n]
-    for step, flags in zip(steps, ev.screen([s.apply(st.plan) for s in steps], n), strict=True):
+    for step, flags in zip(steps, ev.screen([st.key + s.changes for s in steps], n), strict=True):
         unit = flags[:, units.index(step.unit)].mean()
         st.screened[step.changes] = _Screened(float((flags.mean(1) - base).mean()), float(unit))
         st.tried.setdefault(step.unit, {})[step.changes] = step
-
-
-def _gain(ev: _Evaluator, st: _State, step: Step, n: int) -> float:
-    """``step``'s mean gain in planned units on time over the first ``n`` seeds."""
-    (flags,) = ev.screen([step.apply(st.plan)], n)
-    return float((flags.mean(1) - st.share[:n]).mean())
 
 
 def _order(st: _State, cands: list[Step], goal: float) -> list[Step]:
@@ -212,7 +159,26 @@ def _order(st: _State, cands: list[Step], goal: float) -> list[Step]:
     return sorted(gaining, key=key)
 
 
-def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Step | None:
+def _candidates(st: _State, res: dict, costs: Costs, sources: tuple[CandidateSource, ...]) -> list[Step]:
+    """Every source's steps for every late unit, in that order, each once per unit (the first source's)."""
+    out: dict[tuple[str, tuple[Change, ...]], Step] = {}
+    for code in res["late_units"]:
+        for source in sources:
+            for c in source(st.plan, res, costs, SCALES[st.scale.get(code, 0)], code):
+                if c.changes not in st.rejected:
+                    out.setdefault((c.unit, c.changes), c)
+    return list(out.values())
+
+
+def _gain(ev: Evaluator, st: _State, step: Step, n: int) -> float:
+    """``step``'s mean gain in planned units on time over the first ``n`` seeds."""
+    (flags,) = ev.screen([st.key + step.changes], n)
+    return float((flags.mean(1) - st.share[:n]).mean())
+
+
+def _round(
+    ev: Evaluator, st: _State, goal: float, n: int, costs: Costs, sources: tuple[CandidateSource, ...]
+) -> Step | None:
     """One round: screen what is new, run the best in full; the step taken, or ``None``."""
     offer = proposal(st.plan, st.stats.as_dict(), costs)  # the optimiser's reassignment, first among equals
     if offer is not None:
@@ -221,18 +187,8 @@ def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Ste
         )
     while True:
         res = st.stats.as_dict()
-        cands = [
-            c
-            for c in [
-                *([offer] if offer else []),
-                *(
-                    c
-                    for code in res["late_units"]
-                    for c in candidates(st.plan, res, costs, SCALES[st.scale.get(code, 0)], only=code)
-                ),
-            ]
-            if c.changes not in st.rejected
-        ]
+        offered = [offer] if offer is not None and offer.changes not in st.rejected else []
+        cands = [*offered, *_candidates(st, res, costs, sources)]
         _screen(ev, st, [c for c in cands if c.changes not in st.screened], n)
         ordered = _order(st, cands, goal)
         for c in ordered[:4]:
@@ -240,8 +196,9 @@ def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Ste
                 _screen(ev, st, [c], n)
                 if st.screened[c.changes].gain <= 1e-9:
                     continue
-            stats, flags = ev.full(c.apply(st.plan))
+            stats, flags = ev.full(st.key + c.changes)
             if float((flags.mean(1) - st.share).mean()) > 1e-9:
+                ev.forget()
                 return _take(st, c, stats, flags)
             st.rejected.add(c.changes)
         if ordered:  # the best did not gain in full (or no longer on screening): the next ones
@@ -255,21 +212,23 @@ def _round(ev: _Evaluator, st: _State, goal: float, n: int, costs: Costs) -> Ste
 
 def _take(st: _State, step: Step, stats: DrillStats, flags: np.ndarray) -> Step:
     st.plan, st.stats, st.flags = step.apply(st.plan), stats, flags
+    st.key += step.changes
     for s in st.screened.values():
         s.fresh = False
     return step
 
 
 def _search(
-    plan: CompiledDrill,
+    ev: Evaluator,
     goal: float,
     max_steps: int | None,
-    ev: _Evaluator,
     costs: Costs,
+    sources: tuple[CandidateSource, ...],
     progress: Progress | None = None,
 ) -> tuple[dict, DrillStats]:
+    plan = ev.base
     n = min(len(ev.seeds), SCREEN)
-    stats, flags = ev.full(plan)
+    stats, flags = ev.full(())
     st = _State(plan, stats, flags)
     baseline = _interval(st.share, 0.0)
     steps: list[dict] = []
@@ -285,7 +244,7 @@ def _search(
             stopped = f"stopped after {bound} steps ({STEPS_PER_UNIT} per planned unit, the search's bound)"
             break
         before = st.share
-        step = _round(ev, st, goal, n, costs)
+        step = _round(ev, st, goal, n, costs, sources)
         if step is None:
             stopped = "no step gains"
             break

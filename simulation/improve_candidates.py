@@ -14,6 +14,7 @@ station for a unit on field kitchens).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from itertools import combinations
 
 from simulation.compiled import Arrival, CompiledDrill, StationPlan
@@ -22,6 +23,22 @@ from simulation.improve_steps import Change, Step, handover_needs, make_step, ne
 
 MAX_KITCHENS = 60  # field kitchens sent to one unit, at most
 BY_CAUSE = {"seats": "seats", "kitchen": "meals_per_hour", "refuel_bays": "refuel_bays"}
+
+
+#: A source of candidate steps: ``source(plan, res, costs, scale, unit)`` gives the steps worth trying for
+#: the late planned unit ``unit`` of ``res`` (the drill's JSON as it stands), sized ``scale`` times the
+#: arithmetic's answer. The search asks every source in :data:`SOURCES` in order for every late unit and
+#: screens each distinct step once (a step two sources give is the first one's).
+CandidateSource = Callable[[CompiledDrill, dict, Costs, float, str], list[Step]]
+
+
+def station_steps(plan: CompiledDrill, res: dict, costs: Costs, scale: float, unit: str) -> list[Step]:
+    """The steps of the module docstring for ``unit``: :func:`candidates` for it alone."""
+    return candidates(plan, res, costs, scale, only=unit)
+
+
+#: The candidate sources ``improve`` asks, in order (module docstring of :mod:`~.improve`).
+SOURCES: tuple[CandidateSource, ...] = (station_steps,)
 
 
 def arrival_of(plan: CompiledDrill, code: str) -> Arrival:

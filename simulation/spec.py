@@ -17,6 +17,7 @@ from simulation.distributions import Dist, as_dist
 from supply.core.errors import Problem, ScenarioError
 from supply.core.factors import factors_from_scenario
 from supply.core.scenario import Scenario, problems_from_validation
+from supply.core.scenario_command import command_from_scenario
 from supply.core.scenario_teams import teams_from_scenario
 from supply.core.types import MAX_ID, StockItem, Strict
 
@@ -249,6 +250,10 @@ def drill_spec(scenario: Scenario) -> DrillSpec:
         team_problems: list[Problem] = []
     except ScenarioError as exc:
         team_problems = exc.problems
+    try:
+        command_from_scenario(scenario)
+    except ScenarioError as exc:
+        team_problems = [*team_problems, *exc.problems]
     try:
         spec = DrillSpec.model_validate(raw)
     except ValidationError as exc:

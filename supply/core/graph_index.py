@@ -44,7 +44,7 @@ class GraphIndex:
         vals = np.empty(m, dtype=np.float64)
         for k, (u, v, w) in enumerate(graph.edges(data=weight)):
             rows[k], cols[k], vals[k] = position[u], position[v], w
-        return cls(nodes, position, _min_csr(rows, cols, vals, len(nodes)))
+        return cls(nodes, position, min_csr(rows, cols, vals, len(nodes)))
 
     def rows(self, codes: Sequence[str]) -> np.ndarray:
         return np.fromiter((self.position[c] for c in codes), dtype=np.int64, count=len(codes))
@@ -78,7 +78,7 @@ class GraphIndex:
         for u, v in edges:
             i, j = self.position[u], self.position[v]
             lo, hi = out.indptr[i], out.indptr[i + 1]
-            k = lo + np.searchsorted(out.indices[lo:hi], j)  # CSR rows from _min_csr are sorted
+            k = lo + np.searchsorted(out.indices[lo:hi], j)  # CSR rows from min_csr are sorted
             if k < hi and out.indices[k] == j:
                 out.data[k] = 0.0
         out.eliminate_zeros()
@@ -269,7 +269,8 @@ class FastestForest:
             yield hit, dist[offset[which] + tin - lo[which]]
 
 
-def _min_csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int) -> csr_matrix:
+def min_csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int) -> csr_matrix:
+    """The ``n × n`` CSR matrix of the edges ``rows → cols``: the fastest of parallel ones, rows sorted."""
     vals = np.maximum(vals, _TINY)
     order = np.lexsort((vals, cols, rows))
     rows, cols, vals = rows[order], cols[order], vals[order]

@@ -97,6 +97,7 @@ class Scenario(Strict):
     drill: dict[str, Any] | None = None
     improve: dict[str, Any] | None = None  # ``[improve.costs]``: validated by simulation.improve_costs
     teams: list[dict[str, Any]] = Field(default_factory=list)
+    command: dict[str, Any] | None = None  # ``[command]``: validated by supply.core.scenario_command
     source: str = Field(default="<scenario>", exclude=True)
     #: The GeoJSON of ``[scenario] outline``, read and checked when the file was loaded.
     outline_geojson: dict[str, Any] | None = Field(default=None, exclude=True)

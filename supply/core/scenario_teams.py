@@ -1,7 +1,9 @@
 """A scenario's ``[[teams]]``: the N of "1+1+1+1+N", validated (plain data, no database).
 
 Each team belongs to a station and is one of :data:`KINDS`, with a headcount, vehicles and the
-capacity it brings (``capacity = { meals_per_hour = 100 }`` for a field kitchen team).
+capacity it brings (``capacity = { meals_per_hour = 100 }`` for a field kitchen team). A scenario's
+team may name its ``leader`` (a role title, not a person: ``leader = "炊事班长（head cook）"``), which
+the drill package shows (:func:`team_leaders`); it is the scenario's alone, not the team record's.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pydantic import Field, ValidationError
 
 from supply.core.errors import Problem, ScenarioError
 from supply.core.scenario import Scenario, problems_from_validation
-from supply.core.types import Code, ShortName, Strict
+from supply.core.types import Code, ShortName, Strict, UserName
 
 KINDS = ("kitchen", "water", "fuel", "transport", "medical", "security")
 Kind = Literal["kitchen", "water", "fuel", "transport", "medical", "security"]
@@ -34,6 +36,10 @@ class TeamIn(Strict):
     )
 
 
+class _Leader(Strict):
+    leader: UserName
+
+
 def teams_from_scenario(scenario: Scenario) -> list[TeamIn]:
     """Validate ``[[teams]]``: every fault at once, as ``teams[2].station: ...``."""
     out: list[TeamIn] = []
@@ -41,6 +47,12 @@ def teams_from_scenario(scenario: Scenario) -> list[TeamIn]:
     stations = {s.code for s in scenario.stations}
     seen: set[str] = set()
     for i, raw in enumerate(scenario.teams):
+        if isinstance(raw, dict) and "leader" in raw:
+            try:
+                _Leader.model_validate({"leader": raw["leader"]})
+            except ValidationError as exc:
+                problems += problems_from_validation(exc, scenario.source, prefix=f"teams[{i}]")
+            raw = {k: v for k, v in raw.items() if k != "leader"}
         try:
             team = TeamIn.model_validate(raw)
         except ValidationError as exc:
@@ -55,3 +67,9 @@ def teams_from_scenario(scenario: Scenario) -> list[TeamIn]:
     if problems:
         raise ScenarioError(problems)
     return out
+
+
+def team_leaders(scenario: Scenario) -> dict[str, str]:
+    """Each team's ``leader`` as the scenario names it (validated by :func:`teams_from_scenario`), by code."""
+    teams_from_scenario(scenario)
+    return {str(t["code"]): str(t["leader"]) for t in scenario.teams if t.get("leader")}

@@ -1,7 +1,9 @@
 """Gather a drill's "1+1+1+1+N" and write it as one folder (or a zip) a commander opens offline.
 
-From a **scenario** (a simulated drill): the command organisation its ``[[teams]]`` imply (the
-joint command post over each station's command over its teams, members to be appointed), the
+From a **scenario** (a simulated drill): the command organisation of its ``[command]`` (the joint
+command post's members, :mod:`supply.core.scenario_command`) over a station command for every station
+that serves a planned unit or owns a team, over its ``[[teams]]`` (seats it names none for: to be
+appointed), the
 default procedure with its planned times, ``jungong plan``'s document, the teams with what the
 action plan has each do, and ``jungong drill --report/--map``'s report and map.
 
@@ -69,6 +71,48 @@ def _planned_steps(pairs: list[tuple[str, float]], at: Callable[[float], str]) -
     return out
 
 
+def _serving(plan: dict) -> dict[str, list[str]]:
+    """The units the action plan has each station serve (its scheduled units), by station."""
+    out: dict[str, list[str]] = {}
+    for u in plan.get("units", []):
+        if u.get("station"):
+            out.setdefault(u["station"], []).append(u["code"])
+    return out
+
+
+def scenario_package(scenario: Scenario, plan: dict, lang: str = "zh") -> Package:
+    """The package's own data from ``scenario`` and its action ``plan`` (:func:`simulation.action_plan.scenario_plan`):
+    its ``[command]``, its teams with their leaders and what the plan has each do, the stations serving a unit;
+    no documents yet."""
+    from simulation.action_plan import clock
+    from supply.core.scenario_command import command_from_scenario
+    from supply.core.scenario_teams import team_leaders, teams_from_scenario
+    from supply.drills.procedure import DEFAULT_PROCEDURE
+
+    check_lang(lang)
+    command = command_from_scenario(scenario)
+    leaders = team_leaders(scenario)
+    did: dict[str, list[str]] = {}
+    for d in plan["departures"]:
+        did.setdefault(d["team"], []).append(did_line(lang, d["action"], d["unit"], clock(d["minute"]), d["to"]))
+    return Package(
+        lang=lang,
+        title=scenario.scenario.name,
+        source=Path(scenario.source).name,  # the file, not the builder's folder
+        live=False,
+        start="D1 00:00",
+        stations={s.code: s.name for s in scenario.stations},
+        steps=_planned_steps(list(DEFAULT_PROCEDURE), clock),
+        teams=[
+            {**t.model_dump(), "leader": leaders.get(t.code), "did": did.get(t.code, [])}
+            for t in teams_from_scenario(scenario)
+        ],
+        members=[{"user": m.label, "role": m.role, "station": m.station, "team": None} for m in command.members],
+        serving=_serving(plan),
+        command_name=command.name,
+    )
+
+
 def simulated_package(
     scenario: Scenario,
     *,
@@ -79,32 +123,18 @@ def simulated_package(
     speed: float = DEFAULT_SPEED,
 ) -> Package:
     """The package of ``scenario``'s drill, simulated (the film: its median replication)."""
-    from simulation.action_plan import clock, plan_html, scenario_plan
+    from simulation.action_plan import plan_html, scenario_plan
     from simulation.film import film_timeline
-    from supply.core.scenario_teams import teams_from_scenario
-    from supply.drills.procedure import DEFAULT_PROCEDURE
 
     check_lang(lang)
-    teams = teams_from_scenario(scenario)
-    docs = _simulate(scenario, replications, seed, workers)
     plan = scenario_plan(scenario, replications=replications, seed=seed)
+    pkg = scenario_package(scenario, plan, lang)
+    docs = _simulate(scenario, replications, seed, workers)
     docs["plan.html"] = plan_html(plan)
     timeline = film_timeline(scenario, replications=replications, seed=seed, workers=workers)
     docs.update(film_documents(timeline, lang, speed, workers))
-    did: dict[str, list[str]] = {}
-    for d in plan["departures"]:
-        did.setdefault(d["team"], []).append(did_line(lang, d["action"], d["unit"], clock(d["minute"]), d["to"]))
-    return Package(
-        lang=lang,
-        title=scenario.scenario.name,
-        source=scenario.source,
-        live=False,
-        start="D1 00:00",
-        stations={s.code: s.name for s in scenario.stations},
-        steps=_planned_steps(list(DEFAULT_PROCEDURE), clock),
-        teams=[{**t.model_dump(), "leader": None, "did": did.get(t.code, [])} for t in teams],
-        documents=docs,
-    )
+    pkg.documents = docs
+    return pkg
 
 
 def live_package(
@@ -195,6 +225,7 @@ def live_package(
         steps=steps,
         teams=teams,
         members=people,
+        serving=_serving(drill.plan),
         orders=orders,
         documents=docs,
     )
@@ -223,4 +254,4 @@ def write_package(pkg: Package, out: Path) -> Path:
     return out
 
 
-__all__ = ["EXTRAS", "PARTS", "live_package", "simulated_package", "write_package"]
+__all__ = ["EXTRAS", "PARTS", "live_package", "scenario_package", "simulated_package", "write_package"]

@@ -43,7 +43,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "start": ("开始时间", "start"),
     "joint_command": ("军地联合指挥部", "Joint command post"),
     "station_command": ("站点指挥", "Station command"),
-    "team_leader": ("队长", "Team leader"),
+    "serves_units": ("行动方案中保障", "serves in the action plan"),
+    "no_station_teams": ("本站无编组队伍", "no teams of its own in the scenario"),
+    "members_note": (
+        "模拟演练：成员为想定 [command] 所列职务（非具体人员）；未列出者待任命。",
+        "Simulated drill: the members are the role titles the scenario's [command] lists (not people); "
+        "any seat it does not fill is to be appointed.",
+    ),
+    "team_leader": ("队长", "team leader"),
     "members": ("成员与职责", "Members and roles"),
     "member": ("成员", "member"),
     "role": ("职责", "role"),
@@ -78,6 +85,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "kind": ("类别", "kind"),
     "headcount": ("人数", "headcount"),
+    "people": ("人", "people"),
     "vehicles": ("车辆", "vehicles"),
     "leader": ("队长", "leader"),
     "did": ("任务与行动", "what it did"),
@@ -122,7 +130,9 @@ ol.parts li{margin:.5em 0;font-size:1.1em}.tree ul{list-style:none;padding-left:
 margin:.2em 0}.tree li{margin:.35em 0;position:relative}.tree li::before{content:"";position:absolute;left:-1.6em;
 top:.8em;width:1.3em;border-top:2px solid #678}.box{display:inline-block;border:2px solid #345;border-radius:4px;
 padding:2px 8px;background:#f4f7fb}.tree>.box{background:#dde8f5;font-weight:bold}
-nav{font-size:.9em;margin-bottom:1em}
+.roster td:last-child{white-space:pre-line;min-width:19em}.roster td:nth-child(3){white-space:nowrap}
+.tree ul.seats{border-left:none;list-style:disc;padding-left:2.4em;font-size:.95em}
+.tree ul.seats li::before{content:none}nav{font-size:.9em;margin-bottom:1em}
 @page{size:A4;margin:15mm}
 @media print{body{margin:0;max-width:none}nav{display:none}h2{page-break-after:avoid}tr{page-break-inside:avoid}}
 """
@@ -132,12 +142,14 @@ nav{font-size:.9em;margin-bottom:1em}
 class Package:
     """Everything a package holds, in one language (``zh`` or ``en``), as plain data and ready-made documents.
 
-    ``steps``: ``step``, ``target_minutes``, ``planned`` and ``actual`` (clock strings or ``None``),
-    ``actual_minutes``, ``over``; ``teams``: ``code``, ``name``, ``kind``, ``station``, ``headcount``,
-    ``vehicles``, ``leader`` and ``did`` (lines); ``members``: ``user``, ``role``, ``station``, ``team``;
-    ``orders``: ``to``, ``text``, ``status``, ``issued_by``, ``issued_at``; ``documents``: file name ->
-    content of the ready-made parts (``plan.html``, ``report.html``, ``map.html``, ``review.html``,
-    ``film.mp4``, ``film.html``).
+        ``steps``: ``step``, ``target_minutes``, ``planned`` and ``actual`` (clock strings or ``None``),
+        ``actual_minutes``, ``over``; ``teams``: ``code``, ``name``, ``kind``, ``station``, ``headcount``,
+        ``vehicles``, ``leader`` and ``did`` (lines); ``members``: ``user``, ``role``, ``station``, ``team``
+    (a live drill's users, a simulated drill's ``[command]`` seats as "title — organisation");
+    ``serving``: the units the action plan has each station serve; ``command_name``: the post's name;
+        ``orders``: ``to``, ``text``, ``status``, ``issued_by``, ``issued_at``; ``documents``: file name ->
+        content of the ready-made parts (``plan.html``, ``report.html``, ``map.html``, ``review.html``,
+        ``film.mp4``, ``film.html``).
     """
 
     lang: str
@@ -150,6 +162,8 @@ class Package:
     teams: list[dict]
     members: list[dict] = field(default_factory=list)
     orders: list[dict] = field(default_factory=list)
+    serving: dict[str, list[str]] = field(default_factory=dict)
+    command_name: str = ""
     documents: dict[str, str | bytes] = field(default_factory=dict)
 
 
@@ -226,49 +240,72 @@ def index_page(pkg: Package, w: _Words) -> str:
         or f'<span class="note">{w("film_missing")}</span>'
     )
     parts = [
-        f'<li><a href="organisation.html">{w("organisation")}</a></li>',
+        f'<li><a href="organisation.html">{w("organisation")}</a>'
+        + (f": {html.escape(pkg.command_name)}" if pkg.command_name else "")
+        + "</li>",
         f'<li><a href="procedure.html">{w("procedure")}</a></li>',
         f'<li><a href="plan.html">{w("plan")}</a></li>',
         f"<li>{w('film')}: {film}</li>",
-        f'<li><a href="teams.html">{w("teams")}</a> (N = {len(pkg.teams)})</li>',
+        f'<li><a href="teams.html">{w("teams")}</a> ({_totals(pkg, w)})</li>',
     ]
     extra = [
         f'<li><a href="{name}">{w(key)}</a></li>'
         for name, key in (("report.html", "report"), ("map.html", "map"), ("review.html", "review"))
         if name in d
     ]
-    body = f'<p>{w("seed")}</p><ol class="parts">{"".join(parts)}</ol><h2>{w("also")}</h2><ul>{"".join(extra)}</ul>'
+    also = f"<h2>{w('also')}</h2><ul>{''.join(extra)}</ul>" if extra else ""
+    body = f'<p>{w("seed")}</p><ol class="parts">{"".join(parts)}</ol>{also}'
     return _page(w, "package", pkg, body, index=True)
+
+
+def _stations_in_command(pkg: Package, teams: Mapping[str, list[dict]], commands: Mapping[str, str]) -> list[str]:
+    """Every station with a command box: it serves a planned unit, owns a team or has a commander; the
+    scenario's order (hub, wings, points), then any other code."""
+    wanted = set(pkg.serving) | set(teams) | set(commands)
+    known = [code for code in pkg.stations if code in wanted]
+    return known + sorted(wanted - set(known))
 
 
 def organisation_page(pkg: Package, w: _Words) -> str:
     by_station: dict[str, list[dict]] = {}
     for t in pkg.teams:
         by_station.setdefault(t["station"], []).append(t)
-    commands = {m["station"]: m["user"] for m in pkg.members if m["role"] == "station_command"}
+    commands: dict[str, str] = {}
+    for m in pkg.members:
+        if m["role"] == "station_command" and m["station"]:
+            commands[m["station"]] = f"{commands[m['station']]}, {m['user']}" if m["station"] in commands else m["user"]
     joint = [m["user"] for m in pkg.members if m["role"] == "joint_command"]
     appoint = w.plain("to_appoint")
 
-    def people(names: list[str]) -> str:
-        return html.escape(", ".join(names) if names else appoint)
-
-    stations = sorted(set(by_station) | set(commands))
-    branches = "".join(
-        f'<li><span class="box">{w("station_command")}: {html.escape(_station(pkg, st))} — '
-        f"{people([commands[st]] if st in commands else [])}</span><ul>"
-        + "".join(
-            f'<li><span class="box">{w("team")} {html.escape(t["code"])} · {w(t["kind"])} · '
-            f"{w('leader')}: {html.escape(t['leader'] or appoint)}</span></li>"
-            for t in by_station.get(st, [])
+    def team_box(t: dict) -> str:
+        name = f" {t['name']}" if t.get("name") else ""
+        return (
+            f'<li><span class="box">{w("team")} {html.escape(t["code"] + name)} · {w(t["kind"])} · '
+            f"{w('headcount')} {t['headcount']} · {w('leader')}: {html.escape(t['leader'] or appoint)}</span></li>"
         )
-        + "</ul></li>"
-        for st in stations
+
+    def station_box(st: str) -> str:
+        units = pkg.serving.get(st, [])
+        serves = f' <span class="note">{w("serves_units")}: {html.escape(", ".join(units))}</span>' if units else ""
+        teams = "".join(team_box(t) for t in by_station.get(st, [])) or (
+            f'<li><span class="note">{w("no_station_teams")}</span></li>'
+        )
+        return (
+            f'<li><span class="box">{w("station_command")}: {html.escape(_station(pkg, st))} — '
+            f"{html.escape(commands.get(st, appoint))}</span>{serves}<ul>{teams}</ul></li>"
+        )
+
+    post = html.escape(pkg.command_name) if pkg.command_name else w("joint_command")
+    seats = "".join(f"<li>{html.escape(name)}</li>" for name in joint) or f"<li>{html.escape(appoint)}</li>"
+    stations = _stations_in_command(pkg, by_station, commands)
+    tree = (
+        f'<div class="tree"><span class="box">{post}</span><ul class="seats">{seats}</ul>'
+        f"<ul>{''.join(station_box(st) for st in stations)}</ul></div>"
     )
-    tree = f'<div class="tree"><span class="box">{w("joint_command")}: {people(joint)}</span><ul>{branches}</ul></div>'
     members = (
         _table(
             [w("member"), w("role"), w("station"), w("team")],
-            [[m["user"], w.plain(m["role"]), _station(pkg, m["station"]), m["team"] or "—"] for m in pkg.members],
+            [[m["user"], w.both(m["role"]), _station(pkg, m["station"]), m["team"] or "—"] for m in pkg.members],
         )
         if pkg.members
         else f'<p class="note">{w("to_appoint")}</p>'
@@ -281,7 +318,8 @@ def organisation_page(pkg: Package, w: _Words) -> str:
         if pkg.orders
         else f'<p class="note">{w("no_orders")}</p>'
     )
-    body = f"<h2>{w('chain')}</h2>{tree}<p class='note'>{w('chain_note')}</p><h2>{w('members')}</h2>{members}" + (
+    note = "" if pkg.live else f'<p class="note">{w("members_note")}</p>'
+    body = f"<h2>{w('chain')}</h2>{tree}<p class='note'>{w('chain_note')}</p><h2>{w('members')}</h2>{members}{note}" + (
         f"<h2>{w('orders')}</h2>{orders}" if pkg.live else ""
     )
     return _page(w, "organisation", pkg, body)
@@ -305,6 +343,13 @@ def procedure_page(pkg: Package, w: _Words) -> str:
     return _page(w, "procedure", pkg, body)
 
 
+def _totals(pkg: Package, w: _Words) -> str:
+    """``N = 12 · 141 people · 43 vehicles``: the teams, their headcount and vehicles summed."""
+    people = sum(int(t["headcount"]) for t in pkg.teams)
+    vehicles = sum(int(t.get("vehicles") or 0) for t in pkg.teams)
+    return f"N = {len(pkg.teams)} · {people} {w('people')} · {vehicles} {w('vehicles')}"
+
+
 def roster_page(pkg: Package, w: _Words) -> str:
     if not pkg.teams:
         return _page(w, "teams", pkg, f'<p class="note">{w("no_teams")}</p>')
@@ -312,16 +357,17 @@ def roster_page(pkg: Package, w: _Words) -> str:
         [
             t["code"] + (f" {t['name']}" if t.get("name") else ""),
             w.both(t["kind"]),
-            _station(pkg, t["station"]),
+            t["station"] or "—",  # its name: on the organisation page
             str(t["headcount"]),
             str(t.get("vehicles", 0)),
             t["leader"] or w.plain("to_appoint"),
-            "; ".join(t["did"]) or w.plain("none"),
+            "\n".join(t["did"]) or w.plain("none"),
         ]
         for t in pkg.teams
     ]
     head = [w("team"), w("kind"), w("station"), w("headcount"), w("vehicles"), w("leader"), w("did")]
-    body = f"{_table(head, rows)}<p class='note'>{w('roster_note')}</p>"
+    table = f"<div class='roster'>{_table(head, rows)}</div>"
+    body = f"<p>{_totals(pkg, w)}</p>{table}<p class='note'>{w('roster_note')}</p>"
     return _page(w, "teams", pkg, body)
 
 

@@ -117,7 +117,7 @@ def options(session: Session, network: Network, req: SupportRequest, *, now: dat
     now = now or utcnow()
     need = remaining_needs(session, req)
     codes = [c for c in network.station_codes() if session.get(Station, c) is not None]
-    if req.site not in network.graph:
+    if not network.has_node(req.site):
         raise UnknownCodeError("site", req.site)
     minutes = travel_minutes(network, codes, [req.site])[:, 0] if codes else np.empty(0)
     out = []

@@ -83,7 +83,7 @@ def test_command_post_runs_the_drill_from_the_board(live, browser):
     _submit(page, "step")
     assert page.get_attribute("[data-done]", "data-done") == "step"
     assert page.locator("form[data-form=step] option[value=notice_received]").count() == 0
-    assert page.inner_text("table.procedure tr:has-text('notice_received') td >> nth=2") != "—"
+    assert page.inner_text("table.procedure tr[data-step=notice_received] td >> nth=2") != "—"
     shot(page, "13-board-command", backend)
 
     # the team's leader moves their own order along, and has no other control

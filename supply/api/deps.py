@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -78,14 +79,18 @@ def current_user(
     return caller
 
 
-def _caller_in(roles: frozenset[Role]) -> Callable[..., Caller]:
+def _caller_in(roles: frozenset[Role]) -> Callable[..., Awaitable[Caller]]:
     """The caller, if their role is one of ``roles`` (else 401 / 403): one dependency where a write
-    needs no other (each level of FastAPI's dependency tree costs its request time)."""
+    needs no other (each level of FastAPI's dependency tree costs its request time), and no thread hand-off."""
 
-    def caller(
+    async def caller(
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
     ) -> Caller:
-        return require(current_user(request.app.state.runtime, request, credentials), roles)
+        runtime: Runtime = request.app.state.runtime
+        if runtime.inline_reads:  # SQLite: one indexed lookup in a local file costs less than a thread hand-off
+            return require(current_user(runtime, request, credentials), roles)
+        # PostgreSQL: a round trip (or a wait for a pooled connection) must not stall the event loop
+        return require(await run_in_threadpool(current_user, runtime, request, credentials), roles)
 
     return caller
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy.pool import QueuePool
 
 from supply.api.analysis_jobs import AnalysisJobs
 from supply.api.drill_jobs import DrillJobs
@@ -72,6 +73,13 @@ class Runtime:
     def read_engine(self) -> Engine:
         """The engine for reads outside a write (autocommit on PostgreSQL; see :func:`supply.service.db.reader`)."""
         return reader(self.engine)
+
+    @cached_property
+    def inline_reads(self) -> bool:
+        """Whether a one-statement read may run on the event loop: a SQLite file with a shared pool
+        (a local lookup of tens of µs, less than a hand-off to a worker thread); not PostgreSQL (a
+        round trip would stall every request of the process) nor an in-memory SQLite (one connection per thread)."""
+        return isinstance(self.engine.pool, QueuePool) and self.engine.dialect.name == "sqlite"
 
     @cached_property
     def fact_engine(self) -> Engine:

@@ -49,8 +49,14 @@ _REQUEST = table_of(SupportRequest)
 _BOOK_OF = select(_REQUEST.c.exercise, _REQUEST.c.approval, _REQUEST.c.approval_role, _REQUEST.c.approval_why).where(
     _REQUEST.c.id == bindparam("r_id")
 )
-_LINES_OF = select(_LINE.c.item, _LINE.c.quantity).where(_LINE.c.dispatch_id == bindparam("d_id")).order_by(_LINE.c.id)
-_EXISTS = select(_DISPATCH.c.id).where(_DISPATCH.c.id == bindparam("d_id"))
+#: A dispatch's lines with its book (both written with it, never changed).
+_LINES_OF = (
+    select(_LINE.c.item, _LINE.c.quantity, _DISPATCH.c.exercise)
+    .join(_DISPATCH, _DISPATCH.c.id == _LINE.c.dispatch_id)
+    .where(_LINE.c.dispatch_id == bindparam("d_id"))
+    .order_by(_LINE.c.id)
+)
+_EXISTS = select(_DISPATCH.c.exercise).where(_DISPATCH.c.id == bindparam("d_id"))
 _LOCKED = select(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).with_for_update()
 _SET = update(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).values(status=bindparam("d_status"))
 #: One statement locks, checks and moves a dispatch whose new status has a single legal origin.
@@ -172,11 +178,21 @@ def _record(session: Session, actor: str, plan: DispatchDraft, status: str) -> t
 
 def check_status(session: Session, dispatch_id: int) -> list[tuple[str, float]]:
     """A dispatch's lines (written with it, never changed), or 404 — before the write lock."""
+    return check_move(session, dispatch_id)[0]
+
+
+def check_move(session: Session, dispatch_id: int) -> tuple[list[tuple[str, float]], bool]:
+    """A dispatch's lines and whether it is an exercise's (both written with it, never changed), or
+    404 — before the write lock, in one statement. Only an exercise dispatch can belong to a drill
+    (a drill's units are exercise requests), so only its moves need the drill-closed check."""
     conn = session.connection()
-    lines = [(item, qty) for item, qty in conn.execute(_LINES_OF, {"d_id": dispatch_id})]
-    if not lines and conn.execute(_EXISTS, {"d_id": dispatch_id}).first() is None:
+    rows = conn.execute(_LINES_OF, {"d_id": dispatch_id}).all()
+    if rows:
+        return [(item, qty) for item, qty, _ in rows], bool(rows[0].exercise)
+    exercise = conn.execute(_EXISTS, {"d_id": dispatch_id}).scalar()
+    if exercise is None:
         raise UnknownCodeError("dispatch", str(dispatch_id))
-    return lines
+    return [], bool(exercise)
 
 
 def move_dispatch(

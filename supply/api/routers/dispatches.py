@@ -13,7 +13,7 @@ from supply.api.models.common import READ, READ_ONE, WRITE
 from supply.api.models.requests import DispatchPublic
 from supply.core.types import MAX_ID
 from supply.drills.chain import refuse_if_closed
-from supply.service.dispatches import check_dispatch, check_status, move_dispatch, plan_dispatch
+from supply.service.dispatches import check_dispatch, check_move, move_dispatch, plan_dispatch
 from supply.service.inputs import DispatchIn, Status, StatusIn
 from supply.service.requests import dispatch_records, get_dispatch, list_dispatches
 
@@ -36,10 +36,11 @@ def post_dispatch(body: DispatchIn, w: WriterDep) -> Response:
 @router.post("/dispatches/{dispatch_id}/status", response_model=DispatchPublic, responses=WRITE)
 def post_status(dispatch_id: IdPath, body: StatusIn, w: WriterDep) -> Response:
     """planned → dispatched → delivered → closed, or cancelled from planned/dispatched (409 otherwise)."""
-    lines = w.check(lambda s: check_status(s, dispatch_id))
+    lines, exercise = w.check(lambda s: check_move(s, dispatch_id))
 
     def run(s: Session) -> tuple[int, DispatchPublic]:
-        refuse_if_closed(s, dispatch_id=dispatch_id)
+        if exercise:  # only an exercise dispatch can be a drill's (as for a new dispatch, above)
+            refuse_if_closed(s, dispatch_id=dispatch_id)
         return 200, DispatchPublic.of(
             move_dispatch(s, w.actor, dispatch_id, body.status, body.note, lines, received=body.received), w.tz
         )

@@ -144,7 +144,7 @@ class AnalysisArgs:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")  # order of analyses started within a millisecond
 
 
 @dataclass
@@ -299,7 +299,8 @@ class AnalysisStore:
         return active
 
     def _prune(self) -> None:
-        finished = sorted((s for s in self._states() if s["status"] in FINISHED), key=lambda s: s["created_at"])
+        finished = [s for s in self._states() if s["status"] in FINISHED]
+        finished.sort(key=lambda s: (s["finished_at"] or "", s["created_at"]))
         for state in finished[: max(0, len(finished) - self.keep)]:
             shutil.rmtree(self._dir(state["id"]), ignore_errors=True)
 

@@ -40,6 +40,7 @@ from supply.service import idempotency as expired
 from supply.service.auth import ADMINS, READERS, WRITERS, Caller, Role, as_utc, authenticate, require
 from supply.service.db import read_session, write_session
 from supply.service.models import IdempotencyRecord, table_of, utcnow
+from supply.service.prepared import Prepared
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -131,10 +132,12 @@ IdempotencyKey = Annotated[
 T = TypeVar("T")
 _IDEM = table_of(IdempotencyRecord)
 #: The caller's stored answer under a key, however old (one expired is forgotten, not replayed: see :meth:`Writer.run`).
-_STORED = select(
-    _IDEM.c.fingerprint, _IDEM.c.method, _IDEM.c.path, _IDEM.c.status_code, _IDEM.c.body, _IDEM.c.created_at
-).where(_IDEM.c.user_id == bindparam("uid"), _IDEM.c.key == bindparam("k"))
-_STORE = insert(_IDEM)
+_STORED = Prepared(
+    select(
+        _IDEM.c.fingerprint, _IDEM.c.method, _IDEM.c.path, _IDEM.c.status_code, _IDEM.c.body, _IDEM.c.created_at
+    ).where(_IDEM.c.user_id == bindparam("uid"), _IDEM.c.key == bindparam("k"))
+)
+_STORE = Prepared(insert(_IDEM))
 
 
 class Writer:
@@ -179,7 +182,7 @@ class Writer:
                 kept = text if redact is None else json.dumps(to_jsonable_python(redact(payload), by_alias=True))
                 row = {"user_id": self.user.id, "key": self.key, "method": self.method, "path": self.path}
                 extra = {"fingerprint": fingerprint, "status_code": status, "body": kept, "created_at": utcnow()}
-                session.connection().execute(_STORE, {**row, **extra})
+                _STORE.run(session.connection(), {**row, **extra})
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -209,7 +212,7 @@ class Writer:
 
     def _stored(self, session: Session) -> Any:
         args = {"uid": self.user.id, "k": self.key, "since": self._since()}
-        return session.connection().execute(_STORED, args).first()
+        return _STORED.first(session.connection(), args)
 
     def _fingerprint(self, body: BaseModel | None) -> str:
         """What a replay must match: the method, the path and the body (a request without a key has none)."""

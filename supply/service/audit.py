@@ -9,8 +9,9 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from supply.service.models import CENTRE, AuditEntry, seed_uid, table_of, utcnow
+from supply.service.prepared import Prepared
 
-_INSERT = insert(table_of(AuditEntry))  # built once: executing a ready statement skips SQL construction
+_INSERT = Prepared(insert(table_of(AuditEntry)))  # compiled once, run on the driver: the write path's statement
 
 
 def record(
@@ -32,7 +33,7 @@ def record(
     row = {"at": utcnow(), "actor": actor, "action": action, "target": target, "reason": reason}
     if seed is not None:
         row |= {"uid": seed_uid("audit", seed), "origin": CENTRE}
-    session.connection().execute(_INSERT, {**row, "exercise": exercise, "detail": detail or {}})
+    _INSERT.run(session.connection(), {**row, "exercise": exercise, "detail": detail or {}})
 
 
 def entries(

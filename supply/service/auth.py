@@ -32,6 +32,7 @@ from supply.core.types import control_char
 from supply.service.audit import record
 from supply.service.ledger import require_station
 from supply.service.models import User, table_of, utcnow
+from supply.service.prepared import Prepared
 
 
 class Role(StrEnum):
@@ -118,7 +119,7 @@ CALLER_COLUMNS = (
     _USERS.c.token_expires_at,
     _USERS.c.revoked_at,
 )
-_CALLER = select(*CALLER_COLUMNS).where(_USERS.c.token_hash == bindparam("token_hash"))  # type: ignore[call-overload]  # sqlmodel.select has no overload for a column list built at run time
+_CALLER = Prepared(select(*CALLER_COLUMNS).where(_USERS.c.token_hash == bindparam("token_hash")))  # type: ignore[call-overload]  # sqlmodel.select has no overload for a column list built at run time
 
 
 def authenticate(conn: Connection, authorization: str | None) -> Caller:
@@ -127,7 +128,7 @@ def authenticate(conn: Connection, authorization: str | None) -> Caller:
     if scheme.lower() != "bearer" or not token.strip():
         msg = "missing bearer token: send 'Authorization: Bearer <token>'"
         raise NotAuthenticatedError(msg)
-    row = conn.execute(_CALLER, {"token_hash": hash_token(token.strip())}).first()
+    row = _CALLER.first(conn, {"token_hash": hash_token(token.strip())})
     if row is None:
         msg = "invalid token"
         raise NotAuthenticatedError(msg)

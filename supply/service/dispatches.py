@@ -34,6 +34,7 @@ from supply.service.authority import require_own
 from supply.service.inputs import DispatchIn
 from supply.service.known_codes import Codes
 from supply.service.models import Dispatch, DispatchEvent, DispatchLine, SupportRequest, new_uid, table_of, utcnow
+from supply.service.prepared import Prepared
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "proposed": frozenset({"planned", "cancelled"}),
@@ -45,32 +46,35 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 _DISPATCH, _LINE, _EVENT = table_of(Dispatch), table_of(DispatchLine), table_of(DispatchEvent)
 _REQUEST = table_of(SupportRequest)
-# Statements built once (SQL construction costs more than running them); parameters at execution.
-_BOOK_OF = select(_REQUEST.c.exercise, _REQUEST.c.approval, _REQUEST.c.approval_role, _REQUEST.c.approval_why).where(
-    _REQUEST.c.id == bindparam("r_id")
+# Statements built once and run on the driver (the write path's: see supply.service.prepared).
+_BOOK_OF = Prepared(
+    select(_REQUEST.c.exercise, _REQUEST.c.approval, _REQUEST.c.approval_role, _REQUEST.c.approval_why).where(
+        _REQUEST.c.id == bindparam("r_id")
+    )
 )
 #: A dispatch's lines with its book (both written with it, never changed).
-_LINES_OF = (
+_LINES_OF = Prepared(
     select(_LINE.c.item, _LINE.c.quantity, _DISPATCH.c.exercise)
     .join(_DISPATCH, _DISPATCH.c.id == _LINE.c.dispatch_id)
     .where(_LINE.c.dispatch_id == bindparam("d_id"))
     .order_by(_LINE.c.id)
 )
-_EXISTS = select(_DISPATCH.c.exercise).where(_DISPATCH.c.id == bindparam("d_id"))
-_LOCKED = select(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).with_for_update()
-_SET = update(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).values(status=bindparam("d_status"))
+_EXISTS = Prepared(select(_DISPATCH.c.exercise).where(_DISPATCH.c.id == bindparam("d_id")))
+_LOCKED = Prepared(select(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).with_for_update())
+_SET = Prepared(update(_DISPATCH).where(_DISPATCH.c.id == bindparam("d_id")).values(status=bindparam("d_status")))
 #: One statement locks, checks and moves a dispatch whose new status has a single legal origin.
-_MOVE = (
+_MOVE = Prepared(
     update(_DISPATCH)
     .where(_DISPATCH.c.id == bindparam("d_id"), _DISPATCH.c.status == bindparam("d_from"))
     .values(status=bindparam("d_status"))
     .returning(*_DISPATCH.c)
 )
 #: A dispatch's standing status changes (a change rejected by sync is listed with the conflicts instead).
-_HISTORY = (
+_HISTORY = Prepared(
     select(_EVENT).where(_EVENT.c.dispatch_id == bindparam("d_id"), _EVENT.c.rejected.is_(False)).order_by(_EVENT.c.id)
 )
-_NEW_DISPATCH, _NEW_LINES, _NEW_EVENT = insert(_DISPATCH), insert(_LINE), insert(_EVENT)
+_NEW_DISPATCH = Prepared(insert(_DISPATCH), insert_id=True)
+_NEW_LINES, _NEW_EVENT = Prepared(insert(_LINE)), Prepared(insert(_EVENT))
 #: For each status, the statuses it may be reached from.
 ORIGINS = origins(TRANSITIONS)
 
@@ -124,7 +128,7 @@ class DispatchDraft:
 def check_dispatch(session: Session, data: DispatchIn, codes: Codes | None = None) -> DispatchDraft:
     """Check a new dispatch's request, station and items (404 / 422) before the write lock."""
     codes = codes or Codes()
-    req = session.connection().execute(_BOOK_OF, {"r_id": data.request_id}).first()
+    req = _BOOK_OF.first(session.connection(), {"r_id": data.request_id})
     if req is None:
         raise UnknownCodeError("request", str(data.request_id))
     exercise = req.exercise
@@ -161,13 +165,11 @@ def _record(session: Session, actor: str, plan: DispatchDraft, status: str) -> t
         created_by=actor,
         created_at=now,
     )
-    key = conn.execute(_NEW_DISPATCH, vars(d)).inserted_primary_key
-    assert key is not None  # a one-row INSERT always reports its key
-    d.id = key[0]
-    conn.execute(_NEW_LINES, [{"dispatch_id": d.id, "item": i, "quantity": q} for i, q in plan.lines.items()])
+    d.id = _NEW_DISPATCH.insert(conn, vars(d))
+    _NEW_LINES.many(conn, [{"dispatch_id": d.id, "item": i, "quantity": q} for i, q in plan.lines.items()])
     event = SimpleNamespace(at=now, from_status=None, to_status=status, note="", actor=actor)
     cause = new_uid()
-    conn.execute(_NEW_EVENT, {"dispatch_id": d.id, "uid": cause, "parent": None, **vars(event)})
+    _NEW_EVENT.run(conn, {"dispatch_id": d.id, "uid": cause, "parent": None, **vars(event)})
     detail = {"request_id": plan.request_id, "station": plan.station, "lines": plan.lines}
     action = "dispatch.propose" if status == "proposed" else "dispatch.create"
     record(session, actor, action, f"dispatch:{d.id}", exercise=plan.exercise, detail=detail)
@@ -186,13 +188,13 @@ def check_move(session: Session, dispatch_id: int) -> tuple[list[tuple[str, floa
     404 — before the write lock, in one statement. Only an exercise dispatch can belong to a drill
     (a drill's units are exercise requests), so only its moves need the drill-closed check."""
     conn = session.connection()
-    rows = conn.execute(_LINES_OF, {"d_id": dispatch_id}).all()
+    rows = _LINES_OF.rows(conn, {"d_id": dispatch_id})
     if rows:
         return [(item, qty) for item, qty, _ in rows], bool(rows[0].exercise)
-    exercise = conn.execute(_EXISTS, {"d_id": dispatch_id}).scalar()
-    if exercise is None:
+    found = _EXISTS.first(conn, {"d_id": dispatch_id})
+    if found is None:
         raise UnknownCodeError("dispatch", str(dispatch_id))
-    return [], bool(exercise)
+    return [], bool(found.exercise)
 
 
 def move_dispatch(
@@ -218,22 +220,24 @@ def move_dispatch(
     conn, sources = session.connection(), ORIGINS[status]
     moved = None
     if len(sources) == 1:  # UPDATE … WHERE status = origin: locks the row and re-checks it after any wait
-        moved = conn.execute(_MOVE, {"d_id": dispatch_id, "d_from": sources[0], "d_status": status}).first()
+        moved = _MOVE.first(conn, {"d_id": dispatch_id, "d_from": sources[0], "d_status": status})
     if moved is not None:
         d, current = moved, sources[0]
     else:
-        d = conn.execute(_LOCKED, {"d_id": dispatch_id}).one()
+        d = _LOCKED.first(conn, {"d_id": dispatch_id})
+        if d is None:
+            raise UnknownCodeError("dispatch", str(dispatch_id))
         current = d.status
     require_own(session, d.station)  # a refusal rolls the caller's transaction back, the update with it
     if moved is None:
         check_transition(TRANSITIONS, "dispatch", dispatch_id, current, status)
-        conn.execute(_SET, {"d_id": dispatch_id, "d_status": status})
+        _SET.run(conn, {"d_id": dispatch_id, "d_status": status})
     event = {"at": utcnow(), "from_status": current, "to_status": status, "note": note, "actor": actor}
     # The standing log so far, read once: its last event is the head the new one is made on (the
     # parent sync follows, as :func:`~supply.service.sync.identity.head_uid` finds it).
-    standing = list(conn.execute(_HISTORY, {"d_id": dispatch_id}))
+    standing = _HISTORY.rows(conn, {"d_id": dispatch_id})
     cause, parent = new_uid(), standing[-1].uid if standing else None
-    conn.execute(_NEW_EVENT, {"dispatch_id": dispatch_id, "uid": cause, "parent": parent, **event})
+    _NEW_EVENT.run(conn, {"dispatch_id": dispatch_id, "uid": cause, "parent": parent, **event})
     history = [*standing, SimpleNamespace(**event)]
     target, detail = f"dispatch:{dispatch_id}", {"from": current, "to": status}
     record(session, actor, f"dispatch.{status}", target, reason=note, exercise=d.exercise, detail=detail)
@@ -247,4 +251,4 @@ def move_dispatch(
             ledger.dispatch_discrepancies(
                 session, actor, dispatch_id, dict(lines), received, d.station, d.exercise, note, cause=cause
             )
-    return DispatchRecord.of(SimpleNamespace(**{**d._mapping, "status": status}), lines, history)
+    return DispatchRecord.of(SimpleNamespace(**{**d._asdict(), "status": status}), lines, history)

@@ -50,6 +50,7 @@ from supply.service.models import (
     table_of,
     utcnow,
 )
+from supply.service.prepared import Prepared
 
 #: Movement kinds and what they do.
 RECEIPT, ISSUE, TRANSFER_OUT, TRANSFER_IN = "receipt", "issue", "transfer_out", "transfer_in"
@@ -65,8 +66,8 @@ CONSUMING = (ISSUE, DELIVERY)
 DISPATCH_KINDS = (RESERVE, RELEASE, DELIVERY)
 _EPS = 1e-9
 _MOVES, _LOCKS, _LOTS = table_of(Movement), table_of(StockLock), table_of(LotBalance)
-# Statements built once (SQL construction costs more than running them); parameters at execution.
-_APPEND = insert(_MOVES)
+# Statements built once and run on the driver (the write path's: see supply.service.prepared).
+_APPEND = Prepared(insert(_MOVES))
 _ROW = (
     (_LOCKS.c.station == bindparam("l_station"))
     & (_LOCKS.c.item == bindparam("l_item"))
@@ -77,18 +78,19 @@ _BALANCES = select(_LOCKS.c.item, _LOCKS.c.on_hand, _LOCKS.c.reserved).where(
     _LOCKS.c.exercise == bindparam("b_exercise"),
     _LOCKS.c.item.in_(bindparam("b_items", expanding=True)),
 )
-_LOCK_ROW = select(_LOCKS.c.on_hand, _LOCKS.c.reserved).where(_ROW).with_for_update()
+_LOCK_ROW = Prepared(select(_LOCKS.c.on_hand, _LOCKS.c.reserved).where(_ROW).with_for_update())
 #: Move a balance: locks the row, changes it and answers the new balance, in one statement.
-_BUMP = (
+_BUMP_SQL = (
     update(_LOCKS)
     .where(_ROW)
     .values(on_hand=_LOCKS.c.on_hand + bindparam("d_on_hand"), reserved=_LOCKS.c.reserved + bindparam("d_reserved"))
     .returning(_LOCKS.c.on_hand, _LOCKS.c.reserved)
 )
+_BUMP = Prepared(_BUMP_SQL)
 #: The same, only if at least ``d_need`` is available (no row back: short, or no row yet).
-_BUMP_IF = _BUMP.where(_LOCKS.c.on_hand - _LOCKS.c.reserved + _EPS >= bindparam("d_need"))
+_BUMP_IF = Prepared(_BUMP_SQL.where(_LOCKS.c.on_hand - _LOCKS.c.reserved + _EPS >= bindparam("d_need")))
 #: Move one lot's balance (its book's row is locked first); an expiry date fills one the lot lacks.
-_BUMP_LOT = (
+_BUMP_LOT = Prepared(
     update(_LOTS)
     .where(
         (_LOTS.c.station == bindparam("l_station"))
@@ -173,10 +175,10 @@ def lock(session: Session, keys: Iterable[Key]) -> dict[Key, Balance]:
     """Lock each book's row, in a fixed order (no deadlocks), and answer its balance."""
     conn, out = session.connection(), {}
     for key in sorted(set(keys)):
-        row = conn.execute(_LOCK_ROW, _row(key)).first()
+        row = _LOCK_ROW.first(conn, _row(key))
         if row is None:  # rows are made at db init; this is a new pair
             _make_rows(session, [key])
-            row = conn.execute(_LOCK_ROW, _row(key)).one()
+            row = _LOCK_ROW.first(conn, _row(key))
         out[key] = Balance(float(row.on_hand), float(row.reserved))
     return out
 
@@ -196,7 +198,7 @@ def apply(session: Session, changes: Iterable[Change]) -> dict[Key, Balance]:
     done: list[Change] = []
     for ch in sorted(changes, key=lambda c: c.key):
         params = {**_row(ch.key), "d_on_hand": ch.on_hand, "d_reserved": ch.reserved}
-        row = conn.execute(_BUMP if ch.need is None else _BUMP_IF, {**params, "d_need": ch.need}).first()
+        row = (_BUMP if ch.need is None else _BUMP_IF).first(conn, {**params, "d_need": ch.need})
         if row is None:  # short, or no row yet: lock (making the row), say why, or move it now
             if ch.need is not None:
                 try:
@@ -206,7 +208,7 @@ def apply(session: Session, changes: Iterable[Change]) -> dict[Key, Balance]:
                     raise
             else:
                 _make_rows(session, [ch.key])
-            row = conn.execute(_BUMP, params).one()
+            row = _BUMP.first(conn, params)
         _bump_lot(session, ch, ch.on_hand)
         done.append(ch)
         out[ch.key] = Balance(float(row.on_hand), float(row.reserved))
@@ -219,20 +221,20 @@ def _bump_lot(session: Session, ch: Change, delta: float) -> None:
         return
     params = {**_row(ch.key), "l_lot": ch.lot, "d_on_hand": delta, "d_expires": ch.expires_on}
     conn = session.connection()
-    if conn.execute(_BUMP_LOT, params).first() is None:
+    if _BUMP_LOT.first(conn, params) is None:
         station, item, exercise = ch.key
         row = {"station": station, "item": item, "exercise": exercise, "lot": ch.lot, "expires_on": ch.expires_on}
         ins = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         conn.execute(ins(_LOTS).values([row]).on_conflict_do_nothing())
-        conn.execute(_BUMP_LOT, params).one()
+        _BUMP_LOT.first(conn, params)
 
 
 def _undo(conn: Any, done: list[Change]) -> None:
     """Give back the balance changes already made by a call that then found a book short."""
     for ch in reversed(done):
-        conn.execute(_BUMP, {**_row(ch.key), "d_on_hand": -ch.on_hand, "d_reserved": -ch.reserved})
+        _BUMP.run(conn, {**_row(ch.key), "d_on_hand": -ch.on_hand, "d_reserved": -ch.reserved})
         if ch.on_hand:
-            conn.execute(_BUMP_LOT, {**_row(ch.key), "l_lot": ch.lot, "d_on_hand": -ch.on_hand, "d_expires": None})
+            _BUMP_LOT.run(conn, {**_row(ch.key), "l_lot": ch.lot, "d_on_hand": -ch.on_hand, "d_expires": None})
 
 
 def balance(session: Session, station: str, item: str, exercise: bool) -> Balance:
@@ -901,7 +903,7 @@ def _append(
         }
         for item, qty, on_hand, reserved, lot in rows
     ]
-    session.connection().execute(_APPEND, values)
+    _APPEND.many(session.connection(), values)
 
 
 def _audit(session: Session, actor: str, m: Movement, extra: dict | None = None, seed: str | None = None) -> None:

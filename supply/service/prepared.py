@@ -203,7 +203,7 @@ class Prepared:
                         raise TypeError(msg)
                     continue
                 if default.is_scalar:
-                    defaults.append((col.key, _Constant(default.arg)))  # type: ignore[attr-defined]
+                    defaults.append((col.key, _Constant(default.arg)))  # type: ignore[attr-defined]  # a scalar default's value
                 elif default.is_callable:
                     defaults.append((col.key, default.arg))  # type: ignore[attr-defined]  # takes the context
                 else:
@@ -234,5 +234,5 @@ class Prepared:
         }
         plan = _Plan(compiled.string, names, positional, tuple(processors), tuple(defaults), literals, dialect, columns)
         if columns:
-            plan.row = namedtuple("Row", [str(c.key) for c in columns], rename=True)  # type: ignore[misc]
+            plan.row = namedtuple("Row", [str(c.key) for c in columns], rename=True)  # type: ignore[misc]  # fields known at run time
         return plan

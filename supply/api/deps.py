@@ -28,7 +28,7 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -150,14 +150,15 @@ class Writer:
         self.tz = runtime.tz
         self.codes = runtime.codes
 
-    def check(self, fn: Callable[[Session], Any]) -> Any:
-        """Run ``fn`` on a read session, before the write lock: for reads of facts that never change.
+    def check(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` on a connection, before the write lock: for reads of facts that never change
+        (no transaction around them on SQLite, autocommit on PostgreSQL; no ORM session to set up).
 
         A retried request whose first answer was stored passes the same checks (what they read
         cannot have changed), so checking first never turns a replay into an error.
         """
-        with read_session(self.runtime.fact_engine) as session:
-            return fn(session)
+        with self.runtime.fact_engine.connect() as conn:
+            return fn(conn)
 
     def run(
         self,

@@ -14,6 +14,7 @@ by the sender.
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from supply.core.errors import ForbiddenError
@@ -25,16 +26,16 @@ def may_originate(origin: str, station: str | None) -> bool:
     return origin == CENTRE or station is None or station == origin
 
 
-def here(session: Session) -> str:
+def here(session: Session | Connection) -> str:
     """This database's node code: ``centre``, or the station whose node it is.
 
     Read once per database connection (:func:`~supply.service.models.connection_node`): the very value
     the rows this connection inserts take as their ``origin``, so the check and the record agree.
     """
-    return connection_node(session.connection())
+    return connection_node(session if isinstance(session, Connection) else session.connection())
 
 
-def require_own(session: Session, *stations: str) -> None:
+def require_own(session: Session | Connection, *stations: str) -> None:
     """:class:`ForbiddenError` when this database is a node and any of ``stations`` is not its own."""
     me = here(session)
     other = next((s for s in stations if not may_originate(me, s)), None)

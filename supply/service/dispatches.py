@@ -22,7 +22,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlmodel import Session
 
 from supply.core.errors import FieldError, UnknownCodeError
@@ -125,28 +125,27 @@ class DispatchDraft:
     lines: dict[str, float]
 
 
-def check_dispatch(session: Session, data: DispatchIn, codes: Codes | None = None) -> DispatchDraft:
-    """Check a new dispatch's request, station and items (404 / 422) before the write lock."""
+def check_dispatch(conn: Connection, data: DispatchIn, codes: Codes | None = None) -> DispatchDraft:
+    """Check a new dispatch's request, station and items (404 / 422) before the write lock, on any connection."""
     codes = codes or Codes()
-    req = _BOOK_OF.first(session.connection(), {"r_id": data.request_id})
+    req = _BOOK_OF.first(conn, {"r_id": data.request_id})
     if req is None:
         raise UnknownCodeError("request", str(data.request_id))
     exercise = req.exercise
     require_approved(req.approval, data.request_id, req.approval_role, req.approval_why)
-    codes.station(session, data.station)
-    require_own(session, data.station)
+    codes.station(conn, data.station)
+    require_own(conn, data.station)
     lines: dict[str, float] = defaultdict(float)
     for n, line in enumerate(data.lines):
-        codes.item(
-            session, line.item, f"lines[{n}].item", quantity=line.quantity, quantity_field=f"lines[{n}].quantity"
-        )
+        codes.item(conn, line.item, f"lines[{n}].item", quantity=line.quantity, quantity_field=f"lines[{n}].quantity")
         lines[line.item] += line.quantity
     return DispatchDraft(data.request_id, bool(exercise), data.station, dict(sorted(lines.items())))
 
 
 def create_dispatch(session: Session, actor: str, data: DispatchIn, *, proposed: bool = False) -> int:
     """Check and plan a dispatch (reserving its lines), or only propose it; returns its id."""
-    return _record(session, actor, check_dispatch(session, data), "proposed" if proposed else "planned")[0].id
+    draft = check_dispatch(session.connection(), data)
+    return _record(session, actor, draft, "proposed" if proposed else "planned")[0].id
 
 
 def plan_dispatch(session: Session, actor: str, plan: DispatchDraft) -> DispatchRecord:
@@ -178,16 +177,15 @@ def _record(session: Session, actor: str, plan: DispatchDraft, status: str) -> t
     return d, event
 
 
-def check_status(session: Session, dispatch_id: int) -> list[tuple[str, float]]:
+def check_status(conn: Connection, dispatch_id: int) -> list[tuple[str, float]]:
     """A dispatch's lines (written with it, never changed), or 404 — before the write lock."""
-    return check_move(session, dispatch_id)[0]
+    return check_move(conn, dispatch_id)[0]
 
 
-def check_move(session: Session, dispatch_id: int) -> tuple[list[tuple[str, float]], bool]:
+def check_move(conn: Connection, dispatch_id: int) -> tuple[list[tuple[str, float]], bool]:
     """A dispatch's lines and whether it is an exercise's (both written with it, never changed), or
     404 — before the write lock, in one statement. Only an exercise dispatch can belong to a drill
     (a drill's units are exercise requests), so only its moves need the drill-closed check."""
-    conn = session.connection()
     rows = _LINES_OF.rows(conn, {"d_id": dispatch_id})
     if rows:
         return [(item, qty) for item, qty, _ in rows], bool(rows[0].exercise)

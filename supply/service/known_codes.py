@@ -8,12 +8,13 @@ module global.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlalchemy import Connection, select
 
-from supply.core.errors import FieldError
+from supply.core.errors import FieldError, UnknownCodeError
 from supply.core.items import check_whole
-from supply.service import ledger
-from supply.service.models import Item, Station
+from supply.service.models import Item, Station, table_of
+
+_STATIONS, _ITEMS = table_of(Station), table_of(Item)
 
 
 class Codes:
@@ -23,15 +24,17 @@ class Codes:
         self._stations: frozenset[str] = frozenset()
         self._items: dict[str, str] = {}  # code → unit
 
-    def station(self, session: Session, code: str) -> None:
+    def station(self, conn: Connection, code: str) -> None:
         """Raise :class:`~supply.core.errors.UnknownCodeError` unless ``code`` is a station."""
         if code not in self._stations:
-            ledger.require_station(session, code)
-            self._stations = frozenset(session.exec(select(Station.code)).all())
+            known = conn.execute(select(_STATIONS.c.code).order_by(_STATIONS.c.code)).scalars().all()
+            self._stations = frozenset(known)
+            if code not in self._stations:
+                raise UnknownCodeError("station", code, known)
 
     def item(
         self,
-        session: Session,
+        conn: Connection,
         code: str,
         field: str = "item",
         *,
@@ -41,7 +44,11 @@ class Codes:
         """A :class:`~supply.core.errors.FieldError` on ``field`` unless ``code`` is a catalogue item (and on
         ``quantity_field`` unless ``quantity`` is whole, for an item counted in whole units)."""
         if code not in self._items:
-            ledger.require_item(session, code, field)
-            self._items = dict(session.exec(select(Item.code, Item.unit)).all())
-        if quantity is not None and (msg := check_whole(code, self._items[code], quantity)) is not None:
-            raise FieldError(quantity_field or "quantity", msg)
+            rows = conn.execute(select(_ITEMS.c.code, _ITEMS.c.unit).order_by(_ITEMS.c.code)).all()
+            self._items = {str(c): str(u) for c, u in rows}
+            if code not in self._items:
+                known = list(self._items)
+                msg = str(UnknownCodeError("item", code, known)) + f" (known: {', '.join(known)})"
+                raise FieldError(field, msg)
+        if quantity is not None and (fraction := check_whole(code, self._items[code], quantity)) is not None:
+            raise FieldError(quantity_field or "quantity", fraction)

@@ -132,6 +132,8 @@ class Prepared:
         batch = params if isinstance(params, list) else [params]
         args = [self._bind(conn, plan, p) for p in batch]
         sent: Any = args if many else args[0]
+        if not conn.in_transaction():
+            conn.begin()  # as SQLAlchemy's own execute would (autobegin): SQLite's BEGIN is sent by supply.service.db
         fairy = conn.connection  # the pooled DBAPI connection of the session's transaction
         cursor = fairy.dbapi_connection.cursor()  # type: ignore[union-attr]  # a checked-out connection has one
         dispatch = conn.dispatch

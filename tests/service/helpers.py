@@ -42,5 +42,5 @@ def dispatch(
 
 def move(session: Session, dispatch_id: int, status: str, note: str = "") -> str:
     """Move a dispatch as the API does (lines checked first); returns its new status."""
-    lines = check_status(session, dispatch_id)
+    lines = check_status(session.connection(), dispatch_id)
     return move_dispatch(session, "wang", dispatch_id, status, note, lines).status

@@ -119,13 +119,17 @@ def test_exercise_dispatches_draw_on_the_exercise_book(session):
 
 def test_unknown_request_station_and_item(session):
     with pytest.raises(UnknownCodeError, match="unknown request '999999'"):
-        check_dispatch(session, DispatchIn(request_id=999_999, station=ST, lines=[LineIn(item="meals", quantity=1)]))
+        check_dispatch(
+            session.connection(), DispatchIn(request_id=999_999, station=ST, lines=[LineIn(item="meals", quantity=1)])
+        )
     req = request(session)
     with pytest.raises(UnknownCodeError, match="unknown station 'GZE-P'"):
-        check_dispatch(session, DispatchIn(request_id=req, station="GZE-P", lines=[LineIn(item="meals", quantity=1)]))
+        check_dispatch(
+            session.connection(), DispatchIn(request_id=req, station="GZE-P", lines=[LineIn(item="meals", quantity=1)])
+        )
     two = [LineIn(item="meals", quantity=1), LineIn(item="x", quantity=1)]
     with pytest.raises(FieldError, match="unknown item 'x'") as err:
-        check_dispatch(session, DispatchIn(request_id=req, station=ST, lines=two))
+        check_dispatch(session.connection(), DispatchIn(request_id=req, station=ST, lines=two))
     assert err.value.field == "lines[1].item"
     with pytest.raises(UnknownCodeError, match="unknown dispatch '999999'"):
         move(session, 999_999, "dispatched")
@@ -137,4 +141,4 @@ def test_lines_of_one_item_are_summed(session):
         station=ST,
         lines=[LineIn(item="meals", quantity=100), LineIn(item="meals", quantity=150)],
     )
-    assert check_dispatch(session, data).lines == {"meals": 250}
+    assert check_dispatch(session.connection(), data).lines == {"meals": 250}

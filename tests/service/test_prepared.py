@@ -72,3 +72,14 @@ def test_what_it_cannot_run_is_refused_when_compiled_not_run_wrongly(engine):
     in_list = Prepared(select(DISPATCH.c.id).where(DISPATCH.c.station.in_(bindparam("codes", expanding=True))))
     with write_session(engine) as s, pytest.raises(TypeError, match="expanding"):
         in_list.rows(s.connection(), {"codes": ["GZ-HUB"]})
+
+
+def test_on_a_connection_not_yet_in_a_transaction_it_begins_one_as_sqlalchemy_would(engine):
+    """A statement run first on a new connection opens its transaction (SQLite's BEGIN is ours to send):
+    rolled back, nothing of it stays."""
+    row = {"at": datetime.now(UTC), "actor": "a", "action": "x", "target": "t", "reason": "", "uid": "rolled-back"}
+    with engine.connect() as conn:
+        Prepared(insert(AUDIT)).run(conn, row)
+        assert conn.in_transaction()
+        conn.rollback()
+        assert conn.execute(select(AUDIT.c.id).where(AUDIT.c.uid == "rolled-back")).first() is None

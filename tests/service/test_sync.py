@@ -72,7 +72,7 @@ def _uid(engine, dispatch_id: int) -> str:
 
 def _move(engine, dispatch_id: int, status: str) -> None:
     with write_session(engine) as s:
-        move_dispatch(s, "officer", dispatch_id, status, "", check_status(s, dispatch_id))
+        move_dispatch(s, "officer", dispatch_id, status, "", check_status(s.connection(), dispatch_id))
         s.commit()
 
 

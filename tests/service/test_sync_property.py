@@ -107,7 +107,7 @@ def _run(engines, op, made: dict[str, set[str]], dispatches: list[str]) -> None:
                 local = s.connection().execute(select(Dispatch.id).where(Dispatch.uid == uid)).scalar_one_or_none()
                 if local is None:
                     return  # this database has not heard of it yet
-                move_dispatch(s, "officer", local, op[3], "", check_status(s, local))
+                move_dispatch(s, "officer", local, op[3], "", check_status(s.connection(), local))
             s.commit()
         except (ConflictError, ForbiddenError):  # not enough stock, an illegal move, another station's
             # dispatch moved on a node (a node's authority is its station): the officer is told, nothing written

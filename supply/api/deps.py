@@ -149,14 +149,28 @@ class Writer:
         self.actor = user.name
         self.tz = runtime.tz
         self.codes = runtime.codes
+        self._session: Session | None = None  # opened by check() on PostgreSQL, for run()
 
-    def check(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` on a connection, before the write lock: for reads of facts that never change
-        (no transaction around them on SQLite, autocommit on PostgreSQL; no ORM session to set up).
+    def check(self, fn: Callable[[Connection], T], *, then_run: bool = False) -> T:
+        """Run ``fn`` before the write takes any lock: reads of facts that never change.
+
+        On a connection of its own (on SQLite outside the write lock, with no transaction around
+        the reads: that lock is the whole database's, held for the write alone). ``then_run``: the
+        caller calls :meth:`run` next, whatever happens — on PostgreSQL the checks then run on the
+        write transaction's own connection, where reads lock nothing (each sees the last commit, as
+        in autocommit), and the write needs no second connection from the pool.
 
         A retried request whose first answer was stored passes the same checks (what they read
         cannot have changed), so checking first never turns a replay into an error.
         """
+        if then_run and self.runtime.checks_in_write:
+            session = self._session = self._session or write_session(self.runtime.engine)
+            try:
+                return fn(session.connection())
+            except BaseException:
+                self._session = None
+                session.close()
+                raise
         with self.runtime.fact_engine.connect() as conn:
             return fn(conn)
 
@@ -171,7 +185,7 @@ class Writer:
         a list of them or None), which is stored under the caller's ``Idempotency-Key`` (as ``redact``
         makes it, when the answer carries a secret)."""
         fingerprint = self._fingerprint(body) if self.key else ""
-        session = write_session(self.runtime.engine)
+        session, self._session = self._session or write_session(self.runtime.engine), None
         try:
             if self.key and (stored := self._stored(session)) is not None:
                 if self._fresh(stored):
@@ -199,7 +213,7 @@ class Writer:
 
     def transact(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in one write transaction and commit; its result (the console's forms: no stored answer)."""
-        session = write_session(self.runtime.engine)
+        session, self._session = self._session or write_session(self.runtime.engine), None
         try:
             out = fn(session)
             session.commit()

@@ -82,6 +82,12 @@ class Runtime:
         return isinstance(self.engine.pool, QueuePool) and self.engine.dialect.name == "sqlite"
 
     @cached_property
+    def checks_in_write(self) -> bool:
+        """Whether a write's checks run on its own transaction's connection (PostgreSQL: reads take no
+        lock there) rather than before SQLite's database-wide write lock, on a connection of their own."""
+        return self.engine.dialect.name != "sqlite"
+
+    @cached_property
     def fact_engine(self) -> Engine:
         """The engine for one-statement reads and reads of facts that never change (see
         :func:`supply.service.db.fact_reader`)."""

@@ -102,3 +102,31 @@ def test_a_writers_token_lookup_makes_no_thread_hand_off_on_sqlite(client, db, m
     assert on_loop == [db.backend == "sqlite"], (db.backend, on_loop)
     unknown = client.post("/requests", json={"unit": ""}, headers={"Authorization": "Bearer nope"})
     assert unknown.status_code == 401, unknown.text  # a bad body from an unknown caller: still 401, not 422
+
+
+def test_pooled_connections_per_write_request(client, db):
+    """Connections taken from the pool per workflow request: the token lookup's, then on SQLite one for
+    the checks (outside its database-wide write lock) and one for the write; on PostgreSQL the checks
+    run on the write transaction's own connection (reads lock nothing there): one fewer check-out."""
+    req = client.post(
+        "/requests",
+        json={"unit": "u", "headcount": 10, "site": "GZ-RAIL", "arrive_at": "2030-05-01T12:00:00+08:00"},
+        headers=db.headers(),
+    )
+    body = {"request_id": req.json()["id"], "station": "GZ-HUB", "lines": [{"item": "meals", "quantity": 1}]}
+    checkouts: list[int] = []
+    event.listen(client.app.state.runtime.engine.pool, "checkout", lambda *a: checkouts.append(1))
+    for _ in range(2):  # the first may purge old stored answers (a connection of its own) and fill caches
+        per_request = []
+        for status in (None, "dispatched", "delivered"):
+            del checkouts[:]
+            if status is None:
+                key = {"Idempotency-Key": uuid.uuid4().hex}
+                r = client.post("/dispatches", json=body, headers=db.headers(**key))
+                dispatch_id = r.json()["id"]
+            else:
+                r = client.post(f"/dispatches/{dispatch_id}/status", json={"status": status}, headers=db.headers())
+            assert r.status_code in (200, 201), r.text
+            per_request.append(len(checkouts))
+    expected = 3 if db.backend == "sqlite" else 2
+    assert per_request == [expected] * 3, (db.backend, per_request)

@@ -23,7 +23,7 @@ router = APIRouter(tags=["dispatches"])
 @router.post("/dispatches", status_code=201, response_model=DispatchPublic, responses=WRITE)
 def post_dispatch(body: DispatchIn, w: WriterDep) -> Response:
     """Plan a dispatch: its lines are reserved at the station, or nothing is (409 when stock is short)."""
-    plan = w.check(lambda s: check_dispatch(s, body, w.codes))
+    plan = w.check(lambda s: check_dispatch(s, body, w.codes), then_run=True)
 
     def run(s: Session) -> tuple[int, DispatchPublic]:
         if plan.exercise:
@@ -36,7 +36,7 @@ def post_dispatch(body: DispatchIn, w: WriterDep) -> Response:
 @router.post("/dispatches/{dispatch_id}/status", response_model=DispatchPublic, responses=WRITE)
 def post_status(dispatch_id: IdPath, body: StatusIn, w: WriterDep) -> Response:
     """planned → dispatched → delivered → closed, or cancelled from planned/dispatched (409 otherwise)."""
-    lines, exercise = w.check(lambda s: check_move(s, dispatch_id))
+    lines, exercise = w.check(lambda s: check_move(s, dispatch_id), then_run=True)
 
     def run(s: Session) -> tuple[int, DispatchPublic]:
         if exercise:  # only an exercise dispatch can be a drill's (as for a new dispatch, above)

@@ -16,7 +16,13 @@
 3. The steps found, their cost and whether the goal is reached, at the drill's own count (the same for
    every kind of worker: the results do not depend on what ran them, which is checked).
 
-    python bench/bench_improve.py [--rounds 2] [--replications 50,100,200]
+4. **Under load** (``--load N``): the side-by-side runs again with N processes spinning on the CPU in a
+   session of their own for the whole run — another user's work as the kernel sees it (it shares the
+   cores between sessions first: ``/proc/sys/kernel/sched_autogroup_enabled``), the load this
+   machine's other sessions put on it, made on purpose so that its size is known and the same for
+   every kind of worker. The 2-workers-no-slower-than-1 target is read from this run.
+
+    python bench/bench_improve.py [--rounds 2] [--replications 50,100,200] [--load 2]
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import argparse
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -52,11 +59,28 @@ def cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def background_load(n: int) -> list[subprocess.Popen]:
+    """``n`` processes spinning on the CPU, each in a new session (its own autogroup), until stopped."""
+    spin = [sys.executable, "-c", "while True: pass"]
+    return [subprocess.Popen(spin, start_new_session=True) for _ in range(n)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds of the side-by-side runs")
     ap.add_argument("--replications", default=None, help="comma-separated counts (default 50,100,<the drill's>)")
+    ap.add_argument("--load", type=int, default=0, help="processes spinning in another session meanwhile")
     args = ap.parse_args()
+    load = background_load(args.load)
+    try:
+        _measure(args, load=args.load)
+    finally:
+        for p in load:
+            p.kill()
+            p.wait()
+
+
+def _measure(args: argparse.Namespace, *, load: int) -> None:
     sc = load_scenario(None)
     spec = drill_spec(sc)
     plan, costs = compile_drill(sc, spec), improve_costs(sc)
@@ -78,6 +102,8 @@ def main() -> None:
         f"default Guangzhou drill, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the start "
         f"(1-minute load average: runnable processes, others' included)"
     )
+    if load:
+        print(f"under load: {load} processes spinning on the CPU in a session of their own, throughout")
     print(
         f"\n1. workers side by side at {spec.replications} replications, {args.rounds} alternating rounds (median)",
         flush=True,

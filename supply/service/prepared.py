@@ -110,7 +110,9 @@ class Prepared:
             cursor.close()
 
     def many(self, conn: Connection, params: Sequence[Params]) -> None:
-        """Run it once per parameter set, in one ``executemany``."""
+        """Run it once per parameter set, in one ``executemany`` (none: nothing is sent)."""
+        if not params:
+            return
         if len(params) == 1:
             self.run(conn, params[0])
             return

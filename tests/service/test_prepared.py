@@ -61,6 +61,7 @@ def test_driver_errors_are_sqlalchemys_and_statements_fire_its_events(engine):
     row = {"at": datetime.now(UTC), "actor": "a", "action": "x", "target": "t", "reason": "", "uid": "same-uid"}
     with write_session(engine) as s:
         conn = s.connection()
+        new.many(conn, [])  # no rows: nothing sent
         new.run(conn, row)
         with pytest.raises(IntegrityError):  # the unique uid: what the API turns into a 409 or a replay
             new.run(conn, row)

@@ -185,7 +185,7 @@ class Writer:
         a list of them or None), which is stored under the caller's ``Idempotency-Key`` (as ``redact``
         makes it, when the answer carries a secret)."""
         fingerprint = self._fingerprint(body) if self.key else ""
-        session, self._session = self._session or write_session(self.runtime.engine), None
+        session = self._write_session()
         try:
             if self.key and (stored := self._stored(session)) is not None:
                 if self._fresh(stored):
@@ -213,7 +213,7 @@ class Writer:
 
     def transact(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in one write transaction and commit; its result (the console's forms: no stored answer)."""
-        session, self._session = self._session or write_session(self.runtime.engine), None
+        session = self._write_session()
         try:
             out = fn(session)
             session.commit()
@@ -224,6 +224,11 @@ class Writer:
         finally:
             session.close()
         return out
+
+    def _write_session(self) -> Session:
+        """The write's session: the one :meth:`check` opened for it (``then_run``), else a new one."""
+        session, self._session = self._session or write_session(self.runtime.engine), None
+        return session
 
     def _stored(self, session: Session) -> Any:
         args = {"uid": self.user.id, "k": self.key, "since": self._since()}

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 
 from supply.core.errors import FieldError, UnknownCodeError
 from supply.core.items import check_whole
+from supply.service.ledger import unknown_item
 from supply.service.models import Item, Station, table_of
 
 _STATIONS, _ITEMS = table_of(Station), table_of(Item)
@@ -47,8 +48,6 @@ class Codes:
             rows = conn.execute(select(_ITEMS.c.code, _ITEMS.c.unit).order_by(_ITEMS.c.code)).all()
             self._items = {str(c): str(u) for c, u in rows}
             if code not in self._items:
-                known = list(self._items)
-                msg = str(UnknownCodeError("item", code, known)) + f" (known: {', '.join(known)})"
-                raise FieldError(field, msg)
+                raise unknown_item(field, code, list(self._items))
         if quantity is not None and (fraction := check_whole(code, self._items[code], quantity)) is not None:
             raise FieldError(quantity_field or "quantity", fraction)

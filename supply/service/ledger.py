@@ -23,7 +23,7 @@ order (no deadlocks). :func:`supply.service.reconcile.reconcile` checks balances
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -127,15 +127,18 @@ def require_station(session: Session, code: str) -> Station:
     return station
 
 
+def unknown_item(field: str, code: str, known: Sequence[str]) -> FieldError:
+    """The error on ``field`` for an item code not in the catalogue, naming the ``known`` ones."""
+    return FieldError(field, str(UnknownCodeError("item", code, known)) + f" (known: {', '.join(known)})")
+
+
 def require_item(
     session: Session, code: str, field: str = "item", *, quantity: float | None = None, quantity_field: str = "quantity"
 ) -> Item:
     """The catalogue item ``code`` (else a :class:`FieldError` on ``field``); ``quantity`` whole if it is counted."""
     item = session.get(Item, code)
     if item is None:
-        known = session.exec(select(Item.code)).all()
-        msg = str(UnknownCodeError("item", code, known)) + f" (known: {', '.join(known)})"
-        raise FieldError(field, msg)
+        raise unknown_item(field, code, session.exec(select(Item.code)).all())
     if quantity is not None and (fraction := check_whole(code, item.unit, quantity)) is not None:
         raise FieldError(quantity_field, fraction)
     return item

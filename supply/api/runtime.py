@@ -43,6 +43,11 @@ class Runtime:
         self._purge_lock = threading.Lock()
         self._network_key: tuple[tuple, str] | None = None
 
+    def purge_due(self) -> bool:
+        """Whether :meth:`purge_idempotency` would purge now (a look at the clock; it claims nothing)."""
+        last = self._purged_at
+        return last is None or utcnow() - last >= idempotency.PURGE_EVERY
+
     def purge_idempotency(self) -> None:
         """Purge expired idempotency records, at most every ``PURGE_EVERY`` per process.
 
@@ -80,6 +85,12 @@ class Runtime:
         (a local lookup of tens of µs, less than a hand-off to a worker thread); not PostgreSQL (a
         round trip would stall every request of the process) nor an in-memory SQLite (one connection per thread)."""
         return isinstance(self.engine.pool, QueuePool) and self.engine.dialect.name == "sqlite"
+
+    @cached_property
+    def inline_writes(self) -> bool:
+        """Whether a short write route may run on the event loop when the write lock is free or soon free
+        (:meth:`supply.api.deps.Writer.call`): a SQLite file, as for :attr:`inline_reads`."""
+        return self.inline_reads
 
     @cached_property
     def checks_in_write(self) -> bool:

@@ -33,7 +33,16 @@ log = logging.getLogger(__name__)
 #: How long a SQLite writer waits for the lock before giving up (seconds).
 SQLITE_BUSY_SECONDS = 30.0
 _IMMEDIATE = "jungong_immediate"
+_ON_LOOP = "jungong_on_loop"
 _NO_SNAPSHOT = "jungong_no_snapshot"
+
+
+class WriteLockBusy(Exception):
+    """SQLite's write lock was not free soon enough for a writer on an event loop (``write_session(on_loop=True)``).
+
+    Not an error of the request: nothing was written yet (the lock comes before ``BEGIN IMMEDIATE``),
+    and the caller runs its write again where it may wait (:meth:`supply.api.deps.Writer.call`).
+    """
 
 
 def normalise_url(url: str) -> str:
@@ -137,7 +146,7 @@ def _sqlite_engine(url: str, busy_seconds: float, **kwargs: Any) -> Engine:
             return  # each statement is its own snapshot (sqlite3 runs it outside a transaction)
         immediate = options.get(_IMMEDIATE, False)
         if immediate and lock_path:
-            _queue(conn, lock_path, busy_seconds, queue)
+            _queue(conn, lock_path, busy_seconds, queue, on_loop=options.get(_ON_LOOP, False))
         # on the driver's connection: through SQLAlchemy's execution path it costs more than it runs
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -156,7 +165,7 @@ def _sqlite_engine(url: str, busy_seconds: float, **kwargs: Any) -> Engine:
     return engine
 
 
-def _queue(conn: Any, lock_path: str, busy_seconds: float, queue: threading.Lock) -> None:
+def _queue(conn: Any, lock_path: str, busy_seconds: float, queue: threading.Lock, *, on_loop: bool = False) -> None:
     """Wait for the write lock, at most ``busy_seconds``: then :class:`DatabaseBusyError`.
 
     The lock is an OS file lock (``flock``) shared by every process; inside one process the engine's
@@ -166,26 +175,53 @@ def _queue(conn: Any, lock_path: str, busy_seconds: float, queue: threading.Lock
     in steps of milliseconds, idle time that showed up as latency and lost throughput under
     concurrent writers. The wait on the file runs in a helper thread so it has an end (503 +
     Retry-After): a helper that gets the lock after its writer gave up closes its file, freeing it.
+
+    ``on_loop``: the writer runs on an event loop, which must not block for long. It waits at most
+    :data:`LOOP_WAIT_SECONDS`, looking at the file lock every :data:`LOOP_POLL_SECONDS` (another
+    process's short write takes a fraction of a millisecond), and never for a thread of its own
+    process; then :class:`WriteLockBusy`, and the caller waits where it may.
     """
     if fcntl is None:
         return
     deadline = time.monotonic() + busy_seconds
-    if not queue.acquire(timeout=busy_seconds):
-        raise _busy(busy_seconds)
+    if not (queue.acquire(blocking=False) if on_loop else queue.acquire(timeout=busy_seconds)):
+        raise WriteLockBusy() if on_loop else _busy(busy_seconds)
     try:
         fd = conn.info.get("jungong_lock_fd")
         if fd is None:
             fd = conn.info["jungong_lock_fd"] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not _wait_for(fd, deadline):
-                del conn.info["jungong_lock_fd"]  # the helper owns (and closes) it now
-                raise _busy(busy_seconds) from None
+        if on_loop:
+            _poll_for(fd)
+        else:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not _wait_for(fd, deadline):
+                    del conn.info["jungong_lock_fd"]  # the helper owns (and closes) it now
+                    raise _busy(busy_seconds) from None
     except BaseException:
         queue.release()
         raise
     conn.info["jungong_locked"] = queue
+
+
+#: How long a writer on an event loop waits for another process's write before handing itself to a thread.
+LOOP_WAIT_SECONDS = 0.02
+#: How often it looks at the file lock meanwhile (a sleep frees the interpreter for the process's other threads).
+LOOP_POLL_SECONDS = 0.0001
+
+
+def _poll_for(fd: int) -> None:
+    """Take the file lock on ``fd`` within :data:`LOOP_WAIT_SECONDS`, or raise :class:`WriteLockBusy`."""
+    deadline = time.monotonic() + LOOP_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise WriteLockBusy() from None
+            time.sleep(LOOP_POLL_SECONDS)
 
 
 def _wait_for(fd: int, deadline: float) -> bool:
@@ -247,8 +283,17 @@ def read_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
-def write_session(engine: Engine) -> Session:
-    """A session whose transaction takes the write lock at once on SQLite."""
+def write_session(engine: Engine, *, on_loop: bool = False) -> Session:
+    """A session whose transaction takes the write lock at once on SQLite.
+
+    ``on_loop``: the writer runs on an event loop: when SQLite's write lock is not free within
+    :data:`LOOP_WAIT_SECONDS` (or a thread of this process holds it), :class:`WriteLockBusy`
+    instead of a longer wait (see :func:`_queue`).
+    """
     session = Session(engine, expire_on_commit=False)
-    session.connection(execution_options={_IMMEDIATE: True})
+    try:
+        session.connection(execution_options={_IMMEDIATE: True, _ON_LOOP: on_loop})
+    except BaseException:
+        session.close()
+        raise
     return session

@@ -74,22 +74,16 @@ def test_a_replayed_reserve_costs_its_lookups_only(client, db):
 
 
 def test_a_writers_token_lookup_makes_no_thread_hand_off_on_sqlite(client, db, monkeypatch):
-    """On a SQLite file the writer's token lookup runs on the event loop (the handler's own hand-off
-    to a worker thread is then the request's only one); on PostgreSQL it runs in a worker thread, so
-    a round trip never stalls the other requests of the process."""
-    import asyncio
-
+    """On a SQLite file the writer's token lookup runs on the event loop (a local lookup costs less
+    than a thread hand-off); on PostgreSQL it runs in a worker thread, so a round trip never stalls
+    the other requests of the process."""
     import supply.api.deps as deps
 
     on_loop: list[bool] = []
     lookup = deps.current_user
 
     def watched(*args, **kwargs):
-        try:
-            asyncio.get_running_loop()
-            on_loop.append(True)
-        except RuntimeError:
-            on_loop.append(False)
+        on_loop.append(_on_loop())
         return lookup(*args, **kwargs)
 
     monkeypatch.setattr(deps, "current_user", watched)
@@ -130,3 +124,104 @@ def test_pooled_connections_per_write_request(client, db):
             per_request.append(len(checkouts))
     expected = 3 if db.backend == "sqlite" else 2
     assert per_request == [expected] * 3, (db.backend, per_request)
+
+
+def _on_loop() -> bool:
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        return False
+
+
+def _planned(client, db) -> int:
+    req = client.post(
+        "/requests",
+        json={"unit": "u", "headcount": 10, "site": "GZ-RAIL", "arrive_at": "2030-05-01T12:00:00+08:00"},
+        headers=db.headers(),
+    )
+    body = {"request_id": req.json()["id"], "station": "GZ-HUB", "lines": [{"item": "meals", "quantity": 1}]}
+    r = client.post("/dispatches", json=body, headers=db.headers())
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_a_dispatch_write_runs_on_the_event_loop_on_sqlite(client, db, monkeypatch):
+    """On a SQLite file a short write route runs on the event loop when the write lock is free (no
+    thread hand-off: issue 21's largest cost); on PostgreSQL in a worker thread (round trips)."""
+    import supply.api.routers.dispatches as routes
+
+    dispatch_id = _planned(client, db)
+    on_loop: list[bool] = []
+    move = routes.move_dispatch
+
+    def watched(*args, **kwargs):
+        on_loop.append(_on_loop())
+        return move(*args, **kwargs)
+
+    monkeypatch.setattr(routes, "move_dispatch", watched)
+    r = client.post(f"/dispatches/{dispatch_id}/status", json={"status": "dispatched"}, headers=db.headers())
+    assert r.status_code == 200, r.text
+    assert on_loop == [db.backend == "sqlite"], (db.backend, on_loop)
+
+
+def test_a_write_steps_off_the_event_loop_while_another_process_writes(client, db, monkeypatch):
+    """While another process holds SQLite's write lock, a write waits for it in a worker thread, not
+    on the event loop: the worker's other requests are answered meanwhile, and the write lands once."""
+    import fcntl
+    import os
+    import threading
+    import time
+
+    import pytest
+
+    import supply.api.routers.dispatches as routes
+
+    if db.backend != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    dispatch_id = _planned(client, db)
+    on_loop: list[bool] = []
+    move = routes.move_dispatch
+
+    def watched(*args, **kwargs):
+        on_loop.append(_on_loop())
+        return move(*args, **kwargs)
+
+    monkeypatch.setattr(routes, "move_dispatch", watched)
+    other = os.open(f"{client.app.state.runtime.engine.url.database}.writelock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other, fcntl.LOCK_EX)  # another process's long write
+    answer: list = []
+    url = f"/dispatches/{dispatch_id}/status"
+    writer = threading.Thread(
+        target=lambda: answer.append(client.post(url, json={"status": "dispatched"}, headers=db.headers()))
+    )
+    try:
+        writer.start()
+        time.sleep(0.3)
+        read = client.get(f"/dispatches/{dispatch_id}", headers=db.headers())  # answered while the write waits
+        assert read.status_code == 200 and read.json()["status"] == "planned", read.text
+        assert writer.is_alive() and not answer  # the write still waits for the lock
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+        writer.join(10)
+    assert answer[0].status_code == 200, answer[0].text
+    assert on_loop == [False]  # it ran once, in a worker thread
+    history = client.get(f"/dispatches/{dispatch_id}", headers=db.headers()).json()["history"]
+    assert [h["to"] for h in history] == ["planned", "dispatched"]
+
+
+def test_a_keyed_write_on_the_event_loop_purges_old_answers_off_it(client, db, monkeypatch):
+    """The purge of expired stored answers waits for the write lock batch by batch: after a write on
+    the event loop it runs in a worker thread, never on the loop."""
+    runtime = client.app.state.runtime
+    dispatch_id = _planned(client, db)
+    purged_on_loop: list[bool] = []
+    monkeypatch.setattr(runtime, "_purged_at", None)  # a purge is due
+    monkeypatch.setattr(runtime, "purge_idempotency", lambda: purged_on_loop.append(_on_loop()))
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    r = client.post(f"/dispatches/{dispatch_id}/status", json={"status": "dispatched"}, headers=db.headers(**key))
+    assert r.status_code == 200, r.text
+    assert purged_on_loop == [False]

@@ -117,3 +117,53 @@ def test_a_writer_that_gave_up_leaves_the_lock_free(tmp_path: Path) -> None:
     with write_session(engine) as s:  # within the busy timeout
         s.commit()
     engine.dispose()
+
+
+def test_a_writer_on_the_event_loop_waits_briefly_then_steps_aside(tmp_path: Path) -> None:
+    """``write_session(on_loop=True)``: the lock taken at once when free, or within the loop's short
+    wait when another process lets go soon; :class:`WriteLockBusy` (nothing begun) when it stays
+    taken, and at once when a thread of this process holds it."""
+    path = tmp_path / "w.db"
+    engine = _engine(path)
+    with write_session(engine, on_loop=True) as s:  # free: taken at once
+        s.connection().execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+        s.commit()
+
+    other = os.open(f"{path}.writelock", os.O_RDWR)  # another process's writer, as far as flock can tell
+    fcntl.flock(other, fcntl.LOCK_EX)
+    t0 = time.monotonic()
+    try:
+        write_session(engine, on_loop=True)
+        raise AssertionError("the lock was held by another writer")
+    except dbmod.WriteLockBusy:
+        waited = time.monotonic() - t0
+    assert dbmod.LOOP_WAIT_SECONDS <= waited < dbmod.LOOP_WAIT_SECONDS + 0.5
+    threading.Timer(0.005, fcntl.flock, (other, fcntl.LOCK_UN)).start()  # let go within the loop's wait
+    with write_session(engine, on_loop=True) as s:
+        s.connection().execute(text("INSERT INTO t DEFAULT VALUES"))
+        s.commit()
+    os.close(other)
+
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:  # a worker thread of this process writing
+        with write_session(engine) as s:
+            s.connection().execute(text("INSERT INTO t DEFAULT VALUES"))
+            held.set()
+            done.wait(5)
+            s.commit()
+
+    writer = threading.Thread(target=hold)
+    writer.start()
+    held.wait(5)
+    t0 = time.monotonic()
+    try:
+        write_session(engine, on_loop=True)
+        raise AssertionError("the lock was held by a thread of this process")
+    except dbmod.WriteLockBusy:
+        assert time.monotonic() - t0 < dbmod.LOOP_WAIT_SECONDS  # no wait for its own threads
+    done.set()
+    writer.join()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 2  # every write that began, committed
+    engine.dispose()

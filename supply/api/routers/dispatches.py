@@ -8,7 +8,18 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from supply.api.deps import CodeQuery, ExerciseQuery, IdPath, Limit, Offset, Reader, RuntimeDep, SessionDep, WriterDep
+from supply.api.deps import (
+    CodeQuery,
+    ExerciseQuery,
+    IdPath,
+    Limit,
+    Offset,
+    Reader,
+    RuntimeDep,
+    SessionDep,
+    WriterDep,
+    write_route,
+)
 from supply.api.models.common import READ, READ_ONE, WRITE
 from supply.api.models.requests import DispatchPublic
 from supply.core.types import MAX_ID
@@ -21,6 +32,7 @@ router = APIRouter(tags=["dispatches"])
 
 
 @router.post("/dispatches", status_code=201, response_model=DispatchPublic, responses=WRITE)
+@write_route
 def post_dispatch(body: DispatchIn, w: WriterDep) -> Response:
     """Plan a dispatch: its lines are reserved at the station, or nothing is (409 when stock is short)."""
     plan = w.check(lambda s: check_dispatch(s, body, w.codes), then_run=True)
@@ -34,6 +46,7 @@ def post_dispatch(body: DispatchIn, w: WriterDep) -> Response:
 
 
 @router.post("/dispatches/{dispatch_id}/status", response_model=DispatchPublic, responses=WRITE)
+@write_route
 def post_status(dispatch_id: IdPath, body: StatusIn, w: WriterDep) -> Response:
     """planned → dispatched → delivered → closed, or cancelled from planned/dispatched (409 otherwise)."""
     lines, exercise = w.check(lambda s: check_move(s, dispatch_id), then_run=True)

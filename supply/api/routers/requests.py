@@ -17,6 +17,7 @@ from supply.api.deps import (
     RuntimeDep,
     SessionDep,
     WriterDep,
+    write_route,
 )
 from supply.api.models.common import READ, READ_ONE, WRITE
 from supply.api.models.requests import OptionPublic, RequestPublic
@@ -28,6 +29,7 @@ router = APIRouter(tags=["requests"])
 
 
 @router.post("/requests", status_code=201, response_model=RequestPublic, responses=WRITE)
+@write_route
 def post_request(body: RequestIn, w: WriterDep, runtime: RuntimeDep) -> Response:
     """Record a support request; needs are computed from the planning factors unless given."""
     factors, rules = runtime.factors, runtime.approvals
@@ -48,12 +50,14 @@ def _decide(request_id: int, body: DecisionIn, w: DeciderDep, *, approve: bool) 
 
 
 @router.post("/requests/{request_id}/approve", response_model=RequestPublic, responses=WRITE)
+@write_route
 def post_approve(request_id: IdPath, body: DecisionIn, w: DeciderDep) -> Response:
     """Approve a request waiting for approval: by the role its threshold names (or an admin), never its requester."""
     return _decide(request_id, body, w, approve=True)
 
 
 @router.post("/requests/{request_id}/reject", response_model=RequestPublic, responses=WRITE)
+@write_route
 def post_reject(request_id: IdPath, body: DecisionIn, w: DeciderDep) -> Response:
     """Reject a request waiting for approval (no dispatch is ever planned from it); the reason is kept."""
     return _decide(request_id, body, w, approve=False)

@@ -22,6 +22,7 @@ from supply.api.deps import (
     SessionDep,
     WhenQuery,
     WriterDep,
+    write_route,
 )
 from supply.api.models.common import READ, WRITE
 from supply.api.models.stock import AlertPublic, IssuePublic, MovementPublic, TransferPublic
@@ -40,6 +41,7 @@ RefPath = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[0-9A-Za-z
 
 
 @router.post("/stations/{code}/receipts", status_code=201, response_model=MovementPublic, responses=CREATED)
+@write_route
 def post_receipt(code: CodePath, body: MovementIn, w: WriterDep) -> Response:
     """Stock received at a station (into ``lot``, expiring on ``expires_on``, for an item kept by lot)."""
 
@@ -51,6 +53,7 @@ def post_receipt(code: CodePath, body: MovementIn, w: WriterDep) -> Response:
 
 
 @router.post("/stations/{code}/issues", status_code=201, response_model=IssuePublic, responses=CREATED)
+@write_route
 def post_issue(code: CodePath, body: MovementIn, w: WriterDep) -> Response:
     """Stock issued from a station, first-expiring lot first unless ``lot`` is named (``drawn``: every lot).
 
@@ -64,6 +67,7 @@ def post_issue(code: CodePath, body: MovementIn, w: WriterDep) -> Response:
 
 
 @router.post("/transfers", status_code=201, response_model=list[MovementPublic], responses=CREATED)
+@write_route
 def post_transfer(body: TransferIn, w: WriterDep) -> Response:
     """Stock sent from one station to another: its outgoing legs (one per lot), now in transit.
 
@@ -89,6 +93,7 @@ def post_transfer(body: TransferIn, w: WriterDep) -> Response:
 
 
 @router.post("/transfers/{ref}/receive", status_code=201, response_model=list[MovementPublic], responses=CREATED)
+@write_route
 def post_transfer_receipt(ref: RefPath, body: TransferReceiptIn, w: WriterDep) -> Response:
     """What arrived of a transfer: its receipt at the destination, and a ``discrepancy`` if short or over.
 
@@ -129,6 +134,7 @@ def _local(row: dict, tz: ZoneInfo, *keys: str) -> dict:
         **WRITE,
     },
 )
+@write_route
 def post_count(code: CodePath, body: CountIn, w: WriterDep) -> Response:
     """A physical count; the difference is recorded as an adjustment (``null`` with 200 when it matches)."""
 
@@ -140,6 +146,7 @@ def post_count(code: CodePath, body: CountIn, w: WriterDep) -> Response:
 
 
 @router.post("/stations/{code}/expiries", status_code=201, response_model=MovementPublic, responses=CREATED)
+@write_route
 def post_expiry(code: CodePath, body: ExpireIn, w: WriterDep) -> Response:
     """Write off what is left of an expired lot (an ``expire`` movement); 409 while it has not expired."""
 
@@ -153,6 +160,7 @@ def post_expiry(code: CodePath, body: ExpireIn, w: WriterDep) -> Response:
 @router.post(
     "/movements/{movement_id}/reversal", status_code=201, response_model=list[MovementPublic], responses=CREATED
 )
+@write_route
 def post_reversal(movement_id: IdPath, body: ReversalIn, w: WriterDep) -> Response:
     """Correct a mistake by appending the opposite movement (both legs of a transfer)."""
 

@@ -136,6 +136,21 @@ def _on_loop() -> bool:
         return False
 
 
+def _watch_moves(monkeypatch) -> list[bool]:
+    """Whether each status move ran on the event loop (True) or in a worker thread (False)."""
+    import supply.api.routers.dispatches as routes
+
+    on_loop: list[bool] = []
+    move = routes.move_dispatch
+
+    def watched(*args, **kwargs):
+        on_loop.append(_on_loop())
+        return move(*args, **kwargs)
+
+    monkeypatch.setattr(routes, "move_dispatch", watched)
+    return on_loop
+
+
 def _planned(client, db) -> int:
     req = client.post(
         "/requests",
@@ -151,17 +166,8 @@ def _planned(client, db) -> int:
 def test_a_dispatch_write_runs_on_the_event_loop_on_sqlite(client, db, monkeypatch):
     """On a SQLite file a short write route runs on the event loop when the write lock is free (no
     thread hand-off: issue 21's largest cost); on PostgreSQL in a worker thread (round trips)."""
-    import supply.api.routers.dispatches as routes
-
     dispatch_id = _planned(client, db)
-    on_loop: list[bool] = []
-    move = routes.move_dispatch
-
-    def watched(*args, **kwargs):
-        on_loop.append(_on_loop())
-        return move(*args, **kwargs)
-
-    monkeypatch.setattr(routes, "move_dispatch", watched)
+    on_loop = _watch_moves(monkeypatch)
     r = client.post(f"/dispatches/{dispatch_id}/status", json={"status": "dispatched"}, headers=db.headers())
     assert r.status_code == 200, r.text
     assert on_loop == [db.backend == "sqlite"], (db.backend, on_loop)
@@ -177,19 +183,10 @@ def test_a_write_steps_off_the_event_loop_while_another_process_writes(client, d
 
     import pytest
 
-    import supply.api.routers.dispatches as routes
-
     if db.backend != "sqlite":
         pytest.skip("the write lock is SQLite's")
     dispatch_id = _planned(client, db)
-    on_loop: list[bool] = []
-    move = routes.move_dispatch
-
-    def watched(*args, **kwargs):
-        on_loop.append(_on_loop())
-        return move(*args, **kwargs)
-
-    monkeypatch.setattr(routes, "move_dispatch", watched)
+    on_loop = _watch_moves(monkeypatch)
     other = os.open(f"{client.app.state.runtime.engine.url.database}.writelock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(other, fcntl.LOCK_EX)  # another process's long write
     answer: list = []

@@ -46,6 +46,7 @@ from supply.drills.teams import sync_scenario_with_teams  # noqa: E402
 from supply.service.auth import add_user  # noqa: E402
 from supply.service.db import make_engine, write_session  # noqa: E402
 from supply.service.migrate import upgrade  # noqa: E402
+from supply.service.models import CENTRE, new_uid  # noqa: E402
 from supply.service.reconcile import reconcile  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "guangzhou.toml"
@@ -62,6 +63,8 @@ COLUMNS = (
     "reserved_delta",
     "reason",
     "actor",
+    "uid",  # sync's global id and the database that made the row (issue 16): required since then
+    "origin",
 )
 
 
@@ -93,7 +96,7 @@ def history(n: int):
     for i in range(n):
         at = (start + i * step).replace(tzinfo=None)  # stored as naive UTC
         kind, delta = ("receipt", 1.0) if i % 2 == 0 else ("issue", -1.0)
-        yield (at, kind, STATION, ITEM, False, 1.0, delta, 0.0, "history", "bench")
+        yield (at, kind, STATION, ITEM, False, 1.0, delta, 0.0, "history", "bench", new_uid(), CENTRE)
 
 
 def preload(url: str, n: int) -> float:

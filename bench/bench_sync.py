@@ -100,8 +100,9 @@ def main() -> None:
                 )
             with write_session(engines["centre"]) as s:
                 s.connection().execute(insert(table_of(Movement)), rows)
-                keys = ("station", "item", "exercise", "on_hand_delta", "reserved_delta")
-                ledger.apply(s, book_changes(tuple(r[k] for k in keys) for r in rows))
+                # book_changes takes (station, item, exercise, on-hand Δ, reserved Δ, uid, lot, expires_on)
+                keys = ("station", "item", "exercise", "on_hand_delta", "reserved_delta", "uid")
+                ledger.apply(s, book_changes((*(r[k] for k in keys), "", None) for r in rows))
                 s.commit()
 
         def round_trip() -> tuple[bytes, float, float, float, object]:

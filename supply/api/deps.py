@@ -159,6 +159,7 @@ class Writer:
         self._session: Session | None = None  # opened by check() on PostgreSQL, for run()
         self._on_loop = False  # call() is running the route on the event loop: never wait for the write lock
         self._purge_after = False  # run() committed a keyed answer on the event loop: call() purges off it
+        self._committed = False  # a write of this request committed: the route must never run again
 
     async def call(self, route: Callable[..., Response], /, **kwargs: Any) -> Response:
         """Run a write route's body — its :meth:`check` and its :meth:`run` — where it costs least.
@@ -177,7 +178,7 @@ class Writer:
             try:
                 answer = route(**kwargs)
             except WriteLockBusy:
-                pass
+                pass  # nothing of the route was written (see _write_session): it runs again in a worker thread
             else:
                 if self._purge_after:  # a batched DELETE that waits for the write lock: not on the loop
                     await run_in_threadpool(self.runtime.purge_idempotency)
@@ -234,6 +235,7 @@ class Writer:
                 extra = {"fingerprint": fingerprint, "status_code": status, "body": kept, "created_at": utcnow()}
                 _STORE.run(session.connection(), {**row, **extra})
             session.commit()
+            self._committed = True
         except IntegrityError:
             session.rollback()
             if self.key and (stored := self._stored(session)) is not None and self._fresh(stored):
@@ -255,6 +257,7 @@ class Writer:
         try:
             out = fn(session)
             session.commit()
+            self._committed = True
         except IntegrityError:
             session.rollback()
             msg = "the change clashes with a record written at the same time; retry"
@@ -264,8 +267,14 @@ class Writer:
         return out
 
     def _write_session(self) -> Session:
-        """The write's session: the one :meth:`check` opened for it (``then_run``), else a new one."""
-        session, self._session = self._session or write_session(self.runtime.engine, on_loop=self._on_loop), None
+        """The write's session: the one :meth:`check` opened for it (``then_run``), else a new one.
+
+        On the event loop it steps aside (:class:`WriteLockBusy`) when the lock stays taken — unless a
+        write of this route already committed: running the route again would repeat that write, so
+        a second write waits for the lock where it is, as any write does.
+        """
+        on_loop = self._on_loop and not self._committed
+        session, self._session = self._session or write_session(self.runtime.engine, on_loop=on_loop), None
         return session
 
     def _stored(self, session: Session) -> Any:

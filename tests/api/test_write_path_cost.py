@@ -222,3 +222,41 @@ def test_a_keyed_write_on_the_event_loop_purges_old_answers_off_it(client, db, m
     r = client.post(f"/dispatches/{dispatch_id}/status", json={"status": "dispatched"}, headers=db.headers(**key))
     assert r.status_code == 200, r.text
     assert purged_on_loop == [False]
+
+
+def test_a_route_whose_first_write_committed_is_never_run_again(client, db):
+    """A route on the event loop that committed one write and finds the lock taken for a second one
+    waits for it where it is: running the route again in a worker thread would repeat the first write."""
+    import asyncio
+    import fcntl
+    import os
+    import threading
+    from types import SimpleNamespace
+
+    import pytest
+    from sqlalchemy import text
+
+    from supply.api.deps import Writer
+    from supply.service.auth import Caller
+
+    if db.backend != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    runtime = client.app.state.runtime
+    request = SimpleNamespace(method="POST", url=SimpleNamespace(path="/test"))
+    w = Writer(runtime, Caller(1, "officer", "officer"), request, None)  # type: ignore[arg-type]  # what Writer reads of a request
+    other = os.open(f"{runtime.engine.url.database}.writelock", os.O_RDWR | os.O_CREAT)
+    runs: list[int] = []
+
+    def route(w: Writer):
+        runs.append(1)
+        w.transact(lambda s: s.connection().execute(text("UPDATE meta SET value = value WHERE 0")))
+        fcntl.flock(other, fcntl.LOCK_EX)  # another process takes the lock between the two writes…
+        threading.Timer(0.2, fcntl.flock, (other, fcntl.LOCK_UN)).start()  # …for longer than the loop's wait
+        w.transact(lambda s: s.connection().execute(text("UPDATE meta SET value = value WHERE 0")))
+        return "done"
+
+    try:
+        assert asyncio.run(w.call(route, w=w)) == "done"
+    finally:
+        os.close(other)
+    assert runs == [1]

@@ -108,6 +108,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
         runtime.analyses.abandon(process_id())
     runtime.jobs.close()
+    runtime.close()
 
 
 def _with_problem_schemas(app: FastAPI) -> None:

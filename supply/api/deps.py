@@ -35,7 +35,7 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -80,8 +80,12 @@ def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
+    return _caller(runtime.fact_engine, request, credentials)
+
+
+def _caller(engine: Engine, request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
-    with runtime.fact_engine.connect() as conn:
+    with engine.connect() as conn:
         caller = authenticate(conn, header)
     note_user(request, caller.name)
     return caller
@@ -95,9 +99,11 @@ def _caller_in(roles: frozenset[Role]) -> Callable[..., Awaitable[Caller]]:
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
     ) -> Caller:
         runtime: Runtime = request.app.state.runtime
+        if runtime.inline_writes:  # the write runs on the loop too: one indexed lookup, on the loop's own pool
+            return require(_caller(runtime.loop_fact_engine, request, credentials), roles)
         if runtime.inline_reads:  # SQLite: one indexed lookup in a local file costs less than a thread hand-off
             return require(current_user(runtime, request, credentials), roles)
-        # PostgreSQL: a round trip (or a wait for a pooled connection) must not stall the event loop
+        # a remote server: a round trip (or a wait for a pooled connection) must not stall the event loop
         return require(await run_in_threadpool(current_user, runtime, request, credentials), roles)
 
     return caller
@@ -164,14 +170,15 @@ class Writer:
     async def call(self, route: Callable[..., Response], /, **kwargs: Any) -> Response:
         """Run a write route's body — its :meth:`check` and its :meth:`run` — where it costs least.
 
-        On a SQLite file (:attr:`Runtime.inline_writes`) the route runs on the event loop, as long
-        as the write lock is free at once or within a few milliseconds (another process's short
-        write: :data:`~supply.service.db.LOOP_WAIT_SECONDS`): a short write costs less than a
-        hand-off to a worker thread, and it holds the database-wide lock without waiting for the
-        interpreter lock behind another request. When the lock stays taken, nothing was written yet
-        (the lock comes before ``BEGIN IMMEDIATE``): the route runs again in a worker thread, where
-        it waits for the lock as any write does. On PostgreSQL (round trips) and in-memory SQLite
-        it always runs in a worker thread, as FastAPI runs a plain route.
+        Where :attr:`Runtime.inline_writes` (a SQLite file, a PostgreSQL server on this machine) the
+        route runs on the event loop, as long as its locks are free at once or within a few
+        milliseconds (another writer's short write: :data:`~supply.service.db.LOOP_WAIT_SECONDS`):
+        a short write costs less than a hand-off to a worker thread, and it holds its locks (SQLite's
+        database-wide one, PostgreSQL's stock rows) without waiting for the interpreter lock behind
+        another request. When a lock stays taken, nothing was written (SQLite's lock comes before
+        ``BEGIN IMMEDIATE``; PostgreSQL's transaction is rolled back): the route runs again in a
+        worker thread, where it waits for the lock as any write does. Elsewhere (a remote server,
+        an in-memory SQLite) it always runs in a worker thread, as FastAPI runs a plain route.
         """
         if self.runtime.inline_writes:
             self._on_loop = True
@@ -200,14 +207,15 @@ class Writer:
         cannot have changed), so checking first never turns a replay into an error.
         """
         if then_run and self.runtime.checks_in_write:
-            session = self._session = self._session or write_session(self.runtime.engine)
+            session = self._session = self._session or self._open()
             try:
                 return fn(session.connection())
             except BaseException:
                 self._session = None
                 session.close()
                 raise
-        with self.runtime.fact_engine.connect() as conn:
+        engine = self.runtime.loop_fact_engine if self._on_loop else self.runtime.fact_engine
+        with engine.connect() as conn:
             return fn(conn)
 
     def run(
@@ -273,9 +281,14 @@ class Writer:
         write of this route already committed: running the route again would repeat that write, so
         a second write waits for the lock where it is, as any write does.
         """
-        on_loop = self._on_loop and not self._committed
-        session, self._session = self._session or write_session(self.runtime.engine, on_loop=on_loop), None
+        session, self._session = self._session or self._open(), None
         return session
+
+    def _open(self) -> Session:
+        """A new write session: on the event loop, one whose lock waits are bounded (see :meth:`call`)."""
+        if self._on_loop and not self._committed:
+            return write_session(self.runtime.loop_engine, on_loop=True)
+        return write_session(self.runtime.engine)
 
     def _stored(self, session: Session) -> Any:
         args = {"uid": self.user.id, "k": self.key, "since": self._since()}

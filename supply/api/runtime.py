@@ -25,7 +25,7 @@ from supply.core.network_cache import cache_key, cached_network
 from supply.core.scenario import Scenario
 from supply.core.settings import Settings
 from supply.service import idempotency
-from supply.service.db import fact_reader, make_engine, read_session, reader
+from supply.service.db import fact_reader, is_local_server, is_sqlite, loop_engine, make_engine, read_session, reader
 from supply.service.known_codes import Codes
 from supply.service.models import utcnow
 from supply.service.scenario_sync import stored_scenario
@@ -88,9 +88,34 @@ class Runtime:
 
     @cached_property
     def inline_writes(self) -> bool:
-        """Whether a short write route may run on the event loop when the write lock is free or soon free
-        (:meth:`supply.api.deps.Writer.call`): a SQLite file, as for :attr:`inline_reads`."""
-        return self.inline_reads
+        """Whether a short write route runs on the event loop when its locks are free or soon free
+        (:meth:`supply.api.deps.Writer.call`), its caller's token looked up there too.
+
+        The ``writes_on_loop`` setting; ``auto``: a SQLite file with a shared pool (as for
+        :attr:`inline_reads`), or a PostgreSQL server on this machine, whose round trips cost less
+        than the hand-offs to a worker thread they replace — not a remote one, whose round trips
+        would stall every request of the process.
+        """
+        choice = self.settings.writes_on_loop
+        if choice == "auto":
+            return self.inline_reads or (not is_sqlite(self.engine) and is_local_server(self.engine))
+        return choice == "on" and (self.inline_reads or not is_sqlite(self.engine))
+
+    @cached_property
+    def loop_engine(self) -> Engine:
+        """The engine of writes on the event loop (:func:`supply.service.db.loop_engine`)."""
+        return loop_engine(self.engine)
+
+    @cached_property
+    def loop_fact_engine(self) -> Engine:
+        """:attr:`fact_engine` for the event loop: on :attr:`loop_engine`'s pool."""
+        return self.fact_engine if self.loop_engine is self.engine else fact_reader(self.loop_engine)
+
+    def close(self) -> None:
+        """Let go of the connections the runtime opened beside the engine it was given (the loop's pool)."""
+        loop = vars(self).get("loop_engine")
+        if loop is not None and loop is not self.engine:
+            loop.dispose()
 
     @cached_property
     def checks_in_write(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -52,6 +53,15 @@ class Settings(BaseSettings):
     )
     sqlite_busy_seconds: float = Field(
         default=10, gt=0, le=600, description="a SQLite writer waits this long for the lock, then 503 + Retry-After"
+    )
+    writes_on_loop: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description=(
+            "where the duty officers' short writes run: on the event loop (no thread hand-off; a write that "
+            "would wait more than 20 ms for a lock steps aside to a worker thread) or always in a worker thread; "
+            "auto: on the loop for a SQLite file and a PostgreSQL server on this machine (loopback or a Unix "
+            "socket), in threads for a remote server (its round trips would stall the loop)"
+        ),
     )
     drill_work_limit: float = Field(
         default=5e7,

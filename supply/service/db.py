@@ -38,10 +38,12 @@ _NO_SNAPSHOT = "jungong_no_snapshot"
 
 
 class WriteLockBusy(Exception):
-    """SQLite's write lock was not free soon enough for a writer on an event loop (``write_session(on_loop=True)``).
+    """A lock was not free soon enough for a writer on an event loop: SQLite's write lock
+    (``write_session(on_loop=True)``), or a PostgreSQL row lock on a :func:`loop_engine` connection.
 
-    Not an error of the request: nothing was written yet (the lock comes before ``BEGIN IMMEDIATE``),
-    and the caller runs its write again where it may wait (:meth:`supply.api.deps.Writer.call`).
+    Not an error of the request: nothing of its transaction was written (SQLite's lock comes before
+    ``BEGIN IMMEDIATE``; PostgreSQL's transaction is rolled back), and the caller runs its write
+    again where it may wait (:meth:`supply.api.deps.Writer.call`).
     """
 
 
@@ -73,6 +75,44 @@ def make_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 30)
     return create_engine(url, **kwargs)
+
+
+#: Hosts a PostgreSQL server is on this machine at (its round trips take tens of µs).
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+#: PostgreSQL's "lock_not_available": a lock wait passed ``lock_timeout``.
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def is_local_server(engine: Engine) -> bool:
+    """Whether ``engine``'s database is on this machine: a SQLite file, or a PostgreSQL server on a
+    loopback address or a Unix socket (no host)."""
+    if is_sqlite(engine):
+        return True
+    host = engine.url.host or engine.url.query.get("host")
+    return not host or (isinstance(host, str) and (host in _LOCAL_HOSTS or host.startswith("/")))
+
+
+def loop_engine(engine: Engine) -> Engine:
+    """The engine for writes that run on an event loop (:meth:`supply.api.deps.Writer.call`).
+
+    On SQLite, ``engine`` itself: a writer there passes ``on_loop=True`` to :func:`write_session`,
+    which bounds its wait for the write lock. On PostgreSQL a small pool of its own (one event loop
+    uses one connection at a time, two when a check reads beside its write), whose connections wait
+    at most :data:`LOOP_WAIT_SECONDS` for a row lock (``lock_timeout``): a longer wait raises
+    :class:`WriteLockBusy`, the transaction is rolled back, and the write runs again in a worker
+    thread, where it waits as any write does. Dispose of it with ``engine``.
+    """
+    if is_sqlite(engine):
+        return engine
+    ms = max(1, round(LOOP_WAIT_SECONDS * 1000))
+    loop = create_engine(engine.url, pool_size=2, max_overflow=2, connect_args={"options": f"-c lock_timeout={ms}"})
+
+    @event.listens_for(loop, "handle_error")
+    def _lock_busy(context: Any) -> None:
+        if getattr(context.original_exception, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            raise WriteLockBusy() from context.original_exception
+
+    return loop
 
 
 def existing_engine(url: str) -> Engine:

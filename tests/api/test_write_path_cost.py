@@ -331,3 +331,24 @@ def test_a_route_whose_first_write_committed_is_never_run_again(client, db):
     finally:
         os.close(other)
     assert runs == [1]
+
+
+def test_the_event_loops_pool_is_let_go_at_shutdown(db, tmp_path):
+    """PostgreSQL: the loop's own pool (beside the app's engine) holds connections while the app
+    serves and none once it stops — a stopped server process leaves no session behind it."""
+    import pytest
+    from fastapi.testclient import TestClient
+
+    from supply.api import create_app
+    from supply.core.settings import Settings
+
+    if db.backend != "postgres":
+        pytest.skip("on SQLite the loop writes on the app's own engine")
+    app = create_app(Settings(database_url=db.url, data_dir=tmp_path))
+    runtime = app.state.runtime
+    with TestClient(app) as client:
+        _planned(client, db)
+        assert runtime.loop_engine is not runtime.engine
+        assert runtime.loop_engine.pool.checkedin() >= 1  # the write's connection, back in the loop's pool
+    assert runtime.loop_engine.pool.checkedin() == 0
+    runtime.engine.dispose()

@@ -486,7 +486,7 @@ def main() -> None:
             verdict = "met" if ratio >= TARGET else "NOT met"
             each = per_run.get(label, [])
             of_runs = f" (median of {len(each)} runs: {', '.join(f'{r:.2f}' for r in each)})" if len(each) > 1 else ""
-            console.print(f"{label}: workflow ÷ bare = {ratio:.2f}{of_runs} (target, issue 21: ≥ {TARGET}): {verdict}")
+            console.print(f"{label}: workflow ÷ bare = {ratio:.3f}{of_runs} (target, issue 21: ≥ {TARGET}): {verdict}")
     for label, seen in growth.items():
         if len(seen) > 1:
             (n0, p0), (n1, p1) = seen[0], seen[-1]

@@ -10,7 +10,7 @@ Each step's time is measured by wrapping the functions that do it with a wall-cl
 (inclusive: a step's figure contains its own SQL); the SQL itself is the time inside the driver's
 ``execute`` (``before``/``after_cursor_execute``), and its count is statements per request:
 
-- authentication: the bearer-token lookup (``current_user``: connection, SQL, role check);
+- authentication: the bearer-token lookup (``_caller``, before it ``current_user``: connection, SQL, role check);
 - checks before the write lock: ``Writer.check`` (request, station, items; a dispatch's lines);
 - idempotency: the stored-answer lookup, the forgetting of an expired one and the answer's INSERT;
 - drill closed?: ``refuse_if_closed``; authority: ``require_own``; audit: ``audit.record``;
@@ -124,8 +124,9 @@ def instrument(engine: Any) -> None:
     from sqlmodel import Session
 
     own_rows = "the dispatch's own rows (row, lines, event, status)"
-    # a build whose writers call ``current_user`` by name: the whole lookup (connection too); else the query
-    auth = "current_user" if hasattr(deps, "_caller_in") else "authenticate"
+    # the whole lookup (connection too) where a build has it by name — ``_caller`` (its writers' since the
+    # fifth pass), else ``current_user`` —, else the query alone
+    auth = "_caller" if hasattr(deps, "_caller") else "current_user" if hasattr(deps, "_caller_in") else "authenticate"
     wrapped = (
         (deps, auth, "authentication"),
         (deps.Writer, "check", "checks before the write lock"),
@@ -243,7 +244,12 @@ def profile(url: str, bare_url: str, requests: int) -> dict[str, float]:
     os.environ["BENCH_BARE_URL"] = bare_url
     app = create_app(Settings(database_url=url, data_dir=Path(tempfile.mkdtemp())))
     bare = bare_app()
-    instrument(app.state.runtime.engine)
+    runtime = app.state.runtime
+    # the app's engines: its own and, where it is another (PostgreSQL), the event loop's pool of writes
+    loop = getattr(runtime, "loop_engine", runtime.engine)
+    engines = [runtime.engine] if loop is runtime.engine else [runtime.engine, loop]
+    for engine in engines:
+        instrument(engine)
     auth = {"Authorization": f"Bearer {token}"}
     uids_before = [0]
     from sqlalchemy import event
@@ -253,7 +259,8 @@ def profile(url: str, bare_url: str, requests: int) -> dict[str, float]:
         if ACTIVE[0] and statement.lstrip().upper().startswith("INSERT") and " uid" in statement.split("VALUES")[0]:
             uids_before[0] += len(rows)
 
-    event.listen(app.state.runtime.engine, "before_cursor_execute", count_uids)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count_uids)
 
     async def workflow() -> None:
         body = {"request_id": rid, "station": "GZ-HUB", "lines": [{"item": "meals", "quantity": 1}]}
@@ -297,7 +304,8 @@ def profile(url: str, bare_url: str, requests: int) -> dict[str, float]:
             return out
 
     result = asyncio.run(main())
-    app.state.runtime.engine.dispose()
+    for engine in engines:
+        engine.dispose()
     result["uid generation"] = result["uids"] * timeit.timeit(new_uid, number=20000) / 20000 * 1000
     result["access logging"] = access_log_ms()
     return result

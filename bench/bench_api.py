@@ -298,12 +298,13 @@ def bench_one(
     seconds: float,
     workers: int,
     slices: list | None = None,
-    runs: list[float] | None = None,
+    runs: int = 1,
+    ratios: list[float] | None = None,
 ) -> list:
     """Both servers up at once, each as ``--workers`` uvicorn processes; the loads interleaved.
 
-    ``runs``: its length is how many runs to make one after another on the same servers (at least
-    one); it is given each run's workflow ÷ bare, and the row's ratio is their median.
+    ``runs``: how many runs to make one after another on the same servers; ``ratios`` gets each
+    run's workflow ÷ bare, and the row's ratio is their median.
     """
     token, rid = prepare(url)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -337,15 +338,15 @@ def bench_one(
         try:
             works = [workflow(f"http://127.0.0.1:{port}", token, rid), bare(f"http://127.0.0.1:{bare_port}")]
             interleaved(clients, 2.0, works)  # warm-up: one slice each
-            ratios: list[float] = []
+            each: list[float] = ratios if ratios is not None else []
             done = 0  # workflows of the runs before this one (the book's history, for the growth figure)
-            for n in range(max(1, len(runs or []))):
+            for n in range(runs):
                 mark = len(slices) if slices is not None else 0
                 w, b = interleaved(clients, seconds, works, slices=slices, servers=[real, bare_server])
                 if slices is not None:
                     slices[mark:] = [(before + done, p50) for before, p50 in slices[mark:]]
                 done += w.units
-                ratios.append((w.requests / w.seconds) / (b.requests / b.seconds))
+                each.append((w.requests / w.seconds) / (b.requests / b.seconds))
                 if n == 0:
                     wf, br = w, b
                 else:
@@ -355,9 +356,7 @@ def bench_one(
             stop(bare_server)
     finally:
         stop(real)
-    if runs is not None:
-        runs[:] = ratios
-    ratio = statistics.median(ratios)
+    ratio = statistics.median(each)
     return [
         (label, clients, "workflow (reserve → dispatched → delivered)", wf, ratio),
         (label, clients, "bare FastAPI+SQLModel one-row insert", br, None),
@@ -387,10 +386,9 @@ def bench_postgres(
     try:
         console.print("[bold]PostgreSQL[/] …")
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        runs, slices = [0.0] * args.runs, growth["PostgreSQL"]
-        rows = bench_one("PostgreSQL", url, url, args.pg_clients, args.seconds, args.workers, slices, runs)
-        per_run["PostgreSQL"] = runs
-        return rows
+        ratios = per_run["PostgreSQL"] = []
+        slices = growth["PostgreSQL"]
+        return bench_one("PostgreSQL", url, url, args.pg_clients, args.seconds, args.workers, slices, args.runs, ratios)
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
@@ -432,7 +430,7 @@ def main() -> None:
     if args.only != "postgres":
         with tempfile.TemporaryDirectory() as tmp:
             console.print("[bold]SQLite[/] …")
-            runs = per_run["SQLite"] = [0.0] * args.runs
+            ratios = per_run["SQLite"] = []
             rows += bench_one(
                 "SQLite",
                 f"sqlite:///{tmp}/bench.db",
@@ -441,7 +439,8 @@ def main() -> None:
                 args.seconds,
                 args.workers,
                 growth["SQLite"],
-                runs,
+                args.runs,
+                ratios,
             )
     if args.only != "sqlite":
         rows += bench_postgres(console, args, growth, per_run)

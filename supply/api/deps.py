@@ -13,11 +13,12 @@ stored answers are kept for the ``idempotency_hours`` setting and then purged
 Dependencies that do no I/O are ``async`` (FastAPI runs them on the event loop instead of
 handing each to a worker thread); those that query the database are plain functions.
 
-A short write route is a plain function decorated with :func:`write_route`: on a SQLite file it
-runs on the event loop when the database's write lock is free or soon free — a thread hand-off
-cost more than the write, and a writer in a worker thread held the lock while it waited for the
-interpreter lock behind the event loop (issue 21: 0.5 ms of server CPU a request) — and in a
-worker thread otherwise, as FastAPI runs any plain route (see :meth:`Writer.call`).
+A short write route is a plain function decorated with :func:`write_route`: on a database on this
+machine (a SQLite file, PostgreSQL on loopback) it runs on the event loop when the locks it needs
+are free or soon free — a thread hand-off cost more than the write, and a writer in a worker
+thread held its locks while it waited for the interpreter lock behind the event loop (issue 21:
+0.5 ms of server CPU a request) — and in a worker thread otherwise, as FastAPI runs any plain
+route (see :meth:`Writer.call`).
 """
 
 from __future__ import annotations

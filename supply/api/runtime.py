@@ -97,9 +97,9 @@ class Runtime:
         would stall every request of the process.
         """
         choice = self.settings.writes_on_loop
-        if choice == "auto":
-            return self.inline_reads or (not is_sqlite(self.engine) and is_local_server(self.engine))
-        return choice == "on" and (self.inline_reads or not is_sqlite(self.engine))
+        if is_sqlite(self.engine):
+            return choice != "off" and self.inline_reads
+        return choice == "on" or (choice == "auto" and is_local_server(self.engine))
 
     @cached_property
     def loop_engine(self) -> Engine:

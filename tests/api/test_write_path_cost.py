@@ -38,14 +38,19 @@ def _counting(client) -> list[str]:
     return seen
 
 
-def test_statements_per_workflow_request_are_bounded(client, db):
+def _dispatch_body(client, db) -> dict:
+    """A new support request's dispatch of one meal from GZ-HUB (the workflow's first POST's body)."""
     req = client.post(
         "/requests",
         json={"unit": "u", "headcount": 10, "site": "GZ-RAIL", "arrive_at": "2030-05-01T12:00:00+08:00"},
         headers=db.headers(),
     )
     assert req.status_code == 201, req.text
-    body = {"request_id": req.json()["id"], "station": "GZ-HUB", "lines": [{"item": "meals", "quantity": 1}]}
+    return {"request_id": req.json()["id"], "station": "GZ-HUB", "lines": [{"item": "meals", "quantity": 1}]}
+
+
+def test_statements_per_workflow_request_are_bounded(client, db):
+    body = _dispatch_body(client, db)
     seen = _counting(client)
     counts = []
     for _ in range(3):  # the first may fill per-process caches (codes, the node of a new connection)
@@ -64,12 +69,7 @@ def test_statements_per_workflow_request_are_bounded(client, db):
 
 def test_a_replayed_reserve_costs_its_lookups_only(client, db):
     """A retried POST answers from the stored answer: token, request check and the stored answer (3)."""
-    req = client.post(
-        "/requests",
-        json={"unit": "u", "headcount": 10, "site": "GZ-RAIL", "arrive_at": "2030-05-01T12:00:00+08:00"},
-        headers=db.headers(),
-    )
-    body = {"request_id": req.json()["id"], "station": "GZ-HUB", "lines": [{"item": "meals", "quantity": 1}]}
+    body = _dispatch_body(client, db)
     headers = db.headers(**{"Idempotency-Key": "same-key"})
     first = client.post("/dispatches", json=body, headers=headers)
     seen = _counting(client)
@@ -108,12 +108,7 @@ def test_pooled_connections_per_write_request(client, db):
     """Connections taken from the pool per workflow request: the token lookup's, then on SQLite one for
     the checks (outside its database-wide write lock) and one for the write; on PostgreSQL the checks
     run on the write transaction's own connection (reads lock nothing there): one fewer check-out."""
-    req = client.post(
-        "/requests",
-        json={"unit": "u", "headcount": 10, "site": "GZ-RAIL", "arrive_at": "2030-05-01T12:00:00+08:00"},
-        headers=db.headers(),
-    )
-    body = {"request_id": req.json()["id"], "station": "GZ-HUB", "lines": [{"item": "meals", "quantity": 1}]}
+    body = _dispatch_body(client, db)
     checkouts: list[int] = []
     for engine in _engines(client):
         event.listen(engine.pool, "checkout", lambda *a: checkouts.append(1))
@@ -159,12 +154,7 @@ def _watch_moves(monkeypatch) -> list[bool]:
 
 
 def _planned(client, db) -> int:
-    req = client.post(
-        "/requests",
-        json={"unit": "u", "headcount": 10, "site": "GZ-RAIL", "arrive_at": "2030-05-01T12:00:00+08:00"},
-        headers=db.headers(),
-    )
-    body = {"request_id": req.json()["id"], "station": "GZ-HUB", "lines": [{"item": "meals", "quantity": 1}]}
+    body = _dispatch_body(client, db)
     r = client.post("/dispatches", json=body, headers=db.headers())
     assert r.status_code == 201, r.text
     return r.json()["id"]

@@ -32,6 +32,7 @@ for the second trip (modelled only at stations that have water trucks, a resourc
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Generator
 from functools import partial
@@ -187,7 +188,22 @@ class _Visit:
 
 class _Env(simpy.Environment):
     """SimPy's environment whose clock the model may move (``_now``) to a moment no event is due
-    before (:meth:`Model._walk_ins`)."""
+    before (:meth:`Model._walk_ins`), and whose place in the queue of events an event may take
+    before it is known to be needed (:meth:`reserve`, :meth:`call_later`)."""
+
+    def reserve(self) -> int:
+        """Take the next event id, as scheduling an event now would: events scheduled later, at the
+        same moment, go after the one :meth:`call_later` may schedule with it."""
+        return next(self._eid)
+
+    def call_later(self, eid: int, delay: float, callback: Callable[[simpy.Event], None]) -> None:
+        """Call ``callback`` in ``delay`` minutes, ordered among events due then by the id ``eid``
+        reserved earlier: what ``timeout(delay).callbacks.append(callback)`` would have done at the
+        moment of :meth:`reserve` (the clock has not moved since)."""
+        ev = simpy.Event(self)
+        ev._ok, ev._value = True, None  # a timeout's: processed as succeeded
+        ev.callbacks.append(callback)
+        heapq.heappush(self._queue, (self._now + delay, simpy.core.NORMAL, eid, ev))
 
 
 class Model:
@@ -219,21 +235,17 @@ class Model:
         self.draw_refuels = plan.refuel.sampler(rng, buffered=not meals)
         self.table_rows: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
         self.one_epoch = plan.epochs[0] if len(plan.epochs) == 1 else None  # no disruption: no epoch to look up
-        # Arrivals with people only, no dwell, served on site; stations with seats and neither
-        # meals nor water tracked: such an arrival at such a station is resolved by _plain.
+        # Arrivals with people only, served on site, and stations with seats not readying on notice:
+        # such an arrival at such a station, there on arrival, is resolved by _plain.
         # (Planned units are left to the general path when a film is recorded: it traces their steps.)
         self.plain = {
             id(a)
             for a in plan.arrivals
             if not (a.vehicles or a.mobile or a.fuel_trucks or a.handover)
-            and a.dwell is None
+            and a.headcount > 0
             and (trace is None or a.rate_per_min > 0)
         }
-        self.plain_at = {
-            s
-            for s, st in enumerate(self.stations)
-            if st.seats is not None and st.ramp is None and st.stock["meals"] is None and st.stock["water_l"] is None
-        }
+        self.plain_at = {s for s, st in enumerate(self.stations) if st.seats is not None and st.ramp is None}
 
     def run(self) -> ReplicationRecord:
         env, plan = self.env, self.plan
@@ -344,14 +356,13 @@ class Model:
         t = self.env.now
         s, there, back = self._choose(a, t)
         group = self.groups[a.group]
-        if s >= 0 and there == 0.0 and id(a) in self.plain and s in self.plain_at:
-            self._plain(a, self.stations[s], group, t)
-            return
         if s < 0:  # nowhere can serve it
             self._nowhere(a)
             return
         st = self.stations[s]
         deadline = t + a.dwell - back if a.dwell is not None else math.inf
+        if there == 0.0 and id(a) in self.plain and s in self.plain_at and self._plain(a, st, group, t, deadline):
+            return
         v = _Visit(a, st, t, deadline)
         self.open.append(v)
         st.units += 1
@@ -362,8 +373,9 @@ class Model:
             v.vend = t + a.dwell if a.dwell is not None else math.inf
             if a.vehicle_target is None:
                 v.vdeadline = v.vend
-        if math.isfinite(max(deadline, v.vend)):
-            self.env.timeout(max(0.0, deadline, v.vend) - t).callbacks.append(partial(self._deadline, v))
+        # the deadline's event: its place in SimPy's queue taken now, the event itself scheduled at the
+        # end only if it can still do anything (a visit served in full on arrival is done already)
+        due = self.env.reserve() if math.isfinite(max(deadline, v.vend)) else -1
         if v.vend > deadline:  # the people still leave at their deadline: stop their waits for a restock
             self.env.timeout(max(0.0, deadline - t)).callbacks.append(partial(self._stop_waiting, v))
         if self.trace is not None:
@@ -378,51 +390,81 @@ class Model:
             self.env.timeout(there).callbacks.append(partial(self._at_station, v))
         else:
             self._at_station(v, None)
+        if due >= 0 and not v.closed and v.done_at is None:
+            self.env.call_later(due, max(0.0, deadline, v.vend) - t, partial(self._deadline, v))
 
-    def _plain(self, a: Arrival, st: Station, group: _Group, t: float) -> None:
+    def _plain(self, a: Arrival, st: Station, group: _Group, t: float, deadline: float) -> bool:
         """What _arrive, _at_station, _supply, _seat_people and _settle do, in one step, for a plain
-        arrival at a plain station (``plain``, ``plain_at``): there on arrival, nothing to draw from
-        a tracked stock, no deadline, so everyone is seated and fed at once (the same figures; the
-        test ``test_drill_core`` holds the two paths to the same records)."""
-        v = _Visit(a, st, t, math.inf)
+        arrival at a plain station (``plain``, ``plain_at``) when the station's meals cover it now:
+        there on arrival, its people draw their water and meals and go through the seat pool at once
+        (the same figures, in the same order; the test ``test_drill_core`` holds the two paths to the
+        same records). False, with nothing done, when the meals fall short: the general path waits
+        for the restock."""
+        plan, k = self.plan, a.headcount
+        c = plan.consumption
+        per, meals = c.meals_per_person, st.stock["meals"]
+        tracked = per > 0 and meals is not None
+        # (the draw and the count of those it covers, as _supply works them out)
+        if (
+            meals is not None
+            and tracked
+            and (meals.get_queue or min(k, int(min(k * per, meals.level) / per + 1e-9)) < k)
+        ):
+            return False
+        v = _Visit(a, st, t, deadline)
         self.open.append(v)
         st.units += 1
         group.stations.setdefault(st.plan.code, None)
+        due = self.env.reserve() if deadline != math.inf else -1  # the deadline's place (see _arrive)
         v.reached = True
-        plan, k = self.plan, a.headcount
         warm = t >= plan.warmup
         if warm:
             st.arrivals += k
-        c, drawn = plan.consumption, st.drawn
-        drawn["water_l"] += k * c.water_l_per_person
-        drawn["meals"] += max(c.meals_per_person, 0.0) * k
+        drawn = st.drawn
+        drawn["water_l"] += st.take("water_l", k * c.water_l_per_person)
+        self._reorder(st, "water_l")
+        if tracked:
+            drawn["meals"] += min(k, int(st.take("meals", k * per) / per + 1e-9)) * per
+            self._reorder(st, "meals")
+        else:
+            drawn["meals"] += max(per, 0.0) * k
         v.people_resolved = k
         pool = st.seats
         if pool is None:  # never: plain stations have seats
-            return
-        fed, last, wait, seated, _ = pool.serve(
-            t, math.inf, self.draw_meals(k), st.kitchen, st.busy, st.queue, st.fed_at
+            return True
+        fed, last, wait, seated, wait_unseated = pool.serve(
+            t, deadline, self.draw_meals(k), st.kitchen, st.busy, st.queue, st.fed_at
         )
-        start, ready, finish = pool.last_split
-        b = [0.0] * _BUDGET_KEYS
-        b[budget.SEAT_WAIT] = start - t if start > t else 0.0
-        b[budget.KITCHEN_WAIT] = ready - start if ready > start else 0.0
-        b[budget.MEAL] = finish - ready if finish > ready else 0.0
-        v.person, v.person_end = b, finish
+        if pool.unfed_split is not None or fed:
+            if pool.unfed_split is not None:  # left unfed: the budget runs to the deadline
+                (start, ready), finish, end = pool.unfed_split, deadline, math.inf
+                ready = min(ready, finish)
+            else:
+                start, ready, finish = pool.last_split
+                end = finish
+            b = [0.0] * _BUDGET_KEYS
+            b[budget.SEAT_WAIT] = start - t if start > t else 0.0
+            b[budget.KITCHEN_WAIT] = ready - start if ready > start else 0.0
+            b[budget.MEAL] = finish - ready if finish > ready else 0.0
+            v.person, v.person_end = b, end
         v.wait_beyond = pool.beyond
         self.resolved_events += 3 * seated
-        v.wait_sum = wait
+        v.wait_sum += wait + wait_unseated
         if warm:
             st.waits += seated
             st.wait_sum += wait
         v.fed = fed
         v.resolved = k
-        if last > t:
-            v.fed_last = v.last = last
-        v.done_at = v.last
-        if v.last <= plan.horizon:  # else it stays open: unfinished at the horizon
-            minutes = v.fed_last - t
-            self._close(v, "on_time" if minutes <= plan.target else "late", minutes)
+        if fed:
+            v.fed_last = v.last = max(t, last)
+        if fed == k:
+            v.done_at = v.last
+            if v.last <= plan.horizon:  # else it stays open: unfinished at the horizon
+                minutes = v.fed_last - t
+                self._close(v, "on_time" if minutes <= plan.target else "late", minutes)
+        elif due >= 0:  # some are left unfed at the deadline: the visit is missed then
+            self.env.call_later(due, max(0.0, deadline) - t, partial(self._deadline, v))
+        return True
 
     def _nowhere(self, a: Arrival) -> None:
         """No station can serve the arrival: it is missed whole."""

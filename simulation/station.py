@@ -6,10 +6,8 @@ output rate, and the intervals behind utilisation and queue length over time.
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
-import operator
-from functools import reduce
+from array import array
 
 import numpy as np
 import simpy
@@ -23,6 +21,14 @@ from supply.core.types import STOCK_ITEMS
 QUICK_GETS = True
 #: Groups at least this large have those seated on arrival resolved array-wise (:meth:`SeatPool._at_once`).
 AT_ONCE_MIN = 48
+
+
+def running_sum(start: float, xs: np.ndarray) -> float:
+    """``start`` plus each of ``xs`` added one after another: the digits of a loop's running total
+    (``np.add.accumulate`` adds in order; ``sum`` and ``np.sum`` may not)."""
+    if not len(xs):
+        return start
+    return float(np.add.accumulate(np.concatenate(([start], xs)))[-1])
 
 
 class SeatPool:
@@ -59,7 +65,7 @@ class SeatPool:
         kitchen: Kitchen | None,
         busy: Intervals,
         queue: Intervals | None,
-        done_at: list[float] | None,
+        done_at: array[float] | None,
     ) -> tuple[int, float, float, int, float]:
         """Serve people (or vehicles) who reach the pool together at ``arrive``, in order.
 
@@ -152,7 +158,7 @@ class SeatPool:
         bucket: Kitchen | None,
         other: Kitchen | None,
         busy: Intervals,
-        done_at: list[float] | None,
+        done_at: array[float] | None,
         free_sum: float,
     ) -> tuple[int, int, float, tuple[float, float, float], tuple[float, float] | None, float, float, float]:
         """:meth:`serve`'s loop for the first ``n`` of a group who find a server free when they arrive
@@ -170,8 +176,7 @@ class SeatPool:
             tokens = bucket.tokens + bucket.rate * (arrive - bucket.last)
             if tokens > bucket.buffer:
                 tokens = bucket.buffer
-            before = itertools.accumulate(itertools.repeat(1.0, n - 1), operator.sub, initial=tokens)
-            toks = np.fromiter(before, dtype=float, count=n)
+            toks = np.subtract.accumulate(np.concatenate(([tokens], np.ones(n - 1))))  # one by one, in order
             ready = np.where(toks >= 1.0, arrive, arrive + (1.0 - toks) / bucket.rate)
             bucket.tokens, bucket.last = float(toks[-1]) - 1.0, arrive
         elif other is not None:
@@ -183,19 +188,19 @@ class SeatPool:
         heap = now[n:].tolist() + leave.tolist()
         heapq.heapify(heap)
         self.free[:] = heap
-        free_sum = reduce(operator.add, (leave - first).tolist(), free_sum)
-        busy_to = leave[leave > arrive].tolist()
-        busy.lo.extend([arrive] * len(busy_to))
-        busy.hi.extend(busy_to)
-        wait_seated = reduce(operator.add, (ready - arrive).tolist(), 0.0)
+        free_sum = running_sum(free_sum, leave - first)
+        busy_to = leave[leave > arrive]
+        busy.lo.frombytes(np.full(len(busy_to), arrive).tobytes())
+        busy.hi.frombytes(busy_to.tobytes())
+        wait_seated = running_sum(0.0, ready - arrive)
         beyond = 0.0
         if ready[-1] > self.horizon:  # ready times never fall within a group
             cut = arrive if arrive > self.horizon else self.horizon
-            beyond = reduce(operator.add, (ready[ready > self.horizon] - cut).tolist(), 0.0)
+            beyond = running_sum(0.0, ready[ready > self.horizon] - cut)
         ok = finish <= deadline
         fed = finish[ok]
         if done_at is not None:
-            done_at.extend(fed.tolist())
+            done_at.frombytes(fed.tobytes())
         last, last_split = arrive, (arrive, arrive, arrive)
         if len(fed) and fed.max() > arrive:
             j = int(np.flatnonzero(ok)[np.argmax(fed)])  # the first to finish last, as the loop keeps it
@@ -330,8 +335,9 @@ class Intervals:
     __slots__ = ("lo", "hi")
 
     def __init__(self) -> None:
-        self.lo: list[float] = []
-        self.hi: list[float] = []
+        # arrays of C doubles: appended as fast as lists, read by NumPy without converting each float
+        self.lo = array("d")
+        self.hi = array("d")
 
     def add(self, lo: float, hi: float) -> None:
         if hi > lo:
@@ -344,7 +350,7 @@ class Intervals:
         for ends, sign in ((self.lo, 1.0), (self.hi, -1.0)):
             if not ends:
                 continue
-            e = np.sort(np.asarray(ends))
+            e = np.sort(np.frombuffer(ends))
             csum = np.concatenate(([0.0], np.cumsum(e)))
             k = np.searchsorted(e, ts, side="right")
             out += sign * (k * ts - csum[k])
@@ -382,7 +388,7 @@ class Station:
         self.busy = Intervals()  # seats occupied
         self.bay_busy = Intervals()
         self.kitchens_out = Intervals()
-        self.fed_at: list[float] = []
+        self.fed_at = array("d")  # when each person was fed
         self.meal_levels: list[tuple[float, float]] = [(0.0, plan.stock["meals"] or math.nan)]
         self.waits = 0
         self.wait_sum = 0.0
@@ -489,7 +495,7 @@ class Station:
         queue_bins = np.diff(self.queue.area_before(edges)) / np.diff(edges)
         return StationRecord(
             code=p.code,
-            served=int(np.count_nonzero(np.asarray(self.fed_at, dtype=float) <= end)),
+            served=int(np.count_nonzero(np.frombuffer(self.fed_at) <= end)),
             waits=self.waits,
             wait_sum=self.wait_sum,
             utilisation=average(self.busy, p.seats),

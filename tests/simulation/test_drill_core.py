@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from array import array
 from functools import partial
 
 import numpy as np
@@ -20,9 +21,9 @@ from simulation.compiled import CompiledDrill, compile_drill
 from simulation.distributions import Dist
 from simulation.model import Model
 from simulation.records import ReplicationRecord
-from supply.core.scenario import load_scenario
+from supply.core.scenario import Scenario, load_scenario
 from tests.simulation.ciw_cases import CASES, Case, jungong_plan
-from tests.simulation.drill_helpers import drill_scenario, stockout_scenario
+from tests.simulation.drill_helpers import STOCKOUT_DRILL, drill_scenario, stockout_scenario
 
 SEEDS = np.random.SeedSequence(2026).spawn(3)
 
@@ -84,6 +85,46 @@ def plans(tmp_path) -> list[CompiledDrill]:
 @pytest.mark.parametrize("index", range(len(CASES) + 2))
 def test_plain_path_gives_the_general_paths_figures(tmp_path, index):
     plan = plans(tmp_path)[index]
+    assert records(General, plan) == records(Model, plan)
+
+
+def short_of_meals(tmp_path) -> Scenario:
+    """The small stock-out drill with walk-ins in pairs who leave after an hour, served while the
+    meals last and again after each restock."""
+    stream = '\n[[drill.streams]]\nstation = "P"\nrate_per_hour = 6\nheadcount = 2\ndwell_minutes = 60\n'
+    return drill_scenario(
+        tmp_path,
+        STOCKOUT_DRILL.replace("[drill.service]", stream + "\n[drill.service]"),
+        p_seats=20,
+        h_stock="[stations.stock]\nmeals = 100",
+        p_stock="[stations.stock]\nmeals = 30\n[stations.reorder]\nmeals = 10",
+    )
+
+
+class Counted(Model):
+    """The model, counting the arrivals the plain path took and those it left to the general path."""
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.taken = self.left = 0
+
+    def _plain(self, *args, **kw) -> bool:
+        took = super()._plain(*args, **kw)
+        self.taken += took
+        self.left += not took
+        return took
+
+
+@pytest.mark.parametrize("name", [None, "scenarios/drills/three-trains.toml", "stock-out"])
+def test_plain_path_with_deadlines_and_tracked_stock(tmp_path, name):
+    """Walk-ins and units that must leave by a deadline, at stations whose stock is tracked; in the
+    small drill the meals run out, and those arrivals are left to the general path (the restock)."""
+    plan = compile_drill(short_of_meals(tmp_path) if name == "stock-out" else load_scenario(name))
+    model = Counted(plan, np.random.default_rng(SEEDS[0]))
+    model.run()
+    assert model.taken > 0 and any(plan.arrivals[i].dwell is not None for i in range(len(plan.arrivals)))
+    assert any(s is not None for st in model.stations for s in st.stock.values())
+    assert (model.left > 0) == (name == "stock-out")
     assert records(General, plan) == records(Model, plan)
 
 
@@ -167,7 +208,7 @@ def pool_run(seed: int, at_once: int, monkeypatch) -> list:
         station_module.Kitchen(float(rng.uniform(60, 3000))),
         station_module.RampKitchen(float(rng.uniform(60, 3000)), station_module.Ramp(0.3, 20.0, 90.0)),
     ][seed % 3]
-    busy, queue, done = station_module.Intervals(), station_module.Intervals(), []
+    busy, queue, done = station_module.Intervals(), station_module.Intervals(), array("d")
     out = []
     t = 0.0
     for _ in range(12):

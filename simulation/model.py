@@ -421,8 +421,11 @@ class Model:
         if warm:
             st.arrivals += k
         drawn = st.drawn
-        drawn["water_l"] += st.take("water_l", k * c.water_l_per_person)
-        self._reorder(st, "water_l")
+        if st.stock["water_l"] is None:  # untracked: nothing to draw or reorder
+            drawn["water_l"] += k * c.water_l_per_person
+        else:
+            drawn["water_l"] += st.take("water_l", k * c.water_l_per_person)
+            self._reorder(st, "water_l")
         if tracked:
             drawn["meals"] += min(k, int(st.take("meals", k * per) / per + 1e-9)) * per
             self._reorder(st, "meals")

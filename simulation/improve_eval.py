@@ -32,6 +32,7 @@ switched (the bench measures them as they are).
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import time
@@ -80,6 +81,9 @@ def _init(base: CompiledDrill) -> None:
     global _base
     _base = base
     _built.clear()
+    # the objects a worker inherits are never scanned by its garbage collector (as the drill's workers:
+    # simulation.runner), so their pages are not copied on write
+    gc.freeze()
 
 
 Task = list[tuple[Key, int, np.random.SeedSequence]]  # (plan, seed index, seed) of each replication

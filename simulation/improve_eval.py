@@ -20,14 +20,17 @@ The work of a call is cut into tasks of a few replications each, smaller towards
 other at the end of each step. Statistics are added in seed order, so the
 results are identical whatever ran them.
 
-**Processes or this one, by what is faster here.** Each call of at least :data:`LARGE` replications on the
-process pool measures its parallelism: the workers' CPU seconds ÷ the call's wall seconds. Two workers
-that run side by side give about 2; under load from other programs they get no more of the cores than
-one process would (the kernel shares the cores between sessions, not processes), and each replication
-costs them more CPU than it costs one process (records pickled back, two interpreters on shared caches).
-Below :data:`MIN_PARALLEL` the next :data:`SOLO_CALLS` calls run in this process, then the pool is tried
-again — the results stay identical, as they do not depend on what ran them. Thread workers are not
-switched (the bench measures them as they are).
+**Processes or this one, by what is faster here.** Two worker processes gain only where two cores are
+free for them: under load from other programs they get no more of the cores than one process would (the
+kernel shares the cores between sessions, not processes), and each replication costs them more CPU than
+it costs one process (records pickled back, two interpreters on shared caches). So the search reads
+the machine's idle cores (:func:`idle_cores`): it starts on the pool only if at least :data:`FREE_CORES`
+are idle when it begins; each call of at least :data:`LARGE` replications on the pool measures its
+parallelism (the workers' CPU seconds ÷ the call's wall seconds), and below :data:`MIN_PARALLEL` the
+next calls run in this process; each large call run here reads the idle cores during it, and when
+they and the core this process used make :data:`FREE_CORES`, the next calls go to the pool again. The
+results stay identical, as they do not depend on what ran them. Thread workers are not switched (the
+bench measures them as they are).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from typing import Literal
 
 import numpy as np
+import psutil
 
 from simulation.compiled import CompiledDrill
 from simulation.improve_steps import Change
@@ -57,7 +61,7 @@ KINDS: tuple[Kind, ...] = ("process", "thread")
 CHUNK = 12  # replications per task, at most
 LARGE = 60  # a call of this many replications or more measures the pool's parallelism (smaller ones: too short)
 MIN_PARALLEL = 1.25  # workers' CPU ÷ wall below which the next calls run in this process
-SOLO_CALLS = 2  # large calls run in this process before the pool is tried again
+FREE_CORES = 1.5  # cores free for the search (idle, or this process's own) for the pool to be used
 KEEP_PLANS = 32  # plans a worker keeps built
 
 _base: CompiledDrill | None = None  # a worker process's compiled drill (its pool's initializer)
@@ -75,6 +79,38 @@ def build(base: CompiledDrill, key: Key, cache: dict[Key, CompiledDrill]) -> Com
             cache.pop(next(iter(cache)))
         cache[key] = plan
     return plan
+
+
+class IdleCores:
+    """The machine's idle cores since a reading (``psutil.cpu_times``: idle and I/O wait over all the time
+    counted, times the number of cores)."""
+
+    def __init__(self) -> None:
+        self.mark()
+
+    def mark(self) -> None:
+        self._then = _busy_idle()
+
+    def since(self) -> float:
+        busy, idle = _busy_idle()
+        busy -= self._then[0]
+        idle -= self._then[1]
+        return idle / (busy + idle) * (psutil.cpu_count() or 1) if busy + idle > 0 else 0.0
+
+
+def _busy_idle() -> tuple[float, float]:
+    t = psutil.cpu_times()
+    idle = t.idle + getattr(t, "iowait", 0.0)
+    busy = t.user + t.system + getattr(t, "nice", 0.0) + getattr(t, "irq", 0.0)
+    busy += getattr(t, "softirq", 0.0) + getattr(t, "steal", 0.0)
+    return busy, idle
+
+
+def idle_cores(seconds: float = 0.05) -> float:
+    """The machine's idle cores over the next ``seconds``."""
+    reading = IdleCores()
+    time.sleep(seconds)
+    return reading.since()
 
 
 def _init(base: CompiledDrill) -> None:
@@ -140,7 +176,8 @@ class Evaluator:
         self.runs = 0  # replications run, for the bench
         self.parallelism: list[float] = []  # of each large call on the pool (module docstring)
         self.solo = 0  # large calls run in this process instead of the pool
-        self._solo_left = 0
+        self.idle: list[float] = []  # idle cores during each large call run here instead (module docstring)
+        self._here = False  # calls run in this process though a pool exists
         self.slots = max(1, workers)
         self._plans: dict[Key, CompiledDrill] = {}
         self._kept: dict[Key, dict[int, ReplicationRecord]] = {}
@@ -152,6 +189,7 @@ class Evaluator:
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init, initargs=(plan,))
+            self._here = idle_cores() < FREE_CORES
 
     def __enter__(self) -> Evaluator:
         return self
@@ -177,11 +215,14 @@ class Evaluator:
         seeds = self.seeds if n is None else self.seeds[:n]
         work = [(key, i, ss) for key in dict.fromkeys(keys) for i, ss in seeds if i not in self._kept.get(key, {})]
         self.runs += len(work)
-        if self._pool is None or self._solo_left > 0:
-            if self._pool is not None and len(work) >= LARGE:
-                self._solo_left -= 1
-                self.solo += 1
+        if self._pool is None or self._here:
+            large = self._pool is not None and len(work) >= LARGE
+            reading = IdleCores() if large else None
             self._keep(work, _run_task(work, {key: self.plan(key) for key in keys}))
+            if reading is not None:
+                self.solo += 1
+                self.idle.append(reading.since())
+                self._here = self.idle[-1] + 1.0 < FREE_CORES  # (1.0: the core this process used)
         else:
             t0, cpu = time.perf_counter(), 0.0
             parts = tasks(work, self.slots)
@@ -192,8 +233,7 @@ class Evaluator:
                 self._keep(part, records)
             if len(work) >= LARGE and self.kind == "process":
                 self.parallelism.append(cpu / max(time.perf_counter() - t0, 1e-9))
-                if self.parallelism[-1] < MIN_PARALLEL:
-                    self._solo_left = SOLO_CALLS
+                self._here = self.parallelism[-1] < MIN_PARALLEL
         return [[self._kept[key][i] for i, _ in seeds] for key in keys]
 
     def _submit(self, task: Task) -> Future[tuple[float, list[ReplicationRecord]]]:

@@ -4,6 +4,9 @@ that shrink towards the end of a call, and candidate steps from a list of source
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from simulation import improve_eval
@@ -90,17 +93,50 @@ def test_candidate_steps_come_from_the_sources_listed(tmp_path):
 
 
 def test_a_pool_that_runs_no_faster_than_one_process_gives_way_to_it_and_the_result_stays(tmp_path, monkeypatch):
-    """Below MIN_PARALLEL (here: always) the next SOLO_CALLS large calls run in this process, then the
-    pool is tried again; every replication is the one the pool would have run."""
+    """Below MIN_PARALLEL (here: always) the next calls run in this process until one of them finds
+    cores free for the pool (here: every second one); every replication is the one the pool would
+    have run."""
     monkeypatch.setattr(improve_eval, "LARGE", 4)
+    monkeypatch.setattr(improve_eval, "idle_cores", lambda: 2.0)  # the machine free when the search starts
     plan = compile_drill(load(seats_case(tmp_path)))
-    keys = [(Change(station="H", resource="seats", add=a),) for a in (0, 100, 200, 300, 400)]
+    keys = [(Change(station="H", resource="seats", add=a),) for a in (0, 100, 200, 300, 400, 500, 600, 700)]
     monkeypatch.setattr(improve_eval, "MIN_PARALLEL", 0.0)  # never gives way
     with Evaluator(plan, 3, 6, workers=2) as pooled:
         expected = [repr(pooled.records([k])[0]) for k in keys]
-    assert len(pooled.parallelism) == 5 and pooled.solo == 0
+    assert len(pooled.parallelism) == 8 and pooled.solo == 0
     monkeypatch.setattr(improve_eval, "MIN_PARALLEL", 100.0)
+    readings = iter([0.0, 1.0] * 4)  # idle cores during the calls run here: none, then one beside this process
+    monkeypatch.setattr(improve_eval.IdleCores, "since", lambda self: next(readings))
     with Evaluator(plan, 3, 6, workers=2) as ev:
         got = [repr(ev.records([k])[0]) for k in keys]
     assert got == expected
-    assert len(ev.parallelism) == 2 and ev.solo == 3  # pool, 2 in this process, pool, then this process again
+    # pool; here (no core free), here (one free: back to the pool); pool; here, here; pool; here
+    assert len(ev.parallelism) == 3 and ev.solo == 5 and ev.idle == [0.0, 1.0, 0.0, 1.0, 0.0]
+
+
+def test_a_busy_machine_starts_the_search_in_this_process(tmp_path, monkeypatch):
+    """Fewer than FREE_CORES idle when the search starts: no call goes to the pool until a call run here
+    finds the cores free; a thread pool is never switched."""
+    monkeypatch.setattr(improve_eval, "LARGE", 4)
+    monkeypatch.setattr(improve_eval, "idle_cores", lambda: 0.3)
+    monkeypatch.setattr(improve_eval.IdleCores, "since", lambda self: 0.2)
+    plan = compile_drill(load(seats_case(tmp_path)))
+    keys = [(Change(station="H", resource="seats", add=a),) for a in (0, 100, 200)]
+    with Evaluator(plan, 3, 6, workers=2) as ev:
+        for k in keys:
+            ev.records([k])
+    assert ev.parallelism == [] and ev.solo == 3 and ev.idle == [0.2, 0.2, 0.2]
+    with Evaluator(plan, 3, 6, workers=2, kind="thread") as threads:
+        for k in keys:
+            threads.records([k])
+    assert threads.solo == 0
+
+
+def test_idle_cores_reads_this_machine():
+    """A busy-loop in this process keeps one core from being idle."""
+    reading = improve_eval.IdleCores()
+    end = time.perf_counter() + 0.3
+    while time.perf_counter() < end:
+        pass
+    assert 0.0 <= reading.since() <= (os.cpu_count() or 1) - 0.5
+    assert 0.0 <= improve_eval.idle_cores(0.05) <= (os.cpu_count() or 1)

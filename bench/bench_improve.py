@@ -73,10 +73,9 @@ def no_slower(one_wall: list[float], one_cpu: list[float], two_wall: list[float]
         verdict = f"met within the noise (no more CPU than 1 worker; {ratio - 1:.0%} is within 1 worker's own spread)"
     else:
         verdict = "NOT met"
-    return (
-        f"target 2 workers no slower than 1: wall {ratio:.2f}× (rounds {rounds}; 1 worker's own rounds "
-        f"{spread:.0%} apart), CPU {cpu_ratio:.2f}× — {verdict}"
-    )
+    apart = f"1 worker's own rounds {spread:.0%} apart" if len(one_wall) > 1 else "one round"
+    head = f"target 2 workers no slower than 1: wall {ratio:.2f}× (rounds {rounds}; {apart})"
+    return f"{head}, CPU {cpu_ratio:.2f}× — {verdict}"
 
 
 def cpu_seconds() -> float:

@@ -404,12 +404,12 @@ class Model:
         c = plan.consumption
         per, meals = c.meals_per_person, st.stock["meals"]
         tracked = per > 0 and meals is not None
-        # (the draw and the count of those it covers, as _supply works them out)
-        if (
+        short = (  # someone already waits for a restock, or the draw would not cover all (as _supply counts)
             meals is not None
-            and tracked
+            and per > 0
             and (meals.get_queue or min(k, int(min(k * per, meals.level) / per + 1e-9)) < k)
-        ):
+        )
+        if short:
             return False
         v = _Visit(a, st, t, deadline)
         self.open.append(v)

@@ -86,9 +86,6 @@ class IdleCores:
     counted, times the number of cores)."""
 
     def __init__(self) -> None:
-        self.mark()
-
-    def mark(self) -> None:
         self._then = _busy_idle()
 
     def since(self) -> float:
@@ -175,7 +172,6 @@ class Evaluator:
         self.seeds: Seeds = list(enumerate(np.random.SeedSequence(seed).spawn(replications)))
         self.runs = 0  # replications run, for the bench
         self.parallelism: list[float] = []  # of each large call on the pool (module docstring)
-        self.solo = 0  # large calls run in this process instead of the pool
         self.idle: list[float] = []  # idle cores during each large call run here instead (module docstring)
         self._here = False  # calls run in this process though a pool exists
         self.slots = max(1, workers)
@@ -190,6 +186,11 @@ class Evaluator:
             ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init, initargs=(plan,))
             self._here = idle_cores() < FREE_CORES
+
+    @property
+    def solo(self) -> int:
+        """Large calls run in this process instead of the pool."""
+        return len(self.idle)
 
     def __enter__(self) -> Evaluator:
         return self
@@ -220,7 +221,6 @@ class Evaluator:
             reading = IdleCores() if large else None
             self._keep(work, _run_task(work, {key: self.plan(key) for key in keys}))
             if reading is not None:
-                self.solo += 1
                 self.idle.append(reading.since())
                 self._here = self.idle[-1] + 1.0 < FREE_CORES  # (1.0: the core this process used)
         else:

@@ -438,13 +438,9 @@ class Model:
         fed, last, wait, seated, wait_unseated = pool.serve(
             t, deadline, self.draw_meals(k), st.kitchen, st.busy, st.queue, st.fed_at
         )
-        if pool.unfed_split is not None or fed:
-            if pool.unfed_split is not None:  # left unfed: the budget runs to the deadline
-                (start, ready), finish, end = pool.unfed_split, deadline, math.inf
-                ready = min(ready, finish)
-            else:
-                start, ready, finish = pool.last_split
-                end = finish
+        followed = pool.followed(fed, deadline)
+        if followed is not None:
+            start, ready, finish, end = followed
             b = [0.0] * _BUDGET_KEYS
             b[budget.SEAT_WAIT] = start - t if start > t else 0.0
             b[budget.KITCHEN_WAIT] = ready - start if ready > start else 0.0
@@ -542,13 +538,9 @@ class Model:
             fed, last, wait, seated, wait_unseated = pool.serve(
                 now, v.deadline, meals, st.kitchen, st.busy, st.queue, st.fed_at
             )
-            if pool.unfed_split is not None or fed:
-                if pool.unfed_split is not None:  # left unfed: the budget runs to the deadline
-                    (start, ready), finish, end = pool.unfed_split, v.deadline, math.inf
-                    ready = min(ready, finish)
-                else:
-                    start, ready, finish = pool.last_split
-                    end = finish
+            followed = pool.followed(fed, v.deadline)
+            if followed is not None:
+                start, ready, finish, end = followed
                 parts = {
                     budget.STOCK_WAIT: stock_wait,
                     budget.SEAT_WAIT: start - now,

@@ -211,6 +211,18 @@ class SeatPool:
             unfed = (arrive, float(ready[j]))
         return n, len(fed), last, last_split, unfed, wait_seated, beyond, free_sum
 
+    def followed(self, served: int, deadline: float) -> tuple[float, float, float, float] | None:
+        """``(start, ready, finish, end)`` of the person whose time budget a visit keeps after the last
+        :meth:`serve` (which served ``served``, leaving at ``deadline``): the last one left unserved,
+        whose budget runs to the deadline (``end`` inf), else the last one served; None if nobody."""
+        if self.unfed_split is not None:
+            start, ready = self.unfed_split
+            return start, min(ready, deadline), deadline, math.inf
+        if served:
+            start, ready, finish = self.last_split
+            return start, ready, finish, finish
+        return None
+
     def backlog(self, now: float) -> float:
         """Rough mean minutes until a server frees (for the assignment policy's estimate)."""
         return max(0.0, self.free_sum / self.capacity - now)
